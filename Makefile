@@ -1,0 +1,100 @@
+# forksim build.
+#
+#   make            build/libforksim.a and the test programs in build/tests/
+#   make check      every test, plain build and sanitizer build (build-san/), then the rule table
+#   make san        the ASan+UBSan build only, in build-san/ (never over build/)
+#   make bench      benchmarks (figures only; no test asserts them)
+#   make clean
+#
+# Missing Debian packages are installed by tools/deps.sh (root) or named in one line (others).
+# Sources are picked up by directory: model/*.c and sim/*.c go into libforksim.a, and every
+# tests/test_*.c becomes one test program linked against it.
+
+SHELL      := /bin/sh
+CC         ?= gcc
+BUILD      ?= build
+SAN_BUILD  ?= build-san
+
+WARN       := -Wall -Wextra -Werror
+BASEFLAGS  := -std=gnu11 -g -D_GNU_SOURCE -Imodel -Isim -Itests $(WARN)
+PLAIN_CFLAGS := $(BASEFLAGS) -O2
+SAN_CFLAGS := $(BASEFLAGS) -O1 -fno-omit-frame-pointer -fsanitize=address,undefined \
+              -fno-sanitize-recover=undefined --param asan-use-after-return=0
+SAN_LDFLAGS := -fsanitize=address,undefined
+
+LIB_SRCS   := $(sort $(wildcard model/*.c sim/*.c))
+TEST_SRCS  := $(sort $(wildcard tests/test_*.c))
+TEST_NAMES := $(patsubst tests/%.c,%,$(TEST_SRCS))
+# Helpers shared by the test programs (tests/testlib*.c), linked into each.
+TESTLIB_SRCS := $(sort $(wildcard tests/testlib*.c))
+HDRS       := $(wildcard model/*.h sim/*.h tests/*.h)
+
+.PHONY: all deps check san bench clean test-plain test-san rules
+all: deps $(BUILD)/libforksim.a $(addprefix $(BUILD)/tests/,$(TEST_NAMES))
+
+deps:
+	@tools/deps.sh
+
+# --- plain build --------------------------------------------------------------
+$(BUILD)/%.o: %.c $(HDRS) | deps
+	@mkdir -p $(dir $@)
+	$(CC) $(PLAIN_CFLAGS) -c $< -o $@
+
+$(BUILD)/libforksim.a: $(patsubst %.c,$(BUILD)/%.o,$(LIB_SRCS))
+	@mkdir -p $(dir $@)
+	rm -f $@ && ar rcs $@ $^
+
+$(BUILD)/tests/%: $(BUILD)/tests/%.o $(patsubst %.c,$(BUILD)/%.o,$(TESTLIB_SRCS)) $(BUILD)/libforksim.a
+	$(CC) $(PLAIN_CFLAGS) $^ -o $@ -lcmocka
+
+# --- sanitizer build ----------------------------------------------------------
+$(SAN_BUILD)/%.o: %.c $(HDRS) | deps
+	@mkdir -p $(dir $@)
+	$(CC) $(SAN_CFLAGS) -c $< -o $@
+
+$(SAN_BUILD)/libforksim.a: $(patsubst %.c,$(SAN_BUILD)/%.o,$(LIB_SRCS))
+	@mkdir -p $(dir $@)
+	rm -f $@ && ar rcs $@ $^
+
+$(SAN_BUILD)/tests/%: $(SAN_BUILD)/tests/%.o $(patsubst %.c,$(SAN_BUILD)/%.o,$(TESTLIB_SRCS)) $(SAN_BUILD)/libforksim.a
+	$(CC) $(SAN_CFLAGS) $^ -o $@ $(SAN_LDFLAGS) -lcmocka
+
+san: deps $(SAN_BUILD)/libforksim.a $(addprefix $(SAN_BUILD)/tests/,$(TEST_NAMES))
+
+# --- tests --------------------------------------------------------------------
+# tools/run-tests.sh runs every program in a directory, keeps each one's output in
+# DIR/results/, and prints one closing line "N passed, N failed".
+test-plain: all
+	@tools/run-tests.sh $(BUILD)
+
+test-san: san
+	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1 \
+	  tools/run-tests.sh $(SAN_BUILD)
+
+# The rule table: every spec rule listed in tests/rules.txt needs a passing test with an
+# assertion marked for it (see tools/rule-table.sh).
+rules: test-plain
+	@tools/rule-table.sh tests/rules.txt $(BUILD)/results
+
+check: test-plain test-san rules
+
+bench: all
+	@for b in $(BENCH_PROGS); do $$b || exit 1; done
+
+clean:
+	rm -rf $(BUILD) $(SAN_BUILD)
+
+# --- sim/ flags ---------------------------------------------------------------
+# Files that switch stacks are built unfortified: __longjmp_chk aborts a longjmp between
+# stacks. Benchmarks are tests/bench_*.c, built into $(BUILD)/bench/ and run by `make bench`.
+SIM_SWITCH_OBJS := sim/sched.o sim/switch.o
+$(addprefix $(BUILD)/,$(SIM_SWITCH_OBJS)): PLAIN_CFLAGS += -U_FORTIFY_SOURCE
+$(addprefix $(SAN_BUILD)/,$(SIM_SWITCH_OBJS)): SAN_CFLAGS += -U_FORTIFY_SOURCE
+BENCH_PROGS := $(patsubst tests/%.c,$(BUILD)/bench/%,$(sort $(wildcard tests/bench_*.c)))
+bench: $(BENCH_PROGS)
+$(BUILD)/bench/%: $(BUILD)/tests/%.o $(BUILD)/libforksim.a
+	@mkdir -p $(dir $@)
+	$(CC) $(PLAIN_CFLAGS) $^ -o $@
+# --- end of sim/ flags ----------------------------------------------------------
+
+.SECONDARY:

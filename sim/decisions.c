@@ -1,0 +1,133 @@
+/* decisions.c: a run's decisions, and the text file that carries them to a replay.
+ *
+ * The file is line-oriented text:
+ *
+ *     forksim-decisions 1
+ *     seed 42
+ *     policy random
+ *     pick 1
+ *     pick 3
+ *     ...
+ *
+ * The version line comes first; `seed` once before the picks; `policy` is informational;
+ * one `pick <thread id>` per scheduling decision, in step order; blank lines and lines
+ * starting with '#' are ignored. Later decision kinds (a signal's delivery, a port's death)
+ * will be new keywords; a reader that does not know one says so with its file and line.
+ * Lists belong to their caller, not to the runtime: they use malloc, not the runtime's
+ * counted allocations, so a list read for a replay outlives the runtime that replays it.
+ * Stands in for rr's trace of scheduling events (rr/src/TraceStream.cc), much reduced.
+ */
+#include "sim_int.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <string.h>
+
+void decisions_push(sim_decisions *d, int pick)
+{
+    if (d->npicks == d->cap) {
+        d->cap = d->cap ? 2 * d->cap : 256;
+        d->picks = realloc(d->picks, d->cap * sizeof *d->picks);
+        if (!d->picks) sim_fatal("out of host memory for %zu decisions", d->cap);
+    }
+    d->picks[d->npicks++] = pick;
+}
+
+int sim_decisions_write(const sim_decisions *d, const char *path)
+{
+    FILE *f = fopen(path, "w");
+    if (!f) return -1;
+    fprintf(f, "forksim-decisions 1\nseed %" PRIu64 "\n", d->seed);
+    if (d->policy[0]) fprintf(f, "policy %s\n", d->policy);
+    for (size_t i = 0; i < d->npicks; i++) fprintf(f, "pick %d\n", d->picks[i]);
+    int bad = ferror(f);
+    int e = errno;
+    if (fclose(f) != 0 || bad) {
+        if (bad) errno = e;
+        return -1;
+    }
+    return 0;
+}
+
+void sim_decisions_free(sim_decisions *d)
+{
+    if (!d) return;
+    free(d->picks);
+    free(d);
+}
+
+static sim_decisions *fail(sim_decisions *d, FILE *f, char *err, size_t errlen, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
+
+static sim_decisions *fail(sim_decisions *d, FILE *f, char *err, size_t errlen, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    if (err && errlen) vsnprintf(err, errlen, fmt, ap);
+    va_end(ap);
+    sim_decisions_free(d);
+    if (f) fclose(f);
+    return NULL;
+}
+
+// Returns a new list, or NULL with "path:line: what is wrong" in err (nothing allocated).
+sim_decisions *sim_decisions_read(const char *path, char *err, size_t errlen)
+{
+    FILE *f = fopen(path, "r");
+    if (!f) return fail(NULL, NULL, err, errlen, "%s: %s", path, strerror(errno));
+    sim_decisions *d = calloc(1, sizeof *d);
+    if (!d) return fail(NULL, f, err, errlen, "%s: out of memory", path);
+    char line[256];
+    int lineno = 0;
+    bool have_version = false, have_seed = false;
+    while (fgets(line, sizeof line, f)) {
+        lineno++;
+        size_t n = strlen(line);
+        if (n == sizeof line - 1 && line[n - 1] != '\n')
+            return fail(d, f, err, errlen, "%s:%d: line too long", path, lineno);
+        while (n && (line[n - 1] == '\n' || line[n - 1] == '\r')) line[--n] = 0;
+        if (n == 0 || line[0] == '#') continue;
+        char word[32], rest[64];
+        uint64_t v;
+        int end = 0;
+        if (!have_version) {
+            if (sscanf(line, "forksim-decisions %" SCNu64 " %n", &v, &end) != 1 || line[end])
+                return fail(d, f, err, errlen, "%s:%d: expected 'forksim-decisions 1' first", path, lineno);
+            if (v != 1)
+                return fail(d, f, err, errlen, "%s:%d: version %" PRIu64 " not supported (this reads 1)",
+                            path, lineno, v);
+            have_version = true;
+            continue;
+        }
+        if (sscanf(line, "%31s %n", word, &end) != 1)
+            return fail(d, f, err, errlen, "%s:%d: empty decision", path, lineno);
+        if (!strcmp(word, "seed")) {
+            if (have_seed) return fail(d, f, err, errlen, "%s:%d: second 'seed' line", path, lineno);
+            if (d->npicks) return fail(d, f, err, errlen, "%s:%d: 'seed' after the picks", path, lineno);
+            if (sscanf(line, "seed %" SCNu64 " %n", &v, &end) != 1 || line[end] || strchr(line, '-'))
+                return fail(d, f, err, errlen, "%s:%d: expected 'seed <unsigned number>'", path, lineno);
+            d->seed = v;
+            have_seed = true;
+        } else if (!strcmp(word, "policy")) {
+            if (sscanf(line, "policy %63s %n", rest, &end) != 1 || line[end] || strlen(rest) >= sizeof d->policy)
+                return fail(d, f, err, errlen, "%s:%d: expected 'policy <name>'", path, lineno);
+            strcpy(d->policy, rest);
+        } else if (!strcmp(word, "pick")) {
+            int t;
+            if (!have_seed) return fail(d, f, err, errlen, "%s:%d: 'pick' before 'seed'", path, lineno);
+            if (sscanf(line, "pick %d %n", &t, &end) != 1 || line[end] || t <= 0)
+                return fail(d, f, err, errlen, "%s:%d: expected 'pick <thread id>' (a positive number)",
+                            path, lineno);
+            decisions_push(d, t);
+        } else {
+            return fail(d, f, err, errlen, "%s:%d: unknown decision '%s' (known: seed, policy, pick)",
+                        path, lineno, word);
+        }
+    }
+    if (ferror(f)) return fail(d, f, err, errlen, "%s:%d: read error", path, lineno);
+    if (!have_version) return fail(d, f, err, errlen, "%s:%d: empty file, expected 'forksim-decisions 1'", path, lineno + 1);
+    if (!have_seed) return fail(d, f, err, errlen, "%s:%d: no 'seed' line", path, lineno + 1);
+    fclose(f);
+    return d;
+}

@@ -1,0 +1,479 @@
+/* image.c: per-task memory images, the arena they take turns in, and host allocations.
+ *
+ * An image is what a simulated process owns in memory: (a) the globals of the
+ * simulated-process code, gathered by SIM_GLOBAL into the ELF section forksim_image,
+ * (b) a heap (heap.c) whose header sits at the arena's base, (c) stack slots carved from
+ * the arena's top, each with a guard page. The arena is one fixed-address mapping; the
+ * image of one task is "in place" there (and in the globals section) at a time. Every
+ * other task's image is saved in host memory as its used ranges only: the globals, the
+ * heap up to its top, and each stack in use from its lowest live byte (the saved SP of
+ * the thread on it) up. Putting a task in place saves the current one, then copies the
+ * new one's ranges in. A copied image (task_create with inherit) is a snapshot of the
+ * parent's ranges at that call, so nothing the parent does later reaches the child.
+ * Bytes outside the used ranges hold whatever an earlier image left: never read them.
+ *
+ * Under ASan the shadow of the heap and stack ranges is saved and restored with the bytes
+ * (a child's use after free is then caught), and the shadow outside the in-place image's
+ * ranges is kept clear. Copies go through `rep movsb`, which ASan does not see; under
+ * valgrind, error reporting is off during copies and recycled memory is marked undefined
+ * before it is written. Stands in for GNU Mach's vm_map_copy of a task's address space.
+ */
+#include "sim_int.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#ifndef MAP_FIXED_NOREPLACE
+#define MAP_FIXED_NOREPLACE 0x100000
+#endif
+
+/* The id of the task whose globals are in place: checked when they are saved. Also makes
+ * sure the section exists even if no other SIM_GLOBAL is linked. */
+SIM_GLOBAL int sim_image_task;
+
+extern unsigned char __start_forksim_image[] __attribute__((weak));
+extern unsigned char __stop_forksim_image[] __attribute__((weak));
+
+unsigned char *sim_globals_lo(void) { return __start_forksim_image; }
+size_t sim_globals_size(void) { return (size_t)(__stop_forksim_image - __start_forksim_image); }
+
+/* --- Counted host allocations ------------------------------------------------------- */
+
+static size_t host_count, host_bytes;
+
+struct xhdr {
+    size_t n;
+    size_t pad;
+};
+
+void *sim_xalloc(size_t n)
+{
+    struct xhdr *h = calloc(1, sizeof *h + n);
+    if (!h) sim_fatal("out of host memory (%zu bytes)", n);
+    h->n = n;
+    host_count++;
+    host_bytes += n;
+    return h + 1;
+}
+
+void *sim_xrealloc(void *p, size_t n)
+{
+    if (!p) return sim_xalloc(n);
+    struct xhdr *h = (struct xhdr *)p - 1;
+    size_t old = h->n;
+    h = realloc(h, sizeof *h + n);
+    if (!h) sim_fatal("out of host memory (%zu bytes)", n);
+    h->n = n;
+    host_bytes = host_bytes - old + n;
+    return h + 1;
+}
+
+void sim_xfree(void *p)
+{
+    if (!p) return;
+    struct xhdr *h = (struct xhdr *)p - 1;
+    sim_assert(host_count > 0);
+    host_count--;
+    host_bytes -= h->n;
+    free(h);
+}
+
+size_t sim_host_allocations(size_t *bytes)
+{
+    if (bytes) *bytes = host_bytes;
+    return host_count;
+}
+
+/* --- Raw copies, invisible to ASan and quiet under valgrind ------------------------------ */
+
+static inline void copy_raw(void *d, const void *s, size_t n)
+{
+    __asm__ volatile("rep movsb" : "+D"(d), "+S"(s), "+c"(n) : : "memory");
+}
+
+static void vg_quiet(bool on)
+{
+#if SIM_VALGRIND
+    if (on) VALGRIND_DISABLE_ERROR_REPORTING; else VALGRIND_ENABLE_ERROR_REPORTING;
+#else
+    (void)on;
+#endif
+}
+
+// Copies into the arena (or the globals section): the destination may be memory valgrind
+// believes dead (below some old SP), so it is made writable first.
+static void copy_in(uintptr_t dst, const unsigned char *src, size_t n)
+{
+#if SIM_VALGRIND
+    (void)VALGRIND_MAKE_MEM_UNDEFINED(dst, n);
+#endif
+    copy_raw((void *)dst, src, n);
+}
+
+/* --- ASan shadow, per image -------------------------------------------------------------- */
+
+#if SIM_ASAN
+static size_t sh_scale, sh_offset;
+static unsigned char *shadow_of(uintptr_t a) { return (unsigned char *)((a >> sh_scale) + sh_offset); }
+static size_t shadow_len(size_t n) { return n >> sh_scale; }
+static void shadow_clear(uintptr_t lo, uintptr_t hi)
+{
+    if (hi > lo) __asan_unpoison_memory_region((void *)lo, hi - lo);
+}
+#endif
+
+/* --- Arena -------------------------------------------------------------------------------- */
+
+int image_arena_open(size_t arena_size, size_t stack_size)
+{
+    struct sim_rt *r = &sim_rt;
+    r->page = (size_t)sysconf(_SC_PAGESIZE);
+    void *p = mmap((void *)SIM_ARENA_BASE, arena_size, PROT_READ | PROT_WRITE,
+                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED_NOREPLACE, -1, 0);
+    if (p == MAP_FAILED) return -1;
+    if ((uintptr_t)p != SIM_ARENA_BASE) {   /* an old kernel took it as a hint */
+        munmap(p, arena_size);
+        errno = EEXIST;
+        return -1;
+    }
+    r->arena_lo = SIM_ARENA_BASE;
+    r->arena_hi = SIM_ARENA_BASE + arena_size;
+    r->stack_size = stack_size;
+    r->nslots = arena_size / 4 / stack_size;    /* a quarter of the arena for stacks */
+    if (r->nslots < 4) r->nslots = 4;
+    r->heap_limit = r->arena_hi - r->nslots * stack_size;
+    sim_assert(r->heap_limit > r->arena_lo + 2 * r->page);
+    for (size_t i = 0; i < r->nslots; i++)  /* guard pages: an overflow faults, not corrupts */
+        mprotect((void *)(r->arena_hi - (i + 1) * stack_size), r->page, PROT_NONE);
+#if SIM_ASAN
+    __asan_get_shadow_mapping(&sh_scale, &sh_offset);
+#endif
+    size_t g = sim_globals_size();
+    r->pristine = sim_xalloc(g ? g : 1);
+    copy_raw(r->pristine, sim_globals_lo(), g);
+    return 0;
+}
+
+void image_arena_close(void)
+{
+    struct sim_rt *r = &sim_rt;
+    image_drop_in_place();
+    copy_raw(sim_globals_lo(), r->pristine, sim_globals_size());
+    sim_xfree(r->pristine);
+    r->pristine = NULL;
+    munmap((void *)r->arena_lo, r->arena_hi - r->arena_lo);
+    r->arena_lo = r->arena_hi = 0;
+}
+
+bool image_contains(uintptr_t addr, size_t len)
+{
+    uintptr_t g = (uintptr_t)sim_globals_lo();
+    if (addr >= g && addr + len <= g + sim_globals_size()) return true;
+    return addr >= sim_rt.arena_lo && addr + len <= sim_rt.arena_hi;
+}
+
+/* --- Stack slots ----------------------------------------------------------------------------- */
+
+static void stacks_init(struct sim_image *img)
+{
+    struct sim_rt *r = &sim_rt;
+    img->stacks = sim_xalloc(r->nslots * sizeof *img->stacks);
+    for (size_t i = 0; i < r->nslots; i++) {
+        struct sim_stack *s = &img->stacks[i];
+        s->hi = r->arena_hi - i * r->stack_size;
+        s->lo = s->hi - r->stack_size;
+        s->live_lo = s->hi;
+    }
+}
+
+// Takes a free slot for owner (a thread id, or 0). Returns its index, or -1 if none left.
+// Safe on a saved image: a new slot has no live bytes, so the saved layout is unchanged.
+int image_stack_alloc(struct sim_image *img, int owner)
+{
+    for (size_t i = 0; i < sim_rt.nslots; i++) {
+        struct sim_stack *s = &img->stacks[i];
+        if (!s->in_use) {
+            s->in_use = true;
+            s->owner = owner;
+            s->live_lo = s->hi;
+            return (int)i;
+        }
+    }
+    return -1;
+}
+
+// Gives a slot back. On a saved image the bytes are part of the saved layout, so the slot
+// is only marked (owner -1) and let go when the image is next put in place.
+void image_stack_release(struct sim_image *img, int slot)
+{
+    struct sim_stack *s = &img->stacks[slot];
+    sim_assert(s->in_use);
+    if (img->saved) {
+        s->owner = -1;
+        return;
+    }
+#if SIM_ASAN
+    shadow_clear(s->lo + sim_rt.page, s->hi);
+#endif
+    s->in_use = false;
+    s->owner = 0;
+    s->live_lo = s->hi;
+}
+
+int image_stack_find(const struct sim_image *img, uintptr_t addr)
+{
+    for (size_t i = 0; i < sim_rt.nslots; i++) {
+        const struct sim_stack *s = &img->stacks[i];
+        if (s->in_use && addr > s->lo && addr <= s->hi) return (int)i;
+    }
+    return -1;
+}
+
+// Records that a thread's stack is live from sp up (sp on a slot; a stack in the heap is
+// copied with the heap).
+void image_note_sp(struct sim_image *img, uintptr_t sp)
+{
+    int i = image_stack_find(img, sp);
+    if (i >= 0) img->stacks[i].live_lo = sp & ~(uintptr_t)15;
+}
+
+/* --- Saving and loading ------------------------------------------------------------------------ */
+
+static size_t used_len(const struct sim_image *img, uintptr_t top, size_t *shadow)
+{
+    size_t n = sim_globals_size() + (top - sim_rt.arena_lo), sn = top - sim_rt.arena_lo;
+    for (size_t i = 0; i < sim_rt.nslots; i++)
+        if (img->stacks[i].in_use) {
+            n += img->stacks[i].hi - img->stacks[i].live_lo;
+            sn += img->stacks[i].hi - img->stacks[i].live_lo;
+        }
+#if SIM_ASAN
+    *shadow = shadow_len(sn);
+#else
+    (void)sn;
+    *shadow = 0;
+#endif
+    return n;
+}
+
+static void reserve(unsigned char **buf, size_t *cap, size_t n)
+{
+    if (n > *cap) {
+        *buf = sim_xrealloc(*buf, n);
+        *cap = n;
+    }
+}
+
+// Snapshots the image in place into dst (dst may be the in-place image itself: that saves
+// it). src is the in-place image's stack table.
+static void capture(struct sim_image *dst, const struct sim_image *src)
+{
+    struct sim_rt *r = &sim_rt;
+    uintptr_t top = heap_top();
+    if (dst != src) copy_raw(dst->stacks, src->stacks, r->nslots * sizeof *dst->stacks);
+    size_t sn, n = used_len(dst, top, &sn);
+    reserve(&dst->buf, &dst->cap, n);
+    reserve(&dst->shadow, &dst->scap, sn ? sn : 1);
+    dst->len = n;
+    dst->slen = sn;
+    vg_quiet(true);
+    unsigned char *o = dst->buf;
+    size_t g = sim_globals_size();
+    copy_raw(o, sim_globals_lo(), g);
+    o += g;
+    copy_raw(o, (void *)r->arena_lo, top - r->arena_lo);
+    o += top - r->arena_lo;
+#if SIM_ASAN
+    unsigned char *so = dst->shadow;
+    copy_raw(so, shadow_of(r->arena_lo), shadow_len(top - r->arena_lo));
+    so += shadow_len(top - r->arena_lo);
+#endif
+    for (size_t i = 0; i < r->nslots; i++) {
+        const struct sim_stack *s = &dst->stacks[i];
+        if (!s->in_use) continue;
+        copy_raw(o, (void *)s->live_lo, s->hi - s->live_lo);
+        o += s->hi - s->live_lo;
+#if SIM_ASAN
+        copy_raw(so, shadow_of(s->live_lo), shadow_len(s->hi - s->live_lo));
+        so += shadow_len(s->hi - s->live_lo);
+#endif
+    }
+    vg_quiet(false);
+    dst->heap_top = top;
+    dst->saved = true;
+}
+
+// Clears the ASan shadow of the image in place (its heap, its stacks whole) so that only
+// the image put in place next has any.
+static void clear_shadow(const struct sim_image *img, uintptr_t top)
+{
+#if SIM_ASAN
+    shadow_clear(sim_rt.arena_lo, top);
+    for (size_t i = 0; i < sim_rt.nslots; i++)
+        if (img->stacks[i].in_use) shadow_clear(img->stacks[i].lo + sim_rt.page, img->stacks[i].hi);
+#else
+    (void)img, (void)top;
+#endif
+}
+
+static void load(sim_task *t)
+{
+    struct sim_rt *r = &sim_rt;
+    struct sim_image *img = &t->img;
+    sim_assert(img->saved);
+    vg_quiet(true);
+    const unsigned char *o = img->buf;
+    size_t g = sim_globals_size();
+    copy_in((uintptr_t)sim_globals_lo(), o, g);
+    o += g;
+    copy_in(r->arena_lo, o, img->heap_top - r->arena_lo);
+    o += img->heap_top - r->arena_lo;
+#if SIM_ASAN
+    const unsigned char *so = img->shadow;
+    copy_raw(shadow_of(r->arena_lo), so, shadow_len(img->heap_top - r->arena_lo));
+    so += shadow_len(img->heap_top - r->arena_lo);
+#endif
+    for (size_t i = 0; i < r->nslots; i++) {
+        const struct sim_stack *s = &img->stacks[i];
+        if (!s->in_use) continue;
+        copy_in(s->live_lo, o, s->hi - s->live_lo);
+        o += s->hi - s->live_lo;
+#if SIM_ASAN
+        copy_raw(shadow_of(s->live_lo), so, shadow_len(s->hi - s->live_lo));
+        so += shadow_len(s->hi - s->live_lo);
+#endif
+    }
+    vg_quiet(false);
+    sim_assert((size_t)(o - img->buf) == img->len);
+    img->saved = false;
+    r->in_place = t;
+    sim_image_task = t->id;
+    for (size_t i = 0; i < r->nslots; i++)     /* releases asked for while it was saved */
+        if (img->stacks[i].in_use && img->stacks[i].owner == -1) image_stack_release(img, (int)i);
+}
+
+void image_drop_in_place(void)
+{
+    sim_task *t = sim_rt.in_place;
+    if (!t) return;
+    clear_shadow(&t->img, heap_top());
+    t->img.saved = true;    /* its bytes are gone: only image_free may follow */
+    t->img.len = 0;
+    sim_rt.in_place = NULL;
+}
+
+// Puts t's image in place, saving the one there. The running thread (if any) must have
+// noted its SP (image_note_sp) before.
+void image_put_in_place(sim_task *t)
+{
+    struct sim_rt *r = &sim_rt;
+    if (r->in_place == t) return;
+    if (r->in_place) {
+        struct sim_image *old = &r->in_place->img;
+        sim_assert(sim_image_task == r->in_place->id);
+        uintptr_t top = heap_top();
+        capture(old, old);
+        clear_shadow(old, top);
+        r->in_place = NULL;
+    }
+    load(t);
+}
+
+/* --- Creating and freeing images --------------------------------------------------------------- */
+
+void image_init_fresh(struct sim_image *img)
+{
+    struct sim_rt *r = &sim_rt;
+    stacks_init(img);
+    size_t g = sim_globals_size(), h = heap_header_size();
+    img->cap = img->len = g + h;
+    img->buf = sim_xalloc(img->len);
+    copy_raw(img->buf, r->pristine, g);
+    heap_format(img->buf + g, r->arena_lo, r->heap_limit);
+    img->heap_top = r->arena_lo + h;
+#if SIM_ASAN
+    img->scap = img->slen = shadow_len(h);
+#else
+    img->scap = img->slen = 1;
+#endif
+    img->shadow = sim_xalloc(img->scap);    /* zero: nothing poisoned */
+    img->saved = true;
+}
+
+// dst becomes a copy of parent's image as of now. When parent is in place and one of its
+// threads is running, sp is that thread's current SP (its stack is live from there).
+void image_init_copy(struct sim_image *dst, sim_task *parent, uintptr_t sp)
+{
+    struct sim_rt *r = &sim_rt;
+    struct sim_image *src = &parent->img;
+    stacks_init(dst);
+    if (!src->saved) {
+        sim_assert(r->in_place == parent);
+        if (sp) image_note_sp(src, sp);
+        capture(dst, src);
+    } else {
+        copy_raw(dst->stacks, src->stacks, r->nslots * sizeof *dst->stacks);
+        dst->len = dst->cap = src->len;
+        dst->buf = sim_xalloc(dst->cap ? dst->cap : 1);
+        copy_raw(dst->buf, src->buf, src->len);
+        dst->slen = dst->scap = src->slen;
+        dst->shadow = sim_xalloc(dst->scap ? dst->scap : 1);
+        copy_raw(dst->shadow, src->shadow, src->slen);
+        dst->heap_top = src->heap_top;
+        dst->saved = true;
+    }
+    for (size_t i = 0; i < r->nslots; i++)  /* the parent's threads are not the child's */
+        if (dst->stacks[i].owner > 0) dst->stacks[i].owner = 0;
+}
+
+void image_free(struct sim_image *img)
+{
+    sim_xfree(img->buf);
+    sim_xfree(img->shadow);
+    sim_xfree(img->stacks);
+    memset(img, 0, sizeof *img);
+}
+
+// Copies len bytes at addr as task t sees them. Returns 0, or -1 if not all in its used ranges.
+int image_peek(sim_task *t, const void *addr, void *out, size_t len)
+{
+    struct sim_rt *r = &sim_rt;
+    const struct sim_image *img = &t->img;
+    uintptr_t a = (uintptr_t)addr, g = (uintptr_t)sim_globals_lo();
+    size_t gs = sim_globals_size();
+    uintptr_t top = img->saved ? img->heap_top : heap_top();
+    const unsigned char *src = NULL;
+    if (a >= g && a + len <= g + gs) {
+        src = img->saved ? img->buf + (a - g) : (const unsigned char *)a;
+    } else if (a >= r->arena_lo && a + len <= top) {
+        src = img->saved ? img->buf + gs + (a - r->arena_lo) : (const unsigned char *)a;
+    } else {
+        size_t off = gs + (top - r->arena_lo);
+        for (size_t i = 0; i < r->nslots && !src; i++) {
+            const struct sim_stack *s = &img->stacks[i];
+            if (!s->in_use) continue;
+            if (a >= s->live_lo && a + len <= s->hi)
+                src = img->saved ? img->buf + off + (a - s->live_lo) : (const unsigned char *)a;
+            off += s->hi - s->live_lo;
+        }
+    }
+    if (!src) return -1;
+    vg_quiet(true);
+    copy_raw(out, src, len);
+    vg_quiet(false);
+    return 0;
+}
+
+_Noreturn void sim_fatal(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fputs("forksim: ", stderr);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+    va_end(ap);
+    abort();
+}

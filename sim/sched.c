@@ -1,0 +1,697 @@
+/* sched.c: simulated threads and tasks, the scheduler, locks, replay.
+ *
+ * How forksim runs many simulated processes in one host thread
+ * =============================================================
+ *
+ * Threads. A simulated thread is a coroutine: a stack pointer saved in its control block
+ * (host memory) and, on its stack, the registers pushed by sim_ctx_swap (switch.c). The
+ * stack is inside its task's image. Only one host thread exists; the scheduler runs on
+ * the host stack and every simulated thread runs until it reaches a *scheduling point*,
+ * where it swaps back to the scheduler. There is no preemption: what runs between two
+ * points is atomic, exactly as the places a race explorer may interleave are exactly
+ * the points. Points are: sim_yield (each RPC stub calls it, labelled with the RPC),
+ * waiting for a lock held by another thread, sim_block (the model's "wait for a reply"),
+ * suspending oneself, and a thread's end.
+ *
+ * A thread begins in one of two ways, as Mach's thread_set_state allows: "call fn(arg)
+ * with this SP" (sim_thread_set_start; no SP means a stack slot of its own), or "longjmp
+ * (env, value) in my task's image" (sim_thread_set_longjmp), which is how a forked
+ * child's main thread returns from the parent's setjmp. The longjmp is made from a
+ * landing pad laid just below the live part of the stack that holds env, so it jumps
+ * within one stack (which ASan and fortified longjmp both accept).
+ *
+ * Images. Each task has its own globals (SIM_GLOBAL), heap and stacks; only one task's
+ * image is in place at a time (image.c), at the same addresses for every task. Before a
+ * thread runs, its task's image is put in place: the one there is saved to host memory
+ * and the new one copied in, used ranges only. Nothing a task writes is seen by another.
+ * Simulated errno and TLS are fields of the control block, swapped with the thread.
+ *
+ * Locks. A lock is a word in the image (sim_lock_t): 0 free, else its holder's id. A
+ * child image copies it in whatever state it was, and the child unlocks it itself. Who
+ * waits is recorded here, outside images, keyed by task and address (each blocked
+ * thread's wait fields); unlocking wakes every waiter, and they take turns through the
+ * scheduler. A contended lock never spins on the host.
+ *
+ * Scheduling. At each point sim_run collects the runnable threads (ready, not suspended,
+ * not blocked) in ascending id and asks one function which runs next: the policy's pick.
+ * Policies are interchangeable behind sim_policy: run-until-block (the last thread keeps
+ * running while it can: the most natural order, and the reference run), round robin, and
+ * seeded random. A future explorer is one more policy (bounded exhaustive search over
+ * the choice points, PCT priorities); later choice kinds (deliver a signal now, kill a
+ * port now) will be offered at the same points and recorded the same way.
+ *
+ * Recording and replay. Every pick is a decision, recorded in order, even when there was
+ * one candidate: a run is fully described by its seed and its decision list, and
+ * sim_decisions_write saves both as text (decisions.c). Replay (sim_config.replay) feeds
+ * the list back instead of asking the policy; the code in between is deterministic, so
+ * the same points come up with the same candidates. If a recorded pick is not runnable,
+ * or the list runs out while threads remain, the run stops as SIM_DIVERGED and says at
+ * which step: the program changed, not the schedule.
+ *
+ * Endings. sim_run returns SIM_OK once every non-daemon thread has ended. When threads
+ * remain and none can run, it is a deadlock: the report names each thread and what it
+ * waits for (a lock, with its holder; a reply; a resume). A step bound (max_steps picks)
+ * turns a livelock into a report naming the runnable threads and the last picks, instead
+ * of a hang. The event log (sim_config.events) has one line per event, prefixed with the
+ * step; it prints no host addresses, only image offsets, so it is the same on every run.
+ *
+ * Stands in for GNU Mach's kern/sched_prim.c, kern/thread.c and kern/task.c (thread and
+ * task life, suspend counts), and for the lock words of glibc's lock-intern.h.
+ */
+#include "sim_int.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <string.h>
+
+struct sim_rt sim_rt;
+
+/* --- Sanitizer fiber notes ------------------------------------------------------------------ */
+
+static inline void san_start(void **fake, const void *bottom, size_t size)
+{
+#if SIM_ASAN
+    __sanitizer_start_switch_fiber(fake, bottom, size);
+#else
+    (void)fake, (void)bottom, (void)size;
+#endif
+}
+
+static inline void san_finish(void *fake, const void **bottom_old, size_t *size_old)
+{
+#if SIM_ASAN
+    __sanitizer_finish_switch_fiber(fake, bottom_old, size_old);
+#else
+    (void)fake, (void)bottom_old, (void)size_old;
+#endif
+}
+
+/* --- Event log and report ------------------------------------------------------------------- */
+
+void sim_event(const char *fmt, ...)
+{
+    FILE *f = sim_rt.cfg.events;
+    if (!f) return;
+    va_list ap;
+    va_start(ap, fmt);
+    fprintf(f, "%" PRIu64 " ", sim_rt.steps);
+    vfprintf(f, fmt, ap);
+    fputc('\n', f);
+    va_end(ap);
+}
+
+static void report(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void report(const char *fmt, ...)
+{
+    struct sim_rt *r = &sim_rt;
+    va_list ap;
+    for (;;) {
+        size_t room = r->report_cap - r->report_len;
+        va_start(ap, fmt);
+        int n = vsnprintf(r->report ? r->report + r->report_len : NULL, room, fmt, ap);
+        va_end(ap);
+        if (n < 0) return;
+        if ((size_t)n < room) {
+            r->report_len += (size_t)n;
+            return;
+        }
+        r->report_cap = 2 * r->report_cap + (size_t)n + 256;
+        r->report = sim_xrealloc(r->report, r->report_cap);
+    }
+}
+
+const char *sim_report(void) { return sim_rt.report ? sim_rt.report : ""; }
+
+// Names an image address without host addresses: the globals section, the heap or a
+// stack slot, plus an offset. Same on every run of the same binary.
+void sim_describe_addr(uintptr_t a, char *buf, size_t len)
+{
+    struct sim_rt *r = &sim_rt;
+    uintptr_t g = (uintptr_t)sim_globals_lo();
+    if (a >= g && a < g + sim_globals_size())
+        snprintf(buf, len, "globals+0x%" PRIxPTR, a - g);
+    else if (a >= r->arena_lo && a < r->heap_limit)
+        snprintf(buf, len, "heap+0x%" PRIxPTR, a - r->arena_lo);
+    else if (a >= r->heap_limit && a < r->arena_hi) {
+        size_t slot = (r->arena_hi - a - 1) / r->stack_size;
+        snprintf(buf, len, "stack%zu+0x%" PRIxPTR, slot, a - (r->arena_hi - (slot + 1) * r->stack_size));
+    } else
+        snprintf(buf, len, "outside the image");
+}
+
+/* --- Policies ----------------------------------------------------------------------------------- */
+
+static size_t index_of(const sim_choice *c, int id)
+{
+    for (size_t i = 0; i < c->ncands; i++)
+        if (c->cands[i] == id) return i;
+    return c->ncands;
+}
+
+static size_t pick_run_until_block(void *self, const sim_choice *c)
+{
+    (void)self;
+    size_t i = index_of(c, c->prev);
+    return i < c->ncands ? i : 0;
+}
+
+static size_t pick_round_robin(void *self, const sim_choice *c)
+{
+    (void)self;
+    for (size_t i = 0; i < c->ncands; i++)
+        if (c->cands[i] > c->prev) return i;
+    return 0;
+}
+
+// splitmix64: small, well mixed, and the same everywhere.
+static uint64_t rng_next(uint64_t *s)
+{
+    uint64_t z = (*s += 0x9e3779b97f4a7c15ULL);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    return z ^ (z >> 31);
+}
+
+static size_t pick_random(void *self, const sim_choice *c)
+{
+    return (size_t)(rng_next(self) % c->ncands);
+}
+
+/* --- Open and close ----------------------------------------------------------------------------- */
+
+int sim_open(const sim_config *cfg)
+{
+    struct sim_rt *r = &sim_rt;
+    if (r->open) {
+        errno = EBUSY;
+        return -1;
+    }
+    memset(r, 0, sizeof *r);
+    r->cfg = *cfg;
+    if (!r->cfg.max_steps) r->cfg.max_steps = 1000000;
+    if (!r->cfg.arena_size) r->cfg.arena_size = 64u << 20;
+    if (!r->cfg.stack_size) r->cfg.stack_size = 64u << 10;
+    r->rng = cfg->seed;
+    switch (cfg->policy) {
+    case SIM_RUN_UNTIL_BLOCK: r->policy = (sim_policy){ "run-until-block", pick_run_until_block, NULL }; break;
+    case SIM_ROUND_ROBIN: r->policy = (sim_policy){ "round-robin", pick_round_robin, NULL }; break;
+    case SIM_RANDOM: r->policy = (sim_policy){ "random", pick_random, &r->rng }; break;
+    case SIM_CUSTOM:
+        sim_api_check(cfg->custom && cfg->custom->pick, "SIM_CUSTOM without a policy");
+        r->policy = *cfg->custom;
+        break;
+    default: errno = EINVAL; return -1;
+    }
+    if (image_arena_open(r->cfg.arena_size, r->cfg.stack_size) != 0) return -1;
+    r->open = true;
+    r->next_task_id = r->next_thread_id = 1;
+    r->made.seed = cfg->replay ? cfg->replay->seed : cfg->seed;
+    snprintf(r->made.policy, sizeof r->made.policy, "%s", cfg->replay ? "replay" : r->policy.name);
+    if (r->cfg.events) fprintf(r->cfg.events, "forksim-events 1\n");
+    sim_event("open policy %s seed %" PRIu64, r->made.policy, r->made.seed);
+    return 0;
+}
+
+static void task_free(sim_task *t);
+
+int sim_close(void)
+{
+    struct sim_rt *r = &sim_rt;
+    sim_api_check(r->open && !r->cur, "sim_close from a thread, or not open");
+    int left = 0;
+    while (r->tasks) {
+        task_free(r->tasks);
+        left++;
+    }
+    image_arena_close();
+    free(r->made.picks);
+    sim_xfree(r->report);
+    memset(r, 0, sizeof *r);
+    return left;
+}
+
+const sim_decisions *sim_decisions_made(void) { return &sim_rt.made; }
+
+/* --- Threads ------------------------------------------------------------------------------------- */
+
+static sim_thread *thread_find(int id)
+{
+    for (sim_thread *t = sim_rt.threads; t; t = t->next)
+        if (t->id == id) return t;
+    return NULL;
+}
+
+static void thread_unlink_free(sim_thread *th)
+{
+    sim_thread **pp = &sim_rt.threads;
+    while (*pp != th) pp = &(*pp)->next;
+    *pp = th->next;
+    if (th->slot >= 0) image_stack_release(&th->task->img, th->slot);
+    sim_xfree(th);
+}
+
+sim_thread *sim_thread_create(sim_task *t)
+{
+    struct sim_rt *r = &sim_rt;
+    sim_api_check(t && !t->dying, "thread in a dead task");
+    sim_thread *th = sim_xalloc(sizeof *th);
+    th->id = r->next_thread_id++;
+    th->task = t;
+    th->state = TH_IDLE;
+    th->suspend = 1;
+    th->slot = -1;
+    sim_thread **pp = &r->threads;
+    while (*pp) pp = &(*pp)->next;
+    *pp = th;
+    sim_event("thread-create t%d in task %d", th->id, t->id);
+    return th;
+}
+
+// Drops whatever context th had: it will start afresh from its new start state.
+static void thread_reset(sim_thread *th)
+{
+    sim_api_check(th != sim_rt.cur, "setting the state of the running thread");
+    sim_api_check(th->state != TH_DONE, "setting the state of an ended thread");
+    th->ctx_sp = 0;
+    th->wait = WAIT_NONE;
+    th->state = TH_READY;
+}
+
+void sim_thread_set_start(sim_thread *th, void (*fn)(void *), void *arg, void *sp)
+{
+    thread_reset(th);
+    th->start = START_CALL;
+    th->fn = fn;
+    th->arg = arg;
+    th->start_sp = (uintptr_t)sp;
+    if (sp && th->slot >= 0) {
+        image_stack_release(&th->task->img, th->slot);
+        th->slot = -1;
+    }
+    if (!sp && th->slot < 0) {
+        th->slot = image_stack_alloc(&th->task->img, th->id);
+        if (th->slot < 0) sim_fatal("task %d: no stack slot left for thread %d", th->task->id, th->id);
+    }
+    sim_event("thread-set-start t%d call", th->id);
+}
+
+void sim_thread_set_longjmp(sim_thread *th, jmp_buf env, int value)
+{
+    sim_api_check(image_contains((uintptr_t)env, sizeof(jmp_buf)), "longjmp target outside the image");
+    thread_reset(th);
+    if (th->slot >= 0) {
+        image_stack_release(&th->task->img, th->slot);
+        th->slot = -1;
+    }
+    th->start = START_LONGJMP;
+    th->env = env;
+    th->env_value = value;
+    char where[64];
+    sim_describe_addr((uintptr_t)env, where, sizeof where);
+    sim_event("thread-set-start t%d longjmp %s value %d", th->id, where, value);
+}
+
+sim_thread *sim_thread_spawn(sim_task *t, void (*fn)(void *), void *arg)
+{
+    sim_thread *th = sim_thread_create(t);
+    sim_thread_set_start(th, fn, arg, NULL);
+    sim_thread_resume(th);
+    return th;
+}
+
+static void switch_out(const char *why);
+
+int sim_thread_suspend(sim_thread *th)
+{
+    th->suspend++;
+    sim_event("suspend t%d count %d", th->id, th->suspend);
+    if (th == sim_rt.cur) switch_out("suspend");
+    return 0;
+}
+
+int sim_thread_resume(sim_thread *th)
+{
+    if (th->suspend == 0) return -1;
+    th->suspend--;
+    sim_event("resume t%d count %d", th->id, th->suspend);
+    return 0;
+}
+
+void sim_thread_set_daemon(sim_thread *th, bool daemon) { th->daemon = daemon; }
+sim_thread *sim_self(void) { return sim_rt.cur; }
+sim_task *sim_task_self(void) { return sim_rt.cur ? sim_rt.cur->task : NULL; }
+int sim_thread_id(const sim_thread *th) { return th->id; }
+sim_task *sim_thread_task(const sim_thread *th) { return th->task; }
+void *sim_thread_tls(const sim_thread *th) { return th->tls; }
+void sim_thread_set_tls(sim_thread *th, void *tls) { th->tls = tls; }
+
+_Noreturn void sim_thread_exit(void)
+{
+    struct sim_rt *r = &sim_rt;
+    sim_thread *th = r->cur;
+    sim_api_check(th, "sim_thread_exit from the host");
+    th->state = TH_DONE;
+    sim_event("exit t%d", th->id);
+    san_start(NULL, r->host_stk_lo, r->host_stk_size);     /* this stack is done with */
+    sim_ctx_swap(&th->ctx_sp, r->sched_sp);
+    sim_fatal("an ended thread was resumed");
+}
+
+void sim_thread_destroy(sim_thread *th)
+{
+    if (th == sim_rt.cur) sim_thread_exit();
+    sim_event("thread-destroy t%d", th->id);
+    thread_unlink_free(th);
+}
+
+// Where every new context begins (entered from sim_ctx_entry, on the thread's stack).
+// Reads the thread from sim_rt.cur after fn returns, not from a local: a forked child's
+// thread returns through frames copied from its parent's thread.
+void sim_thread_main(void)
+{
+    struct sim_rt *r = &sim_rt;
+    san_finish(NULL, &r->host_stk_lo, &r->host_stk_size);
+    sim_thread *th = r->cur;
+    errno = th->err;
+    if (th->start == START_LONGJMP) _longjmp(th->env, th->env_value);
+    th->fn(th->arg);
+    sim_thread_exit();
+}
+
+// Lays th's first context on its stack; its task's image is in place.
+static void start_context(sim_thread *th)
+{
+    struct sim_rt *r = &sim_rt;
+    struct sim_image *img = &th->task->img;
+    uintptr_t top;
+    int s;
+    if (th->start == START_LONGJMP) {
+        s = image_stack_find(img, (uintptr_t)th->env);
+        sim_api_check(s >= 0, "longjmp target not on a stack slot of the task");
+        top = (img->stacks[s].live_lo - 256) & ~(uintptr_t)15;     /* below every live frame */
+        sim_api_check(top > img->stacks[s].lo + r->page + 4096, "no room for the landing pad");
+    } else if (th->start_sp) {
+        top = th->start_sp & ~(uintptr_t)15;
+        s = image_stack_find(img, top);
+    } else {
+        s = th->slot;
+        top = img->stacks[s].hi - 64;
+    }
+    if (s >= 0) {
+        th->stk_lo = img->stacks[s].lo + r->page;
+        th->stk_hi = img->stacks[s].hi;
+    } else {    /* a stack in the heap (vm_allocate'd by the process): bounds unknown */
+        th->stk_hi = top;
+        th->stk_lo = top - r->arena_lo > (1u << 20) ? top - (1u << 20) : r->arena_lo;
+    }
+    th->ctx_sp = sim_ctx_init(top);
+}
+
+// Runs th until its next scheduling point (scheduler side, host stack).
+static void run_thread(sim_thread *th)
+{
+    struct sim_rt *r = &sim_rt;
+    image_put_in_place(th->task);
+    if (!th->ctx_sp) start_context(th);
+    int host_errno = errno;     /* the host's errno is not the thread's */
+    r->cur = th;
+    san_start(&r->sched_fake, (const void *)th->stk_lo, th->stk_hi - th->stk_lo);
+    sim_ctx_swap(&r->sched_sp, th->ctx_sp);
+    san_finish(r->sched_fake, NULL, NULL);
+    r->cur = NULL;
+    errno = host_errno;
+    sim_task *t = th->task;
+    if (th->state != TH_DONE) {
+        image_note_sp(&t->img, th->ctx_sp);
+        return;
+    }
+    thread_unlink_free(th);
+    if (t->dying) task_free(t);
+}
+
+// The thread side of a scheduling point: back to the scheduler, and on from here when
+// picked again.
+static void switch_out(const char *why)
+{
+    struct sim_rt *r = &sim_rt;
+    sim_thread *th = r->cur;
+    sim_api_check(th, "a scheduling point on the host");
+    r->why = why;
+    th->err = errno;
+    san_start(&th->fake_stack, r->host_stk_lo, r->host_stk_size);
+    sim_ctx_swap(&th->ctx_sp, r->sched_sp);
+    san_finish(r->cur->fake_stack, NULL, NULL);
+    errno = r->cur->err;
+}
+
+void sim_yield(const char *why) { switch_out(why ? why : "yield"); }
+
+void sim_block(const char *what)
+{
+    sim_thread *th = sim_rt.cur;
+    sim_api_check(th, "sim_block from the host");
+    th->state = TH_BLOCKED;
+    th->wait = WAIT_BLOCK;
+    snprintf(th->wait_what, sizeof th->wait_what, "%s", what ? what : "an event");
+    sim_event("block t%d on %s", th->id, th->wait_what);
+    switch_out("block");
+}
+
+int sim_unblock(sim_thread *th)
+{
+    if (th->state != TH_BLOCKED || th->wait != WAIT_BLOCK) return -1;
+    th->state = TH_READY;
+    th->wait = WAIT_NONE;
+    sim_event("unblock t%d", th->id);
+    return 0;
+}
+
+/* --- Locks --------------------------------------------------------------------------------------- */
+
+void sim_lock(sim_lock_t *l)
+{
+    sim_thread *th = sim_rt.cur;
+    sim_api_check(th, "sim_lock from the host");
+    sim_api_check(image_contains((uintptr_t)l, sizeof *l), "lock word outside the image");
+    while (*l != 0) {
+        char where[64];
+        sim_describe_addr((uintptr_t)l, where, sizeof where);
+        th->state = TH_BLOCKED;
+        th->wait = WAIT_LOCK;
+        th->wait_addr = (uintptr_t)l;
+        th->wait_task = th->task->id;
+        sim_event("block t%d on lock %s in task %d held by t%u", th->id, where, th->task->id, *l);
+        switch_out("lock");
+    }
+    *l = (unsigned)th->id;
+}
+
+bool sim_trylock(sim_lock_t *l)
+{
+    sim_api_check(sim_rt.cur, "sim_trylock from the host");
+    if (*l != 0) return false;
+    *l = (unsigned)sim_rt.cur->id;
+    return true;
+}
+
+void sim_unlock(sim_lock_t *l)
+{
+    sim_thread *th = sim_rt.cur;
+    sim_api_check(th, "sim_unlock from the host");
+    sim_api_check(*l != 0, "unlocking a free lock");
+    *l = 0;
+    for (sim_thread *w = sim_rt.threads; w; w = w->next)
+        if (w->state == TH_BLOCKED && w->wait == WAIT_LOCK && w->wait_task == th->task->id &&
+            w->wait_addr == (uintptr_t)l) {
+            w->state = TH_READY;
+            w->wait = WAIT_NONE;
+            sim_event("wake t%d", w->id);
+        }
+}
+
+/* --- Tasks ---------------------------------------------------------------------------------------- */
+
+sim_task *sim_task_create(sim_task *parent, int inherit)
+{
+    struct sim_rt *r = &sim_rt;
+    sim_api_check(r->open, "runtime not open");
+    sim_api_check(!inherit || (parent && !parent->dying), "inheriting from no task");
+    sim_task *t = sim_xalloc(sizeof *t);
+    t->id = r->next_task_id++;
+    if (inherit) {
+        uintptr_t sp = (r->cur && r->cur->task == parent) ? sim_current_sp() : 0;
+        image_init_copy(&t->img, parent, sp);
+    } else {
+        image_init_fresh(&t->img);
+    }
+    sim_task **pp = &r->tasks;
+    while (*pp) pp = &(*pp)->next;
+    *pp = t;
+    if (inherit) sim_event("task-create %d copy of %d", t->id, parent->id);
+    else sim_event("task-create %d fresh", t->id);
+    return t;
+}
+
+static void task_free(sim_task *t)
+{
+    struct sim_rt *r = &sim_rt;
+    for (sim_thread *th = r->threads, *n; th; th = n) {
+        n = th->next;
+        if (th->task == t) thread_unlink_free(th);
+    }
+    if (r->in_place == t) image_drop_in_place();
+    image_free(&t->img);
+    sim_task **pp = &r->tasks;
+    while (*pp != t) pp = &(*pp)->next;
+    *pp = t->next;
+    sim_xfree(t);
+}
+
+void sim_task_destroy(sim_task *t)
+{
+    struct sim_rt *r = &sim_rt;
+    sim_event("task-destroy %d", t->id);
+    if (r->cur && r->cur->task == t) {
+        /* its running thread cannot free the stack it stands on: the scheduler will */
+        t->dying = true;
+        for (sim_thread *th = r->threads, *n; th; th = n) {
+            n = th->next;
+            if (th->task == t && th != r->cur) thread_unlink_free(th);
+        }
+        sim_thread_exit();
+    }
+    task_free(t);
+}
+
+int sim_task_id(const sim_task *t) { return t->id; }
+void *sim_task_ktask(const sim_task *t) { return t->ktask; }
+void sim_task_set_ktask(sim_task *t, void *ktask) { t->ktask = ktask; }
+
+int sim_task_peek(sim_task *t, const void *addr, void *out, size_t len)
+{
+    if (sim_rt.cur && sim_rt.cur->task == t) image_note_sp(&t->img, sim_current_sp());
+    return image_peek(t, addr, out, len);
+}
+
+/* --- The run ----------------------------------------------------------------------------------------- */
+
+static bool runnable(const sim_thread *th) { return th->state == TH_READY && th->suspend == 0; }
+
+static void describe_thread(const sim_thread *th)
+{
+    report("  thread %d (task %d)%s: ", th->id, th->task->id, th->daemon ? " daemon" : "");
+    if (th->state == TH_BLOCKED && th->wait == WAIT_LOCK) {
+        char where[64];
+        sim_describe_addr(th->wait_addr, where, sizeof where);
+        unsigned holder = 0;
+        image_peek(th->task, (const void *)th->wait_addr, &holder, sizeof holder);
+        report("waits for lock %s in task %d", where, th->wait_task);
+        if (!holder) report(", now free");
+        else if (thread_find((int)holder) && thread_find((int)holder)->task == th->task)
+            report(", held by thread %u", holder);
+        else report(", held by thread %u, which is not in this task (copied locked?)", holder);
+    } else if (th->state == TH_BLOCKED) {
+        report("waits for %s", th->wait_what);
+    } else if (th->state == TH_IDLE) {
+        report("has no start state");
+    } else if (!th->suspend) {
+        report("runnable");
+    }
+    if (th->suspend) report("%ssuspended (count %d)", th->state == TH_READY ? "" : ", and ", th->suspend);
+    report("\n");
+}
+
+static enum sim_result finish(enum sim_result res)
+{
+    const char *name[] = { "ok", "deadlock", "step-bound", "diverged" };
+    sim_event("end %s", name[res]);
+    return res;
+}
+
+enum sim_result sim_run(void)
+{
+    struct sim_rt *r = &sim_rt;
+    sim_api_check(r->open && !r->cur, "sim_run from a simulated thread, or not open");
+    r->report_len = 0;
+    if (r->report) r->report[0] = 0;
+    int *cands = NULL;
+    size_t cap = 0;
+    int prev = 0;
+    const char *why = "start";
+    enum sim_result res;
+    for (;;) {
+        size_t n = 0, live = 0;
+        for (sim_thread *th = r->threads; th; th = th->next) {
+            if (!th->daemon) live++;
+            if (!runnable(th)) continue;
+            if (n == cap) {
+                cap = cap ? 2 * cap : 16;
+                cands = sim_xrealloc(cands, cap * sizeof *cands);
+            }
+            cands[n++] = th->id;
+        }
+        if (n == 0) {
+            if (live == 0) {
+                res = finish(SIM_OK);
+                break;
+            }
+            report("deadlock at step %" PRIu64 ": no thread can run\n", r->steps);
+            for (sim_thread *th = r->threads; th; th = th->next) describe_thread(th);
+            res = finish(SIM_DEADLOCK);
+            break;
+        }
+        if (r->steps >= r->cfg.max_steps) {
+            report("step bound %" PRIu64 " reached: a livelock, or a run longer than the bound\n",
+                   r->cfg.max_steps);
+            for (sim_thread *th = r->threads; th; th = th->next) describe_thread(th);
+            report("  last picks:");
+            size_t k = r->made.npicks > 16 ? r->made.npicks - 16 : 0;
+            for (; k < r->made.npicks; k++) report(" %d", r->made.picks[k]);
+            report("\n");
+            res = finish(SIM_STEP_BOUND);
+            break;
+        }
+        int pick;
+        if (r->cfg.replay) {
+            const sim_decisions *d = r->cfg.replay;
+            if (r->steps >= d->npicks) {
+                report("replay diverged at step %" PRIu64 ": the decision list ended, %zu thread(s) could run\n",
+                       r->steps, n);
+                res = finish(SIM_DIVERGED);
+                break;
+            }
+            pick = d->picks[r->steps];
+            sim_choice c = { r->steps, prev, cands, n, why };
+            if (index_of(&c, pick) == n) {
+                report("replay diverged at step %" PRIu64 ": recorded pick thread %d cannot run; runnable:",
+                       r->steps, pick);
+                for (size_t i = 0; i < n; i++) report(" %d", cands[i]);
+                report("\n");
+                res = finish(SIM_DIVERGED);
+                break;
+            }
+        } else {
+            sim_choice c = { r->steps, prev, cands, n, why };
+            size_t i = r->policy.pick(r->policy.self, &c);
+            sim_api_check(i < n, "policy picked outside the candidates");
+            pick = cands[i];
+        }
+        decisions_push(&r->made, pick);
+        if (r->cfg.events) {
+            char line[256];
+            int o = snprintf(line, sizeof line, "run t%d [%s] of", pick, why);
+            for (size_t i = 0; i < n && o < (int)sizeof line - 16; i++)
+                o += snprintf(line + o, sizeof line - (size_t)o, " t%d", cands[i]);
+            sim_event("%s", line);
+        }
+        r->steps++;
+        sim_thread *th = thread_find(pick);
+        r->why = "exit";
+        run_thread(th);     /* th may be freed now */
+        why = r->why;
+        prev = thread_find(pick) ? pick : 0;
+    }
+    sim_xfree(cands);
+    return res;
+}

@@ -1,0 +1,201 @@
+/* sim.h: the forksim runtime, public API.
+ *
+ * The runtime runs simulated Hurd processes inside one Linux process on one host thread.
+ * A simulated task owns a memory *image* (its globals, a heap, thread stacks); a simulated
+ * thread is a coroutine running on a stack inside its task's image. Exactly one image is
+ * in place at a time, at a fixed address; running a thread of another task swaps images.
+ * A scheduler on the host stack picks which thread runs at every scheduling point, and
+ * records each pick so that a run can be replayed. It stands in for the thread and task
+ * machinery of GNU Mach (kern/thread.c, kern/task.c, kern/sched_prim.c) as far as glibc's
+ * sysdeps/mach/hurd/_Fork.c needs it; the IPC side lives in model/.
+ *
+ * See sim/sched.c for the overview of how scheduling, images and replay work.
+ * Not thread-safe; one runtime per process (the arena is at a fixed address).
+ */
+#ifndef FORKSIM_SIM_H
+#define FORKSIM_SIM_H
+
+#include <setjmp.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+/* Declares a global of simulated-process code: it lives in the image, so each task has
+ * its own copy. Example: `SIM_GLOBAL int _hurd_pid;`. Do not mark such globals const. */
+#define SIM_IMAGE_SECTION "forksim_image"
+#define SIM_GLOBAL __attribute__((section(SIM_IMAGE_SECTION)))
+
+typedef struct sim_task sim_task;
+typedef struct sim_thread sim_thread;
+
+/* --- Scheduling policy ---------------------------------------------------------------- */
+
+/* A choice point: the scheduler asks the policy which runnable thread runs next. */
+typedef struct sim_choice {
+    uint64_t step;          /* number of picks made before this one */
+    int prev;               /* id of the thread that ran last (0 if none or it exited) */
+    const int *cands;       /* ids of the runnable threads, ascending */
+    size_t ncands;          /* >= 1 */
+    const char *why;        /* what made this a scheduling point ("yield", "lock", ...) */
+} sim_choice;
+
+/* A policy: pick returns an index into c->cands. The built-in ones below are made from
+ * this; an explorer supplies its own (self is its state). */
+typedef struct sim_policy {
+    const char *name;
+    size_t (*pick)(void *self, const sim_choice *c);
+    void *self;
+} sim_policy;
+
+enum sim_policy_kind {
+    SIM_RUN_UNTIL_BLOCK = 0, /* keep running the last thread while it can run, else lowest id */
+    SIM_ROUND_ROBIN,         /* next runnable id after the last one */
+    SIM_RANDOM,              /* uniform among the runnable, from the seed */
+    SIM_CUSTOM,              /* sim_config.custom */
+};
+
+/* A run's decisions: the seed and the thread picked at each step. */
+typedef struct sim_decisions {
+    uint64_t seed;
+    char policy[32];        /* informational: the policy that made them */
+    int *picks;             /* thread id per step */
+    size_t npicks, cap;
+} sim_decisions;
+
+typedef struct sim_config {
+    enum sim_policy_kind policy;
+    uint64_t seed;
+    uint64_t max_steps;               /* step bound; 0 means 1,000,000 */
+    const sim_policy *custom;         /* for SIM_CUSTOM */
+    const sim_decisions *replay;      /* when set, picks come from here, not the policy */
+    FILE *events;                     /* event log (one line per event), or NULL */
+    size_t arena_size;                /* 0: 64 MiB */
+    size_t stack_size;                /* per stack slot, guard page included; 0: 64 KiB */
+} sim_config;
+
+/* Opens the runtime: maps the arena, keeps a pristine copy of the image globals.
+ * Returns 0, or -1 with errno set (EBUSY if already open, or mmap's error); on failure
+ * nothing is left mapped or allocated. */
+int sim_open(const sim_config *cfg);
+
+/* Closes the runtime: destroys every task left, unmaps the arena, puts the pristine
+ * globals back. Returns the number of tasks it had to destroy (a leak for a test). */
+int sim_close(void);
+
+/* Host allocations the runtime holds now (count; *bytes if bytes != NULL). 0 after close. */
+size_t sim_host_allocations(size_t *bytes);
+
+/* --- Running -------------------------------------------------------------------------- */
+
+enum sim_result {
+    SIM_OK = 0,       /* every non-daemon thread finished */
+    SIM_DEADLOCK,     /* threads left, none runnable */
+    SIM_STEP_BOUND,   /* max_steps picks made: a livelock, or a run too long */
+    SIM_DIVERGED,     /* replay: a recorded pick was not runnable, or the list ran out */
+};
+
+/* Runs the scheduler until one of the results above. Call from the host only.
+ * The report (sim_report) says what happened for every result but SIM_OK. */
+enum sim_result sim_run(void);
+const char *sim_report(void);
+
+/* The decisions made so far in this runtime (valid until sim_close). */
+const sim_decisions *sim_decisions_made(void);
+
+/* Writes d to path in the text format (see sim/decisions.c). Returns 0 or -1 (errno). */
+int sim_decisions_write(const sim_decisions *d, const char *path);
+/* Reads a file written by sim_decisions_write. Returns a new list (sim_decisions_free),
+ * or NULL with "file:line: what is wrong" in err. */
+sim_decisions *sim_decisions_read(const char *path, char *err, size_t errlen);
+void sim_decisions_free(sim_decisions *d);
+
+/* --- Tasks ---------------------------------------------------------------------------- */
+
+/* Creates a task. inherit != 0: its image is a copy of parent's as of this call
+ * (parent may be the running task); otherwise a fresh image (pristine globals, empty
+ * heap, no stacks). Returns NULL only when out of host memory. */
+sim_task *sim_task_create(sim_task *parent, int inherit);
+
+/* Destroys a task, its threads and its image. When the running thread belongs to it,
+ * that thread stops here (does not return). */
+void sim_task_destroy(sim_task *t);
+
+int sim_task_id(const sim_task *t);
+void *sim_task_ktask(const sim_task *t);          /* the model's object, opaque here */
+void sim_task_set_ktask(sim_task *t, void *ktask);
+
+/* Copies len bytes at addr (an image address: a SIM_GLOBAL or arena memory) as task t
+ * sees them. (The host reading a SIM_GLOBAL directly sees whichever image is in place.) Returns 0, or -1 if the range is not in t's used image. Host or thread. */
+int sim_task_peek(sim_task *t, const void *addr, void *out, size_t len);
+
+/* --- Threads -------------------------------------------------------------------------- */
+
+/* Creates a thread in t with no start state, suspended once (as Mach's thread_create).
+ * Returns NULL only when out of host memory. */
+sim_thread *sim_thread_create(sim_task *t);
+
+/* Start state "call fn(arg) with this stack pointer". sp == NULL: a stack slot of the
+ * task's image, owned by the thread and freed when it exits. fn returning ends the thread.
+ * The thread must not be running; any earlier context is dropped. */
+void sim_thread_set_start(sim_thread *th, void (*fn)(void *), void *arg, void *sp);
+
+/* Start state "longjmp(env, value) in my task's image": env is an image address (a
+ * jmp_buf filled by setjmp in an image the task's was copied from), on a stack slot. */
+void sim_thread_set_longjmp(sim_thread *th, jmp_buf env, int value);
+
+/* Suspend counts as in Mach. Resume returns -1 if the count was already 0, else 0.
+ * Suspending the running thread is a scheduling point. */
+int sim_thread_suspend(sim_thread *th);
+int sim_thread_resume(sim_thread *th);
+
+/* create + set_start(fn, arg, NULL) + resume. */
+sim_thread *sim_thread_spawn(sim_task *t, void (*fn)(void *), void *arg);
+
+/* Destroys a thread; if it is the running one, does not return. */
+void sim_thread_destroy(sim_thread *th);
+_Noreturn void sim_thread_exit(void);
+
+/* A daemon thread left blocked at the end does not make the run a deadlock. */
+void sim_thread_set_daemon(sim_thread *th, bool daemon);
+
+sim_thread *sim_self(void);                   /* NULL on the host */
+sim_task *sim_task_self(void);                /* NULL on the host */
+int sim_thread_id(const sim_thread *th);
+sim_task *sim_thread_task(const sim_thread *th);
+void *sim_thread_tls(const sim_thread *th);   /* the simulated TLS pointer */
+void sim_thread_set_tls(sim_thread *th, void *tls);
+
+/* --- Scheduling points and blocking (for stubs and the model) ------------------------- */
+
+/* A scheduling point: the scheduler may run another thread before this returns.
+ * why is logged ("yield", "rpc mach_port_allocate", ...); it must stay valid. */
+void sim_yield(const char *why);
+
+/* Blocks the running thread until sim_unblock(it); a scheduling point. what says what
+ * it waits for, for the deadlock report ("rpc reply on port 12"); copied. */
+void sim_block(const char *what);
+/* Makes a blocked thread runnable again. Returns -1 if it was not blocked in sim_block. */
+int sim_unblock(sim_thread *th);
+
+/* --- Locks in the image ---------------------------------------------------------------- */
+
+/* A lock word: 0 free, else the id of the thread that took it. Lives in the image, so a
+ * copied image copies the lock's state. Waiting for it is a scheduling point. */
+typedef volatile unsigned int sim_lock_t;
+void sim_lock(sim_lock_t *l);
+bool sim_trylock(sim_lock_t *l);
+void sim_unlock(sim_lock_t *l);
+
+/* --- The image heap (the simulated process's malloc) ----------------------------------- */
+
+/* These work on the image in place, so call them from a thread of the task. */
+void *sim_heap_alloc(size_t size);                 /* 16-byte aligned; NULL when full */
+void *sim_heap_alloc_aligned(size_t size, size_t align);
+void *sim_heap_calloc(size_t n, size_t size);
+void *sim_heap_realloc(void *p, size_t size);
+void sim_heap_free(void *p);
+/* Live allocations in the image in place (count; *bytes if not NULL). */
+size_t sim_heap_allocations(size_t *bytes);
+
+#endif
