@@ -1,0 +1,734 @@
+/*
+ * kmsg.c: messages, their queues, and mach_msg.
+ *
+ * Models GNU Mach's ipc/ipc_kmsg.c (copy-in of header and body, copy-out, clean-up of a
+ * destroyed message), ipc/ipc_mqueue.c (send with the queue limit, receive, wake-ups) and
+ * ipc/mach_msg.c (the trap: send, then receive). Rules M1-M8.
+ *
+ * Messages are in the typed (Mach 3) format GNU Mach uses: after the header, each item is a
+ * mach_msg_type_t (or a long form) followed by its inline data, padded to 4 bytes, as MIG lays
+ * it out with pack(4) on this build. Port items carry names; copy-in replaces them by rights
+ * (kmsg_right_t), copy-out writes the receiver's names back at the same offsets.
+ *
+ * The model does not schedule. A send to a full queue or a receive on an empty one leaves the
+ * thread blocked (th_wait) and returns MK_MSG_BLOCKED; whatever later frees it (a receive, a
+ * message, a port death, thread_abort) clears th_wait, and the runtime then calls
+ * mk_mach_msg_continue on that thread to finish the call.
+ *
+ * Added rules: out-of-line memory is not modelled (MACH_SEND_INVALID_TYPE); a message sent to a
+ * kernel port is answered with MIG_BAD_ID (M6), since kernel routines are reached through the
+ * mk_* calls, not through messages; when the destination and reply names are the same, the two
+ * rights are copied in one after the other.
+ */
+#include "model_int.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* --- allocation and destruction ------------------------------------------------------------ */
+
+kmsg_t *kmsg_alloc(world_t *world, size_t body_len)
+{
+    kmsg_t *kmsg = world_alloc(world, sizeof *kmsg);
+    kmsg->ikm_world = world;
+    if (body_len > 0)
+        kmsg->ikm_body = world_alloc(world, body_len);
+    kmsg->ikm_body_len = body_len;
+    kmsg->ikm_size = sizeof(mach_msg_header_t) + body_len;
+    return kmsg;
+}
+
+static void kmsg_free(kmsg_t *kmsg)
+{
+    world_t *world = kmsg->ikm_world;
+    world_free(world, kmsg->ikm_body);
+    world_free(world, kmsg->ikm_rights);
+    world_free(world, kmsg);
+}
+
+/* ipc_kmsg_clean: every right the message carries is released (M8 step 3): the destination
+ * and reply rights as unused rights (a send-once right notifies its port, D8), send rights in
+ * the body lower srights, receive rights destroy their ports. */
+void kmsg_destroy(kmsg_t *kmsg)
+{
+    port_release_naked(kmsg->ikm_remote);
+    port_release_naked(kmsg->ikm_local);
+    for (unsigned i = 0; i < kmsg->ikm_nrights; i++)
+        port_release_naked(kmsg->ikm_rights[i].kr_right);
+    kmsg_free(kmsg);
+}
+
+/* --- queues and wait queues ------------------------------------------------------------------ */
+
+static void queue_append(kmsg_queue_t *q, kmsg_t *kmsg)
+{
+    kmsg->ikm_next = NULL;
+    if (q->tail != NULL)
+        q->tail->ikm_next = kmsg;
+    else
+        q->head = kmsg;
+    q->tail = kmsg;
+}
+
+static kmsg_t *queue_take(kmsg_queue_t *q)
+{
+    kmsg_t *kmsg = q->head;
+    if (kmsg != NULL) {
+        q->head = kmsg->ikm_next;
+        if (q->head == NULL)
+            q->tail = NULL;
+        kmsg->ikm_next = NULL;
+    }
+    return kmsg;
+}
+
+static void queue_push_front(kmsg_queue_t *q, kmsg_t *kmsg)
+{
+    kmsg->ikm_next = q->head;
+    q->head = kmsg;
+    if (q->tail == NULL)
+        q->tail = kmsg;
+}
+
+/* Moves the messages of `from` whose destination is `only` (all if NULL) to the end of `to`,
+ * keeping their order (ipc_mqueue_move). */
+void mqueue_move(kmsg_queue_t *from, kmsg_queue_t *to, port_t *only)
+{
+    kmsg_queue_t keep = {NULL, NULL};
+    kmsg_t *kmsg;
+    while ((kmsg = queue_take(from)) != NULL) {
+        if (only == NULL || kmsg->ikm_remote.port == only)
+            queue_append(to, kmsg);
+        else
+            queue_append(&keep, kmsg);
+    }
+    *from = keep;
+}
+
+static void waitq_push(waitq_t *q, kthread_t *thread)
+{
+    thread->th_wait_next = NULL;
+    if (q->tail != NULL)
+        q->tail->th_wait_next = thread;
+    else
+        q->head = thread;
+    q->tail = thread;
+}
+
+static kthread_t *waitq_pop(waitq_t *q)
+{
+    kthread_t *thread = q->head;
+    if (thread != NULL) {
+        q->head = thread->th_wait_next;
+        if (q->head == NULL)
+            q->tail = NULL;
+        thread->th_wait_next = NULL;
+    }
+    return thread;
+}
+
+void waitq_remove(waitq_t *q, kthread_t *thread)
+{
+    kthread_t **pp = &q->head, *prev = NULL;
+    while (*pp != NULL && *pp != thread) {
+        prev = *pp;
+        pp = &(*pp)->th_wait_next;
+    }
+    if (*pp == NULL)
+        return;
+    *pp = thread->th_wait_next;
+    if (q->tail == thread)
+        q->tail = prev;
+    thread->th_wait_next = NULL;
+}
+
+static void wake(kthread_t *thread, mach_msg_return_t result)
+{
+    thread->th_wait = MK_WAIT_NONE;
+    thread->th_wait_port = NULL;
+    thread->th_wait_pset = NULL;
+    thread->th_wake_result = result;
+}
+
+/* Port death wakes blocked senders, which then find the port dead (M5), and its receivers
+ * with MACH_RCV_PORT_DIED (M7). */
+void mqueue_port_died(port_t *port)
+{
+    kthread_t *t;
+    while ((t = waitq_pop(&port->ip_blocked)) != NULL)
+        wake(t, 0);
+    while ((t = waitq_pop(&port->ip_receivers)) != NULL)
+        wake(t, MACH_RCV_PORT_DIED);
+}
+
+/* The receive right moved out (MACH_RCV_PORT_DIED) or into a set (MACH_RCV_PORT_CHANGED). */
+void mqueue_port_moved(port_t *port, mach_msg_return_t why)
+{
+    kthread_t *t;
+    while ((t = waitq_pop(&port->ip_receivers)) != NULL)
+        wake(t, why);
+}
+
+void mqueue_pset_changed(pset_t *pset, mach_msg_return_t why)
+{
+    kthread_t *t;
+    while ((t = waitq_pop(&pset->ips_receivers)) != NULL)
+        wake(t, why);
+}
+
+void mqueue_destroy_messages(port_t *port)
+{
+    kmsg_t *kmsg;
+    while ((kmsg = queue_take(&port->ip_messages)) != NULL) {
+        port->ip_msgcount--;
+        kmsg_destroy(kmsg);
+    }
+}
+
+/* A message leaves the count when its receive completes (M3 amendment, H5): one blocked
+ * sender may go on. */
+static void mqueue_received(port_t *port)
+{
+    port->ip_msgcount--;
+    if (port->ip_msgcount < port->ip_qlimit) {
+        kthread_t *t = waitq_pop(&port->ip_blocked);
+        if (t != NULL)
+            wake(t, 0);
+    }
+}
+
+/* Puts a message on its destination's queue, or hands it to a waiting receiver (M3, H5). */
+static void mqueue_deliver(kmsg_t *kmsg)
+{
+    port_t *port = kmsg->ikm_remote.port;
+    if (!IO_VALID(port) || !port->ip_active) {
+        kmsg_destroy(kmsg); /* M5: the send still succeeds */
+        return;
+    }
+    port->ip_msgcount++;
+    waitq_t *waiters = port->ip_pset != NULL ? &port->ip_pset->ips_receivers : &port->ip_receivers;
+    kthread_t *receiver = waitq_pop(waiters);
+    if (receiver != NULL) {
+        wake(receiver, 0);
+        receiver->th_handoff = kmsg;
+        return;
+    }
+    queue_append(port->ip_pset != NULL ? &port->ip_pset->ips_messages : &port->ip_messages, kmsg);
+}
+
+void kmsg_send_kernel(kmsg_t *kmsg)
+{
+    mqueue_deliver(kmsg);
+}
+
+/* --- copy-in ----------------------------------------------------------------------------------- */
+
+static bool is_port_disposition(unsigned t)
+{
+    return t >= MACH_MSG_TYPE_MOVE_RECEIVE && t <= MACH_MSG_TYPE_MAKE_SEND_ONCE;
+}
+
+/* Whether right_copyin would succeed, without doing it (R0's conversion aside). */
+static kern_return_t copyin_check(space_t *space, mach_port_name_t name, unsigned msgt,
+                                  bool allow_dead)
+{
+    entry_t *entry = space_lookup(space, name);
+    if (entry == NULL)
+        return KERN_INVALID_NAME;
+    right_check(space, entry);
+    mach_port_type_t type = entry->ie_type;
+    switch (msgt) {
+    case MACH_MSG_TYPE_MAKE_SEND:
+    case MACH_MSG_TYPE_MAKE_SEND_ONCE:
+    case MACH_MSG_TYPE_MOVE_RECEIVE:
+        return (type & MACH_PORT_TYPE_RECEIVE) ? KERN_SUCCESS : KERN_INVALID_RIGHT;
+    case MACH_MSG_TYPE_COPY_SEND:
+    case MACH_MSG_TYPE_MOVE_SEND:
+        if (type & MACH_PORT_TYPE_DEAD_NAME)
+            return allow_dead ? KERN_SUCCESS : KERN_INVALID_RIGHT;
+        return (type & MACH_PORT_TYPE_SEND) ? KERN_SUCCESS : KERN_INVALID_RIGHT;
+    case MACH_MSG_TYPE_MOVE_SEND_ONCE:
+        if (type & MACH_PORT_TYPE_DEAD_NAME)
+            return allow_dead ? KERN_SUCCESS : KERN_INVALID_RIGHT;
+        return (type & MACH_PORT_TYPE_SEND_ONCE) ? KERN_SUCCESS : KERN_INVALID_RIGHT;
+    }
+    return KERN_INVALID_VALUE;
+}
+
+static void kmsg_add_right(kmsg_t *kmsg, size_t type_offset, size_t offset, naked_t right,
+                           unsigned *cap)
+{
+    if (kmsg->ikm_nrights == *cap) {
+        unsigned ncap = *cap ? *cap * 2 : 4;
+        kmsg_right_t *v = world_alloc(kmsg->ikm_world, ncap * sizeof *v);
+        if (kmsg->ikm_nrights > 0)
+            memcpy(v, kmsg->ikm_rights, kmsg->ikm_nrights * sizeof *v);
+        world_free(kmsg->ikm_world, kmsg->ikm_rights);
+        kmsg->ikm_rights = v;
+        *cap = ncap;
+    }
+    kmsg_right_t *r = &kmsg->ikm_rights[kmsg->ikm_nrights++];
+    r->kr_type_offset = type_offset;
+    r->kr_offset = offset;
+    r->kr_right = right;
+}
+
+/* One body item's descriptor: name, bits per element, count, header length, inline. */
+typedef struct item {
+    unsigned name, size, number, hdr;
+    bool is_inline;
+} item_t;
+
+static bool item_parse(const uint8_t *body, size_t len, size_t off, item_t *it)
+{
+    mach_msg_type_t t;
+    if (off + sizeof t > len)
+        return false;
+    memcpy(&t, body + off, sizeof t);
+    it->is_inline = t.msgt_inline;
+    if (t.msgt_longform) {
+        mach_msg_type_long_t lt;
+        if (off + sizeof lt > len)
+            return false;
+        memcpy(&lt, body + off, sizeof lt);
+        it->name = lt.msgtl_name;
+        it->size = lt.msgtl_size;
+        it->number = lt.msgtl_number;
+        it->hdr = sizeof lt;
+    } else {
+        it->name = t.msgt_name;
+        it->size = t.msgt_size;
+        it->number = t.msgt_number;
+        it->hdr = sizeof t;
+    }
+    return true;
+}
+
+static void item_set_name(uint8_t *body, size_t off, unsigned name)
+{
+    mach_msg_type_t t;
+    memcpy(&t, body + off, sizeof t);
+    if (t.msgt_longform) {
+        mach_msg_type_long_t lt;
+        memcpy(&lt, body + off, sizeof lt);
+        lt.msgtl_name = name;
+        memcpy(body + off, &lt, sizeof lt);
+    } else {
+        t.msgt_name = name;
+        memcpy(body + off, &t, sizeof t);
+    }
+}
+
+static size_t pad4(size_t n)
+{
+    return (n + 3) & ~(size_t)3;
+}
+
+/*
+ * Copies a user message into a kmsg (M1, M2). On failure nothing is consumed for header errors
+ * (steps 1-5); for body errors (step 6) every right already copied in is destroyed.
+ */
+static mach_msg_return_t kmsg_copyin(kthread_t *self, const mach_msg_header_t *msg,
+                                     mach_msg_size_t send_size, kmsg_t **kmsgp)
+{
+    space_t *space = self->th_task->tk_space;
+    if (send_size < sizeof(mach_msg_header_t) || (send_size & 3) != 0)
+        return MACH_SEND_MSG_TOO_SMALL;
+    mach_msg_bits_t bits = msg->msgh_bits;
+    unsigned dest_type = MACH_MSGH_BITS_REMOTE(bits);
+    unsigned reply_type = MACH_MSGH_BITS_LOCAL(bits);
+    if (dest_type < MACH_MSG_TYPE_MOVE_SEND || dest_type > MACH_MSG_TYPE_MAKE_SEND_ONCE)
+        return MACH_SEND_INVALID_HEADER;
+    if (reply_type == 0 ? msg->msgh_local_port != MACH_PORT_NULL
+                        : (reply_type < MACH_MSG_TYPE_MOVE_SEND ||
+                           reply_type > MACH_MSG_TYPE_MAKE_SEND_ONCE))
+        return MACH_SEND_INVALID_HEADER;
+    if (!space->is_active)
+        return MACH_SEND_INVALID_DEST;
+    mach_port_name_t dest = msg->msgh_remote_port, reply = msg->msgh_local_port;
+    if (space_lookup(space, dest) == NULL)
+        return MACH_SEND_INVALID_DEST;
+    bool reply_named = reply_type != 0 && MACH_PORT_VALID(reply);
+    if (reply_named && copyin_check(space, reply, reply_type, true) != KERN_SUCCESS)
+        return MACH_SEND_INVALID_REPLY;
+    if (copyin_check(space, dest, dest_type, false) != KERN_SUCCESS)
+        return MACH_SEND_INVALID_DEST;
+
+    size_t body_len = send_size - sizeof(mach_msg_header_t);
+    kmsg_t *kmsg = kmsg_alloc(space->is_world, body_len);
+    if (body_len > 0)
+        memcpy(kmsg->ikm_body, (const uint8_t *)msg + sizeof(mach_msg_header_t), body_len);
+    kmsg->ikm_id = msg->msgh_id;
+    if (right_copyin(space, dest, dest_type, false, &kmsg->ikm_remote) != KERN_SUCCESS) {
+        kmsg_free(kmsg);
+        return MACH_SEND_INVALID_DEST;
+    }
+    if (reply_named) {
+        if (right_copyin(space, reply, reply_type, true, &kmsg->ikm_local) != KERN_SUCCESS) {
+            kmsg_destroy(kmsg);
+            return MACH_SEND_INVALID_REPLY;
+        }
+    } else if (reply_type != 0) {
+        kmsg->ikm_local.port = reply == MACH_PORT_DEAD ? IO_DEAD : NULL;
+        kmsg->ikm_local.type = right_carried_type(reply_type);
+    }
+    kmsg->ikm_bits = MACH_MSGH_BITS(kmsg->ikm_remote.type, reply_type ? kmsg->ikm_local.type : 0);
+    if (!(bits & MACH_MSGH_BITS_COMPLEX)) {
+        *kmsgp = kmsg;
+        return MACH_MSG_SUCCESS;
+    }
+    kmsg->ikm_bits |= MACH_MSGH_BITS_COMPLEX;
+
+    unsigned cap = 0;
+    size_t off = 0;
+    mach_msg_return_t mr = MACH_MSG_SUCCESS;
+    while (off < body_len) {
+        item_t it;
+        if (!item_parse(kmsg->ikm_body, body_len, off, &it)) {
+            mr = MACH_SEND_MSG_TOO_SMALL;
+            break;
+        }
+        if (!it.is_inline) {
+            mr = MACH_SEND_INVALID_TYPE; /* out-of-line memory: not modelled */
+            break;
+        }
+        size_t data = off + it.hdr;
+        size_t bytes = ((size_t)it.number * it.size + 7) / 8;
+        if (data + bytes > body_len) {
+            mr = MACH_SEND_MSG_TOO_SMALL;
+            break;
+        }
+        if (is_port_disposition(it.name)) {
+            if (it.size != 32) {
+                mr = MACH_SEND_INVALID_TYPE;
+                break;
+            }
+            for (unsigned i = 0; i < it.number && mr == MACH_MSG_SUCCESS; i++) {
+                size_t at = data + 4 * (size_t)i;
+                mach_port_name_t name;
+                memcpy(&name, kmsg->ikm_body + at, sizeof name);
+                naked_t right = {NULL, right_carried_type(it.name)};
+                if (name == MACH_PORT_DEAD)
+                    right.port = IO_DEAD;
+                else if (name != MACH_PORT_NULL &&
+                         right_copyin(space, name, it.name, true, &right) != KERN_SUCCESS)
+                    mr = MACH_SEND_INVALID_RIGHT;
+                if (mr == MACH_MSG_SUCCESS) {
+                    kmsg_add_right(kmsg, off, at, right, &cap);
+                    mach_port_name_t zero = MACH_PORT_NULL;
+                    memcpy(kmsg->ikm_body + at, &zero, sizeof zero);
+                }
+            }
+            if (mr != MACH_MSG_SUCCESS)
+                break;
+            item_set_name(kmsg->ikm_body, off, right_carried_type(it.name));
+        }
+        off = pad4(data + bytes);
+    }
+    if (mr != MACH_MSG_SUCCESS) {
+        kmsg_destroy(kmsg);
+        return mr;
+    }
+    *kmsgp = kmsg;
+    return MACH_MSG_SUCCESS;
+}
+
+/* --- copy-out ------------------------------------------------------------------------------------ */
+
+/* A right arriving in `space` by message: overflow allowed (T5). A copy-out that fails for want
+ * of space destroys the right and gives MACH_PORT_NULL. */
+static mach_port_name_t copyout_right(space_t *space, naked_t right)
+{
+    mach_port_name_t name;
+    if (right_copyout(space, right, true, &name) != KERN_SUCCESS) {
+        port_release_naked(right);
+        return MACH_PORT_NULL;
+    }
+    return name;
+}
+
+static void write_body(const kmsg_t *kmsg, mach_msg_header_t *msg, space_t *space)
+{
+    uint8_t *body = (uint8_t *)msg + sizeof(mach_msg_header_t);
+    if (kmsg->ikm_body_len > 0)
+        memcpy(body, kmsg->ikm_body, kmsg->ikm_body_len);
+    for (unsigned i = 0; i < kmsg->ikm_nrights; i++) {
+        mach_port_name_t name = copyout_right(space, kmsg->ikm_rights[i].kr_right);
+        memcpy(body + kmsg->ikm_rights[i].kr_offset, &name, sizeof name);
+    }
+}
+
+/* M4: a send that gives up hands every right back to the sender, buffer rewritten with the new
+ * names and carried types; the header is not swapped. */
+static void pseudo_receive(kthread_t *self, kmsg_t *kmsg)
+{
+    space_t *space = self->th_task->tk_space;
+    mach_msg_header_t *msg = self->th_msg;
+    msg->msgh_remote_port = copyout_right(space, kmsg->ikm_remote);
+    msg->msgh_local_port = copyout_right(space, kmsg->ikm_local);
+    msg->msgh_bits = kmsg->ikm_bits;
+    write_body(kmsg, msg, space);
+    kmsg_free(kmsg);
+}
+
+/* Completes a receive of kmsg (dequeued from a queue or handed over) into self (M7). */
+static mach_msg_return_t receive_complete(kthread_t *self, kmsg_t *kmsg)
+{
+    space_t *space = self->th_task->tk_space;
+    mach_msg_header_t *msg = self->th_msg;
+    port_t *port = kmsg->ikm_remote.port;
+    mqueue_received(port);
+
+    msg->msgh_size = kmsg->ikm_size;
+    msg->msgh_id = kmsg->ikm_id;
+    msg->msgh_local_port = port->ip_receiver_name;
+    msg->msgh_seqno = port->ip_seqno++;
+    /* The destination right is used up by the receive (no send-once notification). */
+    if (kmsg->ikm_remote.type == MACH_MSG_TYPE_PORT_SEND_ONCE) {
+        port->ip_sorights--;
+        port_release(port);
+    } else {
+        port_release_send(port);
+    }
+    kmsg->ikm_remote.port = NULL;
+    mach_msg_bits_t complex = kmsg->ikm_bits & MACH_MSGH_BITS_COMPLEX;
+    mach_msg_type_name_t local_type = MACH_MSGH_BITS_LOCAL(kmsg->ikm_bits);
+    if (kmsg->ikm_size > self->th_rcv_size) {
+        /* M7: without MACH_RCV_LARGE the message is dropped after the header. */
+        msg->msgh_remote_port = MACH_PORT_NULL;
+        msg->msgh_bits = MACH_MSGH_BITS(0, kmsg->ikm_remote.type) | complex;
+        kmsg_destroy(kmsg);
+        return MACH_RCV_TOO_LARGE;
+    }
+    msg->msgh_remote_port = copyout_right(space, kmsg->ikm_local);
+    kmsg->ikm_local.port = NULL;
+    msg->msgh_bits = MACH_MSGH_BITS(local_type, MACH_MSGH_BITS_REMOTE(kmsg->ikm_bits)) | complex;
+    write_body(kmsg, msg, space);
+    kmsg_free(kmsg);
+    return MACH_MSG_SUCCESS;
+}
+
+/* --- send and receive ------------------------------------------------------------------------ */
+
+/* M6: a kernel port answers at once. The model reaches kernel routines through mk_* calls, so
+ * any message id is unknown here: MIG_BAD_ID, request rights destroyed but the reply right. */
+static void kernel_server(kmsg_t *request)
+{
+    naked_t reply_right = request->ikm_local;
+    request->ikm_local.port = NULL;
+    mach_msg_id_t id = request->ikm_id;
+    world_t *world = request->ikm_world;
+    kmsg_destroy(request);
+    if (!IO_VALID(reply_right.port))
+        return;
+    kmsg_t *reply = kmsg_alloc(world, sizeof(mach_msg_type_t) + sizeof(kern_return_t));
+    reply->ikm_remote = reply_right;
+    reply->ikm_bits = MACH_MSGH_BITS(reply_right.type, 0);
+    reply->ikm_id = id + 100;
+    reply->ikm_kernel = true;
+    mach_msg_type_t t;
+    memset(&t, 0, sizeof t);
+    t.msgt_name = MACH_MSG_TYPE_INTEGER_32;
+    t.msgt_size = 32;
+    t.msgt_number = 1;
+    t.msgt_inline = 1;
+    kern_return_t code = MIG_BAD_ID;
+    memcpy(reply->ikm_body, &t, sizeof t);
+    memcpy(reply->ikm_body + sizeof t, &code, sizeof code);
+    mqueue_deliver(reply);
+}
+
+static mach_msg_return_t send_enqueue(kthread_t *self, kmsg_t *kmsg)
+{
+    port_t *port = kmsg->ikm_remote.port;
+    if (!port->ip_active) {
+        kmsg_destroy(kmsg); /* M5 */
+        return MACH_MSG_SUCCESS;
+    }
+    if (port->ip_kernel) {
+        kernel_server(kmsg);
+        return MACH_MSG_SUCCESS;
+    }
+    if (kmsg->ikm_remote.type == MACH_MSG_TYPE_PORT_SEND && !kmsg->ikm_kernel &&
+        port->ip_msgcount >= port->ip_qlimit) {
+        if ((self->th_option & MACH_SEND_TIMEOUT) && self->th_timeout == 0) {
+            pseudo_receive(self, kmsg);
+            return MACH_SEND_TIMED_OUT;
+        }
+        self->th_send_kmsg = kmsg;
+        self->th_wait = MK_WAIT_SEND;
+        self->th_wait_port = port;
+        self->th_wake_result = 0;
+        waitq_push(&port->ip_blocked, self);
+        return MK_MSG_BLOCKED;
+    }
+    mqueue_deliver(kmsg);
+    return MACH_MSG_SUCCESS;
+}
+
+static mach_msg_return_t receive(kthread_t *self)
+{
+    space_t *space = self->th_task->tk_space;
+    if (!space->is_active)
+        return MACH_RCV_INVALID_NAME;
+    entry_t *entry = space_lookup(space, self->th_rcv_name);
+    if (entry == NULL || !(entry->ie_type & (MACH_PORT_TYPE_RECEIVE | MACH_PORT_TYPE_PORT_SET)))
+        return MACH_RCV_INVALID_NAME;
+    kmsg_queue_t *queue;
+    waitq_t *waiters;
+    if (entry->ie_type & MACH_PORT_TYPE_RECEIVE) {
+        port_t *port = entry->ie_port;
+        if (port->ip_pset != NULL)
+            return MACH_RCV_IN_SET;
+        queue = &port->ip_messages;
+        waiters = &port->ip_receivers;
+        self->th_wait_port = port;
+    } else {
+        queue = &entry->ie_pset->ips_messages;
+        waiters = &entry->ie_pset->ips_receivers;
+        self->th_wait_pset = entry->ie_pset;
+    }
+    kmsg_t *kmsg = queue->head;
+    if (kmsg == NULL) {
+        if ((self->th_option & MACH_RCV_TIMEOUT) && self->th_timeout == 0) {
+            self->th_wait_port = NULL;
+            self->th_wait_pset = NULL;
+            return MACH_RCV_TIMED_OUT;
+        }
+        self->th_wait = MK_WAIT_RECEIVE;
+        self->th_wake_result = 0;
+        waitq_push(waiters, self);
+        return MK_MSG_BLOCKED;
+    }
+    self->th_wait_port = NULL;
+    self->th_wait_pset = NULL;
+    if (kmsg->ikm_size > self->th_rcv_size && (self->th_option & MACH_RCV_LARGE)) {
+        self->th_msg->msgh_size = kmsg->ikm_size; /* stays queued */
+        return MACH_RCV_TOO_LARGE;
+    }
+    queue_take(queue);
+    return receive_complete(self, kmsg);
+}
+
+/*
+ * mk_mach_msg: the mach_msg trap (ipc/mach_msg.c: mach_msg_trap); rules M1-M8.
+ * Send first; a send error returns at once. Then the receive, whose errors are receive errors.
+ * Returns MACH_MSG_SUCCESS, MACH_SEND_* (M2-M4), MACH_RCV_* (M7), or MK_MSG_BLOCKED.
+ */
+mach_msg_return_t mk_mach_msg(kthread_t *self, mach_msg_header_t *msg, mach_msg_option_t option,
+                              mach_msg_size_t send_size, mach_msg_size_t rcv_size,
+                              mach_port_name_t rcv_name, mach_msg_timeout_t timeout)
+{
+    self->th_msg = msg;
+    self->th_option = option;
+    self->th_rcv_size = rcv_size;
+    self->th_rcv_name = rcv_name;
+    self->th_timeout = timeout;
+    self->th_wake_result = 0;
+    self->th_handoff = NULL;
+    if (option & MACH_SEND_MSG) {
+        kmsg_t *kmsg;
+        mach_msg_return_t mr = kmsg_copyin(self, msg, send_size, &kmsg);
+        if (mr != MACH_MSG_SUCCESS)
+            return mr;
+        mr = send_enqueue(self, kmsg);
+        if (mr != MACH_MSG_SUCCESS)
+            return mr;
+    }
+    if (option & MACH_RCV_MSG)
+        return receive(self);
+    return MACH_MSG_SUCCESS;
+}
+
+mach_msg_return_t mk_mach_msg_continue(kthread_t *self)
+{
+    if (self->th_wait != MK_WAIT_NONE)
+        return MK_MSG_BLOCKED;
+    mach_msg_return_t why = self->th_wake_result;
+    self->th_wake_result = 0;
+    if (self->th_send_kmsg != NULL) {
+        kmsg_t *kmsg = self->th_send_kmsg;
+        self->th_send_kmsg = NULL;
+        if (why == MACH_SEND_INTERRUPTED || why == MACH_SEND_TIMED_OUT) {
+            pseudo_receive(self, kmsg);
+            return why;
+        }
+        mach_msg_return_t mr = send_enqueue(self, kmsg);
+        if (mr != MACH_MSG_SUCCESS)
+            return mr;
+        if (self->th_option & MACH_RCV_MSG)
+            return receive(self);
+        return MACH_MSG_SUCCESS;
+    }
+    if (self->th_handoff != NULL) {
+        kmsg_t *kmsg = self->th_handoff;
+        self->th_handoff = NULL;
+        if (kmsg->ikm_size > self->th_rcv_size && (self->th_option & MACH_RCV_LARGE)) {
+            port_t *port = kmsg->ikm_remote.port;
+            queue_push_front(port->ip_pset != NULL ? &port->ip_pset->ips_messages
+                                                   : &port->ip_messages, kmsg);
+            self->th_msg->msgh_size = kmsg->ikm_size;
+            return MACH_RCV_TOO_LARGE;
+        }
+        return receive_complete(self, kmsg);
+    }
+    if (why != 0)
+        return why;
+    return receive(self);
+}
+
+/* Ends a blocked call early: a timeout, or thread_abort (H6). A receiver already handed a
+ * message completes normally. */
+void kthread_abort_wait(kthread_t *thread, bool timeout)
+{
+    if (thread->th_wait == MK_WAIT_RECEIVE) {
+        if (thread->th_wait_port != NULL)
+            waitq_remove(&thread->th_wait_port->ip_receivers, thread);
+        if (thread->th_wait_pset != NULL)
+            waitq_remove(&thread->th_wait_pset->ips_receivers, thread);
+        wake(thread, timeout ? MACH_RCV_TIMED_OUT : MACH_RCV_INTERRUPTED);
+    } else if (thread->th_wait == MK_WAIT_SEND) {
+        waitq_remove(&thread->th_wait_port->ip_blocked, thread);
+        wake(thread, timeout ? MACH_SEND_TIMED_OUT : MACH_SEND_INTERRUPTED);
+    }
+}
+
+mach_msg_return_t mk_mach_msg_interrupt(kthread_t *self, bool timeout)
+{
+    kthread_abort_wait(self, timeout);
+    return mk_mach_msg_continue(self);
+}
+
+mk_wait_t mk_thread_blocked(const kthread_t *thread, uint32_t *port_id)
+{
+    if (port_id != NULL)
+        *port_id = thread->th_wait_port != NULL ? thread->th_wait_port->ip_id
+                 : thread->th_wait_pset != NULL ? thread->th_wait_pset->ips_id : 0;
+    return thread->th_wait;
+}
+
+size_t mk_queue_ids(ktask_t *task, mach_port_name_t name, mach_msg_id_t *ids, size_t max)
+{
+    if (task->tk_space == NULL)
+        return 0;
+    entry_t *entry = space_lookup(task->tk_space, name);
+    if (entry == NULL)
+        return 0;
+    kmsg_queue_t *q;
+    if (entry->ie_type & MACH_PORT_TYPE_RECEIVE)
+        q = entry->ie_port->ip_pset != NULL ? &entry->ie_port->ip_pset->ips_messages
+                                            : &entry->ie_port->ip_messages;
+    else if (entry->ie_type & MACH_PORT_TYPE_PORT_SET)
+        q = &entry->ie_pset->ips_messages;
+    else
+        return 0;
+    size_t n = 0;
+    for (kmsg_t *k = q->head; k != NULL; k = k->ikm_next) {
+        if (entry->ie_type & MACH_PORT_TYPE_RECEIVE && k->ikm_remote.port != entry->ie_port)
+            continue;
+        if (n < max)
+            ids[n] = k->ikm_id;
+        n++;
+    }
+    return n;
+}

@@ -1,0 +1,421 @@
+/*
+ * model.h: the Mach kernel model, as user space sees it.
+ *
+ * forksim models GNU Mach's port rights, name spaces, tasks, threads and messages as plain data
+ * and rules, with no scheduling and no I/O. This header is the model's public interface: the
+ * *user-level view*. Each mk_* call takes the calling thread, the names it passes in *its own*
+ * space, and returns exactly what user space would see: a KERN_* code, or a MACH_SEND_* code
+ * where the request message itself would fail before the kernel routine runs. The model does
+ * the caller-side copy-in of rights carried in the request (spec I1) and the copy-out of rights
+ * returned in the reply (X2, T5) itself; later layers (mock MIG stubs) only marshal, schedule
+ * and trace around these calls and never touch entries.
+ *
+ * Rules cited below are those of ../shared/spec/mach-ipc.md (N, T, A, L, R, I, X, D, K, C) and
+ * ../shared/spec/mach-msg-thread-proc.md (M, H). Each mk_* function names the GNU Mach routine
+ * it stands in for. Where the spec is silent, the rule added is written down at that function
+ * in the model source ("Added rule: ...").
+ *
+ * Kernel constants come from gnumach-dev's <mach/...> headers; only the kernel-internal
+ * MACH_PORT_UREFS_MAX is ours.
+ */
+#ifndef FORKSIM_MODEL_H
+#define FORKSIM_MODEL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <mach/kern_return.h>
+#include <mach/message.h>
+#include <mach/mig_errors.h>
+#include <mach/notify.h>
+#include <mach/port.h>
+#include <mach/mach_param.h>
+#include <mach/task_special_ports.h>
+#include <mach/thread_special_ports.h>
+
+/* Kernel-internal in GNU Mach (ipc/port.h), so not in the installed headers (spec T4). */
+#define MACH_PORT_UREFS_MAX 65535u
+
+/* Not a Mach code: a mach_msg call that must wait (queue full, nothing to receive). The
+ * thread is left blocked in the model; see mk_mach_msg_continue. */
+#define MK_MSG_BLOCKED ((mach_msg_return_t)0x7ff00001)
+
+typedef struct world world_t;
+typedef struct ktask ktask_t;
+typedef struct kthread kthread_t;
+typedef struct port port_t;
+
+/* ---------------------------------------------------------------------------------------- */
+/* The world: every kernel object of one simulation.                                        */
+/* ---------------------------------------------------------------------------------------- */
+
+/* World settings, fixed at creation. */
+typedef struct world_config {
+    /* Reproduce the removed MACH_IPC_COMPAT task creation (rule C2): every new task starts with
+     * a RECEIVE right for its notify port under a kernel-chosen name. Off by default. */
+    bool ipc_compat;
+} world_config_t;
+
+/* Creates an empty world (no tasks). Returns NULL only if host memory runs out. */
+world_t *world_create(const world_config_t *config);
+
+/* Terminates every remaining task, drains every queue and frees the world.
+ * Returns the number of model objects still allocated just before the final free (ports,
+ * entries, messages, tasks, threads...): 0 for a clean run. Any other value is a leak in
+ * the model; the world is freed regardless. */
+size_t world_destroy(world_t *world);
+
+/* Live model objects right now (the same count world_destroy audits). */
+size_t world_live_objects(const world_t *world);
+
+/* Hooks that tests need to reach rare codes. */
+
+/* Allocation countdown (KERN_RESOURCE_SHORTAGE, spec N4): the fallible allocations (entries,
+ * ports, port sets) succeed `after` more times, then the next `count` fail. after < 0 turns
+ * the countdown off. Returns how many failed so far in this countdown. */
+void world_fail_allocations(world_t *world, long after, long count);
+long world_failed_allocations(const world_t *world);
+
+/* Runs fn(world, arg) inside each mach_port_insert_right, after the carried right is copied in
+ * and before the kernel routine runs (spec I2 step 7: "the port has died since copy-in").
+ * NULL removes the hook. */
+typedef void (*world_hook_fn)(world_t *world, void *arg);
+void world_set_after_copyin_hook(world_t *world, world_hook_fn fn, void *arg);
+
+/* Deactivates the task's space without terminating the task, as in the window of task
+ * termination after ipc_space_destroy: routines that reach the space see it dead (spec N4,
+ * A2 step 4, I2 step 4). */
+void world_kill_space(ktask_t *task);
+
+/* ---------------------------------------------------------------------------------------- */
+/* Creating the first tasks and threads (the kernel's own bootstrap, not an RPC).           */
+/* ---------------------------------------------------------------------------------------- */
+
+/* A new task with an empty space (plus the compat notify port with ipc_compat), no threads,
+ * no special ports. parent may be NULL (a boot task); otherwise the child inherits the
+ * parent's bootstrap, exception and registered ports as in K1. Returns NULL on host OOM. */
+ktask_t *world_boot_task(world_t *world, ktask_t *parent);
+
+/* A new thread in task, runnable (user_stop_count 0), for bootstrapping programs. */
+kthread_t *world_boot_thread(ktask_t *task);
+
+/* Gives `task` a send right to `target`'s task port under a kernel-chosen name (as a boot
+ * loader or a server would hand it over), returning that name (merging as copy-out does). */
+mach_port_name_t world_give_task_port(ktask_t *task, ktask_t *target);
+
+/* Inspection helpers for tests, traces and invariant checks. */
+uint32_t ktask_id(const ktask_t *task);
+uint32_t kthread_id(const kthread_t *thread);
+ktask_t *kthread_task(const kthread_t *thread);
+bool ktask_active(const ktask_t *task);
+bool kthread_active(const kthread_t *thread);
+
+/* The task or thread denoted by the send or receive right `name` in task's space, or NULL. */
+ktask_t *ktask_by_name(ktask_t *task, mach_port_name_t name);
+kthread_t *kthread_by_name(ktask_t *task, mach_port_name_t name);
+
+/* What a name holds, read without side effects (no lazy conversion, unlike mach_port_type).
+ * Returns false if the name is unused. port_id is the port's serial (0 for dead names and
+ * port sets), dead tells whether the port has died (entry not yet converted). */
+typedef struct name_info {
+    mach_port_type_t type;      /* MACH_PORT_TYPE_* bits, without request flags */
+    mach_port_urefs_t urefs;
+    uint32_t port_id;
+    bool dead;                  /* the port it names has died; the entry is not yet converted */
+    bool dnrequest;
+} name_info_t;
+bool space_peek(ktask_t *task, mach_port_name_t name, name_info_t *info);
+
+/* Port serials and counters for tests. port_id 0 is never used. */
+typedef struct port_info {
+    uint32_t id;
+    bool active;
+    unsigned srights, sorights, mscount, seqno, qlimit, msgcount;
+    bool has_nsrequest, has_pdrequest;
+    unsigned dnrequests;
+} port_info_t;
+bool port_peek(world_t *world, uint32_t port_id, port_info_t *info);
+
+/* Number of names (type not NONE) in the task's space. */
+size_t space_count(ktask_t *task);
+
+/* ---------------------------------------------------------------------------------------- */
+/* mach_port_* (GNU Mach ipc/mach_port.c). The request goes to the task port named `task` in */
+/* the caller's space: a name that is not a live send right there fails the send with        */
+/* MACH_SEND_INVALID_DEST; a right to anything but an active task's port gives               */
+/* KERN_INVALID_TASK.                                                                        */
+/* ---------------------------------------------------------------------------------------- */
+
+/* mach_port_allocate: models mach_port_allocate; rules A1, N3, N4.
+ * Conditions: right is RECEIVE, PORT_SET or DEAD_NAME.
+ * Returns: KERN_SUCCESS        *name is a new name (N3) holding the new right.
+ *          KERN_INVALID_VALUE  any other right.
+ *          KERN_INVALID_TASK   dead space.
+ *          KERN_RESOURCE_SHORTAGE  out of memory (allocation countdown). */
+kern_return_t mk_mach_port_allocate(kthread_t *self, mach_port_name_t task,
+                                    mach_port_right_t right, mach_port_name_t *name);
+
+/* mach_port_allocate_name: models mach_port_allocate_name; rule A2 (checks in that order).
+ * Returns: KERN_SUCCESS, KERN_INVALID_TASK, KERN_INVALID_VALUE (bad name, then bad right),
+ *          KERN_NAME_EXISTS (the name holds any right), KERN_RESOURCE_SHORTAGE. */
+kern_return_t mk_mach_port_allocate_name(kthread_t *self, mach_port_name_t task,
+                                         mach_port_right_t right, mach_port_name_t name);
+
+/* mach_reply_port trap: models kern/ipc_tt.c mach_reply_port; rule A3.
+ * Returns a new RECEIVE right's name in the caller's space, or MACH_PORT_NULL on failure. */
+mach_port_name_t mk_mach_reply_port(kthread_t *self);
+
+/* mach_port_names: models mach_port_names; rules L1-L4.
+ * On success *names and *types are arrays of *count elements, ascending by name, allocated
+ * with malloc (the caller frees them; the runtime's stub copies them into the task's image);
+ * both NULL when *count is 0. Returns KERN_SUCCESS or KERN_INVALID_TASK. */
+kern_return_t mk_mach_port_names(kthread_t *self, mach_port_name_t task,
+                                 mach_port_name_t **names, mach_port_type_t **types,
+                                 mach_msg_type_number_t *count);
+
+/* mach_port_type: models mach_port_type (ipc_right_info); rules R1, R0, T6.
+ * Returns KERN_SUCCESS, KERN_INVALID_TASK, KERN_INVALID_NAME. */
+kern_return_t mk_mach_port_type(kthread_t *self, mach_port_name_t task,
+                                mach_port_name_t name, mach_port_type_t *type);
+
+/* mach_port_get_refs: models mach_port_get_refs; rule R2.
+ * Returns KERN_SUCCESS (*refs 0 if the name lacks that right), KERN_INVALID_VALUE (right >= 5,
+ * checked before the name), KERN_INVALID_NAME, KERN_INVALID_TASK. */
+kern_return_t mk_mach_port_get_refs(kthread_t *self, mach_port_name_t task,
+                                    mach_port_name_t name, mach_port_right_t right,
+                                    mach_port_urefs_t *refs);
+
+/* mach_port_mod_refs: models mach_port_mod_refs / ipc_right_delta; rule R3 (check order per
+ * right kind), R0, D3 (lazy conversion after the delta checks for SEND and SEND_ONCE).
+ * Returns KERN_SUCCESS, KERN_INVALID_VALUE, KERN_INVALID_NAME, KERN_INVALID_RIGHT,
+ *         KERN_UREFS_OVERFLOW, KERN_INVALID_TASK. Conversions done before an error stay. */
+kern_return_t mk_mach_port_mod_refs(kthread_t *self, mach_port_name_t task,
+                                    mach_port_name_t name, mach_port_right_t right,
+                                    mach_port_delta_t delta);
+
+/* mach_port_deallocate: models mach_port_deallocate / ipc_right_dealloc; rule R4.
+ * Returns KERN_SUCCESS, KERN_INVALID_NAME, KERN_INVALID_RIGHT (receive-only or port set),
+ *         KERN_INVALID_TASK. */
+kern_return_t mk_mach_port_deallocate(kthread_t *self, mach_port_name_t task,
+                                      mach_port_name_t name);
+
+/* mach_port_destroy: models mach_port_destroy / ipc_right_destroy; rule R5.
+ * Returns KERN_SUCCESS for any name in use, KERN_INVALID_NAME, KERN_INVALID_TASK. */
+kern_return_t mk_mach_port_destroy(kthread_t *self, mach_port_name_t task,
+                                   mach_port_name_t name);
+
+/* mach_port_rename: models mach_port_rename / ipc_object_rename; rules A4, N3 step 6.
+ * Returns KERN_SUCCESS, KERN_INVALID_VALUE (bad new name), KERN_NAME_EXISTS (new in use, checked
+ * before old), KERN_INVALID_NAME (old unused or old == new), KERN_INVALID_TASK,
+ *         KERN_RESOURCE_SHORTAGE. */
+kern_return_t mk_mach_port_rename(kthread_t *self, mach_port_name_t task,
+                                  mach_port_name_t old_name, mach_port_name_t new_name);
+
+/* mach_port_move_member: models mach_port_move_member (ipc/ipc_pset.c); rule M8.
+ * after == MACH_PORT_NULL removes member from its set.
+ * Returns KERN_SUCCESS, KERN_INVALID_TASK, KERN_INVALID_NAME, KERN_INVALID_RIGHT (member not a
+ *         receive right, after not a port set), KERN_NOT_IN_SET (removing a port in no set). */
+kern_return_t mk_mach_port_move_member(kthread_t *self, mach_port_name_t task,
+                                       mach_port_name_t member, mach_port_name_t after);
+
+/* mach_port_request_notification: models mach_port_request_notification; rules D5, D7, D1.
+ * notify is passed with disposition notify_type (MAKE_SEND_ONCE or MOVE_SEND_ONCE), copied in
+ * from the caller's space (I1); *previous receives the previous request's send-once right,
+ * copied out into the caller (MACH_PORT_NULL if none).
+ * id: MACH_NOTIFY_DEAD_NAME (name: send, send-once or receive), MACH_NOTIFY_NO_SENDERS or
+ * MACH_NOTIFY_PORT_DESTROYED (name: receive right).
+ * Returns KERN_SUCCESS, KERN_INVALID_TASK, KERN_INVALID_NAME, KERN_INVALID_RIGHT,
+ *         KERN_INVALID_VALUE (bad id, pdrequest with sync != 0), KERN_INVALID_ARGUMENT (dead name
+ *         without sync), KERN_INVALID_CAPABILITY (notify is DEAD), KERN_UREFS_OVERFLOW,
+ *         MACH_SEND_INVALID_RIGHT (notify cannot be copied in). */
+kern_return_t mk_mach_port_request_notification(kthread_t *self, mach_port_name_t task,
+                                                mach_port_name_t name, mach_msg_id_t id,
+                                                mach_port_mscount_t sync,
+                                                mach_port_name_t notify,
+                                                mach_msg_type_name_t notify_type,
+                                                mach_port_name_t *previous);
+
+/* mach_port_insert_right: models mach_port_insert_right / ipc_object_copyout_name; rules I1-I4.
+ * poly is a right of the caller's, sent with disposition poly_type.
+ * Returns: MACH_SEND_INVALID_DEST (task name), MACH_SEND_INVALID_RIGHT (poly cannot be copied in),
+ *          then in I2's order KERN_INVALID_TASK, KERN_INVALID_VALUE, KERN_INVALID_CAPABILITY,
+ *          KERN_INVALID_TASK / KERN_RESOURCE_SHORTAGE, KERN_RIGHT_EXISTS, KERN_UREFS_OVERFLOW
+ *          (merge at 65534), KERN_NAME_EXISTS, KERN_INVALID_CAPABILITY (died since copy-in).
+ *          On any KERN_* failure the carried right is destroyed (I4). */
+kern_return_t mk_mach_port_insert_right(kthread_t *self, mach_port_name_t task,
+                                        mach_port_name_t name, mach_port_name_t poly,
+                                        mach_msg_type_name_t poly_type);
+
+/* mach_port_extract_right: models mach_port_extract_right; rules X1, X2.
+ * On success *poly is the right's name in the caller's space (copy-out with overflow allowed),
+ * MACH_PORT_DEAD for a dead right, and *poly_type its carried type.
+ * Returns KERN_SUCCESS, KERN_INVALID_TASK, KERN_INVALID_VALUE, KERN_INVALID_NAME,
+ *         KERN_INVALID_RIGHT. */
+kern_return_t mk_mach_port_extract_right(kthread_t *self, mach_port_name_t task,
+                                         mach_port_name_t name, mach_msg_type_name_t desired,
+                                         mach_port_name_t *poly, mach_msg_type_name_t *poly_type);
+
+/* mach_port_set_qlimit (M3) and mach_port_set_mscount (D6).
+ * Returns KERN_SUCCESS, KERN_INVALID_TASK, KERN_INVALID_VALUE (qlimit > 16),
+ *         KERN_INVALID_NAME, KERN_INVALID_RIGHT. */
+kern_return_t mk_mach_port_set_qlimit(kthread_t *self, mach_port_name_t task,
+                                      mach_port_name_t name, mach_port_msgcount_t qlimit);
+kern_return_t mk_mach_port_set_mscount(kthread_t *self, mach_port_name_t task,
+                                       mach_port_name_t name, mach_port_mscount_t mscount);
+
+/* The four trap shortcuts (kern/ipc_mig.c syscall_mach_port_*; rule K8): the same routines,
+ * but a task name that does not resolve gives MACH_SEND_INTERRUPTED, and the insert-right trap
+ * copies the right in itself: a bad disposition gives KERN_INVALID_VALUE and a failed copy-in
+ * its KERN_* code, with the copied right destroyed on failure. */
+kern_return_t mk_trap_mach_port_allocate(kthread_t *self, mach_port_name_t task,
+                                         mach_port_right_t right, mach_port_name_t *name);
+kern_return_t mk_trap_mach_port_deallocate(kthread_t *self, mach_port_name_t task,
+                                           mach_port_name_t name);
+kern_return_t mk_trap_mach_port_insert_right(kthread_t *self, mach_port_name_t task,
+                                             mach_port_name_t name, mach_port_name_t poly,
+                                             mach_msg_type_name_t poly_type);
+kern_return_t mk_trap_mach_port_allocate_name(kthread_t *self, mach_port_name_t task,
+                                              mach_port_right_t right, mach_port_name_t name);
+
+/* ---------------------------------------------------------------------------------------- */
+/* Tasks (GNU Mach kern/task.c, kern/ipc_tt.c). The request port is `task` or `thread` in    */
+/* the caller's space, as for mach_port_*.                                                   */
+/* ---------------------------------------------------------------------------------------- */
+
+/* mach_task_self / mach_thread_self traps: rule K2. A uref per call, pegged at 65534.
+ * Returns the name, MACH_PORT_NULL (no self port, copy-out failed) or MACH_PORT_DEAD. */
+mach_port_name_t mk_mach_task_self(kthread_t *self);
+mach_port_name_t mk_mach_thread_self(kthread_t *self);
+
+/* task_create: rule K1. *child names a new send right to the child's task port.
+ * Returns KERN_SUCCESS, KERN_INVALID_TASK (parent is not a task), KERN_RESOURCE_SHORTAGE.
+ * The caller (runtime) copies the memory image when inherit_memory is set. */
+kern_return_t mk_task_create(kthread_t *self, mach_port_name_t parent, boolean_t inherit_memory,
+                             mach_port_name_t *child);
+
+/* task_terminate: rule K5 (order 0-4). Returns KERN_SUCCESS, KERN_INVALID_ARGUMENT (not a task),
+ * KERN_FAILURE (already terminating). Terminating the caller's own task kills the caller too. */
+kern_return_t mk_task_terminate(kthread_t *self, mach_port_name_t task);
+
+/* task_threads: rules K4, H9. *threads (malloc'ed, caller frees) holds one name per thread,
+ * in creation order, each a new send right merged into the caller's space.
+ * Returns KERN_SUCCESS, KERN_INVALID_ARGUMENT, KERN_FAILURE. */
+kern_return_t mk_task_threads(kthread_t *self, mach_port_name_t task,
+                              mach_port_name_t **threads, mach_msg_type_number_t *count);
+
+/* task_suspend / task_resume: rule H4. Returns KERN_SUCCESS, KERN_INVALID_ARGUMENT, KERN_FAILURE. */
+kern_return_t mk_task_suspend(kthread_t *self, mach_port_name_t task);
+kern_return_t mk_task_resume(kthread_t *self, mach_port_name_t task);
+
+/* task_get_special_port / task_set_special_port: rule K7. set consumes `port` (passed as
+ * COPY_SEND or MOVE_SEND per port_type; MACH_PORT_NULL clears the slot).
+ * Returns KERN_SUCCESS, KERN_INVALID_ARGUMENT, KERN_FAILURE, MACH_SEND_INVALID_RIGHT. */
+kern_return_t mk_task_get_special_port(kthread_t *self, mach_port_name_t task, int which,
+                                       mach_port_name_t *port);
+kern_return_t mk_task_set_special_port(kthread_t *self, mach_port_name_t task, int which,
+                                       mach_port_name_t port, mach_msg_type_name_t port_type);
+
+/* mach_ports_register / mach_ports_lookup: rule K6. Ports are passed COPY_SEND.
+ * lookup returns 4 names (malloc'ed). Returns KERN_SUCCESS, KERN_INVALID_ARGUMENT. */
+kern_return_t mk_mach_ports_register(kthread_t *self, mach_port_name_t task,
+                                     const mach_port_name_t *ports, mach_msg_type_number_t count);
+kern_return_t mk_mach_ports_lookup(kthread_t *self, mach_port_name_t task,
+                                   mach_port_name_t **ports, mach_msg_type_number_t *count);
+
+/* ---------------------------------------------------------------------------------------- */
+/* Threads (kern/thread.c). Rules H1-H9, K3.                                                 */
+/* ---------------------------------------------------------------------------------------- */
+
+/* thread_create: rules K3, H1. The new thread starts with user_stop_count 1.
+ * Returns KERN_SUCCESS, KERN_INVALID_ARGUMENT (not a task), KERN_FAILURE (inactive task). */
+kern_return_t mk_thread_create(kthread_t *self, mach_port_name_t task, mach_port_name_t *thread);
+
+/* thread_suspend (H2), thread_resume (H3), thread_abort (H6), thread_terminate (H8).
+ * Return KERN_SUCCESS, KERN_INVALID_ARGUMENT (not a thread; abort: also the caller itself),
+ *        KERN_FAILURE (resume at count 0; terminate of an inactive thread). */
+kern_return_t mk_thread_suspend(kthread_t *self, mach_port_name_t thread);
+kern_return_t mk_thread_resume(kthread_t *self, mach_port_name_t thread);
+kern_return_t mk_thread_abort(kthread_t *self, mach_port_name_t thread);
+kern_return_t mk_thread_terminate(kthread_t *self, mach_port_name_t thread);
+
+/* Thread state (H7). The model stores the registers as opaque words; a flavor is valid if
+ * it is i386_THREAD_STATE (1, 17 words) or a flavor registered by the runtime.
+ * Returns KERN_SUCCESS, KERN_INVALID_ARGUMENT (not a thread, the caller itself, bad flavor,
+ *         count too small). */
+#define MK_MAX_STATE_WORDS 64
+kern_return_t mk_thread_get_state(kthread_t *self, mach_port_name_t thread, int flavor,
+                                  natural_t *state, mach_msg_type_number_t *count);
+kern_return_t mk_thread_set_state(kthread_t *self, mach_port_name_t thread, int flavor,
+                                  const natural_t *state, mach_msg_type_number_t count);
+void world_register_state_flavor(world_t *world, int flavor, mach_msg_type_number_t count);
+
+/* thread_get_special_port / thread_set_special_port: rule K7 (THREAD_KERNEL_PORT,
+ * THREAD_EXCEPTION_PORT). */
+kern_return_t mk_thread_get_special_port(kthread_t *self, mach_port_name_t thread, int which,
+                                         mach_port_name_t *port);
+kern_return_t mk_thread_set_special_port(kthread_t *self, mach_port_name_t thread, int which,
+                                         mach_port_name_t port, mach_msg_type_name_t port_type);
+
+/* Suspension as the scheduler needs it: a thread runs only when this is 0 (H1). */
+unsigned kthread_suspend_count(const kthread_t *thread);
+unsigned kthread_user_stop_count(const kthread_t *thread);
+
+/* Set when a thread itself was stopped or killed by its own call (H2 "stops on the way out",
+ * H8, K5 on the caller's task): the runtime must not let it run on. */
+bool kthread_must_stop(const kthread_t *thread);
+
+/* The opaque per-thread pointer the runtime keeps (its control block). */
+void kthread_set_user(kthread_t *thread, void *user);
+void *kthread_user(const kthread_t *thread);
+void ktask_set_user(ktask_t *task, void *user);
+void *ktask_user(const ktask_t *task);
+
+/* ---------------------------------------------------------------------------------------- */
+/* Messages (ipc/mach_msg.c, ipc/ipc_kmsg.c, ipc/ipc_mqueue.c). Rules M1-M9.                 */
+/* ---------------------------------------------------------------------------------------- */
+
+/* mach_msg as the trap does it, in typed (Mach 3) message format: header, then for each item a
+ * 4-byte mach_msg_type_t (or a 12-byte long form) and its inline data padded to 4 bytes. Port
+ * items (types 16-21) carry names in the sender's space. Out-of-line data is not modelled
+ * (MACH_SEND_INVALID_TYPE).
+ *
+ * Returns MACH_MSG_SUCCESS or a MACH_SEND_* / MACH_RCV_* code as in M2-M8, or MK_MSG_BLOCKED:
+ * the send must wait for queue space, or the receive for a message; the thread is blocked in
+ * the model (mk_thread_blocked) and the runtime calls mk_mach_msg_continue once it is
+ * not, or mk_mach_msg_interrupt to give up (timeout, abort). */
+mach_msg_return_t mk_mach_msg(kthread_t *self, mach_msg_header_t *msg, mach_msg_option_t option,
+                              mach_msg_size_t send_size, mach_msg_size_t rcv_size,
+                              mach_port_name_t rcv_name, mach_msg_timeout_t timeout);
+mach_msg_return_t mk_mach_msg_continue(kthread_t *self);
+/* Gives up a blocked mach_msg with MACH_SEND_TIMED_OUT / MACH_SEND_INTERRUPTED (pseudo-receive,
+ * M4) or MACH_RCV_TIMED_OUT / MACH_RCV_INTERRUPTED. Returns the code mach_msg then returns. */
+mach_msg_return_t mk_mach_msg_interrupt(kthread_t *self, bool timeout);
+
+/* What a thread is blocked on in the model, for runtimes and deadlock reports. */
+typedef enum mk_wait {
+    MK_WAIT_NONE,      /* not blocked in the kernel */
+    MK_WAIT_SEND,      /* sending to a full queue (M3) */
+    MK_WAIT_RECEIVE,   /* receiving on an empty queue (M7) */
+} mk_wait_t;
+mk_wait_t mk_thread_blocked(const kthread_t *thread, uint32_t *port_id);
+
+/* Messages queued on a receive right, for tests: count, and the ids in queue order. */
+size_t mk_queue_ids(ktask_t *task, mach_port_name_t name, mach_msg_id_t *ids, size_t max);
+
+/* ---------------------------------------------------------------------------------------- */
+/* The invariant walker.                                                                     */
+/* ---------------------------------------------------------------------------------------- */
+
+/* Walks the whole world and writes up to `max` diagnostics (one line each, no trailing
+ * newline) into diags (each at most MODEL_DIAG_LEN bytes). Returns the number of violations
+ * found (which may exceed max). Never aborts and changes nothing.
+ * Invariants: for each active port, srights and sorights equal the rights held in all spaces,
+ * queued messages, blocked senders and the kernel (self, special and registered ports,
+ * requests); each live receive right is in exactly one space, or in transit, or kernel-held;
+ * dead names hold no port; names are unique per space and the reverse map agrees; urefs are in
+ * range for each type; free-list entries hold nothing. */
+#define MODEL_DIAG_LEN 160
+size_t model_check(world_t *world, char (*diags)[MODEL_DIAG_LEN], size_t max);
+
+#endif /* FORKSIM_MODEL_H */

@@ -1,0 +1,305 @@
+/*
+ * model_int.h: the model's kernel objects and the functions the model files share.
+ *
+ * The layout follows GNU Mach's ipc/: a space (ipc_space) maps names to entries (ipc_entry);
+ * an entry holds type bits, urefs and an object (a port or a port set); a port (ipc_port)
+ * carries the counters of the rights that exist for it. Field prefixes follow Mach's
+ * (ie_ entry, ip_ port, is_ space, ips_ port set, ikm_ message), so the model reads like its twin.
+ *
+ * Rights that are not in a space ("naked" rights: held by the kernel, carried in a message,
+ * kept by a request) are a port pointer plus the knowledge of what kind they are; a dead right
+ * is IO_DEAD. Each naked or named right holds one reference on its port (ip_references); a
+ * port's memory is freed when its last reference goes, which for a dead port is when the last
+ * entry naming it is converted or freed.
+ */
+#ifndef FORKSIM_MODEL_INT_H
+#define FORKSIM_MODEL_INT_H
+
+#include "model.h"
+
+#include <uthash.h>
+
+#define IO_DEAD ((port_t *)~(uintptr_t)0)
+#define IO_VALID(p) ((p) != NULL && (p) != IO_DEAD)
+
+#define UREFS_SEND_MAX (MACH_PORT_UREFS_MAX - 1) /* T4: room for the dead-name +1 */
+#define IS_FREE_LIST_SIZE_LIMIT 64               /* N3 */
+#define QLIMIT_DEFAULT MACH_PORT_QLIMIT_DEFAULT
+#define QLIMIT_MAX MACH_PORT_QLIMIT_MAX
+
+/* True when delta > 0 and urefs + delta wraps or exceeds the maximum (T4). */
+#define UREFS_OVERFLOW(urefs, delta)                                              \
+    ((delta) > 0 && ((uint32_t)(urefs) + (uint32_t)(delta) < (uint32_t)(urefs) || \
+                     (uint32_t)(urefs) + (uint32_t)(delta) > MACH_PORT_UREFS_MAX))
+#define UREFS_UNDERFLOW(urefs, delta) ((delta) < 0 && (uint32_t)(-(int64_t)(delta)) > (urefs))
+
+typedef struct space space_t;
+typedef struct entry entry_t;
+typedef struct pset pset_t;
+typedef struct kmsg kmsg_t;
+typedef struct dnreq dnreq_t;
+
+/* A dead-name request (ipc_port_dnrequest): registered on a port for (space, name), holding the
+ * send-once right to notify. When the port dies the notification is sent and dr_notify becomes
+ * NULL, but the entry keeps the request until its lazy conversion adds the +1 uref (D3). */
+struct dnreq {
+    port_t *dr_port;    /* the port it watches; NULL once fired */
+    port_t *dr_notify;  /* send-once right; NULL once fired */
+    space_t *dr_space;
+    mach_port_name_t dr_name;
+    bool dr_orphan;     /* its entry let go of it (R3 with a port-destroyed request) */
+    dnreq_t *dr_next, *dr_prev; /* on dr_port's list */
+};
+
+/* A message queue: FIFO of kmsgs (ipc_kmsg_queue). */
+typedef struct kmsg_queue {
+    kmsg_t *head, *tail;
+} kmsg_queue_t;
+
+/* Threads waiting on a port or set, FIFO. */
+typedef struct waitq {
+    kthread_t *head, *tail;
+} waitq_t;
+
+/* ipc_port. Counters as in ipc/ipc_port.h. */
+struct port {
+    uint32_t ip_id;             /* serial, for traces and diagnostics; never reused */
+    bool ip_active;
+    unsigned ip_references;
+    unsigned ip_srights, ip_sorights, ip_mscount, ip_seqno;
+    unsigned ip_qlimit, ip_msgcount;
+    unsigned ip_leaked_srights; /* send rights leaked into dead names by R3 (RECEIVE -1) */
+
+    /* Where the receive right is: exactly one of these, or in transit (ikm rights), or dead. */
+    space_t *ip_receiver;       /* the space holding the receive right, if any */
+    mach_port_name_t ip_receiver_name;
+    bool ip_kernel;             /* receive right held by the kernel (task and thread ports) */
+    void *ip_kobject;           /* ktask_t* or kthread_t* when ip_kernel */
+    enum { IKOT_NONE, IKOT_TASK, IKOT_THREAD } ip_kotype;
+
+    pset_t *ip_pset;
+    port_t *ip_nsrequest;       /* send-once right for no-senders */
+    port_t *ip_pdrequest;       /* send-once right for port-destroyed */
+    dnreq_t *ip_dnrequests;     /* list */
+    kmsg_queue_t ip_messages;   /* queued here unless in a set */
+    waitq_t ip_receivers;       /* threads blocked receiving on this port */
+    waitq_t ip_blocked;         /* senders blocked on a full queue (M3) */
+
+    world_t *ip_world;
+    port_t *ip_wnext, *ip_wprev; /* the world's list of ports */
+    UT_hash_handle hh;           /* world's table by id */
+};
+
+/* ipc_pset. */
+struct pset {
+    uint32_t ips_id;
+    bool ips_active;
+    space_t *ips_space;
+    mach_port_name_t ips_name;
+    kmsg_queue_t ips_messages;
+    waitq_t ips_receivers;
+    world_t *ips_world;
+};
+
+/* ipc_entry. */
+struct entry {
+    mach_port_name_t ie_name;
+    mach_port_type_t ie_type;   /* MACH_PORT_TYPE_* bits; 0 for a free-listed entry */
+    mach_port_urefs_t ie_urefs;
+    port_t *ie_port;            /* for send, receive, send-once and not-yet-converted rights */
+    pset_t *ie_pset;
+    dnreq_t *ie_request;        /* dead-name request, live or fired */
+    bool ie_in_rev;             /* in the space's reverse map */
+    bool ie_free;               /* on the free list (still in the tree) */
+    entry_t *ie_free_next, *ie_free_prev;
+    UT_hash_handle hh;          /* by name */
+    UT_hash_handle hh_rev;      /* by port, send/receive entries only (T3) */
+};
+
+/* ipc_space plus the name allocator of ipc/ipc_entry.c. */
+struct space {
+    bool is_active;
+    ktask_t *is_task;
+    world_t *is_world;
+    entry_t *is_table;          /* uthash by name: the "radix tree" */
+    entry_t *is_rev;            /* uthash by port */
+    entry_t *is_free_head;      /* LIFO free list (N3) */
+    unsigned is_free_count;
+    /* Lowest free key: every key below is_frontier is in the tree except those in is_holes
+     * (a min-heap, entries verified lazily); keys at or above it are probed. */
+    mach_port_name_t is_frontier;
+    mach_port_name_t *is_holes;
+    size_t is_nholes, is_holes_cap;
+};
+
+/* A right held outside any space. */
+typedef struct naked {
+    port_t *port;               /* NULL, IO_DEAD or a port */
+    mach_msg_type_name_t type;  /* MACH_MSG_TYPE_PORT_SEND / _SEND_ONCE / _RECEIVE */
+} naked_t;
+
+/* A right carried in a message body, with where its name goes when copied out. */
+typedef struct kmsg_right {
+    size_t kr_offset;           /* byte offset of the name within the body */
+    size_t kr_type_offset;      /* byte offset of its type descriptor's first word */
+    naked_t kr_right;
+} kmsg_right_t;
+
+/* ipc_kmsg: a message after copy-in. */
+struct kmsg {
+    kmsg_t *ikm_next;
+    mach_msg_bits_t ikm_bits;           /* MACH_MSGH_BITS(remote carried type, local carried) */
+    naked_t ikm_remote;                 /* destination right */
+    naked_t ikm_local;                  /* reply right, or NULL */
+    mach_msg_id_t ikm_id;
+    mach_msg_size_t ikm_size;           /* header + body */
+    uint8_t *ikm_body;                  /* the body after the header, names replaced by 0 */
+    size_t ikm_body_len;
+    kmsg_right_t *ikm_rights;
+    unsigned ikm_nrights;
+    bool ikm_kernel;                    /* generated by the kernel: never blocks (M3) */
+    world_t *ikm_world;
+};
+
+struct kthread {
+    uint32_t th_id;
+    bool th_active;
+    ktask_t *th_task;
+    port_t *th_self;            /* ith_self: kernel-held receive right */
+    port_t *th_sself;           /* ith_sself: naked send right (interposable) */
+    port_t *th_exception;       /* naked send right or NULL */
+    unsigned th_user_stop_count, th_suspend_count;
+    bool th_must_stop;
+    natural_t th_state[MK_MAX_STATE_WORDS];
+    int th_state_flavor;
+    /* mach_msg wait (M3, M7): what it waits on and how to finish. */
+    mk_wait_t th_wait;
+    port_t *th_wait_port;       /* port blocked on (send or receive) */
+    pset_t *th_wait_pset;       /* set blocked on (receive) */
+    kthread_t *th_wait_next;    /* on a waitq */
+    kmsg_t *th_handoff;         /* message handed to this receiver (M3, H5) */
+    mach_msg_return_t th_wake_result; /* RCV_PORT_DIED and friends; 0 while waiting */
+    kmsg_t *th_send_kmsg;       /* the copied-in message of a blocked send */
+    mach_msg_header_t *th_msg;  /* user buffer of the blocked call */
+    mach_msg_option_t th_option;
+    mach_msg_size_t th_rcv_size;
+    mach_port_name_t th_rcv_name;
+    mach_msg_timeout_t th_timeout;
+    void *th_user;
+    kthread_t *th_next;         /* task's list, creation order */
+};
+
+struct ktask {
+    uint32_t tk_id;
+    bool tk_active;             /* false once termination starts (K5 step 0) */
+    world_t *tk_world;
+    space_t *tk_space;
+    port_t *tk_self;            /* itk_self: kernel-held receive right */
+    port_t *tk_sself;           /* itk_sself: naked send right (interposable) */
+    port_t *tk_exception, *tk_bootstrap;
+    port_t *tk_notify;          /* C2: is_notify, the compat notify port's send right */
+    port_t *tk_registered[TASK_PORT_REGISTER_MAX];
+    kthread_t *tk_threads;      /* creation order */
+    unsigned tk_user_stop_count, tk_suspend_count;
+    void *tk_user;
+    ktask_t *tk_next;
+};
+
+struct world {
+    world_config_t w_config;
+    uint32_t w_next_port_id, w_next_task_id, w_next_thread_id;
+    port_t *w_ports;            /* all ports, live or dead but referenced */
+    port_t *w_port_table;       /* by id, for port_peek */
+    ktask_t *w_tasks;           /* all tasks, including terminated ones kept for their ids */
+    size_t w_live;              /* model objects allocated (audit) */
+    long w_fail_after, w_fail_count, w_failed;
+    world_hook_fn w_after_copyin;
+    void *w_after_copyin_arg;
+    struct { int flavor; mach_msg_type_number_t count; } w_flavors[8];
+    unsigned w_nflavors;
+    /* Ports whose death is pending: destroying a port can destroy messages carrying receive
+     * rights; those deaths are queued here and run iteratively, not recursively. */
+    port_t **w_dying;
+    size_t w_ndying, w_dying_cap;
+};
+
+/* world.c */
+void *world_alloc(world_t *world, size_t size);          /* infallible (aborts on host OOM) */
+void *world_alloc_fallible(world_t *world, size_t size); /* NULL under the countdown */
+void world_free(world_t *world, void *p);
+space_t *mk_space_of_task_name(kthread_t *self, mach_port_name_t task, kern_return_t *kr);
+ktask_t *mk_task_of_name(kthread_t *self, mach_port_name_t name, kern_return_t *kr);
+kthread_t *mk_thread_of_name(kthread_t *self, mach_port_name_t name, kern_return_t *kr);
+
+/* space.c (ipc_space, ipc_entry) */
+space_t *space_create(world_t *world, ktask_t *task);
+void space_destroy(space_t *space);        /* K5 step 3: cleans every entry */
+entry_t *space_lookup(space_t *space, mach_port_name_t name); /* NULL if unused */
+kern_return_t space_entry_alloc(space_t *space, entry_t **entryp);
+kern_return_t space_entry_alloc_name(space_t *space, mach_port_name_t name, entry_t **entryp);
+void space_entry_dealloc(space_t *space, entry_t *entry);
+entry_t *space_reverse(space_t *space, port_t *port);
+void space_rev_add(space_t *space, entry_t *entry);
+void space_rev_remove(space_t *space, entry_t *entry);
+size_t space_names(space_t *space, mach_port_name_t **names, mach_port_type_t **types);
+
+/* port.c (ipc_port, ipc_notify) */
+port_t *port_alloc(world_t *world);        /* NULL under the countdown */
+void port_reference(port_t *port);
+void port_release(port_t *port);
+void port_make_send(port_t *port);          /* mscount+1, srights+1, ref+1 */
+void port_copy_send(port_t *port);          /* srights+1, ref+1 */
+void port_make_send_once(port_t *port);     /* sorights+1, ref+1 */
+port_t *port_copy_send_kernel(port_t *port); /* D4: NULL, IO_DEAD or a new naked send */
+void port_release_send(port_t *port);       /* srights-1 (maybe no-senders), ref-1 */
+void port_release_send_once(port_t *port);  /* D8 notification, ref-1 */
+void port_release_naked(naked_t right);     /* by kind, tolerating NULL and IO_DEAD */
+void port_destroy(port_t *port);            /* D1, D2 */
+void port_clear_receiver(port_t *port);     /* leaves its space or set: mscount, seqno 0 */
+void port_dnrequest_cancel(port_t *port, dnreq_t *req, mach_port_name_t name);
+void port_dnrequest_free(world_t *world, dnreq_t *req);
+void notify_port_deleted(port_t *notify, mach_port_name_t name);
+void notify_dead_name(port_t *notify, mach_port_name_t name);
+void notify_no_senders(port_t *notify, mach_port_mscount_t mscount);
+void notify_send_once(port_t *notify);
+void notify_port_destroyed(port_t *notify, port_t *right);
+
+/* right.c (ipc_right) */
+bool right_check(space_t *space, entry_t *entry);  /* R0/D3 lazy conversion */
+mach_port_type_t right_info(space_t *space, entry_t *entry); /* type with T6 flags */
+kern_return_t right_delta(space_t *space, entry_t *entry, mach_port_right_t right,
+                          mach_port_delta_t delta);
+kern_return_t right_dealloc(space_t *space, entry_t *entry);
+void right_destroy(space_t *space, entry_t *entry);
+void right_clean(space_t *space, entry_t *entry); /* space teardown */
+kern_return_t right_copyin(space_t *space, mach_port_name_t name, mach_msg_type_name_t msgt,
+                           bool allow_dead, naked_t *out);
+kern_return_t right_copyout(space_t *space, naked_t right, bool overflow_ok,
+                            mach_port_name_t *namep);
+kern_return_t right_copyout_name(space_t *space, mach_port_name_t name, naked_t right);
+kern_return_t right_rename(space_t *space, mach_port_name_t old_name, mach_port_name_t new_name);
+mach_msg_type_name_t right_carried_type(mach_msg_type_name_t disposition);
+
+/* pset.c (ipc_pset) */
+pset_t *pset_alloc(world_t *world);
+void pset_add(pset_t *pset, port_t *port);
+void pset_remove(port_t *port);
+void pset_destroy(pset_t *pset);
+
+/* kmsg.c (ipc_kmsg, ipc_mqueue) */
+kmsg_t *kmsg_alloc(world_t *world, size_t body_len);
+void kmsg_destroy(kmsg_t *kmsg);                      /* releases every right (M8 step 3) */
+void kmsg_send_kernel(kmsg_t *kmsg);                  /* enqueue, no qlimit (notifications) */
+void mqueue_port_died(port_t *port);                  /* wake senders and receivers */
+void mqueue_destroy_messages(port_t *port);
+void mqueue_pset_changed(pset_t *pset, mach_msg_return_t why);
+void mqueue_port_moved(port_t *port, mach_msg_return_t why);
+void mqueue_move(kmsg_queue_t *from, kmsg_queue_t *to, port_t *only);
+void waitq_remove(waitq_t *q, kthread_t *thread);
+
+/* task.c, thread.c */
+void ktask_release_kernel_rights(ktask_t *task);
+void kthread_terminate_internal(kthread_t *thread);
+void kthread_abort_wait(kthread_t *thread, bool timeout);
+
+#endif /* FORKSIM_MODEL_INT_H */

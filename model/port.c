@@ -1,0 +1,331 @@
+/*
+ * port.c: ports, the rights that exist for them, their death, and the notifications the kernel
+ * sends about them.
+ *
+ * Models GNU Mach's ipc/ipc_port.c (ipc_port_alloc, ipc_port_destroy, ipc_port_make_send,
+ * ipc_port_copy_send, ipc_port_release_send, ipc_port_release_sonce, the dead-name, no-senders
+ * and port-destroyed requests) and ipc/ipc_notify.c (the notification messages, M9). Rules D1,
+ * D2, D4-D8, M8 (port death and the queue).
+ *
+ * Accounting (D6): ip_srights counts holders of a send right (a space entry with the SEND bit,
+ * whatever its urefs, or a naked right), ip_sorights the send-once rights. Every holder, named
+ * or naked, also holds one ip_references; the port's memory goes with the last reference.
+ */
+#include "model_int.h"
+
+#include <string.h>
+
+port_t *port_alloc(world_t *world)
+{
+    port_t *port = world_alloc_fallible(world, sizeof *port);
+    if (port == NULL)
+        return NULL;
+    port->ip_id = world->w_next_port_id++;
+    port->ip_active = true;
+    port->ip_references = 1; /* the receive right's */
+    port->ip_qlimit = QLIMIT_DEFAULT; /* A1 */
+    port->ip_world = world;
+    port->ip_wnext = world->w_ports;
+    if (world->w_ports != NULL)
+        world->w_ports->ip_wprev = port;
+    world->w_ports = port;
+    HASH_ADD(hh, world->w_port_table, ip_id, sizeof port->ip_id, port);
+    return port;
+}
+
+void port_reference(port_t *port)
+{
+    port->ip_references++;
+}
+
+/* Drops a reference; the last one of a dead port frees it. A live port always has at least
+ * its receive right's reference. */
+void port_release(port_t *port)
+{
+    if (--port->ip_references > 0 || port->ip_active)
+        return;
+    world_t *world = port->ip_world;
+    if (port->ip_wprev != NULL)
+        port->ip_wprev->ip_wnext = port->ip_wnext;
+    else
+        world->w_ports = port->ip_wnext;
+    if (port->ip_wnext != NULL)
+        port->ip_wnext->ip_wprev = port->ip_wprev;
+    HASH_DELETE(hh, world->w_port_table, port);
+    world_free(world, port);
+}
+
+/* ipc_port_make_send: a new send right from the receive right (D6: mscount counts them). */
+void port_make_send(port_t *port)
+{
+    port->ip_mscount++;
+    port->ip_srights++;
+    port->ip_references++;
+}
+
+/* ipc_port_copy_send on a right known to be live. */
+void port_copy_send(port_t *port)
+{
+    port->ip_srights++;
+    port->ip_references++;
+}
+
+void port_make_send_once(port_t *port)
+{
+    port->ip_sorights++;
+    port->ip_references++;
+}
+
+/* ipc_port_copy_send on a kernel-held right (D4): NULL stays NULL, a dead port gives IO_DEAD. */
+port_t *port_copy_send_kernel(port_t *port)
+{
+    if (port == NULL || port == IO_DEAD)
+        return port;
+    if (!port->ip_active)
+        return IO_DEAD;
+    port_copy_send(port);
+    return port;
+}
+
+/* ipc_port_release_send: the holder goes; at zero holders a no-senders request fires (D7). */
+void port_release_send(port_t *port)
+{
+    port->ip_srights--;
+    if (port->ip_active && port->ip_srights == 0 && port->ip_nsrequest != NULL) {
+        port_t *notify = port->ip_nsrequest;
+        port->ip_nsrequest = NULL;
+        notify_no_senders(notify, port->ip_mscount);
+    }
+    port_release(port);
+}
+
+/* ipc_port_release_sonce: an unused send-once right notifies its port (D8). The right itself
+ * travels in that notification as its destination, so the counters change only when the
+ * notification is received or destroyed. */
+void port_release_send_once(port_t *port)
+{
+    if (port->ip_active) {
+        notify_send_once(port);
+        return;
+    }
+    port->ip_sorights--;
+    port_release(port);
+}
+
+void port_release_naked(naked_t right)
+{
+    if (!IO_VALID(right.port))
+        return;
+    switch (right.type) {
+    case MACH_MSG_TYPE_PORT_SEND:
+        port_release_send(right.port);
+        break;
+    case MACH_MSG_TYPE_PORT_SEND_ONCE:
+        port_release_send_once(right.port);
+        break;
+    case MACH_MSG_TYPE_PORT_RECEIVE:
+        /* A receive right in transit is destroyed with whatever holds it (D1). */
+        port_destroy(right.port);
+        port_release(right.port);
+        break;
+    }
+}
+
+/* Takes the port out of its space or set, as a receive right leaving (ipc_port_clear_receiver):
+ * mscount and seqno restart (I1 MOVE_RECEIVE). */
+void port_clear_receiver(port_t *port)
+{
+    if (port->ip_pset != NULL)
+        pset_remove(port);
+    mqueue_port_moved(port, MACH_RCV_PORT_DIED);
+    port->ip_receiver = NULL;
+    port->ip_receiver_name = MACH_PORT_NULL;
+    port->ip_mscount = 0;
+    port->ip_seqno = 0;
+}
+
+/* Removes a live dead-name request for `name` and sends port-deleted through it (D5). A
+ * request that already fired (the port died) is only freed. */
+void port_dnrequest_cancel(port_t *port, dnreq_t *req, mach_port_name_t name)
+{
+    (void)port;
+    world_t *world = NULL;
+    if (req->dr_port != NULL) {
+        port_t *p = req->dr_port;
+        world = p->ip_world;
+        if (req->dr_prev != NULL)
+            req->dr_prev->dr_next = req->dr_next;
+        else
+            p->ip_dnrequests = req->dr_next;
+        if (req->dr_next != NULL)
+            req->dr_next->dr_prev = req->dr_prev;
+        if (req->dr_notify != NULL)
+            notify_port_deleted(req->dr_notify, name);
+    } else if (req->dr_space != NULL) {
+        world = req->dr_space->is_world;
+    }
+    port_dnrequest_free(world, req);
+}
+
+void port_dnrequest_free(world_t *world, dnreq_t *req)
+{
+    world_free(world, req);
+}
+
+/*
+ * port_destroy: the receive right goes away (D1, D2, M8). Models ipc_port_destroy.
+ * Conditions: port is active and its receive right is being destroyed by its holder (the
+ * holder's reference is the caller's to drop).
+ * With a port-destroyed request the port survives: its receive right is sent to the request
+ * in MACH_NOTIFY_PORT_DESTROYED (unless that is circular: the request is a send-once right to
+ * the port itself, which is then dropped and the port dies). Otherwise, in this order: the port
+ * is marked dead and its blocked senders and receivers woken; a no-senders request is answered
+ * with a send-once notification; queued messages are destroyed with their rights; every
+ * dead-name request gets MACH_NOTIFY_DEAD_NAME with its requester's name.
+ * Added rule: circularity is checked only for a request naming the port itself (GNU Mach's
+ * ipc_port_check_circularity also follows ports in transit; no forksim case reaches that).
+ */
+void port_destroy(port_t *port)
+{
+    if (!port->ip_active)
+        return;
+    port_t *pd = port->ip_pdrequest;
+    if (pd != NULL) {
+        port->ip_pdrequest = NULL;
+        if (pd != port) {
+            port_clear_receiver(port);
+            port->ip_receiver = NULL;
+            port->ip_kernel = false;
+            port_reference(port); /* the receive right, now in the notification */
+            notify_port_destroyed(pd, port);
+            return;
+        }
+        /* circular: drop the request silently (its send-once right is to this port) */
+        pd->ip_sorights--;
+        port->ip_references--;
+    }
+    if (port->ip_pset != NULL)
+        pset_remove(port);
+    port->ip_active = false;
+    port->ip_receiver = NULL;
+    port->ip_receiver_name = MACH_PORT_NULL;
+    mqueue_port_died(port);
+    if (port->ip_nsrequest != NULL) {
+        port_t *ns = port->ip_nsrequest;
+        port->ip_nsrequest = NULL;
+        notify_send_once(ns);
+    }
+    mqueue_destroy_messages(port);
+    while (port->ip_dnrequests != NULL) {
+        dnreq_t *req = port->ip_dnrequests;
+        port->ip_dnrequests = req->dr_next;
+        if (req->dr_next != NULL)
+            req->dr_next->dr_prev = NULL;
+        req->dr_port = NULL;
+        req->dr_next = req->dr_prev = NULL;
+        port_t *notify = req->dr_notify;
+        req->dr_notify = NULL;
+        if (notify != NULL)
+            notify_dead_name(notify, req->dr_name);
+        if (req->dr_orphan)
+            port_dnrequest_free(port->ip_world, req);
+    }
+    /* Send rights leaked into dead names (R3) go with the port. */
+    port->ip_references -= port->ip_leaked_srights;
+    port->ip_leaked_srights = 0;
+}
+
+/* --- notifications (ipc/ipc_notify.c, M9) -------------------------------------------------- */
+
+static void put_type(uint8_t *at, unsigned name, unsigned size, unsigned number)
+{
+    mach_msg_type_t t;
+    memset(&t, 0, sizeof t);
+    t.msgt_name = name;
+    t.msgt_size = size;
+    t.msgt_number = number;
+    t.msgt_inline = 1;
+    memcpy(at, &t, sizeof t);
+}
+
+/* A notification: a kernel message to a send-once right, no reply port, never blocking. */
+static kmsg_t *notify_alloc(port_t *notify, mach_msg_id_t id, size_t body_len)
+{
+    kmsg_t *kmsg = kmsg_alloc(notify->ip_world, body_len);
+    kmsg->ikm_remote.port = notify;
+    kmsg->ikm_remote.type = MACH_MSG_TYPE_PORT_SEND_ONCE;
+    kmsg->ikm_bits = MACH_MSGH_BITS(MACH_MSG_TYPE_PORT_SEND_ONCE, 0);
+    kmsg->ikm_id = id;
+    kmsg->ikm_kernel = true;
+    return kmsg;
+}
+
+static void notify_name(port_t *notify, mach_msg_id_t id, mach_port_name_t name)
+{
+    kmsg_t *kmsg = notify_alloc(notify, id, sizeof(mach_msg_type_t) + sizeof(mach_port_name_t));
+    put_type(kmsg->ikm_body, MACH_MSG_TYPE_PORT_NAME, 32, 1);
+    memcpy(kmsg->ikm_body + sizeof(mach_msg_type_t), &name, sizeof name);
+    kmsg_send_kernel(kmsg);
+}
+
+void notify_port_deleted(port_t *notify, mach_port_name_t name)
+{
+    notify_name(notify, MACH_NOTIFY_PORT_DELETED, name);
+}
+
+void notify_dead_name(port_t *notify, mach_port_name_t name)
+{
+    notify_name(notify, MACH_NOTIFY_DEAD_NAME, name);
+}
+
+void notify_no_senders(port_t *notify, mach_port_mscount_t mscount)
+{
+    kmsg_t *kmsg = notify_alloc(notify, MACH_NOTIFY_NO_SENDERS,
+                                sizeof(mach_msg_type_t) + sizeof(natural_t));
+    natural_t count = mscount;
+    put_type(kmsg->ikm_body, MACH_MSG_TYPE_INTEGER_32, 32, 1);
+    memcpy(kmsg->ikm_body + sizeof(mach_msg_type_t), &count, sizeof count);
+    kmsg_send_kernel(kmsg);
+}
+
+void notify_send_once(port_t *notify)
+{
+    kmsg_send_kernel(notify_alloc(notify, MACH_NOTIFY_SEND_ONCE, 0));
+}
+
+/* Carries `right`'s receive right (the caller's reference moves into the message). */
+void notify_port_destroyed(port_t *notify, port_t *right)
+{
+    kmsg_t *kmsg = notify_alloc(notify, MACH_NOTIFY_PORT_DESTROYED,
+                                sizeof(mach_msg_type_t) + sizeof(mach_port_name_t));
+    kmsg->ikm_bits |= MACH_MSGH_BITS_COMPLEX;
+    put_type(kmsg->ikm_body, MACH_MSG_TYPE_PORT_RECEIVE, 32, 1);
+    kmsg->ikm_rights = world_alloc(notify->ip_world, sizeof *kmsg->ikm_rights);
+    kmsg->ikm_nrights = 1;
+    kmsg->ikm_rights[0].kr_offset = sizeof(mach_msg_type_t);
+    kmsg->ikm_rights[0].kr_right.port = right;
+    kmsg->ikm_rights[0].kr_right.type = MACH_MSG_TYPE_PORT_RECEIVE;
+    kmsg_send_kernel(kmsg);
+}
+
+bool port_peek(world_t *world, uint32_t port_id, port_info_t *info)
+{
+    port_t *port;
+    HASH_FIND(hh, world->w_port_table, &port_id, sizeof port_id, port);
+    if (port == NULL)
+        return false;
+    memset(info, 0, sizeof *info);
+    info->id = port->ip_id;
+    info->active = port->ip_active;
+    info->srights = port->ip_srights;
+    info->sorights = port->ip_sorights;
+    info->mscount = port->ip_mscount;
+    info->seqno = port->ip_seqno;
+    info->qlimit = port->ip_qlimit;
+    info->msgcount = port->ip_msgcount;
+    info->has_nsrequest = port->ip_nsrequest != NULL;
+    info->has_pdrequest = port->ip_pdrequest != NULL;
+    for (dnreq_t *r = port->ip_dnrequests; r != NULL; r = r->dr_next)
+        info->dnrequests++;
+    return true;
+}

@@ -1,0 +1,212 @@
+/*
+ * world.c: the container of one simulation's kernel objects, its allocation accounting and
+ * test hooks, and the conversion of a request port name into the object it denotes.
+ *
+ * Stands in for what GNU Mach keeps in globals (the zones, the task list) and for MIG's
+ * request-port conversions (kern/ipc_tt.c: convert_port_to_space, convert_port_to_task,
+ * convert_port_to_thread). Keeping it all in a world_t lets tests run many independent
+ * kernels in one process and audit that each leaves nothing behind.
+ */
+#include "model_int.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+world_t *world_create(const world_config_t *config)
+{
+    world_t *world = calloc(1, sizeof *world);
+    if (world == NULL)
+        return NULL;
+    if (config != NULL)
+        world->w_config = *config;
+    world->w_next_port_id = 1;
+    world->w_next_task_id = 1;
+    world->w_next_thread_id = 1;
+    world->w_fail_after = -1;
+    /* i386_THREAD_STATE: flavor 1, 17 registers (H7). */
+    world_register_state_flavor(world, 1, 17);
+    return world;
+}
+
+void *world_alloc(world_t *world, size_t size)
+{
+    void *p = calloc(1, size);
+    if (p == NULL) {
+        fprintf(stderr, "forksim: out of host memory\n");
+        abort();
+    }
+    world->w_live++;
+    return p;
+}
+
+/* The countdown of world_fail_allocations: SQLite's faultsimStep, in one place. */
+void *world_alloc_fallible(world_t *world, size_t size)
+{
+    if (world->w_fail_after >= 0) {
+        if (world->w_fail_after == 0) {
+            if (world->w_fail_count > 0) {
+                world->w_fail_count--;
+                world->w_failed++;
+                if (world->w_fail_count == 0)
+                    world->w_fail_after = -1;
+                return NULL;
+            }
+            world->w_fail_after = -1;
+        } else {
+            world->w_fail_after--;
+        }
+    }
+    return world_alloc(world, size);
+}
+
+void world_free(world_t *world, void *p)
+{
+    if (p == NULL)
+        return;
+    world->w_live--;
+    free(p);
+}
+
+void world_fail_allocations(world_t *world, long after, long count)
+{
+    world->w_fail_after = after;
+    world->w_fail_count = count;
+    world->w_failed = 0;
+}
+
+long world_failed_allocations(const world_t *world)
+{
+    return world->w_failed;
+}
+
+void world_set_after_copyin_hook(world_t *world, world_hook_fn fn, void *arg)
+{
+    world->w_after_copyin = fn;
+    world->w_after_copyin_arg = arg;
+}
+
+void world_kill_space(ktask_t *task)
+{
+    task->tk_space->is_active = false;
+}
+
+size_t world_live_objects(const world_t *world)
+{
+    return world->w_live;
+}
+
+void world_register_state_flavor(world_t *world, int flavor, mach_msg_type_number_t count)
+{
+    for (unsigned i = 0; i < world->w_nflavors; i++)
+        if (world->w_flavors[i].flavor == flavor) {
+            world->w_flavors[i].count = count;
+            return;
+        }
+    if (world->w_nflavors < sizeof world->w_flavors / sizeof world->w_flavors[0] &&
+        count <= MK_MAX_STATE_WORDS) {
+        world->w_flavors[world->w_nflavors].flavor = flavor;
+        world->w_flavors[world->w_nflavors].count = count;
+        world->w_nflavors++;
+    }
+}
+
+size_t world_destroy(world_t *world)
+{
+    if (world == NULL)
+        return 0;
+    /* Terminate every task still running; termination cleans spaces and kernel rights. */
+    for (ktask_t *t = world->w_tasks; t != NULL; t = t->tk_next)
+        if (t->tk_active) {
+            kthread_t *any = t->tk_threads;
+            (void)any;
+            extern void ktask_terminate_internal(ktask_t *task);
+            ktask_terminate_internal(t);
+        }
+    /* Tasks and threads stay allocated after termination (their ids name them in traces);
+     * free them now. */
+    ktask_t *t = world->w_tasks;
+    while (t != NULL) {
+        ktask_t *next = t->tk_next;
+        kthread_t *th = t->tk_threads;
+        while (th != NULL) {
+            kthread_t *tn = th->th_next;
+            world_free(world, th);
+            th = tn;
+        }
+        world_free(world, t);
+        t = next;
+    }
+    world->w_tasks = NULL;
+    size_t leaked = world->w_live;
+    /* Whatever leaked: free the ports so the host audit (ASan) points at the model, not here. */
+    port_t *p = world->w_ports;
+    while (p != NULL) {
+        port_t *next = p->ip_wnext;
+        free(p);
+        p = next;
+    }
+    HASH_CLEAR(hh, world->w_port_table);
+    free(world->w_dying);
+    free(world);
+    return leaked;
+}
+
+/*
+ * Converts the request port `name` of the calling thread into what a kernel RPC sees.
+ *
+ * The request is a message whose destination is `name` with COPY_SEND (M10). A name that is
+ * not a live send right in the caller's space fails the send: MACH_SEND_INVALID_DEST (M2
+ * steps 3-5), with R0's conversion done. Otherwise the port is returned: the caller then
+ * converts it (to a space, a task, a thread), a port of the wrong kind converting to NULL.
+ */
+static port_t *request_port(kthread_t *self, mach_port_name_t name, kern_return_t *kr)
+{
+    space_t *space = self->th_task->tk_space;
+    *kr = MACH_SEND_INVALID_DEST;
+    if (!space->is_active)
+        return NULL;
+    entry_t *entry = space_lookup(space, name);
+    if (entry == NULL)
+        return NULL;
+    if (entry->ie_type & MACH_PORT_TYPE_SEND_RIGHTS)
+        right_check(space, entry);
+    if (!(entry->ie_type & MACH_PORT_TYPE_SEND))
+        return NULL; /* dead name, receive-only, send-once (COPY_SEND needs SEND), port set */
+    *kr = KERN_SUCCESS;
+    return entry->ie_port;
+}
+
+/* convert_port_to_space: NULL space with KERN_INVALID_TASK for anything but a connected task
+ * port. The space returned may be inactive ("dead space"): routines check that themselves,
+ * at the point their rule says. */
+space_t *mk_space_of_task_name(kthread_t *self, mach_port_name_t name, kern_return_t *kr)
+{
+    port_t *port = request_port(self, name, kr);
+    if (port == NULL)
+        return NULL;
+    if (!port->ip_active || port->ip_kotype != IKOT_TASK) {
+        *kr = KERN_INVALID_TASK;
+        return NULL;
+    }
+    ktask_t *task = port->ip_kobject;
+    return task->tk_space;
+}
+
+/* convert_port_to_task: NULL with KERN_SUCCESS in *kr when the port is valid but not a task's;
+ * the routine then answers with its own null-task code. */
+ktask_t *mk_task_of_name(kthread_t *self, mach_port_name_t name, kern_return_t *kr)
+{
+    port_t *port = request_port(self, name, kr);
+    if (port == NULL || !port->ip_active || port->ip_kotype != IKOT_TASK)
+        return NULL;
+    return port->ip_kobject;
+}
+
+kthread_t *mk_thread_of_name(kthread_t *self, mach_port_name_t name, kern_return_t *kr)
+{
+    port_t *port = request_port(self, name, kr);
+    if (port == NULL || !port->ip_active || port->ip_kotype != IKOT_THREAD)
+        return NULL;
+    return port->ip_kobject;
+}

@@ -1,0 +1,182 @@
+/* testlib.c: fixtures and checks shared by the model's tests (see testlib.h). */
+#include "testlib.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int setup_with(void **state, bool compat)
+{
+    fx_t *fx = calloc(1, sizeof *fx);
+    world_config_t cfg = {.ipc_compat = compat};
+    fx->w = world_create(&cfg);
+    fx->task = world_boot_task(fx->w, NULL);
+    fx->th = world_boot_thread(fx->task);
+    fx->self = mk_mach_task_self(fx->th);
+    *state = fx;
+    return fx->self == MACH_PORT_NULL ? -1 : 0;
+}
+
+int fx_setup(void **state) { return setup_with(state, false); }
+int fx_setup_compat(void **state) { return setup_with(state, true); }
+
+int fx_teardown(void **state)
+{
+    fx_t *fx = *state;
+    check_model_clean(fx->w);
+    size_t leaked = world_destroy(fx->w);
+    free(fx);
+    if (leaked != 0) {
+        print_error("leak audit: %zu model objects left after every task terminated\n", leaked);
+        return -1;
+    }
+    return 0;
+}
+
+kthread_t *fx_new_task(fx_t *fx, mach_port_name_t *self_name, mach_port_name_t *name_in_main)
+{
+    ktask_t *t = world_boot_task(fx->w, fx->task);
+    kthread_t *th = world_boot_thread(t);
+    if (self_name != NULL)
+        *self_name = mk_mach_task_self(th);
+    if (name_in_main != NULL)
+        *name_in_main = world_give_task_port(fx->task, t);
+    return th;
+}
+
+void check_model_clean_(world_t *w, const char *file, int line)
+{
+    char diags[32][MODEL_DIAG_LEN];
+    size_t n = model_check(w, diags, 32);
+    for (size_t i = 0; i < n && i < 32; i++)
+        print_error("%s:%d: model_check: %s\n", file, line, diags[i]);
+    if (n != 0)
+        _fail(file, line);
+}
+
+static const char *type_name(mach_port_type_t t)
+{
+    switch (t & ~(MACH_PORT_TYPE_DNREQUEST | MACH_PORT_TYPE_MAREQUEST)) {
+    case 0: return "none";
+    case MACH_PORT_TYPE_SEND: return "SEND";
+    case MACH_PORT_TYPE_RECEIVE: return "RECEIVE";
+    case MACH_PORT_TYPE_SEND_RECEIVE: return "SEND|RECEIVE";
+    case MACH_PORT_TYPE_SEND_ONCE: return "SEND_ONCE";
+    case MACH_PORT_TYPE_PORT_SET: return "PORT_SET";
+    case MACH_PORT_TYPE_DEAD_NAME: return "DEAD_NAME";
+    }
+    return "?";
+}
+
+void check_name_(ktask_t *task, mach_port_name_t name, mach_port_type_t type,
+                 mach_port_urefs_t urefs, const char *file, int line)
+{
+    name_info_t info;
+    if (!space_peek(task, name, &info)) {
+        print_error("%s:%d: task %u name 0x%x: expected %s urefs %u, got no such name\n", file,
+                    line, ktask_id(task), name, type_name(type), urefs);
+        _fail(file, line);
+        return;
+    }
+    if (info.type != type || info.urefs != urefs) {
+        print_error("%s:%d: task %u name 0x%x: expected %s urefs %u, got %s urefs %u\n", file,
+                    line, ktask_id(task), name, type_name(type), urefs, type_name(info.type),
+                    info.urefs);
+        _fail(file, line);
+    }
+}
+
+void check_no_name_(ktask_t *task, mach_port_name_t name, const char *file, int line)
+{
+    name_info_t info;
+    if (space_peek(task, name, &info)) {
+        print_error("%s:%d: task %u name 0x%x: expected unused, got %s urefs %u\n", file, line,
+                    ktask_id(task), name, type_name(info.type), info.urefs);
+        _fail(file, line);
+    }
+}
+
+const char *kr_name(kern_return_t kr)
+{
+    static char buf[32];
+    switch (kr) {
+#define K(x) case x: return #x;
+    K(KERN_SUCCESS) K(KERN_INVALID_ADDRESS) K(KERN_PROTECTION_FAILURE) K(KERN_NO_SPACE)
+    K(KERN_INVALID_ARGUMENT) K(KERN_FAILURE) K(KERN_RESOURCE_SHORTAGE) K(KERN_NOT_RECEIVER)
+    K(KERN_NO_ACCESS) K(KERN_NOT_IN_SET) K(KERN_NAME_EXISTS) K(KERN_ABORTED)
+    K(KERN_INVALID_NAME) K(KERN_INVALID_TASK) K(KERN_INVALID_RIGHT) K(KERN_INVALID_VALUE)
+    K(KERN_UREFS_OVERFLOW) K(KERN_INVALID_CAPABILITY) K(KERN_RIGHT_EXISTS)
+    K(MACH_SEND_INVALID_DEST) K(MACH_SEND_INVALID_RIGHT) K(MACH_SEND_INTERRUPTED)
+    K(MACH_SEND_TIMED_OUT) K(MACH_SEND_INVALID_HEADER) K(MACH_SEND_INVALID_REPLY)
+    K(MACH_SEND_MSG_TOO_SMALL) K(MACH_SEND_INVALID_TYPE) K(MACH_RCV_INVALID_NAME)
+    K(MACH_RCV_TIMED_OUT) K(MACH_RCV_TOO_LARGE) K(MACH_RCV_INTERRUPTED)
+    K(MACH_RCV_PORT_CHANGED) K(MACH_RCV_PORT_DIED) K(MACH_RCV_IN_SET) K(MIG_BAD_ID)
+    K(MK_MSG_BLOCKED)
+#undef K
+    }
+    snprintf(buf, sizeof buf, "0x%x", (unsigned)kr);
+    return buf;
+}
+
+void check_kr_(kern_return_t got, kern_return_t want, const char *expr, const char *file, int line)
+{
+    if (got != want) {
+        print_error("%s:%d: %s: expected %s, got %s\n", file, line, expr, kr_name(want),
+                    kr_name(got));
+        _fail(file, line);
+    }
+}
+
+uint32_t port_of(ktask_t *task, mach_port_name_t name)
+{
+    name_info_t info;
+    return space_peek(task, name, &info) ? info.port_id : 0;
+}
+
+port_info_t port_info(world_t *w, uint32_t port_id)
+{
+    port_info_t info;
+    memset(&info, 0, sizeof info);
+    port_peek(w, port_id, &info);
+    return info;
+}
+
+mach_msg_return_t recv_now(kthread_t *th, mach_port_name_t name, void *buf, size_t size)
+{
+    return mk_mach_msg(th, buf, MACH_RCV_MSG | MACH_RCV_TIMEOUT, 0, (mach_msg_size_t)size, name, 0);
+}
+
+size_t queued(ktask_t *task, mach_port_name_t name, mach_msg_id_t *ids, size_t max)
+{
+    return mk_queue_ids(task, name, ids, max);
+}
+
+/* Names 1..4095 and a few far ones cover what the tests create. */
+void snapshot_take(ktask_t *task, snapshot_t *s)
+{
+    s->n = 0;
+    for (mach_port_name_t n = 1; n < 4096 && s->n < 256; n++)
+        if (space_peek(task, n, &s->info[s->n]))
+            s->names[s->n++] = n;
+}
+
+void check_snapshot_same_(ktask_t *task, const snapshot_t *s, const char *file, int line)
+{
+    snapshot_t now;
+    snapshot_take(task, &now);
+    bool same = now.n == s->n;
+    for (size_t i = 0; same && i < s->n; i++)
+        same = now.names[i] == s->names[i] && now.info[i].type == s->info[i].type &&
+               now.info[i].urefs == s->info[i].urefs && now.info[i].port_id == s->info[i].port_id &&
+               now.info[i].dnrequest == s->info[i].dnrequest;
+    if (!same) {
+        print_error("%s:%d: task %u space changed:\n", file, line, ktask_id(task));
+        for (size_t i = 0; i < s->n; i++)
+            print_error("  before 0x%x %s urefs %u port %u\n", s->names[i],
+                        type_name(s->info[i].type), s->info[i].urefs, s->info[i].port_id);
+        for (size_t i = 0; i < now.n; i++)
+            print_error("  after  0x%x %s urefs %u port %u\n", now.names[i],
+                        type_name(now.info[i].type), now.info[i].urefs, now.info[i].port_id);
+        _fail(file, line);
+    }
+}
