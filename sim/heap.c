@@ -22,7 +22,7 @@ struct heap_hdr {
     uintptr_t base, top, limit;
     uintptr_t free_head;    /* first free block, by address; 0 if none */
     size_t nallocs, nbytes;
-    uint64_t pad;
+    uintptr_t hwm;          /* highest top so far: ASan poison may lie up to here */
 };
 
 /* A block: header then payload. size counts both; req is the size asked for, or FREE_MARK.
@@ -61,6 +61,7 @@ SIM_NO_ASAN static struct heap_hdr *hdr(void)
 }
 
 SIM_NO_ASAN uintptr_t heap_top(void) { return hdr()->top; }
+SIM_NO_ASAN uintptr_t heap_hwm(void) { return hdr()->hwm > hdr()->top ? hdr()->hwm : hdr()->top; }
 
 static void poison(uintptr_t p, size_t n)
 {
@@ -117,10 +118,8 @@ SIM_NO_ASAN static void free_insert(struct heap_hdr *h, uintptr_t b)
         }
         if (p) *next_of(p) = 0; else h->free_head = 0;
         h->top = b;
-        unpoison(b, bb->size);  /* above the top, the shadow is clear */
-        return;
     }
-    poison(b, bb->size);
+    poison(b, bb->size);    /* above the top too, up to hwm: catches a use after free */
 }
 
 SIM_NO_ASAN static void free_unlink(struct heap_hdr *h, uintptr_t b)
@@ -179,6 +178,7 @@ SIM_NO_ASAN void *sim_heap_alloc_aligned(size_t size, size_t align)
         start = h->top;
         end = b + need;
         h->top = end;
+        if (end > h->hwm) h->hwm = end;
     }
     ((struct blk *)b)->size = end - b;
     if (b != start) make_free(h, start, b - start);

@@ -125,6 +125,10 @@ static void shadow_clear(uintptr_t lo, uintptr_t hi)
 }
 #endif
 
+#if SIM_VALGRIND
+static unsigned *vg_stacks;     /* valgrind's ids of the stack slots */
+#endif
+
 /* --- Arena -------------------------------------------------------------------------------- */
 
 int image_arena_open(size_t arena_size, size_t stack_size)
@@ -148,6 +152,13 @@ int image_arena_open(size_t arena_size, size_t stack_size)
     sim_assert(r->heap_limit > r->arena_lo + 2 * r->page);
     for (size_t i = 0; i < r->nslots; i++)  /* guard pages: an overflow faults, not corrupts */
         mprotect((void *)(r->arena_hi - (i + 1) * stack_size), r->page, PROT_NONE);
+#if SIM_VALGRIND
+    /* valgrind then takes a jump between slots for a switch, not a huge frame */
+    vg_stacks = sim_xalloc(r->nslots * sizeof *vg_stacks);
+    for (size_t i = 0; i < r->nslots; i++)
+        vg_stacks[i] = VALGRIND_STACK_REGISTER(r->arena_hi - (i + 1) * stack_size + r->page,
+                                               r->arena_hi - i * stack_size);
+#endif
 #if SIM_ASAN
     __asan_get_shadow_mapping(&sh_scale, &sh_offset);
 #endif
@@ -164,6 +175,11 @@ void image_arena_close(void)
     copy_raw(sim_globals_lo(), r->pristine, sim_globals_size());
     sim_xfree(r->pristine);
     r->pristine = NULL;
+#if SIM_VALGRIND
+    for (size_t i = 0; i < r->nslots; i++) VALGRIND_STACK_DEREGISTER(vg_stacks[i]);
+    sim_xfree(vg_stacks);
+    vg_stacks = NULL;
+#endif
     munmap((void *)r->arena_lo, r->arena_hi - r->arena_lo);
     r->arena_lo = r->arena_hi = 0;
 }
@@ -306,16 +322,16 @@ static void capture(struct sim_image *dst, const struct sim_image *src)
     dst->saved = true;
 }
 
-// Clears the ASan shadow of the image in place (its heap, its stacks whole) so that only
-// the image put in place next has any.
-static void clear_shadow(const struct sim_image *img, uintptr_t top)
+// Clears the ASan shadow of the image in place (its heap up to the highest top it had,
+// its stacks whole) so that only the image put in place next has any.
+static void clear_shadow(const struct sim_image *img, uintptr_t hwm)
 {
 #if SIM_ASAN
-    shadow_clear(sim_rt.arena_lo, top);
+    shadow_clear(sim_rt.arena_lo, hwm);
     for (size_t i = 0; i < sim_rt.nslots; i++)
         if (img->stacks[i].in_use) shadow_clear(img->stacks[i].lo + sim_rt.page, img->stacks[i].hi);
 #else
-    (void)img, (void)top;
+    (void)img, (void)hwm;
 #endif
 }
 
@@ -359,7 +375,7 @@ void image_drop_in_place(void)
 {
     sim_task *t = sim_rt.in_place;
     if (!t) return;
-    clear_shadow(&t->img, heap_top());
+    clear_shadow(&t->img, heap_hwm());
     t->img.saved = true;    /* its bytes are gone: only image_free may follow */
     t->img.len = 0;
     sim_rt.in_place = NULL;
@@ -374,9 +390,9 @@ void image_put_in_place(sim_task *t)
     if (r->in_place) {
         struct sim_image *old = &r->in_place->img;
         sim_assert(sim_image_task == r->in_place->id);
-        uintptr_t top = heap_top();
+        uintptr_t hwm = heap_hwm();
         capture(old, old);
-        clear_shadow(old, top);
+        clear_shadow(old, hwm);
         r->in_place = NULL;
     }
     load(t);

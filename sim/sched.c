@@ -248,6 +248,9 @@ static void thread_unlink_free(sim_thread *th)
     while (*pp != th) pp = &(*pp)->next;
     *pp = th->next;
     if (th->slot >= 0) image_stack_release(&th->task->img, th->slot);
+#if SIM_VALGRIND
+    if (th->vg_stack) VALGRIND_STACK_DEREGISTER(th->vg_stack);
+#endif
     sim_xfree(th);
 }
 
@@ -404,6 +407,9 @@ static void start_context(sim_thread *th)
     } else {    /* a stack in the heap (vm_allocate'd by the process): bounds unknown */
         th->stk_hi = top;
         th->stk_lo = top - r->arena_lo > (1u << 20) ? top - (1u << 20) : r->arena_lo;
+#if SIM_VALGRIND
+        if (!th->vg_stack) th->vg_stack = VALGRIND_STACK_REGISTER(th->stk_lo, th->stk_hi);
+#endif
     }
     th->ctx_sp = sim_ctx_init(top);
 }

@@ -110,6 +110,7 @@ struct sim_thread {
     int slot;               /* owned stack slot, or -1 */
     uintptr_t stk_lo, stk_hi;   /* stack bounds told to ASan */
     void *fake_stack;       /* ASan fiber bookkeeping */
+    unsigned vg_stack;      /* valgrind's id for a stack outside the slots; 0 if none */
 
     void *tls;              /* simulated TLS pointer */
     int err;                /* simulated errno while switched out */
@@ -176,6 +177,7 @@ bool image_contains(uintptr_t addr, size_t len);
 size_t heap_header_size(void);
 void heap_format(void *at, uintptr_t base, uintptr_t limit);
 uintptr_t heap_top(void);
+uintptr_t heap_hwm(void);
 void heap_set_limit(uintptr_t limit);
 
 /* switch.c */

@@ -72,6 +72,10 @@ uintptr_t sim_ctx_init(uintptr_t top)
 {
     sim_assert(top % 16 == 0);
     struct initial_frame *f = (struct initial_frame *)(top - sizeof *f);
+#if SIM_VALGRIND
+    /* recycled stack memory, which valgrind may believe dead since an old SP left it */
+    (void)VALGRIND_MAKE_MEM_UNDEFINED(f, sizeof *f);
+#endif
     _Static_assert(sizeof(struct initial_frame) == 64, "frame layout");
     *f = (struct initial_frame){ .mxcsr = 0x1f80, .fcw = 0x037f, .ret = (uint64_t)(uintptr_t)sim_ctx_entry };
     return (uintptr_t)f;

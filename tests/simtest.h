@@ -85,12 +85,4 @@ static inline void trace(const char *fmt, ...)
     if (n > 0 && simtest_trace_len + (size_t)n < sizeof simtest_trace) simtest_trace_len += (size_t)n;
 }
 
-/* main() of a test program: runs the tests, optionally only those matching argv[1]. */
-#define SIMTEST_MAIN(group)                                                         \
-    int main(int argc, char **argv)                                                 \
-    {                                                                               \
-        if (argc > 1) cmocka_set_test_filter(argv[1]);                              \
-        return cmocka_run_group_tests(group, NULL, NULL);                           \
-    }
-
 #endif
