@@ -215,6 +215,7 @@ int image_stack_alloc(struct sim_image *img, int owner)
             s->in_use = true;
             s->owner = owner;
             s->live_lo = s->hi;
+            if (i + 1 > img->slot_hi) img->slot_hi = i + 1;
             return (int)i;
         }
     }
@@ -237,11 +238,12 @@ void image_stack_release(struct sim_image *img, int slot)
     s->in_use = false;
     s->owner = 0;
     s->live_lo = s->hi;
+    while (img->slot_hi && !img->stacks[img->slot_hi - 1].in_use) img->slot_hi--;
 }
 
 int image_stack_find(const struct sim_image *img, uintptr_t addr)
 {
-    for (size_t i = 0; i < sim_rt.nslots; i++) {
+    for (size_t i = 0; i < img->slot_hi; i++) {
         const struct sim_stack *s = &img->stacks[i];
         if (s->in_use && addr > s->lo && addr <= s->hi) return (int)i;
     }
@@ -261,7 +263,7 @@ void image_note_sp(struct sim_image *img, uintptr_t sp)
 static size_t used_len(const struct sim_image *img, uintptr_t top, size_t *shadow)
 {
     size_t n = sim_globals_size() + (top - sim_rt.arena_lo), sn = top - sim_rt.arena_lo;
-    for (size_t i = 0; i < sim_rt.nslots; i++)
+    for (size_t i = 0; i < img->slot_hi; i++)
         if (img->stacks[i].in_use) {
             n += img->stacks[i].hi - img->stacks[i].live_lo;
             sn += img->stacks[i].hi - img->stacks[i].live_lo;
@@ -289,7 +291,10 @@ static void capture(struct sim_image *dst, const struct sim_image *src)
 {
     struct sim_rt *r = &sim_rt;
     uintptr_t top = heap_top();
-    if (dst != src) copy_raw(dst->stacks, src->stacks, r->nslots * sizeof *dst->stacks);
+    if (dst != src) {
+        copy_raw(dst->stacks, src->stacks, src->slot_hi * sizeof *dst->stacks);
+        dst->slot_hi = src->slot_hi;
+    }
     size_t sn, n = used_len(dst, top, &sn);
     reserve(&dst->buf, &dst->cap, n);
     reserve(&dst->shadow, &dst->scap, sn ? sn : 1);
@@ -307,7 +312,7 @@ static void capture(struct sim_image *dst, const struct sim_image *src)
     copy_raw(so, shadow_of(r->arena_lo), shadow_len(top - r->arena_lo));
     so += shadow_len(top - r->arena_lo);
 #endif
-    for (size_t i = 0; i < r->nslots; i++) {
+    for (size_t i = 0; i < dst->slot_hi; i++) {
         const struct sim_stack *s = &dst->stacks[i];
         if (!s->in_use) continue;
         copy_raw(o, (void *)s->live_lo, s->hi - s->live_lo);
@@ -328,7 +333,7 @@ static void clear_shadow(const struct sim_image *img, uintptr_t hwm)
 {
 #if SIM_ASAN
     shadow_clear(sim_rt.arena_lo, hwm);
-    for (size_t i = 0; i < sim_rt.nslots; i++)
+    for (size_t i = 0; i < img->slot_hi; i++)
         if (img->stacks[i].in_use) shadow_clear(img->stacks[i].lo + sim_rt.page, img->stacks[i].hi);
 #else
     (void)img, (void)hwm;
@@ -352,7 +357,7 @@ static void load(sim_task *t)
     copy_raw(shadow_of(r->arena_lo), so, shadow_len(img->heap_top - r->arena_lo));
     so += shadow_len(img->heap_top - r->arena_lo);
 #endif
-    for (size_t i = 0; i < r->nslots; i++) {
+    for (size_t i = 0; i < img->slot_hi; i++) {
         const struct sim_stack *s = &img->stacks[i];
         if (!s->in_use) continue;
         copy_in(s->live_lo, o, s->hi - s->live_lo);
@@ -367,7 +372,7 @@ static void load(sim_task *t)
     img->saved = false;
     r->in_place = t;
     sim_image_task = t->id;
-    for (size_t i = 0; i < r->nslots; i++)     /* releases asked for while it was saved */
+    for (size_t i = 0; i < img->slot_hi; i++)     /* releases asked for while it was saved */
         if (img->stacks[i].in_use && img->stacks[i].owner == -1) image_stack_release(img, (int)i);
 }
 
@@ -431,7 +436,8 @@ void image_init_copy(struct sim_image *dst, sim_task *parent, uintptr_t sp)
         if (sp) image_note_sp(src, sp);
         capture(dst, src);
     } else {
-        copy_raw(dst->stacks, src->stacks, r->nslots * sizeof *dst->stacks);
+        copy_raw(dst->stacks, src->stacks, src->slot_hi * sizeof *dst->stacks);
+        dst->slot_hi = src->slot_hi;
         dst->len = dst->cap = src->len;
         dst->buf = sim_xalloc(dst->cap ? dst->cap : 1);
         copy_raw(dst->buf, src->buf, src->len);
@@ -441,7 +447,7 @@ void image_init_copy(struct sim_image *dst, sim_task *parent, uintptr_t sp)
         dst->heap_top = src->heap_top;
         dst->saved = true;
     }
-    for (size_t i = 0; i < r->nslots; i++)  /* the parent's threads are not the child's */
+    for (size_t i = 0; i < dst->slot_hi; i++)  /* the parent's threads are not the child's */
         if (dst->stacks[i].owner > 0) dst->stacks[i].owner = 0;
 }
 
@@ -468,7 +474,7 @@ int image_peek(sim_task *t, const void *addr, void *out, size_t len)
         src = img->saved ? img->buf + gs + (a - r->arena_lo) : (const unsigned char *)a;
     } else {
         size_t off = gs + (top - r->arena_lo);
-        for (size_t i = 0; i < r->nslots && !src; i++) {
+        for (size_t i = 0; i < img->slot_hi && !src; i++) {
             const struct sim_stack *s = &img->stacks[i];
             if (!s->in_use) continue;
             if (a >= s->live_lo && a + len <= s->hi)

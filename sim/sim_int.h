@@ -77,6 +77,7 @@ struct sim_image {
     unsigned char *shadow;  /* ASan shadow of the heap and stack ranges, same order */
     size_t slen, scap;
     struct sim_stack *stacks;   /* rt.nslots entries */
+    size_t slot_hi;         /* 1 + the highest slot in use: loops stop there */
 };
 
 struct sim_task {
