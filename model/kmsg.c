@@ -148,6 +148,9 @@ static void wake(kthread_t *thread, mach_msg_return_t result)
     thread->th_wait_port = NULL;
     thread->th_wait_pset = NULL;
     thread->th_wake_result = result;
+    world_t *world = thread->th_task->tk_world;
+    if (world->w_wake_hook != NULL)
+        world->w_wake_hook(thread, world->w_wake_arg);
 }
 
 /* Port death wakes blocked senders, which then find the port dead (M5), and its receivers

@@ -498,6 +498,14 @@ kern_return_t mk_mach_port_insert_right(kthread_t *self, mach_port_name_t task,
     space_t *space = mk_space_of_task_name(self, task, &kr);
     if (space == NULL && kr == MACH_SEND_INVALID_DEST)
         return kr;
+    /* A poly_type that is not a port disposition travels as plain data (ipc_kmsg_copyin_body
+     * copies in only MACH_MSG_TYPE_PORT_ANY items, and MIG's server stub does not check a
+     * polymorphic argument's type name): the routine sees that type, KERN_INVALID_VALUE after
+     * the null-space check (I2 steps 1-2). */
+    if (right_carried_type(poly_type) == 0) {
+        naked_t data = {NULL, poly_type};
+        return insert_right_routine(space, name, data);
+    }
     naked_t right;
     kr = body_copyin(self, poly, poly_type, &right);
     if (kr != KERN_SUCCESS)

@@ -83,6 +83,31 @@ long world_failed_allocations(const world_t *world);
 typedef void (*world_hook_fn)(world_t *world, void *arg);
 void world_set_after_copyin_hook(world_t *world, world_hook_fn fn, void *arg);
 
+/* Runs fn(thread, arg) whenever the model ends a thread's wait in mach_msg (a message or
+ * queue space arrived, the port died, thread_abort): the runtime makes that thread runnable
+ * and it calls mk_mach_msg_continue. The model itself never schedules. NULL removes it. */
+typedef void (*world_wake_fn)(kthread_t *thread, void *arg);
+void world_set_wake_hook(world_t *world, world_wake_fn fn, void *arg);
+
+/* Another actor's doing, not an RPC of a simulated thread: destroys every right under name in
+ * task's space, as mach_port_destroy from that task would (a server dropping a port, a fault
+ * plan killing one). Returns KERN_SUCCESS, KERN_INVALID_NAME or KERN_INVALID_TASK. */
+kern_return_t world_port_destroy(ktask_t *task, mach_port_name_t name);
+
+/* mach_port_deallocate as `task` itself would call it, for the runtime (a reply lost by a
+ * fault plan destroys the rights it carried). Returns as mk_mach_port_deallocate. */
+kern_return_t world_port_deallocate(ktask_t *task, mach_port_name_t name);
+
+/* What becomes of a right passed in a request whose routine fails (M11, I4): copies it in from
+ * the caller's space with the given disposition (caller-side effects as I1) and destroys it.
+ * NULL and MACH_PORT_DEAD do nothing. Returns KERN_SUCCESS or MACH_SEND_INVALID_RIGHT. */
+kern_return_t mk_request_discard(kthread_t *self, mach_port_name_t name,
+                                 mach_msg_type_name_t disposition);
+
+/* The symbolic name of a KERN_*, MACH_SEND_*, MACH_RCV_* or MIG_* code ("KERN_SUCCESS"), or NULL
+ * for a code the model does not know. */
+const char *mk_return_name(kern_return_t code);
+
 /* Deactivates the task's space without terminating the task, as in the window of task
  * termination after ipc_space_destroy: routines that reach the space see it dead (spec N4,
  * A2 step 4, I2 step 4). */
@@ -110,6 +135,9 @@ uint32_t kthread_id(const kthread_t *thread);
 ktask_t *kthread_task(const kthread_t *thread);
 bool ktask_active(const ktask_t *task);
 bool kthread_active(const kthread_t *thread);
+
+/* The task's live threads in creation order: up to max into out; returns how many there are. */
+size_t ktask_threads_list(ktask_t *task, kthread_t **out, size_t max);
 
 /* The task or thread denoted by the send or receive right `name` in task's space, or NULL. */
 ktask_t *ktask_by_name(ktask_t *task, mach_port_name_t name);

@@ -170,7 +170,8 @@ struct kthread {
     port_t *th_exception;       /* naked send right or NULL */
     unsigned th_user_stop_count, th_suspend_count;
     bool th_must_stop;
-    natural_t th_state[MK_MAX_STATE_WORDS];
+    natural_t th_state[8][MK_MAX_STATE_WORDS]; /* one register set per registered flavor
+                                                 * (index in w_flavors): H7 */
     int th_state_flavor;
     /* mach_msg wait (M3, M7): what it waits on and how to finish. */
     mk_wait_t th_wait;
@@ -213,6 +214,8 @@ struct world {
     ktask_t *w_tasks;           /* all tasks, including terminated ones kept for their ids */
     size_t w_live;              /* model objects allocated (audit) */
     long w_fail_after, w_fail_count, w_failed;
+    world_wake_fn w_wake_hook;
+    void *w_wake_arg;
     world_hook_fn w_after_copyin;
     void *w_after_copyin_arg;
     struct { int flavor; mach_msg_type_number_t count; } w_flavors[8];

@@ -205,6 +205,9 @@ kern_return_t mk_task_terminate(kthread_t *self, mach_port_name_t name)
 
 /* --- task_threads, suspend, resume ------------------------------------------------------------------- */
 
+/* Added rule (H9): a terminated thread is not listed. GNU Mach lists it as MACH_PORT_NULL only
+ * while something still holds a reference to the thread object (a call in flight); thread_terminate
+ * here is synchronous and drops the last one, so that window never shows. */
 kern_return_t mk_task_threads(kthread_t *self, mach_port_name_t name, mach_port_name_t **threads,
                               mach_msg_type_number_t *count)
 {
@@ -359,19 +362,25 @@ kern_return_t mk_mach_ports_register(kthread_t *self, mach_port_name_t name,
     ktask_t *task = mk_task_of_name(self, name, &kr);
     if (kr != KERN_SUCCESS)
         return kr;
-    naked_t rights[TASK_PORT_REGISTER_MAX];
+    /* Every port of the request is copied in before the routine looks at the count (the
+     * array travels in the message): a bad one fails the send whatever the count. */
+    naked_t *rights = count ? malloc(count * sizeof *rights) : NULL;
+    if (count && rights == NULL)
+        abort();
     mach_msg_type_number_t copied = 0;
-    for (; copied < count && copied < TASK_PORT_REGISTER_MAX; copied++) {
+    for (; copied < count; copied++) {
         kr = send_right_copyin(self, ports[copied], MACH_MSG_TYPE_COPY_SEND, &rights[copied]);
         if (kr != KERN_SUCCESS) {
             while (copied > 0)
                 port_release_naked(rights[--copied]);
+            free(rights);
             return kr;
         }
     }
     if (task == NULL || count > TASK_PORT_REGISTER_MAX || !task->tk_active) {
         while (copied > 0)
             port_release_naked(rights[--copied]);
+        free(rights);
         return KERN_INVALID_ARGUMENT;
     }
     for (int i = 0; i < TASK_PORT_REGISTER_MAX; i++) {
@@ -380,6 +389,7 @@ kern_return_t mk_mach_ports_register(kthread_t *self, mach_port_name_t name,
         if (IO_VALID(old))
             port_release_send(old);
     }
+    free(rights);
     return KERN_SUCCESS;
 }
 

@@ -13,6 +13,7 @@
  */
 #include "model_int.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 static kthread_t *kthread_alloc(ktask_t *task, unsigned user_stop)
@@ -50,7 +51,12 @@ ktask_t *kthread_task(const kthread_t *thread) { return thread->th_task; }
 bool kthread_active(const kthread_t *thread) { return thread->th_active; }
 unsigned kthread_suspend_count(const kthread_t *thread) { return thread->th_suspend_count; }
 unsigned kthread_user_stop_count(const kthread_t *thread) { return thread->th_user_stop_count; }
-bool kthread_must_stop(const kthread_t *thread) { return thread->th_must_stop || !thread->th_active; }
+/* A self-stop lasts while the thread is held: once every hold is released (thread_resume,
+ * task_resume) it may run again (H1). */
+bool kthread_must_stop(const kthread_t *thread)
+{
+    return !thread->th_active || (thread->th_must_stop && thread->th_suspend_count > 0);
+}
 void kthread_set_user(kthread_t *thread, void *user) { thread->th_user = user; }
 void *kthread_user(const kthread_t *thread) { return thread->th_user; }
 
@@ -201,6 +207,21 @@ kern_return_t mk_thread_terminate(kthread_t *self, mach_port_name_t name)
     return KERN_SUCCESS;
 }
 
+/* i386 flavors the amendment to H7 allows on the calling thread (i386/i386/pcb.c). */
+#define STATE_FLAVOR_DEBUG 6 /* i386_DEBUG_STATE */
+#define STATE_FLAVOR_FSGS 7  /* i386_FSGS_BASE_STATE */
+
+/* The saved registers of one flavor: each flavor is its own register set, so setting the debug
+ * registers leaves the general ones alone. Conditions: flavor is registered. */
+static natural_t *state_words(kthread_t *thread, int flavor)
+{
+    world_t *world = thread->th_task->tk_world;
+    for (unsigned i = 0; i < world->w_nflavors; i++)
+        if (world->w_flavors[i].flavor == flavor)
+            return thread->th_state[i];
+    abort();
+}
+
 static int flavor_count(world_t *world, int flavor)
 {
     for (unsigned i = 0; i < world->w_nflavors; i++)
@@ -217,9 +238,11 @@ kern_return_t mk_thread_get_state(kthread_t *self, mach_port_name_t name, int fl
     if (thread == NULL)
         return kr;
     int need = flavor_count(self->th_task->tk_world, flavor);
-    if (thread == self || need < 0 || *count < (mach_msg_type_number_t)need)
+    /* H7 amendment: i386_DEBUG_STATE may be read on the calling thread itself. */
+    if ((thread == self && flavor != STATE_FLAVOR_DEBUG) || need < 0 ||
+        *count < (mach_msg_type_number_t)need)
         return KERN_INVALID_ARGUMENT;
-    memcpy(state, thread->th_state, (size_t)need * sizeof *state);
+    memcpy(state, state_words(thread, flavor), (size_t)need * sizeof *state);
     *count = (mach_msg_type_number_t)need;
     return KERN_SUCCESS;
 }
@@ -232,9 +255,11 @@ kern_return_t mk_thread_set_state(kthread_t *self, mach_port_name_t name, int fl
     if (thread == NULL)
         return kr;
     int need = flavor_count(self->th_task->tk_world, flavor);
-    if (thread == self || need < 0 || count < (mach_msg_type_number_t)need)
+    /* H7 amendment: DEBUG and FSGS may be set on the calling thread itself. */
+    if ((thread == self && flavor != STATE_FLAVOR_DEBUG && flavor != STATE_FLAVOR_FSGS) ||
+        need < 0 || count < (mach_msg_type_number_t)need)
         return KERN_INVALID_ARGUMENT;
-    memcpy(thread->th_state, state, (size_t)need * sizeof *state);
+    memcpy(state_words(thread, flavor), state, (size_t)need * sizeof *state);
     thread->th_state_flavor = flavor;
     return KERN_SUCCESS;
 }

@@ -210,3 +210,58 @@ kthread_t *mk_thread_of_name(kthread_t *self, mach_port_name_t name, kern_return
         return NULL;
     return port->ip_kobject;
 }
+
+void world_set_wake_hook(world_t *world, world_wake_fn fn, void *arg)
+{
+    world->w_wake_hook = fn;
+    world->w_wake_arg = arg;
+}
+
+kern_return_t world_port_destroy(ktask_t *task, mach_port_name_t name)
+{
+    space_t *space = task->tk_space;
+    if (space == NULL || !space->is_active)
+        return KERN_INVALID_TASK;
+    entry_t *entry = space_lookup(space, name);
+    if (entry == NULL)
+        return KERN_INVALID_NAME;
+    right_destroy(space, entry);
+    return KERN_SUCCESS;
+}
+
+kern_return_t mk_request_discard(kthread_t *self, mach_port_name_t name,
+                                 mach_msg_type_name_t disposition)
+{
+    if (name == MACH_PORT_NULL || name == MACH_PORT_DEAD)
+        return KERN_SUCCESS;
+    space_t *space = self->th_task->tk_space;
+    naked_t right;
+    if (space == NULL || !space->is_active ||
+        right_copyin(space, name, disposition, true, &right) != KERN_SUCCESS)
+        return MACH_SEND_INVALID_RIGHT;
+    port_release_naked(right);
+    return KERN_SUCCESS;
+}
+
+kern_return_t world_port_deallocate(ktask_t *task, mach_port_name_t name)
+{
+    space_t *space = task->tk_space;
+    if (space == NULL || !space->is_active)
+        return KERN_INVALID_TASK;
+    entry_t *entry = space_lookup(space, name);
+    if (entry == NULL)
+        return KERN_INVALID_NAME;
+    return right_dealloc(space, entry);
+}
+
+size_t ktask_threads_list(ktask_t *task, kthread_t **out, size_t max)
+{
+    size_t n = 0;
+    for (kthread_t *th = task->tk_threads; th != NULL; th = th->th_next)
+        if (th->th_active) {
+            if (n < max)
+                out[n] = th;
+            n++;
+        }
+    return n;
+}

@@ -348,6 +348,9 @@ int sim_thread_id(const sim_thread *th) { return th->id; }
 sim_task *sim_thread_task(const sim_thread *th) { return th->task; }
 void *sim_thread_tls(const sim_thread *th) { return th->tls; }
 void sim_thread_set_tls(sim_thread *th, void *tls) { th->tls = tls; }
+void *sim_thread_kthread(const sim_thread *th) { return th->kthread; }
+void sim_thread_set_kthread(sim_thread *th, void *kthread) { th->kthread = kthread; }
+int sim_thread_suspend_count(const sim_thread *th) { return th->suspend; }
 
 _Noreturn void sim_thread_exit(void)
 {
@@ -572,6 +575,13 @@ void sim_task_destroy(sim_task *t)
 
 int sim_task_id(const sim_task *t) { return t->id; }
 void *sim_task_ktask(const sim_task *t) { return t->ktask; }
+sim_task *sim_task_by_id(int id)
+{
+    for (sim_task *t = sim_rt.tasks; t != NULL; t = t->next)
+        if (t->id == id)
+            return t;
+    return NULL;
+}
 void sim_task_set_ktask(sim_task *t, void *ktask) { t->ktask = ktask; }
 
 int sim_task_peek(sim_task *t, const void *addr, void *out, size_t len)

@@ -122,6 +122,7 @@ sim_task *sim_task_create(sim_task *parent, int inherit);
 void sim_task_destroy(sim_task *t);
 
 int sim_task_id(const sim_task *t);
+sim_task *sim_task_by_id(int id);                 /* NULL if no such task */
 void *sim_task_ktask(const sim_task *t);          /* the model's object, opaque here */
 void sim_task_set_ktask(sim_task *t, void *ktask);
 
@@ -164,6 +165,10 @@ sim_task *sim_task_self(void);                /* NULL on the host */
 int sim_thread_id(const sim_thread *th);
 sim_task *sim_thread_task(const sim_thread *th);
 void *sim_thread_tls(const sim_thread *th);   /* the simulated TLS pointer */
+/* The model's thread this one runs for (opaque here, like sim_task_ktask). */
+void *sim_thread_kthread(const sim_thread *th);
+void sim_thread_set_kthread(sim_thread *th, void *kthread);
+int sim_thread_suspend_count(const sim_thread *th);
 void sim_thread_set_tls(sim_thread *th, void *tls);
 
 /* --- Scheduling points and blocking (for stubs and the model) ------------------------- */

@@ -114,6 +114,7 @@ struct sim_thread {
     unsigned vg_stack;      /* valgrind's id for a stack outside the slots; 0 if none */
 
     void *tls;              /* simulated TLS pointer */
+    void *kthread;          /* the model's thread (opaque) */
     int err;                /* simulated errno while switched out */
 
     /* what it waits for, while TH_BLOCKED */

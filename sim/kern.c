@@ -1,0 +1,295 @@
+/*
+ * kern.c: the simulated machine, joining the model's kernel to the runtime.
+ *
+ * Stands in for the parts of GNU Mach that glue IPC to threads: the trap entry (every RPC a
+ * scheduling point), the wait of a thread in mach_msg (ipc/ipc_mqueue.c blocks a thread; here
+ * the model records the wait and this file parks the coroutine until the model's wake hook
+ * fires), and the MIG user side of glibc (mach/mig-reply.c: one reply port per thread, created
+ * by mach_reply_port on the thread's first RPC and destroyed when a send fails).
+ *
+ * Traces: one line per event, "forksim-trace 1" first. A line is
+ *     STEP tTASK.THREAD [trap ]routine(args) = CODE[ -> outs]
+ * with names in decimal as rpctrace prints them, codes by their KERN_* names, and nothing that
+ * depends on the host (no addresses). Notes (fault firings) are "STEP # text".
+ */
+#include "kern.h"
+
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+static struct kern {
+    bool open;
+    world_t *world;
+    FILE *trace;
+    uint64_t step;              /* trace step: every event line */
+    uint64_t rpcs;              /* RPCs and traps made */
+    kern_fault faults[KERN_MAX_FAULTS];
+    unsigned nfaults;
+    unsigned seen[KERN_MAX_FAULTS]; /* matching calls so far, per fault */
+    bool fired[KERN_MAX_FAULTS];
+    unsigned nfired;
+    kern_reply_cell_fn reply_cell;
+} K;
+
+/* The per-thread block of the default reply cell, in the task's image. */
+typedef struct kern_tls {
+    mach_port_t reply_port;
+} kern_tls;
+
+static void on_wake(kthread_t *thread, void *arg)
+{
+    (void)arg;
+    sim_thread *th = kthread_user(thread);
+    if (th != NULL)
+        sim_unblock(th);
+}
+
+int kern_open(const kern_config *cfg)
+{
+    kern_config none;
+    if (cfg == NULL) {
+        memset(&none, 0, sizeof none);
+        cfg = &none;
+    }
+    if (sim_open(&cfg->sim) != 0)
+        return -1;
+    memset(&K, 0, sizeof K);
+    K.world = world_create(&cfg->world);
+    world_set_wake_hook(K.world, on_wake, NULL);
+    world_register_state_flavor(K.world, KERN_THREAD_STATE_FLAVOR, KERN_THREAD_STATE_COUNT);
+    K.trace = cfg->trace;
+    K.nfaults = cfg->nfaults < KERN_MAX_FAULTS ? cfg->nfaults : KERN_MAX_FAULTS;
+    memcpy(K.faults, cfg->faults, K.nfaults * sizeof K.faults[0]);
+    K.open = true;
+    if (K.trace != NULL)
+        fprintf(K.trace, "forksim-trace 1\n");
+    return 0;
+}
+
+size_t kern_close(void)
+{
+    if (!K.open)
+        return 0;
+    /* Tasks still here (processes that never exited) are reclaimed, not leaks; what must be
+     * gone afterwards is every model object and every host allocation of the runtime. */
+    world_set_wake_hook(K.world, NULL, NULL); /* the runtime's threads go first */
+    sim_close();
+    size_t leaked = world_destroy(K.world) + sim_host_allocations(NULL);
+    if (K.trace != NULL)
+        fflush(K.trace);
+    K.open = false;
+    K.world = NULL;
+    return leaked;
+}
+
+world_t *kern_world(void) { return K.world; }
+uint64_t kern_rpc_count(void) { return K.rpcs; }
+unsigned kern_faults_fired(void) { return K.nfired; }
+ktask_t *kern_ktask(const sim_task *task) { return sim_task_ktask(task); }
+kthread_t *kern_kthread(const sim_thread *thread) { return sim_thread_kthread(thread); }
+sim_task *kern_sim_task(const ktask_t *task) { return ktask_user(task); }
+sim_thread *kern_sim_thread(const kthread_t *thread) { return kthread_user(thread); }
+
+kthread_t *kern_self(void)
+{
+    sim_thread *th = sim_self();
+    return th != NULL ? sim_thread_kthread(th) : NULL;
+}
+
+sim_task *kern_boot_task(void (*fn)(void *), void *arg, sim_thread **thp)
+{
+    sim_task *task = sim_task_create(NULL, 0);
+    ktask_t *kt = world_boot_task(K.world, NULL);
+    sim_task_set_ktask(task, kt);
+    ktask_set_user(kt, task);
+    kthread_t *kth = world_boot_thread(kt);
+    sim_thread *th = sim_thread_spawn(task, fn, arg);
+    sim_thread_set_kthread(th, kth);
+    kthread_set_user(kth, th);
+    if (thp != NULL)
+        *thp = th;
+    return task;
+}
+
+void kern_set_reply_cell_fn(kern_reply_cell_fn fn)
+{
+    K.reply_cell = fn;
+}
+
+static mach_port_t *default_reply_cell(void)
+{
+    sim_thread *th = sim_self();
+    kern_tls *tls = sim_thread_tls(th);
+    if (tls == NULL) {
+        tls = sim_heap_calloc(1, sizeof *tls);
+        if (tls == NULL)
+            kern_unmodelled("image heap exhausted for a thread block");
+        sim_thread_set_tls(th, tls);
+    }
+    return &tls->reply_port;
+}
+
+static mach_port_t *reply_cell(void)
+{
+    return K.reply_cell != NULL ? K.reply_cell() : default_reply_cell();
+}
+
+/* --- trace ----------------------------------------------------------------------------------- */
+
+static void trace_prefix(kthread_t *self)
+{
+    K.step++;
+    if (K.trace == NULL)
+        return;
+    sim_thread *th = self != NULL ? kthread_user(self) : NULL;
+    if (th != NULL)
+        fprintf(K.trace, "%6llu t%d.%d ", (unsigned long long)K.step,
+                sim_task_id(sim_thread_task(th)), sim_thread_id(th));
+    else
+        fprintf(K.trace, "%6llu host ", (unsigned long long)K.step);
+}
+
+void kern_trace_note(const char *fmt, ...)
+{
+    K.step++;
+    if (K.trace == NULL)
+        return;
+    fprintf(K.trace, "%6llu # ", (unsigned long long)K.step);
+    va_list ap;
+    va_start(ap, fmt);
+    vfprintf(K.trace, fmt, ap);
+    va_end(ap);
+    fputc('\n', K.trace);
+}
+
+static const char *code_name(kern_return_t kr, char *buf, size_t len)
+{
+    const char *name = mk_return_name(kr);
+    if (name != NULL)
+        return name;
+    snprintf(buf, len, "0x%x", (unsigned)kr);
+    return buf;
+}
+
+const char *kern_right_name(mach_port_right_t right)
+{
+    static const char *const names[] = {"SEND", "RECEIVE", "SEND_ONCE", "PORT_SET", "DEAD_NAME"};
+    return right < 5 ? names[right] : "BAD_RIGHT";
+}
+
+const char *kern_msgt_name(mach_msg_type_name_t type)
+{
+    switch (type) {
+    case MACH_MSG_TYPE_MOVE_RECEIVE: return "MOVE_RECEIVE";
+    case MACH_MSG_TYPE_MOVE_SEND: return "MOVE_SEND";
+    case MACH_MSG_TYPE_MOVE_SEND_ONCE: return "MOVE_SEND_ONCE";
+    case MACH_MSG_TYPE_COPY_SEND: return "COPY_SEND";
+    case MACH_MSG_TYPE_MAKE_SEND: return "MAKE_SEND";
+    case MACH_MSG_TYPE_MAKE_SEND_ONCE: return "MAKE_SEND_ONCE";
+    }
+    return "BAD_TYPE";
+}
+
+/* --- RPCs ------------------------------------------------------------------------------------ */
+
+static bool fault_matches(const kern_fault *f, const char *routine)
+{
+    return f->routine == NULL || strcmp(f->routine, routine) == 0;
+}
+
+kthread_t *kern_rpc_begin(kern_rpc *r, const char *routine, bool trap)
+{
+    kthread_t *self = kern_self();
+    if (self == NULL)
+        kern_unmodelled("an RPC from the host, not from a simulated thread");
+    sim_yield(routine);
+    memset(r, 0, sizeof *r);
+    r->routine = routine;
+    r->trap = trap;
+    r->self = self;
+    K.rpcs++;
+    if (!trap) {
+        mach_port_t *cell = reply_cell();
+        if (*cell == MACH_PORT_NULL) {
+            *cell = mk_mach_reply_port(self);
+            trace_prefix(self);
+            if (K.trace != NULL)
+                fprintf(K.trace, "trap mach_reply_port() = %u\n", *cell);
+        }
+    }
+    for (unsigned i = 0; i < K.nfaults; i++) {
+        kern_fault *f = &K.faults[i];
+        if (K.fired[i] || !fault_matches(f, routine) || ++K.seen[i] != f->nth)
+            continue;
+        K.fired[i] = true;
+        K.nfired++;
+        if (f->kind == KF_PORT_DEATH) {
+            sim_task *victim = sim_task_by_id(f->task_id);
+            kern_return_t kr = victim != NULL ? world_port_destroy(kern_ktask(victim), f->name)
+                                              : KERN_INVALID_TASK;
+            char buf[16];
+            kern_trace_note("fault: task %d's name %u destroyed before %s = %s", f->task_id,
+                            f->name, routine, code_name(kr, buf, sizeof buf));
+            continue;
+        }
+        r->fault = f->kind;
+        r->fault_error = f->error;
+        kern_trace_note("fault: %s %s", routine,
+                        f->kind == KF_SEND_FAILS     ? "send fails"
+                        : f->kind == KF_REPLY_LOST   ? "reply lost"
+                                                     : "routine fails");
+    }
+    return self;
+}
+
+/* glibc's __mig_dealloc_reply_port: clear the cell, destroy the receive right. */
+static void reply_port_dealloc(kthread_t *self)
+{
+    mach_port_t *cell = reply_cell();
+    mach_port_t port = *cell;
+    *cell = MACH_PORT_NULL;
+    if (port != MACH_PORT_NULL)
+        world_port_destroy(kthread_task(self), port);
+}
+
+kern_return_t kern_rpc_end(kern_rpc *r, kern_return_t kr, const char *args, const char *outs)
+{
+    /* M12 step 1: a mach_msg error (the send failed) deallocates the reply port. */
+    if (!r->trap && (kr & 0xfff00000) == 0x10000000 && kr != MACH_MSG_SUCCESS)
+        reply_port_dealloc(r->self);
+    trace_prefix(r->self);
+    if (K.trace != NULL) {
+        char buf[16];
+        fprintf(K.trace, "%s%s(%s) = %s", r->trap ? "trap " : "", r->routine, args,
+                code_name(kr, buf, sizeof buf));
+        if (outs != NULL && outs[0] != '\0')
+            fprintf(K.trace, " -> %s", outs);
+        fputc('\n', K.trace);
+    }
+    return kr;
+}
+
+void kern_rpc_drop_reply_right(kern_rpc *r, mach_port_name_t name, mach_port_right_t kind)
+{
+    if (!MACH_PORT_VALID(name))
+        return;
+    ktask_t *task = kthread_task(r->self);
+    if (kind == MACH_PORT_RIGHT_RECEIVE)
+        world_port_destroy(task, name);
+    else
+        world_port_deallocate(task, name);
+}
+
+void kern_wait_msg(kthread_t *self, const char *what)
+{
+    while (mk_thread_blocked(self, NULL) != MK_WAIT_NONE)
+        sim_block(what);
+}
+
+_Noreturn void kern_unmodelled(const char *what)
+{
+    fflush(K.trace);
+    fprintf(stderr, "forksim: unmodelled: %s\n", what);
+    exit(3);
+}

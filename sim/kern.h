@@ -1,0 +1,131 @@
+/*
+ * kern.h: the simulated machine: the model's kernel (model/) joined to the runtime's threads
+ * and images (sim.h), the mock MIG stubs' common part, traces and fault plans.
+ *
+ * A simulated task is a sim_task (its memory image) and a ktask_t (its ports and name space)
+ * known to each other; a simulated thread is a sim_thread and a kthread_t. The stubs
+ * (sim/mig_mach.c) are what simulated-process code calls: each RPC is one scheduling point,
+ * one call into the model, one trace event.
+ */
+#ifndef FORKSIM_KERN_H
+#define FORKSIM_KERN_H
+
+#include <stdio.h>
+
+#include "model.h"
+#include "sim.h"
+
+/* --- Fault plans ----------------------------------------------------------------------- */
+
+typedef enum kern_fault_kind {
+    KF_NONE = 0,
+    KF_SEND_FAILS,      /* the request is never delivered: MACH_SEND_INVALID_DEST, nothing done */
+    KF_ROUTINE_FAILS,   /* the routine returns `error`; rights carried in are destroyed (I4, M11) */
+    KF_REPLY_LOST,      /* the routine acts, the reply is destroyed: MIG_SERVER_DIED (M12) */
+    KF_PORT_DEATH,      /* before the RPC runs, task `task_id` loses every right under `name` */
+} kern_fault_kind;
+
+/* One planned fault: it fires at the nth RPC (1-based) whose routine is `routine`, or of any
+ * routine when routine is NULL. */
+typedef struct kern_fault {
+    kern_fault_kind kind;
+    const char *routine;
+    unsigned nth;
+    kern_return_t error;        /* KF_ROUTINE_FAILS */
+    int task_id;                /* KF_PORT_DEATH: the sim task id holding the right */
+    mach_port_name_t name;      /* KF_PORT_DEATH */
+} kern_fault;
+
+#define KERN_MAX_FAULTS 16
+
+typedef struct kern_config {
+    sim_config sim;
+    world_config_t world;
+    FILE *trace;                /* trace lines (version line first), or NULL */
+    kern_fault faults[KERN_MAX_FAULTS];
+    unsigned nfaults;
+} kern_config;
+
+/* Opens the runtime and an empty world. Returns 0, or -1 (sim_open's errno). */
+int kern_open(const kern_config *cfg);
+
+/* Closes everything: tasks still there are reclaimed. Returns the number of objects left
+ * behind: model objects still allocated once every task was terminated, plus host
+ * allocations the runtime still holds. 0 is clean. */
+size_t kern_close(void);
+
+world_t *kern_world(void);
+
+/* A boot task: a new task with a fresh image and one runnable thread starting at fn(arg), as
+ * the bootstrap creates the first processes. *thp (if not NULL) gets the thread. */
+sim_task *kern_boot_task(void (*fn)(void *), void *arg, sim_thread **thp);
+
+ktask_t *kern_ktask(const sim_task *task);
+kthread_t *kern_kthread(const sim_thread *thread);
+sim_task *kern_sim_task(const ktask_t *task);
+sim_thread *kern_sim_thread(const kthread_t *thread);
+kthread_t *kern_self(void);     /* the running thread's kernel half; NULL on the host */
+
+/* Number of RPCs and traps made so far, and the trace step counter. */
+uint64_t kern_rpc_count(void);
+/* Faults that fired so far. */
+unsigned kern_faults_fired(void);
+
+/* --- Thread state ---------------------------------------------------------------------- */
+
+/* forksim's machine thread state (glibc 2.36 has no x86_64 Hurd port, so the layout is ours):
+ * a thread either starts by calling pc(arg) on stack sp, or resumes by longjmp(env, value) in
+ * its task's image. 12 words of natural_t. */
+#define KERN_THREAD_STATE_FLAVOR 0x7f01
+enum { KERN_STATE_NONE = 0, KERN_STATE_CALL = 1, KERN_STATE_LONGJMP = 2 };
+typedef struct kern_thread_state {
+    uint64_t kind;
+    uint64_t pc, sp, arg;       /* KERN_STATE_CALL */
+    uint64_t env, value;        /* KERN_STATE_LONGJMP */
+} kern_thread_state;
+#define KERN_THREAD_STATE_COUNT ((mach_msg_type_number_t)(sizeof(kern_thread_state) / sizeof(natural_t)))
+
+/* --- What the stubs share (sim/mig_*.c) --------------------------------------------------- */
+
+/* The running thread's MIG reply port cell (M10): where its reply port's name is kept. By
+ * default a word in a per-thread block of the task's image; the code under test may supply
+ * its own (glibc keeps it in its thread variables). */
+typedef mach_port_t *(*kern_reply_cell_fn)(void);
+void kern_set_reply_cell_fn(kern_reply_cell_fn fn);
+
+/* An RPC in progress. */
+typedef struct kern_rpc {
+    const char *routine;
+    bool trap;
+    kthread_t *self;
+    kern_fault_kind fault;      /* the fault that fires for this call, if any */
+    kern_return_t fault_error;
+} kern_rpc;
+
+/* Starts an RPC: the scheduling point, the reply port (created on a thread's first RPC), and
+ * the fault plan. Returns the calling thread's kernel half. Traps get no reply port. */
+kthread_t *kern_rpc_begin(kern_rpc *r, const char *routine, bool trap);
+
+/* Ends it: the MIG stub's handling of a failed send (the reply port is deallocated, M12 step
+ * 1), then one trace line "routine(args) = CODE outs" (args and outs already formatted; either
+ * may be ""). Returns kr. */
+kern_return_t kern_rpc_end(kern_rpc *r, kern_return_t kr, const char *args, const char *outs);
+
+/* Releases a right that arrived in a reply the fault plan lost (the reply message destroyed):
+ * the caller's name for it loses what the copy-out added. kind is a MACH_PORT_RIGHT_*. */
+void kern_rpc_drop_reply_right(kern_rpc *r, mach_port_name_t name, mach_port_right_t kind);
+
+/* Blocks the running thread in mach_msg until the model ends its wait (wake hook). */
+void kern_wait_msg(kthread_t *self, const char *what);
+
+/* A call the simulation does not model: ends the run (exit status 3 in the forksim command). */
+_Noreturn void kern_unmodelled(const char *what);
+
+/* Appends one free-form line to the trace ("# ..." notes, fault firings), with a step number. */
+void kern_trace_note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Names for trace arguments. */
+const char *kern_right_name(mach_port_right_t right);
+const char *kern_msgt_name(mach_msg_type_name_t type);
+
+#endif

@@ -1,0 +1,888 @@
+/*
+ * mig_mach.c: the mock MIG stubs of GNU Mach's interfaces (mach.defs, mach_port.defs, the
+ * traps), standing in for the user stubs glibc generates with MIG and for glibc's trap
+ * shortcuts (mach/shortcut.awk: the trap first, the RPC when the trap says
+ * MACH_SEND_INTERRUPTED; rule K8).
+ *
+ * A stub only marshals, schedules, traces and injects faults around the model's user-level
+ * call: kern_rpc_begin (scheduling point, reply port, fault plan), the model, kern_rpc_end (one
+ * trace line). Fault kinds (kern.h): a failed send does nothing; a failed routine destroys the
+ * rights the request carried (mk_request_discard, M11); a lost reply lets the routine act and
+ * destroys the rights the reply carried (kern_rpc_drop_reply_right), the caller seeing
+ * MIG_SERVER_DIED.
+ *
+ * Where the simulated machine owns the effect (a task's memory, a thread's start state,
+ * suspension), the stub carries it to the runtime after the model succeeds: task_create copies
+ * the parent's image, thread_create makes a coroutine, thread_set_state gives it its start,
+ * suspend counts follow the model's.
+ *
+ * Added rule: task_create, task_terminate, task_suspend and task_set_special_port are traps too
+ * (gnumach's syscall_sw.h); they are traced as traps with the routine's result, the RPC
+ * fallback being invisible in the result.
+ */
+#include "kern.h"
+#include "mach_stubs.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define PAGE 4096
+
+#define ALIAS(name) __typeof(__##name) name __attribute__((alias("__" #name)));
+
+/* The fault plan before the call: a failed send or routine skips it. */
+#define FAULT_OR(r, kr, discard)                   \
+    if ((r).fault == KF_SEND_FAILS) {              \
+        kr = MACH_SEND_INVALID_DEST;               \
+    } else if ((r).fault == KF_ROUTINE_FAILS) {    \
+        discard;                                   \
+        kr = (r).fault_error;                      \
+    } else
+
+static bool reply_lost(kern_rpc *r, kern_return_t kr)
+{
+    return r->fault == KF_REPLY_LOST && kr == KERN_SUCCESS;
+}
+
+/* The caller's runtime objects for a task or thread name. */
+static sim_task *sim_task_named(kthread_t *self, mach_port_name_t name)
+{
+    ktask_t *kt = ktask_by_name(kthread_task(self), name);
+    return kt != NULL ? kern_sim_task(kt) : NULL;
+}
+
+static kthread_t *kthread_named(kthread_t *self, mach_port_name_t name)
+{
+    return kthread_by_name(kthread_task(self), name);
+}
+
+/* The runtime's suspend count follows the model's (H1). For the running thread, going up is
+ * where it stops. */
+static void sync_suspend(kthread_t *kth)
+{
+    sim_thread *th = kern_sim_thread(kth);
+    if (th == NULL || !kthread_active(kth))
+        return;
+    int want = (int)kthread_suspend_count(kth);
+    while (sim_thread_suspend_count(th) > want)
+        sim_thread_resume(th);
+    while (sim_thread_suspend_count(th) < want) {
+        sim_thread_suspend(th);
+        want = (int)kthread_suspend_count(kth);
+    }
+}
+
+/* After a task hold changes, every thread of the task follows; the caller last, since for
+ * the caller following a hold means stopping here. */
+static void sync_task_suspend(ktask_t *task, kthread_t *self)
+{
+    kthread_t *threads[64];
+    size_t n = ktask_threads_list(task, threads, 64);
+    if (n > 64)
+        kern_unmodelled("task_suspend on a task of more than 64 threads");
+    for (size_t i = 0; i < n; i++)
+        if (threads[i] != self)
+            sync_suspend(threads[i]);
+    if (self != NULL && kthread_task(self) == task)
+        sync_suspend(self);
+}
+
+/* --- mach_port_* -------------------------------------------------------------------------- */
+
+kern_return_t __mach_port_allocate(mach_port_t task, mach_port_right_t right, mach_port_t *name)
+{
+    kern_rpc r;
+    kthread_t *self = kern_rpc_begin(&r, "mach_port_allocate", true);
+    kern_return_t kr;
+    mach_port_name_t n = MACH_PORT_NULL;
+    FAULT_OR(r, kr, (void)0)
+    {
+        kr = mk_trap_mach_port_allocate(self, task, right, &n);
+        if (kr == MACH_SEND_INTERRUPTED)
+            kr = mk_mach_port_allocate(self, task, right, &n);
+    }
+    if (reply_lost(&r, kr))
+        kr = MIG_SERVER_DIED; /* a trap has no reply: the name stays allocated */
+    char args[64], outs[32] = "";
+    snprintf(args, sizeof args, "%u, %s", task, kern_right_name(right));
+    if (kr == KERN_SUCCESS) {
+        *name = n;
+        snprintf(outs, sizeof outs, "%u", n);
+    }
+    return kern_rpc_end(&r, kr, args, outs);
+}
+ALIAS(mach_port_allocate)
+
+kern_return_t __mach_port_allocate_name(mach_port_t task, mach_port_right_t right, mach_port_t name)
+{
+    kern_rpc r;
+    kthread_t *self = kern_rpc_begin(&r, "mach_port_allocate_name", true);
+    kern_return_t kr;
+    FAULT_OR(r, kr, (void)0)
+    {
+        kr = mk_trap_mach_port_allocate_name(self, task, right, name);
+        if (kr == MACH_SEND_INTERRUPTED)
+            kr = mk_mach_port_allocate_name(self, task, right, name);
+    }
+    if (reply_lost(&r, kr))
+        kr = MIG_SERVER_DIED;
+    char args[64];
+    snprintf(args, sizeof args, "%u, %s, %u", task, kern_right_name(right), name);
+    return kern_rpc_end(&r, kr, args, "");
+}
+ALIAS(mach_port_allocate_name)
+
+kern_return_t __mach_port_deallocate(mach_port_t task, mach_port_t name)
+{
+    kern_rpc r;
+    kthread_t *self = kern_rpc_begin(&r, "mach_port_deallocate", true);
+    kern_return_t kr;
+    FAULT_OR(r, kr, (void)0)
+    {
+        kr = mk_trap_mach_port_deallocate(self, task, name);
+        if (kr == MACH_SEND_INTERRUPTED)
+            kr = mk_mach_port_deallocate(self, task, name);
+    }
+    if (reply_lost(&r, kr))
+        kr = MIG_SERVER_DIED;
+    char args[48];
+    snprintf(args, sizeof args, "%u, %u", task, name);
+    return kern_rpc_end(&r, kr, args, "");
+}
+ALIAS(mach_port_deallocate)
+
+kern_return_t __mach_port_destroy(mach_port_t task, mach_port_t name)
+{
+    kern_rpc r;
+    kthread_t *self = kern_rpc_begin(&r, "mach_port_destroy", false);
+    kern_return_t kr;
+    FAULT_OR(r, kr, (void)0)
+        kr = mk_mach_port_destroy(self, task, name);
+    if (reply_lost(&r, kr))
+        kr = MIG_SERVER_DIED;
+    char args[48];
+    snprintf(args, sizeof args, "%u, %u", task, name);
+    return kern_rpc_end(&r, kr, args, "");
+}
+ALIAS(mach_port_destroy)
+
+kern_return_t __mach_port_insert_right(mach_port_t task, mach_port_t name, mach_port_t poly,
+                                       mach_msg_type_name_t polyPoly)
+{
+    kern_rpc r;
+    kthread_t *self = kern_rpc_begin(&r, "mach_port_insert_right", true);
+    kern_return_t kr;
+    FAULT_OR(r, kr, mk_request_discard(self, poly, polyPoly))
+    {
+        kr = mk_trap_mach_port_insert_right(self, task, name, poly, polyPoly);
+        if (kr == MACH_SEND_INTERRUPTED)
+            kr = mk_mach_port_insert_right(self, task, name, poly, polyPoly);
+    }
+    if (reply_lost(&r, kr))
+        kr = MIG_SERVER_DIED;
+    char args[80];
+    snprintf(args, sizeof args, "%u, %u, %u, %s", task, name, poly, kern_msgt_name(polyPoly));
+    return kern_rpc_end(&r, kr, args, "");
+}
+ALIAS(mach_port_insert_right)
+
+kern_return_t __mach_port_extract_right(mach_port_t task, mach_port_t name,
+                                        mach_msg_type_name_t msgt_name, mach_port_t *poly,
+                                        mach_msg_type_name_t *polyPoly)
+{
+    kern_rpc r;
+    kthread_t *self = kern_rpc_begin(&r, "mach_port_extract_right", false);
+    kern_return_t kr;
+    mach_port_name_t p = MACH_PORT_NULL;
+    mach_msg_type_name_t pt = 0;
+    FAULT_OR(r, kr, (void)0)
+        kr = mk_mach_port_extract_right(self, task, name, msgt_name, &p, &pt);
+    if (reply_lost(&r, kr)) {
+        kern_rpc_drop_reply_right(&r, p, pt == MACH_MSG_TYPE_PORT_RECEIVE ? MACH_PORT_RIGHT_RECEIVE
+                                                                         : MACH_PORT_RIGHT_SEND);
+        kr = MIG_SERVER_DIED;
+    }
+    char args[64], outs[48] = "";
+    snprintf(args, sizeof args, "%u, %u, %s", task, name, kern_msgt_name(msgt_name));
+    if (kr == KERN_SUCCESS) {
+        *poly = p;
+        *polyPoly = pt;
+        snprintf(outs, sizeof outs, "%u %s", p,
+                 pt == MACH_MSG_TYPE_PORT_RECEIVE ? "PORT_RECEIVE"
+                 : pt == MACH_MSG_TYPE_PORT_SEND_ONCE ? "PORT_SEND_ONCE" : "PORT_SEND");
+    }
+    return kern_rpc_end(&r, kr, args, outs);
+}
+ALIAS(mach_port_extract_right)
+
+kern_return_t __mach_port_get_refs(mach_port_t task, mach_port_t name, mach_port_right_t right,
+                                   mach_port_urefs_t *refs)
+{
+    kern_rpc r;
+    kthread_t *self = kern_rpc_begin(&r, "mach_port_get_refs", false);
+    kern_return_t kr;
+    mach_port_urefs_t n = 0;
+    FAULT_OR(r, kr, (void)0)
+        kr = mk_mach_port_get_refs(self, task, name, right, &n);
+    if (reply_lost(&r, kr))
+        kr = MIG_SERVER_DIED;
+    char args[64], outs[16] = "";
+    snprintf(args, sizeof args, "%u, %u, %s", task, name, kern_right_name(right));
+    if (kr == KERN_SUCCESS) {
+        *refs = n;
+        snprintf(outs, sizeof outs, "%u", n);
+    }
+    return kern_rpc_end(&r, kr, args, outs);
+}
+ALIAS(mach_port_get_refs)
+
+kern_return_t __mach_port_mod_refs(mach_port_t task, mach_port_t name, mach_port_right_t right,
+                                   mach_port_delta_t delta)
+{
+    kern_rpc r;
+    kthread_t *self = kern_rpc_begin(&r, "mach_port_mod_refs", false);
+    kern_return_t kr;
+    FAULT_OR(r, kr, (void)0)
+        kr = mk_mach_port_mod_refs(self, task, name, right, delta);
+    if (reply_lost(&r, kr))
+        kr = MIG_SERVER_DIED;
+    char args[64];
+    snprintf(args, sizeof args, "%u, %u, %s, %d", task, name, kern_right_name(right), delta);
+    return kern_rpc_end(&r, kr, args, "");
+}
+ALIAS(mach_port_mod_refs)
+
+/* Copies an array into the caller's image, page-aligned as vm_allocate would give it. */
+static void *ool_copy(const void *src, size_t len)
+{
+    if (len == 0)
+        return NULL;
+    void *dst = sim_heap_alloc_aligned(len, PAGE);
+    if (dst == NULL)
+        kern_unmodelled("image heap exhausted for an out-of-line array");
+    memcpy(dst, src, len);
+    return dst;
+}
+
+kern_return_t __mach_port_names(mach_port_t task, mach_port_t **names,
+                                mach_msg_type_number_t *namesCnt, mach_port_type_t **types,
+                                mach_msg_type_number_t *typesCnt)
+{
+    kern_rpc r;
+    kthread_t *self = kern_rpc_begin(&r, "mach_port_names", false);
+    kern_return_t kr;
+    mach_port_name_t *n = NULL;
+    mach_port_type_t *t = NULL;
+    mach_msg_type_number_t count = 0;
+    FAULT_OR(r, kr, (void)0)
+        kr = mk_mach_port_names(self, task, &n, &t, &count);
+    if (reply_lost(&r, kr))
+        kr = MIG_SERVER_DIED;
+    char args[16], outs[32] = "";
+    snprintf(args, sizeof args, "%u", task);
+    if (kr == KERN_SUCCESS) {
+        *names = ool_copy(n, count * sizeof *n);
+        *types = ool_copy(t, count * sizeof *t);
+        *namesCnt = *typesCnt = count;
+        snprintf(outs, sizeof outs, "%u names", count);
+    }
+    free(n);
+    free(t);
+    return kern_rpc_end(&r, kr, args, outs);
+}
+ALIAS(mach_port_names)
+
+kern_return_t __mach_port_type(mach_port_t task, mach_port_t name, mach_port_type_t *ptype)
+{
+    kern_rpc r;
+    kthread_t *self = kern_rpc_begin(&r, "mach_port_type", false);
+    kern_return_t kr;
+    mach_port_type_t t = 0;
+    FAULT_OR(r, kr, (void)0)
+        kr = mk_mach_port_type(self, task, name, &t);
+    if (reply_lost(&r, kr))
+        kr = MIG_SERVER_DIED;
+    char args[48], outs[16] = "";
+    snprintf(args, sizeof args, "%u, %u", task, name);
+    if (kr == KERN_SUCCESS) {
+        *ptype = t;
+        snprintf(outs, sizeof outs, "0x%x", t);
+    }
+    return kern_rpc_end(&r, kr, args, outs);
+}
+ALIAS(mach_port_type)
+
+kern_return_t __mach_port_rename(mach_port_t task, mach_port_t old_name, mach_port_t new_name)
+{
+    kern_rpc r;
+    kthread_t *self = kern_rpc_begin(&r, "mach_port_rename", false);
+    kern_return_t kr;
+    FAULT_OR(r, kr, (void)0)
+        kr = mk_mach_port_rename(self, task, old_name, new_name);
+    if (reply_lost(&r, kr))
+        kr = MIG_SERVER_DIED;
+    char args[64];
+    snprintf(args, sizeof args, "%u, %u, %u", task, old_name, new_name);
+    return kern_rpc_end(&r, kr, args, "");
+}
+ALIAS(mach_port_rename)
+
+kern_return_t __mach_port_move_member(mach_port_t task, mach_port_t member, mach_port_t after)
+{
+    kern_rpc r;
+    kthread_t *self = kern_rpc_begin(&r, "mach_port_move_member", false);
+    kern_return_t kr;
+    FAULT_OR(r, kr, (void)0)
+        kr = mk_mach_port_move_member(self, task, member, after);
+    if (reply_lost(&r, kr))
+        kr = MIG_SERVER_DIED;
+    char args[64];
+    snprintf(args, sizeof args, "%u, %u, %u", task, member, after);
+    return kern_rpc_end(&r, kr, args, "");
+}
+ALIAS(mach_port_move_member)
+
+kern_return_t __mach_port_request_notification(mach_port_t task, mach_port_t name,
+                                               mach_msg_id_t id, mach_port_mscount_t sync,
+                                               mach_port_t notify, mach_msg_type_name_t notifyPoly,
+                                               mach_port_t *previous)
+{
+    kern_rpc r;
+    kthread_t *self = kern_rpc_begin(&r, "mach_port_request_notification", false);
+    kern_return_t kr;
+    mach_port_name_t prev = MACH_PORT_NULL;
+    FAULT_OR(r, kr, mk_request_discard(self, notify, notifyPoly))
+        kr = mk_mach_port_request_notification(self, task, name, id, sync, notify, notifyPoly,
+                                               &prev);
+    if (reply_lost(&r, kr)) {
+        kern_rpc_drop_reply_right(&r, prev, MACH_PORT_RIGHT_SEND_ONCE);
+        kr = MIG_SERVER_DIED;
+    }
+    char args[96], outs[16] = "";
+    snprintf(args, sizeof args, "%u, %u, %d, %u, %u, %s", task, name, id, sync, notify,
+             kern_msgt_name(notifyPoly));
+    if (kr == KERN_SUCCESS) {
+        *previous = prev;
+        snprintf(outs, sizeof outs, "%u", prev);
+    }
+    return kern_rpc_end(&r, kr, args, outs);
+}
+ALIAS(mach_port_request_notification)
+
+kern_return_t __mach_port_set_qlimit(mach_port_t task, mach_port_t name, mach_port_msgcount_t qlimit)
+{
+    kern_rpc r;
+    kthread_t *self = kern_rpc_begin(&r, "mach_port_set_qlimit", false);
+    kern_return_t kr;
+    FAULT_OR(r, kr, (void)0)
+        kr = mk_mach_port_set_qlimit(self, task, name, qlimit);
+    if (reply_lost(&r, kr))
+        kr = MIG_SERVER_DIED;
+    char args[64];
+    snprintf(args, sizeof args, "%u, %u, %u", task, name, qlimit);
+    return kern_rpc_end(&r, kr, args, "");
+}
+ALIAS(mach_port_set_qlimit)
+
+kern_return_t __mach_port_set_mscount(mach_port_t task, mach_port_t name,
+                                      mach_port_mscount_t mscount)
+{
+    kern_rpc r;
+    kthread_t *self = kern_rpc_begin(&r, "mach_port_set_mscount", false);
+    kern_return_t kr;
+    FAULT_OR(r, kr, (void)0)
+        kr = mk_mach_port_set_mscount(self, task, name, mscount);
+    if (reply_lost(&r, kr))
+        kr = MIG_SERVER_DIED;
+    char args[64];
+    snprintf(args, sizeof args, "%u, %u, %u", task, name, mscount);
+    return kern_rpc_end(&r, kr, args, "");
+}
+ALIAS(mach_port_set_mscount)
+
+/* --- tasks ---------------------------------------------------------------------------------- */
+
+kern_return_t __task_create(mach_port_t parent, boolean_t inherit_memory, mach_port_t *child)
+{
+    kern_rpc r;
+    kthread_t *self = kern_rpc_begin(&r, "task_create", true);
+    kern_return_t kr;
+    mach_port_name_t c = MACH_PORT_NULL;
+    FAULT_OR(r, kr, (void)0)
+        kr = mk_task_create(self, parent, inherit_memory, &c);
+    if (kr == KERN_SUCCESS) {
+        /* The new task's memory: a copy of the parent's image as of now (record trap 3). */
+        ktask_t *kchild = ktask_by_name(kthread_task(self), c);
+        sim_task *sparent = sim_task_named(self, parent);
+        sim_task *schild = sim_task_create(sparent, inherit_memory && sparent != NULL);
+        sim_task_set_ktask(schild, kchild);
+        ktask_set_user(kchild, schild);
+    }
+    if (reply_lost(&r, kr)) {
+        kern_rpc_drop_reply_right(&r, c, MACH_PORT_RIGHT_SEND);
+        kr = MIG_SERVER_DIED;
+    }
+    char args[48], outs[16] = "";
+    snprintf(args, sizeof args, "%u, %d", parent, inherit_memory);
+    if (kr == KERN_SUCCESS) {
+        *child = c;
+        snprintf(outs, sizeof outs, "%u", c);
+    }
+    return kern_rpc_end(&r, kr, args, outs);
+}
+ALIAS(task_create)
+
+kern_return_t __task_terminate(mach_port_t task)
+{
+    kern_rpc r;
+    kthread_t *self = kern_rpc_begin(&r, "task_terminate", true);
+    kern_return_t kr;
+    sim_task *victim = sim_task_named(self, task);
+    bool own = victim != NULL && victim == sim_thread_task(sim_self());
+    FAULT_OR(r, kr, (void)0)
+        kr = mk_task_terminate(self, task);
+    if (reply_lost(&r, kr))
+        kr = MIG_SERVER_DIED;
+    char args[16];
+    snprintf(args, sizeof args, "%u", task);
+    kern_rpc_end(&r, kr, args, "");
+    if ((kr == KERN_SUCCESS || kr == MIG_SERVER_DIED) && victim != NULL && r.fault != KF_SEND_FAILS &&
+        r.fault != KF_ROUTINE_FAILS) {
+        (void)own;
+        sim_task_destroy(victim); /* does not return when it is the caller's task */
+    }
+    return kr;
+}
+ALIAS(task_terminate)
+
+kern_return_t __task_suspend(mach_port_t task)
+{
+    kern_rpc r;
+    kthread_t *self = kern_rpc_begin(&r, "task_suspend", true);
+    kern_return_t kr;
+    ktask_t *kt = ktask_by_name(kthread_task(self), task);
+    FAULT_OR(r, kr, (void)0)
+        kr = mk_task_suspend(self, task);
+    if (reply_lost(&r, kr))
+        kr = MIG_SERVER_DIED;
+    char args[16];
+    snprintf(args, sizeof args, "%u", task);
+    kern_rpc_end(&r, kr, args, "");
+    if (kt != NULL && (kr == KERN_SUCCESS || kr == MIG_SERVER_DIED))
+        sync_task_suspend(kt, self);
+    return kr;
+}
+ALIAS(task_suspend)
+
+kern_return_t __task_resume(mach_port_t task)
+{
+    kern_rpc r;
+    kthread_t *self = kern_rpc_begin(&r, "task_resume", false);
+    kern_return_t kr;
+    ktask_t *kt = ktask_by_name(kthread_task(self), task);
+    FAULT_OR(r, kr, (void)0)
+        kr = mk_task_resume(self, task);
+    if (reply_lost(&r, kr))
+        kr = MIG_SERVER_DIED;
+    char args[16];
+    snprintf(args, sizeof args, "%u", task);
+    kern_rpc_end(&r, kr, args, "");
+    if (kt != NULL && (kr == KERN_SUCCESS || kr == MIG_SERVER_DIED))
+        sync_task_suspend(kt, NULL);
+    return kr;
+}
+ALIAS(task_resume)
+
+kern_return_t __task_threads(mach_port_t task, mach_port_t **threads, mach_msg_type_number_t *count)
+{
+    kern_rpc r;
+    kthread_t *self = kern_rpc_begin(&r, "task_threads", false);
+    kern_return_t kr;
+    mach_port_name_t *v = NULL;
+    mach_msg_type_number_t n = 0;
+    FAULT_OR(r, kr, (void)0)
+        kr = mk_task_threads(self, task, &v, &n);
+    if (reply_lost(&r, kr)) {
+        for (mach_msg_type_number_t i = 0; i < n; i++)
+            kern_rpc_drop_reply_right(&r, v[i], MACH_PORT_RIGHT_SEND);
+        kr = MIG_SERVER_DIED;
+    }
+    char args[16], outs[96] = "";
+    snprintf(args, sizeof args, "%u", task);
+    if (kr == KERN_SUCCESS) {
+        *threads = ool_copy(v, n * sizeof *v);
+        *count = n;
+        size_t o = 0;
+        for (mach_msg_type_number_t i = 0; i < n && o + 12 < sizeof outs; i++)
+            o += (size_t)snprintf(outs + o, sizeof outs - o, "%s%u", i ? " " : "{", v[i]);
+        snprintf(outs + o, sizeof outs - o, "}");
+    }
+    free(v);
+    return kern_rpc_end(&r, kr, args, outs);
+}
+ALIAS(task_threads)
+
+kern_return_t __task_get_special_port(mach_port_t task, int which, mach_port_t *port)
+{
+    kern_rpc r;
+    kthread_t *self = kern_rpc_begin(&r, "task_get_special_port", false);
+    kern_return_t kr;
+    mach_port_name_t p = MACH_PORT_NULL;
+    FAULT_OR(r, kr, (void)0)
+        kr = mk_task_get_special_port(self, task, which, &p);
+    if (reply_lost(&r, kr)) {
+        kern_rpc_drop_reply_right(&r, p, MACH_PORT_RIGHT_SEND);
+        kr = MIG_SERVER_DIED;
+    }
+    char args[32], outs[16] = "";
+    snprintf(args, sizeof args, "%u, %d", task, which);
+    if (kr == KERN_SUCCESS) {
+        *port = p;
+        snprintf(outs, sizeof outs, "%u", p);
+    }
+    return kern_rpc_end(&r, kr, args, outs);
+}
+ALIAS(task_get_special_port)
+
+kern_return_t __task_set_special_port(mach_port_t task, int which, mach_port_t port)
+{
+    kern_rpc r;
+    kthread_t *self = kern_rpc_begin(&r, "task_set_special_port", true);
+    kern_return_t kr;
+    FAULT_OR(r, kr, mk_request_discard(self, port, MACH_MSG_TYPE_COPY_SEND))
+        kr = mk_task_set_special_port(self, task, which, port, MACH_MSG_TYPE_COPY_SEND);
+    if (reply_lost(&r, kr))
+        kr = MIG_SERVER_DIED;
+    char args[48];
+    snprintf(args, sizeof args, "%u, %d, %u", task, which, port);
+    return kern_rpc_end(&r, kr, args, "");
+}
+ALIAS(task_set_special_port)
+
+kern_return_t __mach_ports_register(mach_port_t task, mach_port_t *ports,
+                                    mach_msg_type_number_t count)
+{
+    kern_rpc r;
+    kthread_t *self = kern_rpc_begin(&r, "mach_ports_register", false);
+    kern_return_t kr;
+    FAULT_OR(r, kr, for (mach_msg_type_number_t i = 0; i < count; i++)
+                        mk_request_discard(self, ports[i], MACH_MSG_TYPE_COPY_SEND))
+        kr = mk_mach_ports_register(self, task, ports, count);
+    if (reply_lost(&r, kr))
+        kr = MIG_SERVER_DIED;
+    char args[32];
+    snprintf(args, sizeof args, "%u, %u ports", task, count);
+    return kern_rpc_end(&r, kr, args, "");
+}
+ALIAS(mach_ports_register)
+
+kern_return_t __mach_ports_lookup(mach_port_t task, mach_port_t **ports,
+                                  mach_msg_type_number_t *count)
+{
+    kern_rpc r;
+    kthread_t *self = kern_rpc_begin(&r, "mach_ports_lookup", false);
+    kern_return_t kr;
+    mach_port_name_t *v = NULL;
+    mach_msg_type_number_t n = 0;
+    FAULT_OR(r, kr, (void)0)
+        kr = mk_mach_ports_lookup(self, task, &v, &n);
+    if (reply_lost(&r, kr)) {
+        for (mach_msg_type_number_t i = 0; i < n; i++)
+            kern_rpc_drop_reply_right(&r, v[i], MACH_PORT_RIGHT_SEND);
+        kr = MIG_SERVER_DIED;
+    }
+    char args[16], outs[64] = "";
+    snprintf(args, sizeof args, "%u", task);
+    if (kr == KERN_SUCCESS) {
+        *ports = ool_copy(v, n * sizeof *v);
+        *count = n;
+        snprintf(outs, sizeof outs, "{%u %u %u %u}", v[0], v[1], v[2], v[3]);
+    }
+    free(v);
+    return kern_rpc_end(&r, kr, args, outs);
+}
+ALIAS(mach_ports_lookup)
+
+/* --- threads -------------------------------------------------------------------------------- */
+
+kern_return_t __thread_create(mach_port_t task, mach_port_t *thread)
+{
+    kern_rpc r;
+    kthread_t *self = kern_rpc_begin(&r, "thread_create", false);
+    kern_return_t kr;
+    mach_port_name_t t = MACH_PORT_NULL;
+    FAULT_OR(r, kr, (void)0)
+        kr = mk_thread_create(self, task, &t);
+    if (kr == KERN_SUCCESS) {
+        kthread_t *kth = kthread_named(self, t);
+        sim_task *st = kern_sim_task(kthread_task(kth));
+        sim_thread *th = sim_thread_create(st); /* suspended once, as the model's (H1) */
+        sim_thread_set_kthread(th, kth);
+        kthread_set_user(kth, th);
+    }
+    if (reply_lost(&r, kr)) {
+        kern_rpc_drop_reply_right(&r, t, MACH_PORT_RIGHT_SEND);
+        kr = MIG_SERVER_DIED;
+    }
+    char args[16], outs[16] = "";
+    snprintf(args, sizeof args, "%u", task);
+    if (kr == KERN_SUCCESS) {
+        *thread = t;
+        snprintf(outs, sizeof outs, "%u", t);
+    }
+    return kern_rpc_end(&r, kr, args, outs);
+}
+ALIAS(thread_create)
+
+static kern_return_t thread_count_call(const char *routine, mach_port_t thread,
+                                       kern_return_t (*call)(kthread_t *, mach_port_name_t))
+{
+    kern_rpc r;
+    kthread_t *self = kern_rpc_begin(&r, routine, false);
+    kern_return_t kr;
+    kthread_t *target = kthread_named(self, thread);
+    FAULT_OR(r, kr, (void)0)
+        kr = call(self, thread);
+    if (reply_lost(&r, kr))
+        kr = MIG_SERVER_DIED;
+    char args[16];
+    snprintf(args, sizeof args, "%u", thread);
+    kern_rpc_end(&r, kr, args, "");
+    if (target != NULL && (kr == KERN_SUCCESS || kr == MIG_SERVER_DIED))
+        sync_suspend(target);
+    return kr;
+}
+
+kern_return_t __thread_suspend(mach_port_t thread)
+{
+    return thread_count_call("thread_suspend", thread, mk_thread_suspend);
+}
+ALIAS(thread_suspend)
+
+kern_return_t __thread_resume(mach_port_t thread)
+{
+    return thread_count_call("thread_resume", thread, mk_thread_resume);
+}
+ALIAS(thread_resume)
+
+kern_return_t __thread_abort(mach_port_t thread)
+{
+    return thread_count_call("thread_abort", thread, mk_thread_abort);
+}
+ALIAS(thread_abort)
+
+kern_return_t __thread_terminate(mach_port_t thread)
+{
+    kern_rpc r;
+    kthread_t *self = kern_rpc_begin(&r, "thread_terminate", false);
+    kern_return_t kr;
+    kthread_t *target = kthread_named(self, thread);
+    FAULT_OR(r, kr, (void)0)
+        kr = mk_thread_terminate(self, thread);
+    if (reply_lost(&r, kr))
+        kr = MIG_SERVER_DIED;
+    char args[16];
+    snprintf(args, sizeof args, "%u", thread);
+    kern_rpc_end(&r, kr, args, "");
+    if (target != NULL && !kthread_active(target) && kern_sim_thread(target) != NULL) {
+        sim_thread *th = kern_sim_thread(target);
+        kthread_set_user(target, NULL);
+        sim_thread_destroy(th); /* does not return for the caller itself */
+    }
+    return kr;
+}
+ALIAS(thread_terminate)
+
+kern_return_t __thread_get_state(mach_port_t thread, int flavor, natural_t *state,
+                                 mach_msg_type_number_t *count)
+{
+    kern_rpc r;
+    kthread_t *self = kern_rpc_begin(&r, "thread_get_state", false);
+    kern_return_t kr;
+    FAULT_OR(r, kr, (void)0)
+        kr = mk_thread_get_state(self, thread, flavor, state, count);
+    if (reply_lost(&r, kr))
+        kr = MIG_SERVER_DIED;
+    char args[48];
+    snprintf(args, sizeof args, "%u, %d", thread, flavor);
+    return kern_rpc_end(&r, kr, args, "");
+}
+ALIAS(thread_get_state)
+
+kern_return_t __thread_set_state(mach_port_t thread, int flavor, natural_t *state,
+                                 mach_msg_type_number_t count)
+{
+    kern_rpc r;
+    kthread_t *self = kern_rpc_begin(&r, "thread_set_state", false);
+    kern_return_t kr;
+    kthread_t *target = kthread_named(self, thread);
+    FAULT_OR(r, kr, (void)0)
+        kr = mk_thread_set_state(self, thread, flavor, state, count);
+    char outs[48] = "";
+    if (kr == KERN_SUCCESS && flavor == KERN_THREAD_STATE_FLAVOR && target != NULL) {
+        kern_thread_state ts;
+        memcpy(&ts, state, sizeof ts);
+        sim_thread *th = kern_sim_thread(target);
+        if (ts.kind == KERN_STATE_CALL) {
+            sim_thread_set_start(th, (void (*)(void *))(uintptr_t)ts.pc, (void *)(uintptr_t)ts.arg,
+                                 (void *)(uintptr_t)ts.sp);
+            snprintf(outs, sizeof outs, "start at a function");
+        } else if (ts.kind == KERN_STATE_LONGJMP) {
+            sim_thread_set_longjmp(th, (void *)(uintptr_t)ts.env, (int)ts.value);
+            snprintf(outs, sizeof outs, "resume by longjmp(env, %d)", (int)ts.value);
+        }
+    }
+    if (reply_lost(&r, kr))
+        kr = MIG_SERVER_DIED;
+    char args[48];
+    snprintf(args, sizeof args, "%u, %d", thread, flavor);
+    return kern_rpc_end(&r, kr, args, outs);
+}
+ALIAS(thread_set_state)
+
+kern_return_t __thread_get_special_port(mach_port_t thread, int which, mach_port_t *port)
+{
+    kern_rpc r;
+    kthread_t *self = kern_rpc_begin(&r, "thread_get_special_port", false);
+    kern_return_t kr;
+    mach_port_name_t p = MACH_PORT_NULL;
+    FAULT_OR(r, kr, (void)0)
+        kr = mk_thread_get_special_port(self, thread, which, &p);
+    if (reply_lost(&r, kr)) {
+        kern_rpc_drop_reply_right(&r, p, MACH_PORT_RIGHT_SEND);
+        kr = MIG_SERVER_DIED;
+    }
+    char args[32], outs[16] = "";
+    snprintf(args, sizeof args, "%u, %d", thread, which);
+    if (kr == KERN_SUCCESS) {
+        *port = p;
+        snprintf(outs, sizeof outs, "%u", p);
+    }
+    return kern_rpc_end(&r, kr, args, outs);
+}
+ALIAS(thread_get_special_port)
+
+kern_return_t __thread_set_special_port(mach_port_t thread, int which, mach_port_t port)
+{
+    kern_rpc r;
+    kthread_t *self = kern_rpc_begin(&r, "thread_set_special_port", false);
+    kern_return_t kr;
+    FAULT_OR(r, kr, mk_request_discard(self, port, MACH_MSG_TYPE_COPY_SEND))
+        kr = mk_thread_set_special_port(self, thread, which, port, MACH_MSG_TYPE_COPY_SEND);
+    if (reply_lost(&r, kr))
+        kr = MIG_SERVER_DIED;
+    char args[48];
+    snprintf(args, sizeof args, "%u, %d, %u", thread, which, port);
+    return kern_rpc_end(&r, kr, args, "");
+}
+ALIAS(thread_set_special_port)
+
+/* --- memory ---------------------------------------------------------------------------------- */
+
+/* Only the caller's own task: the image in place is the caller's. */
+static bool own_task(kthread_t *self, mach_port_t task)
+{
+    return ktask_by_name(kthread_task(self), task) == kthread_task(self);
+}
+
+kern_return_t __vm_allocate(mach_port_t task, vm_address_t *address, vm_size_t size,
+                            boolean_t anywhere)
+{
+    kern_rpc r;
+    kthread_t *self = kern_rpc_begin(&r, "vm_allocate", true);
+    kern_return_t kr;
+    void *p = NULL;
+    FAULT_OR(r, kr, (void)0)
+    {
+        if (!own_task(self, task))
+            kern_unmodelled("vm_allocate in another task's address space");
+        if (!anywhere)
+            kern_unmodelled("vm_allocate at a fixed address");
+        p = sim_heap_alloc_aligned(size ? size : 1, PAGE);
+        kr = p != NULL ? KERN_SUCCESS : KERN_NO_SPACE;
+        if (p != NULL)
+            memset(p, 0, size);
+    }
+    char args[48];
+    snprintf(args, sizeof args, "%u, %zu bytes", task, (size_t)size);
+    if (kr == KERN_SUCCESS)
+        *address = (vm_address_t)(uintptr_t)p;
+    return kern_rpc_end(&r, kr, args, "");
+}
+ALIAS(vm_allocate)
+
+kern_return_t __vm_deallocate(mach_port_t task, vm_address_t address, vm_size_t size)
+{
+    kern_rpc r;
+    kthread_t *self = kern_rpc_begin(&r, "vm_deallocate", true);
+    kern_return_t kr;
+    FAULT_OR(r, kr, (void)0)
+    {
+        if (!own_task(self, task))
+            kern_unmodelled("vm_deallocate in another task's address space");
+        if (address != 0 && size != 0)
+            sim_heap_free((void *)(uintptr_t)address);
+        kr = KERN_SUCCESS;
+    }
+    char args[48];
+    snprintf(args, sizeof args, "%u, %zu bytes", task, (size_t)size);
+    return kern_rpc_end(&r, kr, args, "");
+}
+ALIAS(vm_deallocate)
+
+/* --- traps ------------------------------------------------------------------------------------ */
+
+static mach_port_t self_trap(const char *routine, mach_port_name_t (*call)(kthread_t *))
+{
+    kern_rpc r;
+    kthread_t *self = kern_rpc_begin(&r, routine, true);
+    mach_port_name_t n = call(self);
+    char outs[16];
+    snprintf(outs, sizeof outs, "%u", n);
+    kern_rpc_end(&r, KERN_SUCCESS, "", outs);
+    return n;
+}
+
+mach_port_t __mach_reply_port(void) { return self_trap("mach_reply_port", mk_mach_reply_port); }
+ALIAS(mach_reply_port)
+mach_port_t __mach_thread_self(void) { return self_trap("mach_thread_self", mk_mach_thread_self); }
+ALIAS(mach_thread_self)
+mach_port_t __mach_task_self(void) { return self_trap("mach_task_self", mk_mach_task_self); }
+ALIAS(mach_task_self)
+
+/* glibc's __mach_msg (mach/msg.c; H10): the trap, repeated on interruptions the caller did not
+ * ask to see. A wait parks the thread until the model ends it. */
+mach_msg_return_t __mach_msg(mach_msg_header_t *msg, mach_msg_option_t option,
+                             mach_msg_size_t send_size, mach_msg_size_t rcv_size,
+                             mach_port_t rcv_name, mach_msg_timeout_t timeout, mach_port_t notify)
+{
+    (void)notify;
+    kern_rpc r;
+    kthread_t *self = kern_rpc_begin(&r, "mach_msg", true);
+    mach_msg_id_t id = (option & MACH_SEND_MSG) ? msg->msgh_id : 0;
+    mach_port_t dest = (option & MACH_SEND_MSG) ? msg->msgh_remote_port : MACH_PORT_NULL;
+    mach_msg_return_t mr = mk_mach_msg(self, msg, option, send_size, rcv_size, rcv_name, timeout);
+    for (;;) {
+        while (mr == MK_MSG_BLOCKED) {
+            char what[64];
+            snprintf(what, sizeof what, "mach_msg on %u", (option & MACH_RCV_MSG) ? rcv_name : dest);
+            kern_wait_msg(self, what);
+            mr = mk_mach_msg_continue(self);
+        }
+        if (mr == MACH_SEND_INTERRUPTED && !(option & MACH_SEND_INTERRUPT))
+            mr = mk_mach_msg(self, msg, option, send_size, rcv_size, rcv_name, timeout);
+        else if (mr == MACH_RCV_INTERRUPTED && !(option & MACH_RCV_INTERRUPT))
+            mr = mk_mach_msg(self, msg, option & ~MACH_SEND_MSG, 0, rcv_size, rcv_name, timeout);
+        else
+            break;
+    }
+    char args[64], outs[32] = "";
+    snprintf(args, sizeof args, "%s%s, dest %u, id %d, rcv %u",
+             (option & MACH_SEND_MSG) ? "SEND" : "", (option & MACH_RCV_MSG) ? "|RCV" : "", dest, id,
+             (option & MACH_RCV_MSG) ? rcv_name : 0);
+    if (mr == MACH_MSG_SUCCESS && (option & MACH_RCV_MSG))
+        snprintf(outs, sizeof outs, "id %d", msg->msgh_id);
+    return kern_rpc_end(&r, mr, args, outs);
+}
+ALIAS(mach_msg)
