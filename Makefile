@@ -29,7 +29,7 @@ TEST_NAMES := $(patsubst tests/%.c,%,$(TEST_SRCS))
 TESTLIB_SRCS := $(sort $(wildcard tests/testlib*.c))
 HDRS       := $(wildcard model/*.h sim/*.h tests/*.h)
 
-.PHONY: all deps check san bench clean test-plain test-san rules
+.PHONY: all deps check san bench clean test-plain test-san rules host-processes valgrind
 all: deps $(BUILD)/libforksim.a $(addprefix $(BUILD)/tests/,$(TEST_NAMES))
 
 deps:
@@ -76,7 +76,18 @@ test-san: san
 rules: test-plain
 	@tools/rule-table.sh tests/rules.txt $(BUILD)/results
 
-check: test-plain test-san rules
+# Simulated tasks stay in one host process: no test program may fork or clone.
+host-processes: all
+	@tools/check-host-processes.sh $(BUILD)
+
+# Memcheck over the program that switches stacks, copies images and runs the stubs the most.
+VALGRIND_PROG := $(BUILD)/tests/test_stubs
+valgrind: all
+	@valgrind -q --error-exitcode=1 $(VALGRIND_PROG) >$(BUILD)/valgrind.out 2>&1 \
+	  && echo "valgrind: $(VALGRIND_PROG): no errors" \
+	  || { cat $(BUILD)/valgrind.out; echo "valgrind: $(VALGRIND_PROG): errors"; exit 1; }
+
+check: test-plain test-san rules host-processes valgrind
 
 bench: all
 	@for b in $(BENCH_PROGS); do $$b || exit 1; done
