@@ -170,7 +170,7 @@ static mach_port_urefs_t refs_of(fx_t *fx, mach_port_name_t n, mach_port_right_t
 
 /* Each combination a name can hold, with the type bits exactly the MACH_PORT_TYPE_* values and
  * the urefs T2's table gives. */
-static void test_T2_types_and_urefs(void **state)
+static void test_T1_T2_types_and_urefs(void **state)
 {
     fx_t *fx = *state;
     mach_port_name_t r = rcv(fx);
@@ -252,6 +252,30 @@ static void test_T2_send_once_fresh_name(void **state)
     check_snapshot_same(fx->task, &snap);
     assert_int_equal(next_msg(fx, r, NULL), MACH_NOTIFY_SEND_ONCE);
     assert_int_equal(next_msg(fx, r, NULL), MACH_NOTIFY_SEND_ONCE);
+    /* a receive right arriving where the space holds only a send-once right for its port gets
+     * a name of its own; inserting it under the send-once right's name is NAME_EXISTS */
+    mach_port_name_t t2, rt2;
+    other(fx, &t2);
+    check_kr(mk_mach_port_allocate(fx->th, t2, MACH_PORT_RIGHT_RECEIVE, &rt2), KERN_SUCCESS);
+    mach_port_name_t so2 = remote_send_once(fx, t2, rt2);
+    check_kr(mk_mach_port_insert_right(fx->th, fx->self, so2, so2, MACH_MSG_TYPE_MAKE_SEND),
+             MACH_SEND_INVALID_RIGHT);                                  /* rule T2 */
+    mach_port_name_t rr = MACH_PORT_NULL;
+    mach_msg_type_name_t type;
+    check_kr(mk_mach_port_extract_right(fx->th, t2, rt2, MACH_MSG_TYPE_MOVE_RECEIVE, &rr, &type),
+             KERN_SUCCESS);
+    assert_int_not_equal(rr, so2);                                      /* rule T2 */
+    check_name(fx->task, so2, MACH_PORT_TYPE_SEND_ONCE, 1);             /* rule T2 */
+    check_name(fx->task, rr, MACH_PORT_TYPE_RECEIVE, 0);                /* rule T2 */
+    /* a send right for a port whose only entry in the target is a send-once right cannot go
+     * under that name (t2 now holds just a send-once right for rr's port, under 500) */
+    check_kr(mk_mach_port_insert_right(fx->th, t2, 500, rr, MACH_MSG_TYPE_MAKE_SEND_ONCE),
+             KERN_SUCCESS);
+    check_kr(mk_mach_port_insert_right(fx->th, t2, 500, rr, MACH_MSG_TYPE_MAKE_SEND),
+             KERN_NAME_EXISTS);                                         /* rule T2 */
+    mach_port_type_t t2type;
+    check_kr(mk_mach_port_type(fx->th, t2, 500, &t2type), KERN_SUCCESS);
+    assert_int_equal(t2type, MACH_PORT_TYPE_SEND_ONCE);                 /* rule T2 */
     /* and its urefs stay 1 */
     check_kr(mk_mach_port_mod_refs(fx->th, fx->self, a, MACH_PORT_RIGHT_SEND_ONCE, 1),
              KERN_INVALID_VALUE);                                       /* rule T2 */
@@ -335,6 +359,8 @@ static void test_T3_message_send_right_merges(void **state)
     mach_port_name_t r = rcv(fx);
     make_send(fx, r);
     assert_int_equal(send_port(fx, r, r, MACH_MSG_TYPE_MAKE_SEND), MACH_MSG_SUCCESS);
+    /* in the queue: the destination's and the item's send rights are holders too */
+    assert_int_equal(port_info(fx->w, port_of(fx->task, r)).srights, 3); /* rule D6 */
     notif_t m;
     assert_int_equal(recv_now(fx->th, r, &m, sizeof m), MACH_MSG_SUCCESS);
     assert_int_equal(m.head.msgh_id, 4242);
@@ -388,6 +414,15 @@ static void test_T4_dead_names_reach_65535(void **state)
     check_kr(mk_mach_port_mod_refs(fx->th, fx->self, dn, MACH_PORT_RIGHT_DEAD_NAME, 1),
              KERN_UREFS_OVERFLOW);                                      /* rule T4 */
     assert_int_equal(refs_of(fx, dn, MACH_PORT_RIGHT_DEAD_NAME), 65535); /* rule T4 */
+    /* overflow includes wrapping, underflow a delta below -urefs */
+    mach_port_name_t dn2;
+    check_kr(mk_mach_port_allocate(fx->th, fx->self, MACH_PORT_RIGHT_DEAD_NAME, &dn2),
+             KERN_SUCCESS);
+    check_kr(mk_mach_port_mod_refs(fx->th, fx->self, dn2, MACH_PORT_RIGHT_DEAD_NAME, INT_MAX),
+             KERN_UREFS_OVERFLOW);                                      /* rule T4 */
+    check_kr(mk_mach_port_mod_refs(fx->th, fx->self, dn2, MACH_PORT_RIGHT_DEAD_NAME, INT_MIN),
+             KERN_INVALID_VALUE);                                       /* rule T4 */
+    check_name(fx->task, dn2, MACH_PORT_TYPE_DEAD_NAME, 1);             /* rule T4 */
 
     /* the reserved uref: a send right at 65534 with a dead-name request becomes 65535 */
     mach_port_name_t n = rcv(fx);
@@ -611,10 +646,21 @@ static void test_R0_conversion_survives_errors(void **state)
     check_kr(mk_mach_port_mod_refs(fx->th, fx->self, s3, MACH_PORT_RIGHT_DEAD_NAME, -5),
              KERN_INVALID_VALUE);                                       /* rule R0 */
     check_name(fx->task, s3, MACH_PORT_TYPE_DEAD_NAME, 1);              /* rule R0 */
-    /* and the send-once right destroyed nothing: no notification to its dead port's sender */
+    /* mach_port_request_notification(DEAD_NAME) without sync: converted, then INVALID_ARGUMENT */
+    mach_port_name_t t4, rt4;
+    mach_port_name_t s4 = remote_send(fx, &t4, &rt4, 2);
+    check_kr(mk_mach_port_destroy(fx->th, t4, rt4), KERN_SUCCESS);
+    mach_port_name_t prev = MACH_PORT_NULL;
+    check_kr(mk_mach_port_request_notification(fx->th, fx->self, s4, MACH_NOTIFY_DEAD_NAME, 0, n,
+                                               MACH_MSG_TYPE_MAKE_SEND_ONCE, &prev),
+             KERN_INVALID_ARGUMENT);                                    /* rule R0 */
+    check_name(fx->task, s4, MACH_PORT_TYPE_DEAD_NAME, 2);              /* rule R0 */
+    /* n got: s's dead-name notification at death, then a send-once notification for the
+     * failed request's destroyed send-once right (M11), and nothing from the conversions */
     uint32_t w;
     assert_int_equal(next_msg(fx, n, &w), MACH_NOTIFY_DEAD_NAME);
     assert_int_equal(w, s);
+    assert_int_equal(next_msg(fx, n, NULL), MACH_NOTIFY_SEND_ONCE);
     assert_int_equal(nqueued(fx, n), 0);
 }
 
@@ -736,6 +782,16 @@ static void test_R2_get_refs_dead(void **state)
     assert_int_equal(refs_of(fx, s2, MACH_PORT_RIGHT_DEAD_NAME), 4);    /* rule R2 */
     assert_int_equal(refs_of(fx, so, MACH_PORT_RIGHT_SEND_ONCE), 0);    /* rule R2 */
     assert_int_equal(refs_of(fx, so, MACH_PORT_RIGHT_DEAD_NAME), 1);    /* rule R2 */
+
+    /* a dead send-once right with a request counts 2 */
+    mach_port_name_t t3, rt3;
+    other(fx, &t3);
+    check_kr(mk_mach_port_allocate(fx->th, t3, MACH_PORT_RIGHT_RECEIVE, &rt3), KERN_SUCCESS);
+    mach_port_name_t so3 = remote_send_once(fx, t3, rt3);
+    dnrequest(fx, fx->self, so3, n);
+    check_kr(mk_mach_port_destroy(fx->th, t3, rt3), KERN_SUCCESS);
+    assert_int_equal(refs_of(fx, so3, MACH_PORT_RIGHT_DEAD_NAME), 2);   /* rule R2 */
+    check_name(fx->task, so3, MACH_PORT_TYPE_DEAD_NAME, 2);             /* rule R2 */
 }
 
 /* --- R3: mach_port_mod_refs ------------------------------------------------------------------ */
@@ -843,12 +899,53 @@ static void test_R3_receive_on_send_receive(void **state)
     assert_int_equal(pi.srights, 2);                                    /* rule R3 */
     assert_true(unconverted_dead(ot, 60));
 
-    /* without a request the dead name keeps exactly the send urefs */
+    /* without a request the dead name keeps exactly the send urefs; the entry held the only
+     * send right, and still no no-senders: the pending request gets a send-once notification */
     mach_port_name_t r2 = rcv(fx);
     make_send(fx, r2);
+    nsrequest(fx, r2, 0, ns);
     check_kr(mk_mach_port_mod_refs(fx->th, fx->self, r2, MACH_PORT_RIGHT_RECEIVE, -1),
              KERN_SUCCESS);                                             /* rule R3 */
     check_name(fx->task, r2, MACH_PORT_TYPE_DEAD_NAME, 1);              /* rule R3 */
+    assert_int_equal(next_msg(fx, ns, NULL), MACH_NOTIFY_SEND_ONCE);    /* rule R3 */
+    assert_int_equal(nqueued(fx, ns), 0);                               /* rule R3 */
+}
+
+/* The port-destroyed variant where the task holding the dead name goes first: the request left
+ * on the surviving port still fires, with the old name, when the port dies. */
+static void test_R3_receive_on_send_receive_pdrequest_owner_gone(void **state)
+{
+    fx_t *fx = *state;
+    mach_port_name_t n = rcv(fx), pd = rcv(fx);
+    mach_port_name_t t;
+    other(fx, &t);
+    /* t gets a SEND|RECEIVE entry r: receive and send right moved over from the fixture */
+    mach_port_name_t r0 = rcv(fx), r = 600;
+    make_send(fx, r0);
+    check_kr(mk_mach_port_insert_right(fx->th, t, r, r0, MACH_MSG_TYPE_MOVE_RECEIVE),
+             KERN_SUCCESS);
+    check_kr(mk_mach_port_insert_right(fx->th, t, r, r0, MACH_MSG_TYPE_MOVE_SEND), KERN_SUCCESS);
+    check_no_name(fx->task, r0);
+    dnrequest(fx, t, r, n);
+    mach_port_name_t prev;
+    check_kr(mk_mach_port_request_notification(fx->th, t, r, MACH_NOTIFY_PORT_DESTROYED, 0, pd,
+                                               MACH_MSG_TYPE_MAKE_SEND_ONCE, &prev),
+             KERN_SUCCESS);
+    check_kr(mk_mach_port_mod_refs(fx->th, t, r, MACH_PORT_RIGHT_RECEIVE, -1),
+             KERN_SUCCESS);                                             /* rule R3 */
+    mach_port_type_t type;
+    check_kr(mk_mach_port_type(fx->th, t, r, &type), KERN_SUCCESS);
+    assert_int_equal(type, MACH_PORT_TYPE_DEAD_NAME);                   /* rule R3 */
+    check_kr(mk_task_terminate(fx->th, t), KERN_SUCCESS);
+    assert_int_equal(nqueued(fx, n), 0);
+    notif_t m;
+    assert_int_equal(recv_now(fx->th, pd, &m, sizeof m), MACH_MSG_SUCCESS);
+    assert_int_equal(m.head.msgh_id, MACH_NOTIFY_PORT_DESTROYED);
+    check_kr(mk_mach_port_destroy(fx->th, fx->self, m.word), KERN_SUCCESS);
+    uint32_t w = 0;
+    assert_int_equal(next_msg(fx, n, &w), MACH_NOTIFY_DEAD_NAME);       /* rule R3 */
+    assert_int_equal(w, r);                                             /* rule R3 */
+    check_model_clean(fx->w);
 }
 
 /* The port-destroyed variant: the same conversion, but the port survives (handed to the
@@ -1134,6 +1231,10 @@ static void test_R3_dead_name(void **state)
     check_kr(mk_mach_port_mod_refs(fx->th, fx->self, r, MACH_PORT_RIGHT_DEAD_NAME, 1),
              KERN_INVALID_RIGHT);                                       /* rule R3 */
     check_kr(mk_mach_port_mod_refs(fx->th, fx->self, ps, MACH_PORT_RIGHT_DEAD_NAME, 1),
+             KERN_INVALID_RIGHT);                                       /* rule R3 */
+    make_send(fx, r);
+    snapshot_take(fx->task, &snap);
+    check_kr(mk_mach_port_mod_refs(fx->th, fx->self, r, MACH_PORT_RIGHT_DEAD_NAME, -1),
              KERN_INVALID_RIGHT);                                       /* rule R3 */
     check_snapshot_same(fx->task, &snap);
 
@@ -1458,6 +1559,32 @@ static void test_R5_destroy_send_receive_last_send_nsrequest(void **state)
     assert_true(unconverted_dead(ot, 44));
 }
 
+/* The same with a port-destroyed request: the no-senders request was taken off before the port
+ * was handed over, and is answered with a real no-senders notification. */
+static void test_R5_destroy_send_receive_last_send_nsrequest_pdrequest(void **state)
+{
+    fx_t *fx = *state;
+    mach_port_name_t ns = rcv(fx), pd = rcv(fx);
+    mach_port_name_t r = rcv(fx);
+    make_send(fx, r);
+    uint32_t pid = port_of(fx->task, r);
+    nsrequest(fx, r, 0, ns);
+    pdrequest(fx, r, pd);
+    check_kr(mk_mach_port_destroy(fx->th, fx->self, r), KERN_SUCCESS);  /* rule R5 */
+    check_no_name(fx->task, r);                                         /* rule R5 */
+    port_info_t pi = port_info(fx->w, pid);
+    assert_true(pi.active);                                             /* rule R5 */
+    assert_false(pi.has_nsrequest);                                     /* rule R5 */
+    assert_int_equal(pi.srights, 0);                                    /* rule R5 */
+    uint32_t w = 0;
+    assert_int_equal(next_msg(fx, ns, &w), MACH_NOTIFY_NO_SENDERS);     /* rule R5 */
+    assert_int_equal(w, 1);                                             /* rule R5 */
+    notif_t m;
+    assert_int_equal(recv_now(fx->th, pd, &m, sizeof m), MACH_MSG_SUCCESS);
+    assert_int_equal(m.head.msgh_id, MACH_NOTIFY_PORT_DESTROYED);       /* rule R5 */
+    assert_int_equal(port_of(fx->task, m.word), pid);                   /* rule R5 */
+}
+
 /* A send or send-once right to a dead port: simply freed, no notification. */
 static void test_R5_destroy_dead_port_silent(void **state)
 {
@@ -1605,12 +1732,15 @@ static void test_R1_R5_task_argument(void **state)
              KERN_INVALID_TASK);                                        /* rule R3 */
     check_kr(mk_mach_port_deallocate(fx->th, t, dn), KERN_INVALID_TASK); /* rule R4 */
     check_kr(mk_mach_port_destroy(fx->th, t, dn), KERN_INVALID_TASK);   /* rule R5 */
+    /* a dead space is found at the lookup, after the right's check */
+    check_kr(mk_mach_port_get_refs(fx->th, t, dn, 5, &refs), KERN_INVALID_VALUE); /* rule R2 */
+    check_kr(mk_mach_port_mod_refs(fx->th, t, dn, 5, 0), KERN_INVALID_VALUE);     /* rule R3 */
 }
 
 int main(int argc, char **argv)
 {
     const struct CMUnitTest tests[] = {
-        FX_TEST(test_T2_types_and_urefs),
+        FX_TEST(test_T1_T2_types_and_urefs),
         FX_TEST(test_T2_send_once_fresh_name),
         FX_TEST(test_T3_send_merges_with_receive),
         FX_TEST(test_T3_send_merges_with_send),
@@ -1632,6 +1762,7 @@ int main(int argc, char **argv)
         FX_TEST(test_R3_receive_destroys),
         FX_TEST(test_R3_receive_on_send_receive),
         FX_TEST(test_R3_receive_on_send_receive_pdrequest),
+        FX_TEST(test_R3_receive_on_send_receive_pdrequest_owner_gone),
         FX_TEST(test_R3_port_set),
         FX_TEST(test_R3_send_once),
         FX_TEST(test_R3_send_check_order_on_dead_entry),
@@ -1650,6 +1781,7 @@ int main(int argc, char **argv)
         FX_TEST(test_R5_destroy_receive),
         FX_TEST(test_R5_destroy_send_receive_port_deleted),
         FX_TEST(test_R5_destroy_send_receive_last_send_nsrequest),
+        FX_TEST(test_R5_destroy_send_receive_last_send_nsrequest_pdrequest),
         FX_TEST(test_R5_destroy_dead_port_silent),
         FX_TEST(test_D6_srights_counts_holders),
         FX_TEST(test_D6_merge_into_receive_only),
