@@ -27,9 +27,9 @@ TEST_SRCS  := $(sort $(wildcard tests/test_*.c))
 TEST_NAMES := $(patsubst tests/%.c,%,$(TEST_SRCS))
 # Helpers shared by the test programs (tests/testlib*.c), linked into each.
 TESTLIB_SRCS := $(sort $(wildcard tests/testlib*.c))
-HDRS       := $(wildcard model/*.h sim/*.h tests/*.h)
+HDRS       := $(wildcard model/*.h sim/*.h tests/*.h forkimpl/*.h forkimpl/shim/*.h)
 
-.PHONY: all deps check san bench clean test-plain test-san rules host-processes valgrind
+.PHONY: all deps check san bench clean test-plain test-san rules host-processes valgrind image-globals
 all: deps $(BUILD)/libforksim.a $(addprefix $(BUILD)/tests/,$(TEST_NAMES))
 
 deps:
@@ -38,9 +38,9 @@ deps:
 # --- plain build --------------------------------------------------------------
 $(BUILD)/%.o: %.c $(HDRS) | deps
 	@mkdir -p $(dir $@)
-	$(CC) $(PLAIN_CFLAGS) -c $< -o $@
+	$(CC) $(PLAIN_CFLAGS) $(EXTRA_CFLAGS) -c $< -o $@
 
-$(BUILD)/libforksim.a: $(patsubst %.c,$(BUILD)/%.o,$(LIB_SRCS))
+$(BUILD)/libforksim.a: $(patsubst %.c,$(BUILD)/%.o,$(LIB_SRCS) $(FORKIMPL_SRCS)) $(addprefix $(BUILD)/glibc/,$(FORK_OBJS))
 	@mkdir -p $(dir $@)
 	rm -f $@ && ar rcs $@ $^
 
@@ -50,9 +50,9 @@ $(BUILD)/tests/%: $(BUILD)/tests/%.o $(patsubst %.c,$(BUILD)/%.o,$(TESTLIB_SRCS)
 # --- sanitizer build ----------------------------------------------------------
 $(SAN_BUILD)/%.o: %.c $(HDRS) | deps
 	@mkdir -p $(dir $@)
-	$(CC) $(SAN_CFLAGS) -c $< -o $@
+	$(CC) $(SAN_CFLAGS) $(EXTRA_CFLAGS) -c $< -o $@
 
-$(SAN_BUILD)/libforksim.a: $(patsubst %.c,$(SAN_BUILD)/%.o,$(LIB_SRCS))
+$(SAN_BUILD)/libforksim.a: $(patsubst %.c,$(SAN_BUILD)/%.o,$(LIB_SRCS) $(FORKIMPL_SRCS)) $(addprefix $(SAN_BUILD)/glibc/,$(FORK_OBJS))
 	@mkdir -p $(dir $@)
 	rm -f $@ && ar rcs $@ $^
 
@@ -87,13 +87,50 @@ valgrind: all
 	  && echo "valgrind: $(VALGRIND_PROG): no errors" \
 	  || { cat $(BUILD)/valgrind.out; echo "valgrind: $(VALGRIND_PROG): errors"; exit 1; }
 
-check: test-plain test-san rules host-processes valgrind
+check: test-plain test-san rules host-processes valgrind image-globals
 
 bench: all
 	@for b in $(BENCH_PROGS); do $$b || exit 1; done
 
 clean:
 	rm -rf $(BUILD) $(SAN_BUILD)
+
+# --- forkimpl/ and the glibc code under test -------------------------------------------
+# glibc's sources are extracted unmodified from the glibc-source package (or GLIBC_SRC) into
+# $(BUILD)/glibc/, then compiled twice: as shipped (asserts active, as in Debian's libc) and
+# with -DNDEBUG (so LOSE reaches the lose: clean-up). They are glibc's code, not ours: built
+# without -Werror, with forksim's shim headers (forkimpl/shim) standing for glibc's internals.
+GLIBC_FILES := sysdeps/mach/hurd/_Fork.c
+GLIBC_SRC_STAMP := $(shell printf '%s' "$(GLIBC_SRC)" | sha256sum | cut -c1-12)
+FORKIMPL_INC := -Iforkimpl -Iforkimpl/shim -include forkimpl/shim/libc-symbols.h
+GLIBC_CFLAGS := -std=gnu11 -g -O2 -D_GNU_SOURCE $(FORKIMPL_INC) -Isim -Imodel
+GLIBC_SAN_CFLAGS := $(GLIBC_CFLAGS) -O1 -fno-omit-frame-pointer -fsanitize=address,undefined \
+                    -fno-sanitize=alignment --param asan-use-after-return=0
+FORKIMPL_SRCS := $(sort $(wildcard forkimpl/*.c))
+FORK_OBJS := fork-glibc.o fork-glibc-ndebug.o
+
+$(BUILD)/glibc/.src-$(GLIBC_SRC_STAMP): | deps
+	@rm -rf $(BUILD)/glibc
+	tools/glibc-extract.sh $(BUILD)/glibc $(GLIBC_FILES)
+	@touch $@
+$(BUILD)/glibc/SOURCE: $(BUILD)/glibc/.src-$(GLIBC_SRC_STAMP)
+
+$(BUILD)/glibc/fork-glibc.o: $(BUILD)/glibc/SOURCE $(wildcard forkimpl/shim/*.h forkimpl/shim/*/*.h)
+	$(CC) $(GLIBC_CFLAGS) -D_Fork=forksim_glibc_fork -c $(BUILD)/glibc/sysdeps/mach/hurd/_Fork.c -o $@
+$(BUILD)/glibc/fork-glibc-ndebug.o: $(BUILD)/glibc/SOURCE $(wildcard forkimpl/shim/*.h forkimpl/shim/*/*.h)
+	$(CC) $(GLIBC_CFLAGS) -DNDEBUG -D_Fork=forksim_glibc_fork_ndebug -c $(BUILD)/glibc/sysdeps/mach/hurd/_Fork.c -o $@
+$(SAN_BUILD)/glibc/fork-glibc.o: $(BUILD)/glibc/SOURCE $(wildcard forkimpl/shim/*.h forkimpl/shim/*/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(GLIBC_SAN_CFLAGS) -D_Fork=forksim_glibc_fork -c $(BUILD)/glibc/sysdeps/mach/hurd/_Fork.c -o $@
+$(SAN_BUILD)/glibc/fork-glibc-ndebug.o: $(BUILD)/glibc/SOURCE $(wildcard forkimpl/shim/*.h forkimpl/shim/*/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(GLIBC_SAN_CFLAGS) -DNDEBUG -D_Fork=forksim_glibc_fork_ndebug -c $(BUILD)/glibc/sysdeps/mach/hurd/_Fork.c -o $@
+
+$(BUILD)/forkimpl/%.o $(SAN_BUILD)/forkimpl/%.o: EXTRA_CFLAGS = $(FORKIMPL_INC)
+
+# Simulated-process objects keep every writable global in the image section.
+image-globals: $(addprefix $(BUILD)/glibc/,$(FORK_OBJS)) $(BUILD)/forkimpl/hurdrt.o
+	@sim/check-image-globals.sh $^ && echo "image globals: $(words $^) simulated-process objects, no writable global outside the image"
 
 # --- sim/ flags ---------------------------------------------------------------
 # Files that switch stacks are built unfortified: __longjmp_chk aborts a longjmp between

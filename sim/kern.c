@@ -253,6 +253,19 @@ static void reply_port_dealloc(kthread_t *self)
         world_port_destroy(kthread_task(self), port);
 }
 
+/* --- for sim/mig.c: MIG over real messages -------------------------------------------------- */
+
+mach_port_t kern_reply_port(void)
+{
+    return sim_self() != NULL ? *reply_cell() : MACH_PORT_NULL;
+}
+
+void kern_reply_port_dealloc(kthread_t *self)
+{
+    reply_port_dealloc(self);
+}
+/* --- end of sim/mig.c's part ---------------------------------------------------------------- */
+
 kern_return_t kern_rpc_end(kern_rpc *r, kern_return_t kr, const char *args, const char *outs)
 {
     /* M12 step 1: a mach_msg error (the send failed) deallocates the reply port. */

@@ -75,13 +75,14 @@ unsigned kern_faults_fired(void);
 
 /* forksim's machine thread state (glibc 2.36 has no x86_64 Hurd port, so the layout is ours):
  * a thread either starts by calling pc(arg) on stack sp, or resumes by longjmp(env, value) in
- * its task's image. 12 words of natural_t. */
+ * its task's image; either way with the TLS pointer given. 14 words of natural_t. */
 #define KERN_THREAD_STATE_FLAVOR 0x7f01
 enum { KERN_STATE_NONE = 0, KERN_STATE_CALL = 1, KERN_STATE_LONGJMP = 2 };
 typedef struct kern_thread_state {
     uint64_t kind;
     uint64_t pc, sp, arg;       /* KERN_STATE_CALL */
     uint64_t env, value;        /* KERN_STATE_LONGJMP */
+    uint64_t tls;               /* the thread's TLS pointer (an image address), 0 to keep */
 } kern_thread_state;
 #define KERN_THREAD_STATE_COUNT ((mach_msg_type_number_t)(sizeof(kern_thread_state) / sizeof(natural_t)))
 
@@ -114,6 +115,12 @@ kern_return_t kern_rpc_end(kern_rpc *r, kern_return_t kr, const char *args, cons
 /* Releases a right that arrived in a reply the fault plan lost (the reply message destroyed):
  * the caller's name for it loses what the copy-out added. kind is a MACH_PORT_RIGHT_*. */
 void kern_rpc_drop_reply_right(kern_rpc *r, mach_port_name_t name, mach_port_right_t kind);
+
+/* For MIG stubs that send real messages (sim/mig.c): the running thread's reply port as
+ * kern_rpc_begin left it (MACH_PORT_NULL on the host), and glibc's __mig_dealloc_reply_port
+ * for it (M10: the cell is cleared, then the receive right destroyed). */
+mach_port_t kern_reply_port(void);
+void kern_reply_port_dealloc(kthread_t *self);
 
 /* Blocks the running thread in mach_msg until the model ends its wait (wake hook). */
 void kern_wait_msg(kthread_t *self, const char *what);

@@ -724,6 +724,8 @@ kern_return_t __thread_set_state(mach_port_t thread, int flavor, natural_t *stat
         kern_thread_state ts;
         memcpy(&ts, state, sizeof ts);
         sim_thread *th = kern_sim_thread(target);
+        if (ts.tls != 0)
+            sim_thread_set_tls(th, (void *)(uintptr_t)ts.tls);
         if (ts.kind == KERN_STATE_CALL) {
             sim_thread_set_start(th, (void (*)(void *))(uintptr_t)ts.pc, (void *)(uintptr_t)ts.arg,
                                  (void *)(uintptr_t)ts.sp);

@@ -1,0 +1,43 @@
+/*
+ * forkimpl.h: forksim's side of the code under test: the runtime beneath glibc's Hurd code
+ * (hurdrt.c) and what a test or the forksim command needs from it.
+ */
+#ifndef FORKSIM_FORKIMPL_H
+#define FORKSIM_FORKIMPL_H
+
+#include "shim/forkimpl-glibc.h"
+
+#include "sim.h"
+
+/* The per-thread block of a simulated Hurd thread, on its task's image heap, named by the
+ * simulated thread's TLS pointer (glibc keeps these in its thread variables). */
+typedef struct fi_tls {
+    mach_port_t reply_port;         /* the MIG reply port (M10) */
+    int err;                        /* errno */
+    struct hurd_sigstate *ss;       /* the thread's sigstate */
+} fi_tls;
+
+fi_tls *fi_self_tls(void);
+
+/* Makes the stubs keep each thread's reply port in its block. Call after kern_open. */
+void fi_install(void);
+
+/* A new sigstate for thread, chained on _hurd_sigstates. From a thread of the process. */
+struct hurd_sigstate *fi_sigstate_new(thread_t thread);
+
+/* Assertion failures of simulated processes, in order (host memory). */
+#define FI_MAX_ABORTS 16
+typedef struct fi_abort_record {
+    char what[160];     /* "assertion `...' failed", or "unexpected error" (assert_perror) */
+    char site[64];      /* file:line of the assertion, e.g. _Fork.c:270 */
+    int err;            /* the error of an assert_perror, else 0 */
+    int task;           /* the sim task that aborted */
+} fi_abort_record;
+unsigned fi_aborts(const fi_abort_record **records);
+void fi_abort_note(const fi_abort_record *record);
+void fi_aborts_reset(void);
+
+/* The host's errno while no simulated thread runs. */
+extern int errno_host;
+
+#endif

@@ -1,0 +1,266 @@
+/*
+ * hurdrt.c: what stands beneath glibc's Hurd fork code: forksim's own implementations of the
+ * glibc internals _Fork.c imports (the list is in ../shared/spec/glibc-fork-build.md), over the
+ * runtime in sim/.
+ *
+ * Stands in for parts of glibc's hurd/ directory (port cells, sigstates, the signal thread's
+ * message loop, __hurd_fail), mach/ (spin locks and mutexes) and the TLS of
+ * sysdeps/mach/hurd. All of a simulated process's state lives in its image: the globals here
+ * are SIM_GLOBALs, and the per-thread block (reply port, errno, sigstate) is on the image heap,
+ * named by the simulated thread's TLS pointer. A forked child therefore has exactly what the
+ * parent had when task_create copied the image, locks included.
+ *
+ * An assertion failure in simulated code ends the *simulated* process, as SIGABRT would (the
+ * trace says which assertion, where, with which error), never the host process.
+ */
+#include "forkimpl.h"
+#include "kern.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* --- the process's globals, one copy per image ------------------------------------------------ */
+
+SIM_GLOBAL mach_port_t __mach_task_self_;
+SIM_GLOBAL static struct hurd_port port_cells[INIT_PORT_MAX];
+SIM_GLOBAL struct hurd_port *_hurd_ports = port_cells;
+SIM_GLOBAL unsigned int _hurd_nports = INIT_PORT_MAX;
+SIM_GLOBAL mach_port_t _hurd_msgport;
+SIM_GLOBAL thread_t _hurd_msgport_thread;
+SIM_GLOBAL pid_t _hurd_pid, _hurd_ppid, _hurd_pgrp;
+SIM_GLOBAL int _hurd_orphaned;
+SIM_GLOBAL struct hurd_sigstate *_hurd_sigstates;
+SIM_GLOBAL struct hurd_sigstate *_hurd_global_sigstate;
+SIM_GLOBAL struct mutex _hurd_siglock;
+SIM_GLOBAL hurd_sigset_t _hurdsig_traced;
+SIM_GLOBAL unsigned long int __hurd_threadvar_stack_mask;
+SIM_GLOBAL unsigned long int __hurd_threadvar_stack_offset;
+SIM_GLOBAL vm_address_t __hurd_sigthread_stack_base, __hurd_sigthread_stack_end;
+
+/* --- the per-thread block ----------------------------------------------------------------------- */
+
+static fi_tls *tls_of_running(void)
+{
+    sim_thread *th = sim_self();
+    fi_tls *tls = sim_thread_tls(th);
+    if (tls == NULL) {
+        tls = sim_heap_calloc(1, sizeof *tls);
+        if (tls == NULL)
+            kern_unmodelled("image heap exhausted for a thread block");
+        sim_thread_set_tls(th, tls);
+    }
+    return tls;
+}
+
+fi_tls *fi_self_tls(void)
+{
+    return tls_of_running();
+}
+
+static mach_port_t *reply_cell(void)
+{
+    return &tls_of_running()->reply_port;
+}
+
+/* Outside a simulated thread (the host), errno is the host's. */
+int *__forksim_errno_location(void)
+{
+    if (sim_self() == NULL)
+        return &errno_host;
+    return &tls_of_running()->err;
+}
+
+void fi_install(void)
+{
+    kern_set_reply_cell_fn(reply_cell);
+}
+
+/* --- locks: the runtime's image locks; waiting is a scheduling point --------------------------- */
+
+void __spin_lock(__spin_lock_t *lock) { sim_lock(lock); }
+void __spin_unlock(__spin_lock_t *lock) { sim_unlock(lock); }
+void __spin_lock_init(__spin_lock_t *lock) { *lock = 0; }
+int __spin_try_lock(__spin_lock_t *lock) { return sim_trylock(lock); }
+void __mutex_init(void *mutex) { ((struct mutex *)mutex)->lock = 0; }
+void __mutex_lock(void *mutex) { sim_lock(&((struct mutex *)mutex)->lock); }
+void __mutex_unlock(void *mutex) { sim_unlock(&((struct mutex *)mutex)->lock); }
+
+/* --- port cells --------------------------------------------------------------------------------- */
+
+mach_port_t _hurd_port_get(struct hurd_port *cell, struct hurd_userlink *link)
+{
+    (void)link;
+    __spin_lock(&cell->lock);
+    mach_port_t port = cell->port;
+    __spin_unlock(&cell->lock);
+    return port;
+}
+
+void _hurd_port_free(struct hurd_port *cell, struct hurd_userlink *link, mach_port_t used)
+{
+    (void)cell;
+    (void)link;
+    (void)used;
+}
+
+/* --- sigstates ------------------------------------------------------------------------------------ */
+
+struct hurd_sigstate *fi_sigstate_new(thread_t thread)
+{
+    struct hurd_sigstate *ss = sim_heap_calloc(1, sizeof *ss);
+    if (ss == NULL)
+        kern_unmodelled("image heap exhausted for a sigstate");
+    ss->thread = thread;
+    __mutex_lock(&_hurd_siglock);
+    ss->next = _hurd_sigstates;
+    _hurd_sigstates = ss;
+    __mutex_unlock(&_hurd_siglock);
+    return ss;
+}
+
+struct hurd_sigstate *_hurd_self_sigstate(void)
+{
+    fi_tls *tls = tls_of_running();
+    if (tls->ss == NULL)
+        tls->ss = fi_sigstate_new(__mach_thread_self());
+    return tls->ss;
+}
+
+void _hurd_sigstate_set_global_rcv(struct hurd_sigstate *ss)
+{
+    ss->blocked = 0;
+}
+
+void *_hurd_critical_section_lock(void)
+{
+    struct hurd_sigstate *ss = _hurd_self_sigstate();
+    __spin_lock(&ss->critical_section_lock);
+    return ss;
+}
+
+void _hurd_critical_section_unlock(void *our_lock)
+{
+    struct hurd_sigstate *ss = our_lock;
+    if (ss != NULL)
+        __spin_unlock(&ss->critical_section_lock);
+}
+
+void _hurdsig_fault_init(void) {}
+void __libc_unwind_link_after_fork(void) {}
+
+/* --- thread state ----------------------------------------------------------------------------- */
+
+void _hurd_longjmp_thread_state(void *state, struct __jmp_buf_tag *env, int value)
+{
+    struct machine_thread_state *ts = state;
+    ts->kind = KERN_STATE_LONGJMP;
+    ts->env = (uintptr_t)env;
+    ts->value = (uint64_t)value;
+}
+
+/* The new thread gets the block of the thread it copies: the same image address, so in the
+ * child's image it holds what the parent's thread had (its reply port name, its sigstate). */
+error_t _hurd_tls_fork(thread_t child, thread_t orig, struct machine_thread_state *state)
+{
+    (void)child;
+    kthread_t *k = kthread_by_name(kthread_task(kern_self()), orig);
+    sim_thread *th = k != NULL ? kern_sim_thread(k) : NULL;
+    if (th == NULL)
+        return EINVAL;
+    state->tls = (uintptr_t)sim_thread_tls(th);
+    return 0;
+}
+
+/* --- memory: the image heap has no lock to take (it never yields) -------------------------------- */
+
+void *_hurd_malloc(size_t size) { return sim_heap_alloc(size); }
+void *_hurd_realloc(void *p, size_t size) { return sim_heap_realloc(p, size); }
+void _hurd_free(void *p) { sim_heap_free(p); }
+void _hurd_malloc_fork_prepare(void) {}
+void _hurd_malloc_fork_parent(void) {}
+void _hurd_malloc_fork_child(void) {}
+
+/* --- errors ------------------------------------------------------------------------------------- */
+
+/* glibc's __hurd_fail (hurd/hurd.h): a dead server is EIEIO, a bad argument EINVAL. */
+int __hurd_fail(error_t err)
+{
+    switch (err) {
+    case MACH_SEND_INVALID_DEST:
+    case MIG_SERVER_DIED:
+        err = EIEIO;
+        break;
+    case KERN_INVALID_ADDRESS:
+    case KERN_INVALID_ARGUMENT:
+        err = EINVAL;
+        break;
+    }
+    errno = err;
+    return -1;
+}
+
+const char *hurd_errno_name(int err)
+{
+    switch (err) {
+#define N(x) case HURD_##x: return #x;
+    N(EPERM) N(ENOENT) N(ESRCH) N(EINTR) N(EIO) N(EBADF) N(ECHILD) N(EDEADLK) N(ENOMEM)
+    N(EFAULT) N(EBUSY) N(EINVAL) N(ENOTTY) N(ERANGE) N(EAGAIN) N(EOPNOTSUPP) N(ENOSYS)
+    N(EIEIO) N(EGRATUITOUS)
+#undef N
+    }
+    return NULL;
+}
+
+/* --- assertions --------------------------------------------------------------------------------- */
+
+static const char *error_name(int err, char *buf, size_t len)
+{
+    const char *n = mk_return_name(err);
+    if (n == NULL)
+        n = hurd_errno_name(err);
+    if (n == NULL) {
+        snprintf(buf, len, "0x%x", (unsigned)err);
+        n = buf;
+    }
+    return n;
+}
+
+/* The simulated process aborts: recorded, traced, and its task terminated as SIGABRT would. */
+static _Noreturn void simulated_abort(const char *what, int err, const char *file, unsigned line,
+                                     const char *function)
+{
+    const char *base = strrchr(file, '/');
+    base = base != NULL ? base + 1 : file;
+    char buf[16];
+    fi_abort_record a;
+    snprintf(a.what, sizeof a.what, "%s", what);
+    snprintf(a.site, sizeof a.site, "%s:%u", base, line);
+    a.err = err;
+    a.task = sim_task_id(sim_task_self());
+    fi_abort_note(&a);
+    kern_trace_note("abort: task %d: %s:%u: %s: %s%s%s", sim_task_id(sim_task_self()), base, line,
+                    function, what, err ? ": " : "", err ? error_name(err, buf, sizeof buf) : "");
+    __task_terminate(__mach_task_self_);
+    kern_unmodelled("a simulated process survived its own task_terminate");
+}
+
+void __assert_fail(const char *assertion, const char *file, unsigned int line, const char *function)
+{
+    if (sim_self() == NULL) {
+        fprintf(stderr, "%s:%u: %s: Assertion `%s' failed.\n", file, line, function, assertion);
+        abort();
+    }
+    char what[160];
+    snprintf(what, sizeof what, "assertion `%s' failed", assertion);
+    simulated_abort(what, 0, file, line, function);
+}
+
+void __assert_perror_fail(int errnum, const char *file, unsigned int line, const char *function)
+{
+    if (sim_self() == NULL) {
+        fprintf(stderr, "%s:%u: %s: Unexpected error %d.\n", file, line, function, errnum);
+        abort();
+    }
+    simulated_abort("unexpected error", errnum, file, line, function);
+}

@@ -1,0 +1,2 @@
+/* hurd.h (forksim shim): see forkimpl-glibc.h. */
+#include "forkimpl-glibc.h"

@@ -1,0 +1,2 @@
+/* hurd/signal.h (forksim shim): see forkimpl-glibc.h. */
+#include "../forkimpl-glibc.h"

@@ -1,0 +1,1 @@
+/* nss/nss_database.h (forksim shim): nothing of it is used by the Hurd fork code. */

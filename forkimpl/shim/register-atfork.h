@@ -1,0 +1,1 @@
+/* register-atfork.h (forksim shim): nothing of it is used by the Hurd fork code. */

@@ -1,0 +1,17 @@
+/* set-hooks.h (forksim shim): hooks as symbol sets of function pointers. */
+#ifndef FORKIMPL_SET_HOOKS_H
+#define FORKIMPL_SET_HOOKS_H
+#include "libc-symbols.h"
+#define DEFINE_HOOK(name, proto)                    \
+    typedef void __##name##_hook_function_t proto;  \
+    symbol_set_declare(name)
+#define RUN_HOOK(name, args)                                                        \
+    do {                                                                            \
+        void *const *__ptr;                                                         \
+        for (__ptr = symbol_set_first_element(name); !symbol_set_end_p(name, __ptr); \
+             ++__ptr)                                                               \
+            (*(__##name##_hook_function_t *)*__ptr) args;                           \
+    } while (0)
+#define DECLARE_HOOK(name, proto) DEFINE_HOOK(name, proto)
+#define text_set_element_hook(set, fn) text_set_element(set, fn)
+#endif

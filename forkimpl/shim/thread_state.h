@@ -1,0 +1,2 @@
+/* thread_state.h (forksim shim): see forkimpl-glibc.h. */
+#include "forkimpl-glibc.h"

@@ -1,0 +1,2 @@
+/* tls.h (forksim shim): see forkimpl-glibc.h. */
+#include "forkimpl-glibc.h"
