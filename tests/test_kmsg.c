@@ -419,6 +419,26 @@ static void test_M2_body_too_small(void **state)
     assert_int_equal(port_info(fx->w, port_of(fx->task, r)).srights, 0); /* rule M2 */
 }
 
+/* Step 6 can also fail with MACH_SEND_INVALID_TYPE (a port item not 32 bits wide, out-of-line
+ * data, which the model does not carry), with the same clean-up. */
+static void test_M2_body_invalid_type(void **state)
+{
+    fx_t *fx = *state;
+    mach_port_name_t r = alloc_rcv(fx), rp = alloc_rcv(fx);
+    msgbuf_t m;
+    msg_init(&m, MACH_MSG_TYPE_MAKE_SEND, r, MACH_MSG_TYPE_MAKE_SEND_ONCE, rp, 5);
+    size_t at = add_port(&m, MACH_MSG_TYPE_COPY_SEND, fx->self);
+    mach_msg_type_t t = type_at(&m, at);
+    t.msgt_size = 16;
+    memcpy(m.body + at, &t, sizeof t);
+    check_kr(msg_send(fx->th, &m, 0, 0), MACH_SEND_INVALID_TYPE); /* rule M2 */
+    mach_msg_id_t ids[16];
+    assert_int_equal(ids_of(fx->task, rp, ids), 1); /* rule M2 */
+    assert_int_equal(ids[0], MACH_NOTIFY_SEND_ONCE); /* rule M2 */
+    assert_int_equal(queued(fx->task, r, NULL, 0), 0); /* rule M2 */
+    assert_int_equal(port_info(fx->w, port_of(fx->task, r)).srights, 0); /* rule M2 */
+}
+
 /* Destination and reply under one name: a failure still consumes nothing. A move-send-once of
  * the one name cannot serve as both (the first would use it up). */
 static void test_M2_same_name_dest_reply(void **state)
@@ -537,6 +557,19 @@ static void test_M3_exceptions(void **state)
     assert_int_equal(port_info(fx->w, rid).msgcount, 9); /* rule M3 */
 }
 
+/* The runtime learns of every wake-up through the world's wake hook. */
+typedef struct wakes {
+    kthread_t *last;
+    int count;
+} wakes_t;
+
+static void count_wake(kthread_t *thread, void *arg)
+{
+    wakes_t *w = arg;
+    w->last = thread;
+    w->count++;
+}
+
 static void test_M3_raise_qlimit_wakes(void **state)
 {
     fx_t *fx = *state;
@@ -549,12 +582,19 @@ static void test_M3_raise_qlimit_wakes(void **state)
     msg_init(&m3, MACH_MSG_TYPE_MAKE_SEND, r, 0, MACH_PORT_NULL, 3);
     check_kr(msg_send(th2, &m2, 0, 0), MK_MSG_BLOCKED);
     check_kr(msg_send(th3, &m3, 0, 0), MK_MSG_BLOCKED);
+    wakes_t wakes = {NULL, 0};
+    world_set_wake_hook(fx->w, count_wake, &wakes);
     check_kr(mk_mach_port_set_qlimit(fx->th, fx->self, r, 6), KERN_SUCCESS);
     assert_int_equal(mk_thread_blocked(th2, NULL), MK_WAIT_NONE); /* rule M3 */
     assert_int_equal(mk_thread_blocked(th3, NULL), MK_WAIT_SEND); /* rule M3 */
+    assert_int_equal(wakes.count, 1); /* rule M3 */
+    assert_ptr_equal(wakes.last, th2); /* rule M3 */
     check_kr(mk_mach_msg_continue(th2), MACH_MSG_SUCCESS); /* rule M3 */
     check_kr(mk_mach_port_set_qlimit(fx->th, fx->self, r, 9), KERN_SUCCESS);
     assert_int_equal(mk_thread_blocked(th3, NULL), MK_WAIT_NONE); /* rule M3 */
+    assert_int_equal(wakes.count, 2); /* rule M3 */
+    assert_ptr_equal(wakes.last, th3); /* rule M3 */
+    world_set_wake_hook(fx->w, NULL, NULL);
     check_kr(mk_mach_msg_continue(th3), MACH_MSG_SUCCESS); /* rule M3 */
     assert_int_equal(queued(fx->task, r, NULL, 0), 7); /* rule M3 */
     assert_int_equal(port_info(fx->w, rid).qlimit, 9); /* rule M3 */
@@ -616,6 +656,30 @@ static void test_M4_timeout_zero_pseudo_receive(void **state)
     check_name(fx->task, x, MACH_PORT_TYPE_SEND_RECEIVE, 1); /* rule M4 */
     assert_int_equal(queued(fx->task, r, NULL, 0), 5); /* rule M4 */
     assert_int_equal(port_info(fx->w, rid).srights, srights); /* rule M4 */
+}
+
+/* A receive right in the body comes back too, under a name of the sender's, typed 16. */
+static void test_M4_pseudo_receive_receive_right(void **state)
+{
+    fx_t *fx = *state;
+    mach_port_name_t r = alloc_rcv(fx), x = alloc_rcv(fx);
+    make_send(fx, x);
+    fill(fx, r, 5);
+    uint32_t xid = port_of(fx->task, x);
+    msgbuf_t m;
+    msg_init(&m, MACH_MSG_TYPE_MAKE_SEND, r, 0, MACH_PORT_NULL, 905);
+    size_t at = add_port(&m, MACH_MSG_TYPE_MOVE_RECEIVE, x);
+    check_kr(msg_send(fx->th, &m, MACH_SEND_TIMEOUT, 0), MACH_SEND_TIMED_OUT); /* rule M4 */
+    assert_int_equal(type_at(&m, at).msgt_name, MACH_MSG_TYPE_PORT_RECEIVE); /* rule M4 */
+    assert_int_equal(word_at(&m, at + TYPE_LEN), x); /* rule M4 */
+    check_name(fx->task, x, MACH_PORT_TYPE_SEND_RECEIVE, 1); /* rule M4 */
+    assert_int_equal(port_of(fx->task, x), xid); /* rule M4 */
+    assert_true(port_info(fx->w, xid).active); /* rule M4 */
+    /* the destination came back as a send right merged into r */
+    assert_int_equal(m.h.msgh_remote_port, r); /* rule M4 */
+    check_name(fx->task, r, MACH_PORT_TYPE_SEND_RECEIVE, 1); /* rule M4 */
+    assert_int_equal(m.h.msgh_bits, MACH_MSGH_BITS(MACH_MSG_TYPE_PORT_SEND, 0) |
+                                        MACH_MSGH_BITS_COMPLEX); /* rule M4 */
 }
 
 /* A positive timeout that expires, and an interrupted wait, give the same pseudo-receive. */
@@ -820,6 +884,10 @@ static void test_M7_too_large(void **state)
     assert_int_equal(in.h.msgh_id, 77); /* rule M7 */
     assert_int_equal(in.h.msgh_local_port, r); /* rule M7 */
     assert_int_equal(in.h.msgh_remote_port, MACH_PORT_NULL); /* rule M7 */
+    /* the header's bits are the received ones, the reply's type kept (ipc_kmsg_copyout_dest) */
+    assert_int_equal(in.h.msgh_bits,
+                     MACH_MSGH_BITS(MACH_MSG_TYPE_PORT_SEND_ONCE, MACH_MSG_TYPE_PORT_SEND) |
+                         MACH_MSGH_BITS_COMPLEX); /* rule M7 */
     mach_msg_id_t ids[16];
     assert_int_equal(ids_of(fx->task, r, ids), 1); /* rule M7 */
     assert_int_equal(ids[0], 78); /* rule M7 */
@@ -840,6 +908,18 @@ static void test_M7_too_large(void **state)
     assert_int_equal(in.h.msgh_id, 78); /* rule M7 */
     assert_int_equal(in.h.msgh_size, size); /* rule M7 */
     assert_int_equal(word_at(&in, TYPE_LEN), 5); /* rule M7 */
+
+    /* a dead reply is no right to destroy: it still reads MACH_PORT_DEAD */
+    mach_port_name_t d = alloc_kind(fx, MACH_PORT_RIGHT_DEAD_NAME);
+    msg_init(&m, MACH_MSG_TYPE_MAKE_SEND, r, MACH_MSG_TYPE_COPY_SEND, d, 79);
+    add_int(&m, 6);
+    check_kr(msg_send(fx->th, &m, 0, 0), MACH_MSG_SUCCESS);
+    memset(&in, 0, sizeof in);
+    check_kr(mk_mach_msg(fx->th, &in.h, MACH_RCV_MSG | MACH_RCV_TIMEOUT, 0, HDR, r, 0),
+             MACH_RCV_TOO_LARGE); /* rule M7 */
+    assert_int_equal(in.h.msgh_remote_port, MACH_PORT_DEAD); /* rule M7 */
+    assert_int_equal(in.h.msgh_bits,
+                     MACH_MSGH_BITS(MACH_MSG_TYPE_PORT_SEND, MACH_MSG_TYPE_PORT_SEND)); /* rule M7 */
 }
 
 /* Wake-ups without a message: the receive right destroyed or moved out, or the port added to a
@@ -882,6 +962,70 @@ static void test_M7_wakeups(void **state)
     assert_int_equal(m.h.msgh_local_port, r); /* rule M7 */
     assert_int_equal(m.h.msgh_seqno, 0); /* rule M7 */
     assert_int_equal(port_info(fx->w, port_of(fx->task, r)).msgcount, 0); /* rule M7 */
+}
+
+/* A receive that waits gives up with MACH_RCV_TIMED_OUT or MACH_RCV_INTERRUPTED (thread_abort),
+ * taking nothing from the queue. */
+static void test_M7_receive_timeout_and_abort(void **state)
+{
+    fx_t *fx = *state;
+    kthread_t *th2 = world_boot_thread(fx->task);
+    mach_port_name_t th2name = mk_mach_thread_self(th2);
+    mach_port_name_t r = alloc_rcv(fx);
+    msgbuf_t m;
+    check_kr(mk_mach_msg(th2, &m.h, MACH_RCV_MSG | MACH_RCV_TIMEOUT, 0, MSGBUF_SIZE, r, 10),
+             MK_MSG_BLOCKED); /* rule M7 */
+    check_kr(mk_mach_msg_interrupt(th2, true), MACH_RCV_TIMED_OUT); /* rule M7 */
+    check_kr(mk_mach_msg(th2, &m.h, MACH_RCV_MSG, 0, MSGBUF_SIZE, r, 0), MK_MSG_BLOCKED);
+    check_kr(mk_thread_abort(fx->th, th2name), KERN_SUCCESS);
+    assert_int_equal(mk_thread_blocked(th2, NULL), MK_WAIT_NONE); /* rule M7 */
+    check_kr(mk_mach_msg_continue(th2), MACH_RCV_INTERRUPTED); /* rule M7 */
+    /* the next message is not lost to the abandoned waits */
+    check_kr(send_simple(fx->th, r, MACH_MSG_TYPE_MAKE_SEND, 5), MACH_MSG_SUCCESS);
+    assert_int_equal(queued(fx->task, r, NULL, 0), 1); /* rule M7 */
+    check_kr(recv_msg(th2, r, &m), MACH_MSG_SUCCESS); /* rule M7 */
+    assert_int_equal(m.h.msgh_id, 5);
+}
+
+/* A message arriving for blocked receivers: one waiting with MACH_RCV_LARGE and too small a
+ * buffer is told the size (MACH_RCV_TOO_LARGE) and the message goes to the next waiting
+ * receiver, directly (M3, ipc_mqueue_send). */
+static void test_M7_large_waiter_passes_message_on(void **state)
+{
+    fx_t *fx = *state;
+    kthread_t *th2 = world_boot_thread(fx->task), *th3 = world_boot_thread(fx->task);
+    mach_port_name_t r = alloc_rcv(fx);
+    msgbuf_t m2, m3, out;
+    check_kr(mk_mach_msg(th2, &m2.h, MACH_RCV_MSG | MACH_RCV_LARGE, 0, HDR, r, 0), MK_MSG_BLOCKED);
+    check_kr(mk_mach_msg(th3, &m3.h, MACH_RCV_MSG, 0, MSGBUF_SIZE, r, 0), MK_MSG_BLOCKED);
+    msg_init(&out, MACH_MSG_TYPE_MAKE_SEND, r, 0, MACH_PORT_NULL, 21);
+    add_int(&out, 1);
+    check_kr(msg_send(fx->th, &out, 0, 0), MACH_MSG_SUCCESS);
+    assert_int_equal(mk_thread_blocked(th2, NULL), MK_WAIT_NONE); /* rule M7 */
+    assert_int_equal(mk_thread_blocked(th3, NULL), MK_WAIT_NONE); /* rules M3 M7 */
+    check_kr(mk_mach_msg_continue(th2), MACH_RCV_TOO_LARGE); /* rule M7 */
+    assert_int_equal(m2.h.msgh_size, msg_size(&out)); /* rule M7 */
+    check_kr(mk_mach_msg_continue(th3), MACH_MSG_SUCCESS); /* rules M3 M7 */
+    assert_int_equal(m3.h.msgh_id, 21); /* rule M7 */
+    assert_int_equal(queued(fx->task, r, NULL, 0), 0); /* rule M7 */
+    assert_int_equal(port_info(fx->w, port_of(fx->task, r)).msgcount, 0); /* rule M3 */
+}
+
+/* A message handed to a waiting receiver is the receiver's: the port dying before the receiver
+ * runs does not take it back. Added rule (M7 is silent): the local name then reads
+ * MACH_PORT_DEAD, as ipc_kmsg_copyout_header writes for an inactive destination. */
+static void test_M7_handed_message_survives_port_death(void **state)
+{
+    fx_t *fx = *state;
+    kthread_t *th2 = world_boot_thread(fx->task);
+    mach_port_name_t r = alloc_rcv(fx);
+    msgbuf_t m;
+    check_kr(mk_mach_msg(th2, &m.h, MACH_RCV_MSG, 0, MSGBUF_SIZE, r, 0), MK_MSG_BLOCKED);
+    check_kr(send_simple(fx->th, r, MACH_MSG_TYPE_MAKE_SEND, 31), MACH_MSG_SUCCESS);
+    check_kr(mk_mach_port_destroy(fx->th, fx->self, r), KERN_SUCCESS);
+    check_kr(mk_mach_msg_continue(th2), MACH_MSG_SUCCESS); /* rule M7 */
+    assert_int_equal(m.h.msgh_id, 31); /* rule M7 */
+    assert_int_equal(m.h.msgh_local_port, MACH_PORT_DEAD); /* rule M7 */
 }
 
 /* The received header: remote is the reply right as copied out, local the receiver's name, bits
@@ -1027,6 +1171,40 @@ static void test_M8_set_backlog(void **state)
     assert_int_equal(m.h.msgh_seqno, 1); /* rule M8 */
 }
 
+/* Messages to members already in the set are received in arrival order; a set receive frees
+ * queue space for the member's blocked sender (msgcount is the port's, M3). */
+static void test_M8_set_arrival_order_and_qlimit(void **state)
+{
+    fx_t *fx = *state;
+    kthread_t *th2 = world_boot_thread(fx->task);
+    mach_port_name_t ps = alloc_kind(fx, MACH_PORT_RIGHT_PORT_SET);
+    mach_port_name_t r1 = alloc_rcv(fx), r2 = alloc_rcv(fx);
+    check_kr(mk_mach_port_move_member(fx->th, fx->self, r1, ps), KERN_SUCCESS);
+    check_kr(mk_mach_port_move_member(fx->th, fx->self, r2, ps), KERN_SUCCESS);
+    check_kr(send_simple(fx->th, r1, MACH_MSG_TYPE_MAKE_SEND, 1), MACH_MSG_SUCCESS);
+    check_kr(send_simple(fx->th, r2, MACH_MSG_TYPE_MAKE_SEND, 2), MACH_MSG_SUCCESS);
+    check_kr(send_simple(fx->th, r1, MACH_MSG_TYPE_MAKE_SEND, 3), MACH_MSG_SUCCESS);
+    msgbuf_t m;
+    for (int i = 1; i <= 3; i++) {
+        check_kr(recv_msg(fx->th, ps, &m), MACH_MSG_SUCCESS); /* rule M8 */
+        assert_int_equal(m.h.msgh_id, i); /* rule M8 */
+    }
+    check_kr(mk_mach_port_set_qlimit(fx->th, fx->self, r1, 1), KERN_SUCCESS);
+    check_kr(send_simple(fx->th, r1, MACH_MSG_TYPE_MAKE_SEND, 4), MACH_MSG_SUCCESS);
+    check_kr(send_simple(fx->th, r2, MACH_MSG_TYPE_MAKE_SEND, 5), MACH_MSG_SUCCESS);
+    msgbuf_t out;
+    msg_init(&out, MACH_MSG_TYPE_MAKE_SEND, r1, 0, MACH_PORT_NULL, 6);
+    check_kr(msg_send(th2, &out, 0, 0), MK_MSG_BLOCKED); /* rules M3 M8 */
+    check_kr(recv_msg(fx->th, ps, &m), MACH_MSG_SUCCESS);
+    assert_int_equal(m.h.msgh_id, 4);
+    assert_int_equal(mk_thread_blocked(th2, NULL), MK_WAIT_NONE); /* rules M3 M8 */
+    check_kr(mk_mach_msg_continue(th2), MACH_MSG_SUCCESS); /* rules M3 M8 */
+    mach_msg_id_t ids[16];
+    assert_int_equal(ids_of(fx->task, ps, ids), 2); /* rule M8 */
+    assert_int_equal(ids[0], 5); /* rule M8 */
+    assert_int_equal(ids[1], 6); /* rule M8 */
+}
+
 static void test_M8_set_receivers(void **state)
 {
     fx_t *fx = *state;
@@ -1053,6 +1231,36 @@ static void test_M8_set_receivers(void **state)
     assert_int_equal(queued(fx->task, r1, NULL, 0), 1); /* rule M8 */
     check_kr(recv_msg(fx->th, r1, &m), MACH_MSG_SUCCESS); /* rule M8 */
     assert_int_equal(m.h.msgh_id, 10); /* rule M8 */
+}
+
+/* A receiver blocked on a set gets the backlog of a port added to the set: a waiting receiver
+ * gets a message directly (M3), whether it was sent or moved in (ipc_mqueue_move). */
+static void test_M8_set_add_feeds_blocked_receiver(void **state)
+{
+    fx_t *fx = *state;
+    kthread_t *th2 = world_boot_thread(fx->task), *th3 = world_boot_thread(fx->task);
+    mach_port_name_t ps = alloc_kind(fx, MACH_PORT_RIGHT_PORT_SET);
+    mach_port_name_t r = alloc_rcv(fx);
+    check_kr(send_simple(fx->th, r, MACH_MSG_TYPE_MAKE_SEND, 1), MACH_MSG_SUCCESS);
+    check_kr(send_simple(fx->th, r, MACH_MSG_TYPE_MAKE_SEND, 2), MACH_MSG_SUCCESS);
+    check_kr(send_simple(fx->th, r, MACH_MSG_TYPE_MAKE_SEND, 3), MACH_MSG_SUCCESS);
+    msgbuf_t m2, m3;
+    check_kr(mk_mach_msg(th2, &m2.h, MACH_RCV_MSG, 0, MSGBUF_SIZE, ps, 0), MK_MSG_BLOCKED);
+    check_kr(mk_mach_msg(th3, &m3.h, MACH_RCV_MSG, 0, MSGBUF_SIZE, ps, 0), MK_MSG_BLOCKED);
+    check_kr(mk_mach_port_move_member(fx->th, fx->self, r, ps), KERN_SUCCESS);
+    assert_int_equal(mk_thread_blocked(th2, NULL), MK_WAIT_NONE); /* rules M3 M8 */
+    assert_int_equal(mk_thread_blocked(th3, NULL), MK_WAIT_NONE); /* rules M3 M8 */
+    check_kr(mk_mach_msg_continue(th2), MACH_MSG_SUCCESS); /* rules M3 M8 */
+    check_kr(mk_mach_msg_continue(th3), MACH_MSG_SUCCESS); /* rules M3 M8 */
+    assert_int_equal(m2.h.msgh_id, 1); /* rule M8 */
+    assert_int_equal(m3.h.msgh_id, 2); /* rule M8 */
+    assert_int_equal(m2.h.msgh_local_port, r); /* rule M8 */
+    assert_int_equal(m2.h.msgh_seqno, 0); /* rule M8 */
+    assert_int_equal(m3.h.msgh_seqno, 1); /* rule M8 */
+    mach_msg_id_t ids[16];
+    assert_int_equal(ids_of(fx->task, ps, ids), 1); /* rule M8 */
+    assert_int_equal(ids[0], 3); /* rule M8 */
+    assert_int_equal(port_info(fx->w, port_of(fx->task, r)).msgcount, 1); /* rule M3 */
 }
 
 /* Port death: the queue's messages are destroyed (moved back out of a set first), each right
@@ -1207,6 +1415,7 @@ int main(int argc, char **argv)
         FX_TEST(test_M2_dead_rights),
         FX_TEST(test_M2_body_right_failure),
         FX_TEST(test_M2_body_too_small),
+        FX_TEST(test_M2_body_invalid_type),
         FX_TEST(test_M2_same_name_dest_reply),
         FX_TEST(test_M3_sixth_send_blocks),
         FX_TEST(test_M3_senders_fifo),
@@ -1214,6 +1423,7 @@ int main(int argc, char **argv)
         FX_TEST(test_M3_raise_qlimit_wakes),
         FX_TEST(test_M3_set_qlimit_order),
         FX_TEST(test_M4_timeout_zero_pseudo_receive),
+        FX_TEST(test_M4_pseudo_receive_receive_right),
         FX_TEST(test_M4_timeout_later_and_interrupt),
         FX_TEST(test_M5_dest_dies_while_blocked),
         FX_TEST(test_M6_kernel_port_bad_id),
@@ -1222,10 +1432,15 @@ int main(int argc, char **argv)
         FX_TEST(test_M7_seqno_fifo_timeout),
         FX_TEST(test_M7_too_large),
         FX_TEST(test_M7_wakeups),
+        FX_TEST(test_M7_receive_timeout_and_abort),
+        FX_TEST(test_M7_large_waiter_passes_message_on),
+        FX_TEST(test_M7_handed_message_survives_port_death),
         FX_TEST(test_M7_header_fields),
         FX_TEST(test_M8_combined),
         FX_TEST(test_M8_set_backlog),
+        FX_TEST(test_M8_set_arrival_order_and_qlimit),
         FX_TEST(test_M8_set_receivers),
+        FX_TEST(test_M8_set_add_feeds_blocked_receiver),
         FX_TEST(test_M8_port_death_destroys_queue),
         FX_TEST(test_M9_formats),
     };

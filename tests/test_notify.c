@@ -262,6 +262,67 @@ static void test_D1_port_destroyed_request(void **state)
     check_name(fx->task, s, MACH_PORT_TYPE_SEND_RECEIVE, 1); /* rule D1 */
 }
 
+/* A port in a set, with a port-destroyed request: its receive right leaves the set and its
+ * messages come back with it; a receiver blocked on the set stays blocked. */
+static void test_D1_port_destroyed_in_set(void **state)
+{
+    fx_t *fx = *state;
+    mach_port_name_t n = alloc_rcv(fx), r = alloc_rcv(fx), r2 = alloc_rcv(fx), ps;
+    check_kr(mk_mach_port_allocate(fx->th, fx->self, MACH_PORT_RIGHT_PORT_SET, &ps), KERN_SUCCESS);
+    check_kr(mk_mach_port_move_member(fx->th, fx->self, r, ps), KERN_SUCCESS);
+    check_kr(mk_mach_port_move_member(fx->th, fx->self, r2, ps), KERN_SUCCESS);
+    check_kr(send_port(fx->th, r, MACH_MSG_TYPE_MAKE_SEND, 0, 0, 0, 0, 1), MACH_MSG_SUCCESS);
+    check_kr(send_port(fx->th, r2, MACH_MSG_TYPE_MAKE_SEND, 0, 0, 0, 0, 2), MACH_MSG_SUCCESS);
+    check_kr(send_port(fx->th, r, MACH_MSG_TYPE_MAKE_SEND, 0, 0, 0, 0, 3), MACH_MSG_SUCCESS);
+    check_kr(request(fx, fx->self, r, MACH_NOTIFY_PORT_DESTROYED, 0, n, NULL), KERN_SUCCESS);
+    check_kr(mk_mach_port_destroy(fx->th, fx->self, r), KERN_SUCCESS);
+    mach_msg_id_t ids[16];
+    assert_int_equal(ids_of(fx->task, ps, ids), 1); /* rule D1 */
+    assert_int_equal(ids[0], 2); /* rule D1 */
+    msgbuf_t m;
+    check_kr(recv_msg(fx->th, n, &m), MACH_MSG_SUCCESS);
+    assert_int_equal(m.h.msgh_id, MACH_NOTIFY_PORT_DESTROYED); /* rule D1 */
+    mach_port_name_t nr = word_at(&m, TYPE_LEN);
+    assert_int_equal(ids_of(fx->task, nr, ids), 2); /* rules D1 M8 */
+    assert_int_equal(ids[0], 1); /* rules D1 M8 */
+    assert_int_equal(ids[1], 3); /* rules D1 M8 */
+    check_kr(recv_msg(fx->th, nr, &m), MACH_MSG_SUCCESS); /* rule D1 */
+    assert_int_equal(m.h.msgh_id, 1); /* rule D1 */
+}
+
+/* The task holding both the port and the request's notify port terminates: whichever its
+ * space cleans first, the port ends up dead and nothing leaks. */
+static void test_D1_port_destroyed_owner_and_notify_die(void **state)
+{
+    fx_t *fx = *state;
+    for (int order = 0; order < 2; order++) {
+        mach_port_name_t victim;
+        fx_new_task(fx, NULL, &victim);
+        mach_port_name_t rname = order == 0 ? 0x10 : 0x20, nname = order == 0 ? 0x20 : 0x10;
+        check_kr(mk_mach_port_allocate_name(fx->th, victim, MACH_PORT_RIGHT_RECEIVE, rname),
+                 KERN_SUCCESS);
+        check_kr(mk_mach_port_allocate_name(fx->th, victim, MACH_PORT_RIGHT_RECEIVE, nname),
+                 KERN_SUCCESS);
+        mach_port_name_t s, prev;
+        mach_msg_type_name_t t;
+        check_kr(mk_mach_port_extract_right(fx->th, victim, rname, MACH_MSG_TYPE_MAKE_SEND, &s, &t),
+                 KERN_SUCCESS);
+        mach_port_name_t so;
+        check_kr(mk_mach_port_extract_right(fx->th, victim, nname, MACH_MSG_TYPE_MAKE_SEND_ONCE, &so,
+                                            &t),
+                 KERN_SUCCESS);
+        check_kr(mk_mach_port_request_notification(fx->th, victim, rname,
+                                                   MACH_NOTIFY_PORT_DESTROYED, 0, so,
+                                                   MACH_MSG_TYPE_MOVE_SEND_ONCE, &prev),
+                 KERN_SUCCESS);
+        uint32_t id = port_of(fx->task, s);
+        check_kr(mk_task_terminate(fx->th, victim), KERN_SUCCESS);
+        assert_false(port_info(fx->w, id).active); /* rule D1 */
+        assert_int_equal(type_of(fx, fx->self, s) & TYPE_MASK, MACH_PORT_TYPE_DEAD_NAME); /* rule D1 */
+        check_model_clean(fx->w);
+    }
+}
+
 /* Circular: the request is a send-once right to the port itself. It is dropped without a
  * notification and the port dies as in D2. */
 static void test_D1_port_destroyed_circular(void **state)
@@ -751,6 +812,8 @@ int main(int argc, char **argv)
     const struct CMUnitTest tests[] = {
         FX_TEST(test_D1_what_destroys_a_port),
         FX_TEST(test_D1_port_destroyed_request),
+        FX_TEST(test_D1_port_destroyed_in_set),
+        FX_TEST(test_D1_port_destroyed_owner_and_notify_die),
         FX_TEST(test_D1_port_destroyed_circular),
         FX_TEST(test_D2_nsrequest_gets_send_once),
         FX_TEST(test_D2_queue_destroyed),
