@@ -21,12 +21,17 @@ PLAIN_CFLAGS := $(BASEFLAGS) -O2
 SAN_CFLAGS := $(BASEFLAGS) -O1 -fno-omit-frame-pointer -fsanitize=address,undefined \
               -fno-sanitize-recover=undefined --param asan-use-after-return=0
 SAN_LDFLAGS := -fsanitize=address,undefined
+LDLIBS     := -lcmocka -lunwind
 
 LIB_SRCS   := $(sort $(wildcard model/*.c sim/*.c))
 TEST_SRCS  := $(sort $(wildcard tests/test_*.c))
 TEST_NAMES := $(patsubst tests/%.c,%,$(TEST_SRCS))
 # Helpers shared by the test programs (tests/testlib*.c), linked into each.
 TESTLIB_SRCS := $(sort $(wildcard tests/testlib*.c))
+FORKIMPL_SRCS := $(sort $(wildcard forkimpl/*.c))
+# The glibc code under test, compiled twice (see the forkimpl/ block below), and its line tables.
+FORK_OBJS  := fork-glibc.o fork-glibc-ndebug.o
+FORK_LINE_OBJS := fork-glibc-lines.o fork-glibc-ndebug-lines.o
 HDRS       := $(wildcard model/*.h sim/*.h tests/*.h forkimpl/*.h forkimpl/shim/*.h)
 
 .PHONY: all deps check san bench clean test-plain test-san rules host-processes valgrind image-globals
@@ -40,24 +45,24 @@ $(BUILD)/%.o: %.c $(HDRS) | deps
 	@mkdir -p $(dir $@)
 	$(CC) $(PLAIN_CFLAGS) $(EXTRA_CFLAGS) -c $< -o $@
 
-$(BUILD)/libforksim.a: $(patsubst %.c,$(BUILD)/%.o,$(LIB_SRCS) $(FORKIMPL_SRCS)) $(addprefix $(BUILD)/glibc/,$(FORK_OBJS))
+$(BUILD)/libforksim.a: $(patsubst %.c,$(BUILD)/%.o,$(LIB_SRCS) $(FORKIMPL_SRCS)) $(addprefix $(BUILD)/glibc/,$(FORK_OBJS) $(FORK_LINE_OBJS))
 	@mkdir -p $(dir $@)
 	rm -f $@ && ar rcs $@ $^
 
 $(BUILD)/tests/%: $(BUILD)/tests/%.o $(patsubst %.c,$(BUILD)/%.o,$(TESTLIB_SRCS)) $(BUILD)/libforksim.a
-	$(CC) $(PLAIN_CFLAGS) $^ -o $@ -lcmocka
+	$(CC) $(PLAIN_CFLAGS) $^ -o $@ $(LDLIBS)
 
 # --- sanitizer build ----------------------------------------------------------
 $(SAN_BUILD)/%.o: %.c $(HDRS) | deps
 	@mkdir -p $(dir $@)
 	$(CC) $(SAN_CFLAGS) $(EXTRA_CFLAGS) -c $< -o $@
 
-$(SAN_BUILD)/libforksim.a: $(patsubst %.c,$(SAN_BUILD)/%.o,$(LIB_SRCS) $(FORKIMPL_SRCS)) $(addprefix $(SAN_BUILD)/glibc/,$(FORK_OBJS))
+$(SAN_BUILD)/libforksim.a: $(patsubst %.c,$(SAN_BUILD)/%.o,$(LIB_SRCS) $(FORKIMPL_SRCS)) $(addprefix $(SAN_BUILD)/glibc/,$(FORK_OBJS) $(FORK_LINE_OBJS))
 	@mkdir -p $(dir $@)
 	rm -f $@ && ar rcs $@ $^
 
 $(SAN_BUILD)/tests/%: $(SAN_BUILD)/tests/%.o $(patsubst %.c,$(SAN_BUILD)/%.o,$(TESTLIB_SRCS)) $(SAN_BUILD)/libforksim.a
-	$(CC) $(SAN_CFLAGS) $^ -o $@ $(SAN_LDFLAGS) -lcmocka
+	$(CC) $(SAN_CFLAGS) $^ -o $@ $(SAN_LDFLAGS) $(LDLIBS)
 
 san: deps $(SAN_BUILD)/libforksim.a $(addprefix $(SAN_BUILD)/tests/,$(TEST_NAMES))
 
@@ -106,8 +111,6 @@ FORKIMPL_INC := -Iforkimpl -Iforkimpl/shim -include forkimpl/shim/libc-symbols.h
 GLIBC_CFLAGS := -std=gnu11 -g -O2 -D_GNU_SOURCE $(FORKIMPL_INC) -Isim -Imodel
 GLIBC_SAN_CFLAGS := $(GLIBC_CFLAGS) -O1 -fno-omit-frame-pointer -fsanitize=address,undefined \
                     -fno-sanitize=alignment --param asan-use-after-return=0
-FORKIMPL_SRCS := $(sort $(wildcard forkimpl/*.c))
-FORK_OBJS := fork-glibc.o fork-glibc-ndebug.o
 
 $(BUILD)/glibc/.src-$(GLIBC_SRC_STAMP): | deps
 	@rm -rf $(BUILD)/glibc
@@ -129,6 +132,20 @@ $(SAN_BUILD)/glibc/fork-glibc-ndebug.o: $(BUILD)/glibc/SOURCE $(wildcard forkimp
 $(BUILD)/forkimpl/%.o $(SAN_BUILD)/forkimpl/%.o: EXTRA_CFLAGS = $(FORKIMPL_INC)
 
 # Simulated-process objects keep every writable global in the image section.
+# Call sites: each fork object's DWARF line table as a C table (forkimpl/sites.c).
+$(BUILD)/glibc/fork-glibc-lines.c: $(BUILD)/glibc/fork-glibc.o tools/fork-lines.sh
+	tools/fork-lines.sh $< forksim_glibc_fork fi_lines_glibc > $@.tmp && mv $@.tmp $@
+$(BUILD)/glibc/fork-glibc-ndebug-lines.c: $(BUILD)/glibc/fork-glibc-ndebug.o tools/fork-lines.sh
+	tools/fork-lines.sh $< forksim_glibc_fork_ndebug fi_lines_glibc_ndebug > $@.tmp && mv $@.tmp $@
+$(SAN_BUILD)/glibc/fork-glibc-lines.c: $(SAN_BUILD)/glibc/fork-glibc.o tools/fork-lines.sh
+	tools/fork-lines.sh $< forksim_glibc_fork fi_lines_glibc > $@.tmp && mv $@.tmp $@
+$(SAN_BUILD)/glibc/fork-glibc-ndebug-lines.c: $(SAN_BUILD)/glibc/fork-glibc-ndebug.o tools/fork-lines.sh
+	tools/fork-lines.sh $< forksim_glibc_fork_ndebug fi_lines_glibc_ndebug > $@.tmp && mv $@.tmp $@
+$(BUILD)/glibc/%-lines.o: $(BUILD)/glibc/%-lines.c
+	$(CC) $(PLAIN_CFLAGS) -Iforkimpl -c $< -o $@
+$(SAN_BUILD)/glibc/%-lines.o: $(SAN_BUILD)/glibc/%-lines.c
+	$(CC) $(SAN_CFLAGS) -Iforkimpl -c $< -o $@
+
 image-globals: $(addprefix $(BUILD)/glibc/,$(FORK_OBJS)) $(BUILD)/forkimpl/hurdrt.o
 	@sim/check-image-globals.sh $^ && echo "image globals: $(words $^) simulated-process objects, no writable global outside the image"
 
@@ -142,7 +159,7 @@ BENCH_PROGS := $(patsubst tests/%.c,$(BUILD)/bench/%,$(sort $(wildcard tests/ben
 bench: $(BENCH_PROGS)
 $(BUILD)/bench/%: $(BUILD)/tests/%.o $(BUILD)/libforksim.a
 	@mkdir -p $(dir $@)
-	$(CC) $(PLAIN_CFLAGS) $^ -o $@
+	$(CC) $(PLAIN_CFLAGS) $^ -o $@ -lunwind
 # --- end of sim/ flags ----------------------------------------------------------
 
 .SECONDARY:

@@ -14,6 +14,8 @@
  */
 #include "kern.h"
 
+#define UNW_LOCAL_ONLY
+#include <libunwind.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,6 +32,8 @@ static struct kern {
     bool fired[KERN_MAX_FAULTS];
     unsigned nfired;
     kern_reply_cell_fn reply_cell;
+    bool sites;
+    kern_site_fn site_fn;
 } K;
 
 /* The per-thread block of the default reply cell, in the task's image. */
@@ -59,6 +63,7 @@ int kern_open(const kern_config *cfg)
     world_set_wake_hook(K.world, on_wake, NULL);
     world_register_state_flavor(K.world, KERN_THREAD_STATE_FLAVOR, KERN_THREAD_STATE_COUNT);
     K.trace = cfg->trace;
+    K.sites = cfg->sites;
     K.nfaults = cfg->nfaults < KERN_MAX_FAULTS ? cfg->nfaults : KERN_MAX_FAULTS;
     memcpy(K.faults, cfg->faults, K.nfaults * sizeof K.faults[0]);
     K.open = true;
@@ -110,6 +115,11 @@ sim_task *kern_boot_task(void (*fn)(void *), void *arg, sim_thread **thp)
     if (thp != NULL)
         *thp = th;
     return task;
+}
+
+void kern_set_site_fn(kern_site_fn fn)
+{
+    K.site_fn = fn;
 }
 
 void kern_set_reply_cell_fn(kern_reply_cell_fn fn)
@@ -208,6 +218,11 @@ kthread_t *kern_rpc_begin(kern_rpc *r, const char *routine, bool trap)
     r->routine = routine;
     r->trap = trap;
     r->self = self;
+    if (K.sites && K.site_fn != NULL) {
+        void *pcs[48];
+        int n = unw_backtrace(pcs, 48);
+        K.site_fn(pcs, n, r->site, sizeof r->site);
+    }
     K.rpcs++;
     if (!trap) {
         mach_port_t *cell = reply_cell();
@@ -278,6 +293,8 @@ kern_return_t kern_rpc_end(kern_rpc *r, kern_return_t kr, const char *args, cons
                 code_name(kr, buf, sizeof buf));
         if (outs != NULL && outs[0] != '\0')
             fprintf(K.trace, " -> %s", outs);
+        if (r->site[0] != '\0')
+            fprintf(K.trace, "  @ %s", r->site);
         fputc('\n', K.trace);
     }
     return kr;

@@ -44,7 +44,14 @@ typedef struct kern_config {
     FILE *trace;                /* trace lines (version line first), or NULL */
     kern_fault faults[KERN_MAX_FAULTS];
     unsigned nfaults;
+    bool sites;                 /* annotate each RPC with its call site (kern_set_site_fn) */
 } kern_config;
+
+/* Turns the return addresses of an RPC's stack (innermost first) into a call site such as
+ * "_Fork.c:264"; returns 0 when none is known. The code under test supplies it (sites are
+ * the code under test's business; the runtime only unwinds). */
+typedef int (*kern_site_fn)(void *const *pcs, int n, char *buf, size_t len);
+void kern_set_site_fn(kern_site_fn fn);
 
 /* Opens the runtime and an empty world. Returns 0, or -1 (sim_open's errno). */
 int kern_open(const kern_config *cfg);
@@ -101,10 +108,12 @@ typedef struct kern_rpc {
     kthread_t *self;
     kern_fault_kind fault;      /* the fault that fires for this call, if any */
     kern_return_t fault_error;
+    char site[40];              /* call site, with kern_config.sites */
 } kern_rpc;
 
 /* Starts an RPC: the scheduling point, the reply port (created on a thread's first RPC), and
- * the fault plan. Returns the calling thread's kernel half. Traps get no reply port. */
+ * the fault plan, and with sites on the call site. Returns the calling thread's kernel half.
+ * Traps get no reply port. */
 kthread_t *kern_rpc_begin(kern_rpc *r, const char *routine, bool trap);
 
 /* Ends it: the MIG stub's handling of a failed send (the reply port is deallocated, M12 step
