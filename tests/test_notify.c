@@ -420,6 +420,15 @@ static void test_D2_dead_name_carries_requester_name(void **state)
     check_kr(mk_mach_port_get_refs(fx->th, t3, 0x77, MACH_PORT_RIGHT_DEAD_NAME, &refs), KERN_SUCCESS);
     assert_int_equal(refs, 2); /* rule D2 */
     check_name(kthread_task(th3), 0x77, MACH_PORT_TYPE_DEAD_NAME, 2); /* rule D2 */
+
+    /* the requester's name at the time of death: a renamed entry's new name */
+    mach_port_name_t s2 = remote_send(fx, t2, &r2);
+    check_kr(request(fx, fx->self, s2, MACH_NOTIFY_DEAD_NAME, 0, n, NULL), KERN_SUCCESS);
+    check_kr(mk_mach_port_rename(fx->th, fx->self, s2, 0x4444), KERN_SUCCESS);
+    check_kr(mk_mach_port_destroy(fx->th, t2, r2), KERN_SUCCESS);
+    check_kr(recv_msg(fx->th, n, &a), MACH_MSG_SUCCESS);
+    assert_int_equal(a.h.msgh_id, MACH_NOTIFY_DEAD_NAME); /* rule D2 */
+    assert_int_equal(word_at(&a, TYPE_LEN), 0x4444); /* rule D2 */
 }
 
 /* The order of D2's steps, seen on one notify port: the no-senders request's send-once (step 2),
@@ -500,6 +509,22 @@ static void test_D4_kernel_held_rights(void **state)
     assert_int_equal(ports[1], MACH_PORT_NULL); /* rule D4 */
     free(ports);
     assert_int_equal(space_count(fx->task), names); /* rule D4 */
+
+    /* the task's and a thread's own kernel ports, interposed and dead: the self traps give DEAD */
+    kthread_t *th2 = world_boot_thread(fx->task);
+    mach_port_name_t th2name = mk_mach_thread_self(th2);
+    mach_port_name_t k = alloc_rcv(fx), kt = alloc_rcv(fx);
+    check_kr(mk_task_set_special_port(fx->th, fx->self, TASK_KERNEL_PORT, k, MACH_MSG_TYPE_MAKE_SEND),
+             KERN_SUCCESS);
+    check_kr(mk_thread_set_special_port(fx->th, th2name, THREAD_KERNEL_PORT, kt,
+                                        MACH_MSG_TYPE_MAKE_SEND),
+             KERN_SUCCESS);
+    assert_int_equal(mk_mach_task_self(th2), k); /* rule D4 */
+    assert_int_equal(mk_mach_thread_self(th2), kt); /* rule D4 */
+    check_kr(mk_mach_port_destroy(fx->th, fx->self, k), KERN_SUCCESS);
+    check_kr(mk_mach_port_destroy(fx->th, fx->self, kt), KERN_SUCCESS);
+    assert_int_equal(mk_mach_task_self(th2), MACH_PORT_DEAD); /* rule D4 */
+    assert_int_equal(mk_mach_thread_self(th2), MACH_PORT_DEAD); /* rule D4 */
 
     /* a new task inherits the bootstrap port: a dead one stays dead */
     mach_port_name_t child;
@@ -701,6 +726,19 @@ static void test_D7_fires_at_zero_srights(void **state)
     check_kr(recv_msg(fx->th, n, &m), MACH_MSG_SUCCESS); /* rule D7 */
     assert_int_equal(m.h.msgh_id, MACH_NOTIFY_NO_SENDERS); /* rule D7 */
     assert_int_equal(word_at(&m, TYPE_LEN), 4); /* rule D7 */
+
+    /* a send right the kernel holds counts too: replacing a special port releases it */
+    check_kr(mk_task_set_special_port(fx->th, fx->self, TASK_BOOTSTRAP_PORT, r,
+                                      MACH_MSG_TYPE_MAKE_SEND),
+             KERN_SUCCESS);
+    check_kr(request(fx, fx->self, r, MACH_NOTIFY_NO_SENDERS, 0, n, NULL), KERN_SUCCESS);
+    assert_int_equal(queued(fx->task, n, NULL, 0), 0); /* rule D7 */
+    check_kr(mk_task_set_special_port(fx->th, fx->self, TASK_BOOTSTRAP_PORT, MACH_PORT_NULL,
+                                      MACH_MSG_TYPE_COPY_SEND),
+             KERN_SUCCESS);
+    check_kr(recv_msg(fx->th, n, &m), MACH_MSG_SUCCESS); /* rule D7 */
+    assert_int_equal(m.h.msgh_id, MACH_NOTIFY_NO_SENDERS); /* rule D7 */
+    assert_int_equal(word_at(&m, TYPE_LEN), 5); /* rule D7 */
 }
 
 /* With srights at 0, sync <= mscount fires at once; sync > mscount waits. */
