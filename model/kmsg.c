@@ -18,7 +18,8 @@
  * Added rules: out-of-line memory is not modelled (MACH_SEND_INVALID_TYPE); a message sent to a
  * kernel port is answered with MIG_BAD_ID (M6), since kernel routines are reached through the
  * mk_* calls, not through messages; when the destination and reply names are the same, the two
- * rights are copied in one after the other.
+ * rights are copied in one after the other, except the combinations GNU Mach refuses up front
+ * (see kmsg_copyin).
  */
 #include "model_int.h"
 
@@ -190,6 +191,33 @@ void mqueue_destroy_messages(port_t *port)
 
 /* A message leaves the count when its receive completes (M3 amendment, H5): one blocked
  * sender may go on. */
+/* Hands the messages of q to threads blocked receiving on it, oldest first, as ipc_mqueue_move
+ * does for a port's backlog entering a set (M3: a waiting receiver gets a message directly).
+ * The messages stay counted in their ports' msgcount until the receives complete. */
+static kthread_t *receiver_for(waitq_t *receivers, const kmsg_t *kmsg);
+
+void mqueue_feed_receivers(kmsg_queue_t *q, waitq_t *receivers)
+{
+    kthread_t *t;
+    while (q->head != NULL && (t = receiver_for(receivers, q->head)) != NULL) {
+        kmsg_t *kmsg = queue_take(q);
+        wake(t, 0);
+        t->th_handoff = kmsg;
+    }
+}
+
+/* mach_port_set_qlimit raised the limit from old to new (M3): up to new - old blocked senders
+ * wake, in FIFO order. */
+void mqueue_qlimit_raised(port_t *port, unsigned old, unsigned new)
+{
+    for (unsigned i = old; i < new; i++) {
+        kthread_t *t = waitq_pop(&port->ip_blocked);
+        if (t == NULL)
+            break;
+        wake(t, 0);
+    }
+}
+
 static void mqueue_received(port_t *port)
 {
     port->ip_msgcount--;
@@ -201,6 +229,23 @@ static void mqueue_received(port_t *port)
 }
 
 /* Puts a message on its destination's queue, or hands it to a waiting receiver (M3, H5). */
+/* The first waiting receiver that can take kmsg. One waiting with MACH_RCV_LARGE and too small
+ * a buffer is woken with MACH_RCV_TOO_LARGE and the size instead, and the next one is tried
+ * (ipc_mqueue_send, ipc_mqueue_move; M7). NULL when none can. */
+static kthread_t *receiver_for(waitq_t *receivers, const kmsg_t *kmsg)
+{
+    kthread_t *t;
+    while ((t = waitq_pop(receivers)) != NULL) {
+        if (kmsg->ikm_size > t->th_rcv_size && (t->th_option & MACH_RCV_LARGE)) {
+            t->th_msg->msgh_size = kmsg->ikm_size;
+            wake(t, MACH_RCV_TOO_LARGE);
+            continue;
+        }
+        return t;
+    }
+    return NULL;
+}
+
 static void mqueue_deliver(kmsg_t *kmsg)
 {
     port_t *port = kmsg->ikm_remote.port;
@@ -210,7 +255,7 @@ static void mqueue_deliver(kmsg_t *kmsg)
     }
     port->ip_msgcount++;
     waitq_t *waiters = port->ip_pset != NULL ? &port->ip_pset->ips_receivers : &port->ip_receivers;
-    kthread_t *receiver = waitq_pop(waiters);
+    kthread_t *receiver = receiver_for(waiters, kmsg);
     if (receiver != NULL) {
         wake(receiver, 0);
         receiver->th_handoff = kmsg;
@@ -356,18 +401,31 @@ static mach_msg_return_t kmsg_copyin(kthread_t *self, const mach_msg_header_t *m
         return MACH_SEND_INVALID_REPLY;
     if (copyin_check(space, dest, dest_type, false) != KERN_SUCCESS)
         return MACH_SEND_INVALID_DEST;
+    /* One name for both (ipc_kmsg_copyin_header, dest_name == reply_name): a move-send-once
+     * cannot serve twice and two move-sends need two urefs, so these fail with INVALID_DEST
+     * before anything is consumed (M2 step 5); a move-send with a copy-send copies first. */
+    bool same = reply_named && reply == dest;
+    if (same && (dest_type == MACH_MSG_TYPE_MOVE_SEND_ONCE ||
+                 reply_type == MACH_MSG_TYPE_MOVE_SEND_ONCE ||
+                 (dest_type == MACH_MSG_TYPE_MOVE_SEND && reply_type == MACH_MSG_TYPE_MOVE_SEND &&
+                  space_lookup(space, dest)->ie_urefs < 2)))
+        return MACH_SEND_INVALID_DEST;
+    bool reply_first = same && dest_type == MACH_MSG_TYPE_MOVE_SEND;
 
     size_t body_len = send_size - sizeof(mach_msg_header_t);
     kmsg_t *kmsg = kmsg_alloc(space->is_world, body_len);
     if (body_len > 0)
         memcpy(kmsg->ikm_body, (const uint8_t *)msg + sizeof(mach_msg_header_t), body_len);
     kmsg->ikm_id = msg->msgh_id;
+    if (reply_first)
+        right_copyin(space, reply, reply_type, true, &kmsg->ikm_local); /* checked above */
     if (right_copyin(space, dest, dest_type, false, &kmsg->ikm_remote) != KERN_SUCCESS) {
-        kmsg_free(kmsg);
+        kmsg_destroy(kmsg);
         return MACH_SEND_INVALID_DEST;
     }
     if (reply_named) {
-        if (right_copyin(space, reply, reply_type, true, &kmsg->ikm_local) != KERN_SUCCESS) {
+        if (!reply_first &&
+            right_copyin(space, reply, reply_type, true, &kmsg->ikm_local) != KERN_SUCCESS) {
             kmsg_destroy(kmsg);
             return MACH_SEND_INVALID_REPLY;
         }
@@ -484,7 +542,9 @@ static mach_msg_return_t receive_complete(kthread_t *self, kmsg_t *kmsg)
 
     msg->msgh_size = kmsg->ikm_size;
     msg->msgh_id = kmsg->ikm_id;
-    msg->msgh_local_port = port->ip_receiver_name;
+    /* Added rule (M7 is silent): a message handed over before its port died is still
+     * received, its local name MACH_PORT_DEAD (ipc_kmsg_copyout_header, inactive dest). */
+    msg->msgh_local_port = port->ip_active ? port->ip_receiver_name : MACH_PORT_DEAD;
     msg->msgh_seqno = port->ip_seqno++;
     /* The destination right is used up by the receive (no send-once notification). */
     if (kmsg->ikm_remote.type == MACH_MSG_TYPE_PORT_SEND_ONCE) {
@@ -497,9 +557,10 @@ static mach_msg_return_t receive_complete(kthread_t *self, kmsg_t *kmsg)
     mach_msg_bits_t complex = kmsg->ikm_bits & MACH_MSGH_BITS_COMPLEX;
     mach_msg_type_name_t local_type = MACH_MSGH_BITS_LOCAL(kmsg->ikm_bits);
     if (kmsg->ikm_size > self->th_rcv_size) {
-        /* M7: without MACH_RCV_LARGE the message is dropped after the header. */
-        msg->msgh_remote_port = MACH_PORT_NULL;
-        msg->msgh_bits = MACH_MSGH_BITS(0, kmsg->ikm_remote.type) | complex;
+        /* M7: without MACH_RCV_LARGE the message is dropped after the header. The bits keep
+         * the reply's carried type though its right is destroyed (ipc_kmsg_copyout_dest). */
+        msg->msgh_remote_port = kmsg->ikm_local.port == IO_DEAD ? MACH_PORT_DEAD : MACH_PORT_NULL;
+        msg->msgh_bits = MACH_MSGH_BITS(local_type, kmsg->ikm_remote.type) | complex;
         kmsg_destroy(kmsg);
         return MACH_RCV_TOO_LARGE;
     }
@@ -564,6 +625,18 @@ static mach_msg_return_t send_enqueue(kthread_t *self, kmsg_t *kmsg)
         self->th_wake_result = 0;
         waitq_push(&port->ip_blocked, self);
         return MK_MSG_BLOCKED;
+    }
+    /* A receive right sent into a cycle (to its own port, or to a port whose receive right
+     * travels to it) could never be received or destroyed: GNU Mach marks the message
+     * MACH_MSGH_BITS_CIRCULAR at copy-in and ipc_mqueue_send destroys it, the send succeeding.
+     * Added rule: the cycle is judged here, when the message would be queued. */
+    for (unsigned i = 0; i < kmsg->ikm_nrights; i++) {
+        naked_t r = kmsg->ikm_rights[i].kr_right;
+        if (r.type == MACH_MSG_TYPE_PORT_RECEIVE && IO_VALID(r.port) &&
+            port_check_circularity(r.port, port)) {
+            kmsg_destroy(kmsg);
+            return MACH_MSG_SUCCESS;
+        }
     }
     mqueue_deliver(kmsg);
     return MACH_MSG_SUCCESS;

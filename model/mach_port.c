@@ -112,19 +112,33 @@ static kern_return_t port_allocate_name_in(space_t *space, mach_port_right_t rig
     if (right != MACH_PORT_RIGHT_RECEIVE && right != MACH_PORT_RIGHT_PORT_SET &&
         right != MACH_PORT_RIGHT_DEAD_NAME)
         return KERN_INVALID_VALUE;
+    /*
+     * The object is allocated before the name is reserved, as ipc_object_alloc_name does, so a
+     * memory failure leaves no name behind (N3 step 6 lists only rename and insert_right).
+     * Added rule: KERN_RESOURCE_SHORTAGE comes after A2 steps 4-5. A2 does not place it; in
+     * GNU Mach the object is allocated before the space is checked, so there it would win.
+     */
+    if (!space->is_active)
+        return KERN_INVALID_TASK;
+    if (space_lookup(space, name) != NULL)
+        return KERN_NAME_EXISTS;
+    port_t *port = NULL;
+    pset_t *pset = NULL;
+    if (right == MACH_PORT_RIGHT_RECEIVE && (port = port_alloc(space->is_world)) == NULL)
+        return KERN_RESOURCE_SHORTAGE;
+    if (right == MACH_PORT_RIGHT_PORT_SET && (pset = pset_alloc(space->is_world)) == NULL)
+        return KERN_RESOURCE_SHORTAGE;
     entry_t *entry;
     kern_return_t kr = space_entry_alloc_name(space, name, &entry);
-    if (kr != KERN_SUCCESS)
+    if (kr != KERN_SUCCESS) {
+        if (port != NULL)
+            port_discard(port);
+        if (pset != NULL)
+            world_free(space->is_world, pset);
         return kr;
-    if (entry->ie_type != 0)
-        return KERN_NAME_EXISTS;
+    }
     switch (right) {
     case MACH_PORT_RIGHT_RECEIVE: {
-        port_t *port = port_alloc(space->is_world);
-        if (port == NULL) {
-            space_entry_dealloc(space, entry);
-            return KERN_RESOURCE_SHORTAGE;
-        }
         entry->ie_type = MACH_PORT_TYPE_RECEIVE;
         entry->ie_port = port;
         port->ip_receiver = space;
@@ -133,11 +147,6 @@ static kern_return_t port_allocate_name_in(space_t *space, mach_port_right_t rig
         break;
     }
     case MACH_PORT_RIGHT_PORT_SET: {
-        pset_t *pset = pset_alloc(space->is_world);
-        if (pset == NULL) {
-            space_entry_dealloc(space, entry);
-            return KERN_RESOURCE_SHORTAGE;
-        }
         entry->ie_type = MACH_PORT_TYPE_PORT_SET;
         entry->ie_pset = pset;
         pset->ips_space = space;
@@ -556,13 +565,8 @@ kern_return_t mk_mach_port_set_qlimit(kthread_t *self, mach_port_name_t task,
     port_t *port = entry->ie_port;
     unsigned old = port->ip_qlimit;
     port->ip_qlimit = qlimit;
-    /* Raising the limit wakes up to (new - old) blocked senders (M3). */
-    for (unsigned i = old; i < qlimit && port->ip_blocked.head != NULL; i++) {
-        kthread_t *t = port->ip_blocked.head;
-        waitq_remove(&port->ip_blocked, t);
-        t->th_wait = MK_WAIT_NONE;
-        t->th_wait_port = NULL;
-    }
+    /* Raising the limit wakes up to (new - old) blocked senders (M3), through the wake hook. */
+    mqueue_qlimit_raised(port, old, qlimit);
     return KERN_SUCCESS;
 }
 
@@ -584,7 +588,9 @@ kern_return_t mk_mach_port_set_mscount(kthread_t *self, mach_port_name_t task,
 
 /* --- trap shortcuts (K8) ------------------------------------------------------------------------------ */
 
-/* port_name_to_space: the caller's send right to an active task's port, or NULL. */
+/* port_name_to_space: the caller's send right to an active task's port, or NULL.
+ * Added rule: a name whose port died is converted to a dead name here (R0), as the slow path of
+ * port_name_to_space does through ipc_object_copyin(COPY_SEND); K8 does not say. */
 static space_t *trap_space(kthread_t *self, mach_port_name_t task)
 {
     kern_return_t kr;

@@ -258,6 +258,7 @@ void port_release_send(port_t *port);       /* srights-1 (maybe no-senders), ref
 void port_release_send_once(port_t *port);  /* D8 notification, ref-1 */
 void port_release_naked(naked_t right);     /* by kind, tolerating NULL and IO_DEAD */
 void port_destroy(port_t *port);            /* D1, D2 */
+bool port_check_circularity(port_t *port, port_t *dest); /* receive right of port sent to dest */
 void port_clear_receiver(port_t *port);     /* leaves its space or set: mscount, seqno 0 */
 void port_dnrequest_cancel(port_t *port, dnreq_t *req, mach_port_name_t name);
 void port_dnrequest_free(world_t *world, dnreq_t *req);
@@ -298,6 +299,8 @@ void mqueue_destroy_messages(port_t *port);
 void mqueue_pset_changed(pset_t *pset, mach_msg_return_t why);
 void mqueue_port_moved(port_t *port, mach_msg_return_t why);
 void mqueue_move(kmsg_queue_t *from, kmsg_queue_t *to, port_t *only);
+void mqueue_qlimit_raised(port_t *port, unsigned old, unsigned new); /* wakes senders (M3) */
+void mqueue_feed_receivers(kmsg_queue_t *q, waitq_t *receivers);    /* hands q to waiters */
 void waitq_remove(waitq_t *q, kthread_t *thread);
 
 /* task.c, thread.c */

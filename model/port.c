@@ -182,8 +182,9 @@ void port_dnrequest_free(world_t *world, dnreq_t *req)
  * is marked dead and its blocked senders and receivers woken; a no-senders request is answered
  * with a send-once notification; queued messages are destroyed with their rights; every
  * dead-name request gets MACH_NOTIFY_DEAD_NAME with its requester's name.
- * Added rule: circularity is checked only for a request naming the port itself (GNU Mach's
- * ipc_port_check_circularity also follows ports in transit; no forksim case reaches that).
+ * Circularity is ipc_port_check_circularity's (port_check_circularity below): the request is a
+ * send-once right to the port itself, or to a port whose receive right travels, directly or
+ * through a chain of messages, in a message queued on this port.
  */
 void port_destroy(port_t *port)
 {
@@ -192,7 +193,7 @@ void port_destroy(port_t *port)
     port_t *pd = port->ip_pdrequest;
     if (pd != NULL) {
         port->ip_pdrequest = NULL;
-        if (pd != port) {
+        if (!port_check_circularity(port, pd)) {
             port_clear_receiver(port);
             port->ip_receiver = NULL;
             port->ip_kernel = false;
@@ -200,9 +201,9 @@ void port_destroy(port_t *port)
             notify_port_destroyed(pd, port);
             return;
         }
-        /* circular: drop the request silently (its send-once right is to this port) */
+        /* circular: drop the request silently (ipc_port_release_sonce: no notification) */
         pd->ip_sorights--;
-        port->ip_references--;
+        port_release(pd);
     }
     if (port->ip_pset != NULL)
         pset_remove(port);
@@ -233,6 +234,58 @@ void port_destroy(port_t *port)
     /* Send rights leaked into dead names (R3) go with the port. */
     port->ip_references -= port->ip_leaked_srights;
     port->ip_leaked_srights = 0;
+}
+
+/* The port a message carrying `port`'s receive right is queued on (GNU Mach's ip_destination),
+ * or NULL when the right is not in a queued message. Found by search: receive rights in transit
+ * are rare, so no field is kept up to date for it. */
+static bool kmsg_carries_receive(const kmsg_t *kmsg, const port_t *port)
+{
+    for (unsigned i = 0; i < kmsg->ikm_nrights; i++)
+        if (kmsg->ikm_rights[i].kr_right.port == port &&
+            kmsg->ikm_rights[i].kr_right.type == MACH_MSG_TYPE_PORT_RECEIVE)
+            return true;
+    return false;
+}
+
+static port_t *transit_destination(const port_t *port)
+{
+    world_t *world = port->ip_world;
+    for (port_t *p = world->w_ports; p != NULL; p = p->ip_wnext) {
+        for (kmsg_t *k = p->ip_messages.head; k != NULL; k = k->ikm_next)
+            if (kmsg_carries_receive(k, port))
+                return k->ikm_remote.port;
+        if (p->ip_pset != NULL)
+            for (kmsg_t *k = p->ip_pset->ips_messages.head; k != NULL; k = k->ikm_next)
+                if (kmsg_carries_receive(k, port))
+                    return k->ikm_remote.port;
+    }
+    for (ktask_t *t = world->w_tasks; t != NULL; t = t->tk_next)
+        for (kthread_t *th = t->tk_threads; th != NULL; th = th->th_next) {
+            if (th->th_send_kmsg != NULL && kmsg_carries_receive(th->th_send_kmsg, port))
+                return th->th_send_kmsg->ikm_remote.port;
+            if (th->th_handoff != NULL && kmsg_carries_receive(th->th_handoff, port))
+                return th->th_handoff->ikm_remote.port;
+        }
+    return NULL;
+}
+
+/*
+ * port_check_circularity: would sending `port`'s receive right to `dest` make a cycle of ports
+ * whose receive rights sit in each other's queues (so that nothing could ever receive or
+ * destroy them)? Models ipc_port_check_circularity: true if dest is port, or dest's receive
+ * right is in transit in a message to a port that is (recursively) port.
+ */
+bool port_check_circularity(port_t *port, port_t *dest)
+{
+    for (unsigned hops = 0; IO_VALID(dest) && hops < 1000000; hops++) {
+        if (dest == port)
+            return true;
+        if (!dest->ip_active || dest->ip_receiver != NULL || dest->ip_kernel)
+            return false;
+        dest = transit_destination(dest);
+    }
+    return false;
 }
 
 /* --- notifications (ipc/ipc_notify.c, M9) -------------------------------------------------- */

@@ -3,8 +3,9 @@
  *
  * Models GNU Mach's ipc/ipc_pset.c (ipc_pset_alloc, ipc_pset_add, ipc_pset_remove,
  * ipc_pset_destroy) and the queue moves of ipc/ipc_mqueue.c (ipc_mqueue_move); rule M8 with
- * its amendment: adding a port appends its backlog after the set's messages and wakes the
- * port's receivers with MACH_RCV_PORT_CHANGED; removing it moves its messages back in order;
+ * its amendment: adding a port appends its backlog after the set's messages (handing it to any
+ * receivers blocked on the set, as ipc_mqueue_move does) and wakes the port's receivers with
+ * MACH_RCV_PORT_CHANGED; removing it moves its messages back in order;
  * destroying the set wakes the set's receivers with MACH_RCV_PORT_DIED.
  */
 #include "model_int.h"
@@ -25,6 +26,7 @@ void pset_add(pset_t *pset, port_t *port)
 {
     port->ip_pset = pset;
     mqueue_move(&port->ip_messages, &pset->ips_messages, NULL);
+    mqueue_feed_receivers(&pset->ips_messages, &pset->ips_receivers);
     mqueue_port_moved(port, MACH_RCV_PORT_CHANGED);
 }
 
