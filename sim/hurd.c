@@ -1,0 +1,145 @@
+/*
+ * hurd.c: booting the simulated Hurd and starting simulated processes.
+ *
+ * hurd_boot starts one task per server (proc, auth, fs, term), each with one daemon thread
+ * running its server loop, and runs them until they wait for requests. Then a startup task
+ * (the Hurd's pid 2 stands behind it) is given send rights to the servers' tasks, as a boot
+ * loader would, takes send rights to their ports with mach_port_extract_right, and leaves them
+ * where the kernel hands them to its child tasks (K1): init's proc port as its bootstrap port,
+ * auth, fs and term as its registered ports. A process from hurd_spawn is a child task of
+ * startup: its first thread finds those ports, asks proc for its own proc port
+ * (proc_task2proc), its directories from fs and its ctty from term, then runs the program.
+ * Everything after the boot loader's handing over of task ports is RPCs of simulated threads.
+ */
+#include "hurd_int.h"
+#include "mach_stubs.h"
+
+#include <string.h>
+
+#define SPAWN_MAX 64
+
+typedef struct spawn {
+    int (*fn)(void *);
+    void *arg;
+} spawn_t;
+
+static struct hurd {
+    sim_task *srv[HURD_NSERVERS];
+    sim_task *startup;
+    mach_port_t srv_task[HURD_NSERVERS]; /* startup's names for the servers' task ports */
+    bool startup_done;
+    spawn_t spawns[SPAWN_MAX];
+    int nspawn;
+} H;
+
+/* The process's ports, one copy per task image (glibc's _hurd_ports, _hurd_pid). */
+SIM_GLOBAL static mach_port_t hurd_ports_[HURD_NPORTS];
+SIM_GLOBAL static pid_t hurd_pid_;
+
+mach_port_t hurd_port(enum hurd_portname which) { return hurd_ports_[which]; }
+pid_t hurd_pid(void) { return hurd_pid_; }
+sim_task *hurd_server_task(enum hurd_server which) { return H.srv[which]; }
+
+static mach_port_t take_send_right(mach_port_t task, mach_port_t name)
+{
+    mach_port_t p = MACH_PORT_NULL;
+    mach_msg_type_name_t t;
+    __mach_port_extract_right(task, name, MACH_MSG_TYPE_MAKE_SEND, &p, &t);
+    return p;
+}
+
+static void startup_main(void *arg)
+{
+    (void)arg;
+    mach_port_t self = __mach_task_self();
+    mach_port_t boot = take_send_right(H.srv_task[HURD_SRV_PROC], proc_server_boot_port());
+    __task_set_special_port(self, TASK_BOOTSTRAP_PORT, boot);
+    __mach_port_deallocate(self, boot);
+    mach_port_t reg[TASK_PORT_REGISTER_MAX] = {
+        take_send_right(H.srv_task[HURD_SRV_AUTH], auth_server_port()),
+        take_send_right(H.srv_task[HURD_SRV_FS], fs_server_port()),
+        take_send_right(H.srv_task[HURD_SRV_TERM], term_server_port()),
+        MACH_PORT_NULL,
+    };
+    __mach_ports_register(self, reg, TASK_PORT_REGISTER_MAX);
+    for (int i = 0; i < 3; i++)
+        __mach_port_deallocate(self, reg[i]);
+    H.startup_done = true;
+}
+
+int hurd_boot(void)
+{
+    memset(&H, 0, sizeof H);
+    proc_server_reset();
+    minor_servers_reset();
+    static void (*const mains[HURD_NSERVERS])(void *) = {
+        [HURD_SRV_PROC] = proc_server_main,
+        [HURD_SRV_AUTH] = auth_server_main,
+        [HURD_SRV_FS] = fs_server_main,
+        [HURD_SRV_TERM] = term_server_main,
+    };
+    for (int i = 0; i < HURD_NSERVERS; i++) {
+        sim_thread *th;
+        H.srv[i] = kern_boot_task(mains[i], NULL, &th);
+        sim_thread_set_daemon(th, true);
+    }
+    if (sim_run() != SIM_OK)
+        return -1;
+    H.startup = kern_boot_task(startup_main, NULL, NULL);
+    for (int i = 0; i < HURD_NSERVERS; i++)
+        H.srv_task[i] = world_give_task_port(kern_ktask(H.startup), kern_ktask(H.srv[i]));
+    if (sim_run() != SIM_OK || !H.startup_done)
+        return -1;
+    return 0;
+}
+
+/* A process's first thread: the start-up, the program, then _exit. */
+static void spawn_main(void *arg)
+{
+    spawn_t *s = arg;
+    mach_port_t self = __mach_task_self();
+    mach_port_t boot = MACH_PORT_NULL;
+    __task_get_special_port(self, TASK_BOOTSTRAP_PORT, &boot);
+    __proc_task2proc(boot, self, &hurd_ports_[HURD_PORT_PROC]);
+    __mach_port_deallocate(self, boot);
+    pid_t ppid;
+    int orphaned;
+    __proc_getpids(hurd_ports_[HURD_PORT_PROC], &hurd_pid_, &ppid, &orphaned);
+    mach_port_t *reg = NULL;
+    mach_msg_type_number_t n = 0;
+    __mach_ports_lookup(self, &reg, &n);
+    hurd_ports_[HURD_PORT_AUTH] = reg[0];
+    __fs_getroot(reg[1], &hurd_ports_[HURD_PORT_CRDIR]);
+    __fs_getroot(reg[1], &hurd_ports_[HURD_PORT_CWDIR]);
+    /* A new process is in init's process group, 1 (P1). */
+    __term_open_ctty(reg[2], hurd_pid_, 1, &hurd_ports_[HURD_PORT_CTTY]);
+    __mach_port_deallocate(self, reg[1]);
+    __mach_port_deallocate(self, reg[2]);
+    __vm_deallocate(self, (vm_address_t)reg, n * sizeof *reg);
+    __mach_port_deallocate(self, self);
+    int v = s->fn(s->arg);
+    self = __mach_task_self();
+    __proc_mark_exit(hurd_ports_[HURD_PORT_PROC], HURD_W_EXITCODE(v, 0), 0);
+    __task_terminate(self);
+}
+
+sim_task *hurd_spawn(int (*fn)(void *), void *arg, sim_thread **thp)
+{
+    if (H.startup == NULL || H.nspawn == SPAWN_MAX)
+        kern_unmodelled("hurd_spawn before hurd_boot, or more than SPAWN_MAX processes");
+    spawn_t *s = &H.spawns[H.nspawn++];
+    s->fn = fn;
+    s->arg = arg;
+    /* kern_boot_task, with startup as the parent the task inherits its ports from. */
+    sim_task *task = sim_task_create(NULL, 0);
+    ktask_t *kt = world_boot_task(kern_world(), kern_ktask(H.startup));
+    sim_task_set_ktask(task, kt);
+    ktask_set_user(kt, task);
+    kthread_t *kth = world_boot_thread(kt);
+    sim_thread *th = sim_thread_spawn(task, spawn_main, s);
+    sim_thread_set_kthread(th, kth);
+    kthread_set_user(kth, th);
+    if (thp != NULL)
+        *thp = th;
+    return task;
+}

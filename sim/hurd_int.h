@@ -1,0 +1,24 @@
+/*
+ * hurd_int.h: what sim/hurd.c (boot) shares with the servers (sim/srv_*.c). Not public.
+ */
+#ifndef FORKSIM_HURD_INT_H
+#define FORKSIM_HURD_INT_H
+
+#include "hurd.h"
+#include "mig.h"
+
+/* Each server: a reset of its host state (before its task boots), its thread's main, and
+ * once that has run far enough, the name of the port startup hands to processes (0 before). */
+void proc_server_reset(void);
+void proc_server_main(void *arg);
+mach_port_t proc_server_boot_port(void);   /* init's proc port (pid 1) */
+
+void fs_server_main(void *arg);
+mach_port_t fs_server_port(void);
+void term_server_main(void *arg);
+mach_port_t term_server_port(void);
+void auth_server_main(void *arg);
+mach_port_t auth_server_port(void);
+void minor_servers_reset(void);
+
+#endif

@@ -1,0 +1,372 @@
+/*
+ * mig.c: MIG over real messages through the model (see mig.h).
+ *
+ * Stands in for GNU MIG's generated user and server code (user.c: WriteRequestHead,
+ * WriteMsgRPC, WriteCheckIdentity, WriteRetCodeCheck), glibc's mach/msgserver.c
+ * (__mach_msg_server_timeout: default reply, MIG_NO_REPLY, destroy on error, a reply to a dead
+ * port dropped) and mach/msg-destroy.c. Rules M10, M11, M12.
+ *
+ * A client RPC is one trace line (the stub's kern_rpc_begin/kern_rpc_end); the send and the
+ * wait for the reply go to the model directly (mk_mach_msg, kern_wait_msg,
+ * mk_mach_msg_continue), as __mach_msg does, so they add no line of their own. A server's
+ * receives and replies go through __mach_msg and show as its own trap lines.
+ */
+#include "mig.h"
+
+#include "mach_stubs.h"
+
+#include <string.h>
+
+/* --- items --------------------------------------------------------------------------------- */
+
+static mach_msg_size_t pad4(mach_msg_size_t n)
+{
+    return (n + 3) & ~(mach_msg_size_t)3;
+}
+
+static void header_init(mig_msg_t *m, mach_port_t dest, mach_msg_type_name_t dest_type,
+                        mach_port_t reply, mach_msg_type_name_t reply_type, mach_msg_id_t id)
+{
+    memset(m, 0, sizeof *m);
+    m->head.msgh_bits = MACH_MSGH_BITS(dest_type, reply_type);
+    m->head.msgh_remote_port = dest;
+    m->head.msgh_local_port = reply;
+    m->head.msgh_id = id;
+    m->len = sizeof(mach_msg_header_t);
+}
+
+void mig_request_init(mig_msg_t *m, mach_port_t dest, mach_msg_id_t id)
+{
+    header_init(m, dest, MACH_MSG_TYPE_COPY_SEND, kern_reply_port(), MACH_MSG_TYPE_MAKE_SEND_ONCE,
+                id);
+}
+
+void mig_oneway_init(mig_msg_t *m, mach_port_t dest, mach_msg_type_name_t dest_type,
+                     mach_msg_id_t id)
+{
+    header_init(m, dest, dest_type, MACH_PORT_NULL, 0, id);
+}
+
+static void put_item(mig_msg_t *m, unsigned name, unsigned size, unsigned number, const void *data)
+{
+    mach_msg_type_t t;
+    memset(&t, 0, sizeof t);
+    t.msgt_name = name;
+    t.msgt_size = size;
+    t.msgt_number = number;
+    t.msgt_inline = 1;
+    mach_msg_size_t bytes = (size * number + 7) / 8;
+    if (m->len + sizeof t + pad4(bytes) > MIG_MSG_MAX)
+        kern_unmodelled("a MIG message larger than MIG_MSG_MAX");
+    memcpy(m->bytes + m->len, &t, sizeof t);
+    m->len += sizeof t;
+    memset(m->bytes + m->len, 0, pad4(bytes));
+    memcpy(m->bytes + m->len, data, bytes);
+    m->len += pad4(bytes);
+}
+
+void mig_put_int32(mig_msg_t *m, int32_t v) { put_item(m, MACH_MSG_TYPE_INTEGER_32, 32, 1, &v); }
+void mig_put_int64(mig_msg_t *m, int64_t v) { put_item(m, MACH_MSG_TYPE_INTEGER_64, 64, 1, &v); }
+void mig_put_bytes(mig_msg_t *m, const void *p, uint32_t n) { put_item(m, MACH_MSG_TYPE_BYTE, 8, n, p); }
+
+void mig_put_port(mig_msg_t *m, mach_port_t name, mach_msg_type_name_t disposition)
+{
+    put_item(m, disposition, 32, 1, &name);
+    m->head.msgh_bits |= MACH_MSGH_BITS_COMPLEX;
+}
+
+/* Reads one item's descriptor at m->pos; *data gets its offset. */
+static bool get_item(mig_msg_t *m, unsigned *name, unsigned size, unsigned number,
+                     mach_msg_size_t *data)
+{
+    mach_msg_type_t t;
+    if (m->bad || m->pos + sizeof t > m->len)
+        goto bad;
+    memcpy(&t, m->bytes + m->pos, sizeof t);
+    if (t.msgt_longform || !t.msgt_inline || t.msgt_size != size || t.msgt_number != number)
+        goto bad;
+    mach_msg_size_t bytes = (size * number + 7) / 8;
+    if (m->pos + sizeof t + bytes > m->len)
+        goto bad;
+    *name = t.msgt_name;
+    *data = m->pos + sizeof t;
+    m->pos = pad4(*data + bytes);
+    return true;
+bad:
+    m->bad = true;
+    return false;
+}
+
+bool mig_get_int32(mig_msg_t *m, int32_t *v)
+{
+    unsigned name;
+    mach_msg_size_t at;
+    if (!get_item(m, &name, 32, 1, &at) || name != MACH_MSG_TYPE_INTEGER_32)
+        return !(m->bad = true);
+    memcpy(v, m->bytes + at, sizeof *v);
+    return true;
+}
+
+bool mig_get_int64(mig_msg_t *m, int64_t *v)
+{
+    unsigned name;
+    mach_msg_size_t at;
+    if (!get_item(m, &name, 64, 1, &at) || name != MACH_MSG_TYPE_INTEGER_64)
+        return !(m->bad = true);
+    memcpy(v, m->bytes + at, sizeof *v);
+    return true;
+}
+
+bool mig_get_bytes(mig_msg_t *m, void *p, uint32_t n)
+{
+    unsigned name;
+    mach_msg_size_t at;
+    if (!get_item(m, &name, 8, n, &at) || name != MACH_MSG_TYPE_BYTE)
+        return !(m->bad = true);
+    memcpy(p, m->bytes + at, n);
+    return true;
+}
+
+static bool is_port_type(unsigned name)
+{
+    return name >= MACH_MSG_TYPE_MOVE_RECEIVE && name <= MACH_MSG_TYPE_MAKE_SEND_ONCE;
+}
+
+bool mig_get_port(mig_msg_t *m, mach_port_t *name, mach_msg_type_name_t *type)
+{
+    unsigned t;
+    mach_msg_size_t at;
+    if (!get_item(m, &t, 32, 1, &at) || !is_port_type(t))
+        return !(m->bad = true);
+    memcpy(name, m->bytes + at, sizeof *name);
+    if (type != NULL)
+        *type = t;
+    return true;
+}
+
+/* Calls fn on each port item of the body (names in place), from offset `from`. */
+static void for_each_port(mig_msg_t *m, mach_msg_size_t from,
+                          void (*fn)(void *ctx, mach_port_t name, unsigned type), void *ctx)
+{
+    mach_msg_size_t pos = from;
+    while (pos + sizeof(mach_msg_type_t) <= m->len) {
+        mach_msg_type_t t;
+        memcpy(&t, m->bytes + pos, sizeof t);
+        if (t.msgt_longform || !t.msgt_inline)
+            return; /* never built here */
+        mach_msg_size_t data = pos + sizeof t;
+        mach_msg_size_t bytes = (t.msgt_size * t.msgt_number + 7) / 8;
+        if (data + bytes > m->len)
+            return;
+        if (is_port_type(t.msgt_name) && t.msgt_size == 32)
+            for (unsigned i = 0; i < t.msgt_number; i++) {
+                mach_port_t name;
+                memcpy(&name, m->bytes + data + 4 * i, sizeof name);
+                fn(ctx, name, t.msgt_name);
+            }
+        pos = pad4(data + bytes);
+    }
+}
+
+/* --- client ---------------------------------------------------------------------------------- */
+
+/* The mach_msg trap as __mach_msg makes it (H10): waits in the model, repeats on the
+ * interruptions the caller did not ask for. */
+static mach_msg_return_t msg_trap(kthread_t *self, mig_msg_t *m, mach_msg_option_t option,
+                                  mach_port_t rcv_name, mach_msg_timeout_t timeout)
+{
+    mach_msg_size_t send_size = (option & MACH_SEND_MSG) ? m->len : 0;
+    mach_msg_size_t rcv_size = (option & MACH_RCV_MSG) ? MIG_MSG_MAX : 0;
+    mach_port_t dest = m->head.msgh_remote_port;
+    mach_msg_return_t mr = mk_mach_msg(self, &m->head, option, send_size, rcv_size, rcv_name,
+                                       timeout);
+    for (;;) {
+        while (mr == MK_MSG_BLOCKED) {
+            char what[64];
+            snprintf(what, sizeof what, "mach_msg on %u", (option & MACH_RCV_MSG) ? rcv_name : dest);
+            kern_wait_msg(self, what);
+            mr = mk_mach_msg_continue(self);
+        }
+        if (mr == MACH_SEND_INTERRUPTED)
+            mr = mk_mach_msg(self, &m->head, option, send_size, rcv_size, rcv_name, timeout);
+        else if (mr == MACH_RCV_INTERRUPTED)
+            mr = mk_mach_msg(self, &m->head, option & ~MACH_SEND_MSG, 0, rcv_size, rcv_name,
+                             timeout);
+        else
+            break;
+    }
+    if (mr == MACH_MSG_SUCCESS && (option & MACH_RCV_MSG)) {
+        m->len = m->head.msgh_size;
+        m->pos = sizeof(mach_msg_header_t);
+        m->bad = false;
+    }
+    return mr;
+}
+
+mach_msg_return_t mig_send_oneway(kthread_t *self, mig_msg_t *m, bool timeout_zero)
+{
+    return msg_trap(self, m, MACH_SEND_MSG | (timeout_zero ? MACH_SEND_TIMEOUT : 0),
+                    MACH_PORT_NULL, 0);
+}
+
+static void discard_request_right(void *ctx, mach_port_t name, unsigned type)
+{
+    mk_request_discard(ctx, name, type);
+}
+
+static void drop_reply_right(void *ctx, mach_port_t name, unsigned type)
+{
+    kthread_t *self = ctx;
+    if (!MACH_PORT_VALID(name))
+        return;
+    if (type == MACH_MSG_TYPE_PORT_RECEIVE)
+        world_port_destroy(kthread_task(self), name);
+    else
+        world_port_deallocate(kthread_task(self), name);
+}
+
+kern_return_t mig_rpc(kern_rpc *r, mig_msg_t *m, mach_msg_size_t reply_size, bool reply_complex)
+{
+    kthread_t *self = r->self;
+    mach_msg_id_t id = m->head.msgh_id;
+    if (r->fault == KF_SEND_FAILS)
+        return MACH_SEND_INVALID_DEST;
+    if (r->fault == KF_ROUTINE_FAILS) {
+        for_each_port(m, sizeof(mach_msg_header_t), discard_request_right, self);
+        return r->fault_error;
+    }
+    mach_port_t reply_port = m->head.msgh_local_port;
+    mach_msg_return_t mr = msg_trap(self, m, MACH_SEND_MSG | MACH_RCV_MSG, reply_port, 0);
+    if (mr != MACH_MSG_SUCCESS)
+        return mr; /* M12 step 1: kern_rpc_end deallocates the reply port */
+    if (m->head.msgh_id != id + 100) {
+        if (m->head.msgh_id == MACH_NOTIFY_SEND_ONCE)
+            return MIG_SERVER_DIED; /* M12 step 2: the reply port is kept */
+        kern_reply_port_dealloc(self);
+        return MIG_REPLY_MISMATCH;
+    }
+    bool complex = (m->head.msgh_bits & MACH_MSGH_BITS_COMPLEX) != 0;
+    int32_t code = KERN_SUCCESS;
+    if (m->len >= MIG_REPLY_SIZE)
+        memcpy(&code, m->bytes + offsetof(mig_reply_header_t, RetCode), sizeof code);
+    if ((m->len != reply_size || complex != reply_complex) &&
+        (m->len != MIG_REPLY_SIZE || complex || code == KERN_SUCCESS))
+        return MIG_TYPE_ERROR; /* M12 step 3 */
+    if (code != KERN_SUCCESS)
+        return code; /* M12 step 4 */
+    if (r->fault == KF_REPLY_LOST) {
+        for_each_port(m, MIG_REPLY_SIZE, drop_reply_right, self);
+        return MIG_SERVER_DIED;
+    }
+    m->pos = MIG_REPLY_SIZE;
+    return KERN_SUCCESS;
+}
+
+/* --- server ---------------------------------------------------------------------------------- */
+
+void mig_reply_init_to(mig_msg_t *out, mach_port_t reply, mach_msg_type_name_t reply_type,
+                       mach_msg_id_t request_id)
+{
+    header_init(out, reply, reply_type, MACH_PORT_NULL, 0, request_id + 100);
+    mig_put_int32(out, MIG_BAD_ID);
+}
+
+void mig_reply_init(mig_msg_t *out, const mig_msg_t *in)
+{
+    mig_reply_init_to(out, in->head.msgh_remote_port, MACH_MSGH_BITS_REMOTE(in->head.msgh_bits),
+                      in->head.msgh_id);
+}
+
+void mig_set_retcode(mig_msg_t *out, kern_return_t code)
+{
+    int32_t c = code;
+    memcpy(out->bytes + offsetof(mig_reply_header_t, RetCode), &c, sizeof c);
+}
+
+/* mach_msg_destroy, for one right: what a message that is never sent or received holds.
+ * Received types (16-18) and the MOVE dispositions release the right; COPY and MAKE hold
+ * nothing of the sender's. */
+static void destroy_right(void *ctx, mach_port_t name, unsigned type)
+{
+    mach_port_t task = *(mach_port_t *)ctx;
+    if (!MACH_PORT_VALID(name))
+        return;
+    switch (type) {
+    case MACH_MSG_TYPE_PORT_SEND:
+    case MACH_MSG_TYPE_PORT_SEND_ONCE:
+        __mach_port_deallocate(task, name);
+        break;
+    case MACH_MSG_TYPE_PORT_RECEIVE:
+        __mach_port_mod_refs(task, name, MACH_PORT_RIGHT_RECEIVE, -1);
+        break;
+    }
+}
+
+/* The running server thread's name for its own task port (mach_task_self, its uref given back:
+ * glibc caches the name, we ask the kernel). */
+static mach_port_t server_task_name(void)
+{
+    mach_port_t t = __mach_task_self();
+    __mach_port_deallocate(t, t); /* keep the uref count as it was */
+    return t;
+}
+
+void mig_destroy_body_rights(mig_msg_t *in)
+{
+    mach_port_t task = server_task_name();
+    for_each_port(in, sizeof(mach_msg_header_t), destroy_right, &task);
+}
+
+mach_msg_return_t mig_send_reply(mig_msg_t *out)
+{
+    if (out->head.msgh_remote_port == MACH_PORT_NULL)
+        return MACH_MSG_SUCCESS;
+    mach_port_t dest = out->head.msgh_remote_port;
+    mach_msg_type_name_t dest_type = MACH_MSGH_BITS_REMOTE(out->head.msgh_bits);
+    mach_msg_return_t mr = __mach_msg(&out->head, MACH_SEND_MSG, out->len, 0, MACH_PORT_NULL, 0,
+                                      MACH_PORT_NULL);
+    if (mr == MACH_SEND_INVALID_DEST) {
+        /* M11: the client's reply port is dead; the reply is destroyed, the server goes on.
+         * Nothing was copied in, so the reply right (a dead name now) and the body's rights are
+         * still ours to release. */
+        mach_port_t task = server_task_name();
+        destroy_right(&task, dest, dest_type == MACH_MSG_TYPE_MOVE_SEND_ONCE
+                                       ? MACH_MSG_TYPE_PORT_SEND_ONCE : MACH_MSG_TYPE_PORT_SEND);
+        for_each_port(out, MIG_REPLY_SIZE, destroy_right, &task);
+    }
+    return mr;
+}
+
+void mig_server_finish(mig_msg_t *in, mig_msg_t *out, kern_return_t code)
+{
+    if (code == MIG_NO_REPLY)
+        return;
+    if (code != KERN_SUCCESS) {
+        mig_destroy_body_rights(in);
+        mig_reply_init(out, in);
+    }
+    mig_set_retcode(out, code);
+    mig_send_reply(out);
+}
+
+void mig_server_loop(mach_port_t rcv_name, mig_demux_fn demux, void *ctx)
+{
+    mig_msg_t in, out;
+    for (;;) {
+        memset(&in.head, 0, sizeof in.head);
+        mach_msg_return_t mr = __mach_msg(&in.head, MACH_RCV_MSG, 0, MIG_MSG_MAX, rcv_name, 0,
+                                          MACH_PORT_NULL);
+        if (mr == MACH_RCV_INVALID_NAME || mr == MACH_RCV_PORT_DIED)
+            return;
+        if (mr != MACH_MSG_SUCCESS)
+            continue; /* MACH_RCV_TOO_LARGE: the kernel already destroyed the body */
+        in.len = in.head.msgh_size;
+        in.pos = sizeof(mach_msg_header_t);
+        in.bad = false;
+        mig_reply_init(&out, &in);
+        kern_return_t code = demux(ctx, &in, &out);
+        if (code == KERN_SUCCESS && in.bad)
+            code = MIG_BAD_ARGUMENTS;
+        mig_server_finish(&in, &out, code);
+    }
+}

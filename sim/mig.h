@@ -1,0 +1,118 @@
+/*
+ * mig.h: MIG over real messages, client and server side, for the simulated Hurd servers.
+ *
+ * Unlike the Mach stubs (sim/mig_mach.c), which call the model's kernel routines directly,
+ * a Hurd RPC is a message: the client stub builds a typed request, sends it with
+ * mach_msg(SEND|RCV) on its thread's reply port and waits; a server thread receives it,
+ * demultiplexes by id, and replies to the send-once right the request carried. Both halves go
+ * through the model (mk_mach_msg), so rights move exactly as the kernel moves them, and events
+ * can interleave between a request and its reply. Stands in for MIG's generated user.c and
+ * server.c, glibc's mach/msgserver.c (M11) and mach/mig-reply.c (M10).
+ *
+ * Message layout (spec M10, glibc-fork-build.md): the header (32 bytes on this build), then per
+ * item a 4-byte mach_msg_type_t and its data padded to 4. The "32-byte error reply" of M11/M12
+ * is sizeof(mig_reply_header_t) here: header, INTEGER_32 type, RetCode (40 bytes).
+ */
+#ifndef FORKSIM_MIG_H
+#define FORKSIM_MIG_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "kern.h"
+
+#define MIG_MSG_MAX 512
+
+/* A message being built or read. len: bytes used so far (building) or received (reading);
+ * pos: the next item to read; bad: an item did not have the type or size asked for. */
+typedef struct mig_msg {
+    union {
+        mach_msg_header_t head;
+        uint8_t bytes[MIG_MSG_MAX];
+        uint64_t align_;
+    };
+    mach_msg_size_t len;
+    mach_msg_size_t pos;
+    bool bad;
+} mig_msg_t;
+
+#define MIG_REPLY_SIZE ((mach_msg_size_t)sizeof(mig_reply_header_t))
+
+/* --- Building and reading items ------------------------------------------------------------ */
+
+/* A request of a routine (M10): bits MACH_MSGH_BITS(COPY_SEND, MAKE_SEND_ONCE), local = the
+ * running thread's reply port (call after kern_rpc_begin). */
+void mig_request_init(mig_msg_t *m, mach_port_t dest, mach_msg_id_t id);
+/* A one-way message (a simpleroutine, a hand-built notice): no reply port. */
+void mig_oneway_init(mig_msg_t *m, mach_port_t dest, mach_msg_type_name_t dest_type,
+                     mach_msg_id_t id);
+
+void mig_put_int32(mig_msg_t *m, int32_t v);
+void mig_put_int64(mig_msg_t *m, int64_t v);
+void mig_put_bytes(mig_msg_t *m, const void *p, uint32_t n);   /* n BYTE elements */
+/* A port item with its disposition; the message becomes COMPLEX. */
+void mig_put_port(mig_msg_t *m, mach_port_t name, mach_msg_type_name_t disposition);
+
+/* Reading: each returns false (and sets m->bad) on a type, size or length mismatch. */
+bool mig_get_int32(mig_msg_t *m, int32_t *v);
+bool mig_get_int64(mig_msg_t *m, int64_t *v);
+bool mig_get_bytes(mig_msg_t *m, void *p, uint32_t n);
+/* A port item as received: *name in the receiver's space, *type its carried type (16-18). */
+bool mig_get_port(mig_msg_t *m, mach_port_t *name, mach_msg_type_name_t *type);
+
+/* --- Client ---------------------------------------------------------------------------------- */
+
+/*
+ * mig_rpc: sends the request m (built with mig_request_init after kern_rpc_begin(r)) with
+ * mach_msg(SEND|RCV) on the reply port, waits through the model as __mach_msg does, and checks
+ * the reply in M12's order:
+ *   1. a mach_msg error is returned as is (kern_rpc_end then deallocates the reply port);
+ *   2. reply id 71 (a send-once notification: the request was destroyed) gives MIG_SERVER_DIED
+ *      and keeps the reply port; any other id but request + 100 deallocates the reply port and
+ *      gives MIG_REPLY_MISMATCH;
+ *   3. a size other than reply_size, or COMPLEX other than reply_complex, gives MIG_TYPE_ERROR,
+ *      except a simple MIG_REPLY_SIZE reply with a non-zero RetCode;
+ *   4. a non-zero RetCode is returned.
+ * On KERN_SUCCESS m holds the reply and reading starts after the RetCode.
+ * The fault plan of r applies: KF_SEND_FAILS sends nothing (MACH_SEND_INVALID_DEST);
+ * KF_ROUTINE_FAILS destroys the rights the request carried and returns r->fault_error;
+ * KF_REPLY_LOST lets the server act, destroys the rights of the reply, MIG_SERVER_DIED.
+ */
+kern_return_t mig_rpc(kern_rpc *r, mig_msg_t *m, mach_msg_size_t reply_size, bool reply_complex);
+
+/* One-way send from a simulated thread through the model (no reply, no trace line of its own:
+ * the caller's kern_rpc covers it). timeout_zero: MACH_SEND_TIMEOUT with 0 (never wait). */
+mach_msg_return_t mig_send_oneway(kthread_t *self, mig_msg_t *m, bool timeout_zero);
+
+/* --- Server ---------------------------------------------------------------------------------- */
+
+/* A server's routine table: returns the RetCode for the request `in` after writing the reply's
+ * out-items into `out` (already initialised as the default reply). MIG_BAD_ID for an unknown
+ * id; MIG_NO_REPLY to reply later (the routine keeps in->head.msgh_remote_port). */
+typedef kern_return_t (*mig_demux_fn)(void *ctx, mig_msg_t *in, mig_msg_t *out);
+
+/* The default reply to a request (M11): bits MACH_MSGH_BITS(reply type, 0), remote = the
+ * request's reply right, local NULL, id + 100, RetCode MIG_BAD_ID. */
+void mig_reply_init(mig_msg_t *out, const mig_msg_t *in);
+/* A reply built later, for a request answered with MIG_NO_REPLY: reply right and its type. */
+void mig_reply_init_to(mig_msg_t *out, mach_port_t reply, mach_msg_type_name_t reply_type,
+                       mach_msg_id_t request_id);
+void mig_set_retcode(mig_msg_t *out, kern_return_t code);
+
+/* Sends a reply (never blocks: a send-once destination). If the reply port is dead
+ * (MACH_SEND_INVALID_DEST) the reply is destroyed, its rights released, and the code returned.
+ * With no reply port (MACH_PORT_NULL) nothing is sent. */
+mach_msg_return_t mig_send_reply(mig_msg_t *out);
+
+/* Destroys every right the body of a received message carries (mach_msg_destroy of the body). */
+void mig_destroy_body_rights(mig_msg_t *in);
+
+/* The server side of one request (M11): 0 sends the full reply; MIG_NO_REPLY sends nothing;
+ * any other RetCode destroys the request's body rights and sends the error reply. */
+void mig_server_finish(mig_msg_t *in, mig_msg_t *out, kern_return_t code);
+
+/* Receives on rcv_name forever, demultiplexing with demux. Returns only if the receive name
+ * fails (MACH_RCV_INVALID_NAME, MACH_RCV_PORT_DIED): the server's port is gone. */
+void mig_server_loop(mach_port_t rcv_name, mig_demux_fn demux, void *ctx);
+
+#endif

@@ -1,0 +1,164 @@
+/*
+ * srv_minor.c: the small servers a simulated process needs to start: auth (a port, nothing
+ * served yet), fs (the root file system: fs_getroot hands out a new directory port, as a
+ * protid, for the root and working directories) and term (the console: term_open_ctty gives a
+ * new ctty port per (pid, pgrp) request, term.defs id 28001). Each is a daemon thread of its own
+ * task serving a port set through mig_server_loop (M11). State is host memory.
+ *
+ * Added rule: fs_getroot (id 29000) is forksim's own routine, standing in for the fsys_getroot
+ * and dir_lookup a real start-up goes through; the new ports come back as MAKE_SEND.
+ */
+#include "hurd_int.h"
+#include "mach_stubs.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#define CTTY_MAX 64
+#define DIR_MAX 64
+
+static struct minor {
+    struct {
+        mach_port_t self, pset, port;
+        struct { mach_port_t port; pid_t pid, pgrp; } ctty[CTTY_MAX];
+        int nctty;
+    } term;
+    struct {
+        mach_port_t self, pset, port;
+        mach_port_t dirs[DIR_MAX];
+        int ndirs;
+    } fs;
+    struct {
+        mach_port_t self, port;
+    } auth;
+} M;
+
+void minor_servers_reset(void)
+{
+    memset(&M, 0, sizeof M);
+}
+
+mach_port_t term_server_port(void) { return M.term.port; }
+mach_port_t fs_server_port(void) { return M.fs.port; }
+mach_port_t auth_server_port(void) { return M.auth.port; }
+
+/* A new receive right in the server's set. */
+static mach_port_t new_port(mach_port_t self, mach_port_t pset)
+{
+    mach_port_t p = MACH_PORT_NULL;
+    __mach_port_allocate(self, MACH_PORT_RIGHT_RECEIVE, &p);
+    __mach_port_move_member(self, p, pset);
+    return p;
+}
+
+/* --- term --------------------------------------------------------------------------------- */
+
+static kern_return_t term_demux(void *ctx, mig_msg_t *in, mig_msg_t *out)
+{
+    (void)ctx;
+    if (in->head.msgh_id != TERM_ID_OPEN_CTTY || in->head.msgh_local_port != M.term.port)
+        return MIG_BAD_ID;
+    int32_t pid, pgrp;
+    if (!mig_get_int32(in, &pid) || !mig_get_int32(in, &pgrp))
+        return MIG_BAD_ARGUMENTS;
+    if (M.term.nctty == CTTY_MAX)
+        kern_unmodelled("more than CTTY_MAX ctty ports");
+    mach_port_t p = new_port(M.term.self, M.term.pset);
+    M.term.ctty[M.term.nctty].port = p;
+    M.term.ctty[M.term.nctty].pid = pid;
+    M.term.ctty[M.term.nctty].pgrp = pgrp;
+    M.term.nctty++;
+    mig_put_port(out, p, MACH_MSG_TYPE_MAKE_SEND);
+    return KERN_SUCCESS;
+}
+
+void term_server_main(void *arg)
+{
+    (void)arg;
+    M.term.self = __mach_task_self();
+    __mach_port_allocate(M.term.self, MACH_PORT_RIGHT_PORT_SET, &M.term.pset);
+    M.term.port = new_port(M.term.self, M.term.pset);
+    mig_server_loop(M.term.pset, term_demux, NULL);
+}
+
+kern_return_t __term_open_ctty(mach_port_t terminal, pid_t pid, pid_t pgrp, mach_port_t *newtty)
+{
+    kern_rpc r;
+    mig_msg_t m;
+    kern_rpc_begin(&r, "term_open_ctty", false);
+    mig_request_init(&m, terminal, TERM_ID_OPEN_CTTY);
+    mig_put_int32(&m, pid);
+    mig_put_int32(&m, pgrp);
+    kern_return_t kr = mig_rpc(&r, &m, MIG_REPLY_SIZE + 8, true);
+    mach_port_t p = MACH_PORT_NULL;
+    if (kr == KERN_SUCCESS && !mig_get_port(&m, &p, NULL))
+        kr = MIG_TYPE_ERROR;
+    char args[48], outs[16] = "";
+    snprintf(args, sizeof args, "%u, %d, %d", terminal, pid, pgrp);
+    if (kr == KERN_SUCCESS) {
+        *newtty = p;
+        snprintf(outs, sizeof outs, "%u", p);
+    }
+    return kern_rpc_end(&r, kr, args, outs);
+}
+
+/* --- fs ------------------------------------------------------------------------------------- */
+
+static kern_return_t fs_demux(void *ctx, mig_msg_t *in, mig_msg_t *out)
+{
+    (void)ctx;
+    if (in->head.msgh_id != FS_ID_GETROOT || in->head.msgh_local_port != M.fs.port)
+        return MIG_BAD_ID;
+    if (M.fs.ndirs == DIR_MAX)
+        kern_unmodelled("more than DIR_MAX directory ports");
+    mach_port_t p = new_port(M.fs.self, M.fs.pset);
+    M.fs.dirs[M.fs.ndirs++] = p;
+    mig_put_port(out, p, MACH_MSG_TYPE_MAKE_SEND);
+    return KERN_SUCCESS;
+}
+
+void fs_server_main(void *arg)
+{
+    (void)arg;
+    M.fs.self = __mach_task_self();
+    __mach_port_allocate(M.fs.self, MACH_PORT_RIGHT_PORT_SET, &M.fs.pset);
+    M.fs.port = new_port(M.fs.self, M.fs.pset);
+    mig_server_loop(M.fs.pset, fs_demux, NULL);
+}
+
+kern_return_t __fs_getroot(mach_port_t fs, mach_port_t *root)
+{
+    kern_rpc r;
+    mig_msg_t m;
+    kern_rpc_begin(&r, "fs_getroot", false);
+    mig_request_init(&m, fs, FS_ID_GETROOT);
+    kern_return_t kr = mig_rpc(&r, &m, MIG_REPLY_SIZE + 8, true);
+    mach_port_t p = MACH_PORT_NULL;
+    if (kr == KERN_SUCCESS && !mig_get_port(&m, &p, NULL))
+        kr = MIG_TYPE_ERROR;
+    char args[16], outs[16] = "";
+    snprintf(args, sizeof args, "%u", fs);
+    if (kr == KERN_SUCCESS) {
+        *root = p;
+        snprintf(outs, sizeof outs, "%u", p);
+    }
+    return kern_rpc_end(&r, kr, args, outs);
+}
+
+/* --- auth ----------------------------------------------------------------------------------- */
+
+static kern_return_t auth_demux(void *ctx, mig_msg_t *in, mig_msg_t *out)
+{
+    (void)ctx;
+    (void)in;
+    (void)out;
+    return MIG_BAD_ID;
+}
+
+void auth_server_main(void *arg)
+{
+    (void)arg;
+    M.auth.self = __mach_task_self();
+    __mach_port_allocate(M.auth.self, MACH_PORT_RIGHT_RECEIVE, &M.auth.port);
+    mig_server_loop(M.auth.port, auth_demux, NULL);
+}
