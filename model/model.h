@@ -98,6 +98,12 @@ kern_return_t world_port_destroy(ktask_t *task, mach_port_name_t name);
  * fault plan destroys the rights it carried). Returns as mk_mach_port_deallocate. */
 kern_return_t world_port_deallocate(ktask_t *task, mach_port_name_t name);
 
+/* mach_port_mod_refs as `task` itself would call it, for the runtime: a receive right that a
+ * destroyed reply carried goes with mod_refs(RECEIVE, -1), so a send right merged under the
+ * same name stays as a dead name (R3, D3). Returns as mk_mach_port_mod_refs. */
+kern_return_t world_port_mod_refs(ktask_t *task, mach_port_name_t name, mach_port_right_t right,
+                                  mach_port_delta_t delta);
+
 /* What becomes of a right passed in a request whose routine fails (M11, I4): copies it in from
  * the caller's space with the given disposition (caller-side effects as I1) and destroys it.
  * NULL and MACH_PORT_DEAD do nothing. Returns KERN_SUCCESS or MACH_SEND_INVALID_RIGHT. */

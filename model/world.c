@@ -243,6 +243,20 @@ kern_return_t mk_request_discard(kthread_t *self, mach_port_name_t name,
     return KERN_SUCCESS;
 }
 
+kern_return_t world_port_mod_refs(ktask_t *task, mach_port_name_t name, mach_port_right_t right,
+                                 mach_port_delta_t delta)
+{
+    space_t *space = task->tk_space;
+    if (space == NULL || !space->is_active)
+        return KERN_INVALID_TASK;
+    if (right >= MACH_PORT_RIGHT_NUMBER)
+        return KERN_INVALID_VALUE;
+    entry_t *entry = space_lookup(space, name);
+    if (entry == NULL)
+        return KERN_INVALID_NAME;
+    return right_delta(space, entry, right, delta);
+}
+
 kern_return_t world_port_deallocate(ktask_t *task, mach_port_name_t name)
 {
     space_t *space = task->tk_space;

@@ -305,8 +305,11 @@ void kern_rpc_drop_reply_right(kern_rpc *r, mach_port_name_t name, mach_port_rig
     if (!MACH_PORT_VALID(name))
         return;
     ktask_t *task = kthread_task(r->self);
+    /* Only the right the reply carried goes: destroying the message destroys a receive right
+     * (the port dies, M8 step 3), and a send right the caller already held under the merged
+     * name becomes a dead name (D3), as mod_refs(RECEIVE, -1) leaves it (R3). */
     if (kind == MACH_PORT_RIGHT_RECEIVE)
-        world_port_destroy(task, name);
+        world_port_mod_refs(task, name, MACH_PORT_RIGHT_RECEIVE, -1);
     else
         world_port_deallocate(task, name);
 }
