@@ -208,6 +208,18 @@ static bool fault_matches(const kern_fault *f, const char *routine)
     return f->routine == NULL || strcmp(f->routine, routine) == 0;
 }
 
+/* glibc's __mig_get_reply_port: the thread's reply port, made on its first RPC (M10). */
+static void reply_port_get(kthread_t *self)
+{
+    mach_port_t *cell = reply_cell();
+    if (*cell == MACH_PORT_NULL) {
+        *cell = mk_mach_reply_port(self);
+        trace_prefix(self);
+        if (K.trace != NULL)
+            fprintf(K.trace, "trap mach_reply_port() = %u\n", *cell);
+    }
+}
+
 kthread_t *kern_rpc_begin(kern_rpc *r, const char *routine, bool trap)
 {
     kthread_t *self = kern_self();
@@ -224,15 +236,8 @@ kthread_t *kern_rpc_begin(kern_rpc *r, const char *routine, bool trap)
         K.site_fn(pcs, n, r->site, sizeof r->site);
     }
     K.rpcs++;
-    if (!trap) {
-        mach_port_t *cell = reply_cell();
-        if (*cell == MACH_PORT_NULL) {
-            *cell = mk_mach_reply_port(self);
-            trace_prefix(self);
-            if (K.trace != NULL)
-                fprintf(K.trace, "trap mach_reply_port() = %u\n", *cell);
-        }
-    }
+    if (!trap)
+        reply_port_get(self);
     for (unsigned i = 0; i < K.nfaults; i++) {
         kern_fault *f = &K.faults[i];
         if (K.fired[i] || !fault_matches(f, routine) || ++K.seen[i] != f->nth)
@@ -281,8 +286,21 @@ void kern_reply_port_dealloc(kthread_t *self)
 }
 /* --- end of sim/mig.c's part ---------------------------------------------------------------- */
 
+void kern_rpc_fallback(kern_rpc *r)
+{
+    r->fallback = true;
+}
+
 kern_return_t kern_rpc_end(kern_rpc *r, kern_return_t kr, const char *args, const char *outs)
 {
+    if (r->fallback) {
+        /* K8: the trap's own result, then the RPC glibc's shortcut made, with its reply port. */
+        trace_prefix(r->self);
+        if (K.trace != NULL)
+            fprintf(K.trace, "trap %s(%s) = MACH_SEND_INTERRUPTED\n", r->routine, args);
+        reply_port_get(r->self);
+        r->trap = false;
+    }
     /* M12 step 1: a mach_msg error (the send failed) deallocates the reply port. */
     if (!r->trap && (kr & 0xfff00000) == 0x10000000 && kr != MACH_MSG_SUCCESS)
         reply_port_dealloc(r->self);

@@ -109,6 +109,7 @@ typedef struct kern_rpc {
     kern_fault_kind fault;      /* the fault that fires for this call, if any */
     kern_return_t fault_error;
     char site[40];              /* call site, with kern_config.sites */
+    bool fallback;              /* a trap shortcut that fell back to the RPC (K8) */
 } kern_rpc;
 
 /* Starts an RPC: the scheduling point, the reply port (created on a thread's first RPC), and
@@ -120,6 +121,11 @@ kthread_t *kern_rpc_begin(kern_rpc *r, const char *routine, bool trap);
  * 1), then one trace line "routine(args) = CODE outs" (args and outs already formatted; either
  * may be ""). Returns kr. */
 kern_return_t kern_rpc_end(kern_rpc *r, kern_return_t kr, const char *args, const char *outs);
+
+/* A trap shortcut's trap said MACH_SEND_INTERRUPTED and glibc's wrapper now makes the RPC
+ * (K8): the call becomes an RPC, with the thread's reply port (M10, made here if the thread has
+ * none) and M12's handling of a failed send. kern_rpc_end traces the trap's line first. */
+void kern_rpc_fallback(kern_rpc *r);
 
 /* Releases a right that arrived in a reply the fault plan lost (the reply message destroyed):
  * the caller's name for it loses what the copy-out added. kind is a MACH_PORT_RIGHT_*. */

@@ -99,8 +99,10 @@ kern_return_t __mach_port_allocate(mach_port_t task, mach_port_right_t right, ma
     FAULT_OR(r, kr, (void)0)
     {
         kr = mk_trap_mach_port_allocate(self, task, right, &n);
-        if (kr == MACH_SEND_INTERRUPTED)
+        if (kr == MACH_SEND_INTERRUPTED) {
+            kern_rpc_fallback(&r);
             kr = mk_mach_port_allocate(self, task, right, &n);
+        }
     }
     if (reply_lost(&r, kr))
         kr = MIG_SERVER_DIED; /* a trap has no reply: the name stays allocated */
@@ -122,8 +124,10 @@ kern_return_t __mach_port_allocate_name(mach_port_t task, mach_port_right_t righ
     FAULT_OR(r, kr, (void)0)
     {
         kr = mk_trap_mach_port_allocate_name(self, task, right, name);
-        if (kr == MACH_SEND_INTERRUPTED)
+        if (kr == MACH_SEND_INTERRUPTED) {
+            kern_rpc_fallback(&r);
             kr = mk_mach_port_allocate_name(self, task, right, name);
+        }
     }
     if (reply_lost(&r, kr))
         kr = MIG_SERVER_DIED;
@@ -141,8 +145,10 @@ kern_return_t __mach_port_deallocate(mach_port_t task, mach_port_t name)
     FAULT_OR(r, kr, (void)0)
     {
         kr = mk_trap_mach_port_deallocate(self, task, name);
-        if (kr == MACH_SEND_INTERRUPTED)
+        if (kr == MACH_SEND_INTERRUPTED) {
+            kern_rpc_fallback(&r);
             kr = mk_mach_port_deallocate(self, task, name);
+        }
     }
     if (reply_lost(&r, kr))
         kr = MIG_SERVER_DIED;
@@ -176,8 +182,10 @@ kern_return_t __mach_port_insert_right(mach_port_t task, mach_port_t name, mach_
     FAULT_OR(r, kr, mk_request_discard(self, poly, polyPoly))
     {
         kr = mk_trap_mach_port_insert_right(self, task, name, poly, polyPoly);
-        if (kr == MACH_SEND_INTERRUPTED)
+        if (kr == MACH_SEND_INTERRUPTED) {
+            kern_rpc_fallback(&r);
             kr = mk_mach_port_insert_right(self, task, name, poly, polyPoly);
+        }
     }
     if (reply_lost(&r, kr))
         kr = MIG_SERVER_DIED;
