@@ -675,6 +675,88 @@ static void test_P11_sigchld_full_queue(void **state)
     finish();
 }
 
+
+/* ---------------------------------------------------------------------------------------- */
+/* msg, term and fs stubs; proc_mark_stop                                                    */
+/* ---------------------------------------------------------------------------------------- */
+
+static struct {
+    mach_port_t msgport, task, ctty, crdir, cwdir;
+    kern_return_t post, stop, wait;
+    hurd_msg_seen seen, stop_sig;
+    name_info_t c_task_before, c_task_after, c_ctty, c_crdir;
+    int status, stop_status, stop_sigcode;
+    pid_t who, cpid;
+    bool served;
+} pm;
+
+static void pm_server(void *arg)
+{
+    (void)arg;
+    hurd_msg_serve_one(pm.msgport, &pm.seen);
+    pm.served = true;
+}
+
+static int pm_main(void *arg)
+{
+    (void)arg;
+    mach_port_t self = __mach_task_self(), proc = hurd_port(HURD_PORT_PROC), old;
+    pm.task = self;
+    pm.ctty = hurd_port(HURD_PORT_CTTY);
+    pm.crdir = hurd_port(HURD_PORT_CRDIR);
+    pm.cwdir = hurd_port(HURD_PORT_CWDIR);
+    pm.c_ctty = peek(self_k(), pm.ctty);
+    pm.c_crdir = peek(self_k(), pm.crdir);
+    pm.msgport = new_msgport();
+    __proc_setmsgport(proc, pm.msgport, &old);
+    start_thread(pm_server, NULL);
+    pm.c_task_before = peek(self_k(), self);
+    pm.post = __msg_sig_post(pm.msgport, 15, 0, self);
+    pm.c_task_after = peek(self_k(), self);
+    /* a child that stops: the parent gets SIGCHLD (CLD_STOPPED), wait(WUNTRACED) sees it */
+    mach_port_t child, cproc;
+    __task_create(self, 0, &child);
+    __proc_task2proc(proc, child, &cproc);
+    __proc_task2pid(proc, child, &pm.cpid);
+    __proc_child(proc, child);
+    pm.stop = __proc_mark_stop(cproc, 17, 0);
+    hurd_msg_serve_one(pm.msgport, &pm.stop_sig);
+    pm.stop_sigcode = pm.stop_sig.sigcode;
+    int code;
+    pm.wait = __proc_wait(proc, pm.cpid, HURD_WUNTRACED, &pm.stop_status, &code, NULL, &pm.who);
+    __task_terminate(child);
+    hurd_msg_serve_one(pm.msgport, &pm.stop_sig); /* the SIGCHLD of its death */
+    __proc_wait(proc, pm.cpid, 0, &pm.status, &code, NULL, &pm.who);
+    return 0;
+}
+
+static void test_msg_term_fs_stubs_and_mark_stop(void **state)
+{
+    (void)state;
+    memset(&pm, 0, sizeof pm);
+    boot();
+    hurd_spawn(pm_main, NULL, NULL);
+    run_ok();
+    check_kr(pm.post, KERN_SUCCESS);
+    assert_true(pm.served);
+    assert_int_equal(pm.seen.id, MSG_ID_SIG_POST);
+    assert_int_equal(pm.seen.signo, 15);
+    assert_true(pm.seen.had_reply_port);
+    assert_int_equal(pm.seen.port, pm.task);                  /* refport, merged (T3) */
+    assert_int_equal(pm.c_task_after.urefs, pm.c_task_before.urefs); /* copied, then released */
+    assert_int_equal(pm.c_ctty.type, MACH_PORT_TYPE_SEND);    /* term_open_ctty */
+    assert_int_equal(pm.c_crdir.type, MACH_PORT_TYPE_SEND);   /* fs_getroot */
+    assert_true(pm.crdir != pm.cwdir);                        /* two directory ports */
+    check_kr(pm.stop, KERN_SUCCESS);
+    assert_int_equal(pm.stop_sig.signo, HURD_SIGCHLD);
+    assert_int_equal(pm.stop_sigcode, HURD_CLD_STOPPED);
+    check_kr(pm.wait, KERN_SUCCESS);                          /* rule P11: WUNTRACED */
+    assert_int_equal(pm.stop_status, HURD_W_STOPCODE(17));    /* rule P11 */
+    assert_int_equal(pm.who, pm.cpid);
+    assert_int_equal(pm.status, HURD_W_EXITCODE(0, HURD_SIGKILL));
+    finish();
+}
+
 int main(int argc, char **argv)
 {
     const struct CMUnitTest tests[] = {
@@ -686,6 +768,7 @@ int main(int argc, char **argv)
         cmocka_unit_test_teardown(test_P10_P11_death_sigchld_wait, close_left),
         cmocka_unit_test_teardown(test_P10_killed_status, close_left),
         cmocka_unit_test_teardown(test_P11_sigchld_full_queue, close_left),
+        cmocka_unit_test_teardown(test_msg_term_fs_stubs_and_mark_stop, close_left),
     };
     if (argc > 1)
         cmocka_set_test_filter(argv[1]);
