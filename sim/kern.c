@@ -318,6 +318,17 @@ kern_return_t kern_rpc_end(kern_rpc *r, kern_return_t kr, const char *args, cons
     return kr;
 }
 
+void kern_rpc_end_name(kern_rpc *r, mach_port_name_t name)
+{
+    trace_prefix(r->self);
+    if (K.trace != NULL) {
+        fprintf(K.trace, "trap %s() = %u", r->routine, name);
+        if (r->site[0] != '\0')
+            fprintf(K.trace, "  @ %s", r->site);
+        fputc('\n', K.trace);
+    }
+}
+
 void kern_rpc_drop_reply_right(kern_rpc *r, mach_port_name_t name, mach_port_right_t kind)
 {
     if (!MACH_PORT_VALID(name))

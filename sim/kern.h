@@ -121,6 +121,9 @@ kthread_t *kern_rpc_begin(kern_rpc *r, const char *routine, bool trap);
  * 1), then one trace line "routine(args) = CODE outs" (args and outs already formatted; either
  * may be ""). Returns kr. */
 kern_return_t kern_rpc_end(kern_rpc *r, kern_return_t kr, const char *args, const char *outs);
+/* Ends a trap that returns a name (mach_task_self, mach_thread_self, mach_reply_port): the
+ * trace line is "trap routine() = NAME". */
+void kern_rpc_end_name(kern_rpc *r, mach_port_name_t name);
 
 /* A trap shortcut's trap said MACH_SEND_INTERRUPTED and glibc's wrapper now makes the RPC
  * (K8): the call becomes an RPC, with the thread's reply port (M10, made here if the thread has

@@ -843,14 +843,14 @@ ALIAS(vm_deallocate)
 
 /* --- traps ------------------------------------------------------------------------------------ */
 
+/* The self traps return a name, not a code: traced "trap mach_task_self() = 1", as the
+ * reply port made on a thread's first RPC is. */
 static mach_port_t self_trap(const char *routine, mach_port_name_t (*call)(kthread_t *))
 {
     kern_rpc r;
     kthread_t *self = kern_rpc_begin(&r, routine, true);
     mach_port_name_t n = call(self);
-    char outs[16];
-    snprintf(outs, sizeof outs, "%u", n);
-    kern_rpc_end(&r, KERN_SUCCESS, "", outs);
+    kern_rpc_end_name(&r, n);
     return n;
 }
 

@@ -2,7 +2,8 @@
 # Prints the table "rule -> tests" and fails when a rule has no passing test that asserts it.
 #
 # A test asserts a rule when, inside its function, a line holds both an assertion (assert_*
-# or a check_* helper from tests/testlib.h) and the comment /* rule X */ (or /* rules X Y */).
+# or a check_* helper from tests/testlib.h) and the comment /* rule X */ (or /* rules X Y */;
+# text after the ids, as in /* rule H7: why */, is ignored).
 # A test counts only if it passed in this run: its "[       OK ] name" line is in RESULTS/*.out.
 #
 # usage: tools/rule-table.sh RULES_FILE RESULTS_DIR
@@ -19,8 +20,8 @@ awk '
     /^}/ { fn = "" }
     fn != "" && /(assert_|check_)/ && /\/\* rules? [^*]*\*\// {
         s = $0; sub(/.*\/\* rules? /, "", s); sub(/ *\*\/.*/, "", s)
-        n = split(s, r, /[ ,]+/)
-        for (i = 1; i <= n; i++) if (r[i] != "") print r[i] "\t" fn
+        n = split(s, r, /[ ,:;]+/)
+        for (i = 1; i <= n; i++) if (r[i] ~ /^[A-Z][0-9]+$/) print r[i] "\t" fn
     }
 ' tests/*.c | sort -u >"$tmp"
 passed=$(cat "$results"/*.out 2>/dev/null | sed -n 's/^\[       OK \] \([A-Za-z0-9_]*\).*/\1/p' | sort -u)
