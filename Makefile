@@ -16,14 +16,14 @@ BUILD      ?= build
 SAN_BUILD  ?= build-san
 
 WARN       := -Wall -Wextra -Werror
-BASEFLAGS  := -std=gnu11 -g -D_GNU_SOURCE -Imodel -Isim -Itests $(WARN)
+BASEFLAGS  := -std=gnu11 -g -D_GNU_SOURCE -Imodel -Isim -Isim/cli -Itests $(WARN)
 PLAIN_CFLAGS := $(BASEFLAGS) -O2
 SAN_CFLAGS := $(BASEFLAGS) -O1 -fno-omit-frame-pointer -fsanitize=address,undefined \
               -fno-sanitize-recover=undefined --param asan-use-after-return=0
 SAN_LDFLAGS := -fsanitize=address,undefined
 LDLIBS     := -lcmocka -lunwind
 
-LIB_SRCS   := $(sort $(wildcard model/*.c sim/*.c))
+LIB_SRCS   := $(sort $(wildcard model/*.c sim/*.c) $(filter-out sim/cli/main.c,$(wildcard sim/cli/*.c)))
 TEST_SRCS  := $(sort $(wildcard tests/test_*.c))
 TEST_NAMES := $(patsubst tests/%.c,%,$(TEST_SRCS))
 # Helpers shared by the test programs (tests/testlib*.c), linked into each.
@@ -130,6 +130,11 @@ $(SAN_BUILD)/glibc/fork-glibc-ndebug.o: $(BUILD)/glibc/SOURCE $(wildcard forkimp
 	$(CC) $(GLIBC_SAN_CFLAGS) -DNDEBUG -D_Fork=forksim_glibc_fork_ndebug -c $(BUILD)/glibc/sysdeps/mach/hurd/_Fork.c -o $@
 
 $(BUILD)/forkimpl/%.o $(SAN_BUILD)/forkimpl/%.o: EXTRA_CFLAGS = $(FORKIMPL_INC)
+# The public API and the command (sim/cli) sit on top of the runtime and the code under test.
+$(BUILD)/sim/cli/%.o $(SAN_BUILD)/sim/cli/%.o: EXTRA_CFLAGS = -Iforkimpl -Isim/cli
+# Tests of the code under test see forkimpl's headers (tests/test_fork*.c).
+FORK_TESTS := $(patsubst tests/%.c,%.o,$(wildcard tests/test_fork*.c))
+$(addprefix $(BUILD)/tests/,$(FORK_TESTS)) $(addprefix $(SAN_BUILD)/tests/,$(FORK_TESTS)): EXTRA_CFLAGS = -Iforkimpl
 
 # Simulated-process objects keep every writable global in the image section.
 # Call sites: each fork object's DWARF line table as a C table (forkimpl/sites.c).

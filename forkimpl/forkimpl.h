@@ -37,6 +37,32 @@ unsigned fi_aborts(const fi_abort_record **records);
 void fi_abort_note(const fi_abort_record *record);
 void fi_aborts_reset(void);
 
+/* --- processes and fork (process.c) ------------------------------------------------------ */
+
+/* The main program of a simulated process: its return value is its exit status. */
+typedef int (*fi_main_fn)(void *arg);
+
+/* Starts a simulated Hurd process (after kern_open, fi_install and hurd_boot): a task with its
+ * proc, auth, root and working directory ports, a message port served by its signal thread,
+ * sigstates, then main(arg) on its main thread. Call from the host. */
+sim_task *fi_spawn(fi_main_fn main, void *arg, sim_thread **thp);
+
+/* glibc's fork as compiled: as shipped (asserts active) or with -DNDEBUG. */
+typedef enum fi_fork_variant { FI_FORK_GLIBC, FI_FORK_GLIBC_NDEBUG } fi_fork_variant;
+void fi_set_fork_variant(fi_fork_variant v);
+fi_fork_variant fi_get_fork_variant(void);
+
+/* Forks the calling simulated process with glibc's real _Fork: the child's pid in the parent,
+ * 0 in the child, -1 with errno on failure. */
+pid_t fi_fork(void);
+
+/* Signals that reached a process's signal thread (host log, in order). */
+typedef struct fi_signal_record {
+    int task, signo, sigcode;
+} fi_signal_record;
+void fi_signal_note(int task, int signo, int sigcode);
+unsigned fi_signals(const fi_signal_record **records);
+
 /* The host's errno while no simulated thread runs. */
 extern int errno_host;
 

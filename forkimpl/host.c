@@ -27,4 +27,28 @@ unsigned fi_aborts(const fi_abort_record **records)
 void fi_aborts_reset(void)
 {
     naborts = 0;
+    extern void fi_signals_reset_(void);
+    fi_signals_reset_();
+}
+
+#define FI_MAX_SIGNALS 64
+static fi_signal_record signals[FI_MAX_SIGNALS];
+static unsigned nsignals;
+
+void fi_signal_note(int task, int signo, int sigcode)
+{
+    if (nsignals < FI_MAX_SIGNALS)
+        signals[nsignals++] = (fi_signal_record){task, signo, sigcode};
+}
+
+unsigned fi_signals(const fi_signal_record **records)
+{
+    if (records != NULL)
+        *records = signals;
+    return nsignals;
+}
+
+void fi_signals_reset_(void)
+{
+    nsignals = 0;
 }

@@ -200,18 +200,6 @@ int __hurd_fail(error_t err)
     return -1;
 }
 
-const char *hurd_errno_name(int err)
-{
-    switch (err) {
-#define N(x) case HURD_##x: return #x;
-    N(EPERM) N(ENOENT) N(ESRCH) N(EINTR) N(EIO) N(EBADF) N(ECHILD) N(EDEADLK) N(ENOMEM)
-    N(EFAULT) N(EBUSY) N(EINVAL) N(ENOTTY) N(ERANGE) N(EAGAIN) N(EOPNOTSUPP) N(ENOSYS)
-    N(EIEIO) N(EGRATUITOUS)
-#undef N
-    }
-    return NULL;
-}
-
 /* --- assertions --------------------------------------------------------------------------------- */
 
 static const char *error_name(int err, char *buf, size_t len)

@@ -171,6 +171,10 @@ typedef struct port_info {
 } port_info_t;
 bool port_peek(world_t *world, uint32_t port_id, port_info_t *info);
 
+/* The task's names in ascending order (mach_port_names' order, without side effects): up to
+ * max into out; returns how many there are. */
+size_t ktask_names(ktask_t *task, mach_port_name_t *out, size_t max);
+
 /* Number of names (type not NONE) in the task's space. */
 size_t space_count(ktask_t *task);
 

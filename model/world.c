@@ -279,3 +279,17 @@ size_t ktask_threads_list(ktask_t *task, kthread_t **out, size_t max)
         }
     return n;
 }
+
+size_t ktask_names(ktask_t *task, mach_port_name_t *out, size_t max)
+{
+    if (task->tk_space == NULL)
+        return 0;
+    mach_port_name_t *names;
+    mach_port_type_t *types;
+    size_t n = space_names(task->tk_space, &names, &types);
+    for (size_t i = 0; i < n && i < max; i++)
+        out[i] = names[i];
+    free(names);
+    free(types);
+    return n;
+}
