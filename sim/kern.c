@@ -17,6 +17,7 @@
 #define UNW_LOCAL_ONLY
 #include <libunwind.h>
 #include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -34,6 +35,7 @@ static struct kern {
     kern_reply_cell_fn reply_cell;
     bool sites;
     kern_site_fn site_fn;
+    char trace_path[4096];      /* when the trace is a file of ours: renamed at close */
 } K;
 
 /* The per-thread block of the default reply cell, in the task's image. */
@@ -47,6 +49,23 @@ static void on_wake(kthread_t *thread, void *arg)
     sim_thread *th = kthread_user(thread);
     if (th != NULL)
         sim_unblock(th);
+}
+
+/* A trace file of ours is complete: renamed from PATH.tmp to PATH. */
+static void trace_file_finish(void)
+{
+    if (K.trace == NULL)
+        return;
+    fflush(K.trace);
+    if (K.trace_path[0] == '\0')
+        return;
+    fclose(K.trace);
+    K.trace = NULL;
+    char tmp[sizeof K.trace_path + 8];
+    snprintf(tmp, sizeof tmp, "%s.tmp", K.trace_path);
+    if (rename(tmp, K.trace_path) != 0)
+        fprintf(stderr, "forksim: cannot rename %s to %s\n", tmp, K.trace_path);
+    K.trace_path[0] = '\0';
 }
 
 int kern_open(const kern_config *cfg)
@@ -63,6 +82,18 @@ int kern_open(const kern_config *cfg)
     world_set_wake_hook(K.world, on_wake, NULL);
     world_register_state_flavor(K.world, KERN_THREAD_STATE_FLAVOR, KERN_THREAD_STATE_COUNT);
     K.trace = cfg->trace;
+    K.trace_path[0] = '\0';
+    if (K.trace == NULL && cfg->trace_path != NULL) {
+        snprintf(K.trace_path, sizeof K.trace_path, "%s", cfg->trace_path);
+        char tmp[sizeof K.trace_path + 8];
+        snprintf(tmp, sizeof tmp, "%s.tmp", K.trace_path);
+        K.trace = fopen(tmp, "w");
+        if (K.trace == NULL) {
+            sim_close();
+            world_destroy(K.world);
+            return -1;
+        }
+    }
     K.sites = cfg->sites;
     K.nfaults = cfg->nfaults < KERN_MAX_FAULTS ? cfg->nfaults : KERN_MAX_FAULTS;
     memcpy(K.faults, cfg->faults, K.nfaults * sizeof K.faults[0]);
@@ -81,8 +112,7 @@ size_t kern_close(void)
     world_set_wake_hook(K.world, NULL, NULL); /* the runtime's threads go first */
     sim_close();
     size_t leaked = world_destroy(K.world) + sim_host_allocations(NULL);
-    if (K.trace != NULL)
-        fflush(K.trace);
+    trace_file_finish();
     K.open = false;
     K.world = NULL;
     return leaked;
@@ -351,7 +381,8 @@ void kern_wait_msg(kthread_t *self, const char *what)
 
 _Noreturn void kern_unmodelled(const char *what)
 {
-    fflush(K.trace);
+    kern_trace_note("stopped: unmodelled: %s", what);
+    trace_file_finish();
     fprintf(stderr, "forksim: unmodelled: %s\n", what);
     exit(3);
 }

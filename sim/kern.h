@@ -42,6 +42,9 @@ typedef struct kern_config {
     sim_config sim;
     world_config_t world;
     FILE *trace;                /* trace lines (version line first), or NULL */
+    const char *trace_path;     /* or a file: written as PATH.tmp, renamed to PATH at
+                                 * kern_close (or when the run stops on an unmodelled call,
+                                 * with a last line saying so) */
     kern_fault faults[KERN_MAX_FAULTS];
     unsigned nfaults;
     bool sites;                 /* annotate each RPC with its call site (kern_set_site_fn) */
