@@ -203,6 +203,20 @@ void kern_trace_note(const char *fmt, ...)
     fputc('\n', K.trace);
 }
 
+int kern_fmt(char *buf, size_t len, const char *fmt, ...)
+{
+    if (K.trace == NULL) {
+        if (len > 0)
+            buf[0] = '\0';
+        return 0;
+    }
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(buf, len, fmt, ap);
+    va_end(ap);
+    return n;
+}
+
 static const char *code_name(kern_return_t kr, char *buf, size_t len)
 {
     const char *name = mk_return_name(kr);

@@ -152,6 +152,10 @@ _Noreturn void kern_unmodelled(const char *what);
 /* Appends one free-form line to the trace ("# ..." notes, fault firings), with a step number. */
 void kern_trace_note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* Formats a stub's trace arguments or outputs into buf, as snprintf, when there is a trace;
+ * without one leaves buf "" and returns 0 (a stub's formatting then costs nothing). */
+int kern_fmt(char *buf, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
 /* Names for trace arguments. */
 const char *kern_right_name(mach_port_right_t right);
 const char *kern_msgt_name(mach_msg_type_name_t type);

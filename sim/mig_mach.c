@@ -107,10 +107,10 @@ kern_return_t __mach_port_allocate(mach_port_t task, mach_port_right_t right, ma
     if (reply_lost(&r, kr))
         kr = MIG_SERVER_DIED; /* a trap has no reply: the name stays allocated */
     char args[64], outs[32] = "";
-    snprintf(args, sizeof args, "%u, %s", task, kern_right_name(right));
+    kern_fmt(args, sizeof args, "%u, %s", task, kern_right_name(right));
     if (kr == KERN_SUCCESS) {
         *name = n;
-        snprintf(outs, sizeof outs, "%u", n);
+        kern_fmt(outs, sizeof outs, "%u", n);
     }
     return kern_rpc_end(&r, kr, args, outs);
 }
@@ -132,7 +132,7 @@ kern_return_t __mach_port_allocate_name(mach_port_t task, mach_port_right_t righ
     if (reply_lost(&r, kr))
         kr = MIG_SERVER_DIED;
     char args[64];
-    snprintf(args, sizeof args, "%u, %s, %u", task, kern_right_name(right), name);
+    kern_fmt(args, sizeof args, "%u, %s, %u", task, kern_right_name(right), name);
     return kern_rpc_end(&r, kr, args, "");
 }
 ALIAS(mach_port_allocate_name)
@@ -153,7 +153,7 @@ kern_return_t __mach_port_deallocate(mach_port_t task, mach_port_t name)
     if (reply_lost(&r, kr))
         kr = MIG_SERVER_DIED;
     char args[48];
-    snprintf(args, sizeof args, "%u, %u", task, name);
+    kern_fmt(args, sizeof args, "%u, %u", task, name);
     return kern_rpc_end(&r, kr, args, "");
 }
 ALIAS(mach_port_deallocate)
@@ -168,7 +168,7 @@ kern_return_t __mach_port_destroy(mach_port_t task, mach_port_t name)
     if (reply_lost(&r, kr))
         kr = MIG_SERVER_DIED;
     char args[48];
-    snprintf(args, sizeof args, "%u, %u", task, name);
+    kern_fmt(args, sizeof args, "%u, %u", task, name);
     return kern_rpc_end(&r, kr, args, "");
 }
 ALIAS(mach_port_destroy)
@@ -190,7 +190,7 @@ kern_return_t __mach_port_insert_right(mach_port_t task, mach_port_t name, mach_
     if (reply_lost(&r, kr))
         kr = MIG_SERVER_DIED;
     char args[80];
-    snprintf(args, sizeof args, "%u, %u, %u, %s", task, name, poly, kern_msgt_name(polyPoly));
+    kern_fmt(args, sizeof args, "%u, %u, %u, %s", task, name, poly, kern_msgt_name(polyPoly));
     return kern_rpc_end(&r, kr, args, "");
 }
 ALIAS(mach_port_insert_right)
@@ -212,11 +212,11 @@ kern_return_t __mach_port_extract_right(mach_port_t task, mach_port_t name,
         kr = MIG_SERVER_DIED;
     }
     char args[64], outs[48] = "";
-    snprintf(args, sizeof args, "%u, %u, %s", task, name, kern_msgt_name(msgt_name));
+    kern_fmt(args, sizeof args, "%u, %u, %s", task, name, kern_msgt_name(msgt_name));
     if (kr == KERN_SUCCESS) {
         *poly = p;
         *polyPoly = pt;
-        snprintf(outs, sizeof outs, "%u %s", p,
+        kern_fmt(outs, sizeof outs, "%u %s", p,
                  pt == MACH_MSG_TYPE_PORT_RECEIVE ? "PORT_RECEIVE"
                  : pt == MACH_MSG_TYPE_PORT_SEND_ONCE ? "PORT_SEND_ONCE" : "PORT_SEND");
     }
@@ -236,10 +236,10 @@ kern_return_t __mach_port_get_refs(mach_port_t task, mach_port_t name, mach_port
     if (reply_lost(&r, kr))
         kr = MIG_SERVER_DIED;
     char args[64], outs[16] = "";
-    snprintf(args, sizeof args, "%u, %u, %s", task, name, kern_right_name(right));
+    kern_fmt(args, sizeof args, "%u, %u, %s", task, name, kern_right_name(right));
     if (kr == KERN_SUCCESS) {
         *refs = n;
-        snprintf(outs, sizeof outs, "%u", n);
+        kern_fmt(outs, sizeof outs, "%u", n);
     }
     return kern_rpc_end(&r, kr, args, outs);
 }
@@ -256,7 +256,7 @@ kern_return_t __mach_port_mod_refs(mach_port_t task, mach_port_t name, mach_port
     if (reply_lost(&r, kr))
         kr = MIG_SERVER_DIED;
     char args[64];
-    snprintf(args, sizeof args, "%u, %u, %s, %d", task, name, kern_right_name(right), delta);
+    kern_fmt(args, sizeof args, "%u, %u, %s, %d", task, name, kern_right_name(right), delta);
     return kern_rpc_end(&r, kr, args, "");
 }
 ALIAS(mach_port_mod_refs)
@@ -288,12 +288,12 @@ kern_return_t __mach_port_names(mach_port_t task, mach_port_t **names,
     if (reply_lost(&r, kr))
         kr = MIG_SERVER_DIED;
     char args[16], outs[32] = "";
-    snprintf(args, sizeof args, "%u", task);
+    kern_fmt(args, sizeof args, "%u", task);
     if (kr == KERN_SUCCESS) {
         *names = ool_copy(n, count * sizeof *n);
         *types = ool_copy(t, count * sizeof *t);
         *namesCnt = *typesCnt = count;
-        snprintf(outs, sizeof outs, "%u names", count);
+        kern_fmt(outs, sizeof outs, "%u names", count);
     }
     free(n);
     free(t);
@@ -312,10 +312,10 @@ kern_return_t __mach_port_type(mach_port_t task, mach_port_t name, mach_port_typ
     if (reply_lost(&r, kr))
         kr = MIG_SERVER_DIED;
     char args[48], outs[16] = "";
-    snprintf(args, sizeof args, "%u, %u", task, name);
+    kern_fmt(args, sizeof args, "%u, %u", task, name);
     if (kr == KERN_SUCCESS) {
         *ptype = t;
-        snprintf(outs, sizeof outs, "0x%x", t);
+        kern_fmt(outs, sizeof outs, "0x%x", t);
     }
     return kern_rpc_end(&r, kr, args, outs);
 }
@@ -331,7 +331,7 @@ kern_return_t __mach_port_rename(mach_port_t task, mach_port_t old_name, mach_po
     if (reply_lost(&r, kr))
         kr = MIG_SERVER_DIED;
     char args[64];
-    snprintf(args, sizeof args, "%u, %u, %u", task, old_name, new_name);
+    kern_fmt(args, sizeof args, "%u, %u, %u", task, old_name, new_name);
     return kern_rpc_end(&r, kr, args, "");
 }
 ALIAS(mach_port_rename)
@@ -346,7 +346,7 @@ kern_return_t __mach_port_move_member(mach_port_t task, mach_port_t member, mach
     if (reply_lost(&r, kr))
         kr = MIG_SERVER_DIED;
     char args[64];
-    snprintf(args, sizeof args, "%u, %u, %u", task, member, after);
+    kern_fmt(args, sizeof args, "%u, %u, %u", task, member, after);
     return kern_rpc_end(&r, kr, args, "");
 }
 ALIAS(mach_port_move_member)
@@ -368,11 +368,11 @@ kern_return_t __mach_port_request_notification(mach_port_t task, mach_port_t nam
         kr = MIG_SERVER_DIED;
     }
     char args[96], outs[16] = "";
-    snprintf(args, sizeof args, "%u, %u, %d, %u, %u, %s", task, name, id, sync, notify,
+    kern_fmt(args, sizeof args, "%u, %u, %d, %u, %u, %s", task, name, id, sync, notify,
              kern_msgt_name(notifyPoly));
     if (kr == KERN_SUCCESS) {
         *previous = prev;
-        snprintf(outs, sizeof outs, "%u", prev);
+        kern_fmt(outs, sizeof outs, "%u", prev);
     }
     return kern_rpc_end(&r, kr, args, outs);
 }
@@ -388,7 +388,7 @@ kern_return_t __mach_port_set_qlimit(mach_port_t task, mach_port_t name, mach_po
     if (reply_lost(&r, kr))
         kr = MIG_SERVER_DIED;
     char args[64];
-    snprintf(args, sizeof args, "%u, %u, %u", task, name, qlimit);
+    kern_fmt(args, sizeof args, "%u, %u, %u", task, name, qlimit);
     return kern_rpc_end(&r, kr, args, "");
 }
 ALIAS(mach_port_set_qlimit)
@@ -404,7 +404,7 @@ kern_return_t __mach_port_set_mscount(mach_port_t task, mach_port_t name,
     if (reply_lost(&r, kr))
         kr = MIG_SERVER_DIED;
     char args[64];
-    snprintf(args, sizeof args, "%u, %u, %u", task, name, mscount);
+    kern_fmt(args, sizeof args, "%u, %u, %u", task, name, mscount);
     return kern_rpc_end(&r, kr, args, "");
 }
 ALIAS(mach_port_set_mscount)
@@ -432,10 +432,10 @@ kern_return_t __task_create(mach_port_t parent, boolean_t inherit_memory, mach_p
         kr = MIG_SERVER_DIED;
     }
     char args[48], outs[16] = "";
-    snprintf(args, sizeof args, "%u, %d", parent, inherit_memory);
+    kern_fmt(args, sizeof args, "%u, %d", parent, inherit_memory);
     if (kr == KERN_SUCCESS) {
         *child = c;
-        snprintf(outs, sizeof outs, "%u", c);
+        kern_fmt(outs, sizeof outs, "%u", c);
     }
     return kern_rpc_end(&r, kr, args, outs);
 }
@@ -453,7 +453,7 @@ kern_return_t __task_terminate(mach_port_t task)
     if (reply_lost(&r, kr))
         kr = MIG_SERVER_DIED;
     char args[16];
-    snprintf(args, sizeof args, "%u", task);
+    kern_fmt(args, sizeof args, "%u", task);
     kern_rpc_end(&r, kr, args, "");
     if ((kr == KERN_SUCCESS || kr == MIG_SERVER_DIED) && victim != NULL && r.fault != KF_SEND_FAILS &&
         r.fault != KF_ROUTINE_FAILS) {
@@ -475,7 +475,7 @@ kern_return_t __task_suspend(mach_port_t task)
     if (reply_lost(&r, kr))
         kr = MIG_SERVER_DIED;
     char args[16];
-    snprintf(args, sizeof args, "%u", task);
+    kern_fmt(args, sizeof args, "%u", task);
     kern_rpc_end(&r, kr, args, "");
     if (kt != NULL && (kr == KERN_SUCCESS || kr == MIG_SERVER_DIED))
         sync_task_suspend(kt, self);
@@ -494,7 +494,7 @@ kern_return_t __task_resume(mach_port_t task)
     if (reply_lost(&r, kr))
         kr = MIG_SERVER_DIED;
     char args[16];
-    snprintf(args, sizeof args, "%u", task);
+    kern_fmt(args, sizeof args, "%u", task);
     kern_rpc_end(&r, kr, args, "");
     if (kt != NULL && (kr == KERN_SUCCESS || kr == MIG_SERVER_DIED))
         sync_task_suspend(kt, NULL);
@@ -517,14 +517,14 @@ kern_return_t __task_threads(mach_port_t task, mach_port_t **threads, mach_msg_t
         kr = MIG_SERVER_DIED;
     }
     char args[16], outs[96] = "";
-    snprintf(args, sizeof args, "%u", task);
+    kern_fmt(args, sizeof args, "%u", task);
     if (kr == KERN_SUCCESS) {
         *threads = ool_copy(v, n * sizeof *v);
         *count = n;
         size_t o = 0;
         for (mach_msg_type_number_t i = 0; i < n && o + 12 < sizeof outs; i++)
-            o += (size_t)snprintf(outs + o, sizeof outs - o, "%s%u", i ? " " : "{", v[i]);
-        snprintf(outs + o, sizeof outs - o, "}");
+            o += (size_t)kern_fmt(outs + o, sizeof outs - o, "%s%u", i ? " " : "{", v[i]);
+        kern_fmt(outs + o, sizeof outs - o, "}");
     }
     free(v);
     return kern_rpc_end(&r, kr, args, outs);
@@ -544,10 +544,10 @@ kern_return_t __task_get_special_port(mach_port_t task, int which, mach_port_t *
         kr = MIG_SERVER_DIED;
     }
     char args[32], outs[16] = "";
-    snprintf(args, sizeof args, "%u, %d", task, which);
+    kern_fmt(args, sizeof args, "%u, %d", task, which);
     if (kr == KERN_SUCCESS) {
         *port = p;
-        snprintf(outs, sizeof outs, "%u", p);
+        kern_fmt(outs, sizeof outs, "%u", p);
     }
     return kern_rpc_end(&r, kr, args, outs);
 }
@@ -563,7 +563,7 @@ kern_return_t __task_set_special_port(mach_port_t task, int which, mach_port_t p
     if (reply_lost(&r, kr))
         kr = MIG_SERVER_DIED;
     char args[48];
-    snprintf(args, sizeof args, "%u, %d, %u", task, which, port);
+    kern_fmt(args, sizeof args, "%u, %d, %u", task, which, port);
     return kern_rpc_end(&r, kr, args, "");
 }
 ALIAS(task_set_special_port)
@@ -580,7 +580,7 @@ kern_return_t __mach_ports_register(mach_port_t task, mach_port_t *ports,
     if (reply_lost(&r, kr))
         kr = MIG_SERVER_DIED;
     char args[32];
-    snprintf(args, sizeof args, "%u, %u ports", task, count);
+    kern_fmt(args, sizeof args, "%u, %u ports", task, count);
     return kern_rpc_end(&r, kr, args, "");
 }
 ALIAS(mach_ports_register)
@@ -601,11 +601,11 @@ kern_return_t __mach_ports_lookup(mach_port_t task, mach_port_t **ports,
         kr = MIG_SERVER_DIED;
     }
     char args[16], outs[64] = "";
-    snprintf(args, sizeof args, "%u", task);
+    kern_fmt(args, sizeof args, "%u", task);
     if (kr == KERN_SUCCESS) {
         *ports = ool_copy(v, n * sizeof *v);
         *count = n;
-        snprintf(outs, sizeof outs, "{%u %u %u %u}", v[0], v[1], v[2], v[3]);
+        kern_fmt(outs, sizeof outs, "{%u %u %u %u}", v[0], v[1], v[2], v[3]);
     }
     free(v);
     return kern_rpc_end(&r, kr, args, outs);
@@ -634,10 +634,10 @@ kern_return_t __thread_create(mach_port_t task, mach_port_t *thread)
         kr = MIG_SERVER_DIED;
     }
     char args[16], outs[16] = "";
-    snprintf(args, sizeof args, "%u", task);
+    kern_fmt(args, sizeof args, "%u", task);
     if (kr == KERN_SUCCESS) {
         *thread = t;
-        snprintf(outs, sizeof outs, "%u", t);
+        kern_fmt(outs, sizeof outs, "%u", t);
     }
     return kern_rpc_end(&r, kr, args, outs);
 }
@@ -655,7 +655,7 @@ static kern_return_t thread_count_call(const char *routine, mach_port_t thread,
     if (reply_lost(&r, kr))
         kr = MIG_SERVER_DIED;
     char args[16];
-    snprintf(args, sizeof args, "%u", thread);
+    kern_fmt(args, sizeof args, "%u", thread);
     kern_rpc_end(&r, kr, args, "");
     if (target != NULL && (kr == KERN_SUCCESS || kr == MIG_SERVER_DIED))
         sync_suspend(target);
@@ -691,7 +691,7 @@ kern_return_t __thread_terminate(mach_port_t thread)
     if (reply_lost(&r, kr))
         kr = MIG_SERVER_DIED;
     char args[16];
-    snprintf(args, sizeof args, "%u", thread);
+    kern_fmt(args, sizeof args, "%u", thread);
     kern_rpc_end(&r, kr, args, "");
     if (target != NULL && !kthread_active(target) && kern_sim_thread(target) != NULL) {
         sim_thread *th = kern_sim_thread(target);
@@ -713,7 +713,7 @@ kern_return_t __thread_get_state(mach_port_t thread, int flavor, natural_t *stat
     if (reply_lost(&r, kr))
         kr = MIG_SERVER_DIED;
     char args[48];
-    snprintf(args, sizeof args, "%u, %d", thread, flavor);
+    kern_fmt(args, sizeof args, "%u, %d", thread, flavor);
     return kern_rpc_end(&r, kr, args, "");
 }
 ALIAS(thread_get_state)
@@ -737,16 +737,16 @@ kern_return_t __thread_set_state(mach_port_t thread, int flavor, natural_t *stat
         if (ts.kind == KERN_STATE_CALL) {
             sim_thread_set_start(th, (void (*)(void *))(uintptr_t)ts.pc, (void *)(uintptr_t)ts.arg,
                                  (void *)(uintptr_t)ts.sp);
-            snprintf(outs, sizeof outs, "start at a function");
+            kern_fmt(outs, sizeof outs, "start at a function");
         } else if (ts.kind == KERN_STATE_LONGJMP) {
             sim_thread_set_longjmp(th, (void *)(uintptr_t)ts.env, (int)ts.value);
-            snprintf(outs, sizeof outs, "resume by longjmp(env, %d)", (int)ts.value);
+            kern_fmt(outs, sizeof outs, "resume by longjmp(env, %d)", (int)ts.value);
         }
     }
     if (reply_lost(&r, kr))
         kr = MIG_SERVER_DIED;
     char args[48];
-    snprintf(args, sizeof args, "%u, %d", thread, flavor);
+    kern_fmt(args, sizeof args, "%u, %d", thread, flavor);
     return kern_rpc_end(&r, kr, args, outs);
 }
 ALIAS(thread_set_state)
@@ -764,10 +764,10 @@ kern_return_t __thread_get_special_port(mach_port_t thread, int which, mach_port
         kr = MIG_SERVER_DIED;
     }
     char args[32], outs[16] = "";
-    snprintf(args, sizeof args, "%u, %d", thread, which);
+    kern_fmt(args, sizeof args, "%u, %d", thread, which);
     if (kr == KERN_SUCCESS) {
         *port = p;
-        snprintf(outs, sizeof outs, "%u", p);
+        kern_fmt(outs, sizeof outs, "%u", p);
     }
     return kern_rpc_end(&r, kr, args, outs);
 }
@@ -783,7 +783,7 @@ kern_return_t __thread_set_special_port(mach_port_t thread, int which, mach_port
     if (reply_lost(&r, kr))
         kr = MIG_SERVER_DIED;
     char args[48];
-    snprintf(args, sizeof args, "%u, %d, %u", thread, which, port);
+    kern_fmt(args, sizeof args, "%u, %d, %u", thread, which, port);
     return kern_rpc_end(&r, kr, args, "");
 }
 ALIAS(thread_set_special_port)
@@ -815,7 +815,7 @@ kern_return_t __vm_allocate(mach_port_t task, vm_address_t *address, vm_size_t s
             memset(p, 0, size);
     }
     char args[48];
-    snprintf(args, sizeof args, "%u, %zu bytes", task, (size_t)size);
+    kern_fmt(args, sizeof args, "%u, %zu bytes", task, (size_t)size);
     if (kr == KERN_SUCCESS)
         *address = (vm_address_t)(uintptr_t)p;
     return kern_rpc_end(&r, kr, args, "");
@@ -836,7 +836,7 @@ kern_return_t __vm_deallocate(mach_port_t task, vm_address_t address, vm_size_t 
         kr = KERN_SUCCESS;
     }
     char args[48];
-    snprintf(args, sizeof args, "%u, %zu bytes", task, (size_t)size);
+    kern_fmt(args, sizeof args, "%u, %zu bytes", task, (size_t)size);
     return kern_rpc_end(&r, kr, args, "");
 }
 ALIAS(vm_deallocate)
@@ -888,11 +888,11 @@ mach_msg_return_t __mach_msg(mach_msg_header_t *msg, mach_msg_option_t option,
             break;
     }
     char args[64], outs[32] = "";
-    snprintf(args, sizeof args, "%s%s, dest %u, id %d, rcv %u",
+    kern_fmt(args, sizeof args, "%s%s, dest %u, id %d, rcv %u",
              (option & MACH_SEND_MSG) ? "SEND" : "", (option & MACH_RCV_MSG) ? "|RCV" : "", dest, id,
              (option & MACH_RCV_MSG) ? rcv_name : 0);
     if (mr == MACH_MSG_SUCCESS && (option & MACH_RCV_MSG))
-        snprintf(outs, sizeof outs, "id %d", msg->msgh_id);
+        kern_fmt(outs, sizeof outs, "id %d", msg->msgh_id);
     return kern_rpc_end(&r, mr, args, outs);
 }
 ALIAS(mach_msg)
