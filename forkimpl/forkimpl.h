@@ -22,7 +22,8 @@ fi_tls *fi_self_tls(void);
 /* Makes the stubs keep each thread's reply port in its block. Call after kern_open. */
 void fi_install(void);
 
-/* A new sigstate for thread, chained on _hurd_sigstates. From a thread of the process. */
+/* A new sigstate for thread, chained on _hurd_sigstates; for MACH_PORT_NULL the global
+ * sigstate, which (as glibc's hurdsig.c says) is on no list. From a thread of the process. */
 struct hurd_sigstate *fi_sigstate_new(thread_t thread);
 
 /* Assertion failures of simulated processes, in order (host memory). */

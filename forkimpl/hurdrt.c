@@ -112,6 +112,8 @@ struct hurd_sigstate *fi_sigstate_new(thread_t thread)
     if (ss == NULL)
         kern_unmodelled("image heap exhausted for a sigstate");
     ss->thread = thread;
+    if (thread == MACH_PORT_NULL)
+        return ss; /* the global sigstate is on no list: _Fork's child frees the listed ones */
     __mutex_lock(&_hurd_siglock);
     ss->next = _hurd_sigstates;
     _hurd_sigstates = ss;
@@ -132,10 +134,13 @@ void _hurd_sigstate_set_global_rcv(struct hurd_sigstate *ss)
     ss->blocked = 0;
 }
 
+/* As glibc's: critical sections nest (intern-fd.c's holds alloc-fd.c's); only the outermost
+ * takes the lock, and the NULL an inner one gets makes its unlock do nothing. */
 void *_hurd_critical_section_lock(void)
 {
     struct hurd_sigstate *ss = _hurd_self_sigstate();
-    __spin_lock(&ss->critical_section_lock);
+    if (!__spin_try_lock(&ss->critical_section_lock))
+        return NULL;
     return ss;
 }
 
