@@ -55,7 +55,8 @@ const char *hurd_errno_name(kern_return_t code);
 #define PROC_ID_TASK2PROC         24031
 #define MSG_ID_SIG_POST           23000
 #define MSG_ID_PROC_NEWIDS        23001
-#define TERM_ID_OPEN_CTTY         28001     /* term.defs: subsystem 28000, getctty, open_ctty */
+#define TERM_ID_GETCTTY           28000     /* term.defs: subsystem 28000, getctty, open_ctty */
+#define TERM_ID_OPEN_CTTY         28001
 #define FS_ID_GETROOT             29000     /* forksim's own: the fs server's one routine */
 
 typedef struct rusage rusage_t;
@@ -91,6 +92,8 @@ kern_return_t __msg_proc_newids(mach_port_t process, mach_port_t task, pid_t ppi
 
 /* term.defs: a new ctty port of the terminal for (pid, pgrp), as MOVE_SEND. */
 kern_return_t __term_open_ctty(mach_port_t terminal, pid_t pid, pid_t pgrp, mach_port_t *newtty);
+/* term.defs: the terminal's ctty id port (a new send right); any other port says MIG_BAD_ID. */
+kern_return_t __term_getctty(mach_port_t terminal, mach_port_t *cttyid);
 /* forksim's fs: a new send right to the root directory port. */
 kern_return_t __fs_getroot(mach_port_t fs, mach_port_t *root);
 
@@ -126,6 +129,9 @@ int hurd_boot(void);
  * *thp (if not NULL) gets the thread. Call from the host. */
 sim_task *hurd_spawn(int (*fn)(void *), void *arg, sim_thread **thp);
 
+/* The ports startup registers for its children (mach_ports_register), by index. */
+enum hurd_registered { HURD_REG_AUTH, HURD_REG_FS, HURD_REG_TERM };
+
 /* The calling process's ports (image globals, as glibc's _hurd_ports). */
 enum hurd_portname { HURD_PORT_PROC, HURD_PORT_AUTH, HURD_PORT_CRDIR, HURD_PORT_CWDIR,
                  HURD_PORT_CTTY, HURD_NPORTS };
@@ -153,5 +159,12 @@ pid_t hurd_proc_pid_of_task(ktask_t *task);
 mach_port_t hurd_proc_notify_port(void);
 /* Requests the proc server holds for a later reply (wait, getmsgport). */
 unsigned hurd_proc_pending(void);
+/* The (pid, pgrp) a ctty port (by port id) was opened for by term_open_ctty; false if the
+ * term server never made that port. */
+bool hurd_term_ctty_peek(uint32_t port_id, pid_t *pid, pid_t *pgrp);
+/* The port ids of the console's io port (the one term_open_ctty and term_getctty serve) and
+ * of its ctty id port; 0 before boot. */
+enum hurd_term_port { HURD_TERM_IO, HURD_TERM_CTTYID };
+uint32_t hurd_term_port_id(enum hurd_term_port which);
 
 #endif

@@ -25,6 +25,7 @@
 #define HURD_EFAULT       HURD_ERRNO(14)
 #define HURD_EBUSY        HURD_ERRNO(16)
 #define HURD_EINVAL       HURD_ERRNO(22)
+#define HURD_EMFILE       HURD_ERRNO(24)
 #define HURD_ENOTTY       HURD_ERRNO(25)
 #define HURD_ERANGE       HURD_ERRNO(34)
 #define HURD_EAGAIN       HURD_ERRNO(35)

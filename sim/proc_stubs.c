@@ -270,6 +270,7 @@ const char *hurd_errno_name(kern_return_t code)
     case HURD_ECHILD: return "ECHILD";
     case HURD_EBUSY: return "EBUSY";
     case HURD_EINVAL: return "EINVAL";
+    case HURD_EMFILE: return "EMFILE";
     case HURD_EAGAIN: return "EAGAIN";
     case HURD_EOPNOTSUPP: return "EOPNOTSUPP";
     case HURD_EIEIO: return "EIEIO";

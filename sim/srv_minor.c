@@ -1,8 +1,9 @@
 /*
  * srv_minor.c: the small servers a simulated process needs to start: auth (a port, nothing
  * served yet), fs (the root file system: fs_getroot hands out a new directory port, as a
- * protid, for the root and working directories) and term (the console: term_open_ctty gives a
- * new ctty port per (pid, pgrp) request, term.defs id 28001). Each is a daemon thread of its own
+ * protid, for the root and working directories) and term (the console: term_getctty, id 28000,
+ * gives its ctty id port; term_open_ctty gives a new ctty port per (pid, pgrp) request, term.defs
+ * id 28001). Each is a daemon thread of its own
  * task serving a port set through mig_server_loop (M11). State is host memory.
  *
  * Added rule: fs_getroot (id 29000) is forksim's own routine, standing in for the fsys_getroot
@@ -20,6 +21,7 @@
 static struct minor {
     struct {
         mach_port_t self, pset, port;
+        mach_port_t cttyid;     /* the console's ctty id: a receive right, never served */
         struct { mach_port_t port; pid_t pid, pgrp; } ctty[CTTY_MAX];
         int nctty;
     } term;
@@ -56,7 +58,13 @@ static mach_port_t new_port(mach_port_t self, mach_port_t pset)
 static kern_return_t term_demux(void *ctx, mig_msg_t *in, mig_msg_t *out)
 {
     (void)ctx;
-    if (in->head.msgh_id != TERM_ID_OPEN_CTTY || in->head.msgh_local_port != M.term.port)
+    if (in->head.msgh_local_port != M.term.port)
+        return MIG_BAD_ID;
+    if (in->head.msgh_id == TERM_ID_GETCTTY) {
+        mig_put_port(out, M.term.cttyid, MACH_MSG_TYPE_MAKE_SEND);
+        return KERN_SUCCESS;
+    }
+    if (in->head.msgh_id != TERM_ID_OPEN_CTTY)
         return MIG_BAD_ID;
     int32_t pid, pgrp;
     if (!mig_get_int32(in, &pid) || !mig_get_int32(in, &pgrp))
@@ -78,7 +86,50 @@ void term_server_main(void *arg)
     M.term.self = __mach_task_self();
     __mach_port_allocate(M.term.self, MACH_PORT_RIGHT_PORT_SET, &M.term.pset);
     M.term.port = new_port(M.term.self, M.term.pset);
+    __mach_port_allocate(M.term.self, MACH_PORT_RIGHT_RECEIVE, &M.term.cttyid);
     mig_server_loop(M.term.pset, term_demux, NULL);
+}
+
+bool hurd_term_ctty_peek(uint32_t port_id, pid_t *pid, pid_t *pgrp)
+{
+    sim_task *t = hurd_server_task(HURD_SRV_TERM);
+    name_info_t info;
+    for (int i = 0; t != NULL && i < M.term.nctty; i++)
+        if (space_peek(kern_ktask(t), M.term.ctty[i].port, &info) && info.port_id == port_id) {
+            *pid = M.term.ctty[i].pid;
+            *pgrp = M.term.ctty[i].pgrp;
+            return true;
+        }
+    return false;
+}
+
+uint32_t hurd_term_port_id(enum hurd_term_port which)
+{
+    sim_task *t = hurd_server_task(HURD_SRV_TERM);
+    name_info_t info;
+    mach_port_t name = which == HURD_TERM_CTTYID ? M.term.cttyid : M.term.port;
+    if (t == NULL || !space_peek(kern_ktask(t), name, &info))
+        return 0;
+    return info.port_id;
+}
+
+kern_return_t __term_getctty(mach_port_t terminal, mach_port_t *cttyid)
+{
+    kern_rpc r;
+    mig_msg_t m;
+    kern_rpc_begin(&r, "term_getctty", false);
+    mig_request_init(&m, terminal, TERM_ID_GETCTTY);
+    kern_return_t kr = mig_rpc(&r, &m, MIG_REPLY_SIZE + 8, true);
+    mach_port_t p = MACH_PORT_NULL;
+    if (kr == KERN_SUCCESS && !mig_get_port(&m, &p, NULL))
+        kr = MIG_TYPE_ERROR;
+    char args[16], outs[16] = "";
+    snprintf(args, sizeof args, "%u", terminal);
+    if (kr == KERN_SUCCESS) {
+        *cttyid = p;
+        snprintf(outs, sizeof outs, "%u", p);
+    }
+    return kern_rpc_end(&r, kr, args, outs);
 }
 
 kern_return_t __term_open_ctty(mach_port_t terminal, pid_t pid, pid_t pgrp, mach_port_t *newtty)
