@@ -32,6 +32,9 @@ FORKIMPL_SRCS := $(sort $(wildcard forkimpl/*.c))
 # The glibc code under test, compiled twice (see the forkimpl/ block below), and its line tables.
 FORK_OBJS  := fork-glibc.o fork-glibc-ndebug.o
 FORK_LINE_OBJS := fork-glibc-lines.o fork-glibc-ndebug-lines.o
+# glibc's file descriptor table and its neighbours (hurd/*.c), compiled once (see below).
+GLIBC_FD_NAMES := dtable port2fd new-fd alloc-fd intern-fd fd-close
+GLIBC_FD_OBJS := $(patsubst %,fd-%.o,$(GLIBC_FD_NAMES))
 HDRS       := $(wildcard model/*.h sim/*.h tests/*.h forkimpl/*.h forkimpl/shim/*.h)
 
 .PHONY: all deps check san bench clean test-plain test-san rules host-processes valgrind image-globals
@@ -45,7 +48,7 @@ $(BUILD)/%.o: %.c $(HDRS) | deps
 	@mkdir -p $(dir $@)
 	$(CC) $(PLAIN_CFLAGS) $(EXTRA_CFLAGS) -c $< -o $@
 
-$(BUILD)/libforksim.a: $(patsubst %.c,$(BUILD)/%.o,$(LIB_SRCS) $(FORKIMPL_SRCS)) $(addprefix $(BUILD)/glibc/,$(FORK_OBJS) $(FORK_LINE_OBJS))
+$(BUILD)/libforksim.a: $(patsubst %.c,$(BUILD)/%.o,$(LIB_SRCS) $(FORKIMPL_SRCS)) $(addprefix $(BUILD)/glibc/,$(FORK_OBJS) $(FORK_LINE_OBJS) $(GLIBC_FD_OBJS))
 	@mkdir -p $(dir $@)
 	rm -f $@ && ar rcs $@ $^
 
@@ -57,7 +60,7 @@ $(SAN_BUILD)/%.o: %.c $(HDRS) | deps
 	@mkdir -p $(dir $@)
 	$(CC) $(SAN_CFLAGS) $(EXTRA_CFLAGS) -c $< -o $@
 
-$(SAN_BUILD)/libforksim.a: $(patsubst %.c,$(SAN_BUILD)/%.o,$(LIB_SRCS) $(FORKIMPL_SRCS)) $(addprefix $(SAN_BUILD)/glibc/,$(FORK_OBJS) $(FORK_LINE_OBJS))
+$(SAN_BUILD)/libforksim.a: $(patsubst %.c,$(SAN_BUILD)/%.o,$(LIB_SRCS) $(FORKIMPL_SRCS)) $(addprefix $(SAN_BUILD)/glibc/,$(FORK_OBJS) $(FORK_LINE_OBJS) $(GLIBC_FD_OBJS))
 	@mkdir -p $(dir $@)
 	rm -f $@ && ar rcs $@ $^
 
@@ -105,13 +108,18 @@ clean:
 # $(BUILD)/glibc/, then compiled twice: as shipped (asserts active, as in Debian's libc) and
 # with -DNDEBUG (so LOSE reaches the lose: clean-up). They are glibc's code, not ours: built
 # without -Werror, with forksim's shim headers (forkimpl/shim) standing for glibc's internals.
-GLIBC_FILES := sysdeps/mach/hurd/_Fork.c
-GLIBC_SRC_STAMP := $(shell printf '%s' "$(GLIBC_SRC)" | sha256sum | cut -c1-12)
+GLIBC_FILES := sysdeps/mach/hurd/_Fork.c $(patsubst %,hurd/%.c,$(GLIBC_FD_NAMES))
+GLIBC_SRC_STAMP := $(shell printf '%s' "$(GLIBC_SRC) $(GLIBC_FILES)" | sha256sum | cut -c1-12)
 FORKIMPL_INC := -Iforkimpl -Iforkimpl/shim -include forkimpl/shim/libc-symbols.h
 GLIBC_CFLAGS := -std=gnu11 -g -O2 -D_GNU_SOURCE $(FORKIMPL_INC) -Isim -Imodel
 GLIBC_SAN_CFLAGS := $(GLIBC_CFLAGS) -O1 -fno-omit-frame-pointer -fsanitize=address,undefined \
                     -fno-sanitize=alignment --param asan-use-after-return=0
 
+# A new glibc tree or file list starts $(BUILD)/glibc afresh. Decided as the Makefile is read:
+# under .SECONDARY, a missing stamp behind an existing SOURCE would never be rebuilt.
+ifeq ($(wildcard $(BUILD)/glibc/.src-$(GLIBC_SRC_STAMP)),)
+$(shell rm -rf $(BUILD)/glibc $(SAN_BUILD)/glibc)
+endif
 $(BUILD)/glibc/.src-$(GLIBC_SRC_STAMP): | deps
 	@rm -rf $(BUILD)/glibc
 	tools/glibc-extract.sh $(BUILD)/glibc $(GLIBC_FILES)
@@ -129,11 +137,24 @@ $(SAN_BUILD)/glibc/fork-glibc-ndebug.o: $(BUILD)/glibc/SOURCE $(wildcard forkimp
 	@mkdir -p $(dir $@)
 	$(CC) $(GLIBC_SAN_CFLAGS) -DNDEBUG -D_Fork=forksim_glibc_fork_ndebug -c $(BUILD)/glibc/sysdeps/mach/hurd/_Fork.c -o $@
 
+# glibc's fd table (hurd/dtable.c) and its neighbours have no assertions: one variant per
+# build, linked with either fork. Their .data and .bss would be one copy shared by every
+# simulated task (dtable.c's lock, table pointer and size): objcopy renames them into the
+# image section, where SIM_GLOBAL puts forksim's own globals.
+IMAGE_RENAME := $(foreach s,.data .bss .data.rel .data.rel.local,--rename-section $(s)=forksim_image,alloc,load,data,contents)
+$(BUILD)/glibc/fd-%.o: $(BUILD)/glibc/SOURCE $(wildcard forkimpl/shim/*.h forkimpl/shim/*/*.h)
+	$(CC) $(GLIBC_CFLAGS) -c $(BUILD)/glibc/hurd/$*.c -o $@.tmp
+	objcopy $(IMAGE_RENAME) $@.tmp $@ && rm -f $@.tmp
+$(SAN_BUILD)/glibc/fd-%.o: $(BUILD)/glibc/SOURCE $(wildcard forkimpl/shim/*.h forkimpl/shim/*/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(GLIBC_SAN_CFLAGS) -c $(BUILD)/glibc/hurd/$*.c -o $@.tmp
+	objcopy $(IMAGE_RENAME) $@.tmp $@ && rm -f $@.tmp
+
 $(BUILD)/forkimpl/%.o $(SAN_BUILD)/forkimpl/%.o: EXTRA_CFLAGS = $(FORKIMPL_INC)
 # The public API and the command (sim/cli) sit on top of the runtime and the code under test.
 $(BUILD)/sim/cli/%.o $(SAN_BUILD)/sim/cli/%.o: EXTRA_CFLAGS = -Iforkimpl -Isim/cli
-# Tests of the code under test see forkimpl's headers (tests/test_fork*.c).
-FORK_TESTS := $(patsubst tests/%.c,%.o,$(wildcard tests/test_fork*.c))
+# Tests of the code under test see forkimpl's headers (tests/test_fork*.c, test_dtable.c).
+FORK_TESTS := $(patsubst tests/%.c,%.o,$(wildcard tests/test_fork*.c tests/test_dtable*.c))
 $(addprefix $(BUILD)/tests/,$(FORK_TESTS)) $(addprefix $(SAN_BUILD)/tests/,$(FORK_TESTS)): EXTRA_CFLAGS = -Iforkimpl
 
 # Simulated-process objects keep every writable global in the image section.
@@ -151,7 +172,7 @@ $(BUILD)/glibc/%-lines.o: $(BUILD)/glibc/%-lines.c
 $(SAN_BUILD)/glibc/%-lines.o: $(SAN_BUILD)/glibc/%-lines.c
 	$(CC) $(SAN_CFLAGS) -Iforkimpl -c $< -o $@
 
-image-globals: $(addprefix $(BUILD)/glibc/,$(FORK_OBJS)) $(BUILD)/forkimpl/hurdrt.o
+image-globals: $(addprefix $(BUILD)/glibc/,$(FORK_OBJS) $(GLIBC_FD_OBJS)) $(BUILD)/forkimpl/hurdrt.o $(BUILD)/forkimpl/fdrt.o
 	@sim/check-image-globals.sh $^ && echo "image globals: $(words $^) simulated-process objects, no writable global outside the image"
 
 # --- sim/ flags ---------------------------------------------------------------

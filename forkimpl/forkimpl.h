@@ -57,6 +57,13 @@ fi_fork_variant fi_get_fork_variant(void);
  * 0 in the child, -1 with errno on failure. */
 pid_t fi_fork(void);
 
+/* --- the file descriptor table (fdrt.c beneath glibc's hurd/dtable.c) --------------------- */
+
+/* At start-up, on the main thread, once the port cells and _hurd_pid are set: the process's
+ * ctty id (the console's), its process group (1) and descriptors 0-2 on the console, built by
+ * glibc's own init_dtable (the _hurd_subinit hooks), each with a ctty port of its own. */
+void fi_dtable_start(void);
+
 /* Signals that reached a process's signal thread (host log, in order). */
 typedef struct fi_signal_record {
     int task, signo, sigcode;

@@ -249,6 +249,16 @@ void __assert_fail(const char *assertion, const char *file, unsigned int line, c
     simulated_abort(what, 0, file, line, function);
 }
 
+/* glibc's __libc_fatal: the simulated process dies with the message, as its abort would. */
+void __libc_fatal(const char *message)
+{
+    if (sim_self() == NULL) {
+        fputs(message, stderr);
+        abort();
+    }
+    simulated_abort(message, 0, "__libc_fatal", 0, "__libc_fatal");
+}
+
 void __assert_perror_fail(int errnum, const char *file, unsigned int line, const char *function)
 {
     if (sim_self() == NULL) {

@@ -6,7 +6,8 @@
  * __mach_task_self_; the port cells (_hurd_ports: proc, auth, root and working directory) from
  * the ports the process was started with; the message port (a receive right with a send right
  * under the same name) registered with the proc server; the signal thread serving it on its own
- * stack; the sigstates of both threads. Then the program's main runs on the main thread. The
+ * stack; the sigstates of both threads; descriptors 0-2 on the console, through glibc's own
+ * init_dtable (fdrt.c). Then the program's main runs on the main thread. The
  * servers and the start (a task whose thread got its ports) come from sim/hurd.h.
  *
  * The signal thread (_hurd_msgport_receive, the function glibc's _Fork also starts in the
@@ -144,6 +145,7 @@ static int process_start(void *arg)
     if (__proc_setmsgport(_hurd_ports[INIT_PORT_PROC].port, _hurd_msgport, &old) == KERN_SUCCESS &&
         MACH_PORT_VALID(old))
         __mach_port_deallocate(__mach_task_self_, old);
+    fi_dtable_start();
     return program->main(program->arg);
 }
 

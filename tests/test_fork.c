@@ -11,6 +11,7 @@
  */
 #include "../sim/hurd.h"
 #include "forkimpl.h"
+#include "shim/hurd/fd.h"
 #include "kern.h"
 #include "testlib.h"
 
@@ -50,6 +51,8 @@ static struct {
     kern_return_t wait_kr;
     space_view parent_before, child_after;
     mach_port_t task_self, proc_port, main_thread, sig_thread, msgport;
+    mach_port_t ctty[16];           /* the descriptors' ctty ports (dtable.c) */
+    int nctty;
     uint32_t child_task_port, parent_task_port;
     int child_exit;
 } seen;
@@ -62,6 +65,9 @@ static void snapshot_parent(void)
     seen.main_thread = _hurd_self_sigstate()->thread;
     seen.sig_thread = _hurd_msgport_thread;
     seen.msgport = _hurd_msgport;
+    for (int i = 0; i < _hurd_dtablesize && seen.nctty < 16; i++)
+        if (_hurd_dtable[i] != NULL && _hurd_dtable[i]->ctty.port != MACH_PORT_NULL)
+            seen.ctty[seen.nctty++] = _hurd_dtable[i]->ctty.port;
     seen.parent_task_port = port_of(kthread_task(kern_self()), __mach_task_self_);
 }
 
@@ -165,6 +171,17 @@ static void test_fork_child_space(void **state)
             assert_int_equal(ci->type, pi->type);
             assert_int_equal(ci->urefs, pi->urefs);
             assert_int_equal(ci->port_id, seen.child_task_port); /* the child's own task */
+            assert_int_not_equal(ci->port_id, pi->port_id);
+            continue;
+        }
+        bool ctty = false;
+        for (int j = 0; j < seen.nctty; j++)
+            ctty |= n == seen.ctty[j];
+        if (ctty) {
+            /* A descriptor's ctty port: dtable.c's fork hook gives the child one of its own
+             * (opened for its pid, tests/test_dtable.c), under a name the deallocate freed. */
+            assert_non_null(ci);
+            assert_int_equal(ci->type, MACH_PORT_TYPE_SEND);
             assert_int_not_equal(ci->port_id, pi->port_id);
             continue;
         }

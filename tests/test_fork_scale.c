@@ -17,6 +17,7 @@
 #include "../sim/hurd.h"
 #include "forkimpl.h"
 #include "kern.h"
+#include "shim/hurd/fd.h"
 #include "testlib.h"
 
 #include <stdio.h>
@@ -77,6 +78,8 @@ static struct {
     bool make_failed;
     space_view parent_before, child_after;
     mach_port_t task_self, proc_port, main_thread, sig_thread, other;
+    mach_port_t ctty[16];           /* the descriptors' ctty ports (dtable.c) */
+    int nctty;
     uint32_t child_task_port;
     pid_t parent_fork_ret;
     int wait_status;
@@ -105,6 +108,9 @@ static int scale_main(void *arg)
     view_take(me, &seen.parent_before);
     seen.task_self = __mach_task_self_;
     seen.proc_port = _hurd_ports[INIT_PORT_PROC].port;
+    for (int i = 0; i < _hurd_dtablesize && seen.nctty < 16; i++)
+        if (_hurd_dtable[i] != NULL && _hurd_dtable[i]->ctty.port != MACH_PORT_NULL)
+            seen.ctty[seen.nctty++] = _hurd_dtable[i]->ctty.port;
     seen.main_thread = _hurd_self_sigstate()->thread;
     seen.sig_thread = _hurd_msgport_thread;
     pid_t pid = fi_fork();
@@ -180,6 +186,13 @@ static bool check_one(mach_port_name_t n, const name_info_t *pi, const name_info
         assert_int_equal(ci->port_id, seen.child_task_port);
         return true;
     }
+    for (int j = 0; j < seen.nctty; j++)
+        if (n == seen.ctty[j]) { /* the child's own ctty port (tests/test_dtable.c) */
+            assert_non_null(ci);
+            assert_int_equal(ci->type, MACH_PORT_TYPE_SEND);
+            assert_int_not_equal(ci->port_id, pi->port_id);
+            return true;
+        }
     if (n == seen.proc_port) {
         assert_non_null(ci);
         assert_int_equal(ci->type, MACH_PORT_TYPE_SEND);

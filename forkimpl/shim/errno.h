@@ -16,6 +16,7 @@ int *__forksim_errno_location(void);
 #define ENOMEM HURD_ENOMEM
 #define EBUSY HURD_EBUSY
 #define EINVAL HURD_EINVAL
+#define EMFILE HURD_EMFILE
 #define EAGAIN HURD_EAGAIN
 #define EOPNOTSUPP HURD_EOPNOTSUPP
 #define ENOSYS HURD_ENOSYS

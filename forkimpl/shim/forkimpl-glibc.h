@@ -132,11 +132,14 @@ void __libc_unwind_link_after_fork(void);
 
 /* --- errors (hurd.h) ----------------------------------------------------------------------------- */
 int __hurd_fail(error_t err);
+_Noreturn void __libc_fatal(const char *message);
 
 /* --- the RPCs: the mock MIG stubs of sim/mig_mach.c and the proc server's client side --------- */
 kern_return_t __mach_port_allocate(mach_port_t task, mach_port_right_t right, mach_port_t *name);
 kern_return_t __mach_port_allocate_name(mach_port_t task, mach_port_right_t right, mach_port_t name);
 kern_return_t __mach_port_deallocate(mach_port_t task, mach_port_t name);
+kern_return_t __mach_port_destroy(mach_port_t task, mach_port_t name);
+kern_return_t __mach_port_destroy(mach_port_t task, mach_port_t name);
 kern_return_t __mach_port_extract_right(mach_port_t task, mach_port_t name,
                                         mach_msg_type_name_t msgt_name, mach_port_t *poly,
                                         mach_msg_type_name_t *polyPoly);

@@ -6,6 +6,7 @@
 #define libc_hidden_def(name)
 #define libc_hidden_proto(name, ...)
 #define weak_alias(name, alias)
+#define attribute_used_retain __attribute__((used, retain))
 #define symbol_set_declare(set)                                         \
     extern void *const __start_##set[] __attribute__((weak));           \
     extern void *const __stop_##set[] __attribute__((weak));
