@@ -1,6 +1,7 @@
 # forksim build.
 #
-#   make            build/libforksim.a and the test programs in build/tests/
+#   make            build/libforksim.a, build/forksim and the test programs in build/tests/
+#   make run        the main job: build/forksim run traces/walkthrough.fsim
 #   make check      every test, plain build and sanitizer build (build-san/), then the rule table
 #   make san        the ASan+UBSan build only, in build-san/ (never over build/)
 #   make bench      benchmarks (figures only; no test asserts them)
@@ -35,10 +36,10 @@ FORK_LINE_OBJS := fork-glibc-lines.o fork-glibc-ndebug-lines.o
 # glibc's file descriptor table and its neighbours (hurd/*.c), compiled once (see below).
 GLIBC_FD_NAMES := dtable port2fd new-fd alloc-fd intern-fd fd-close
 GLIBC_FD_OBJS := $(patsubst %,fd-%.o,$(GLIBC_FD_NAMES))
-HDRS       := $(wildcard model/*.h sim/*.h tests/*.h forkimpl/*.h forkimpl/shim/*.h)
+HDRS       := $(wildcard model/*.h sim/*.h sim/cli/*.h tests/*.h forkimpl/*.h forkimpl/shim/*.h forkimpl/shim/*/*.h)
 
-.PHONY: all deps check san bench clean test-plain test-san rules host-processes valgrind image-globals
-all: deps $(BUILD)/libforksim.a $(addprefix $(BUILD)/tests/,$(TEST_NAMES))
+.PHONY: all deps check san bench clean test-plain test-san rules host-processes valgrind image-globals run traces
+all: deps $(BUILD)/libforksim.a $(addprefix $(BUILD)/tests/,$(TEST_NAMES)) $(BUILD)/forksim
 
 deps:
 	@tools/deps.sh
@@ -95,7 +96,7 @@ valgrind: all
 	  && echo "valgrind: $(VALGRIND_PROG): no errors" \
 	  || { cat $(BUILD)/valgrind.out; echo "valgrind: $(VALGRIND_PROG): errors"; exit 1; }
 
-check: test-plain test-san rules host-processes valgrind image-globals
+check: test-plain test-san rules host-processes valgrind image-globals traces
 
 bench: all
 	@for b in $(BENCH_PROGS); do $$b || exit 1; done
@@ -156,6 +157,27 @@ $(BUILD)/sim/cli/%.o $(SAN_BUILD)/sim/cli/%.o: EXTRA_CFLAGS = -Iforkimpl -Isim/c
 # Tests of the code under test see forkimpl's headers (tests/test_fork*.c, test_dtable.c).
 FORK_TESTS := $(patsubst tests/%.c,%.o,$(wildcard tests/test_fork*.c tests/test_dtable*.c))
 $(addprefix $(BUILD)/tests/,$(FORK_TESTS)) $(addprefix $(SAN_BUILD)/tests/,$(FORK_TESTS)): EXTRA_CFLAGS = -Iforkimpl
+
+# The fork source forksim --version reports: where it came from and its sha256.
+$(BUILD)/glibc/source-info.c: $(BUILD)/glibc/SOURCE
+	awk 'BEGIN { print "const char forksim_fork_source[] =" } \
+	     $$1 == "origin" { printf "    \"fork source from %s\\n\"\n", $$2 } \
+	     $$1 == "sha256" { printf "    \"  %s sha256 %s\\n\"\n", $$3, $$2 } \
+	     END { print ";" }' $< > $@.tmp && mv $@.tmp $@
+$(BUILD)/glibc/source-info.o: $(BUILD)/glibc/source-info.c
+	$(CC) $(PLAIN_CFLAGS) -c $< -o $@
+
+# The forksim command.
+$(BUILD)/forksim: $(BUILD)/sim/cli/main.o $(BUILD)/glibc/source-info.o $(BUILD)/libforksim.a
+	$(CC) $(PLAIN_CFLAGS) $^ -o $@ -lunwind
+
+# Scenarios with golden outputs: byte for byte, and twice the same.
+traces: $(BUILD)/forksim
+	@tools/check-traces.sh $(BUILD)/forksim traces
+
+# The main job: the fork walkthrough.
+run: all
+	$(BUILD)/forksim run traces/walkthrough.fsim
 
 # Simulated-process objects keep every writable global in the image section.
 # Call sites: each fork object's DWARF line table as a C table (forkimpl/sites.c).

@@ -175,6 +175,18 @@ bool port_peek(world_t *world, uint32_t port_id, port_info_t *info);
  * max into out; returns how many there are. */
 size_t ktask_names(ktask_t *task, mach_port_name_t *out, size_t max);
 
+/* Who a port belongs to, for traces and summaries: the task or thread whose kernel port it is,
+ * or the task and name holding its receive right (NULL, MACH_PORT_NULL when in transit, held
+ * by the kernel, or dead). Returns false for an unknown port id. */
+typedef struct port_owner {
+    bool active;
+    ktask_t *kobject_task;      /* a task's kernel port */
+    kthread_t *kobject_thread;  /* a thread's kernel port */
+    ktask_t *receiver;          /* the task holding the receive right */
+    mach_port_name_t receiver_name;
+} port_owner_t;
+bool port_owner(world_t *world, uint32_t port_id, port_owner_t *out);
+
 /* Number of names (type not NONE) in the task's space. */
 size_t space_count(ktask_t *task);
 

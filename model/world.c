@@ -293,3 +293,22 @@ size_t ktask_names(ktask_t *task, mach_port_name_t *out, size_t max)
     free(types);
     return n;
 }
+
+bool port_owner(world_t *world, uint32_t port_id, port_owner_t *out)
+{
+    port_t *port;
+    HASH_FIND(hh, world->w_port_table, &port_id, sizeof port_id, port);
+    if (port == NULL)
+        return false;
+    memset(out, 0, sizeof *out);
+    out->active = port->ip_active;
+    if (port->ip_kotype == IKOT_TASK)
+        out->kobject_task = port->ip_kobject;
+    else if (port->ip_kotype == IKOT_THREAD)
+        out->kobject_thread = port->ip_kobject;
+    if (port->ip_receiver != NULL) {
+        out->receiver = port->ip_receiver->is_task;
+        out->receiver_name = port->ip_receiver_name;
+    }
+    return true;
+}

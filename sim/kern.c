@@ -36,7 +36,35 @@ static struct kern {
     bool sites;
     kern_site_fn site_fn;
     char trace_path[4096];      /* when the trace is a file of ours: renamed at close */
+    uint64_t hook_step;
+    void (*hook_fn)(void *);
+    void *hook_arg;
 } K;
+
+void kern_set_faults(const kern_fault *faults, unsigned n)
+{
+    K.nfaults = n < KERN_MAX_FAULTS ? n : KERN_MAX_FAULTS;
+    memcpy(K.faults, faults, K.nfaults * sizeof K.faults[0]);
+    memset(K.seen, 0, sizeof K.seen);
+    memset(K.fired, 0, sizeof K.fired);
+}
+
+void kern_set_step_hook(uint64_t step, void (*fn)(void *), void *arg)
+{
+    K.hook_step = step;
+    K.hook_fn = fn;
+    K.hook_arg = arg;
+}
+
+/* The next trace line is numbered K.step + 1: run the --stop-at hook first. */
+static void step_hook(void)
+{
+    if (K.hook_fn != NULL && K.step + 1 == K.hook_step) {
+        void (*fn)(void *) = K.hook_fn;
+        K.hook_fn = NULL;
+        fn(K.hook_arg);
+    }
+}
 
 /* The per-thread block of the default reply cell, in the task's image. */
 typedef struct kern_tls {
@@ -179,6 +207,7 @@ static mach_port_t *reply_cell(void)
 
 static void trace_prefix(kthread_t *self)
 {
+    step_hook();
     K.step++;
     if (K.trace == NULL)
         return;
@@ -192,6 +221,7 @@ static void trace_prefix(kthread_t *self)
 
 void kern_trace_note(const char *fmt, ...)
 {
+    step_hook();
     K.step++;
     if (K.trace == NULL)
         return;

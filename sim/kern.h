@@ -56,6 +56,13 @@ typedef struct kern_config {
 typedef int (*kern_site_fn)(void *const *pcs, int n, char *buf, size_t len);
 void kern_set_site_fn(kern_site_fn fn);
 
+/* Replaces the fault plan (before or during a run: faults count RPCs from kern_open). */
+void kern_set_faults(const kern_fault *faults, unsigned n);
+
+/* Calls fn(arg) once, just before the trace line numbered step is written (forksim
+ * --stop-at). 0 removes it. */
+void kern_set_step_hook(uint64_t step, void (*fn)(void *arg), void *arg);
+
 /* Opens the runtime and an empty world. Returns 0, or -1 (sim_open's errno). */
 int kern_open(const kern_config *cfg);
 

@@ -1,0 +1,516 @@
+/*
+ * main.c: the forksim command.
+ *
+ *   forksim run FILE [--format=text|jsonl] [--seed N] [--stop-at STEP] [--sites] [--record RUN]
+ *   forksim replay RUN
+ *
+ * Exit status: 0 the expectations held; 1 one failed; 2 bad usage or input (file:line: what
+ * is wrong); 3 forksim's own error (an invariant violation, a leak, an unmodelled call).
+ */
+#include "runner.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define FORKSIM_VERSION "0.1.0"
+
+extern const char forksim_fork_source[]; /* generated from build/glibc/SOURCE */
+
+static void usage(FILE *out)
+{
+    fputs("usage: forksim run FILE [options]     run a scenario with glibc's real fork\n"
+          "       forksim replay RUN              re-run a recorded run, check the same events\n"
+          "       forksim --help | --version\n"
+          "\n"
+          "options of run:\n"
+          "  --format=text|jsonl   output: the trace and a summary (text), or one JSON object a line\n"
+          "  --seed N              the scheduler's seed (default: the scenario's, else 1)\n"
+          "  --stop-at STEP        show both name spaces as they were just before trace step STEP\n"
+          "  --sites               annotate each RPC of the fork with its _Fork.c line\n"
+          "  --record RUN          save the run (scenario, decisions, trace) for forksim replay\n"
+          "\n"
+          "exit status: 0 expectations held, 1 one failed, 2 bad usage or input,\n"
+          "             3 forksim's own error (invariant violation, leak, unmodelled call)\n"
+          "Scenario files are described in README.md (\"Scenario files\"); examples in traces/.\n",
+          out);
+}
+
+/* --- output ------------------------------------------------------------------------------- */
+
+static void json_string(FILE *out, const char *s, size_t n)
+{
+    fputc('"', out);
+    for (size_t i = 0; i < n && s[i] != '\0'; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c == '"' || c == '\\')
+            fprintf(out, "\\%c", c);
+        else if (c < 0x20)
+            fprintf(out, "\\u%04x", c);
+        else
+            fputc(c, out);
+    }
+    fputc('"', out);
+}
+
+/* One trace line as JSON: "STEP tT.TH [trap ]routine(args) = CODE[ -> outs][  @ site]" or
+ * "STEP # note". */
+static void json_event(FILE *out, const char *line, size_t len)
+{
+    char buf[2048];
+    if (len >= sizeof buf)
+        len = sizeof buf - 1;
+    memcpy(buf, line, len);
+    buf[len] = '\0';
+    unsigned long long step;
+    int t, th, off = 0;
+    if (sscanf(buf, " %llu # %n", &step, &off) == 1 && off > 0) {
+        fprintf(out, "{\"type\":\"note\",\"step\":%llu,\"text\":", step);
+        json_string(out, buf + off, strlen(buf + off));
+        fputs("}\n", out);
+        return;
+    }
+    if (sscanf(buf, " %llu t%d.%d %n", &step, &t, &th, &off) != 3 || off == 0) {
+        fputs("{\"type\":\"raw\",\"text\":", out);
+        json_string(out, buf, len);
+        fputs("}\n", out);
+        return;
+    }
+    char *p = buf + off;
+    bool trap = strncmp(p, "trap ", 5) == 0;
+    if (trap)
+        p += 5;
+    char *open = strchr(p, '('), *close = strstr(p, ") = ");
+    fprintf(out, "{\"type\":\"rpc\",\"step\":%llu,\"task\":%d,\"thread\":%d,\"trap\":%s,", step, t, th,
+            trap ? "true" : "false");
+    if (open == NULL || close == NULL) {
+        fputs("\"text\":", out);
+        json_string(out, p, strlen(p));
+        fputs("}\n", out);
+        return;
+    }
+    fputs("\"routine\":", out);
+    json_string(out, p, (size_t)(open - p));
+    fputs(",\"args\":", out);
+    json_string(out, open + 1, (size_t)(close - open - 1));
+    char *result = close + 4, *site = strstr(result, "  @ "), *outs = strstr(result, " -> ");
+    if (site != NULL)
+        *site = '\0';
+    if (outs != NULL)
+        *outs = '\0';
+    fputs(",\"result\":", out);
+    json_string(out, result, strlen(result));
+    if (outs != NULL) {
+        fputs(",\"outs\":", out);
+        json_string(out, outs + 4, strlen(outs + 4));
+    }
+    if (site != NULL) {
+        fputs(",\"site\":", out);
+        json_string(out, site + 4, strlen(site + 4));
+    }
+    fputs("}\n", out);
+}
+
+/* RPCs by routine, counted from the trace (one line per RPC). */
+typedef struct routine_count {
+    char name[48];
+    unsigned n;
+} routine_count;
+
+/* Counted from the end of the scenario's set-up on, for the scenario's parent and child only
+ * (the servers' own receives and replies are not the processes' RPCs). */
+static size_t count_rpcs(const char *trace, int parent, int child, routine_count *counts,
+                         size_t max, unsigned *total)
+{
+    size_t n = 0;
+    *total = 0;
+    const char *start = strstr(trace, "# scenario: set-up done");
+    if (start != NULL)
+        trace = start;
+    for (const char *line = trace; line != NULL && *line != '\0';) {
+        const char *end = strchr(line, '\n');
+        size_t len = end != NULL ? (size_t)(end - line) : strlen(line);
+        unsigned long long step;
+        int t, th, off = 0;
+        char buf[256];
+        size_t l = len < sizeof buf - 1 ? len : sizeof buf - 1;
+        memcpy(buf, line, l);
+        buf[l] = '\0';
+        if (sscanf(buf, " %llu t%d.%d %n", &step, &t, &th, &off) == 3 && off > 0 &&
+            (t == parent || t == child)) {
+            char *p = buf + off;
+            if (strncmp(p, "trap ", 5) == 0)
+                p += 5;
+            size_t rl = strcspn(p, "(");
+            if (rl < sizeof counts[0].name) {
+                size_t i;
+                for (i = 0; i < n; i++)
+                    if (strlen(counts[i].name) == rl && strncmp(counts[i].name, p, rl) == 0)
+                        break;
+                if (i == n && n < max) {
+                    memcpy(counts[n].name, p, rl);
+                    counts[n].name[rl] = '\0';
+                    counts[n++].n = 0;
+                }
+                if (i < n)
+                    counts[i].n++;
+                (*total)++;
+            }
+        }
+        line = end != NULL ? end + 1 : NULL;
+    }
+    return n;
+}
+
+static const run_name *find_name(const run_space *sp, mach_port_name_t name)
+{
+    for (size_t i = 0; i < sp->n; i++)
+        if (sp->names[i].name == name)
+            return &sp->names[i];
+    return NULL;
+}
+
+static void print_side(FILE *out, const run_name *n)
+{
+    if (n == NULL)
+        fprintf(out, "  %-12s %5s  %-18s", "-", "", "");
+    else
+        fprintf(out, "  %-12s %5u  %-18s", scn_type_name(n->type), n->urefs, n->denotes);
+}
+
+static void print_spaces(FILE *out, const run_result *r)
+{
+    const run_space *p = &r->parent, *c = &r->child;
+    fprintf(out, "name spaces %s: parent (task %d)%s, child (task %d)%s\n",
+            r->stopped ? "at the --stop-at step" : "at the end of each process's steps", p->task,
+            p->n < p->total ? " truncated" : "", c->task, c->n < c->total ? " truncated" : "");
+    fprintf(out, "  %6s  %-12s %5s  %-18s  %-12s %5s  %-18s  %s\n", "name", "parent", "urefs",
+            "denotes", "child", "urefs", "denotes", "label");
+    /* union of the two, ascending */
+    size_t i = 0, j = 0;
+    while (i < p->n || j < c->n) {
+        mach_port_name_t a = i < p->n ? p->names[i].name : MACH_PORT_DEAD;
+        mach_port_name_t b = j < c->n ? c->names[j].name : MACH_PORT_DEAD;
+        mach_port_name_t n = a < b ? a : b;
+        const run_name *pn = find_name(p, n), *cn = find_name(c, n);
+        fprintf(out, "  %6u", n);
+        print_side(out, pn);
+        print_side(out, cn);
+        const char *label = pn != NULL && pn->label[0] ? pn->label : cn != NULL ? cn->label : "";
+        fprintf(out, "  %s\n", label);
+        if (a == n)
+            i++;
+        if (b == n)
+            j++;
+    }
+}
+
+static void print_json_spaces(FILE *out, const run_result *r)
+{
+    const run_space *sides[2] = {&r->parent, &r->child};
+    const char *who[2] = {"parent", "child"};
+    for (int s = 0; s < 2; s++)
+        for (size_t i = 0; i < sides[s]->n; i++) {
+            const run_name *n = &sides[s]->names[i];
+            fprintf(out, "{\"type\":\"name\",\"process\":\"%s\",\"task\":%d,\"name\":%u,\"rights\":\"%s\",\"urefs\":%u,\"denotes\":",
+                    who[s], sides[s]->task, n->name, scn_type_name(n->type), n->urefs);
+            json_string(out, n->denotes, sizeof n->denotes);
+            fputs(",\"label\":", out);
+            json_string(out, n->label, sizeof n->label);
+            fputs("}\n", out);
+        }
+}
+
+static int exit_status(const run_result *r)
+{
+    if (r->invariant_violations > 0 || r->leaked > 0)
+        return 3;
+    return r->expected ? 0 : 1;
+}
+
+static void print_result(FILE *out, const scenario *s, const run_result *r, bool json)
+{
+    routine_count counts[96];
+    unsigned total;
+    size_t nc = count_rpcs(r->trace, r->parent.task, r->child.task, counts, 96, &total);
+    if (json) {
+        for (const char *line = r->trace; line != NULL && *line != '\0';) {
+            const char *end = strchr(line, '\n');
+            size_t len = end != NULL ? (size_t)(end - line) : strlen(line);
+            if (strncmp(line, "forksim-trace", 13) == 0)
+                fprintf(out, "{\"type\":\"version\",\"trace\":1}\n");
+            else
+                json_event(out, line, len);
+            line = end != NULL ? end + 1 : NULL;
+        }
+        print_json_spaces(out, r);
+        fprintf(out, "{\"type\":\"rpcs\",\"total\":%u,\"by_routine\":{", total);
+        for (size_t i = 0; i < nc; i++)
+            fprintf(out, "%s\"%s\":%u", i ? "," : "", counts[i].name, counts[i].n);
+        fputs("}}\n", out);
+        for (size_t i = 0; i < r->nfindings; i++) {
+            fputs("{\"type\":\"finding\",\"text\":", out);
+            json_string(out, r->findings[i], strlen(r->findings[i]));
+            fputs("}\n", out);
+        }
+        for (size_t i = 0; i < r->nmessages; i++) {
+            fputs("{\"type\":\"message\",\"text\":", out);
+            json_string(out, r->messages[i], strlen(r->messages[i]));
+            fputs("}\n", out);
+        }
+        fprintf(out, "{\"type\":\"verdict\",\"verdict\":\"%s\",\"expected\":%s,\"invariant_violations\":%zu,\"leaked\":%zu}\n",
+                run_verdict_name(r->verdict), r->expected ? "true" : "false",
+                r->invariant_violations, r->leaked);
+        return;
+    }
+    fputs(r->trace, out);
+    fprintf(out, "--- summary: %s\n", s->path);
+    if (s->title[0])
+        fprintf(out, "%s\n", s->title);
+    print_spaces(out, r);
+    fprintf(out, "RPCs of the parent (task %d) and the child (task %d) after the set-up: %u:",
+            r->parent.task, r->child.task, total);
+    for (size_t i = 0; i < nc; i++)
+        fprintf(out, "%s %s %u", i ? "," : "", counts[i].name, counts[i].n);
+    fputc('\n', out);
+    for (size_t i = 0; i < r->nmessages; i++)
+        fprintf(out, "%s\n", r->messages[i]);
+    for (size_t i = 0; i < r->nfindings; i++)
+        fprintf(out, "finding %s\n", r->findings[i]);
+    if (r->invariant_violations > 0)
+        fprintf(out, "forksim error: %zu invariant violations (a bug in forksim)\n",
+                r->invariant_violations);
+    if (r->leaked > 0)
+        fprintf(out, "forksim error: %zu objects leaked (a bug in forksim)\n", r->leaked);
+    fprintf(out, "verdict: %s%s\n", run_verdict_name(r->verdict),
+            r->expected ? "" : " (expectations not met)");
+}
+
+/* --- recording and replay ---------------------------------------------------------------------- */
+
+static int record(const char *path, const scenario *s, const run_result *r)
+{
+    char tmp[4200];
+    snprintf(tmp, sizeof tmp, "%s.tmp", path);
+    FILE *f = fopen(tmp, "w");
+    if (f == NULL) {
+        fprintf(stderr, "forksim: cannot write %s: %s\n", tmp, strerror(errno));
+        return -1;
+    }
+    fprintf(f, "forksim-run 1\nscenario %s\nseed %llu\npicks %zu\n", s->path,
+            (unsigned long long)r->decisions->seed, r->decisions->npicks);
+    for (size_t i = 0; i < r->decisions->npicks; i++)
+        fprintf(f, "%d%c", r->decisions->picks[i], (i + 1) % 32 == 0 ? '\n' : ' ');
+    fprintf(f, "\ntrace\n");
+    fputs(r->trace, f);
+    if (fclose(f) != 0 || rename(tmp, path) != 0) {
+        fprintf(stderr, "forksim: cannot write %s\n", path);
+        return -1;
+    }
+    return 0;
+}
+
+static int replay(const char *path, FILE *out)
+{
+    FILE *f = fopen(path, "r");
+    if (f == NULL) {
+        fprintf(stderr, "forksim: %s: cannot open: %s\n", path, strerror(errno));
+        return 2;
+    }
+    char line[4200], scn_path[1024] = "";
+    unsigned long long seed = 0;
+    size_t npicks = 0, got = 0;
+    int *picks = NULL;
+    int lineno = 0, status = 2;
+    char *trace = NULL;
+    size_t trace_len = 0, trace_cap = 0;
+    bool in_trace = false;
+#define BAD(...)                                                 \
+    do {                                                         \
+        fprintf(stderr, "%s:%d: ", path, lineno);                \
+        fprintf(stderr, __VA_ARGS__);                            \
+        fputc('\n', stderr);                                     \
+        goto done;                                               \
+    } while (0)
+    while (fgets(line, sizeof line, f) != NULL) {
+        lineno++;
+        if (in_trace) {
+            size_t l = strlen(line);
+            if (trace_len + l + 1 > trace_cap) {
+                trace_cap = (trace_len + l + 1) * 2;
+                trace = realloc(trace, trace_cap);
+            }
+            memcpy(trace + trace_len, line, l + 1);
+            trace_len += l;
+            continue;
+        }
+        if (lineno == 1) {
+            if (strcmp(line, "forksim-run 1\n") != 0)
+                BAD("not a forksim run (the first line must be 'forksim-run 1')");
+        } else if (sscanf(line, "scenario %1023s", scn_path) == 1) {
+        } else if (sscanf(line, "seed %llu", &seed) == 1) {
+        } else if (sscanf(line, "picks %zu", &npicks) == 1) {
+            if (npicks > 100000000)
+                BAD("too many picks");
+            picks = calloc(npicks + 1, sizeof *picks);
+        } else if (strcmp(line, "trace\n") == 0) {
+            in_trace = true;
+        } else if (picks != NULL && got < npicks) {
+            char *p = line, *end;
+            while (*p != '\0' && *p != '\n') {
+                long v = strtol(p, &end, 10);
+                if (end == p)
+                    BAD("a pick is not a number");
+                if (got == npicks)
+                    BAD("more picks than announced");
+                picks[got++] = (int)v;
+                p = end;
+                while (*p == ' ')
+                    p++;
+            }
+        } else if (strcmp(line, "\n") != 0) {
+            BAD("unexpected line");
+        }
+    }
+    if (!in_trace || scn_path[0] == '\0' || got != npicks)
+        BAD("incomplete: a run has a scenario, seed, picks and trace");
+    scenario *s = calloc(1, sizeof *s);
+    char err[1024];
+    if (scenario_load(scn_path, s, err, sizeof err) != 0) {
+        fprintf(stderr, "%s\n", err);
+        free(s);
+        goto done;
+    }
+    sim_decisions d = {.seed = seed, .picks = picks, .npicks = npicks, .cap = npicks};
+    run_options o = {.replay = &d, .seed = seed, .has_seed = true};
+    run_result *r = calloc(1, sizeof *r);
+    if (run_scenario(s, &o, r) != 0) {
+        fprintf(stderr, "%s\n", r->messages[0]);
+        free(r);
+        free(s);
+        goto done;
+    }
+    /* The first line that differs. */
+    const char *a = trace ? trace : "", *b = r->trace;
+    int n = 1;
+    while (*a != '\0' || *b != '\0') {
+        const char *ea = strchr(a, '\n'), *eb = strchr(b, '\n');
+        size_t la = ea ? (size_t)(ea - a) : strlen(a), lb = eb ? (size_t)(eb - b) : strlen(b);
+        if (la != lb || memcmp(a, b, la) != 0) {
+            fprintf(out, "replay differs at trace line %d:\n  recorded: %.*s\n  now:      %.*s\n", n,
+                    (int)la, a, (int)lb, b);
+            status = 1;
+            break;
+        }
+        a = ea ? ea + 1 : a + la;
+        b = eb ? eb + 1 : b + lb;
+        n++;
+    }
+    if (status != 1) {
+        fprintf(out, "replay: %d trace lines, the same events as recorded; verdict: %s\n", n - 1,
+                run_verdict_name(r->verdict));
+        status = exit_status(r) == 3 ? 3 : 0;
+    }
+    run_result_free(r);
+    free(r);
+    free(s);
+done:
+#undef BAD
+    fclose(f);
+    free(picks);
+    free(trace);
+    return status;
+}
+
+/* --- main ------------------------------------------------------------------------------------ */
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        usage(stderr);
+        return 2;
+    }
+    if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "help") == 0) {
+        usage(stdout);
+        return 0;
+    }
+    if (strcmp(argv[1], "--version") == 0) {
+        printf("forksim %s\n%s", FORKSIM_VERSION, forksim_fork_source);
+        return 0;
+    }
+    if (strcmp(argv[1], "replay") == 0) {
+        if (argc != 3) {
+            fprintf(stderr, "usage: forksim replay RUN\n");
+            return 2;
+        }
+        return replay(argv[2], stdout);
+    }
+    if (strcmp(argv[1], "run") != 0) {
+        fprintf(stderr, "forksim: unknown command '%s' (try forksim --help)\n", argv[1]);
+        return 2;
+    }
+    const char *file = NULL, *record_path = NULL;
+    bool json = false;
+    run_options o = {0};
+    for (int i = 2; i < argc; i++) {
+        const char *a = argv[i];
+        char *end;
+        if (strcmp(a, "--format=text") == 0) {
+            json = false;
+        } else if (strcmp(a, "--format=jsonl") == 0) {
+            json = true;
+        } else if (strcmp(a, "--sites") == 0) {
+            o.sites = true;
+        } else if (strcmp(a, "--seed") == 0 && i + 1 < argc) {
+            o.seed = strtoull(argv[++i], &end, 0);
+            o.has_seed = true;
+            if (*end != '\0') {
+                fprintf(stderr, "forksim: --seed needs a number, not '%s'\n", argv[i]);
+                return 2;
+            }
+        } else if (strcmp(a, "--stop-at") == 0 && i + 1 < argc) {
+            o.stop_at = strtoull(argv[++i], &end, 0);
+            if (*end != '\0' || o.stop_at == 0) {
+                fprintf(stderr, "forksim: --stop-at needs a step number from 1, not '%s'\n", argv[i]);
+                return 2;
+            }
+        } else if (strcmp(a, "--record") == 0 && i + 1 < argc) {
+            record_path = argv[++i];
+        } else if (a[0] == '-') {
+            fprintf(stderr, "forksim: unknown option '%s' (try forksim --help)\n", a);
+            return 2;
+        } else if (file == NULL) {
+            file = a;
+        } else {
+            fprintf(stderr, "forksim: one scenario at a time ('%s' and '%s')\n", file, a);
+            return 2;
+        }
+    }
+    if (file == NULL) {
+        fprintf(stderr, "usage: forksim run FILE [options] (try forksim --help)\n");
+        return 2;
+    }
+    scenario *s = calloc(1, sizeof *s);
+    char err[1024];
+    if (scenario_load(file, s, err, sizeof err) != 0) {
+        fprintf(stderr, "%s\n", err);
+        free(s);
+        return 2;
+    }
+    run_result *r = calloc(1, sizeof *r);
+    if (run_scenario(s, &o, r) != 0) {
+        fprintf(stderr, "%s\n", r->messages[0]);
+        free(r);
+        free(s);
+        return 2;
+    }
+    print_result(stdout, s, r, json);
+    int status = exit_status(r);
+    if (record_path != NULL && record(record_path, s, r) != 0 && status == 0)
+        status = 2;
+    run_result_free(r);
+    free(r);
+    free(s);
+    return status;
+}

@@ -1,0 +1,73 @@
+/*
+ * runner.h: runs a scenario on the simulated Hurd with glibc's real fork, and what came of it.
+ */
+#ifndef FORKSIM_RUNNER_H
+#define FORKSIM_RUNNER_H
+
+#include "forksim.h"
+#include "scenario.h"
+
+typedef enum run_verdict {
+    VERDICT_OK,
+    VERDICT_EXPECTATION_FAILED,
+    VERDICT_ABORT,          /* a simulated process aborted (an assertion in the fork) */
+    VERDICT_DEADLOCK,
+    VERDICT_LIVELOCK,
+} run_verdict;
+
+const char *run_verdict_name(run_verdict v);
+
+#define RUN_MAX_NAMES 16384
+#define RUN_MAX_MESSAGES 64
+
+/* A name as the summary shows it. */
+typedef struct run_name {
+    mach_port_name_t name;
+    mach_port_type_t type;
+    mach_port_urefs_t urefs;
+    uint32_t port;          /* the port's serial: says whether two names are the same port */
+    char denotes[48];
+    char label[SCN_MAX_LABEL];
+} run_name;
+
+typedef struct run_space {
+    bool taken;
+    int task;               /* sim task id */
+    size_t n, total;
+    run_name names[RUN_MAX_NAMES];
+} run_space;
+
+typedef struct run_options {
+    uint64_t seed;          /* overrides the scenario's when has_seed */
+    bool has_seed;
+    bool sites;
+    uint64_t stop_at;       /* 0: none */
+    const sim_decisions *replay;
+} run_options;
+
+typedef struct run_result {
+    run_verdict verdict;            /* what happened */
+    bool expected;                  /* the scenario's expectations all held */
+    enum forksim_result sim;
+    char *trace;                    /* malloc'ed, the whole trace text */
+    size_t trace_len;
+    run_space parent, child;        /* at the end of their steps, or at --stop-at */
+    run_space before_fork;          /* the parent just before its (last) fork */
+    bool stopped;                   /* --stop-at reached */
+    char messages[RUN_MAX_MESSAGES][1024];   /* failed expectations, aborts, reports */
+    size_t nmessages;
+    char findings[RUN_MAX_MESSAGES][256];    /* where glibc differs from the fork's intent,
+                                              * as recorded findings (not failures) */
+    size_t nfindings;
+    size_t invariant_violations;    /* model_check after the run: forksim's own bug if not 0 */
+    size_t leaked;                  /* objects left at close: forksim's own bug if not 0 */
+    pid_t child_pid;
+    sim_decisions *decisions;       /* the run's decisions (malloc'ed copy) */
+} run_result;
+
+/* Runs s. Returns 0 when the run happened (whatever its verdict), -1 if forksim could not
+ * start it (message in r->messages). Free with run_result_free. */
+int run_scenario(const scenario *s, const run_options *o, run_result *r);
+void run_result_free(run_result *r);
+
+#endif

@@ -1,0 +1,490 @@
+/*
+ * scenario.c: the scenario file parser. Every error names the file and line and what is wrong;
+ * nothing is run until the whole file has parsed.
+ */
+#include "scenario.h"
+
+#include "../hurd_errno.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MAX_WORDS 12
+
+typedef struct parser {
+    const char *path;
+    int line;
+    char *err;
+    size_t errlen;
+    bool failed;
+} parser;
+
+static int fail(parser *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int fail(parser *p, const char *fmt, ...)
+{
+    if (!p->failed) {
+        int n = snprintf(p->err, p->errlen, "%s:%d: ", p->path, p->line);
+        va_list ap;
+        va_start(ap, fmt);
+        if (n >= 0 && (size_t)n < p->errlen)
+            vsnprintf(p->err + n, p->errlen - (size_t)n, fmt, ap);
+        va_end(ap);
+    }
+    p->failed = true;
+    return -1;
+}
+
+static bool parse_uint(const char *w, unsigned *out)
+{
+    char *end;
+    errno = 0;
+    unsigned long v = strtoul(w, &end, 0);
+    if (errno != 0 || *end != '\0' || w[0] == '-' || v > 0xFFFFFFFFul)
+        return false;
+    *out = (unsigned)v;
+    return true;
+}
+
+static bool parse_int(const char *w, int *out)
+{
+    char *end;
+    errno = 0;
+    long v = strtol(w, &end, 0);
+    if (errno != 0 || *end != '\0' || v < -2147483647L - 1 || v > 2147483647L)
+        return false;
+    *out = (int)v;
+    return true;
+}
+
+static bool label_ok(const char *w)
+{
+    if (!isalpha((unsigned char)w[0]) || strlen(w) >= SCN_MAX_LABEL)
+        return false;
+    for (const char *c = w; *c; c++)
+        if (!isalnum((unsigned char)*c) && *c != '-' && *c != '_')
+            return false;
+    return true;
+}
+
+static const struct {
+    const char *word;
+    mach_port_type_t type;
+} types[] = {
+    {"SEND", MACH_PORT_TYPE_SEND},           {"RECEIVE", MACH_PORT_TYPE_RECEIVE},
+    {"SEND|RECEIVE", MACH_PORT_TYPE_SEND_RECEIVE}, {"SEND_ONCE", MACH_PORT_TYPE_SEND_ONCE},
+    {"PORT_SET", MACH_PORT_TYPE_PORT_SET},   {"DEAD_NAME", MACH_PORT_TYPE_DEAD_NAME},
+};
+
+bool scn_type_parse(const char *word, mach_port_type_t *type)
+{
+    for (size_t i = 0; i < sizeof types / sizeof types[0]; i++)
+        if (strcmp(word, types[i].word) == 0) {
+            *type = types[i].type;
+            return true;
+        }
+    return false;
+}
+
+const char *scn_type_name(mach_port_type_t type)
+{
+    for (size_t i = 0; i < sizeof types / sizeof types[0]; i++)
+        if (types[i].type == type)
+            return types[i].word;
+    return "?";
+}
+
+bool scn_code_parse(const char *word, kern_return_t *code)
+{
+    int v;
+    if (parse_int(word, &v)) {
+        *code = v;
+        return true;
+    }
+    static const struct {
+        long lo, hi;
+    } ranges[] = {{0, 40}, {0x10000001, 0x10000012}, {0x10004001, 0x10004010},
+                  {-310, -300}, {0x40000001, 0x40000080}};
+    for (size_t r = 0; r < sizeof ranges / sizeof ranges[0]; r++)
+        for (long c = ranges[r].lo; c <= ranges[r].hi; c++) {
+            const char *n = mk_return_name((kern_return_t)c);
+            if (n == NULL)
+                n = hurd_errno_name((int)c);
+            if (n != NULL && strcmp(n, word) == 0) {
+                *code = (kern_return_t)c;
+                return true;
+            }
+        }
+    return false;
+}
+
+/* Splits at blanks; a # starts a comment. Returns the number of words. */
+static int split(char *line, char **w)
+{
+    int n = 0;
+    char *c = strchr(line, '#');
+    if (c != NULL)
+        *c = '\0';
+    for (char *t = strtok(line, " \t\r\n"); t != NULL && n < MAX_WORDS; t = strtok(NULL, " \t\r\n"))
+        w[n++] = t;
+    return n;
+}
+
+static const char *const rpc_routines[] = {
+    "mach_port_mod_refs",  "mach_port_deallocate", "mach_port_get_refs", "mach_port_destroy",
+    "mach_port_allocate_name", "mach_port_insert_right", "mach_port_allocate", "mach_thread_self",
+    "mach_task_self", "task_create", "thread_create",
+};
+
+static int parse_have(parser *p, scenario *s, char **w, int n)
+{
+    if (s->nhaves == SCN_MAX_ITEMS)
+        return fail(p, "too many have lines (at most %d)", SCN_MAX_ITEMS);
+    scn_have *h = &s->haves[s->nhaves];
+    memset(h, 0, sizeof *h);
+    h->line = p->line;
+    if (n < 2)
+        return fail(p, "have what? (receive, send, send-once, dead-name, port-set, thread, names)");
+    const char *kind = w[1];
+    int argi = 3;
+    if (strcmp(kind, "thread") == 0) {
+        h->kind = HAVE_THREAD;
+        argi = 2;
+    } else if (strcmp(kind, "names") == 0) {
+        h->kind = HAVE_NAMES;
+        if (n != 3 || !parse_uint(w[2], &h->count) || h->count == 0 || h->count > 20000)
+            return fail(p, "have names COUNT: COUNT from 1 to 20000");
+        s->nhaves++;
+        return 0;
+    } else {
+        if (strcmp(kind, "receive") == 0)
+            h->kind = HAVE_RECEIVE;
+        else if (strcmp(kind, "send") == 0)
+            h->kind = HAVE_SEND;
+        else if (strcmp(kind, "send-once") == 0)
+            h->kind = HAVE_SEND_ONCE;
+        else if (strcmp(kind, "dead-name") == 0)
+            h->kind = HAVE_DEAD_NAME;
+        else if (strcmp(kind, "port-set") == 0)
+            h->kind = HAVE_PORT_SET;
+        else
+            return fail(p, "unknown right '%s' (receive, send, send-once, dead-name, port-set, thread, names)", kind);
+        if (n < 3 || !label_ok(w[2]))
+            return fail(p, "have %s NAME: NAME is a label (a letter, then letters, digits, - or _)", kind);
+        snprintf(h->label, sizeof h->label, "%s", w[2]);
+        for (size_t i = 0; i < s->nhaves; i++)
+            if (strcmp(s->haves[i].label, h->label) == 0)
+                return fail(p, "label '%s' already used on line %d", h->label, s->haves[i].line);
+    }
+    h->count = h->kind == HAVE_SEND || h->kind == HAVE_DEAD_NAME ? 1 : 0;
+    for (; argi < n; argi += 2) {
+        const char *opt = w[argi];
+        if (argi + 1 >= n)
+            return fail(p, "'%s' needs a number", opt);
+        unsigned v;
+        if (!parse_uint(w[argi + 1], &v))
+            return fail(p, "'%s' is not a number", w[argi + 1]);
+        if (strcmp(opt, "urefs") == 0 && (h->kind == HAVE_SEND || h->kind == HAVE_DEAD_NAME)) {
+            unsigned max = h->kind == HAVE_SEND ? 65534 : 65535;
+            if (v < 1 || v > max)
+                return fail(p, "urefs must be 1 to %u for a %s", max, kind);
+            h->count = v;
+        } else if (strcmp(opt, "send") == 0 && h->kind == HAVE_RECEIVE) {
+            if (v > 65534)
+                return fail(p, "send urefs must be 0 to 65534");
+            h->count = v;
+        } else {
+            return fail(p, "'%s' does not apply to have %s", opt, kind);
+        }
+    }
+    s->nhaves++;
+    return 0;
+}
+
+static int parse_step(parser *p, scenario *s, scn_who who, char **w, int n)
+{
+    if (s->nsteps == SCN_MAX_STEPS)
+        return fail(p, "too many steps (at most %d)", SCN_MAX_STEPS);
+    scn_step *st = &s->steps[s->nsteps];
+    memset(st, 0, sizeof *st);
+    st->who = who;
+    st->line = p->line;
+    if (n < 2)
+        return fail(p, "%s what? (fork, exit, wait, yield, rpc, kill)", w[0]);
+    /* an optional "-> RESULT" at the end */
+    int end = n;
+    const char *result = NULL;
+    if (n >= 4 && strcmp(w[n - 2], "->") == 0) {
+        result = w[n - 1];
+        end = n - 2;
+    } else if (n >= 5 && strcmp(w[n - 3], "->") == 0) {
+        end = n - 3;
+    }
+    const char *verb = w[1];
+    if (strcmp(verb, "fork") == 0) {
+        if (who != WHO_PARENT)
+            return fail(p, "only the parent forks");
+        st->kind = STEP_FORK;
+        if (end != 2)
+            return fail(p, "fork takes no arguments");
+        if (result != NULL) {
+            st->has_expect = true;
+            if (strcmp(result, "ok") == 0)
+                st->expect_value = 1;
+            else if (strcmp(result, "error") == 0)
+                st->expect_value = 0;
+            else
+                return fail(p, "fork -> ok or fork -> error");
+        }
+    } else if (strcmp(verb, "exit") == 0) {
+        st->kind = STEP_EXIT;
+        if (end != 3 || !parse_int(w[2], &st->expect_value) || st->expect_value < 0 ||
+            st->expect_value > 255)
+            return fail(p, "exit N: N from 0 to 255");
+    } else if (strcmp(verb, "wait") == 0) {
+        if (who != WHO_PARENT)
+            return fail(p, "only the parent waits");
+        st->kind = STEP_WAIT;
+        if (n == 5 && strcmp(w[2], "->") == 0 && strcmp(w[3], "status") == 0) {
+            if (!parse_int(w[4], &st->expect_value))
+                return fail(p, "wait -> status N: N is the exit status");
+            st->has_expect = true;
+        } else if (n != 2) {
+            return fail(p, "wait, or wait -> status N");
+        }
+    } else if (strcmp(verb, "yield") == 0) {
+        st->kind = STEP_YIELD;
+        if (n != 2)
+            return fail(p, "yield takes no arguments");
+    } else if (strcmp(verb, "kill") == 0) {
+        if (who != WHO_PARENT)
+            return fail(p, "only the parent kills (its last child)");
+        st->kind = STEP_KILL;
+        if (end != 3 || !parse_int(w[2], &st->expect_value) || st->expect_value < 1 ||
+            st->expect_value > 63)
+            return fail(p, "kill SIGNAL: a signal number from 1 to 63");
+    } else if (strcmp(verb, "rpc") == 0) {
+        st->kind = STEP_RPC;
+        if (end < 3)
+            return fail(p, "rpc ROUTINE ARGS... [-> CODE]");
+        bool known = false;
+        for (size_t i = 0; i < sizeof rpc_routines / sizeof rpc_routines[0]; i++)
+            known |= strcmp(w[2], rpc_routines[i]) == 0;
+        if (!known)
+            return fail(p, "rpc: unknown routine '%s'", w[2]);
+        snprintf(st->routine, sizeof st->routine, "%s", w[2]);
+        st->nargs = end - 3;
+        if (st->nargs > SCN_MAX_ARGS)
+            return fail(p, "rpc: too many arguments");
+        for (int i = 0; i < st->nargs; i++) {
+            if (strlen(w[3 + i]) >= SCN_MAX_LABEL)
+                return fail(p, "rpc: argument '%s' too long", w[3 + i]);
+            snprintf(st->args[i], sizeof st->args[i], "%s", w[3 + i]);
+        }
+        if (result != NULL) {
+            if (!scn_code_parse(result, &st->expect_code))
+                return fail(p, "unknown return code '%s'", result);
+            st->has_expect = true;
+        }
+    } else {
+        return fail(p, "unknown step '%s' (fork, exit, wait, yield, rpc, kill)", verb);
+    }
+    s->nsteps++;
+    return 0;
+}
+
+static int parse_expect(parser *p, scenario *s, char **w, int n)
+{
+    if (s->nexpects == SCN_MAX_EXPECT)
+        return fail(p, "too many expectations (at most %d)", SCN_MAX_EXPECT);
+    scn_expect *e = &s->expects[s->nexpects];
+    memset(e, 0, sizeof *e);
+    e->line = p->line;
+    if (n == 3 && strcmp(w[1], "verdict") == 0) {
+        e->kind = EXPECT_VERDICT;
+        if (strcmp(w[2], "ok") && strcmp(w[2], "abort") && strcmp(w[2], "deadlock") &&
+            strcmp(w[2], "livelock"))
+            return fail(p, "expect verdict ok|abort|deadlock|livelock");
+        snprintf(e->word, sizeof e->word, "%s", w[2]);
+    } else if (n == 3 && strcmp(w[1], "child") == 0 && strcmp(w[2], "copies-parent") == 0) {
+        e->kind = EXPECT_COPIES;
+        e->who = WHO_CHILD;
+    } else if (n == 3 && strcmp(w[1], "abort") == 0) {
+        e->kind = EXPECT_ABORT_AT;
+        snprintf(e->word, sizeof e->word, "%s", w[2]);
+    } else if (n >= 4 && (strcmp(w[1], "parent") == 0 || strcmp(w[1], "child") == 0)) {
+        e->who = strcmp(w[1], "parent") == 0 ? WHO_PARENT : WHO_CHILD;
+        if (!label_ok(w[2]))
+            return fail(p, "expect %s NAME: '%s' is not a label", w[1], w[2]);
+        snprintf(e->label, sizeof e->label, "%s", w[2]);
+        if (n == 4 && strcmp(w[3], "absent") == 0) {
+            e->kind = EXPECT_ABSENT;
+        } else {
+            e->kind = EXPECT_NAME;
+            if (!scn_type_parse(w[3], &e->type))
+                return fail(p, "unknown type '%s' (SEND, RECEIVE, SEND|RECEIVE, SEND_ONCE, PORT_SET, DEAD_NAME)", w[3]);
+            if (n == 6 && strcmp(w[4], "urefs") == 0) {
+                if (!parse_uint(w[5], &e->urefs))
+                    return fail(p, "urefs '%s' is not a number", w[5]);
+                e->has_urefs = true;
+            } else if (n != 4) {
+                return fail(p, "expect %s NAME TYPE [urefs N]", w[1]);
+            }
+        }
+    } else {
+        return fail(p, "expect parent|child NAME TYPE [urefs N], NAME absent, child copies-parent, verdict WORD, or abort FILE:LINE");
+    }
+    s->nexpects++;
+    return 0;
+}
+
+static int parse_fault(parser *p, scenario *s, char **w, int n)
+{
+    if (s->nfaults == KERN_MAX_FAULTS)
+        return fail(p, "too many faults (at most %d)", KERN_MAX_FAULTS);
+    kern_fault *f = &s->faults[s->nfaults];
+    memset(f, 0, sizeof *f);
+    /* at rpc N destroy NAME   |   fault rpc N [routine R] KIND [ERROR] */
+    unsigned nth;
+    if (strcmp(w[0], "at") == 0) {
+        if (n != 5 || strcmp(w[1], "rpc") != 0 || !parse_uint(w[2], &nth) || nth == 0 ||
+            strcmp(w[3], "destroy") != 0 || !label_ok(w[4]))
+            return fail(p, "at rpc N destroy NAME (N from 1: before the Nth RPC, the peer destroys NAME's port)");
+        f->kind = KF_PORT_DEATH;
+        f->nth = nth;
+        snprintf(s->fault_labels[s->nfaults], SCN_MAX_LABEL, "%s", w[4]);
+        s->nfaults++;
+        return 0;
+    }
+    int i = 1;
+    if (n < 4 || strcmp(w[i++], "rpc") != 0 || !parse_uint(w[i++], &nth) || nth == 0)
+        return fail(p, "fault rpc N [routine NAME] send-fails|routine-fails CODE|reply-lost");
+    f->nth = nth;
+    if (i + 1 < n && strcmp(w[i], "routine") == 0) {
+        snprintf(s->fault_routines[s->nfaults], sizeof s->fault_routines[0], "%s", w[i + 1]);
+        i += 2;
+    }
+    if (i >= n)
+        return fail(p, "fault: which kind? send-fails, routine-fails CODE, reply-lost");
+    if (strcmp(w[i], "send-fails") == 0 && i + 1 == n) {
+        f->kind = KF_SEND_FAILS;
+    } else if (strcmp(w[i], "reply-lost") == 0 && i + 1 == n) {
+        f->kind = KF_REPLY_LOST;
+    } else if (strcmp(w[i], "routine-fails") == 0 && i + 2 == n) {
+        f->kind = KF_ROUTINE_FAILS;
+        if (!scn_code_parse(w[i + 1], &f->error))
+            return fail(p, "unknown return code '%s'", w[i + 1]);
+    } else {
+        return fail(p, "fault: send-fails, routine-fails CODE or reply-lost");
+    }
+    s->nfaults++;
+    return 0;
+}
+
+int scenario_load(const char *path, scenario *s, char *err, size_t errlen)
+{
+    parser p = {.path = path, .err = err, .errlen = errlen};
+    memset(s, 0, sizeof *s);
+    snprintf(s->path, sizeof s->path, "%s", path);
+    s->seed = 1;
+    s->policy = SIM_RUN_UNTIL_BLOCK;
+    FILE *f = fopen(path, "r");
+    if (f == NULL) {
+        snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
+        return -1;
+    }
+    char buf[1024];
+    bool versioned = false;
+    while (!p.failed && fgets(buf, sizeof buf, f) != NULL) {
+        p.line++;
+        if (strchr(buf, '\n') == NULL && !feof(f)) {
+            fail(&p, "line longer than %zu characters", sizeof buf - 2);
+            break;
+        }
+        char copy[sizeof buf];
+        snprintf(copy, sizeof copy, "%s", buf);
+        char *w[MAX_WORDS];
+        int n = split(buf, w);
+        if (n == 0)
+            continue;
+        if (!versioned) {
+            if (n != 2 || strcmp(w[0], "forksim-scenario") != 0 || strcmp(w[1], "1") != 0)
+                fail(&p, "the first line must be 'forksim-scenario 1'");
+            versioned = true;
+            continue;
+        }
+        const char *k = w[0];
+        if (strcmp(k, "title") == 0) {
+            char *t = strstr(copy, "title") + 5;
+            while (*t == ' ' || *t == '\t')
+                t++;
+            t[strcspn(t, "\r\n")] = '\0';
+            snprintf(s->title, sizeof s->title, "%s", t);
+        } else if (strcmp(k, "fork") == 0) {
+            if (n != 2 || (strcmp(w[1], "glibc") && strcmp(w[1], "glibc-ndebug")))
+                fail(&p, "fork glibc or fork glibc-ndebug");
+            s->ndebug = n == 2 && strcmp(w[1], "glibc-ndebug") == 0;
+        } else if (strcmp(k, "seed") == 0) {
+            unsigned long long v;
+            char *end;
+            if (n != 2 || (v = strtoull(w[1], &end, 0), *end != '\0'))
+                fail(&p, "seed N");
+            else
+                s->seed = v;
+        } else if (strcmp(k, "policy") == 0) {
+            if (n == 2 && strcmp(w[1], "run-until-block") == 0)
+                s->policy = SIM_RUN_UNTIL_BLOCK;
+            else if (n == 2 && strcmp(w[1], "round-robin") == 0)
+                s->policy = SIM_ROUND_ROBIN;
+            else if (n == 2 && strcmp(w[1], "random") == 0)
+                s->policy = SIM_RANDOM;
+            else
+                fail(&p, "policy run-until-block, round-robin or random");
+        } else if (strcmp(k, "world") == 0) {
+            if (n != 2 || strcmp(w[1], "ipc-compat") != 0)
+                fail(&p, "world ipc-compat (the removed MACH_IPC_COMPAT task creation)");
+            s->ipc_compat = true;
+        } else if (strcmp(k, "have") == 0) {
+            parse_have(&p, s, w, n);
+        } else if (strcmp(k, "peg") == 0) {
+            if (s->nhaves == SCN_MAX_ITEMS)
+                fail(&p, "too many have lines");
+            else if (n != 2 || !label_ok(w[1]))
+                fail(&p, "peg NAME (thread-self, or a label of a send right)");
+            else {
+                scn_have *h = &s->haves[s->nhaves++];
+                memset(h, 0, sizeof *h);
+                h->kind = HAVE_PEG;
+                h->line = p.line;
+                snprintf(h->label, sizeof h->label, "%s", w[1]);
+            }
+        } else if (strcmp(k, "parent") == 0 || strcmp(k, "child") == 0) {
+            parse_step(&p, s, strcmp(k, "parent") == 0 ? WHO_PARENT : WHO_CHILD, w, n);
+        } else if (strcmp(k, "expect") == 0) {
+            parse_expect(&p, s, w, n);
+        } else if (strcmp(k, "fault") == 0 || strcmp(k, "at") == 0) {
+            parse_fault(&p, s, w, n);
+        } else {
+            fail(&p, "unknown directive '%s'", k);
+        }
+    }
+    bool read_error = ferror(f);
+    fclose(f);
+    if (p.failed)
+        return -1;
+    if (read_error) {
+        snprintf(err, errlen, "%s: read error", path);
+        return -1;
+    }
+    if (!versioned) {
+        p.line = 1;
+        return fail(&p, "empty file: the first line must be 'forksim-scenario 1'");
+    }
+    for (unsigned i = 0; i < s->nfaults; i++)
+        if (s->fault_routines[i][0] != '\0')
+            s->faults[i].routine = s->fault_routines[i];
+    return 0;
+}
