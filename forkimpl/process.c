@@ -89,7 +89,6 @@ static kern_return_t msg_demux(void *ctx, mig_msg_t *in, mig_msg_t *out)
 void _hurd_msgport_receive(void)
 {
     sim_thread_set_daemon(sim_self(), true); /* blocked in receive is its resting state */
-    _hurd_self_sigstate();
     mig_server_loop(_hurd_msgport, msg_demux, NULL);
 }
 
@@ -107,6 +106,9 @@ static void start_signal_thread(void)
     if (__thread_create(__mach_task_self_, &thread) != KERN_SUCCESS)
         kern_unmodelled("thread_create failed at process start-up");
     _hurd_msgport_thread = thread;
+    /* Its sigstate is made here, by the main thread, under the name thread_create gave (as
+     * glibc's _hurdsig_init does): no mach_thread_self of its own, so no extra uref. */
+    tls->ss = fi_sigstate_new(thread);
     struct machine_thread_state state;
     memset(&state, 0, sizeof state);
     MACHINE_THREAD_STATE_SET_PC(&state, (uintptr_t)_hurd_msgport_receive);

@@ -104,6 +104,17 @@ kern_return_t world_port_deallocate(ktask_t *task, mach_port_name_t name);
 kern_return_t world_port_mod_refs(ktask_t *task, mach_port_name_t name, mach_port_right_t right,
                                   mach_port_delta_t delta);
 
+/* Another actor's doing: puts into `task` under `name` a right made from `from`'s right
+ * `from_name` with disposition `disposition` (COPY_SEND, MAKE_SEND, ...), as that actor's
+ * mach_port_insert_right would (I1 copy-in from `from`, then I2-I4 into `task`). Returns what
+ * mach_port_insert_right's routine returns (KERN_NAME_EXISTS, ...), or the copy-in's KERN_*
+ * code. */
+kern_return_t world_insert_right(ktask_t *task, mach_port_name_t name, ktask_t *from,
+                                 mach_port_name_t from_name, mach_msg_type_name_t disposition);
+
+/* The most recently created task still active, or NULL. */
+ktask_t *world_newest_task(world_t *world);
+
 /* What becomes of a right passed in a request whose routine fails (M11, I4): copies it in from
  * the caller's space with the given disposition (caller-side effects as I1) and destroys it.
  * NULL and MACH_PORT_DEAD do nothing. Returns KERN_SUCCESS or MACH_SEND_INVALID_RIGHT. */

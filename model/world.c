@@ -312,3 +312,32 @@ bool port_owner(world_t *world, uint32_t port_id, port_owner_t *out)
     }
     return true;
 }
+
+kern_return_t world_insert_right(ktask_t *task, mach_port_name_t name, ktask_t *from,
+                                 mach_port_name_t from_name, mach_msg_type_name_t disposition)
+{
+    if (from->tk_space == NULL || !from->tk_space->is_active)
+        return KERN_INVALID_TASK;
+    naked_t right;
+    kern_return_t kr = right_copyin(from->tk_space, from_name, disposition, true, &right);
+    if (kr != KERN_SUCCESS)
+        return kr;
+    if (task->tk_space == NULL)
+        kr = KERN_INVALID_TASK;
+    else if (!IO_VALID(right.port))
+        kr = KERN_INVALID_CAPABILITY;
+    else
+        kr = right_copyout_name(task->tk_space, name, right);
+    if (kr != KERN_SUCCESS)
+        port_release_naked(right);
+    return kr;
+}
+
+ktask_t *world_newest_task(world_t *world)
+{
+    ktask_t *newest = NULL;
+    for (ktask_t *t = world->w_tasks; t != NULL; t = t->tk_next)
+        if (t->tk_active)
+            newest = t;
+    return newest;
+}

@@ -27,6 +27,7 @@ static struct kern {
     FILE *trace;
     uint64_t step;              /* trace step: every event line */
     uint64_t rpcs;              /* RPCs and traps made */
+    uint64_t fault_base;        /* K.rpcs when the fault plan was set: faults count from here */
     kern_fault faults[KERN_MAX_FAULTS];
     unsigned nfaults;
     unsigned seen[KERN_MAX_FAULTS]; /* matching calls so far, per fault */
@@ -41,10 +42,40 @@ static struct kern {
     void *hook_arg;
 } K;
 
+/* Outside K: installed before kern_open, kept across runs. */
+static kern_rpc_observer_fn rpc_observer;
+static void *rpc_observer_arg;
+
+void kern_set_rpc_observer(kern_rpc_observer_fn fn, void *arg)
+{
+    rpc_observer = fn;
+    rpc_observer_arg = arg;
+}
+
+/* The RPC's trace line was just written (its step is K.step): tell the observer. */
+static void rpc_observe(const kern_rpc *r, kern_return_t kr)
+{
+    if (rpc_observer == NULL || r->self == NULL)
+        return;
+    sim_thread *th = kthread_user(r->self);
+    kern_rpc_note note = {
+        .nth = r->nth,
+        .routine = r->routine,
+        .task = th != NULL ? sim_task_id(sim_thread_task(th)) : 0,
+        .thread = th != NULL ? sim_thread_id(th) : 0,
+        .step = K.step,
+        .site = r->site,
+        .kr = kr,
+        .fault = r->fault,
+    };
+    rpc_observer(&note, rpc_observer_arg);
+}
+
 void kern_set_faults(const kern_fault *faults, unsigned n)
 {
     K.nfaults = n < KERN_MAX_FAULTS ? n : KERN_MAX_FAULTS;
     memcpy(K.faults, faults, K.nfaults * sizeof K.faults[0]);
+    K.fault_base = K.rpcs;
     memset(K.seen, 0, sizeof K.seen);
     memset(K.fired, 0, sizeof K.fired);
 }
@@ -310,6 +341,7 @@ kthread_t *kern_rpc_begin(kern_rpc *r, const char *routine, bool trap)
         K.site_fn(pcs, n, r->site, sizeof r->site);
     }
     K.rpcs++;
+    r->nth = K.rpcs - K.fault_base;
     if (!trap)
         reply_port_get(self);
     for (unsigned i = 0; i < K.nfaults; i++) {
@@ -318,6 +350,11 @@ kthread_t *kern_rpc_begin(kern_rpc *r, const char *routine, bool trap)
             continue;
         K.fired[i] = true;
         K.nfired++;
+        if (f->kind == KF_CALL) {
+            if (f->call != NULL)
+                f->call(f->call_arg);
+            continue;
+        }
         if (f->kind == KF_PORT_DEATH) {
             sim_task *victim = sim_task_by_id(f->task_id);
             kern_return_t kr = victim != NULL ? world_port_destroy(kern_ktask(victim), f->name)
@@ -389,6 +426,7 @@ kern_return_t kern_rpc_end(kern_rpc *r, kern_return_t kr, const char *args, cons
             fprintf(K.trace, "  @ %s", r->site);
         fputc('\n', K.trace);
     }
+    rpc_observe(r, kr);
     return kr;
 }
 
@@ -401,6 +439,7 @@ void kern_rpc_end_name(kern_rpc *r, mach_port_name_t name)
             fprintf(K.trace, "  @ %s", r->site);
         fputc('\n', K.trace);
     }
+    rpc_observe(r, KERN_SUCCESS);
 }
 
 void kern_rpc_drop_reply_right(kern_rpc *r, mach_port_name_t name, mach_port_right_t kind)

@@ -23,6 +23,7 @@ typedef enum kern_fault_kind {
     KF_ROUTINE_FAILS,   /* the routine returns `error`; rights carried in are destroyed (I4, M11) */
     KF_REPLY_LOST,      /* the routine acts, the reply is destroyed: MIG_SERVER_DIED (M12) */
     KF_PORT_DEATH,      /* before the RPC runs, task `task_id` loses every right under `name` */
+    KF_CALL,            /* before the RPC runs, call(call_arg): another actor's doing */
 } kern_fault_kind;
 
 /* One planned fault: it fires at the nth RPC (1-based) whose routine is `routine`, or of any
@@ -34,6 +35,8 @@ typedef struct kern_fault {
     kern_return_t error;        /* KF_ROUTINE_FAILS */
     int task_id;                /* KF_PORT_DEATH: the sim task id holding the right */
     mach_port_name_t name;      /* KF_PORT_DEATH */
+    void (*call)(void *arg);    /* KF_CALL */
+    void *call_arg;
 } kern_fault;
 
 #define KERN_MAX_FAULTS 16
@@ -88,6 +91,25 @@ uint64_t kern_rpc_count(void);
 /* Faults that fired so far. */
 unsigned kern_faults_fired(void);
 
+/* --- Observing RPCs (forksim explore: which RPCs a fork makes, and where a fault landed) ---- */
+
+/* One RPC or trap, as it ends. */
+typedef struct kern_rpc_note {
+    uint64_t nth;               /* its number as a fault plan counts it: 1-based, every RPC and
+                                 * trap of every thread since kern_open or kern_set_faults */
+    const char *routine;
+    int task, thread;           /* the caller's sim ids */
+    uint64_t step;              /* its trace line's step */
+    const char *site;           /* "_Fork.c:LINE" with kern_config.sites, else "" */
+    kern_return_t kr;           /* what the caller saw (for a self trap: KERN_SUCCESS) */
+    kern_fault_kind fault;      /* the fault that fired for it, or KF_NONE */
+} kern_rpc_note;
+
+/* Calls fn(note, arg) on the calling simulated thread as each RPC ends. Kept across kern_open
+ * and kern_close (install it before the run); NULL removes it. */
+typedef void (*kern_rpc_observer_fn)(const kern_rpc_note *note, void *arg);
+void kern_set_rpc_observer(kern_rpc_observer_fn fn, void *arg);
+
 /* --- Thread state ---------------------------------------------------------------------- */
 
 /* forksim's machine thread state (glibc 2.36 has no x86_64 Hurd port, so the layout is ours):
@@ -120,6 +142,7 @@ typedef struct kern_rpc {
     kern_return_t fault_error;
     char site[40];              /* call site, with kern_config.sites */
     bool fallback;              /* a trap shortcut that fell back to the RPC (K8) */
+    uint64_t nth;               /* kern_rpc_note.nth */
 } kern_rpc;
 
 /* Starts an RPC: the scheduling point, the reply port (created on a thread's first RPC), and

@@ -24,6 +24,7 @@ int forksim_open(const forksim_options *o)
     cfg.sim.replay = o->replay;
     cfg.trace = o->trace;
     cfg.sites = o->sites;
+    cfg.world.ipc_compat = o->ipc_compat;
     cfg.nfaults = o->nfaults;
     memcpy(cfg.faults, o->faults, sizeof cfg.faults);
     if (kern_open(&cfg) != 0)

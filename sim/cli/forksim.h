@@ -44,6 +44,7 @@ typedef struct forksim_options {
     const sim_decisions *replay;    /* replay these decisions instead of the policy */
     FILE *trace;                    /* trace lines, or NULL */
     bool sites;                     /* annotate RPCs of the fork code with _Fork.c:LINE */
+    bool ipc_compat;                /* new tasks start with a notify port (MACH_IPC_COMPAT, C2) */
     kern_fault faults[KERN_MAX_FAULTS];
     unsigned nfaults;
 } forksim_options;

@@ -37,7 +37,8 @@ static struct {
     size_t nlabels;
     sim_task *peer;
     mach_port_name_t peer_name;     /* the parent's name for the peer's task port */
-    sim_task *parent_task, *child_task;
+    sim_task *parent_task, *child_task;   /* valid while they run: freed when they exit */
+    int parent_id, child_id, peer_id;
     bool fork_failed;
 } R;
 
@@ -170,10 +171,19 @@ static void stop_hook(void *arg)
 {
     (void)arg;
     R.r->stopped = true;
-    if (R.parent_task != NULL)
-        snapshot(R.parent_task, &R.r->parent);
-    if (R.child_task != NULL)
-        snapshot(R.child_task, &R.r->child);
+    sim_task *p = R.parent_id ? sim_task_by_id(R.parent_id) : NULL;
+    sim_task *c = R.child_id ? sim_task_by_id(R.child_id) : NULL;
+    if (c == NULL) {
+        /* a child task_create made but whose thread has not run yet */
+        ktask_t *newest = world_newest_task(kern_world());
+        sim_task *t = newest != NULL ? kern_sim_task(newest) : NULL;
+        if (t != NULL && sim_task_id(t) > R.parent_id && sim_task_id(t) != R.peer_id)
+            c = t;
+    }
+    if (p != NULL)
+        snapshot(p, &R.r->parent);
+    if (c != NULL)
+        snapshot(c, &R.r->child);
 }
 
 /* --- the simulated programs ----------------------------------------------------------------- */
@@ -301,9 +311,9 @@ static void make_have(const scn_have *h, unsigned index)
             return;
         }
         ok(__mach_port_get_refs(self, name, MACH_PORT_RIGHT_SEND, &refs), h->line, "peg");
-        if (refs > 0 && refs < 65534)
-            ok(__mach_port_mod_refs(self, name, MACH_PORT_RIGHT_SEND, (int)(65534 - refs)), h->line,
-               "peg");
+        if (refs > 0 && refs != h->count)
+            ok(__mach_port_mod_refs(self, name, MACH_PORT_RIGHT_SEND, (int)h->count - (int)refs),
+               h->line, "peg");
         return;
     }
     }
@@ -409,6 +419,10 @@ static void run_rpc(const scn_step *st)
         kr = __task_create(task, 0, &n);
         if (kr == KERN_SUCCESS)
             label_set(a[0], n);
+    } else if (strcmp(r, "task_terminate") == 0) {
+        if (nargs != 1 || !name_arg(a[0], &n))
+            return bad_arg(st, "TASK");
+        kr = __task_terminate(n);
     } else if (strcmp(r, "thread_create") == 0) {
         if (nargs != 1)
             return bad_arg(st, "LABEL [in TASK]");
@@ -437,8 +451,12 @@ static int run_steps(scn_who who, size_t from)
         case STEP_FORK: {
             snapshot(sim_task_self(), &R.r->before_fork);
             pid_t pid = fi_fork();
+            if (R.r->nfork_returns < RUN_MAX_FORK_RETURNS)
+                R.r->fork_returns[R.r->nfork_returns++] = (run_fork_return){
+                    sim_task_id(sim_task_self()), pid, pid < 0 ? fi_self_tls()->err : 0};
             if (pid == 0) {
                 R.child_task = sim_task_self();
+                R.child_id = sim_task_id(R.child_task);
                 return run_steps(WHO_CHILD, 0);
             }
             if (pid < 0) {
@@ -454,7 +472,8 @@ static int run_steps(scn_who who, size_t from)
             break;
         }
         case STEP_EXIT:
-            snapshot(sim_task_self(), who == WHO_PARENT ? &R.r->parent : &R.r->child);
+            if (!R.r->stopped)
+                snapshot(sim_task_self(), who == WHO_PARENT ? &R.r->parent : &R.r->child);
             return st->expect_value;
         case STEP_WAIT: {
             int status = 0;
@@ -491,10 +510,42 @@ static int run_steps(scn_who who, size_t from)
     return 0;
 }
 
+/* "at rpc N insert NAME into child same|other": another actor (a task holding rights to the
+ * child's task, as the proc server does) puts a send right under NAME into the newest child:
+ * the parent's own right under NAME (same), or a right to a port of the peer (other). */
+static struct insert_action {
+    char label[SCN_MAX_LABEL];
+    bool same;
+} insert_actions[KERN_MAX_FAULTS];
+
+static void insert_into_child(void *arg)
+{
+    const struct insert_action *a = arg;
+    ktask_t *child = world_newest_task(kern_world()); /* the child task_create just made */
+    if (child != NULL && R.parent_task != NULL && child == kern_ktask(R.parent_task))
+        child = NULL;
+    mach_port_name_t name;
+    if (child == NULL || R.parent_task == NULL || !label_get(a->label, &name)) {
+        kern_trace_note("actor: no child to insert %s into", a->label);
+        return;
+    }
+    kern_return_t kr;
+    if (a->same) {
+        kr = world_insert_right(child, name, kern_ktask(R.parent_task), name, MACH_MSG_TYPE_COPY_SEND);
+    } else {
+        mach_port_name_t peer_port = PEER_SLOT_BASE + SCN_MAX_ITEMS * 64;
+        kr = world_insert_right(child, name, kern_ktask(R.peer), peer_port, MACH_MSG_TYPE_MAKE_SEND);
+    }
+    kern_trace_note("actor: inserts %s a send right under %u (%s) into task %d: %s",
+                    a->same ? "the parent's own" : "another port's", name, a->label,
+                    sim_task_id(kern_sim_task(child)), mk_return_name(kr) ? mk_return_name(kr) : "?");
+}
+
 static int parent_main(void *arg)
 {
     (void)arg;
     R.parent_task = sim_task_self();
+    R.parent_id = sim_task_id(R.parent_task);
     label_set("task-self", __mach_task_self_);
     label_set("thread-self", _hurd_self_sigstate()->thread);
     label_set("sigthread", _hurd_msgport_thread);
@@ -502,10 +553,26 @@ static int parent_main(void *arg)
     label_set("msgport", _hurd_msgport);
     for (size_t i = 0; i < R.s->nhaves; i++)
         make_have(&R.s->haves[i], (unsigned)i);
+    /* The "other" right an insert action uses: a receive right of the peer's. */
+    bool wants_other = false;
+    for (unsigned i = 0; i < R.s->nfaults; i++)
+        wants_other |= R.s->faults[i].kind == KF_CALL && !R.s->fault_insert_same[i];
+    if (wants_other) {
+        mach_port_t r;
+        ok(__mach_port_allocate(__mach_task_self_, MACH_PORT_RIGHT_RECEIVE, &r), 0, "an actor's port");
+        give_receive_to_peer(r, SCN_MAX_ITEMS * 64, 0);
+    }
     /* Port deaths named by label: the peer's name for that port. */
     kern_fault faults[KERN_MAX_FAULTS];
     memcpy(faults, R.s->faults, sizeof faults);
     for (unsigned i = 0; i < R.s->nfaults; i++) {
+        if (faults[i].kind == KF_CALL) {
+            snprintf(insert_actions[i].label, SCN_MAX_LABEL, "%s", R.s->fault_labels[i]);
+            insert_actions[i].same = R.s->fault_insert_same[i];
+            faults[i].call = insert_into_child;
+            faults[i].call_arg = &insert_actions[i];
+            continue;
+        }
         if (faults[i].kind != KF_PORT_DEATH)
             continue;
         faults[i].task_id = sim_task_id(R.peer);
@@ -570,6 +637,11 @@ static int check_labels(const scenario *s, char *err, size_t len)
             snprintf(defined[nd++], SCN_MAX_LABEL, "%s", st->args[last]);
     }
     for (unsigned i = 0; i < s->nfaults; i++) {
+        if (s->faults[i].kind == KF_CALL && !DEFINED(s->fault_labels[i])) {
+            snprintf(err, len, "%s: at rpc %u insert %s: %s is not defined", s->path,
+                     s->faults[i].nth, s->fault_labels[i], s->fault_labels[i]);
+            return -1;
+        }
         if (s->faults[i].kind != KF_PORT_DEATH)
             continue;
         bool found = false;
@@ -728,6 +800,15 @@ static void check_expectations(const scenario *s, run_result *r)
         for (size_t k = 0; k < sp->n; k++)
             if (sp->names[k].name == name)
                 found = &sp->names[k];
+        if (e->kind == EXPECT_PORT) {
+            const run_name *before = space_find(&r->before_fork, name);
+            bool same = found != NULL && before != NULL && found->port == before->port;
+            if (found == NULL || before == NULL || same != (strcmp(e->word, "same") == 0))
+                message("%s:%d: child name %u (%s): expected the %s port as the parent's, got %s",
+                        s->path, e->line, name, e->label, strcmp(e->word, "same") == 0 ? "same" : "another",
+                        found == NULL || before == NULL ? "no such name" : same ? "the same" : "another");
+            continue;
+        }
         if (e->kind == EXPECT_ABSENT) {
             if (found != NULL)
                 message("%s:%d: %s name %u (%s): expected absent, got %s urefs %u", s->path,
@@ -765,6 +846,7 @@ int run_scenario(const scenario *s, const run_options *o, run_result *r)
     fo.seed = o->has_seed ? o->seed : s->seed;
     fo.trace = trace;
     fo.sites = o->sites;
+    fo.ipc_compat = s->ipc_compat;
     fo.replay = o->replay;
     if (forksim_open(&fo) != 0) {
         fclose(trace);
@@ -777,10 +859,16 @@ int run_scenario(const scenario *s, const run_options *o, run_result *r)
     for (size_t i = 0; i < s->nhaves; i++)
         peer_needed |= s->haves[i].kind == HAVE_SEND || s->haves[i].kind == HAVE_SEND_ONCE ||
                        s->haves[i].kind == HAVE_NAMES;
-    if (peer_needed)
+    for (unsigned i = 0; i < s->nfaults; i++)
+        peer_needed |= s->faults[i].kind == KF_CALL && !s->fault_insert_same[i];
+    if (peer_needed) {
         R.peer = forksim_spawn(peer_main, NULL);
+        R.peer_id = sim_task_id(R.peer);
+    }
     forksim_spawn(parent_main, NULL);
     r->sim = forksim_run();
+    if (o->after_run != NULL)
+        o->after_run(o->after_run_arg);
 
     const fi_abort_record *ab;
     unsigned naborts = fi_aborts(&ab);
@@ -792,6 +880,13 @@ int run_scenario(const scenario *s, const run_options *o, run_result *r)
                           : "");
     if (r->sim != FORKSIM_OK && naborts == 0)
         message("%s", forksim_report());
+    /* A child the fork created but nobody terminated (the parent aborted mid-fork). */
+    ktask_t *newest = world_newest_task(kern_world());
+    sim_task *newest_task = newest != NULL ? kern_sim_task(newest) : NULL;
+    if (newest_task != NULL && R.parent_id != 0 && sim_task_id(newest_task) > R.parent_id &&
+        sim_task_id(newest_task) != R.peer_id)
+        message("task %d is left behind, never terminated: a half-built child",
+                sim_task_id(newest_task));
     char diags[16][MODEL_DIAG_LEN];
     r->invariant_violations = model_check(kern_world(), diags, 16);
     for (size_t i = 0; i < r->invariant_violations && i < 16; i++)

@@ -43,7 +43,18 @@ typedef struct run_options {
     bool sites;
     uint64_t stop_at;       /* 0: none */
     const sim_decisions *replay;
+    void (*after_run)(void *arg);   /* on the host once the run ended, before the simulation
+                                     * closes (forksim explore audits tasks and proc here) */
+    void *after_run_arg;
 } run_options;
+
+/* What one fork call returned, in the process it returned in. */
+typedef struct run_fork_return {
+    int task;               /* sim task id of the process fi_fork returned in */
+    pid_t pid;              /* the child's pid, 0 in the child, -1 on failure */
+    int err;                /* errno when pid is -1 */
+} run_fork_return;
+#define RUN_MAX_FORK_RETURNS 8
 
 typedef struct run_result {
     run_verdict verdict;            /* what happened */
@@ -62,6 +73,8 @@ typedef struct run_result {
     size_t invariant_violations;    /* model_check after the run: forksim's own bug if not 0 */
     size_t leaked;                  /* objects left at close: forksim's own bug if not 0 */
     pid_t child_pid;
+    run_fork_return fork_returns[RUN_MAX_FORK_RETURNS];  /* in the order they returned */
+    size_t nfork_returns;
     sim_decisions *decisions;       /* the run's decisions (malloc'ed copy) */
 } run_result;
 

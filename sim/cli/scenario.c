@@ -136,7 +136,7 @@ static int split(char *line, char **w)
 static const char *const rpc_routines[] = {
     "mach_port_mod_refs",  "mach_port_deallocate", "mach_port_get_refs", "mach_port_destroy",
     "mach_port_allocate_name", "mach_port_insert_right", "mach_port_allocate", "mach_thread_self",
-    "mach_task_self", "task_create", "thread_create",
+    "mach_task_self", "task_create", "thread_create", "task_terminate",
 };
 
 static int parse_have(parser *p, scenario *s, char **w, int n)
@@ -322,6 +322,11 @@ static int parse_expect(parser *p, scenario *s, char **w, int n)
         snprintf(e->label, sizeof e->label, "%s", w[2]);
         if (n == 4 && strcmp(w[3], "absent") == 0) {
             e->kind = EXPECT_ABSENT;
+        } else if (n == 5 && strcmp(w[3], "port") == 0) {
+            if (e->who != WHO_CHILD || (strcmp(w[4], "same") && strcmp(w[4], "other")))
+                return fail(p, "expect child NAME port same|other");
+            e->kind = EXPECT_PORT;
+            snprintf(e->word, sizeof e->word, "%s", w[4]);
         } else {
             e->kind = EXPECT_NAME;
             if (!scn_type_parse(w[3], &e->type))
@@ -349,10 +354,23 @@ static int parse_fault(parser *p, scenario *s, char **w, int n)
     memset(f, 0, sizeof *f);
     /* at rpc N destroy NAME   |   fault rpc N [routine R] KIND [ERROR] */
     unsigned nth;
+    if (strcmp(w[0], "at") == 0 && n == 8 && strcmp(w[3], "insert") == 0) {
+        /* at rpc N insert NAME into child same|other */
+        if (strcmp(w[1], "rpc") != 0 || !parse_uint(w[2], &nth) || nth == 0 || !label_ok(w[4]) ||
+            strcmp(w[5], "into") != 0 || strcmp(w[6], "child") != 0 ||
+            (strcmp(w[7], "same") != 0 && strcmp(w[7], "other") != 0))
+            return fail(p, "at rpc N insert NAME into child same|other");
+        f->kind = KF_CALL;
+        f->nth = nth;
+        snprintf(s->fault_labels[s->nfaults], SCN_MAX_LABEL, "%s", w[4]);
+        s->fault_insert_same[s->nfaults] = strcmp(w[7], "same") == 0;
+        s->nfaults++;
+        return 0;
+    }
     if (strcmp(w[0], "at") == 0) {
         if (n != 5 || strcmp(w[1], "rpc") != 0 || !parse_uint(w[2], &nth) || nth == 0 ||
             strcmp(w[3], "destroy") != 0 || !label_ok(w[4]))
-            return fail(p, "at rpc N destroy NAME (N from 1: before the Nth RPC, the peer destroys NAME's port)");
+            return fail(p, "at rpc N destroy NAME, or at rpc N insert NAME into child same|other");
         f->kind = KF_PORT_DEATH;
         f->nth = nth;
         snprintf(s->fault_labels[s->nfaults], SCN_MAX_LABEL, "%s", w[4]);
@@ -452,14 +470,19 @@ int scenario_load(const char *path, scenario *s, char *err, size_t errlen)
         } else if (strcmp(k, "peg") == 0) {
             if (s->nhaves == SCN_MAX_ITEMS)
                 fail(&p, "too many have lines");
-            else if (n != 2 || !label_ok(w[1]))
-                fail(&p, "peg NAME (thread-self, or a label of a send right)");
+            else if ((n != 2 && n != 3) || !label_ok(w[1]))
+                fail(&p, "peg NAME [N] (NAME: thread-self, sigthread or a label of a send right)");
             else {
-                scn_have *h = &s->haves[s->nhaves++];
+                scn_have *h = &s->haves[s->nhaves];
                 memset(h, 0, sizeof *h);
                 h->kind = HAVE_PEG;
                 h->line = p.line;
+                h->count = 65534;
                 snprintf(h->label, sizeof h->label, "%s", w[1]);
+                if (n == 3 && (!parse_uint(w[2], &h->count) || h->count < 1 || h->count > 65534))
+                    fail(&p, "peg NAME N: N from 1 to 65534");
+                else
+                    s->nhaves++;
             }
         } else if (strcmp(k, "parent") == 0 || strcmp(k, "child") == 0) {
             parse_step(&p, s, strcmp(k, "parent") == 0 ? WHO_PARENT : WHO_CHILD, w, n);

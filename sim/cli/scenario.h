@@ -33,7 +33,7 @@ typedef enum scn_have_kind {
     HAVE_PORT_SET,      /* have port-set NAME */
     HAVE_THREAD,        /* have thread: an extra thread, idle */
     HAVE_NAMES,         /* have names COUNT: COUNT of each kind above but threads */
-    HAVE_PEG,           /* peg NAME: raise NAME's send urefs to 65534 */
+    HAVE_PEG,           /* peg NAME [N]: set NAME's send urefs to N (65534: pegged) */
 } scn_have_kind;
 
 typedef struct scn_have {
@@ -72,6 +72,7 @@ typedef enum scn_expect_kind {
     EXPECT_VERDICT,     /* expect verdict ok|abort|deadlock|livelock */
     EXPECT_ABORT_AT,    /* expect abort FILE:LINE */
     EXPECT_COPIES,      /* expect child copies-parent: the fork's intent, name by name */
+    EXPECT_PORT,        /* expect child NAME port same|other: the parent's port, or another */
 } scn_expect_kind;
 
 typedef struct scn_expect {
@@ -100,7 +101,8 @@ typedef struct scenario {
     size_t nexpects;
     kern_fault faults[KERN_MAX_FAULTS];
     char fault_routines[KERN_MAX_FAULTS][40];
-    char fault_labels[KERN_MAX_FAULTS][SCN_MAX_LABEL]; /* "at rpc N destroy NAME" */
+    char fault_labels[KERN_MAX_FAULTS][SCN_MAX_LABEL]; /* "at rpc N destroy|insert NAME" */
+    bool fault_insert_same[KERN_MAX_FAULTS];           /* insert: the parent's own right */
     unsigned nfaults;
 } scenario;
 
