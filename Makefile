@@ -38,7 +38,7 @@ GLIBC_FD_NAMES := dtable port2fd new-fd alloc-fd intern-fd fd-close
 GLIBC_FD_OBJS := $(patsubst %,fd-%.o,$(GLIBC_FD_NAMES))
 HDRS       := $(wildcard model/*.h sim/*.h sim/cli/*.h tests/*.h forkimpl/*.h forkimpl/shim/*.h forkimpl/shim/*/*.h)
 
-.PHONY: all deps check san bench clean test-plain test-san rules host-processes valgrind image-globals run traces
+.PHONY: all deps check san bench clean test-plain test-san rules host-processes valgrind image-globals run traces cli
 all: deps $(BUILD)/libforksim.a $(addprefix $(BUILD)/tests/,$(TEST_NAMES)) $(BUILD)/forksim
 
 deps:
@@ -96,7 +96,7 @@ valgrind: all
 	  && echo "valgrind: $(VALGRIND_PROG): no errors" \
 	  || { cat $(BUILD)/valgrind.out; echo "valgrind: $(VALGRIND_PROG): errors"; exit 1; }
 
-check: test-plain test-san rules host-processes valgrind image-globals traces
+check: test-plain test-san rules host-processes valgrind image-globals traces cli
 
 bench: all
 	@for b in $(BENCH_PROGS); do $$b || exit 1; done
@@ -174,6 +174,10 @@ $(BUILD)/forksim: $(BUILD)/sim/cli/main.o $(BUILD)/glibc/source-info.o $(BUILD)/
 # Scenarios with golden outputs: byte for byte, and twice the same.
 traces: $(BUILD)/forksim
 	@tools/check-traces.sh $(BUILD)/forksim traces
+
+# The forksim command as a user meets it.
+cli: $(BUILD)/forksim
+	@tools/check-cli.sh $(BUILD)/forksim
 
 # The main job: the fork walkthrough.
 run: all

@@ -897,8 +897,11 @@ int run_scenario(const scenario *s, const run_options *o, run_result *r)
     r->decisions->picks = malloc((d->npicks + 1) * sizeof *d->picks);
     memcpy(r->decisions->picks, d->picks, d->npicks * sizeof *d->picks);
     r->decisions->cap = d->npicks;
+    if (r->stopped)
+        message("--stop-at: the spaces shown are those of that step; expectations about names are not checked");
     size_t before = r->nmessages;
-    check_expectations(s, r);
+    if (!r->stopped)
+        check_expectations(s, r);
     bool failed = r->nmessages > before;
     for (size_t i = 0; i < before && !failed; i++)
         failed = strstr(r->messages[i], ": expected ") != NULL || strstr(r->messages[i], "failed") != NULL;
