@@ -206,6 +206,39 @@ static void print_spaces(FILE *out, const run_result *r)
     }
 }
 
+static void print_fd(FILE *out, const run_fd *f)
+{
+    if (f == NULL || !f->open) {
+        fprintf(out, "  %-36s", "-");
+        return;
+    }
+    char buf[64];
+    snprintf(buf, sizeof buf, "io %u, ctty %u%s", f->port_name, f->ctty_name,
+             f->cloexec ? ", cloexec" : "");
+    fprintf(out, "  %-36s", buf);
+}
+
+static void print_fds(FILE *out, const run_result *r)
+{
+    const run_space *p = &r->parent, *c = &r->child;
+    int n = p->nfds > c->nfds ? p->nfds : c->nfds;
+    bool any = false;
+    for (int i = 0; i < n; i++)
+        any |= (i < p->nfds && p->fds[i].open) || (i < c->nfds && c->fds[i].open);
+    if (!any)
+        return;
+    fprintf(out, "descriptors (port names)\n  %6s  %-36s  %-36s\n", "fd", "parent", "child");
+    for (int i = 0; i < n; i++) {
+        const run_fd *pf = i < p->nfds ? &p->fds[i] : NULL, *cf = i < c->nfds ? &c->fds[i] : NULL;
+        if ((pf == NULL || !pf->open) && (cf == NULL || !cf->open))
+            continue;
+        fprintf(out, "  %6d", i);
+        print_fd(out, pf);
+        print_fd(out, cf);
+        fputc('\n', out);
+    }
+}
+
 static void print_json_spaces(FILE *out, const run_result *r)
 {
     const run_space *sides[2] = {&r->parent, &r->child};
@@ -269,6 +302,7 @@ static void print_result(FILE *out, const scenario *s, const run_result *r, bool
     if (s->title[0])
         fprintf(out, "%s\n", s->title);
     print_spaces(out, r);
+    print_fds(out, r);
     fprintf(out, "RPCs of the parent (task %d) and the child (task %d) after the set-up: %u:",
             r->parent.task, r->child.task, total);
     for (size_t i = 0; i < nc; i++)

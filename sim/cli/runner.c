@@ -15,6 +15,7 @@
 
 #include "../hurd.h"
 #include "forkimpl.h"
+#include "shim/hurd/fd.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -166,6 +167,29 @@ static void snapshot(sim_task *task, run_space *sp)
     }
 }
 
+/* The running process's descriptor table (its image is in place), ports by serial. */
+static void snapshot_fds(run_space *sp)
+{
+    ktask_t *task = kthread_task(kern_self());
+    sp->nfds = 0;
+    for (int i = 0; i < _hurd_dtablesize && i < RUN_MAX_FDS; i++) {
+        run_fd *f = &sp->fds[i];
+        memset(f, 0, sizeof *f);
+        struct hurd_fd *d = _hurd_dtable != NULL ? _hurd_dtable[i] : NULL;
+        if (d != NULL && d->port.port != MACH_PORT_NULL) {
+            name_info_t info;
+            f->open = true;
+            f->port_name = d->port.port;
+            f->ctty_name = d->ctty.port;
+            f->port = space_peek(task, f->port_name, &info) ? info.port_id : 0;
+            f->ctty = f->ctty_name != MACH_PORT_NULL && space_peek(task, f->ctty_name, &info)
+                          ? info.port_id : 0;
+            f->cloexec = (d->flags & FD_CLOEXEC) != 0;
+        }
+        sp->nfds = i + 1;
+    }
+}
+
 /* --stop-at: both spaces as they are just before that trace line. */
 static void stop_hook(void *arg)
 {
@@ -303,6 +327,17 @@ static void make_have(const scn_have *h, unsigned index)
             }
         }
         return;
+    case HAVE_FD: {
+        /* glibc's _hurd_intern_fd takes a send right (consumed): a new uref of the console's io
+         * port (a terminal, so a ctty port unless O_IGNORE_CTTY), or of the root directory (no
+         * terminal, no ctty). */
+        mach_port_t port = h->tty ? _hurd_dtable[0]->port.port : _hurd_ports[INIT_PORT_CRDIR].port;
+        ok(__mach_port_mod_refs(self, port, MACH_PORT_RIGHT_SEND, 1), h->line, "a descriptor");
+        int flags = (h->no_ctty ? O_IGNORE_CTTY : 0) | (h->cloexec ? O_CLOEXEC : 0);
+        if (_hurd_intern_fd(port, flags, 1) < 0)
+            message("%s:%d: have fd: _hurd_intern_fd failed", R.s->path, h->line);
+        return;
+    }
     case HAVE_PEG: {
         mach_port_name_t name;
         mach_port_urefs_t refs = 0;
@@ -450,6 +485,7 @@ static int run_steps(scn_who who, size_t from)
         switch (st->kind) {
         case STEP_FORK: {
             snapshot(sim_task_self(), &R.r->before_fork);
+            snapshot_fds(&R.r->before_fork);
             pid_t pid = fi_fork();
             if (R.r->nfork_returns < RUN_MAX_FORK_RETURNS)
                 R.r->fork_returns[R.r->nfork_returns++] = (run_fork_return){
@@ -472,8 +508,11 @@ static int run_steps(scn_who who, size_t from)
             break;
         }
         case STEP_EXIT:
-            if (!R.r->stopped)
-                snapshot(sim_task_self(), who == WHO_PARENT ? &R.r->parent : &R.r->child);
+            if (!R.r->stopped) {
+                run_space *sp = who == WHO_PARENT ? &R.r->parent : &R.r->child;
+                snapshot(sim_task_self(), sp);
+                snapshot_fds(sp);
+            }
             return st->expect_value;
         case STEP_WAIT: {
             int status = 0;
@@ -505,8 +544,11 @@ static int run_steps(scn_who who, size_t from)
             break;
         }
     }
-    if (!R.r->stopped)
-        snapshot(sim_task_self(), who == WHO_PARENT ? &R.r->parent : &R.r->child);
+    if (!R.r->stopped) {
+        run_space *sp = who == WHO_PARENT ? &R.r->parent : &R.r->child;
+        snapshot(sim_task_self(), sp);
+        snapshot_fds(sp);
+    }
     return 0;
 }
 
@@ -791,6 +833,30 @@ static void check_expectations(const scenario *s, run_result *r)
         }
         const run_space *sp = e->who == WHO_PARENT ? &r->parent : &r->child;
         const char *who = e->who == WHO_PARENT ? "parent" : "child";
+        if (e->kind == EXPECT_FD) {
+            int fd = (int)e->urefs;
+            const run_fd *f = fd < sp->nfds ? &sp->fds[fd] : NULL;
+            const run_fd *pf = fd < r->before_fork.nfds ? &r->before_fork.fds[fd] : NULL;
+            bool open = f != NULL && f->open;
+            bool holds;
+            if (strcmp(e->word, "open") == 0)
+                holds = open;
+            else if (strcmp(e->word, "absent") == 0)
+                holds = !open;
+            else if (strcmp(e->word, "cloexec") == 0)
+                holds = open && f->cloexec;
+            else if (strcmp(e->word, "ctty-none") == 0)
+                holds = open && f->ctty == 0;
+            else if (strcmp(e->word, "ctty-same") == 0)
+                holds = open && f->ctty != 0 && pf != NULL && f->ctty == pf->ctty;
+            else /* ctty-own: a ctty port other than the parent's */
+                holds = open && f->ctty != 0 && pf != NULL && pf->ctty != 0 && f->ctty != pf->ctty;
+            if (!holds)
+                message("%s:%d: %s fd %d: expected %s; got %s (port %u, ctty port %u, parent's ctty port %u)",
+                        s->path, e->line, who, fd, e->word, open ? "open" : "not open",
+                        open ? f->port : 0, open ? f->ctty : 0, pf != NULL ? pf->ctty : 0);
+            continue;
+        }
         mach_port_name_t name;
         if (!label_get(e->label, &name) || !sp->taken) {
             message("%s:%d: expect %s %s: no such process or name", s->path, e->line, who, e->label);

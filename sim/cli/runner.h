@@ -30,8 +30,19 @@ typedef struct run_name {
     char label[SCN_MAX_LABEL];
 } run_name;
 
+/* A descriptor as the summary and the expectations see it (ports by serial). */
+typedef struct run_fd {
+    bool open;
+    uint32_t port, ctty;    /* port serials; 0 for none */
+    mach_port_name_t port_name, ctty_name;
+    bool cloexec;
+} run_fd;
+#define RUN_MAX_FDS 32
+
 typedef struct run_space {
     bool taken;
+    run_fd fds[RUN_MAX_FDS];
+    int nfds;
     int task;               /* sim task id */
     size_t n, total;
     run_name names[RUN_MAX_NAMES];

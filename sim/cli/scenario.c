@@ -150,7 +150,22 @@ static int parse_have(parser *p, scenario *s, char **w, int n)
         return fail(p, "have what? (receive, send, send-once, dead-name, port-set, thread, names)");
     const char *kind = w[1];
     int argi = 3;
-    if (strcmp(kind, "thread") == 0) {
+    if (strcmp(kind, "fd") == 0) {
+        h->kind = HAVE_FD;
+        if (n < 3 || (strcmp(w[2], "tty") && strcmp(w[2], "file")))
+            return fail(p, "have fd tty|file [no-ctty] [cloexec]");
+        h->tty = strcmp(w[2], "tty") == 0;
+        for (int i = 3; i < n; i++) {
+            if (strcmp(w[i], "no-ctty") == 0 && h->tty)
+                h->no_ctty = true;
+            else if (strcmp(w[i], "cloexec") == 0)
+                h->cloexec = true;
+            else
+                return fail(p, "have fd: '%s' is not no-ctty (a tty only) or cloexec", w[i]);
+        }
+        s->nhaves++;
+        return 0;
+    } else if (strcmp(kind, "thread") == 0) {
         h->kind = HAVE_THREAD;
         argi = 2;
     } else if (strcmp(kind, "names") == 0) {
@@ -171,7 +186,7 @@ static int parse_have(parser *p, scenario *s, char **w, int n)
         else if (strcmp(kind, "port-set") == 0)
             h->kind = HAVE_PORT_SET;
         else
-            return fail(p, "unknown right '%s' (receive, send, send-once, dead-name, port-set, thread, names)", kind);
+            return fail(p, "unknown right '%s' (receive, send, send-once, dead-name, port-set, thread, names, fd)", kind);
         if (n < 3 || !label_ok(w[2]))
             return fail(p, "have %s NAME: NAME is a label (a letter, then letters, digits, - or _)", kind);
         snprintf(h->label, sizeof h->label, "%s", w[2]);
@@ -315,6 +330,19 @@ static int parse_expect(parser *p, scenario *s, char **w, int n)
     } else if (n == 3 && strcmp(w[1], "abort") == 0) {
         e->kind = EXPECT_ABORT_AT;
         snprintf(e->word, sizeof e->word, "%s", w[2]);
+    } else if (n >= 5 && (strcmp(w[1], "parent") == 0 || strcmp(w[1], "child") == 0) &&
+               strcmp(w[2], "fd") == 0) {
+        e->kind = EXPECT_FD;
+        e->who = strcmp(w[1], "parent") == 0 ? WHO_PARENT : WHO_CHILD;
+        if (!parse_uint(w[3], &e->urefs) || e->urefs > 1023)
+            return fail(p, "expect %s fd N: N is a descriptor number", w[1]);
+        if (n == 5 && (!strcmp(w[4], "open") || !strcmp(w[4], "absent") || !strcmp(w[4], "cloexec")))
+            snprintf(e->word, sizeof e->word, "%s", w[4]);
+        else if (n == 6 && !strcmp(w[4], "ctty") &&
+                 (!strcmp(w[5], "own") || !strcmp(w[5], "same") || !strcmp(w[5], "none")))
+            snprintf(e->word, sizeof e->word, "ctty-%s", w[5]);
+        else
+            return fail(p, "expect %s fd N open|absent|cloexec, or fd N ctty own|same|none", w[1]);
     } else if (n >= 4 && (strcmp(w[1], "parent") == 0 || strcmp(w[1], "child") == 0)) {
         e->who = strcmp(w[1], "parent") == 0 ? WHO_PARENT : WHO_CHILD;
         if (!label_ok(w[2]))

@@ -34,12 +34,14 @@ typedef enum scn_have_kind {
     HAVE_THREAD,        /* have thread: an extra thread, idle */
     HAVE_NAMES,         /* have names COUNT: COUNT of each kind above but threads */
     HAVE_PEG,           /* peg NAME [N]: set NAME's send urefs to N (65534: pegged) */
+    HAVE_FD,            /* have fd tty|file [no-ctty] [cloexec]: a descriptor, numbered next */
 } scn_have_kind;
 
 typedef struct scn_have {
     scn_have_kind kind;
     char label[SCN_MAX_LABEL];
     unsigned count;     /* urefs, send urefs, or number of names */
+    bool tty, no_ctty, cloexec;     /* HAVE_FD */
     int line;
 } scn_have;
 
@@ -73,6 +75,7 @@ typedef enum scn_expect_kind {
     EXPECT_ABORT_AT,    /* expect abort FILE:LINE */
     EXPECT_COPIES,      /* expect child copies-parent: the fork's intent, name by name */
     EXPECT_PORT,        /* expect child NAME port same|other: the parent's port, or another */
+    EXPECT_FD,          /* expect parent|child fd N open|absent|cloexec|ctty own|same|none */
 } scn_expect_kind;
 
 typedef struct scn_expect {
