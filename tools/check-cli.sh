@@ -71,6 +71,11 @@ printf 'forksim-run 1\nscenario x\npicks oops\n' >"$tmp/broken.txt"
 expect_status 2 "$forksim" replay "$tmp/broken.txt"
 grep -q "broken.txt:3: " "$tmp/err" && ok || bad "replay: a broken file is not reported as file:line"
 
+# A scenario's decision list replays its recorded schedule: the same trace as the seeded run.
+"$forksim" run traces/random.fsim | sed '/^--- summary/,$d' >"$tmp/random.txt"
+"$forksim" run traces/random-replay.fsim | sed '/^--- summary/,$d' >"$tmp/replayed.txt"
+cmp -s "$tmp/random.txt" "$tmp/replayed.txt" && ok || bad "random-replay.fsim does not replay random.fsim's schedule"
+
 # A failing expectation fails the run.
 printf 'forksim-scenario 1\nparent fork -> ok\nchild exit 0\nparent wait -> status 1\n' >"$tmp/fail.fsim"
 expect_status 1 "$forksim" run "$tmp/fail.fsim"

@@ -30,6 +30,7 @@ static void usage(FILE *out)
           "  --stop-at STEP        show both name spaces as they were just before trace step STEP\n"
           "  --sites               annotate each RPC of the fork with its _Fork.c line\n"
           "  --record RUN          save the run (scenario, decisions, trace) for forksim replay\n"
+          "  --save-decisions F    save the scheduler's decisions (for a scenario's decisions line)\n"
           "\n"
           "exit status: 0 expectations held, 1 one failed, 2 bad usage or input,\n"
           "             3 forksim's own error (invariant violation, leak, unmodelled call)\n"
@@ -484,7 +485,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "forksim: unknown command '%s' (try forksim --help)\n", argv[1]);
         return 2;
     }
-    const char *file = NULL, *record_path = NULL;
+    const char *file = NULL, *record_path = NULL, *decisions_path = NULL;
     bool json = false;
     run_options o = {0};
     for (int i = 2; i < argc; i++) {
@@ -511,6 +512,8 @@ int main(int argc, char **argv)
             }
         } else if (strcmp(a, "--record") == 0 && i + 1 < argc) {
             record_path = argv[++i];
+        } else if (strcmp(a, "--save-decisions") == 0 && i + 1 < argc) {
+            decisions_path = argv[++i];
         } else if (a[0] == '-') {
             fprintf(stderr, "forksim: unknown option '%s' (try forksim --help)\n", a);
             return 2;
@@ -543,6 +546,11 @@ int main(int argc, char **argv)
     int status = exit_status(r);
     if (record_path != NULL && record(record_path, s, r) != 0 && status == 0)
         status = 2;
+    if (decisions_path != NULL && sim_decisions_write(r->decisions, decisions_path) != 0) {
+        fprintf(stderr, "forksim: cannot write %s\n", decisions_path);
+        if (status == 0)
+            status = 2;
+    }
     run_result_free(r);
     free(r);
     free(s);

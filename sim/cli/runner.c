@@ -905,6 +905,16 @@ int run_scenario(const scenario *s, const run_options *o, run_result *r)
         r->nmessages = 1;
         return -1;
     }
+    sim_decisions *from_file = NULL;
+    if (o->replay == NULL && s->decisions[0] != '\0') {
+        char derr[600];
+        from_file = sim_decisions_read(s->decisions, derr, sizeof derr);
+        if (from_file == NULL) {
+            snprintf(r->messages[0], sizeof r->messages[0], "%s", derr);
+            r->nmessages = 1;
+            return -1;
+        }
+    }
     FILE *trace = open_memstream(&r->trace, &r->trace_len);
     forksim_options fo = FORKSIM_DEFAULTS;
     fo.fork = s->ndebug ? FORKSIM_FORK_GLIBC_NDEBUG : FORKSIM_FORK_GLIBC;
@@ -913,9 +923,13 @@ int run_scenario(const scenario *s, const run_options *o, run_result *r)
     fo.trace = trace;
     fo.sites = o->sites;
     fo.ipc_compat = s->ipc_compat;
-    fo.replay = o->replay;
+    fo.replay = o->replay != NULL ? o->replay : from_file;
+    if (from_file != NULL)
+        fo.seed = from_file->seed;
     if (forksim_open(&fo) != 0) {
         fclose(trace);
+        if (from_file != NULL)
+            sim_decisions_free(from_file);
         message("forksim: the simulation could not start");
         return -1;
     }
@@ -973,6 +987,8 @@ int run_scenario(const scenario *s, const run_options *o, run_result *r)
         failed = strstr(r->messages[i], ": expected ") != NULL || strstr(r->messages[i], "failed") != NULL;
     r->leaked = forksim_close();
     fclose(trace);
+    if (from_file != NULL)
+        sim_decisions_free(from_file);
 
     run_verdict actual = naborts > 0                    ? VERDICT_ABORT
                          : r->sim == FORKSIM_DEADLOCK   ? VERDICT_DEADLOCK

@@ -489,6 +489,17 @@ int scenario_load(const char *path, scenario *s, char *err, size_t errlen)
                 s->policy = SIM_RANDOM;
             else
                 fail(&p, "policy run-until-block, round-robin or random");
+        } else if (strcmp(k, "decisions") == 0) {
+            /* relative to the scenario's directory */
+            if (n != 2)
+                fail(&p, "decisions PATH (a decision list, as forksim-decisions 1 files)");
+            else if (w[1][0] == '/')
+                snprintf(s->decisions, sizeof s->decisions, "%s", w[1]);
+            else {
+                const char *slash = strrchr(path, '/');
+                int dirlen = slash != NULL ? (int)(slash - path) + 1 : 0;
+                snprintf(s->decisions, sizeof s->decisions, "%.*s%s", dirlen, path, w[1]);
+            }
         } else if (strcmp(k, "world") == 0) {
             if (n != 2 || strcmp(w[1], "ipc-compat") != 0)
                 fail(&p, "world ipc-compat (the removed MACH_IPC_COMPAT task creation)");

@@ -96,6 +96,7 @@ typedef struct scenario {
     bool ipc_compat;            /* world ipc-compat */
     uint64_t seed;
     enum sim_policy_kind policy;
+    char decisions[512];        /* decisions PATH: a decision list to replay (sim's format) */
     scn_have haves[SCN_MAX_ITEMS];
     size_t nhaves;
     scn_step steps[SCN_MAX_STEPS];
