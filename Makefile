@@ -49,8 +49,12 @@ $(BUILD)/%.o: %.c $(HDRS) | deps
 	@mkdir -p $(dir $@)
 	$(CC) $(PLAIN_CFLAGS) $(EXTRA_CFLAGS) -c $< -o $@
 
+# Before archiving: every symbol the glibc code imports must be defined (tools/glibc-lacks.sh
+# names what a glibc tree other than 2.36 still needs from forkimpl/).
 $(BUILD)/libforksim.a: $(patsubst %.c,$(BUILD)/%.o,$(LIB_SRCS) $(FORKIMPL_SRCS)) $(addprefix $(BUILD)/glibc/,$(FORK_OBJS) $(FORK_LINE_OBJS) $(GLIBC_FD_OBJS))
 	@mkdir -p $(dir $@)
+	@tools/glibc-lacks.sh "$(filter $(BUILD)/glibc/%,$(filter-out %-lines.o,$^))" "$(filter-out $(BUILD)/glibc/%,$^)" >/dev/null \
+	  || tools/glibc-lacks.sh "$(filter $(BUILD)/glibc/%,$(filter-out %-lines.o,$^))" "$(filter-out $(BUILD)/glibc/%,$^)"
 	rm -f $@ && ar rcs $@ $^
 
 $(BUILD)/tests/%: $(BUILD)/tests/%.o $(patsubst %.c,$(BUILD)/%.o,$(TESTLIB_SRCS)) $(BUILD)/libforksim.a
@@ -127,10 +131,11 @@ $(BUILD)/glibc/.src-$(GLIBC_SRC_STAMP): | deps
 	@touch $@
 $(BUILD)/glibc/SOURCE: $(BUILD)/glibc/.src-$(GLIBC_SRC_STAMP)
 
+GLIBC_HINT = { echo "forksim: glibc's code from $(if $(GLIBC_SRC),GLIBC_SRC=$(GLIBC_SRC),the glibc-source package) does not compile against forksim's shims (forkimpl/shim): the error above names the header or declaration still lacking"; exit 1; }
 $(BUILD)/glibc/fork-glibc.o: $(BUILD)/glibc/SOURCE $(wildcard forkimpl/shim/*.h forkimpl/shim/*/*.h)
-	$(CC) $(GLIBC_CFLAGS) -D_Fork=forksim_glibc_fork -c $(BUILD)/glibc/sysdeps/mach/hurd/_Fork.c -o $@
+	$(CC) $(GLIBC_CFLAGS) -D_Fork=forksim_glibc_fork -c $(BUILD)/glibc/sysdeps/mach/hurd/_Fork.c -o $@ || $(GLIBC_HINT)
 $(BUILD)/glibc/fork-glibc-ndebug.o: $(BUILD)/glibc/SOURCE $(wildcard forkimpl/shim/*.h forkimpl/shim/*/*.h)
-	$(CC) $(GLIBC_CFLAGS) -DNDEBUG -D_Fork=forksim_glibc_fork_ndebug -c $(BUILD)/glibc/sysdeps/mach/hurd/_Fork.c -o $@
+	$(CC) $(GLIBC_CFLAGS) -DNDEBUG -D_Fork=forksim_glibc_fork_ndebug -c $(BUILD)/glibc/sysdeps/mach/hurd/_Fork.c -o $@ || $(GLIBC_HINT)
 $(SAN_BUILD)/glibc/fork-glibc.o: $(BUILD)/glibc/SOURCE $(wildcard forkimpl/shim/*.h forkimpl/shim/*/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(GLIBC_SAN_CFLAGS) -D_Fork=forksim_glibc_fork -c $(BUILD)/glibc/sysdeps/mach/hurd/_Fork.c -o $@

@@ -260,7 +260,9 @@ void port_release_naked(naked_t right);     /* by kind, tolerating NULL and IO_D
 void port_destroy(port_t *port);            /* D1, D2 */
 bool port_check_circularity(port_t *port, port_t *dest); /* receive right of port sent to dest */
 void port_clear_receiver(port_t *port);     /* leaves its space or set: mscount, seqno 0 */
+void port_dnrequest_unlink(dnreq_t *req);
 void port_dnrequest_cancel(port_t *port, dnreq_t *req, mach_port_name_t name);
+port_t *port_lookup_id(world_t *world, uint32_t port_id);
 void port_dnrequest_free(world_t *world, dnreq_t *req);
 void notify_port_deleted(port_t *notify, mach_port_name_t name);
 void notify_dead_name(port_t *notify, mach_port_name_t name);

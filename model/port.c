@@ -146,24 +146,31 @@ void port_clear_receiver(port_t *port)
 
 /* Removes a live dead-name request for `name` and sends port-deleted through it (D5). A
  * request that already fired (the port died) is only freed. */
+/* Takes a live dead-name request off its port's list (nothing is sent); a fired one has no
+ * port and stays as it is. */
+void port_dnrequest_unlink(dnreq_t *req)
+{
+    port_t *p = req->dr_port;
+    if (p == NULL)
+        return;
+    if (req->dr_prev != NULL)
+        req->dr_prev->dr_next = req->dr_next;
+    else
+        p->ip_dnrequests = req->dr_next;
+    if (req->dr_next != NULL)
+        req->dr_next->dr_prev = req->dr_prev;
+    req->dr_next = req->dr_prev = NULL;
+}
+
 void port_dnrequest_cancel(port_t *port, dnreq_t *req, mach_port_name_t name)
 {
     (void)port;
-    world_t *world = NULL;
-    if (req->dr_port != NULL) {
-        port_t *p = req->dr_port;
-        world = p->ip_world;
-        if (req->dr_prev != NULL)
-            req->dr_prev->dr_next = req->dr_next;
-        else
-            p->ip_dnrequests = req->dr_next;
-        if (req->dr_next != NULL)
-            req->dr_next->dr_prev = req->dr_prev;
-        if (req->dr_notify != NULL)
-            notify_port_deleted(req->dr_notify, name);
-    } else if (req->dr_space != NULL) {
-        world = req->dr_space->is_world;
-    }
+    world_t *world = req->dr_port != NULL ? req->dr_port->ip_world
+                   : req->dr_space != NULL ? req->dr_space->is_world : NULL;
+    bool live = req->dr_port != NULL;
+    port_dnrequest_unlink(req);
+    if (live && req->dr_notify != NULL)
+        notify_port_deleted(req->dr_notify, name);
     port_dnrequest_free(world, req);
 }
 
@@ -361,10 +368,16 @@ void notify_port_destroyed(port_t *notify, port_t *right)
     kmsg_send_kernel(kmsg);
 }
 
-bool port_peek(world_t *world, uint32_t port_id, port_info_t *info)
+port_t *port_lookup_id(world_t *world, uint32_t port_id)
 {
     port_t *port;
     HASH_FIND(hh, world->w_port_table, &port_id, sizeof port_id, port);
+    return port;
+}
+
+bool port_peek(world_t *world, uint32_t port_id, port_info_t *info)
+{
+    port_t *port = port_lookup_id(world, port_id);
     if (port == NULL)
         return false;
     memset(info, 0, sizeof *info);

@@ -24,17 +24,8 @@ static port_t *request_detach(space_t *space, entry_t *entry)
     if (req == NULL)
         return NULL;
     entry->ie_request = NULL;
-    port_t *notify = NULL;
-    if (req->dr_port != NULL) {
-        port_t *p = req->dr_port;
-        if (req->dr_prev != NULL)
-            req->dr_prev->dr_next = req->dr_next;
-        else
-            p->ip_dnrequests = req->dr_next;
-        if (req->dr_next != NULL)
-            req->dr_next->dr_prev = req->dr_prev;
-        notify = req->dr_notify;
-    }
+    port_t *notify = req->dr_port != NULL ? req->dr_notify : NULL;
+    port_dnrequest_unlink(req);
     port_dnrequest_free(space->is_world, req);
     return notify;
 }

@@ -296,8 +296,7 @@ size_t ktask_names(ktask_t *task, mach_port_name_t *out, size_t max)
 
 bool port_owner(world_t *world, uint32_t port_id, port_owner_t *out)
 {
-    port_t *port;
-    HASH_FIND(hh, world->w_port_table, &port_id, sizeof port_id, port);
+    port_t *port = port_lookup_id(world, port_id);
     if (port == NULL)
         return false;
     memset(out, 0, sizeof *out);
