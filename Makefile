@@ -38,7 +38,7 @@ GLIBC_FD_NAMES := dtable port2fd new-fd alloc-fd intern-fd fd-close
 GLIBC_FD_OBJS := $(patsubst %,fd-%.o,$(GLIBC_FD_NAMES))
 HDRS       := $(wildcard model/*.h sim/*.h sim/cli/*.h tests/*.h forkimpl/*.h forkimpl/shim/*.h forkimpl/shim/*/*.h)
 
-.PHONY: all deps check san bench clean test-plain test-san rules host-processes valgrind image-globals run traces cli
+.PHONY: all deps check san bench clean test-plain test-san rules host-processes valgrind image-globals run traces cli compare
 all: deps $(BUILD)/libforksim.a $(addprefix $(BUILD)/tests/,$(TEST_NAMES)) $(BUILD)/forksim
 
 deps:
@@ -106,7 +106,7 @@ bench: all
 	@for b in $(BENCH_PROGS); do $$b || exit 1; done
 
 clean:
-	rm -rf $(BUILD) $(SAN_BUILD)
+	rm -rf $(BUILD) $(SAN_BUILD) build-glibc-src
 
 # --- forkimpl/ and the glibc code under test -------------------------------------------
 # glibc's sources are extracted unmodified from the glibc-source package (or GLIBC_SRC) into
@@ -183,6 +183,13 @@ traces: $(BUILD)/forksim
 # The forksim command as a user meets it.
 cli: $(BUILD)/forksim
 	@tools/check-cli.sh $(BUILD)/forksim
+
+# A patch to fork against the packaged one: make compare GLIBC_SRC=/path/to/glibc
+COMPARE_BUILD ?= build-glibc-src
+compare: $(BUILD)/forksim
+	@test -n "$(GLIBC_SRC)" || { echo "usage: make compare GLIBC_SRC=/path/to/glibc"; exit 2; }
+	@$(MAKE) --no-print-directory BUILD=$(COMPARE_BUILD) GLIBC_SRC=$(GLIBC_SRC) $(COMPARE_BUILD)/forksim >/dev/null
+	@tools/compare.sh $(BUILD)/forksim $(COMPARE_BUILD)/forksim traces
 
 # The main job: the fork walkthrough.
 run: all
