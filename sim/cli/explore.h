@@ -123,6 +123,9 @@ int explore_run(const scenario *s, const explore_options *o, explore_summary *su
  * does not know. */
 bool explore_error(const char *routine, kern_return_t *error, const char **why);
 
+/* A code's name: KERN_*, MACH_*, MIG_* or a Hurd errno ("EIEIO"); else "0x..." in buf. */
+const char *explore_code_name(kern_return_t code, char *buf, size_t len);
+
 /* "send-fails", "routine-fails", "reply-lost", "port-death". */
 const char *explore_kind_name(kern_fault_kind kind);
 /* "no child", "task terminated, proc entry gone", ... */

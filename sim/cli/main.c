@@ -3,10 +3,14 @@
  *
  *   forksim run FILE [--format=text|jsonl] [--seed N] [--stop-at STEP] [--sites] [--record RUN]
  *   forksim replay RUN
+ *   forksim explore FILE --faults|--port-deaths [--fork glibc|glibc-ndebug|both]
+ *                   [--routine R] [--fault KIND] [--run N] [--no-progress]
+ *   forksim explore --errors
  *
  * Exit status: 0 the expectations held; 1 one failed; 2 bad usage or input (file:line: what
  * is wrong); 3 forksim's own error (an invariant violation, a leak, an unmodelled call).
  */
+#include "explore.h"
 #include "runner.h"
 
 #include <errno.h>
@@ -22,6 +26,9 @@ static void usage(FILE *out)
 {
     fputs("usage: forksim run FILE [options]     run a scenario with glibc's real fork\n"
           "       forksim replay RUN              re-run a recorded run, check the same events\n"
+          "       forksim explore FILE --faults       fail each RPC of the fork in turn (3 ways)\n"
+          "       forksim explore FILE --port-deaths  a port dies before each RPC of the fork\n"
+          "       forksim explore --errors            the error each routine fails with, and why\n"
           "       forksim --help | --version\n"
           "\n"
           "options of run:\n"
@@ -31,6 +38,14 @@ static void usage(FILE *out)
           "  --sites               annotate each RPC of the fork with its _Fork.c line\n"
           "  --record RUN          save the run (scenario, decisions, trace) for forksim replay\n"
           "  --save-decisions F    save the scheduler's decisions (for a scenario's decisions line)\n"
+          "\n"
+          "options of explore (one row per run on stdout, progress on stderr):\n"
+          "  --fork glibc|glibc-ndebug|both   which build of the fork (default: both)\n"
+          "  --routine R           only the RPCs of routine R\n"
+          "  --fault send-fails|routine-fails|reply-lost   only that fault\n"
+          "  --run N               only run N of the sweep, with its trace\n"
+          "  --no-progress         no progress lines on stderr\n"
+          "  exit status 0, or 3 when a run shows forksim's own error (an invariant violation)\n"
           "\n"
           "exit status: 0 expectations held, 1 one failed, 2 bad usage or input,\n"
           "             3 forksim's own error (invariant violation, leak, unmodelled call)\n"
@@ -458,6 +473,103 @@ done:
     return status;
 }
 
+/* --- explore --------------------------------------------------------------------------------- */
+
+static int explore_command(int argc, char **argv)
+{
+    if (argc == 3 && strcmp(argv[2], "--errors") == 0) {
+        static const char *const routines[] = {
+            "proc_dostop", "thread_abort", "task_create", "mach_port_names", "task_threads",
+            "proc_task2proc", "mach_port_get_refs", "mach_port_insert_right",
+            "mach_port_allocate_name", "mach_port_extract_right", "mach_port_mod_refs",
+            "mach_port_deallocate", "proc_setmsgport", "task_set_special_port", "thread_resume",
+            "thread_create", "thread_get_state", "thread_set_state", "proc_get_arg_locations",
+            "proc_set_arg_locations", "proc_task2pid", "proc_child", "proc_getpids",
+            "term_open_ctty", "vm_deallocate", "task_terminate"};
+        printf("routine-fails errors (send-fails gives MACH_SEND_INVALID_DEST: the port is dead; "
+               "reply-lost gives MIG_SERVER_DIED: the server died after acting):\n");
+        for (size_t i = 0; i < sizeof routines / sizeof routines[0]; i++) {
+            kern_return_t e;
+            const char *why;
+            char buf[16];
+            if (explore_error(routines[i], &e, &why))
+                printf("  %-24s %-24s %s\n", routines[i], explore_code_name(e, buf, sizeof buf), why);
+        }
+        printf("  %-24s %-24s %s\n", "mach_task_self", "-", "a trap that returns a name: cannot fail");
+        printf("  %-24s %-24s %s\n", "mach_thread_self", "-", "a trap that returns a name: cannot fail");
+        return 0;
+    }
+    const char *file = NULL;
+    explore_options o = {.glibc = true, .ndebug = true, .out = stdout, .progress = stderr};
+    bool kind_set = false;
+    for (int i = 2; i < argc; i++) {
+        const char *a = argv[i];
+        char *end;
+        if (strcmp(a, "--faults") == 0) {
+            o.kind = EXPLORE_FAULTS;
+            kind_set = true;
+        } else if (strcmp(a, "--port-deaths") == 0) {
+            o.kind = EXPLORE_PORT_DEATHS;
+            kind_set = true;
+        } else if (strcmp(a, "--fork") == 0 && i + 1 < argc) {
+            const char *w = argv[++i];
+            o.glibc = strcmp(w, "glibc") == 0 || strcmp(w, "both") == 0;
+            o.ndebug = strcmp(w, "glibc-ndebug") == 0 || strcmp(w, "both") == 0;
+            if (!o.glibc && !o.ndebug) {
+                fprintf(stderr, "forksim: --fork glibc, glibc-ndebug or both, not '%s'\n", w);
+                return 2;
+            }
+        } else if (strcmp(a, "--routine") == 0 && i + 1 < argc) {
+            o.routine = argv[++i];
+        } else if (strcmp(a, "--fault") == 0 && i + 1 < argc) {
+            const char *w = argv[++i];
+            o.fault = strcmp(w, "send-fails") == 0      ? KF_SEND_FAILS
+                      : strcmp(w, "routine-fails") == 0 ? KF_ROUTINE_FAILS
+                      : strcmp(w, "reply-lost") == 0    ? KF_REPLY_LOST
+                                                        : KF_NONE;
+            if (o.fault == KF_NONE) {
+                fprintf(stderr, "forksim: --fault send-fails, routine-fails or reply-lost, not '%s'\n", w);
+                return 2;
+            }
+        } else if (strcmp(a, "--run") == 0 && i + 1 < argc) {
+            o.only_run = (unsigned)strtoul(argv[++i], &end, 0);
+            if (*end != '\0' || o.only_run == 0) {
+                fprintf(stderr, "forksim: --run needs a run number from 1, not '%s'\n", argv[i]);
+                return 2;
+            }
+        } else if (strcmp(a, "--no-progress") == 0) {
+            o.progress = NULL;
+        } else if (a[0] == '-') {
+            fprintf(stderr, "forksim: unknown option '%s' (try forksim --help)\n", a);
+            return 2;
+        } else if (file == NULL) {
+            file = a;
+        } else {
+            fprintf(stderr, "forksim: one scenario at a time ('%s' and '%s')\n", file, a);
+            return 2;
+        }
+    }
+    if (file == NULL || !kind_set) {
+        fprintf(stderr, "usage: forksim explore FILE --faults|--port-deaths [options] (try forksim --help)\n");
+        return 2;
+    }
+    if (o.only_run != 0)
+        o.progress = NULL;
+    scenario *s = calloc(1, sizeof *s);
+    char err[1024];
+    if (scenario_load(file, s, err, sizeof err) != 0) {
+        fprintf(stderr, "%s\n", err);
+        free(s);
+        return 2;
+    }
+    explore_summary sum;
+    int rc = explore_run(s, &o, &sum);
+    free(s);
+    if (rc != 0)
+        return 2;
+    return sum.violations != 0 || sum.bugs != 0 ? 3 : 0;
+}
+
 /* --- main ------------------------------------------------------------------------------------ */
 
 int main(int argc, char **argv)
@@ -481,6 +593,8 @@ int main(int argc, char **argv)
         }
         return replay(argv[2], stdout);
     }
+    if (strcmp(argv[1], "explore") == 0)
+        return explore_command(argc, argv);
     if (strcmp(argv[1], "run") != 0) {
         fprintf(stderr, "forksim: unknown command '%s' (try forksim --help)\n", argv[1]);
         return 2;

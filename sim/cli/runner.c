@@ -495,6 +495,15 @@ static int run_steps(scn_who who, size_t from)
                 R.child_id = sim_task_id(R.child_task);
                 return run_steps(WHO_CHILD, 0);
             }
+            if (pid < 0 && R.parent_task != NULL && sim_task_self() != R.parent_task) {
+                /* The child's own part of fork failed (proc_getpids, its signal thread's
+                 * resume): fork returned -1 in the child, which now takes itself for the
+                 * parent. The parent's steps are the parent's: the child's end here. */
+                R.child_task = sim_task_self();
+                R.child_id = sim_task_id(R.child_task);
+                snapshot(sim_task_self(), &R.r->child);
+                return 0;
+            }
             if (pid < 0) {
                 R.fork_failed = true;
                 if (!(st->has_expect && st->expect_value == 0))
