@@ -36,6 +36,7 @@ static void usage(FILE *out)
           "  --seed N              the scheduler's seed (default: the scenario's, else 1)\n"
           "  --stop-at STEP        show both name spaces as they were just before trace step STEP\n"
           "  --sites               annotate each RPC of the fork with its _Fork.c line\n"
+          "  --all                 show the boot and set-up too (text format hides them)\n"
           "  --record RUN          save the run (scenario, decisions, trace) for forksim replay\n"
           "  --save-decisions F    save the scheduler's decisions (for a scenario's decisions line)\n"
           "\n"
@@ -278,7 +279,7 @@ static int exit_status(const run_result *r)
     return r->expected ? 0 : 1;
 }
 
-static void print_result(FILE *out, const scenario *s, const run_result *r, bool json)
+static void print_result(FILE *out, const scenario *s, const run_result *r, bool json, bool show_all)
 {
     routine_count counts[96];
     unsigned total;
@@ -313,10 +314,27 @@ static void print_result(FILE *out, const scenario *s, const run_result *r, bool
                 r->invariant_violations, r->leaked);
         return;
     }
-    fputs(r->trace, out);
+    const char *from = r->trace;
+    const char *setup_end = show_all ? NULL : strstr(r->trace, "# scenario: set-up done");
+    if (setup_end != NULL) {
+        /* the version line, then one line for the boot and set-up, then the scenario */
+        const char *first_nl = strchr(r->trace, '\n');
+        unsigned hidden = 0;
+        for (const char *p = first_nl; p != NULL && p < setup_end; p = strchr(p + 1, '\n'))
+            hidden++;
+        while (setup_end > r->trace && setup_end[-1] != '\n')
+            setup_end--;
+        fwrite(r->trace, 1, (size_t)(first_nl + 1 - r->trace), out);
+        fprintf(out, "     ... %u lines of boot and set-up (the servers, the processes' start-up, the "
+                     "scenario's have lines) not shown; --all shows them\n",
+                hidden > 0 ? hidden - 1 : 0);
+        from = setup_end;
+    }
+    fputs(from, out);
     fprintf(out, "--- summary: %s\n", s->path);
     if (s->title[0])
         fprintf(out, "%s\n", s->title);
+    fprintf(out, "tasks: %s\n", r->legend);
     print_spaces(out, r);
     print_fds(out, r);
     fprintf(out, "RPCs of the parent (task %d) and the child (task %d) after the set-up: %u:",
@@ -600,7 +618,7 @@ int main(int argc, char **argv)
         return 2;
     }
     const char *file = NULL, *record_path = NULL, *decisions_path = NULL;
-    bool json = false;
+    bool json = false, show_all = false;
     run_options o = {0};
     for (int i = 2; i < argc; i++) {
         const char *a = argv[i];
@@ -611,6 +629,8 @@ int main(int argc, char **argv)
             json = true;
         } else if (strcmp(a, "--sites") == 0) {
             o.sites = true;
+        } else if (strcmp(a, "--all") == 0) {
+            show_all = true;
         } else if (strcmp(a, "--seed") == 0 && i + 1 < argc) {
             o.seed = strtoull(argv[++i], &end, 0);
             o.has_seed = true;
@@ -656,7 +676,7 @@ int main(int argc, char **argv)
         free(s);
         return 2;
     }
-    print_result(stdout, s, r, json);
+    print_result(stdout, s, r, json, show_all);
     int status = exit_status(r);
     if (record_path != NULL && record(record_path, s, r) != 0 && status == 0)
         status = 2;

@@ -959,6 +959,25 @@ int run_scenario(const scenario *s, const run_options *o, run_result *r)
     if (o->after_run != NULL)
         o->after_run(o->after_run_arg);
 
+    /* Which task is which, for reading the trace. */
+    static const char *const server_names[] = {"proc", "auth", "fs", "term"};
+    size_t lo = 0;
+    for (int i = 0; i < HURD_NSERVERS; i++) {
+        sim_task *st = hurd_server_task((enum hurd_server)i);
+        if (st != NULL)
+            lo += (size_t)snprintf(r->legend + lo, sizeof r->legend - lo, "t%d %s, ",
+                                   sim_task_id(st), server_names[i]);
+    }
+    if (R.peer_id)
+        lo += (size_t)snprintf(r->legend + lo, sizeof r->legend - lo, "t%d the peer, ", R.peer_id);
+    lo += (size_t)snprintf(r->legend + lo, sizeof r->legend - lo, "t%d the parent", R.parent_id);
+    unsigned forks = 0;
+    for (size_t i = 0; i < s->nsteps; i++)
+        forks += s->steps[i].kind == STEP_FORK;
+    if (R.child_id)
+        snprintf(r->legend + lo, sizeof r->legend - lo, ", t%d the %schild", R.child_id,
+                 forks > 1 ? "last " : "");
+
     const fi_abort_record *ab;
     unsigned naborts = fi_aborts(&ab);
     for (unsigned i = 0; i < naborts; i++)

@@ -84,6 +84,7 @@ typedef struct run_result {
     size_t invariant_violations;    /* model_check after the run: forksim's own bug if not 0 */
     size_t leaked;                  /* objects left at close: forksim's own bug if not 0 */
     pid_t child_pid;
+    char legend[200];               /* which task is which: "t1 proc, t2 auth, ..." */
     run_fork_return fork_returns[RUN_MAX_FORK_RETURNS];  /* in the order they returned */
     size_t nfork_returns;
     sim_decisions *decisions;       /* the run's decisions (malloc'ed copy) */
