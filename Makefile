@@ -191,6 +191,14 @@ compare: $(BUILD)/forksim
 	@$(MAKE) --no-print-directory BUILD=$(COMPARE_BUILD) GLIBC_SRC=$(GLIBC_SRC) $(COMPARE_BUILD)/forksim >/dev/null
 	@tools/compare.sh $(BUILD)/forksim $(COMPARE_BUILD)/forksim traces
 
+# The sweeps (forksim explore): every RPC of the fork fails in turn (send, routine, reply), and
+# a port of another task dies before each, for the default process and one holding every kind
+# of right, in both builds of the fork. Rows in $(BUILD)/sweep/, progress while it runs, the
+# summary lines at the end. Not part of make check (tests/test_explore.c runs a quick subset).
+.PHONY: sweep
+sweep: $(BUILD)/forksim
+	@tools/sweep.sh $(BUILD)/forksim $(BUILD)/sweep traces/sweep-default.fsim traces/sweep-rights.fsim
+
 # The main job: the fork walkthrough.
 run: all
 	$(BUILD)/forksim run traces/walkthrough.fsim

@@ -339,9 +339,12 @@ static void audit_after_run(void *arg)
         if (strcmp(a->r->before_fork.names[i].label, row->label) == 0)
             a->victim = a->r->before_fork.names[i].name;
     forksim_name n;
-    if (a->has_victim && alive && !a->r->child.taken && forksim_name_info(child, a->victim, &n)) {
-        row->child_has_name = true;
-        name_from(&row->child_name, &n);
+    if (a->has_victim && alive && !a->r->child.taken) {
+        row->child_space_known = true;
+        if (forksim_name_info(child, a->victim, &n)) {
+            row->child_has_name = true;
+            name_from(&row->child_name, &n);
+        }
     }
     if (a->parent_alive && !a->r->parent.taken) {
         size_t total = forksim_names(parent, NULL, 0);
@@ -446,6 +449,7 @@ static void audit_parent(audit *a)
             row->parent_has_name = true;
             row->parent_name = (explore_name){pn->name, pn->type, pn->urefs, ""};
         }
+        row->child_space_known |= r->child.taken;
         const run_name *cn = r->child.taken ? space_find(&r->child, a->victim) : NULL;
         if (cn != NULL) {
             row->child_has_name = true;
@@ -532,10 +536,12 @@ static void name_text(char *buf, size_t len, const explore_name *n)
     snprintf(buf, len, "%s urefs %u", scn_type_name(n->type), n->urefs);
 }
 
-/* One line: where, what, and what came of it. */
+/* One line: where, what, and what came of it:
+ *   RUN BUILD rpc N step S tT.TH ROUTINE SITE WHAT => parent: ... | child: ... | child left: ...
+ * then, for port deaths, both processes' rights under the dead port's name, and any leaks. */
 static void row_print(FILE *out, const explore_row *row)
 {
-    char b1[32], b2[32], what[96];
+    char b1[32], what[96];
     const explore_rpc *e = &row->rpc;
     if (row->kind == KF_PORT_DEATH)
         snprintf(what, sizeof what, "%s dies", row->label);
@@ -543,50 +549,63 @@ static void row_print(FILE *out, const explore_row *row)
         snprintf(what, sizeof what, "routine-fails %s", explore_code_name(row->error, b1, sizeof b1));
     else
         snprintf(what, sizeof what, "%s", explore_kind_name(row->kind));
-    fprintf(out, "%5u %-12s rpc %4llu step %5llu t%d.%d %-24s %-12s %-38s =>", row->run,
+    fprintf(out, "%5u %-12s rpc %4llu step %5llu t%d.%-3d %-24s %-12s %-38s =>", row->run,
             row->ndebug ? "glibc-ndebug" : "glibc", (unsigned long long)e->nth,
             (unsigned long long)e->step, e->task, e->thread, e->routine, e->site, what);
-    if (row->naborts > 0) {
-        fprintf(out, " abort at %s", row->abort_site);
+    /* How fork returned, in the parent. */
+    fprintf(out, " parent: ");
+    if (row->naborts > 0 && !row->abort_in_child) {
+        fprintf(out, "abort at %s", row->abort_site);
         if (row->abort_err != 0)
             fprintf(out, " (%s)", explore_code_name(row->abort_err, b1, sizeof b1));
-        if (row->abort_in_child)
-            fprintf(out, " in the child");
-        fputc(';', out);
+    } else if (row->parent_returned && row->parent_pid < 0) {
+        fprintf(out, "-1 (%s)", explore_code_name(row->parent_err, b1, sizeof b1));
+    } else if (row->parent_returned) {
+        fprintf(out, "%d", (int)row->parent_pid);
+    } else {
+        fprintf(out, "no return");
     }
-    if (row->parent_returned && row->parent_pid < 0)
-        fprintf(out, " fork failed: %s;", explore_code_name(row->parent_err, b1, sizeof b1));
-    else if (row->parent_returned)
-        fprintf(out, " parent %d;", (int)row->parent_pid);
-    else if (row->naborts == 0)
-        fprintf(out, " parent: no return;");
-    if (row->child_returned && row->child_ret < 0)
-        fprintf(out, " child's fork failed: %s;", explore_code_name(row->child_err, b2, sizeof b2));
-    else if (row->child_returned)
-        fprintf(out, " child %d;", (int)row->child_ret);
     if (row->naborts == 0 && (row->sim == FORKSIM_DEADLOCK || row->sim == FORKSIM_LIVELOCK))
-        fprintf(out, " %s;", row->sim == FORKSIM_LIVELOCK ? "livelock" : "deadlock");
-    fprintf(out, " child: %s", explore_child_name(row->child));
+        fprintf(out, ", then %s", row->sim == FORKSIM_LIVELOCK ? "a livelock" : "a deadlock");
+    /* In the child. */
+    fprintf(out, " | child: ");
+    if (row->naborts > 0 && row->abort_in_child) {
+        fprintf(out, "abort at %s", row->abort_site);
+        if (row->abort_err != 0)
+            fprintf(out, " (%s)", explore_code_name(row->abort_err, b1, sizeof b1));
+    } else if (row->child_returned && row->child_ret < 0) {
+        fprintf(out, "-1 (%s)", explore_code_name(row->child_err, b1, sizeof b1));
+    } else if (row->child_returned) {
+        fprintf(out, "%d", (int)row->child_ret);
+    } else {
+        fprintf(out, "-");
+    }
+    /* What is left of it. */
+    fprintf(out, " | child left: %s", explore_child_name(row->child));
     if (row->child == CHILD_ORPHAN || row->child == CHILD_STUCK || row->child == CHILD_TERMINATED) {
         fprintf(out, " (task %d", row->child_task);
-        if (row->child_pid > 0)
-            fprintf(out, ", pid %d in proc%s", (int)row->child_pid,
-                    row->child_parentset ? "" : ", no parent set");
-        else
+        if (row->child_pid <= 0)
             fprintf(out, ", not in proc");
+        else if (row->child == CHILD_TERMINATED)
+            fprintf(out, ", pid %d a zombie for %s to reap", (int)row->child_pid,
+                    row->child_parentset ? "its parent" : "init");
+        else
+            fprintf(out, ", pid %d in proc%s", (int)row->child_pid,
+                    row->child_parentset ? "" : ", proc_child never done");
         fputc(')', out);
     }
     if (row->kind == KF_PORT_DEATH) {
         char t[48];
         if (row->child_has_name)
             name_text(t, sizeof t, &row->child_name);
-        fprintf(out, "; child's %s: %s", row->label, row->child_has_name ? t : "absent");
+        fprintf(out, " | %s: child %s", row->label,
+                row->child_has_name ? t : row->child_space_known ? "absent" : "-");
         if (row->parent_has_name)
             name_text(t, sizeof t, &row->parent_name);
-        fprintf(out, ", parent's: %s", row->parent_has_name ? t : row->audited ? "absent" : "-");
+        fprintf(out, ", parent %s", row->parent_has_name ? t : row->audited ? "absent" : "-");
     }
     if (row->nleaks > 0) {
-        fprintf(out, "; leaks:");
+        fprintf(out, " | leaks:");
         for (unsigned i = 0; i < row->nleaks && i < EXPLORE_MAX_DIFF; i++) {
             const explore_name *l = &row->leaks[i], *w = &row->before[i];
             fprintf(out, "%s %u%s%s%s %s urefs %u", i ? "," : "", l->name, l->label[0] ? " (" : "",
@@ -598,11 +617,11 @@ static void row_print(FILE *out, const explore_row *row)
         }
         if (row->nleaks > EXPLORE_MAX_DIFF)
             fprintf(out, ", ...");
-    } else if (!row->audited && row->naborts == 0) {
-        fprintf(out, "; parent not audited");
+    } else if (!row->audited && !(row->naborts > 0 && !row->abort_in_child)) {
+        fprintf(out, " | parent not audited");
     }
     if (row->bug[0] != '\0')
-        fprintf(out, "; FORKSIM BUG: %s", row->bug);
+        fprintf(out, " | FORKSIM BUG: %s", row->bug);
     fputc('\n', out);
 }
 
@@ -778,14 +797,16 @@ int explore_run(const scenario *s, const explore_options *o, explore_summary *su
                         "left; %zu forksim problems\n",
                 sweep, sum->aborts, sum->failures, sum->ok, sum->deadlocks, sum->orphans,
                 sum->terminated, sum->bugs);
-        if (nsites > 0) {
-            qsort(sites, nsites, sizeof sites[0], site_cmp);
-            fprintf(o->out, "%s: aborts by site:", sweep);
-            for (size_t i = 0; i < nsites; i++)
-                fprintf(o->out, "%s %s %s x%u", i ? "," : "", sites[i].ndebug ? "glibc-ndebug" : "glibc",
-                        sites[i].site, sites[i].n);
-            fputc('\n', o->out);
+        qsort(sites, nsites, sizeof sites[0], site_cmp);
+        for (size_t i = 0; i < nsites; i++) {
+            if (i == 0 || sites[i].ndebug != sites[i - 1].ndebug)
+                fprintf(o->out, "%s%s: aborts of fork %s by site:", i ? "\n" : "", sweep,
+                        sites[i].ndebug ? "glibc-ndebug" : "glibc");
+            fprintf(o->out, "%s %s x%u", i == 0 || sites[i].ndebug != sites[i - 1].ndebug ? "" : ",",
+                    sites[i].site, sites[i].n);
         }
+        if (nsites > 0)
+            fputc('\n', o->out);
     }
     rc = 0;
 out:

@@ -79,6 +79,7 @@ typedef struct explore_row {
     bool child_parentset;       /* proc_child was done for it */
     /* Port deaths: the child's and the parent's rights under the dead port's name. */
     bool child_has_name, parent_has_name;
+    bool child_space_known;     /* the child's names were seen (its steps ended, or it is alive) */
     explore_name child_name, parent_name;
 
     /* The parent against its snapshot before fork (when it survived: audited). */
