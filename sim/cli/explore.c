@@ -232,6 +232,29 @@ static void say(const explore_options *o, const char *fmt, ...)
     va_end(ap);
 }
 
+/* The call of the trace line numbered step ("routine(args)"), or the routine alone. */
+static void call_of(const run_result *r, uint64_t step, const char *routine, char *buf, size_t len)
+{
+    snprintf(buf, len, "%s", routine);
+    char head[32];
+    int hl = snprintf(head, sizeof head, "%6llu t", (unsigned long long)step);
+    for (const char *line = r->trace; line != NULL && *line != '\0';) {
+        const char *end = strchr(line, '\n');
+        if (strncmp(line, head, (size_t)hl) == 0) {
+            const char *p = strchr(line + hl, ' '), *stop = strstr(line, ") = ");
+            if (p == NULL || stop == NULL || (end != NULL && stop > end))
+                return;
+            p++;
+            if (strncmp(p, "trap ", 5) == 0)
+                p += 5;
+            int n = (int)(stop + 1 - p);
+            snprintf(buf, len, "%.*s", n, p);
+            return;
+        }
+        line = end != NULL ? end + 1 : NULL;
+    }
+}
+
 /* Runs s (one build) without faults: the fork's RPCs, the parent's and the child's tasks.
  * Returns 0, or -1 with a message when that run is not a successful fork. */
 static int baseline_run(const scenario *s, bool ndebug, const explore_options *o, baseline *b,
@@ -279,6 +302,7 @@ static int baseline_run(const scenario *s, bool ndebug, const explore_options *o
         e->in_child = v->task == b->child_task;
         snprintf(e->routine, sizeof e->routine, "%s", v->routine);
         snprintf(e->site, sizeof e->site, "%s", v->site);
+        call_of(r, v->step, v->routine, e->call, sizeof e->call);
     }
     run_result_free(r);
     return 0;
@@ -549,9 +573,9 @@ static void row_print(FILE *out, const explore_row *row)
         snprintf(what, sizeof what, "routine-fails %s", explore_code_name(row->error, b1, sizeof b1));
     else
         snprintf(what, sizeof what, "%s", explore_kind_name(row->kind));
-    fprintf(out, "%5u %-12s rpc %4llu step %5llu t%d.%-3d %-24s %-12s %-38s =>", row->run,
+    fprintf(out, "%5u %-12s rpc %4llu step %5llu t%d.%-3d %-46s %-12s %-38s =>", row->run,
             row->ndebug ? "glibc-ndebug" : "glibc", (unsigned long long)e->nth,
-            (unsigned long long)e->step, e->task, e->thread, e->routine, e->site, what);
+            (unsigned long long)e->step, e->task, e->thread, e->call, e->site, what);
     /* How fork returned, in the parent. */
     fprintf(out, " parent: ");
     if (row->naborts > 0 && !row->abort_in_child) {

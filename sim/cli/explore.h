@@ -26,7 +26,8 @@ typedef enum explore_kind { EXPLORE_FAULTS, EXPLORE_PORT_DEATHS } explore_kind;
 typedef struct explore_rpc {
     uint64_t nth;               /* its number as a fault plan counts it (kern_rpc_note.nth) */
     char routine[40];
-    char site[40];              /* "_Fork.c:LINE" */
+    char call[96];              /* as the trace shows it: "mach_port_mod_refs(20, 18, SEND, 4)" */
+    char site[40];              /* "_Fork.c:LINE" (the line table's, which varies by build) */
     int task, thread;           /* sim ids of the caller */
     uint64_t step;              /* its trace step */
     bool in_child;

@@ -1,0 +1,307 @@
+/*
+ * test_explore.c: forksim explore (sim/cli/explore.c), a quick subset of the two sweeps
+ * `make sweep` runs in full: the rows traces/README.md describes come out as it says, every
+ * run passes model_check and lands its fault on the RPC it names, and a sweep gives the same
+ * rows twice.
+ *
+ * The scenario is traces/sweep-default.fsim's process (the default Hurd process with send
+ * rights a (1 uref) and b (5 urefs) to a peer's ports and a dead name d with 3 urefs), written
+ * to /tmp so the test does not depend on its working directory.
+ */
+#include "explore.h"
+#include "hurd_errno.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+static const char sweep_default[] = "forksim-scenario 1\n"
+                                    "fork glibc\n"
+                                    "have send a\n"
+                                    "have send b urefs 5\n"
+                                    "have dead-name d urefs 3\n"
+                                    "parent fork -> ok\n"
+                                    "child exit 0\n"
+                                    "parent wait -> status 0\n";
+
+typedef struct rows {
+    explore_row *v;
+    size_t n;
+} rows;
+
+static void keep_row(const explore_row *row, void *arg)
+{
+    rows *r = arg;
+    r->v = realloc(r->v, (r->n + 1) * sizeof *r->v);
+    assert_non_null(r->v);
+    r->v[r->n] = *row;
+    r->v[r->n++].trace = NULL;
+}
+
+static scenario *load(void)
+{
+    char path[64];
+    snprintf(path, sizeof path, "/tmp/forksim-explore-%d.fsim", (int)getpid());
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fputs(sweep_default, f);
+    fclose(f);
+    scenario *s = calloc(1, sizeof *s);
+    char err[512];
+    if (scenario_load(path, s, err, sizeof err) != 0)
+        fail_msg("%s", err);
+    unlink(path);
+    return s;
+}
+
+/* Runs a filtered sweep, checks it found no forksim problem, returns its rows. */
+static rows sweep(explore_kind kind, bool glibc, bool ndebug, const char *routine,
+                  kern_fault_kind fault)
+{
+    scenario *s = load();
+    rows r = {0};
+    explore_options o = {.kind = kind, .glibc = glibc, .ndebug = ndebug, .routine = routine,
+                         .fault = fault, .on_row = keep_row, .on_row_arg = &r};
+    explore_summary sum;
+    assert_int_equal(explore_run(s, &o, &sum), 0);
+    assert_int_equal(sum.runs, r.n);
+    assert_int_equal(sum.violations, 0); /* model_check after every run */
+    assert_int_equal(sum.bugs, 0);       /* no objects left, every fault where it was aimed */
+    for (size_t i = 0; i < r.n; i++)
+        if (r.v[i].bug[0] != '\0')
+            fail_msg("run %u: %s", r.v[i].run, r.v[i].bug);
+    free(s);
+    return r;
+}
+
+static const explore_row *find(const rows *r, bool ndebug, kern_fault_kind kind, const char *site,
+                               const char *label)
+{
+    for (size_t i = 0; i < r->n; i++)
+        if (r->v[i].ndebug == ndebug && r->v[i].kind == kind &&
+            (site == NULL || strcmp(r->v[i].rpc.site, site) == 0) &&
+            (label == NULL || strcmp(r->v[i].label, label) == 0))
+            return &r->v[i];
+    fail_msg("no row for %s %s at %s %s", ndebug ? "glibc-ndebug" : "glibc", explore_kind_name(kind),
+             site ? site : "*", label ? label : "");
+    return NULL;
+}
+
+/* The row whose RPC's call (as the trace shows it) contains `call`, with label (port deaths). */
+static const explore_row *find_call(const rows *r, bool ndebug, const char *call, const char *label)
+{
+    for (size_t i = 0; i < r->n; i++)
+        if (r->v[i].ndebug == ndebug && strstr(r->v[i].rpc.call, call) != NULL &&
+            (label == NULL || strcmp(r->v[i].label, label) == 0))
+            return &r->v[i];
+    fail_msg("no row for %s %s %s", ndebug ? "glibc-ndebug" : "glibc", call, label ? label : "");
+    return NULL;
+}
+
+/* Every routine the fork calls has an error in the table, or is a trap that cannot fail. */
+static void test_error_table_covers_the_fork(void **state)
+{
+    (void)state;
+    static const char *const routines[] = {
+        "proc_dostop", "thread_abort", "task_create", "mach_port_names", "task_threads",
+        "proc_task2proc", "mach_port_get_refs", "mach_port_insert_right", "mach_port_allocate_name",
+        "mach_port_extract_right", "mach_port_mod_refs", "mach_port_deallocate", "proc_setmsgport",
+        "task_set_special_port", "thread_resume", "thread_create", "thread_get_state",
+        "thread_set_state", "proc_get_arg_locations", "proc_set_arg_locations", "proc_task2pid",
+        "proc_child", "proc_getpids", "term_open_ctty", "vm_deallocate"};
+    for (size_t i = 0; i < sizeof routines / sizeof routines[0]; i++) {
+        kern_return_t e = 0;
+        const char *why = NULL;
+        if (!explore_error(routines[i], &e, &why))
+            fail_msg("%s: no error in the table", routines[i]);
+        assert_int_not_equal(e, KERN_SUCCESS);
+        assert_true(strlen(why) > 20);
+    }
+    assert_false(explore_error("mach_task_self", NULL, NULL));
+    assert_false(explore_error("mach_thread_self", NULL, NULL));
+}
+
+/* task_create fails: with asserts the parent aborts at the LOSE after it (_Fork.c:179); with
+ * NDEBUG fork returns -1. A lost reply leaves a task nobody holds a right to. */
+static void test_task_create_faults(void **state)
+{
+    (void)state;
+    rows r = sweep(EXPLORE_FAULTS, true, true, "task_create", KF_NONE);
+    assert_int_equal(r.n, 6);
+    const explore_row *w = find(&r, false, KF_ROUTINE_FAILS, NULL, NULL);
+    assert_int_equal(w->naborts, 1);
+    assert_string_equal(w->abort_site, "_Fork.c:179");
+    assert_int_equal(w->abort_err, KERN_RESOURCE_SHORTAGE);
+    assert_int_equal(w->child, CHILD_NONE);
+    w = find(&r, false, KF_REPLY_LOST, NULL, NULL);
+    assert_string_equal(w->abort_site, "_Fork.c:179");
+    assert_int_equal(w->child, CHILD_ORPHAN);
+    assert_int_equal(w->child_pid, 0); /* not in proc */
+    w = find(&r, true, KF_SEND_FAILS, NULL, NULL);
+    assert_int_equal(w->naborts, 0);
+    assert_true(w->parent_returned);
+    assert_int_equal(w->parent_pid, -1);
+    assert_int_equal(w->parent_err, HURD_EIEIO);
+    assert_int_equal(w->child, CHILD_NONE);
+    assert_true(w->audited);
+    assert_int_equal(w->nleaks, 0);
+    w = find(&r, true, KF_REPLY_LOST, NULL, NULL);
+    assert_int_equal(w->parent_pid, -1);
+    assert_int_equal(w->child, CHILD_ORPHAN);
+    free(r.v);
+}
+
+/* proc_setmsgport fails: as shipped, an abort at _Fork.c:241 leaves the half-built child an
+ * orphan that proc knows (proc_task2proc ran) but that has no parent set; with NDEBUG fork
+ * fails, the child task is terminated, and the parent keeps the send right it extracted
+ * for the child's message port, now a dead name: a leak. */
+static void test_proc_setmsgport_fails(void **state)
+{
+    (void)state;
+    rows r = sweep(EXPLORE_FAULTS, true, true, "proc_setmsgport", KF_ROUTINE_FAILS);
+    assert_int_equal(r.n, 2);
+    const explore_row *w = find(&r, false, KF_ROUTINE_FAILS, NULL, NULL);
+    assert_string_equal(w->abort_site, "_Fork.c:241");
+    assert_int_equal(w->abort_err, HURD_EOPNOTSUPP);
+    assert_false(w->abort_in_child);
+    assert_int_equal(w->child, CHILD_ORPHAN);
+    assert_true(w->child_pid > 0);
+    assert_false(w->child_parentset);
+    w = find(&r, true, KF_ROUTINE_FAILS, NULL, NULL);
+    assert_int_equal(w->naborts, 0);
+    assert_int_equal(w->parent_pid, -1);
+    assert_int_equal(w->parent_err, HURD_EOPNOTSUPP);
+    assert_int_equal(w->child, CHILD_TERMINATED); /* a zombie for init */
+    assert_true(w->audited);
+    assert_int_equal(w->nleaks, 1);
+    assert_int_equal(w->leaks[0].type, MACH_PORT_TYPE_DEAD_NAME);
+    assert_int_equal(w->leaks[0].urefs, 1);
+    assert_int_equal(w->before[0].type, 0); /* a new name */
+    free(r.v);
+}
+
+/* The last thread_resume of the parent fails: proc_child is done, fork returns the pid, the
+ * child never runs and the parent's wait never ends. The child's own thread_resume fails:
+ * fork returns -1 in the child. */
+static void test_thread_resume_faults(void **state)
+{
+    (void)state;
+    rows r = sweep(EXPLORE_FAULTS, true, false, "thread_resume", KF_ROUTINE_FAILS);
+    /* The parent's last thread_resume: the child's main thread (the first thread_create). */
+    const explore_row *w = NULL;
+    for (size_t i = 0; i < r.n; i++)
+        if (!r.v[i].rpc.in_child)
+            w = &r.v[i];
+    assert_non_null(w);
+    assert_true(w->parent_pid > 0);
+    assert_int_equal(w->sim, FORKSIM_DEADLOCK);
+    assert_int_equal(w->child, CHILD_STUCK);
+    assert_true(w->child_parentset);
+    bool child_row = false;
+    for (size_t i = 0; i < r.n; i++)
+        if (r.v[i].rpc.in_child) {
+            child_row = true;
+            assert_true(r.v[i].parent_pid > 0);
+            assert_true(r.v[i].child_returned);
+            assert_int_equal(r.v[i].child_ret, -1);
+            assert_int_equal(r.v[i].child_err, KERN_FAILURE);
+        }
+    assert_true(child_row);
+    free(r.v);
+}
+
+/* b (5 urefs) dies just before the mod_refs that gives the child its other 4 urefs: the
+ * mod_refs finds a dead name and fork LOSEs at _Fork.c:414 (KERN_INVALID_RIGHT). a (1 uref)
+ * dying at the same point is harmless. */
+static void test_port_death_before_mod_refs(void **state)
+{
+    (void)state;
+    rows r = sweep(EXPLORE_PORT_DEATHS, true, true, "mach_port_mod_refs", KF_NONE);
+    const explore_row *w = find_call(&r, false, ", SEND, 4)", "b"); /* b's other 4 urefs */
+    assert_int_equal(w->naborts, 1);
+    assert_string_equal(w->abort_site, "_Fork.c:414");
+    assert_int_equal(w->abort_err, KERN_INVALID_RIGHT);
+    assert_int_equal(w->child, CHILD_ORPHAN);
+    assert_true(w->child_has_name);
+    assert_int_equal(w->child_name.type, MACH_PORT_TYPE_DEAD_NAME);
+    w = find_call(&r, true, ", SEND, 4)", "b");
+    assert_int_equal(w->parent_pid, -1);
+    assert_int_equal(w->parent_err, KERN_INVALID_RIGHT);
+    w = find_call(&r, false, ", SEND, 4)", "a");
+    assert_int_equal(w->naborts, 0);
+    assert_true(w->parent_pid > 0);
+    assert_int_equal(w->child_ret, 0);
+    free(r.v);
+}
+
+/* b dies before its get_refs: the child gets a dead name with 1 uref (F2's cause: get_refs
+ * asks for SEND); dying after fork copied it, it keeps all 5. */
+static void test_port_death_before_get_refs(void **state)
+{
+    (void)state;
+    rows r = sweep(EXPLORE_PORT_DEATHS, true, false, "mach_port_get_refs", KF_NONE);
+    bool one = false, five = false;
+    for (size_t i = 0; i < r.n; i++) {
+        const explore_row *w = &r.v[i];
+        if (strcmp(w->label, "b") != 0)
+            continue;
+        assert_int_equal(w->naborts, 0);
+        assert_true(w->parent_pid > 0);
+        assert_true(w->parent_has_name);
+        assert_int_equal(w->parent_name.type, MACH_PORT_TYPE_DEAD_NAME);
+        assert_int_equal(w->parent_name.urefs, 5);
+        assert_true(w->child_has_name);
+        assert_int_equal(w->child_name.type, MACH_PORT_TYPE_DEAD_NAME);
+        one |= w->child_name.urefs == 1;
+        five |= w->child_name.urefs == 5;
+    }
+    assert_true(one);
+    assert_true(five);
+    free(r.v);
+}
+
+/* The same sweep twice: the same rows, byte for byte. */
+static void test_sweep_is_deterministic(void **state)
+{
+    (void)state;
+    char *out[2];
+    size_t len[2];
+    for (int k = 0; k < 2; k++) {
+        scenario *s = load();
+        FILE *f = open_memstream(&out[k], &len[k]);
+        explore_options o = {.kind = EXPLORE_FAULTS, .glibc = true, .ndebug = true,
+                             .routine = "mach_port_insert_right", .out = f};
+        explore_summary sum;
+        assert_int_equal(explore_run(s, &o, &sum), 0);
+        assert_int_equal(sum.violations, 0);
+        assert_int_equal(sum.bugs, 0);
+        fclose(f);
+        free(s);
+    }
+    assert_int_equal(len[0], len[1]);
+    assert_memory_equal(out[0], out[1], len[0]);
+    assert_non_null(strstr(out[0], "invariant violations"));
+    free(out[0]);
+    free(out[1]);
+}
+
+int main(int argc, char **argv)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_error_table_covers_the_fork),
+        cmocka_unit_test(test_task_create_faults),
+        cmocka_unit_test(test_proc_setmsgport_fails),
+        cmocka_unit_test(test_thread_resume_faults),
+        cmocka_unit_test(test_port_death_before_mod_refs),
+        cmocka_unit_test(test_port_death_before_get_refs),
+        cmocka_unit_test(test_sweep_is_deterministic),
+    };
+    if (argc > 1)
+        cmocka_set_test_filter(argv[1]);
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
