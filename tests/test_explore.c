@@ -142,6 +142,9 @@ static void test_task_create_faults(void **state)
     assert_string_equal(w->abort_site, "_Fork.c:179");
     assert_int_equal(w->child, CHILD_ORPHAN);
     assert_int_equal(w->child_pid, 0); /* not in proc */
+    w = find(&r, true, KF_ROUTINE_FAILS, NULL, NULL);
+    assert_int_equal(w->parent_pid, -1);
+    assert_int_equal(w->parent_err, KERN_RESOURCE_SHORTAGE); /* F11: not EAGAIN or ENOMEM */
     w = find(&r, true, KF_SEND_FAILS, NULL, NULL);
     assert_int_equal(w->naborts, 0);
     assert_true(w->parent_returned);
@@ -265,6 +268,77 @@ static void test_port_death_before_get_refs(void **state)
     free(r.v);
 }
 
+/* The whole port-death sweep of sweep-default (traces/README.md): 332 runs, and only F7's
+ * window (b dying before its mod_refs) breaks a fork, once per build. */
+static void test_port_death_sweep_whole(void **state)
+{
+    (void)state;
+    rows r = sweep(EXPLORE_PORT_DEATHS, true, true, NULL, KF_NONE);
+    assert_int_equal(r.n, 332);
+    size_t broken = 0;
+    for (size_t i = 0; i < r.n; i++) {
+        const explore_row *w = &r.v[i];
+        assert_int_equal(w->nleaks, 0);
+        if (w->naborts == 0 && w->parent_pid > 0 && w->child_ret == 0)
+            continue;
+        broken++;
+        assert_string_equal(w->label, "b");
+        assert_non_null(strstr(w->rpc.call, "(20, 18, "));   /* b's insert_right or mod_refs */
+        assert_int_equal(w->naborts ? w->abort_err : w->parent_err, KERN_INVALID_RIGHT);
+    }
+    assert_int_equal(broken, 4);
+    free(r.v);
+}
+
+/* The whole fault sweep of sweep-default (traces/README.md): as shipped, 189 of 249 runs
+ * abort and every abort after task_create leaves the child alive (F9); with NDEBUG none
+ * aborts, 189 forks fail, and their only leak is the message-port right (F8, 7 runs); the
+ * leaks of forks that succeed are failed deallocations; two deadlocks per build (F10). */
+static void test_fault_sweep_whole(void **state)
+{
+    (void)state;
+    rows r = sweep(EXPLORE_FAULTS, true, true, NULL, KF_NONE);
+    assert_int_equal(r.n, 498);
+    size_t aborts = 0, failed = 0, f8 = 0, deadlocks[2] = {0, 0};
+    for (size_t i = 0; i < r.n; i++) {
+        const explore_row *w = &r.v[i];
+        if (w->sim == FORKSIM_DEADLOCK && w->naborts == 0) {
+            deadlocks[w->ndebug]++;
+            assert_int_equal(w->child, CHILD_STUCK);
+        }
+        if (!w->ndebug && w->naborts > 0) {
+            aborts++;
+            assert_false(w->abort_in_child);
+            assert_true(w->child == CHILD_NONE || w->child == CHILD_ORPHAN); /* F9 */
+            if (strcmp(w->rpc.routine, "task_create") != 0 && strcmp(w->rpc.routine, "proc_dostop") != 0 &&
+                strcmp(w->rpc.routine, "thread_abort") != 0)
+                assert_int_equal(w->child, CHILD_ORPHAN);
+        }
+        if (w->ndebug) {
+            assert_int_equal(w->naborts, 0);
+            if (w->parent_returned && w->parent_pid < 0) {
+                failed++;
+                assert_true(w->audited);
+                f8 += w->nleaks > 0;
+                if (w->nleaks > 0) {
+                    assert_int_equal(w->nleaks, 1);
+                    assert_int_equal(w->leaks[0].type, MACH_PORT_TYPE_DEAD_NAME);
+                }
+            }
+        }
+        if (w->parent_pid > 0 && w->nleaks > 0) {
+            assert_string_equal(w->rpc.routine, "mach_port_deallocate");
+            assert_int_not_equal(w->kind, KF_REPLY_LOST);
+        }
+    }
+    assert_int_equal(aborts, 189);
+    assert_int_equal(failed, 189);
+    assert_int_equal(f8, 7);
+    assert_int_equal(deadlocks[0], 2);
+    assert_int_equal(deadlocks[1], 2);
+    free(r.v);
+}
+
 /* The same sweep twice: the same rows, byte for byte. */
 static void test_sweep_is_deterministic(void **state)
 {
@@ -299,6 +373,8 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_thread_resume_faults),
         cmocka_unit_test(test_port_death_before_mod_refs),
         cmocka_unit_test(test_port_death_before_get_refs),
+        cmocka_unit_test(test_port_death_sweep_whole),
+        cmocka_unit_test(test_fault_sweep_whole),
         cmocka_unit_test(test_sweep_is_deterministic),
     };
     if (argc > 1)
