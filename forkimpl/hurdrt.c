@@ -124,8 +124,13 @@ struct hurd_sigstate *fi_sigstate_new(thread_t thread)
 struct hurd_sigstate *_hurd_self_sigstate(void)
 {
     fi_tls *tls = tls_of_running();
-    if (tls->ss == NULL)
-        tls->ss = fi_sigstate_new(__mach_thread_self());
+    if (tls->ss == NULL) {
+        /* as glibc 2.36 (hurd/hurd/signal.h): the uref mach_thread_self gave is given back;
+         * the sigstate keeps the name */
+        thread_t self = __mach_thread_self();
+        tls->ss = fi_sigstate_new(self);
+        __mach_port_deallocate(__mach_task_self_, self);
+    }
     return tls->ss;
 }
 

@@ -131,6 +131,9 @@ static int process_start(void *arg)
     _hurd_ports[INIT_PORT_CWDIR].port = hurd_port(HURD_PORT_CWDIR);
     _hurd_pid = hurd_pid();
 
+    /* The main thread's own send right, as the thread library keeps one (glibc's libpthread:
+     * the thread's kernel_thread): without it the sigstate's name would be freed below. */
+    (void)__mach_thread_self();
     /* The sigstates: main thread's, and the global one. */
     struct hurd_sigstate *ss = _hurd_self_sigstate();
     _hurd_global_sigstate = fi_sigstate_new(MACH_PORT_NULL);

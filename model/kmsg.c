@@ -218,7 +218,7 @@ void mqueue_qlimit_raised(port_t *port, unsigned old, unsigned new)
     }
 }
 
-static void mqueue_received(port_t *port)
+void mqueue_received(port_t *port)
 {
     port->ip_msgcount--;
     if (port->ip_msgcount < port->ip_qlimit) {
@@ -739,6 +739,14 @@ mach_msg_return_t mk_mach_msg_continue(kthread_t *self)
     if (self->th_handoff != NULL) {
         kmsg_t *kmsg = self->th_handoff;
         self->th_handoff = NULL;
+        if (kmsg->ikm_size > self->th_rcv_size && (self->th_option & MACH_RCV_LARGE) &&
+            !kmsg->ikm_remote.port->ip_active) {
+            /* Added rule: the port died while the message waited for this receiver; it cannot
+             * stay queued on a dead port, so it is destroyed as the port's queue was (M8). */
+            mqueue_received(kmsg->ikm_remote.port);
+            kmsg_destroy(kmsg);
+            return MACH_RCV_PORT_DIED;
+        }
         if (kmsg->ikm_size > self->th_rcv_size && (self->th_option & MACH_RCV_LARGE)) {
             port_t *port = kmsg->ikm_remote.port;
             queue_push_front(port->ip_pset != NULL ? &port->ip_pset->ips_messages

@@ -99,6 +99,7 @@ struct pset {
     kmsg_queue_t ips_messages;
     waitq_t ips_receivers;
     world_t *ips_world;
+    unsigned ips_members;       /* ports in the set: destroying an empty set scans nothing */
 };
 
 /* ipc_entry. */
@@ -301,6 +302,7 @@ void mqueue_destroy_messages(port_t *port);
 void mqueue_pset_changed(pset_t *pset, mach_msg_return_t why);
 void mqueue_port_moved(port_t *port, mach_msg_return_t why);
 void mqueue_move(kmsg_queue_t *from, kmsg_queue_t *to, port_t *only);
+void mqueue_received(port_t *port);
 void mqueue_qlimit_raised(port_t *port, unsigned old, unsigned new); /* wakes senders (M3) */
 void mqueue_feed_receivers(kmsg_queue_t *q, waitq_t *receivers);    /* hands q to waiters */
 void waitq_remove(waitq_t *q, kthread_t *thread);

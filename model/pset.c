@@ -25,6 +25,7 @@ pset_t *pset_alloc(world_t *world)
 void pset_add(pset_t *pset, port_t *port)
 {
     port->ip_pset = pset;
+    pset->ips_members++;
     mqueue_move(&port->ip_messages, &pset->ips_messages, NULL);
     mqueue_feed_receivers(&pset->ips_messages, &pset->ips_receivers);
     mqueue_port_moved(port, MACH_RCV_PORT_CHANGED);
@@ -35,6 +36,7 @@ void pset_remove(port_t *port)
 {
     pset_t *pset = port->ip_pset;
     port->ip_pset = NULL;
+    pset->ips_members--;
     mqueue_move(&pset->ips_messages, &port->ip_messages, port);
 }
 
@@ -45,7 +47,7 @@ void pset_destroy(pset_t *pset)
     world_t *world = pset->ips_world;
     pset->ips_active = false;
     /* Members: every port whose ip_pset is this set. */
-    for (port_t *p = world->w_ports; p != NULL; p = p->ip_wnext)
+    for (port_t *p = world->w_ports; p != NULL && pset->ips_members > 0; p = p->ip_wnext)
         if (p->ip_pset == pset)
             pset_remove(p);
     mqueue_pset_changed(pset, MACH_RCV_PORT_DIED);

@@ -177,7 +177,7 @@ void kthread_terminate_internal(kthread_t *thread)
         kmsg_t *kmsg = thread->th_handoff;
         thread->th_handoff = NULL;
         if (IO_VALID(kmsg->ikm_remote.port))
-            kmsg->ikm_remote.port->ip_msgcount--;
+            mqueue_received(kmsg->ikm_remote.port); /* the count drops; a blocked sender may go */
         kmsg_destroy(kmsg);
     }
     port_t *self_port = thread->th_self;

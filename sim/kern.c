@@ -78,6 +78,7 @@ void kern_set_faults(const kern_fault *faults, unsigned n)
     K.fault_base = K.rpcs;
     memset(K.seen, 0, sizeof K.seen);
     memset(K.fired, 0, sizeof K.fired);
+    K.nfired = 0;
 }
 
 void kern_set_step_hook(uint64_t step, void (*fn)(void *), void *arg)

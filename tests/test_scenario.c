@@ -60,6 +60,62 @@ static void test_errors_name_file_and_line(void **state)
     check_error("forksim-scenario 1\nfault rpc 3 routine-fails KERN_WHAT\n", 2, "unknown return code");
     check_error("forksim-scenario 1\nat rpc 2 explode a\n", 2, "at rpc N destroy NAME");
     check_error("forksim-scenario 1\nfrobnicate\n", 2, "unknown directive 'frobnicate'");
+    /* rpc arguments are checked when the file is read, not when the step runs */
+    check_error("forksim-scenario 1\nparent rpc mach_port_mod_refs r BOGUS 9\n", 2, "is not a right");
+    check_error("forksim-scenario 1\nparent rpc mach_port_insert_right r r NOTADISP\n", 2,
+                "is not a disposition");
+    check_error("forksim-scenario 1\nparent rpc mach_port_mod_refs\n", 2, "takes 3 arguments");
+    check_error("forksim-scenario 1\nparent rpc mach_port_mod_refs r SEND 5abc\n", 2, "is not a number");
+    check_error("forksim-scenario 1\nparent rpc mach_port_deallocate a -> KERN_INVALID_NAME junk\n", 2,
+                "'->' must be followed by exactly one result");
+    check_error("forksim-scenario 1\nparent fork -> error x\n", 2, "'->' must be followed");
+    check_error("forksim-scenario 1\nseed -1\n", 2, "seed N");
+    check_error("forksim-scenario 1\nfault rpc 1 routine task_creat send-fails\n", 2,
+                "unknown routine 'task_creat'");
+    check_error("forksim-scenario 1\nhave send a b c d e f g h i j k l m\n", 2, "too many words");
+}
+
+/* A title ends at its comment, as every line does. */
+static void test_title_comment(void **state)
+{
+    (void)state;
+    scenario *s = calloc(1, sizeof *s);
+    char err[512];
+    assert_int_equal(scenario_load(write_file("forksim-scenario 1\ntitle  Hello world   # a comment\n"),
+                                   s, err, sizeof err), 0);
+    assert_string_equal(s->title, "Hello world");
+    unlink(path);
+    free(s);
+}
+
+/* A fork expected to fail that succeeds, and a fault that never fires, fail the run. */
+static void test_unmet_step_expectations_fail(void **state)
+{
+    (void)state;
+    scenario *s = calloc(1, sizeof *s);
+    char err[512];
+    run_options o = {0};
+    run_result *r = calloc(1, sizeof *r);
+    assert_int_equal(scenario_load(write_file("forksim-scenario 1\nparent fork -> error\nchild exit 0\n"),
+                                   s, err, sizeof err), 0);
+    assert_int_equal(run_scenario(s, &o, r), 0);
+    assert_false(r->expected);
+    assert_int_equal(r->failures, 1);
+    run_result_free(r);
+    memset(r, 0, sizeof *r);
+    assert_int_equal(scenario_load(write_file("forksim-scenario 1\nfault rpc 99999 send-fails\n"
+                                              "parent fork -> ok\nchild exit 0\n"),
+                                   s, err, sizeof err), 0);
+    assert_int_equal(run_scenario(s, &o, r), 0);
+    assert_false(r->expected);
+    bool said = false;
+    for (size_t i = 0; i < r->nmessages; i++)
+        said |= strstr(r->messages[i], "never fired") != NULL;
+    assert_true(said);
+    run_result_free(r);
+    unlink(path);
+    free(r);
+    free(s);
 }
 
 static void test_codes_and_types_parse(void **state)
@@ -160,6 +216,8 @@ int main(int argc, char **argv)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_errors_name_file_and_line),
         cmocka_unit_test(test_codes_and_types_parse),
+        cmocka_unit_test(test_title_comment),
+        cmocka_unit_test(test_unmet_step_expectations_fail),
         cmocka_unit_test(test_undefined_label_refused_before_running),
         cmocka_unit_test(test_failed_expectation_is_reported),
         cmocka_unit_test(test_rpc_step_results),

@@ -180,13 +180,6 @@ static size_t count_rpcs(const char *trace, int parent, int child, routine_count
     return n;
 }
 
-static const run_name *find_name(const run_space *sp, mach_port_name_t name)
-{
-    for (size_t i = 0; i < sp->n; i++)
-        if (sp->names[i].name == name)
-            return &sp->names[i];
-    return NULL;
-}
 
 static void print_side(FILE *out, const run_name *n)
 {
@@ -210,7 +203,8 @@ static void print_spaces(FILE *out, const run_result *r)
         mach_port_name_t a = i < p->n ? p->names[i].name : MACH_PORT_DEAD;
         mach_port_name_t b = j < c->n ? c->names[j].name : MACH_PORT_DEAD;
         mach_port_name_t n = a < b ? a : b;
-        const run_name *pn = find_name(p, n), *cn = find_name(c, n);
+        /* both lists are ascending: the merge gives each side's row directly */
+        const run_name *pn = a == n ? &p->names[i] : NULL, *cn = b == n ? &c->names[j] : NULL;
         fprintf(out, "  %6u", n);
         print_side(out, pn);
         print_side(out, cn);
@@ -344,6 +338,8 @@ static void print_result(FILE *out, const scenario *s, const run_result *r, bool
     fputc('\n', out);
     for (size_t i = 0; i < r->nmessages; i++)
         fprintf(out, "%s\n", r->messages[i]);
+    if (r->messages_dropped > 0)
+        fprintf(out, "... and %zu more messages\n", r->messages_dropped);
     for (size_t i = 0; i < r->nfindings; i++)
         fprintf(out, "finding %s\n", r->findings[i]);
     if (r->invariant_violations > 0)

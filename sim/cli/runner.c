@@ -43,15 +43,34 @@ static struct {
     bool fork_failed;
 } R;
 
+static void vmessage(const char *fmt, va_list ap)
+{
+    run_result *r = R.r;
+    if (r->nmessages == RUN_MAX_MESSAGES) {
+        r->messages_dropped++; /* counted, said at the end: never lost silently */
+        return;
+    }
+    vsnprintf(r->messages[r->nmessages++], sizeof r->messages[0], fmt, ap);
+}
+
+/* A note in the summary (an abort, a report): not by itself a failed expectation. */
 static void message(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static void message(const char *fmt, ...)
 {
-    run_result *r = R.r;
-    if (r->nmessages == RUN_MAX_MESSAGES)
-        return;
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(r->messages[r->nmessages++], sizeof r->messages[0], fmt, ap);
+    vmessage(fmt, ap);
+    va_end(ap);
+}
+
+/* Something the scenario expected did not happen, or a step could not run: the run fails. */
+static void failure(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void failure(const char *fmt, ...)
+{
+    R.r->failures++;
+    va_list ap;
+    va_start(ap, fmt);
+    vmessage(fmt, ap);
     va_end(ap);
 }
 
@@ -243,7 +262,7 @@ static void ensure_peer(void)
 static bool ok(kern_return_t kr, int line, const char *what)
 {
     if (kr != KERN_SUCCESS)
-        message("%s:%d: setting up %s failed: %s", R.s->path, line, what,
+        failure("%s:%d: setting up %s failed: %s", R.s->path, line, what,
                 mk_return_name(kr) ? mk_return_name(kr) : "error");
     return kr == KERN_SUCCESS;
 }
@@ -335,14 +354,14 @@ static void make_have(const scn_have *h, unsigned index)
         ok(__mach_port_mod_refs(self, port, MACH_PORT_RIGHT_SEND, 1), h->line, "a descriptor");
         int flags = (h->no_ctty ? O_IGNORE_CTTY : 0) | (h->cloexec ? O_CLOEXEC : 0);
         if (_hurd_intern_fd(port, flags, 1) < 0)
-            message("%s:%d: have fd: _hurd_intern_fd failed", R.s->path, h->line);
+            failure("%s:%d: have fd: _hurd_intern_fd failed", R.s->path, h->line);
         return;
     }
     case HAVE_PEG: {
         mach_port_name_t name;
         mach_port_urefs_t refs = 0;
         if (!label_get(h->label, &name)) {
-            message("%s:%d: peg: no label '%s' yet", R.s->path, h->line, h->label);
+            failure("%s:%d: peg: no label '%s' yet", R.s->path, h->line, h->label);
             return;
         }
         ok(__mach_port_get_refs(self, name, MACH_PORT_RIGHT_SEND, &refs), h->line, "peg");
@@ -394,7 +413,7 @@ static bool name_arg(const char *w, mach_port_name_t *name)
 
 static void bad_arg(const scn_step *st, const char *what)
 {
-    message("%s:%d: rpc %s: %s", R.s->path, st->line, st->routine, what);
+    failure("%s:%d: rpc %s: %s", R.s->path, st->line, st->routine, what);
 }
 
 static void run_rpc(const scn_step *st)
@@ -469,7 +488,7 @@ static void run_rpc(const scn_step *st)
     }
     if (st->has_expect && kr != st->expect_code) {
         const char *want = mk_return_name(st->expect_code), *got = mk_return_name(kr);
-        message("%s:%d: rpc %s: expected %s, got %s", R.s->path, st->line, r,
+        failure("%s:%d: rpc %s: expected %s, got %s", R.s->path, st->line, r,
                 want ? want : "?", got ? got : "?");
     }
 }
@@ -507,12 +526,12 @@ static int run_steps(scn_who who, size_t from)
             if (pid < 0) {
                 R.fork_failed = true;
                 if (!(st->has_expect && st->expect_value == 0))
-                    message("%s:%d: fork failed", R.s->path, st->line);
+                    failure("%s:%d: fork failed", R.s->path, st->line);
             } else {
                 last_child = pid;
                 R.r->child_pid = pid;
                 if (st->has_expect && st->expect_value == 0)
-                    message("%s:%d: fork succeeded, expected an error", R.s->path, st->line);
+                    failure("%s:%d: fork succeeded, expected an error", R.s->path, st->line);
             }
             break;
         }
@@ -527,10 +546,10 @@ static int run_steps(scn_who who, size_t from)
             int status = 0;
             kern_return_t kr = forksim_wait(last_child, &status);
             if (kr != KERN_SUCCESS)
-                message("%s:%d: wait failed: %s", R.s->path, st->line,
+                failure("%s:%d: wait failed: %s", R.s->path, st->line,
                         hurd_errno_name(kr) ? hurd_errno_name(kr) : "error");
             else if (st->has_expect && status != (st->expect_value << 8))
-                message("%s:%d: wait: expected exit status %d, got status 0x%x", R.s->path,
+                failure("%s:%d: wait: expected exit status %d, got status 0x%x", R.s->path,
                         st->line, st->expect_value, (unsigned)status);
             break;
         }
@@ -544,7 +563,7 @@ static int run_steps(scn_who who, size_t from)
                 __msg_sig_post(msgport, st->expect_value, 0, __mach_task_self_);
                 __mach_port_deallocate(__mach_task_self_, msgport);
             } else {
-                message("%s:%d: kill: no message port for pid %d", R.s->path, st->line, last_child);
+                failure("%s:%d: kill: no message port for pid %d", R.s->path, st->line, last_child);
             }
             break;
         }
@@ -748,7 +767,7 @@ static void check_copies(const scenario *s, const scn_expect *e, const run_resul
 {
     const run_space *p = &r->before_fork, *c = &r->child;
     if (!p->taken || !c->taken) {
-        message("%s:%d: expect child copies-parent: no fork happened", s->path, e->line);
+        failure("%s:%d: expect child copies-parent: no fork happened", s->path, e->line);
         return;
     }
     mach_port_name_t task_self = 0, proc = 0, thread_self = 0, sigthread = 0;
@@ -802,7 +821,7 @@ static void check_copies(const scenario *s, const scn_expect *e, const run_resul
         }
         if (why[0] != '\0') {
             failures++;
-            message("%s:%d: child name %u (%s): %s", s->path, e->line, pn->name, pn->label, why);
+            failure("%s:%d: child name %u (%s): %s", s->path, e->line, pn->name, pn->label, why);
         }
     }
     if (f1 > 0)
@@ -837,7 +856,7 @@ static void check_expectations(const scenario *s, run_result *r)
             for (unsigned k = 0; k < n && !found; k++)
                 found = strcmp(ab[k].site, e->word) == 0;
             if (!found)
-                message("%s:%d: expected an abort at %s; none there", s->path, e->line, e->word);
+                failure("%s:%d: expected an abort at %s; none there", s->path, e->line, e->word);
             continue;
         }
         const run_space *sp = e->who == WHO_PARENT ? &r->parent : &r->child;
@@ -861,14 +880,14 @@ static void check_expectations(const scenario *s, run_result *r)
             else /* ctty-own: a ctty port other than the parent's */
                 holds = open && f->ctty != 0 && pf != NULL && pf->ctty != 0 && f->ctty != pf->ctty;
             if (!holds)
-                message("%s:%d: %s fd %d: expected %s; got %s (port %u, ctty port %u, parent's ctty port %u)",
+                failure("%s:%d: %s fd %d: expected %s; got %s (port %u, ctty port %u, parent's ctty port %u)",
                         s->path, e->line, who, fd, e->word, open ? "open" : "not open",
                         open ? f->port : 0, open ? f->ctty : 0, pf != NULL ? pf->ctty : 0);
             continue;
         }
         mach_port_name_t name;
         if (!label_get(e->label, &name) || !sp->taken) {
-            message("%s:%d: expect %s %s: no such process or name", s->path, e->line, who, e->label);
+            failure("%s:%d: expect %s %s: no such process or name", s->path, e->line, who, e->label);
             continue;
         }
         const run_name *found = NULL;
@@ -879,22 +898,22 @@ static void check_expectations(const scenario *s, run_result *r)
             const run_name *before = space_find(&r->before_fork, name);
             bool same = found != NULL && before != NULL && found->port == before->port;
             if (found == NULL || before == NULL || same != (strcmp(e->word, "same") == 0))
-                message("%s:%d: child name %u (%s): expected the %s port as the parent's, got %s",
+                failure("%s:%d: child name %u (%s): expected the %s port as the parent's, got %s",
                         s->path, e->line, name, e->label, strcmp(e->word, "same") == 0 ? "same" : "another",
                         found == NULL || before == NULL ? "no such name" : same ? "the same" : "another");
             continue;
         }
         if (e->kind == EXPECT_ABSENT) {
             if (found != NULL)
-                message("%s:%d: %s name %u (%s): expected absent, got %s urefs %u", s->path,
+                failure("%s:%d: %s name %u (%s): expected absent, got %s urefs %u", s->path,
                         e->line, who, name, e->label, scn_type_name(found->type), found->urefs);
             continue;
         }
         if (found == NULL)
-            message("%s:%d: %s name %u (%s): expected %s, got no such name", s->path, e->line,
+            failure("%s:%d: %s name %u (%s): expected %s, got no such name", s->path, e->line,
                     who, name, e->label, scn_type_name(e->type));
         else if (found->type != e->type || (e->has_urefs && found->urefs != e->urefs))
-            message("%s:%d: %s name %u (%s): expected %s urefs %u, got %s urefs %u", s->path,
+            failure("%s:%d: %s name %u (%s): expected %s urefs %u, got %s urefs %u", s->path,
                     e->line, who, name, e->label, scn_type_name(e->type),
                     e->has_urefs ? e->urefs : found->urefs, scn_type_name(found->type),
                     found->urefs);
@@ -1007,12 +1026,12 @@ int run_scenario(const scenario *s, const run_options *o, run_result *r)
     r->decisions->cap = d->npicks;
     if (r->stopped)
         message("--stop-at: the spaces shown are those of that step; expectations about names are not checked");
-    size_t before = r->nmessages;
     if (!r->stopped)
         check_expectations(s, r);
-    bool failed = r->nmessages > before;
-    for (size_t i = 0; i < before && !failed; i++)
-        failed = strstr(r->messages[i], ": expected ") != NULL || strstr(r->messages[i], "failed") != NULL;
+    if (kern_faults_fired() < s->nfaults)
+        failure("%s: %u of the %u fault lines never fired (no such RPC in the run)", s->path,
+                s->nfaults - kern_faults_fired(), s->nfaults);
+    bool failed = r->failures > 0;
     r->leaked = forksim_close();
     fclose(trace);
     if (from_file != NULL)

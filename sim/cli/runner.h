@@ -78,6 +78,8 @@ typedef struct run_result {
     bool stopped;                   /* --stop-at reached */
     char messages[RUN_MAX_MESSAGES][1024];   /* failed expectations, aborts, reports */
     size_t nmessages;
+    size_t messages_dropped;        /* messages past RUN_MAX_MESSAGES, counted */
+    unsigned failures;              /* failed expectations and steps that could not run */
     char findings[RUN_MAX_MESSAGES][256];    /* where glibc differs from the fork's intent,
                                               * as recorded findings (not failures) */
     size_t nfindings;

@@ -128,16 +128,82 @@ static int split(char *line, char **w)
     char *c = strchr(line, '#');
     if (c != NULL)
         *c = '\0';
-    for (char *t = strtok(line, " \t\r\n"); t != NULL && n < MAX_WORDS; t = strtok(NULL, " \t\r\n"))
+    for (char *t = strtok(line, " \t\r\n"); t != NULL && n <= MAX_WORDS; t = strtok(NULL, " \t\r\n"))
         w[n++] = t;
     return n;
 }
 
-static const char *const rpc_routines[] = {
-    "mach_port_mod_refs",  "mach_port_deallocate", "mach_port_get_refs", "mach_port_destroy",
-    "mach_port_allocate_name", "mach_port_insert_right", "mach_port_allocate", "mach_thread_self",
-    "mach_task_self", "task_create", "thread_create", "task_terminate",
+/* The routines an rpc step may call, and their arguments: N a name (label or number), R a
+ * right (SEND ...), D a delta (an int), T a disposition (MAKE_SEND ...), L a new label. Each
+ * may be followed by "in TASK" (a task's name) except the self traps. */
+static const struct {
+    const char *name, *args;
+} rpc_routines[] = {
+    {"mach_port_mod_refs", "NRD"},      {"mach_port_deallocate", "N"},
+    {"mach_port_get_refs", "NR"},       {"mach_port_destroy", "N"},
+    {"mach_port_allocate_name", "RN"},  {"mach_port_insert_right", "NNT"},
+    {"mach_port_allocate", "RL"},       {"mach_thread_self", "L"},
+    {"mach_task_self", "L"},            {"task_create", "L"},
+    {"thread_create", "L"},             {"task_terminate", "N"},
 };
+
+static bool is_right_word(const char *w)
+{
+    return !strcmp(w, "SEND") || !strcmp(w, "RECEIVE") || !strcmp(w, "SEND_ONCE") ||
+           !strcmp(w, "PORT_SET") || !strcmp(w, "DEAD_NAME");
+}
+
+static bool is_disposition_word(const char *w)
+{
+    return !strcmp(w, "MOVE_RECEIVE") || !strcmp(w, "MOVE_SEND") || !strcmp(w, "MOVE_SEND_ONCE") ||
+           !strcmp(w, "COPY_SEND") || !strcmp(w, "MAKE_SEND") || !strcmp(w, "MAKE_SEND_ONCE");
+}
+
+/* A name argument: a label, or a number that fits a port name. */
+static bool is_name_arg(const char *w)
+{
+    unsigned v;
+    return label_ok(w) || parse_uint(w, &v);
+}
+
+static int check_rpc_args(parser *p, const char *routine, const char *pattern, char **args, int n)
+{
+    int k = (int)strlen(pattern);
+    bool in = n == k + 2 && strcmp(args[k], "in") == 0;
+    if (n != k && !in)
+        return fail(p, "rpc %s takes %d argument%s%s", routine, k, k == 1 ? "" : "s",
+                    strcmp(routine, "mach_thread_self") && strcmp(routine, "mach_task_self")
+                        ? " [in TASK]" : "");
+    if (in && !is_name_arg(args[k + 1]))
+        return fail(p, "rpc %s: 'in %s': a task's name (label or number)", routine, args[k + 1]);
+    for (int i = 0; i < k; i++) {
+        const char *w = args[i];
+        int d;
+        switch (pattern[i]) {
+        case 'N':
+            if (!is_name_arg(w))
+                return fail(p, "rpc %s: argument %d '%s' is not a name (label or number)", routine, i + 1, w);
+            break;
+        case 'L':
+            if (!label_ok(w))
+                return fail(p, "rpc %s: argument %d '%s' is not a label", routine, i + 1, w);
+            break;
+        case 'R':
+            if (!is_right_word(w))
+                return fail(p, "rpc %s: argument %d '%s' is not a right (SEND, RECEIVE, SEND_ONCE, PORT_SET, DEAD_NAME)", routine, i + 1, w);
+            break;
+        case 'T':
+            if (!is_disposition_word(w))
+                return fail(p, "rpc %s: argument %d '%s' is not a disposition (MOVE_RECEIVE, MOVE_SEND, MOVE_SEND_ONCE, COPY_SEND, MAKE_SEND, MAKE_SEND_ONCE)", routine, i + 1, w);
+            break;
+        case 'D':
+            if (!parse_int(w, &d))
+                return fail(p, "rpc %s: argument %d '%s' is not a number", routine, i + 1, w);
+            break;
+        }
+    }
+    return 0;
+}
 
 static int parse_have(parser *p, scenario *s, char **w, int n)
 {
@@ -232,11 +298,14 @@ static int parse_step(parser *p, scenario *s, scn_who who, char **w, int n)
     /* an optional "-> RESULT" at the end */
     int end = n;
     const char *result = NULL;
-    if (n >= 4 && strcmp(w[n - 2], "->") == 0) {
+    bool is_wait = strcmp(w[1], "wait") == 0;
+    for (int i = 2; i < n; i++)
+        if (strcmp(w[i], "->") == 0 && !(is_wait ? i == n - 3 : i == n - 2))
+            return fail(p, "'->' must be followed by exactly one result%s",
+                        is_wait ? " (wait -> status N)" : "");
+    if (!is_wait && n >= 4 && strcmp(w[n - 2], "->") == 0) {
         result = w[n - 1];
         end = n - 2;
-    } else if (n >= 5 && strcmp(w[n - 3], "->") == 0) {
-        end = n - 3;
     }
     const char *verb = w[1];
     if (strcmp(verb, "fork") == 0) {
@@ -285,11 +354,14 @@ static int parse_step(parser *p, scenario *s, scn_who who, char **w, int n)
         st->kind = STEP_RPC;
         if (end < 3)
             return fail(p, "rpc ROUTINE ARGS... [-> CODE]");
-        bool known = false;
+        const char *pattern = NULL;
         for (size_t i = 0; i < sizeof rpc_routines / sizeof rpc_routines[0]; i++)
-            known |= strcmp(w[2], rpc_routines[i]) == 0;
-        if (!known)
+            if (strcmp(w[2], rpc_routines[i].name) == 0)
+                pattern = rpc_routines[i].args;
+        if (pattern == NULL)
             return fail(p, "rpc: unknown routine '%s'", w[2]);
+        if (check_rpc_args(p, w[2], pattern, w + 3, end - 3) != 0)
+            return -1;
         snprintf(st->routine, sizeof st->routine, "%s", w[2]);
         st->nargs = end - 3;
         if (st->nargs > SCN_MAX_ARGS)
@@ -410,6 +482,28 @@ static int parse_fault(parser *p, scenario *s, char **w, int n)
         return fail(p, "fault rpc N [routine NAME] send-fails|routine-fails CODE|reply-lost");
     f->nth = nth;
     if (i + 1 < n && strcmp(w[i], "routine") == 0) {
+        /* the routines that make RPCs (sim/mach_stubs.h, sim/hurd.h) */
+        static const char *const known[] = {
+            "mach_port_allocate", "mach_port_allocate_name", "mach_port_deallocate",
+            "mach_port_destroy", "mach_port_insert_right", "mach_port_extract_right",
+            "mach_port_get_refs", "mach_port_mod_refs", "mach_port_names", "mach_port_type",
+            "mach_port_rename", "mach_port_move_member", "mach_port_request_notification",
+            "mach_port_set_qlimit", "mach_port_set_mscount", "task_create", "task_terminate",
+            "task_suspend", "task_resume", "task_threads", "task_get_special_port",
+            "task_set_special_port", "mach_ports_register", "mach_ports_lookup", "thread_create",
+            "thread_suspend", "thread_resume", "thread_abort", "thread_terminate",
+            "thread_get_state", "thread_set_state", "thread_get_special_port",
+            "thread_set_special_port", "vm_allocate", "vm_deallocate", "mach_msg",
+            "proc_task2proc", "proc_task2pid", "proc_pid2task", "proc_child", "proc_setmsgport",
+            "proc_getmsgport", "proc_getpids", "proc_get_arg_locations", "proc_set_arg_locations",
+            "proc_dostop", "proc_mark_exit", "proc_mark_stop", "proc_wait", "msg_sig_post",
+            "msg_proc_newids", "term_open_ctty", "term_getctty", "fs_getroot",
+        };
+        bool found = false;
+        for (size_t k = 0; k < sizeof known / sizeof known[0] && !found; k++)
+            found = strcmp(known[k], w[i + 1]) == 0;
+        if (!found)
+            return fail(p, "fault: unknown routine '%s'", w[i + 1]);
         snprintf(s->fault_routines[s->nfaults], sizeof s->fault_routines[0], "%s", w[i + 1]);
         i += 2;
     }
@@ -452,10 +546,14 @@ int scenario_load(const char *path, scenario *s, char *err, size_t errlen)
         }
         char copy[sizeof buf];
         snprintf(copy, sizeof copy, "%s", buf);
-        char *w[MAX_WORDS];
+        char *w[MAX_WORDS + 1];
         int n = split(buf, w);
         if (n == 0)
             continue;
+        if (n > MAX_WORDS && strcmp(w[0], "title") != 0) {
+            fail(&p, "too many words (at most %d on a line)", MAX_WORDS);
+            break;
+        }
         if (!versioned) {
             if (n != 2 || strcmp(w[0], "forksim-scenario") != 0 || strcmp(w[1], "1") != 0)
                 fail(&p, "the first line must be 'forksim-scenario 1'");
@@ -467,7 +565,9 @@ int scenario_load(const char *path, scenario *s, char *err, size_t errlen)
             char *t = strstr(copy, "title") + 5;
             while (*t == ' ' || *t == '\t')
                 t++;
-            t[strcspn(t, "\r\n")] = '\0';
+            t[strcspn(t, "#\r\n")] = '\0'; /* a # starts a comment here too */
+            for (size_t l = strlen(t); l > 0 && (t[l - 1] == ' ' || t[l - 1] == '\t'); l--)
+                t[l - 1] = '\0';
             snprintf(s->title, sizeof s->title, "%s", t);
         } else if (strcmp(k, "fork") == 0) {
             if (n != 2 || (strcmp(w[1], "glibc") && strcmp(w[1], "glibc-ndebug")))
@@ -476,7 +576,7 @@ int scenario_load(const char *path, scenario *s, char *err, size_t errlen)
         } else if (strcmp(k, "seed") == 0) {
             unsigned long long v;
             char *end;
-            if (n != 2 || (v = strtoull(w[1], &end, 0), *end != '\0'))
+            if (n != 2 || w[1][0] == '-' || (v = strtoull(w[1], &end, 0), *end != '\0'))
                 fail(&p, "seed N");
             else
                 s->seed = v;
