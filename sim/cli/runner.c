@@ -525,6 +525,16 @@ static int run_steps(scn_who who, size_t from)
             }
             if (pid < 0) {
                 R.fork_failed = true;
+                int err = errno; /* the simulated thread's (forkimpl's errno) */
+                if (st->has_errno && err != st->expect_code) {
+                    const char *want = mk_return_name(st->expect_code), *got = mk_return_name(err);
+                    if (want == NULL)
+                        want = hurd_errno_name(st->expect_code);
+                    if (got == NULL)
+                        got = hurd_errno_name(err);
+                    failure("%s:%d: fork failed with errno %s, expected %s", R.s->path, st->line,
+                            got ? got : "?", want ? want : "?");
+                }
                 if (!(st->has_expect && st->expect_value == 0))
                     failure("%s:%d: fork failed", R.s->path, st->line);
             } else {

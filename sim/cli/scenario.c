@@ -299,11 +299,20 @@ static int parse_step(parser *p, scenario *s, scn_who who, char **w, int n)
     int end = n;
     const char *result = NULL;
     bool is_wait = strcmp(w[1], "wait") == 0;
+    /* fork -> error CODE: the errno a failed fork leaves */
+    bool fork_errno = strcmp(w[1], "fork") == 0 && n == 5 && strcmp(w[2], "->") == 0 &&
+                      strcmp(w[3], "error") == 0;
     for (int i = 2; i < n; i++)
-        if (strcmp(w[i], "->") == 0 && !(is_wait ? i == n - 3 : i == n - 2))
+        if (strcmp(w[i], "->") == 0 && !(is_wait || fork_errno ? i == n - 3 : i == n - 2))
             return fail(p, "'->' must be followed by exactly one result%s",
                         is_wait ? " (wait -> status N)" : "");
-    if (!is_wait && n >= 4 && strcmp(w[n - 2], "->") == 0) {
+    if (fork_errno) {
+        if (!scn_code_parse(w[4], &st->expect_code))
+            return fail(p, "unknown error code '%s'", w[4]);
+        st->has_errno = true;
+        result = "error";
+        end = 2;
+    } else if (!is_wait && n >= 4 && strcmp(w[n - 2], "->") == 0) {
         result = w[n - 1];
         end = n - 2;
     }
@@ -321,7 +330,7 @@ static int parse_step(parser *p, scenario *s, scn_who who, char **w, int n)
             else if (strcmp(result, "error") == 0)
                 st->expect_value = 0;
             else
-                return fail(p, "fork -> ok or fork -> error");
+                return fail(p, "fork -> ok, fork -> error or fork -> error CODE");
         }
     } else if (strcmp(verb, "exit") == 0) {
         st->kind = STEP_EXIT;

@@ -63,7 +63,8 @@ typedef struct scn_step {
     char args[SCN_MAX_ARGS][SCN_MAX_LABEL];
     int nargs;
     bool has_expect;
-    kern_return_t expect_code;  /* rpc */
+    bool has_errno;             /* fork -> error CODE: expect_code is the errno */
+    kern_return_t expect_code;  /* rpc; fork's errno */
     int expect_value;           /* exit code, wait status, signal */
     int line;
 } scn_step;
