@@ -68,7 +68,8 @@ static void test_errors_name_file_and_line(void **state)
     check_error("forksim-scenario 1\nparent rpc mach_port_mod_refs r SEND 5abc\n", 2, "is not a number");
     check_error("forksim-scenario 1\nparent rpc mach_port_deallocate a -> KERN_INVALID_NAME junk\n", 2,
                 "'->' must be followed by exactly one result");
-    check_error("forksim-scenario 1\nparent fork -> error x\n", 2, "'->' must be followed");
+    check_error("forksim-scenario 1\nparent fork -> error x\n", 2, "unknown error code 'x'");
+    check_error("forksim-scenario 1\nparent fork -> error EIO extra\n", 2, "'->' must be followed");
     check_error("forksim-scenario 1\nseed -1\n", 2, "seed N");
     check_error("forksim-scenario 1\nfault rpc 1 routine task_creat send-fails\n", 2,
                 "unknown routine 'task_creat'");
