@@ -630,6 +630,41 @@ static void test_H8_handed_message_goes(void **state)
     assert_int_equal(port_info(fx->w, pid).srights, 1);  /* rule H8: its send right released */
 }
 
+/* The handed-over message of a terminated receiver leaves the count as a completed receive
+ * would (M3): a sender blocked on the full queue goes on, and its message is queued. */
+static void test_H8_handed_message_frees_queue_space(void **state)
+{
+    fx_t *fx = *state;
+    mach_port_name_t p = alloc_rcv_send(fx), t, ts;
+    uint32_t pid = port_of(fx->task, p);
+    check_kr(mk_mach_port_set_qlimit(fx->th, fx->self, p, 1), KERN_SUCCESS);
+    kthread_t *r = running_thread(fx, &t), *s = running_thread(fx, &ts);
+    msgbuf_t buf, out;
+    block_receive(r, &buf, p);
+    check_kr(mk_thread_suspend(fx->th, t), KERN_SUCCESS);
+    check_kr(send_now(fx->th, p, 9), MACH_MSG_SUCCESS);
+    mach_msg_id_t ids[4];
+    assert_int_equal(queued(fx->task, p, ids, 4), 0);     /* rule H5: handed over */
+    assert_int_equal(port_info(fx->w, pid).msgcount, 1); /* rule H5: and counted: full */
+    msg_init(&out, p, MACH_MSG_TYPE_COPY_SEND, MACH_PORT_NULL, 0, 10);
+    check_kr(mk_mach_msg(s, &out.h, MACH_SEND_MSG, sizeof(mach_msg_header_t), 0, MACH_PORT_NULL, 0),
+             MK_MSG_BLOCKED);                                    /* rule M3 */
+    uint32_t wait_port;
+    assert_int_equal(mk_thread_blocked(s, &wait_port), MK_WAIT_SEND); /* rule M3 */
+    assert_int_equal(wait_port, pid);                                /* rule M3 */
+
+    check_kr(mk_thread_terminate(fx->th, t), KERN_SUCCESS);
+    assert_false(kthread_active(r));                             /* rule H8 */
+    assert_int_equal(port_info(fx->w, pid).msgcount, 0);         /* rule H8 */
+    assert_int_equal(buf.h.msgh_id, 0);                          /* rule H8: never received */
+    assert_int_equal(mk_thread_blocked(s, NULL), MK_WAIT_NONE);  /* rules H8 M3 */
+    check_kr(mk_mach_msg_continue(s), MACH_MSG_SUCCESS);         /* rules H8 M3 */
+    assert_int_equal(queued(fx->task, p, ids, 4), 1);            /* rule M3 */
+    assert_int_equal(ids[0], 10);                                /* rule M3 */
+    assert_int_equal(port_info(fx->w, pid).msgcount, 1);         /* rule M3 */
+    assert_int_equal(port_info(fx->w, pid).srights, 2);          /* rule H8: the name's, msg 10's */
+}
+
 /* --- H9 task_threads order ------------------------------------------------------------------------------ */
 
 static void test_H9_order_and_terminated(void **state)
@@ -695,6 +730,7 @@ int main(int argc, char **argv)
         FX_TEST(test_H8_errors_and_self),
         FX_TEST(test_H8_blocked_receive_never_returns),
         FX_TEST(test_H8_handed_message_goes),
+        FX_TEST(test_H8_handed_message_frees_queue_space),
         FX_TEST(test_H9_order_and_terminated),
     };
     if (argc > 1)
