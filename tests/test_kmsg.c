@@ -1302,6 +1302,47 @@ static void test_M8_port_death_destroys_queue(void **state)
     assert_int_equal(ids[1], MACH_NOTIFY_DEAD_NAME); /* rule M8 */
 }
 
+/* A suspended receiver waiting with MACH_RCV_LARGE and too small a buffer, and its port
+ * destroyed before it runs again. Suspension does not change what the send does (H5): the
+ * waiter is woken with the size (M7, ipc_mqueue_send: a receiver whose buffer is too small is
+ * never handed the message) and the message stays queued and counted (M3). Port death then
+ * destroys it with the rights it carries (M8); the resumed receiver reads MACH_RCV_TOO_LARGE
+ * and the size, and nothing is left (the teardown's leak audit). */
+static void test_M8_suspended_large_waiter_port_dies(void **state)
+{
+    fx_t *fx = *state;
+    mach_port_name_t t;
+    check_kr(mk_thread_create(fx->th, fx->self, &t), KERN_SUCCESS);
+    check_kr(mk_thread_resume(fx->th, t), KERN_SUCCESS);
+    kthread_t *th2 = kthread_by_name(fx->task, t);
+    mach_port_name_t r = alloc_rcv(fx), rp = alloc_rcv(fx), x = alloc_rcv(fx);
+    make_send(fx, x);
+    uint32_t rid = port_of(fx->task, r), xid = port_of(fx->task, x);
+    msgbuf_t in, out;
+    memset(&in, 0, sizeof in);
+    check_kr(mk_mach_msg(th2, &in.h, MACH_RCV_MSG | MACH_RCV_LARGE, 0, HDR, r, 0), MK_MSG_BLOCKED);
+    check_kr(mk_thread_suspend(fx->th, t), KERN_SUCCESS);
+    msg_init(&out, MACH_MSG_TYPE_MAKE_SEND, r, MACH_MSG_TYPE_MAKE_SEND_ONCE, rp, 41);
+    add_port(&out, MACH_MSG_TYPE_COPY_SEND, x);
+    check_kr(msg_send(fx->th, &out, 0, 0), MACH_MSG_SUCCESS);
+    assert_int_equal(port_info(fx->w, xid).srights, 2); /* the name's and the message's */
+    assert_int_equal(mk_thread_blocked(th2, NULL), MK_WAIT_NONE); /* rules H5 M7 */
+    assert_int_equal(kthread_suspend_count(th2), 1); /* rule H5: still suspended */
+    assert_int_equal(queued(fx->task, r, NULL, 0), 1); /* rule M7: not handed over */
+    assert_int_equal(port_info(fx->w, rid).msgcount, 1); /* rule M3 */
+
+    check_kr(mk_mach_port_mod_refs(fx->th, fx->self, r, MACH_PORT_RIGHT_RECEIVE, -1), KERN_SUCCESS);
+    assert_false(port_info(fx->w, rid).active);
+    assert_int_equal(port_info(fx->w, xid).srights, 1); /* rule M8: the carried send right */
+    mach_msg_id_t ids[16];
+    assert_int_equal(ids_of(fx->task, rp, ids), 1); /* rule M8: the reply send-once right */
+    assert_int_equal(ids[0], MACH_NOTIFY_SEND_ONCE); /* rule M8 */
+
+    check_kr(mk_thread_resume(fx->th, t), KERN_SUCCESS);
+    check_kr(mk_mach_msg_continue(th2), MACH_RCV_TOO_LARGE); /* rules M7 M8 */
+    assert_int_equal(in.h.msgh_size, msg_size(&out)); /* rule M7 */
+}
+
 /* --- M9: notification formats ---------------------------------------------------------------- */
 
 static void check_notification_header(const msgbuf_t *m, mach_port_name_t n, mach_msg_id_t id,
@@ -1442,6 +1483,7 @@ int main(int argc, char **argv)
         FX_TEST(test_M8_set_receivers),
         FX_TEST(test_M8_set_add_feeds_blocked_receiver),
         FX_TEST(test_M8_port_death_destroys_queue),
+        FX_TEST(test_M8_suspended_large_waiter_port_dies),
         FX_TEST(test_M9_formats),
     };
     if (argc > 1)
