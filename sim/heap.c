@@ -233,6 +233,22 @@ SIM_NO_ASAN void *sim_heap_realloc(void *p, size_t size)
     return n;
 }
 
+// The blocks tile [base + header, top), so a walk from the first block finds p exactly:
+// one step a block, and nothing is read but block headers.
+SIM_NO_ASAN size_t sim_heap_block_size(const void *p)
+{
+    struct heap_hdr *h = hdr();
+    uintptr_t want = (uintptr_t)p - BLK_HDR;
+    if ((uintptr_t)p < h->base + sizeof *h + BLK_HDR || (uintptr_t)p >= h->top)
+        return 0;
+    for (uintptr_t b = h->base + sizeof *h; b <= want; b += ((struct blk *)b)->size) {
+        sim_assert(((struct blk *)b)->size >= MIN_BLOCK);
+        if (b == want)
+            return ((struct blk *)b)->req == FREE_MARK ? 0 : ((struct blk *)b)->req;
+    }
+    return 0;
+}
+
 SIM_NO_ASAN size_t sim_heap_allocations(size_t *bytes)
 {
     struct heap_hdr *h = hdr();

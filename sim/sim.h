@@ -200,6 +200,10 @@ void *sim_heap_alloc_aligned(size_t size, size_t align);
 void *sim_heap_calloc(size_t n, size_t size);
 void *sim_heap_realloc(void *p, size_t size);
 void sim_heap_free(void *p);
+/* The size asked for when the live block whose payload starts at p was allocated; 0 when p
+ * is not such a start (inside a block, freed, outside the heap) or the block has 0 bytes.
+ * Reads only: a walk over the blocks up to p. */
+size_t sim_heap_block_size(const void *p);
 /* Live allocations in the image in place (count; *bytes if not NULL). */
 size_t sim_heap_allocations(size_t *bytes);
 

@@ -92,6 +92,53 @@ static void test_heap_full_returns_null(void **state)
     simtest_close(&st);
 }
 
+/* sim_heap_block_size: the size asked for at a live block's start, 0 anywhere else. */
+static struct {
+    size_t at_start, aligned, inside, freed, beyond, null, zero, local;
+} B;
+
+static void block_size_worker(void *arg)
+{
+    (void)arg;
+    int local = 0;
+    unsigned char *a = sim_heap_alloc(100);
+    unsigned char *p = sim_heap_alloc_aligned(40, 4096);   /* as ool_copy gives an array */
+    unsigned char *z = sim_heap_alloc(0);
+    unsigned char *c = sim_heap_alloc(24);
+    B.at_start = sim_heap_block_size(a);
+    B.aligned = sim_heap_block_size(p);
+    B.inside = sim_heap_block_size(a + 16);
+    B.zero = sim_heap_block_size(z);
+    sim_heap_free(a);
+    B.freed = sim_heap_block_size(a);
+    B.beyond = sim_heap_block_size(p + 4096);   /* a page past a 40-byte block */
+    B.null = sim_heap_block_size(NULL);
+    B.local = sim_heap_block_size(&local);
+    sim_heap_free(p);
+    sim_heap_free(z);
+    sim_heap_free(c);
+}
+
+static void test_heap_block_size(void **state)
+{
+    (void)state;
+    struct simtest st;
+    simtest_open(&st, SIM_RUN_UNTIL_BLOCK, 0);
+    sim_task *t = sim_task_create(NULL, 0);
+    sim_thread_spawn(t, block_size_worker, NULL);
+    assert_int_equal(sim_run(), SIM_OK);
+    assert_int_equal(B.at_start, 100);
+    assert_int_equal(B.aligned, 40);
+    assert_int_equal(B.inside, 0);
+    assert_int_equal(B.zero, 0);
+    assert_int_equal(B.freed, 0);
+    assert_int_equal(B.beyond, 0);
+    assert_int_equal(B.null, 0);
+    assert_int_equal(B.local, 0);
+    sim_task_destroy(t);
+    simtest_close(&st);
+}
+
 /* --- Fresh and copied images ------------------------------------------------------------- */
 
 static int seen[8];
@@ -247,6 +294,7 @@ int main(int argc, char **argv)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_heap_first_fit_coalesce_top),
         cmocka_unit_test(test_heap_full_returns_null),
+        cmocka_unit_test(test_heap_block_size),
         cmocka_unit_test(test_fresh_and_copied_images),
         cmocka_unit_test(test_tasks_isolated_when_interleaved),
         cmocka_unit_test(test_deep_stacks_copied),
