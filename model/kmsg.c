@@ -83,14 +83,6 @@ static kmsg_t *queue_take(kmsg_queue_t *q)
     return kmsg;
 }
 
-static void queue_push_front(kmsg_queue_t *q, kmsg_t *kmsg)
-{
-    kmsg->ikm_next = q->head;
-    q->head = kmsg;
-    if (q->tail == NULL)
-        q->tail = kmsg;
-}
-
 /* Moves the messages of `from` whose destination is `only` (all if NULL) to the end of `to`,
  * keeping their order (ipc_mqueue_move). */
 void mqueue_move(kmsg_queue_t *from, kmsg_queue_t *to, port_t *only)
@@ -739,21 +731,9 @@ mach_msg_return_t mk_mach_msg_continue(kthread_t *self)
     if (self->th_handoff != NULL) {
         kmsg_t *kmsg = self->th_handoff;
         self->th_handoff = NULL;
-        if (kmsg->ikm_size > self->th_rcv_size && (self->th_option & MACH_RCV_LARGE) &&
-            !kmsg->ikm_remote.port->ip_active) {
-            /* Added rule: the port died while the message waited for this receiver; it cannot
-             * stay queued on a dead port, so it is destroyed as the port's queue was (M8). */
-            mqueue_received(kmsg->ikm_remote.port);
-            kmsg_destroy(kmsg);
-            return MACH_RCV_PORT_DIED;
-        }
-        if (kmsg->ikm_size > self->th_rcv_size && (self->th_option & MACH_RCV_LARGE)) {
-            port_t *port = kmsg->ikm_remote.port;
-            queue_push_front(port->ip_pset != NULL ? &port->ip_pset->ips_messages
-                                                   : &port->ip_messages, kmsg);
-            self->th_msg->msgh_size = kmsg->ikm_size;
-            return MACH_RCV_TOO_LARGE;
-        }
+        /* A handed message never needs MACH_RCV_LARGE's "stay queued": a receiver that asked for
+         * it with too small a buffer is woken with MACH_RCV_TOO_LARGE instead of being handed
+         * the message (receiver_for, as ipc_mqueue_send does). */
         return receive_complete(self, kmsg);
     }
     if (why != 0)
