@@ -308,6 +308,10 @@ void mqueue_feed_receivers(kmsg_queue_t *q, waitq_t *receivers);    /* hands q t
 void waitq_remove(waitq_t *q, kthread_t *thread);
 
 /* task.c, thread.c */
+mach_port_name_t mk_kernel_right_copyout(kthread_t *self, port_t *held); /* K2, K7: overflow ok */
+kern_return_t mk_send_right_copyin(kthread_t *self, mach_port_name_t name,
+                                   mach_msg_type_name_t type, naked_t *out); /* request arg */
+void mk_slot_replace(port_t **slot, port_t *right);
 void ktask_release_kernel_rights(ktask_t *task);
 void kthread_terminate_internal(kthread_t *thread);
 void kthread_abort_wait(kthread_t *thread, bool timeout);

@@ -110,7 +110,7 @@ ktask_t *ktask_by_name(ktask_t *task, mach_port_name_t name)
 }
 
 /* Copies a send right the kernel holds out into the caller, overflow allowed (T5, K2, K7). */
-static mach_port_name_t kernel_right_copyout(kthread_t *self, port_t *held)
+mach_port_name_t mk_kernel_right_copyout(kthread_t *self, port_t *held)
 {
     naked_t right = {port_copy_send_kernel(held), MACH_MSG_TYPE_PORT_SEND};
     mach_port_name_t name;
@@ -123,7 +123,7 @@ static mach_port_name_t kernel_right_copyout(kthread_t *self, port_t *held)
 
 mach_port_name_t mk_mach_task_self(kthread_t *self)
 {
-    return kernel_right_copyout(self, self->th_task->tk_sself);
+    return mk_kernel_right_copyout(self, self->th_task->tk_sself);
 }
 
 /* --- task_create, task_terminate ------------------------------------------------------------------ */
@@ -284,6 +284,15 @@ kern_return_t mk_task_resume(kthread_t *self, mach_port_name_t name)
 
 /* --- special and registered ports (K6, K7) ----------------------------------------------------------- */
 
+/* A kernel slot takes a new send right (or NULL or IO_DEAD) and releases the one it held. */
+void mk_slot_replace(port_t **slot, port_t *right)
+{
+    port_t *old = *slot;
+    *slot = right;
+    if (IO_VALID(old))
+        port_release_send(old);
+}
+
 static port_t **task_slot(ktask_t *task, int which)
 {
     switch (which) {
@@ -309,12 +318,12 @@ kern_return_t mk_task_get_special_port(kthread_t *self, mach_port_name_t name, i
         return KERN_INVALID_ARGUMENT;
     if (!task->tk_active)
         return KERN_FAILURE;
-    *port = kernel_right_copyout(self, *slot);
+    *port = mk_kernel_right_copyout(self, *slot);
     return KERN_SUCCESS;
 }
 
 /* Copies in a send right passed in a request body; NULL and DEAD pass as themselves. */
-static kern_return_t send_right_copyin(kthread_t *self, mach_port_name_t name,
+kern_return_t mk_send_right_copyin(kthread_t *self, mach_port_name_t name,
                                        mach_msg_type_name_t type, naked_t *out)
 {
     out->type = MACH_MSG_TYPE_PORT_SEND;
@@ -340,7 +349,7 @@ kern_return_t mk_task_set_special_port(kthread_t *self, mach_port_name_t name, i
     if (kr != KERN_SUCCESS)
         return kr;
     naked_t right;
-    kr = send_right_copyin(self, port, port_type, &right);
+    kr = mk_send_right_copyin(self, port, port_type, &right);
     if (kr != KERN_SUCCESS)
         return kr;
     port_t **slot = task != NULL ? task_slot(task, which) : NULL;
@@ -348,10 +357,7 @@ kern_return_t mk_task_set_special_port(kthread_t *self, mach_port_name_t name, i
         port_release_naked(right);
         return slot == NULL ? KERN_INVALID_ARGUMENT : KERN_FAILURE;
     }
-    port_t *old = *slot;
-    *slot = right.port;
-    if (IO_VALID(old))
-        port_release_send(old);
+    mk_slot_replace(slot, right.port);
     return KERN_SUCCESS;
 }
 
@@ -369,7 +375,7 @@ kern_return_t mk_mach_ports_register(kthread_t *self, mach_port_name_t name,
         abort();
     mach_msg_type_number_t copied = 0;
     for (; copied < count; copied++) {
-        kr = send_right_copyin(self, ports[copied], MACH_MSG_TYPE_COPY_SEND, &rights[copied]);
+        kr = mk_send_right_copyin(self, ports[copied], MACH_MSG_TYPE_COPY_SEND, &rights[copied]);
         if (kr != KERN_SUCCESS) {
             while (copied > 0)
                 port_release_naked(rights[--copied]);
@@ -406,7 +412,7 @@ kern_return_t mk_mach_ports_lookup(kthread_t *self, mach_port_name_t name,
     if (*ports == NULL)
         abort();
     for (int i = 0; i < TASK_PORT_REGISTER_MAX; i++)
-        (*ports)[i] = kernel_right_copyout(self, task->tk_registered[i]);
+        (*ports)[i] = mk_kernel_right_copyout(self, task->tk_registered[i]);
     *count = TASK_PORT_REGISTER_MAX;
     return KERN_SUCCESS;
 }

@@ -72,13 +72,7 @@ kthread_t *kthread_by_name(ktask_t *task, mach_port_name_t name)
 
 mach_port_name_t mk_mach_thread_self(kthread_t *self)
 {
-    naked_t right = {port_copy_send_kernel(self->th_sself), MACH_MSG_TYPE_PORT_SEND};
-    mach_port_name_t name;
-    if (right_copyout(self->th_task->tk_space, right, true, &name) != KERN_SUCCESS) {
-        port_release_naked(right);
-        return MACH_PORT_NULL;
-    }
-    return name;
+    return mk_kernel_right_copyout(self, self->th_sself);
 }
 
 kern_return_t mk_thread_create(kthread_t *self, mach_port_name_t task_name,
@@ -285,11 +279,7 @@ kern_return_t mk_thread_get_special_port(kthread_t *self, mach_port_name_t name,
     port_t **slot = thread_slot(thread, which);
     if (slot == NULL)
         return KERN_INVALID_ARGUMENT;
-    naked_t right = {port_copy_send_kernel(*slot), MACH_MSG_TYPE_PORT_SEND};
-    if (right_copyout(self->th_task->tk_space, right, true, port) != KERN_SUCCESS) {
-        port_release_naked(right);
-        *port = MACH_PORT_NULL;
-    }
+    *port = mk_kernel_right_copyout(self, *slot);
     return KERN_SUCCESS;
 }
 
@@ -300,22 +290,15 @@ kern_return_t mk_thread_set_special_port(kthread_t *self, mach_port_name_t name,
     kthread_t *thread = thread_arg(self, name, &kr);
     if (thread == NULL)
         return kr;
-    if (right_carried_type(port_type) != MACH_MSG_TYPE_PORT_SEND)
-        return MACH_SEND_INVALID_TYPE;
-    naked_t right = {NULL, MACH_MSG_TYPE_PORT_SEND};
-    if (port == MACH_PORT_DEAD)
-        right.port = IO_DEAD;
-    else if (port != MACH_PORT_NULL &&
-             right_copyin(self->th_task->tk_space, port, port_type, true, &right) != KERN_SUCCESS)
-        return MACH_SEND_INVALID_RIGHT;
+    naked_t right;
+    kr = mk_send_right_copyin(self, port, port_type, &right);
+    if (kr != KERN_SUCCESS)
+        return kr;
     port_t **slot = thread_slot(thread, which);
     if (slot == NULL) {
         port_release_naked(right);
         return KERN_INVALID_ARGUMENT;
     }
-    port_t *old = *slot;
-    *slot = right.port;
-    if (IO_VALID(old))
-        port_release_send(old);
+    mk_slot_replace(slot, right.port);
     return KERN_SUCCESS;
 }
