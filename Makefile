@@ -201,7 +201,7 @@ sweep: $(BUILD)/forksim
 
 # The main job: the fork walkthrough.
 run: all
-	$(BUILD)/forksim run traces/walkthrough.fsim
+	$(BUILD)/forksim run traces/walkthrough.fsim --explain
 
 # Simulated-process objects keep every writable global in the image section.
 # Call sites: each fork object's DWARF line table as a C table (forkimpl/sites.c).

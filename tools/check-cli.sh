@@ -48,6 +48,11 @@ grep -q 'trap task_create(1, 1) = KERN_SUCCESS -> 16  @ _Fork.c:167$' "$tmp/out"
 grep -q 'proc_child(4, 16) = KERN_SUCCESS  @ _Fork.c:541$' "$tmp/out" \
     && ok || bad "--sites: proc_child is not annotated _Fork.c:541"
 
+# --explain: a note after the fork's RPCs, none on the servers' lines.
+expect_status 0 "$forksim" run traces/walkthrough.fsim --explain
+grep -q 'trap task_create(1, 1) = KERN_SUCCESS -> 16    # the child task' "$tmp/out" && ok || bad "--explain: task_create has no note"
+grep -q 't1.1 .*    # ' "$tmp/out" && bad "--explain: a server's line has a note" || ok
+
 # --format=jsonl: one object a line, ending with the verdict.
 expect_status 0 "$forksim" run traces/walkthrough.fsim --format=jsonl
 if awk '!/^\{.*\}$/ {bad = 1} END {exit bad}' "$tmp/out"; then ok; else bad "jsonl: a line is not an object"; fi
