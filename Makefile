@@ -8,7 +8,7 @@
 #   make clean
 #
 # Missing Debian packages are installed by tools/deps.sh (root) or named in one line (others).
-# Sources are picked up by directory: model/*.c and sim/*.c go into libforksim.a, and every
+# Sources are picked up by directory: model/*.c and sim/{rt,kern,hurd,cli}/*.c go into libforksim.a, and every
 # tests/test_*.c becomes one test program linked against it.
 
 SHELL      := /bin/sh
@@ -17,14 +17,27 @@ BUILD      ?= build
 SAN_BUILD  ?= build-san
 
 WARN       := -Wall -Wextra -Werror
-BASEFLAGS  := -std=gnu11 -g -D_GNU_SOURCE -Imodel -Isim -Isim/cli -Itests $(WARN)
+BASEFLAGS  := -std=gnu11 -g -D_GNU_SOURCE $(WARN)
+# The layers, each seeing only the headers of the layers below it (README, "Layout"):
+# model <- sim/rt <- sim/kern <- sim/hurd <- forkimpl <- sim/cli. An include across the
+# grain fails to compile.
+RT_INC     := -Isim/rt
+KERN_INC   := -Imodel $(RT_INC) -Isim/kern
+HURD_INC   := $(KERN_INC) -Isim/hurd
+ALL_INC    := $(HURD_INC) -Isim/cli -Itests
+LAYER_INC   = $(ALL_INC)
+$(BUILD)/model/%.o $(SAN_BUILD)/model/%.o: LAYER_INC = -Imodel
+$(BUILD)/sim/rt/%.o $(SAN_BUILD)/sim/rt/%.o: LAYER_INC = $(RT_INC)
+$(BUILD)/sim/kern/%.o $(SAN_BUILD)/sim/kern/%.o: LAYER_INC = $(KERN_INC)
+$(BUILD)/sim/hurd/%.o $(SAN_BUILD)/sim/hurd/%.o: LAYER_INC = $(HURD_INC)
+$(BUILD)/forkimpl/%.o $(SAN_BUILD)/forkimpl/%.o: LAYER_INC = $(HURD_INC)
 PLAIN_CFLAGS := $(BASEFLAGS) -O2
 SAN_CFLAGS := $(BASEFLAGS) -O1 -fno-omit-frame-pointer -fsanitize=address,undefined \
               -fno-sanitize-recover=undefined --param asan-use-after-return=0
 SAN_LDFLAGS := -fsanitize=address,undefined
 LDLIBS     := -lcmocka -lunwind
 
-LIB_SRCS   := $(sort $(wildcard model/*.c sim/*.c) $(filter-out sim/cli/main.c,$(wildcard sim/cli/*.c)))
+LIB_SRCS   := $(sort $(wildcard model/*.c sim/rt/*.c sim/kern/*.c sim/hurd/*.c) $(filter-out sim/cli/main.c,$(wildcard sim/cli/*.c)))
 TEST_SRCS  := $(sort $(wildcard tests/test_*.c))
 TEST_NAMES := $(patsubst tests/%.c,%,$(TEST_SRCS))
 # Helpers shared by the test programs (tests/testlib*.c), linked into each.
@@ -36,7 +49,7 @@ FORK_LINE_OBJS := fork-glibc-lines.o fork-glibc-ndebug-lines.o
 # glibc's file descriptor table and its neighbours (hurd/*.c), compiled once (see below).
 GLIBC_FD_NAMES := dtable port2fd new-fd alloc-fd intern-fd fd-close
 GLIBC_FD_OBJS := $(patsubst %,fd-%.o,$(GLIBC_FD_NAMES))
-HDRS       := $(wildcard model/*.h sim/*.h sim/cli/*.h tests/*.h forkimpl/*.h forkimpl/shim/*.h forkimpl/shim/*/*.h)
+HDRS       := $(wildcard model/*.h sim/*/*.h tests/*.h forkimpl/*.h forkimpl/shim/*.h forkimpl/shim/*/*.h)
 
 .PHONY: all deps check san bench clean test-plain test-san rules host-processes valgrind image-globals run traces cli compare
 all: deps $(BUILD)/libforksim.a $(addprefix $(BUILD)/tests/,$(TEST_NAMES)) $(BUILD)/forksim
@@ -47,7 +60,7 @@ deps:
 # --- plain build --------------------------------------------------------------
 $(BUILD)/%.o: %.c $(HDRS) | deps
 	@mkdir -p $(dir $@)
-	$(CC) $(PLAIN_CFLAGS) $(EXTRA_CFLAGS) -c $< -o $@
+	$(CC) $(PLAIN_CFLAGS) $(LAYER_INC) $(EXTRA_CFLAGS) -c $< -o $@
 
 # Before archiving: every symbol the glibc code imports must be defined (tools/glibc-lacks.sh
 # names what a glibc tree other than 2.36 still needs from forkimpl/).
@@ -63,7 +76,7 @@ $(BUILD)/tests/%: $(BUILD)/tests/%.o $(patsubst %.c,$(BUILD)/%.o,$(TESTLIB_SRCS)
 # --- sanitizer build ----------------------------------------------------------
 $(SAN_BUILD)/%.o: %.c $(HDRS) | deps
 	@mkdir -p $(dir $@)
-	$(CC) $(SAN_CFLAGS) $(EXTRA_CFLAGS) -c $< -o $@
+	$(CC) $(SAN_CFLAGS) $(LAYER_INC) $(EXTRA_CFLAGS) -c $< -o $@
 
 $(SAN_BUILD)/libforksim.a: $(patsubst %.c,$(SAN_BUILD)/%.o,$(LIB_SRCS) $(FORKIMPL_SRCS)) $(addprefix $(SAN_BUILD)/glibc/,$(FORK_OBJS) $(FORK_LINE_OBJS) $(GLIBC_FD_OBJS))
 	@mkdir -p $(dir $@)
@@ -116,7 +129,7 @@ clean:
 GLIBC_FILES := sysdeps/mach/hurd/_Fork.c $(patsubst %,hurd/%.c,$(GLIBC_FD_NAMES))
 GLIBC_SRC_STAMP := $(shell printf '%s' "$(GLIBC_SRC) $(GLIBC_FILES)" | sha256sum | cut -c1-12)
 FORKIMPL_INC := -Iforkimpl -Iforkimpl/shim -include forkimpl/shim/libc-symbols.h
-GLIBC_CFLAGS := -std=gnu11 -g -O2 -D_GNU_SOURCE $(FORKIMPL_INC) -Isim -Imodel
+GLIBC_CFLAGS := -std=gnu11 -g -O2 -D_GNU_SOURCE $(FORKIMPL_INC) $(HURD_INC)
 GLIBC_SAN_CFLAGS := $(GLIBC_CFLAGS) -O1 -fno-omit-frame-pointer -fsanitize=address,undefined \
                     -fno-sanitize=alignment --param asan-use-after-return=0
 
@@ -158,7 +171,7 @@ $(SAN_BUILD)/glibc/fd-%.o: $(BUILD)/glibc/SOURCE $(wildcard forkimpl/shim/*.h fo
 
 $(BUILD)/forkimpl/%.o $(SAN_BUILD)/forkimpl/%.o: EXTRA_CFLAGS = $(FORKIMPL_INC)
 # The public API and the command (sim/cli) sit on top of the runtime and the code under test.
-$(BUILD)/sim/cli/%.o $(SAN_BUILD)/sim/cli/%.o: EXTRA_CFLAGS = -Iforkimpl -Isim/cli
+$(BUILD)/sim/cli/%.o $(SAN_BUILD)/sim/cli/%.o: EXTRA_CFLAGS = -Iforkimpl
 # Tests of the code under test see forkimpl's headers (tests/test_fork*.c, test_dtable.c).
 FORK_TESTS := $(patsubst tests/%.c,%.o,$(wildcard tests/test_fork*.c tests/test_dtable*.c))
 $(addprefix $(BUILD)/tests/,$(FORK_TESTS)) $(addprefix $(SAN_BUILD)/tests/,$(FORK_TESTS)): EXTRA_CFLAGS = -Iforkimpl
@@ -214,17 +227,17 @@ $(SAN_BUILD)/glibc/fork-glibc-lines.c: $(SAN_BUILD)/glibc/fork-glibc.o tools/for
 $(SAN_BUILD)/glibc/fork-glibc-ndebug-lines.c: $(SAN_BUILD)/glibc/fork-glibc-ndebug.o tools/fork-lines.sh
 	tools/fork-lines.sh $< forksim_glibc_fork_ndebug fi_lines_glibc_ndebug > $@.tmp && mv $@.tmp $@
 $(BUILD)/glibc/%-lines.o: $(BUILD)/glibc/%-lines.c
-	$(CC) $(PLAIN_CFLAGS) -Iforkimpl -c $< -o $@
+	$(CC) $(PLAIN_CFLAGS) $(HURD_INC) -Iforkimpl -c $< -o $@
 $(SAN_BUILD)/glibc/%-lines.o: $(SAN_BUILD)/glibc/%-lines.c
-	$(CC) $(SAN_CFLAGS) -Iforkimpl -c $< -o $@
+	$(CC) $(SAN_CFLAGS) $(HURD_INC) -Iforkimpl -c $< -o $@
 
 image-globals: $(addprefix $(BUILD)/glibc/,$(FORK_OBJS) $(GLIBC_FD_OBJS)) $(BUILD)/forkimpl/hurdrt.o $(BUILD)/forkimpl/fdrt.o
-	@sim/check-image-globals.sh $^ && echo "image globals: $(words $^) simulated-process objects, no writable global outside the image"
+	@tools/check-image-globals.sh $^ && echo "image globals: $(words $^) simulated-process objects, no writable global outside the image"
 
 # --- sim/ flags ---------------------------------------------------------------
 # Files that switch stacks are built unfortified: __longjmp_chk aborts a longjmp between
 # stacks. Benchmarks are tests/bench_*.c, built into $(BUILD)/bench/ and run by `make bench`.
-SIM_SWITCH_OBJS := sim/sched.o sim/switch.o
+SIM_SWITCH_OBJS := sim/rt/sched.o sim/rt/switch.o
 $(addprefix $(BUILD)/,$(SIM_SWITCH_OBJS)): PLAIN_CFLAGS += -U_FORTIFY_SOURCE
 $(addprefix $(SAN_BUILD)/,$(SIM_SWITCH_OBJS)): SAN_CFLAGS += -U_FORTIFY_SOURCE
 BENCH_PROGS := $(patsubst tests/%.c,$(BUILD)/bench/%,$(sort $(wildcard tests/bench_*.c)))

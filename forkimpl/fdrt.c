@@ -16,7 +16,7 @@
  */
 #include "forkimpl.h"
 #include "kern.h"
-#include "../sim/hurd.h" /* the simulated servers (not the glibc shim hurd.h) */
+#include "servers.h" /* the simulated servers (sim/hurd/) */
 #include "shim/hurd/fd.h"
 #include "shim/hurd/resource.h"
 #include "shim/set-hooks.h"

@@ -8,7 +8,7 @@
  * under the same name) registered with the proc server; the signal thread serving it on its own
  * stack; the sigstates of both threads; descriptors 0-2 on the console, through glibc's own
  * init_dtable (fdrt.c). Then the program's main runs on the main thread. The
- * servers and the start (a task whose thread got its ports) come from sim/hurd.h.
+ * servers and the start (a task whose thread got its ports) come from sim/hurd/servers.h.
  *
  * The signal thread (_hurd_msgport_receive, the function glibc's _Fork also starts in the
  * child) serves msg_sig_post and msg_proc_newids. Added rule: a posted signal is recorded on
@@ -16,7 +16,7 @@
  * signal work of the race explorer.
  */
 #include "forkimpl.h"
-#include "../sim/hurd.h" /* the simulated servers (not the glibc shim hurd.h) */
+#include "servers.h" /* the simulated servers (sim/hurd/) */
 #include "kern.h"
 #include "mig.h"
 
@@ -24,7 +24,7 @@
 
 #define SIGTHREAD_STACK 16384
 
-mach_port_t mach_task_self(void); /* the trap (sim/mig_mach.c); glibc's macro shadows __ */
+mach_port_t mach_task_self(void); /* the trap (sim/kern/mig_mach.c); glibc's macro shadows __ */
 
 /* The program a simulated process runs, given by fi_spawn (host memory: the same for all). */
 typedef struct fi_program {

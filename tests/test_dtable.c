@@ -12,7 +12,7 @@
  * process group), the same flags; the parent's table is unchanged, even when the child closes
  * a descriptor; a grandchild is to its parent what the child is to the parent.
  */
-#include "../sim/hurd.h"
+#include "servers.h"
 #include "forkimpl.h"
 #include "kern.h"
 #include "shim/hurd/fd.h"

@@ -9,7 +9,7 @@
  * other thread names are absent, and receive rights are new ports with the same send urefs.
  * Where glibc does something else, a test records it as a finding.
  */
-#include "../sim/hurd.h"
+#include "servers.h"
 #include "forkimpl.h"
 #include "shim/hurd/fd.h"
 #include "kern.h"

@@ -14,7 +14,7 @@
  * Quick in both builds (about 0.1 s plain, 0.15 s under ASan): nothing is scaled down.
  */
 #include "fork_names.h" /* first: glibc's shim makes __mach_task_self a macro */
-#include "../sim/hurd.h"
+#include "servers.h"
 #include "forkimpl.h"
 #include "kern.h"
 #include "shim/hurd/fd.h"

@@ -1,4 +1,4 @@
-/* test_image.c: per-task images and the image heap (sim/image.c, sim/heap.c).
+/* test_image.c: per-task images and the image heap (sim/rt/image.c, sim/rt/heap.c).
  *
  * Each test runs simulated threads that check what they see and report it in host
  * variables; the host then compares. Every test ends with the runtime's leak audit.

@@ -1,5 +1,5 @@
 /*
- * test_mig.c: MIG request and reply over real messages (sim/mig.c), rules M10-M12.
+ * test_mig.c: MIG request and reply over real messages (sim/kern/mig.c), rules M10-M12.
  *
  * A scripted server (a thread of its own task, serving one receive right) answers the proc
  * stubs in each way a server can: a full reply, the request destroyed, a wrong id, a wrong
@@ -7,7 +7,7 @@
  * requests pending. The client's view (codes, reply port) and both spaces are recorded during
  * the run and asserted afterwards; each test ends with model_check clean and a leak audit.
  */
-#include "hurd.h"
+#include "servers.h"
 #include "mach_stubs.h"
 #include "mig.h"
 #include "testlib.h"

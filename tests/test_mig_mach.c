@@ -1,5 +1,5 @@
 /*
- * test_mig_mach.c: every mock MIG stub of sim/mach_stubs.h, called from simulated processes.
+ * test_mig_mach.c: every mock MIG stub of sim/kern/mach_stubs.h, called from simulated processes.
  *
  * Each test boots a program (kern_boot_task) whose threads call the stubs as glibc's Hurd code
  * would, and keep what the calls returned in host memory (outside every image). Once sim_run

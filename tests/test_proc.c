@@ -1,5 +1,5 @@
 /*
- * test_proc.c: the simulated proc server (sim/srv_proc.c) through its client stubs, rules
+ * test_proc.c: the simulated proc server (sim/hurd/srv_proc.c) through its client stubs, rules
  * P1-P11 of mach-msg-thread-proc.md.
  *
  * Each test boots the Hurd (hurd_boot), starts simulated processes with hurd_spawn, and has
@@ -7,7 +7,7 @@
  * and the proc server's), is recorded in host memory during the run and asserted afterwards.
  * Every test ends with the invariant walker clean and kern_close() == 0 (leak audit).
  */
-#include "hurd.h"
+#include "servers.h"
 #include "mach_stubs.h"
 #include "testlib.h"
 

@@ -1,4 +1,4 @@
-/* test_sched.c: the runtime's threads, scheduler, locks, reports and replay (sim/sched.c).
+/* test_sched.c: the runtime's threads, scheduler, locks, reports and replay (sim/rt/sched.c).
  *
  * The "mini fork" here is _Fork.c's shape in a few lines, with the sim API only: a thread
  * setjmps, copies its task, changes a global, and the child's thread returns from the

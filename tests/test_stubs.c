@@ -1,5 +1,5 @@
 /*
- * test_stubs.c: simulated processes calling the mock MIG stubs (sim/mig_mach.c, sim/kern.c).
+ * test_stubs.c: simulated processes calling the mock MIG stubs (sim/kern/mig_mach.c, sim/kern/kern.c).
  *
  * The mini fork: a thread does setjmp; task_create(self, 1, &c); the parent then changes a
  * global; thread_create in c; thread_set_state "resume by longjmp(env, 1)"; thread_resume. The

@@ -1,5 +1,5 @@
 /* errno.h (forksim shim): the Hurd's errno values and a per-simulated-thread errno, for the
- * compiled glibc code. Replaces the host's <errno.h> for it: see sim/hurd_errno.h. */
+ * compiled glibc code. Replaces the host's <errno.h> for it: see sim/hurd/hurd_errno.h. */
 #ifndef FORKIMPL_ERRNO_H
 #define FORKIMPL_ERRNO_H
 #include "hurd_errno.h"

@@ -105,7 +105,7 @@ extern unsigned long int __hurd_threadvar_stack_mask;
 extern unsigned long int __hurd_threadvar_stack_offset;
 extern vm_address_t __hurd_sigthread_stack_base, __hurd_sigthread_stack_end;
 
-/* --- thread state (thread_state.h): forksim's own, see sim/kern.h ---------------------------- */
+/* --- thread state (thread_state.h): forksim's own, see sim/kern/kern.h ---------------------------- */
 struct machine_thread_state {
     uint64_t kind;              /* 1: call PC with SP; 2: longjmp */
     uint64_t PC, SP, arg;
@@ -134,7 +134,7 @@ void __libc_unwind_link_after_fork(void);
 int __hurd_fail(error_t err);
 _Noreturn void __libc_fatal(const char *message);
 
-/* --- the RPCs: the mock MIG stubs of sim/mig_mach.c and the proc server's client side --------- */
+/* --- the RPCs: the mock MIG stubs of sim/kern/mig_mach.c and the proc server's client side --------- */
 kern_return_t __mach_port_allocate(mach_port_t task, mach_port_right_t right, mach_port_t *name);
 kern_return_t __mach_port_allocate_name(mach_port_t task, mach_port_right_t right, mach_port_t name);
 kern_return_t __mach_port_deallocate(mach_port_t task, mach_port_t name);

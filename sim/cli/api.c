@@ -1,10 +1,10 @@
 /*
- * api.c: forksim's public C API (forksim.h), over the kernel binding (sim/kern.h), the
- * simulated servers (sim/hurd.h) and the code under test (forkimpl/).
+ * api.c: forksim's public C API (forksim.h), over the kernel binding (sim/kern/kern.h), the
+ * simulated servers (sim/hurd/servers.h) and the code under test (forkimpl/).
  */
 #include "forksim.h"
 
-#include "../hurd.h"
+#include "servers.h"
 #include "forkimpl.h"
 #include "sites.h"
 

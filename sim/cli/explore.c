@@ -24,7 +24,7 @@
  */
 #include "explore.h"
 
-#include "../hurd.h"
+#include "servers.h"
 #include "forkimpl.h"
 
 #include <stdarg.h>

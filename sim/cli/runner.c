@@ -13,7 +13,7 @@
  */
 #include "runner.h"
 
-#include "../hurd.h"
+#include "servers.h"
 #include "forkimpl.h"
 #include "shim/hurd/fd.h"
 

@@ -4,7 +4,7 @@
  */
 #include "scenario.h"
 
-#include "../hurd_errno.h"
+#include "hurd_errno.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -491,7 +491,7 @@ static int parse_fault(parser *p, scenario *s, char **w, int n)
         return fail(p, "fault rpc N [routine NAME] send-fails|routine-fails CODE|reply-lost");
     f->nth = nth;
     if (i + 1 < n && strcmp(w[i], "routine") == 0) {
-        /* the routines that make RPCs (sim/mach_stubs.h, sim/hurd.h) */
+        /* the routines that make RPCs (sim/kern/mach_stubs.h, sim/hurd/servers.h) */
         static const char *const known[] = {
             "mach_port_allocate", "mach_port_allocate_name", "mach_port_deallocate",
             "mach_port_destroy", "mach_port_insert_right", "mach_port_extract_right",

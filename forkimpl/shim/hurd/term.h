@@ -1,5 +1,5 @@
 /* hurd/term.h (forksim shim): the term.defs routines the fd code calls, as the simulated term
- * server serves them (sim/srv_minor.c). */
+ * server serves them (sim/hurd/srv_minor.c). */
 #ifndef FORKIMPL_HURD_TERM_H
 #define FORKIMPL_HURD_TERM_H
 #include "../forkimpl-glibc.h"

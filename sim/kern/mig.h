@@ -1,7 +1,7 @@
 /*
  * mig.h: MIG over real messages, client and server side, for the simulated Hurd servers.
  *
- * Unlike the Mach stubs (sim/mig_mach.c), which call the model's kernel routines directly,
+ * Unlike the Mach stubs (sim/kern/mig_mach.c), which call the model's kernel routines directly,
  * a Hurd RPC is a message: the client stub builds a typed request, sends it with
  * mach_msg(SEND|RCV) on its thread's reply port and waits; a server thread receives it,
  * demultiplexes by id, and replies to the send-once right the request carried. Both halves go

@@ -4,11 +4,11 @@
 # A global of simulated-process code (glibc's _Fork.c, the shims, stubs) that lands in
 # .data or .bss is shared by every simulated task: a child would see its parent's later
 # writes, and a lock there would be unlocked twice. Such globals must be declared
-# SIM_GLOBAL (sim/sim.h), or the object's .data/.bss renamed into the section with
+# SIM_GLOBAL (sim/rt/sim.h), or the object's .data/.bss renamed into the section with
 #   objcopy --rename-section .bss=forksim_image,alloc,load,data,contents ...
 # Read-only data (.rodata, .data.rel.ro) is fine: it never differs between tasks.
 #
-# usage: sim/check-image-globals.sh OBJECT...
+# usage: tools/check-image-globals.sh OBJECT...
 # Prints one line per offending section, "OBJECT: SECTION holds N bytes: SYMBOLS", and
 # exits 1 if there is any; exits 0 and prints nothing when all is well.
 set -u

@@ -7,7 +7,7 @@
  * Added rule: the interruptible-RPC path of glibc (H11: intr_port, resend on EINTR) is not
  * taken; an interruption is retried as __mach_msg retries it (H10).
  */
-#include "hurd.h"
+#include "servers.h"
 #include "mig.h"
 
 #include <stdio.h>

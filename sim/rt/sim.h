@@ -9,7 +9,7 @@
  * machinery of GNU Mach (kern/thread.c, kern/task.c, kern/sched_prim.c) as far as glibc's
  * sysdeps/mach/hurd/_Fork.c needs it; the IPC side lives in model/.
  *
- * See sim/sched.c for the overview of how scheduling, images and replay work.
+ * See sim/rt/sched.c for the overview of how scheduling, images and replay work.
  * Not thread-safe; one runtime per process (the arena is at a fixed address).
  */
 #ifndef FORKSIM_SIM_H
@@ -103,7 +103,7 @@ const char *sim_report(void);
 /* The decisions made so far in this runtime (valid until sim_close). */
 const sim_decisions *sim_decisions_made(void);
 
-/* Writes d to path in the text format (see sim/decisions.c). Returns 0 or -1 (errno). */
+/* Writes d to path in the text format (see sim/rt/decisions.c). Returns 0 or -1 (errno). */
 int sim_decisions_write(const sim_decisions *d, const char *path);
 /* Reads a file written by sim_decisions_write. Returns a new list (sim_decisions_free),
  * or NULL with "file:line: what is wrong" in err. */

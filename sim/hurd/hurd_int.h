@@ -1,10 +1,10 @@
 /*
- * hurd_int.h: what sim/hurd.c (boot) shares with the servers (sim/srv_*.c). Not public.
+ * hurd_int.h: what sim/hurd/hurd.c (boot) shares with the servers (sim/hurd/srv_*.c). Not public.
  */
 #ifndef FORKSIM_HURD_INT_H
 #define FORKSIM_HURD_INT_H
 
-#include "hurd.h"
+#include "servers.h"
 #include "mig.h"
 
 /* Each server: a reset of its host state (before its task boots), its thread's main, and

@@ -4,7 +4,7 @@
  *
  * A simulated task is a sim_task (its memory image) and a ktask_t (its ports and name space)
  * known to each other; a simulated thread is a sim_thread and a kthread_t. The stubs
- * (sim/mig_mach.c) are what simulated-process code calls: each RPC is one scheduling point,
+ * (sim/kern/mig_mach.c) are what simulated-process code calls: each RPC is one scheduling point,
  * one call into the model, one trace event.
  */
 #ifndef FORKSIM_KERN_H
@@ -167,7 +167,7 @@ void kern_rpc_fallback(kern_rpc *r);
  * the caller's name for it loses what the copy-out added. kind is a MACH_PORT_RIGHT_*. */
 void kern_rpc_drop_reply_right(kern_rpc *r, mach_port_name_t name, mach_port_right_t kind);
 
-/* For MIG stubs that send real messages (sim/mig.c): the running thread's reply port as
+/* For MIG stubs that send real messages (sim/kern/mig.c): the running thread's reply port as
  * kern_rpc_begin left it (MACH_PORT_NULL on the host), and glibc's __mig_dealloc_reply_port
  * for it (M10: the cell is cleared, then the receive right destroyed). */
 mach_port_t kern_reply_port(void);

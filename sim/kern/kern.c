@@ -385,7 +385,7 @@ static void reply_port_dealloc(kthread_t *self)
         world_port_destroy(kthread_task(self), port);
 }
 
-/* --- for sim/mig.c: MIG over real messages -------------------------------------------------- */
+/* --- for sim/kern/mig.c: MIG over real messages -------------------------------------------------- */
 
 mach_port_t kern_reply_port(void)
 {
@@ -396,7 +396,7 @@ void kern_reply_port_dealloc(kthread_t *self)
 {
     reply_port_dealloc(self);
 }
-/* --- end of sim/mig.c's part ---------------------------------------------------------------- */
+/* --- end of sim/kern/mig.c's part ---------------------------------------------------------------- */
 
 void kern_rpc_fallback(kern_rpc *r)
 {

@@ -1,14 +1,14 @@
 /*
- * hurd.h: the simulated Hurd servers (proc, auth, fs, term) and the client stubs of their
+ * servers.h: the simulated Hurd servers (proc, auth, fs, term) and the client stubs of their
  * interfaces, with the names and prototypes glibc 2.36 calls (process.defs, msg.defs,
  * term.defs as glibc's Hurd code uses them). Each server is a daemon thread of its own task,
  * running host code; each stub is one RPC of the calling simulated thread over real messages
- * (sim/mig.h). Error numbers are the Hurd's (the _HURD_ERRNO encoding), never Linux's.
+ * (sim/kern/mig.h). Error numbers are the Hurd's (the _HURD_ERRNO encoding), never Linux's.
  *
  * Rules: ../shared/spec/mach-msg-thread-proc.md, M10-M12 (MIG) and P1-P11 (proc).
  */
-#ifndef FORKSIM_HURD_H
-#define FORKSIM_HURD_H
+#ifndef FORKSIM_HURD_SERVERS_H
+#define FORKSIM_HURD_SERVERS_H
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -19,7 +19,7 @@
 
 #include "kern.h"
 
-/* --- Hurd error numbers: sim/hurd_errno.h (shared with the compiled glibc code) ------------ */
+/* --- Hurd error numbers: sim/hurd/hurd_errno.h (shared with the compiled glibc code) ------------ */
 
 #include "hurd_errno.h"
 
