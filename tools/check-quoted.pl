@@ -16,7 +16,8 @@
 #       The word or number just before the comment must equal the command's output (commas in
 #       numbers are ignored: 1,922 is 1922). A `code span` before the comment works too.
 #   `mach_port_names(1) = ... 16 names`<!-- in run walkthrough -->
-#       The code span, "..." standing for any text, must occur in one line of the output.
+#       The code span (only a code span), "..." standing for any text, must occur in one line
+#       of the output.
 #   <!-- in explore sweep-default --port-deaths -->       (alone on a line, then a ``` block)
 #       Every non-blank line of the fenced block that follows must occur, "..." standing for
 #       any text, in a line of the output, the block's lines in the output's order. A line
@@ -36,6 +37,7 @@ my $cache = $ENV{QUOTED_CACHE} // do {
     my $d = `mktemp -d`; chomp $d; $d;
 };
 my $own_cache = !defined $ENV{QUOTED_CACHE};
+-d $cache or mkdir $cache or die "tools/check-quoted.pl: $cache: $!\n";
 END { local $?; system('rm', '-rf', $cache) if $own_cache && defined $cache && -d $cache; }
 
 # The helpers every command sees (tools/quoted-lib.sh), output cached in $QUOTED_DIR.
@@ -156,11 +158,12 @@ for my $file (@ARGV) {
             my $token;
             if ($before =~ /`([^`]*)`\W{0,2}$/) {
                 $token = $1;
-            } elsif ($before =~ /([^\s(`*|]+?)[*]*$/) {
+            } elsif ($kind eq '=' && $before =~ /([^\s(`*|]+?)[*]*$/) {
                 $token = $1;
             }
             if (!defined $token || $token eq '') {
-                print "$where: nothing quoted before the marker <!-- $kind $cmd -->\n";
+                my $what = $kind eq '=' ? 'a word or number' : 'a `code span`';
+                print "$where: $what must come just before the marker <!-- $kind $cmd -->\n";
                 $malformed++;
                 next;
             }
