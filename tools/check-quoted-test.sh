@@ -2,7 +2,8 @@
 # Shows that tools/check-quoted.pl catches prose that no longer matches the runs: it feeds the
 # checker copies of a page with one quoted thing made wrong (the first marked figure plus one,
 # the first number of the first quoted block's first row changed, a character added to the first
-# quoted trace fragment) and a marker with nothing quoted before it. Each copy must fail, with
+# quoted trace fragment, a table row's \| made a bare |) and a marker with nothing quoted
+# before it. Each copy must fail, with
 # the status and the line the checker's usage promises (the page itself is checked by
 # `make check` before this runs). The mutations pick the first marker of each kind, whatever
 # the page says, so the test follows the page as it changes. Set QUOTED_CACHE to share the
@@ -68,6 +69,21 @@ for copy in number row fragment; do
     fi
 done
 
+# A bare | in a table row's marker would split the rendered cell: malformed (status 2).
+table=$(mutate table 'if (/^\s*\|.*<!--.*\\\|/) { s/\\\|/|/; }')
+if [ -z "$table" ]; then
+    echo "quoted-test: $page has no table row with a \\| in a marker"
+    failed=$((failed + 1))
+else
+    tools/check-quoted.pl "$forksim" "$work/table.md" >"$work/table.out" 2>&1
+    status=$?
+    if [ "$status" -ne 2 ] || ! grep -q "^$work/table.md:$table: this table row has" "$work/table.out"; then
+        echo "quoted-test: a bare | in a table row at $page:$table: status $status, not 2 naming that row:"
+        cat "$work/table.out"
+        failed=$((failed + 1))
+    fi
+fi
+
 # A marker with nothing quoted before it is malformed (status 2), not silently skipped.
 printf 'A line.\n<!-- = run walkthrough | wc -l --> and more\n' >"$work/malformed.md"
 tools/check-quoted.pl "$forksim" "$work/malformed.md" >"$work/malformed.out" 2>&1
@@ -79,6 +95,6 @@ if [ "$status" -ne 2 ] || ! grep -q "^$work/malformed.md:2: " "$work/malformed.o
 fi
 
 if [ "$failed" -eq 0 ]; then
-    echo "quoted-test: a wrong figure, row and fragment in $page, and a malformed marker, each fail the check"
+    echo "quoted-test: a wrong figure, row and fragment in $page, a bare | in a table, and a malformed marker, each fail the check"
 fi
 [ "$failed" -eq 0 ]

@@ -22,7 +22,9 @@
 #       Every non-blank line of the fenced block that follows must occur, "..." standing for
 #       any text, in a line of the output, the block's lines in the output's order. A line
 #       ending in " \" goes on in the next one (a long row, wrapped for the reader).
-# Runs of blanks count as one blank in both texts. Other HTML comments are left alone.
+# Runs of blanks count as one blank in both texts. In a table row, write each | of a command
+# as \| (a bare | would split the cell); the check reads it back. Other HTML comments are left
+# alone.
 #
 # Prints one line per file ("quoted: FILE: N figures and rows match their runs"); a mismatch
 # prints "FILE:LINE: ..." and the run ends with status 1; a malformed marker, status 2.
@@ -104,11 +106,27 @@ for my $file (@ARGV) {
     close $in;
     my $checked = 0;
     my $fence = 0;
+    my $header_cells = 0;    # the cells of the current table's first row (0: not in a table)
     for (my $i = 0; $i < @lines; $i++) {
         my $line = $lines[$i];
         my $where = "$file:" . ($i + 1);
         if ($line =~ /^\s*(```|~~~)/) { $fence = !$fence; next; }
         next if $fence;
+
+        # A table row's cells are split at every | not written \|, markers included: a row
+        # with more cells than its table's first row has a bare | somewhere.
+        if ($line =~ /^\s*\|/) {
+            my $cells = () = $line =~ /(?<!\\)\|/g;
+            if (!$header_cells) {
+                $header_cells = $cells;
+            } elsif ($cells != $header_cells) {
+                print "$where: this table row has ", $cells - 1, " cells, its table ",
+                    $header_cells - 1, " (write | as \\| in a marker)\n";
+                $malformed++;
+            }
+        } else {
+            $header_cells = 0;
+        }
 
         # A block marker: the fenced block after it is quoted from the command's output.
         if ($line =~ /^\s*<!--\s*in\s+(.*?)\s*-->\s*$/) {
@@ -155,6 +173,8 @@ for my $file (@ARGV) {
         while ($line =~ /<!--\s*(=|in)\s+(.*?)\s*-->/g) {
             my ($kind, $cmd) = ($1, $2);
             my $before = substr($line, 0, $-[0]);
+            # In a table row a pipe of the command is written \| (else it splits the cell).
+            $cmd =~ s/\\\|/|/g if $before =~ /^\s*\|/;
             my $token;
             if ($before =~ /`([^`]*)`\W{0,2}$/) {
                 $token = $1;
