@@ -12,7 +12,7 @@
 # that a change of the trace format elsewhere leaves the check passing unless the figure itself
 # changed.
 #
-#   its fork makes 310<!-- = run expect-profile --sites | grep -c '@ _Fork\.c:' --> calls
+#   its fork makes 310<!-- = sites expect-profile | grep -c '@ _Fork\.c:' --> calls
 #       The word or number just before the comment must equal the command's output (commas in
 #       numbers are ignored: 1,922 is 1922). A `code span` before the comment works too.
 #   `mach_port_names(1) = ... 16 names`<!-- in run walkthrough -->
@@ -22,6 +22,8 @@
 #       Every non-blank line of the fenced block that follows must occur, "..." standing for
 #       any text, in a line of the output, the block's lines in the output's order. A line
 #       ending in " \" goes on in the next one (a long row, wrapped for the reader).
+# A comment in running text may not hold "--" (CommonMark then shows it as text): the
+# helpers jsonl, sites, all, deaths and faults stand for the runs with those options.
 # Runs of blanks count as one blank in both texts. In a table row, write each | of a command
 # as \| (a bare | would split the cell); the check reads it back. Other HTML comments are left
 # alone.
@@ -173,6 +175,12 @@ for my $file (@ARGV) {
         while ($line =~ /<!--\s*(=|in)\s+(.*?)\s*-->/g) {
             my ($kind, $cmd) = ($1, $2);
             my $before = substr($line, 0, $-[0]);
+            if ($cmd =~ /--/) {
+                # CommonMark ends an inline comment's validity at "--": shown as text.
+                print "$where: a marker in running text may not hold \"--\" (use jsonl, sites, all, deaths, faults of tools/quoted-lib.sh)\n";
+                $malformed++;
+                next;
+            }
             # In a table row a pipe of the command is written \| (else it splits the cell).
             $cmd =~ s/\\\|/|/g if $before =~ /^\s*\|/;
             my $token;

@@ -6,6 +6,8 @@
 # Runs, cached per argument list (stdout only):
 #   run NAME [OPTIONS]              forksim run traces/NAME.fsim [OPTIONS]
 #   explore NAME [OPTIONS]          forksim explore traces/NAME.fsim [OPTIONS]
+#   jsonl NAME, sites NAME, all NAME   run NAME with --format=jsonl, --sites, --all
+#   deaths NAME [N], faults NAME [N]   explore NAME --port-deaths or --faults [--run N]
 # Filters of a text trace (stdin):
 #   calls ROUTINE                   the lines that are a call of ROUTINE (RPC or trap), any task
 #   on_name NAME                    the calls among them whose second argument is NAME
@@ -32,6 +34,13 @@ _fs_cached() {
 }
 run() { _n=$1; shift; _fs_cached run "traces/$_n.fsim" "$@"; }
 explore() { _n=$1; shift; _fs_cached explore "traces/$_n.fsim" "$@"; }
+# Shorthands without "--": an inline HTML comment may not contain "--" (CommonMark), so the
+# markers in running text use these.
+jsonl() { _n=$1; shift; run "$_n" --format=jsonl "$@"; }
+sites() { run "$1" --sites; }
+all() { run "$1" --all; }
+deaths() { if [ -n "${2:-}" ]; then explore "$1" --port-deaths --run "$2"; else explore "$1" --port-deaths; fi; }
+faults() { if [ -n "${2:-}" ]; then explore "$1" --faults --run "$2"; else explore "$1" --faults; fi; }
 
 calls() { grep -E "^ *[0-9]+ t[0-9]+\.[0-9]+ (trap )?$1\("; }
 on_name() { grep -E "\([0-9]+, $1[,)]"; }
@@ -47,15 +56,15 @@ urefs() {
         sed -n '1s/.*"urefs":\([0-9]*\).*/\1/p'
 }
 
-label_name() { run "$1" --format=jsonl | name_of parent "$2"; }
-spaces_at() { run "$1" --format=jsonl --stop-at "$2"; }
+label_name() { jsonl "$1" | name_of parent "$2"; }
+spaces_at() { jsonl "$1" --stop-at "$2"; }
 refs_counted() {
     _name=$(label_name "$1" "$2")
     run "$1" | calls mach_port_get_refs | on_name "$_name" | sed -n "${3:-1}p" | answer
 }
 death_row() {
     _name=$(label_name "$1" "$2")
-    _rows=$(explore "$1" --port-deaths | grep -E "^ *[0-9]+ glibc +rpc .* $2 dies ")
+    _rows=$(deaths "$1" | grep -E "^ *[0-9]+ glibc +rpc .* $2 dies ")
     if [ "${4:-}" = next ]; then
         printf '%s\n' "$_rows" | grep -E -A1 " $3\([0-9]+, $_name[,)]" | sed -n 2p
     else
