@@ -51,7 +51,7 @@ GLIBC_FD_NAMES := dtable port2fd new-fd alloc-fd intern-fd fd-close
 GLIBC_FD_OBJS := $(patsubst %,fd-%.o,$(GLIBC_FD_NAMES))
 HDRS       := $(wildcard model/*.h sim/*/*.h tests/*.h forkimpl/*.h forkimpl/shim/*.h forkimpl/shim/*/*.h)
 
-.PHONY: all deps check san bench clean test-plain test-san rules host-processes valgrind image-globals run traces cli compare
+.PHONY: all deps check san bench clean test-plain test-san rules host-processes valgrind image-globals run traces cli compare quoted
 all: deps $(BUILD)/libforksim.a $(addprefix $(BUILD)/tests/,$(TEST_NAMES)) $(BUILD)/forksim
 
 deps:
@@ -113,7 +113,7 @@ valgrind: all
 	  && echo "valgrind: $(VALGRIND_PROG): no errors" \
 	  || { cat $(BUILD)/valgrind.out; echo "valgrind: $(VALGRIND_PROG): errors"; exit 1; }
 
-check: test-plain test-san rules host-processes valgrind image-globals traces cli
+check: test-plain test-san rules host-processes valgrind image-globals traces cli quoted
 
 bench: all
 	@for b in $(BENCH_PROGS); do $$b || exit 1; done
@@ -192,6 +192,14 @@ $(BUILD)/forksim: $(BUILD)/sim/cli/main.o $(BUILD)/glibc/source-info.o $(BUILD)/
 # Scenarios with golden outputs: byte for byte, and twice the same.
 traces: $(BUILD)/forksim
 	@tools/check-traces.sh $(BUILD)/forksim traces
+
+# Every figure and trace row the READMEs quote from a run, against the run (tools/check-quoted.pl);
+# then copies of traces/README.md with a wrong figure, row and fragment must fail that check.
+QUOTED_CACHE_DIR := $(BUILD)/quoted-cache
+quoted: $(BUILD)/forksim
+	@rm -rf $(QUOTED_CACHE_DIR) && mkdir -p $(QUOTED_CACHE_DIR)
+	@QUOTED_CACHE=$(QUOTED_CACHE_DIR) tools/check-quoted.pl $(BUILD)/forksim README.md traces/README.md
+	@QUOTED_CACHE=$(QUOTED_CACHE_DIR) tools/check-quoted-test.sh $(BUILD)/forksim traces/README.md
 
 # The forksim command as a user meets it.
 cli: $(BUILD)/forksim
