@@ -449,8 +449,17 @@ mach_msg_return_t mk_mach_msg(kthread_t *self, mach_msg_header_t *msg, mach_msg_
                               mach_msg_size_t send_size, mach_msg_size_t rcv_size,
                               mach_port_name_t rcv_name, mach_msg_timeout_t timeout);
 mach_msg_return_t mk_mach_msg_continue(kthread_t *self);
-/* Gives up a blocked mach_msg with MACH_SEND_TIMED_OUT / MACH_SEND_INTERRUPTED (pseudo-receive,
- * M4) or MACH_RCV_TIMED_OUT / MACH_RCV_INTERRUPTED. Returns the code mach_msg then returns. */
+/* mk_mach_msg_interrupt: gives up a blocked mach_msg. Models the THREAD_TIMED_OUT and
+ * THREAD_INTERRUPTED wake-ups of ipc_mqueue_send and ipc_mqueue_receive; rules M4, M7, H6, V2.
+ * The model keeps no time: a wait with a non-zero timeout (MACH_SEND_TIMEOUT or
+ * MACH_RCV_TIMEOUT) blocks like any other, and the runtime's clock decides when it expires
+ * (docs/mach-rules.md V1, V2) and calls this with timeout = true.
+ * Conditions: self is blocked in mach_msg (mk_thread_blocked), or was handed a message.
+ * Returns: MACH_SEND_TIMED_OUT (timeout) / MACH_SEND_INTERRUPTED (not): a blocked send, its
+ *            message pseudo-received into self's space and buffer (M4).
+ *          MACH_RCV_TIMED_OUT / MACH_RCV_INTERRUPTED: a blocked receive; nothing received.
+ *          what mk_mach_msg_continue returns, when a message was already handed over (H5, H6):
+ *            the receive completes and the timeout or abort is void. */
 mach_msg_return_t mk_mach_msg_interrupt(kthread_t *self, bool timeout);
 
 /* What a thread is blocked on in the model, for runtimes and deadlock reports. */

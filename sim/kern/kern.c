@@ -463,6 +463,48 @@ void kern_wait_msg(kthread_t *self, const char *what)
         sim_block(what);
 }
 
+/* When a timed wait that starts now ends (rule V2, docs/mach-rules.md): GNU Mach turns the
+ * milliseconds into clock ticks rounding up, in 32-bit arithmetic (kern/sched_prim.h:
+ * convert_ipc_timeout_to_ticks, hz 100 in i386/i386/mach_param.h), and starts counting after
+ * the next tick (kern/mach_clock.c: set_timeout, t_time = elapsed_ticks + interval + 1). */
+uint64_t kern_msg_deadline(mach_msg_timeout_t timeout)
+{
+    uint32_t ticks = (uint32_t)(timeout * (uint32_t)KERN_HZ + 999u) / 1000u;
+    uint64_t elapsed = sim_now() / (1000 / KERN_HZ);
+    return (elapsed + ticks + 1) * (1000 / KERN_HZ);
+}
+
+mach_msg_return_t kern_msg_wait(kthread_t *self, mach_msg_return_t mr, mach_msg_option_t option,
+                                mach_msg_timeout_t timeout, const char *what)
+{
+    while (mr == MK_MSG_BLOCKED) {
+        /* Each wait of a phase with a timeout gets the whole timeout (ipc_mqueue_send and
+         * ipc_mqueue_receive call thread_will_wait_with_timeout at every block). */
+        mk_wait_t phase = mk_thread_blocked(self, NULL);
+        bool timed = (phase == MK_WAIT_SEND && (option & MACH_SEND_TIMEOUT)) ||
+                     (phase == MK_WAIT_RECEIVE && (option & MACH_RCV_TIMEOUT));
+        uint64_t deadline = timed ? kern_msg_deadline(timeout) : SIM_FOREVER;
+        while (mk_thread_blocked(self, NULL) != MK_WAIT_NONE) {
+            if (!sim_block_until(what, deadline))
+                continue;
+            /* A thread that timed out while suspended stays on the port's queue until it runs
+             * (ipc_mqueue_receive: ith_state is checked before the wait result), so a message
+             * handed to it meanwhile is received: the timeout is void. */
+            if (mk_thread_blocked(self, NULL) == MK_WAIT_NONE)
+                break;
+            sim_thread *th = kthread_user(self);
+            kern_trace_note("clock %llu ms: t%d.%d's %s timed out (%s %u ms)",
+                            (unsigned long long)sim_now(), sim_task_id(sim_thread_task(th)),
+                            sim_thread_id(th), what,
+                            phase == MK_WAIT_SEND ? "MACH_SEND_TIMEOUT" : "MACH_RCV_TIMEOUT",
+                            (unsigned)timeout);
+            return mk_mach_msg_interrupt(self, true);
+        }
+        mr = mk_mach_msg_continue(self);
+    }
+    return mr;
+}
+
 _Noreturn void kern_unmodelled(const char *what)
 {
     kern_trace_note("stopped: unmodelled: %s", what);

@@ -181,11 +181,10 @@ static mach_msg_return_t msg_trap(kthread_t *self, mig_msg_t *m, mach_msg_option
     mach_msg_return_t mr = mk_mach_msg(self, &m->head, option, send_size, rcv_size, rcv_name,
                                        timeout);
     for (;;) {
-        while (mr == MK_MSG_BLOCKED) {
+        if (mr == MK_MSG_BLOCKED) {
             char what[64];
             snprintf(what, sizeof what, "mach_msg on %u", (option & MACH_RCV_MSG) ? rcv_name : dest);
-            kern_wait_msg(self, what);
-            mr = mk_mach_msg_continue(self);
+            mr = kern_msg_wait(self, mr, option, timeout, what);
         }
         if (mr == MACH_SEND_INTERRUPTED)
             mr = mk_mach_msg(self, &m->head, option, send_size, rcv_size, rcv_name, timeout);

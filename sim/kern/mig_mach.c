@@ -905,11 +905,10 @@ mach_msg_return_t __mach_msg(mach_msg_header_t *msg, mach_msg_option_t option,
     mach_port_t dest = (option & MACH_SEND_MSG) ? msg->msgh_remote_port : MACH_PORT_NULL;
     mach_msg_return_t mr = mk_mach_msg(self, msg, option, send_size, rcv_size, rcv_name, timeout);
     for (;;) {
-        while (mr == MK_MSG_BLOCKED) {
+        if (mr == MK_MSG_BLOCKED) {
             char what[64];
             snprintf(what, sizeof what, "mach_msg on %u", (option & MACH_RCV_MSG) ? rcv_name : dest);
-            kern_wait_msg(self, what);
-            mr = mk_mach_msg_continue(self);
+            mr = kern_msg_wait(self, mr, option, timeout, what);
         }
         if (mr == MACH_SEND_INTERRUPTED && !(option & MACH_SEND_INTERRUPT))
             mr = mk_mach_msg(self, msg, option, send_size, rcv_size, rcv_name, timeout);
