@@ -111,6 +111,79 @@ static void on_wake(kthread_t *thread, void *arg)
         sim_unblock(th);
 }
 
+/* --- out-of-line memory: a task's address space is its image (docs/mach-rules.md O1-O6) --- */
+
+/* Copy-in runs on the sender's thread and copy-out on the receiver's, so the task is always
+ * the running one and its image is in place. */
+static sim_task *vm_task(ktask_t *task)
+{
+    sim_thread *th = sim_self();
+    if (th == NULL || kern_ktask(sim_thread_task(th)) != task)
+        kern_unmodelled("out-of-line memory of a task that is not running");
+    return sim_thread_task(th);
+}
+
+/* Not modelled: page protections, and pages freed inside the heap, which stay readable (the
+ * image heap stands in for the address space: its used part is what is mapped). */
+static bool vm_readable(void *arg, ktask_t *task, uint64_t addr, size_t len)
+{
+    (void)arg;
+    sim_task *t = vm_task(task);
+    if (len > KERN_OOL_MAX)
+        return false;
+    void *tmp = malloc(len);
+    if (tmp == NULL)
+        return false;
+    bool ok = sim_task_peek(t, (const void *)(uintptr_t)addr, tmp, len) == 0;
+    free(tmp);
+    return ok;
+}
+
+static void vm_read(void *arg, ktask_t *task, uint64_t addr, void *buf, size_t len)
+{
+    (void)arg;
+    vm_task(task);
+    memcpy(buf, (const void *)(uintptr_t)addr, len);
+}
+
+static kern_return_t vm_deallocate(void *arg, ktask_t *task, uint64_t addr, size_t len)
+{
+    (void)arg;
+    vm_task(task);
+    kern_vm_deallocate_own((uintptr_t)addr, len);
+    return KERN_SUCCESS;
+}
+
+static kern_return_t vm_allocate(void *arg, ktask_t *task, size_t len, size_t page_offset,
+                                 uint64_t *addr)
+{
+    (void)arg;
+    vm_task(task);
+    if (len > KERN_OOL_MAX)
+        return KERN_NO_SPACE;
+    uint8_t *p = sim_heap_alloc_aligned(page_offset + len, KERN_PAGE_SIZE);
+    if (p == NULL)
+        return KERN_NO_SPACE;
+    memset(p, 0, page_offset + len);
+    *addr = (uint64_t)(uintptr_t)(p + page_offset);
+    return KERN_SUCCESS;
+}
+
+static void vm_write(void *arg, ktask_t *task, uint64_t addr, const void *buf, size_t len)
+{
+    (void)arg;
+    vm_task(task);
+    memcpy((void *)(uintptr_t)addr, buf, len);
+}
+
+static const world_vm_t kern_vm = {
+    .readable = vm_readable,
+    .read = vm_read,
+    .deallocate = vm_deallocate,
+    .allocate = vm_allocate,
+    .write = vm_write,
+};
+
 /* A trace file of ours is complete: renamed from PATH.tmp to PATH. */
 static void trace_file_finish(void)
 {
@@ -140,6 +213,7 @@ int kern_open(const kern_config *cfg)
     memset(&K, 0, sizeof K);
     K.world = world_create(&cfg->world);
     world_set_wake_hook(K.world, on_wake, NULL);
+    world_set_vm(K.world, &kern_vm);
     world_register_state_flavor(K.world, KERN_THREAD_STATE_FLAVOR, KERN_THREAD_STATE_COUNT);
     K.trace = cfg->trace;
     K.trace_path[0] = '\0';

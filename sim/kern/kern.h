@@ -176,6 +176,15 @@ void kern_reply_port_dealloc(kthread_t *self);
 /* Blocks the running thread in mach_msg until the model ends its wait (wake hook). */
 void kern_wait_msg(kthread_t *self, const char *what);
 
+/* Out-of-line memory (docs/mach-rules.md O1-O6): a task's address space is its image, so the
+ * page size is i386's and no region can be larger than the image arena. */
+#define KERN_PAGE_SIZE 4096u
+#define KERN_OOL_MAX ((size_t)64 << 20)
+
+/* vm_deallocate in the running task's own image, as its __vm_deallocate does (whole heap
+ * blocks only; anything else ends the run as unmodelled). */
+void kern_vm_deallocate_own(uintptr_t address, size_t size);
+
 /* The simulated clock's rate: GNU Mach's HZ on i386 (i386/i386/mach_param.h). */
 #define KERN_HZ 100
 
