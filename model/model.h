@@ -23,8 +23,7 @@
  * non-zero mach_msg timeout waits like none; the runtime's clock ends it, V1-V2); the bytes of
  * received out-of-line pages beyond the data, page protections and memory objects (O); an
  * inline right that finds no room in the receiver's name space is MACH_PORT_NULL without
- * MACH_RCV_BODY_ERROR; the x86_64 layout in the runtime's own MIG messages (W: a world option
- * for the model's API only).
+ * MACH_RCV_BODY_ERROR.
  */
 #ifndef FORKSIM_MODEL_H
 #define FORKSIM_MODEL_H
