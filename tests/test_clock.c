@@ -130,8 +130,16 @@ static void forever_after_suspending(void *arg)
     sim_block("something that never comes");
 }
 
-/* The deadlock report tells a wait that timed out (here under a suspension) from one that
- * never ends; a livelock report shows a timed wait's deadline. */
+static void nap_then_forever(void *arg)
+{
+    (void)arg;
+    sim_block_until("a longer nap", 80);
+    sim_block("the end");
+}
+
+/* The deadlock report tells a wait that timed out (here under a suspension, at 50 ms, though
+ * the clock went on to 80) from one that never ends; a livelock report shows a timed wait's
+ * deadline. */
 static void test_V1_reports_name_timed_waits(void **state)
 {
     (void)state;
@@ -140,13 +148,17 @@ static void test_V1_reports_name_timed_waits(void **state)
     sim_task *t = sim_task_create(NULL, 0);
     napper = sim_thread_spawn(t, sleeper, (void *)(uintptr_t)50);
     sim_thread *fe = sim_thread_spawn(t, forever_after_suspending, NULL);
+    sim_thread *nf = sim_thread_spawn(t, nap_then_forever, NULL);
     assert_int_equal(sim_run(), SIM_DEADLOCK);
+    assert_int_equal(sim_now(), 80);
     const char *rep = sim_report();
     assert_non_null(strstr(rep, "thread 1 (task 1): its wait for a nap timed out at 50 ms, "
                                 "suspended (count 1)\n"));  /* rule V1 */
     assert_non_null(strstr(rep, "thread 2 (task 1): waits for something that never comes\n")); /* rule V1 */
+    assert_non_null(strstr(rep, "thread 3 (task 1): waits for the end\n")); /* rule V1 */
     sim_thread_resume(napper);
     sim_unblock(fe);
+    sim_unblock(nf);
     assert_int_equal(sim_run(), SIM_OK);
     sim_task_destroy(t);
     simtest_close(&st);

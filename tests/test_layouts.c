@@ -14,6 +14,7 @@
 #include <glob.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 static mk_msg_layout_t seen_layout;
 
@@ -80,10 +81,47 @@ static void test_W1_W2_scenarios_run_alike_in_both_layouts(void **state)
     globfree(&g);
 }
 
+/* The directive, and its error naming the file and the line. */
+static void test_world_layout_directive(void **state)
+{
+    (void)state;
+    char path[64];
+    snprintf(path, sizeof path, "/tmp/forksim-layout-%d.fsim", (int)getpid());
+    const char *texts[] = {"forksim-scenario 1\nworld layout x86_64\n",
+                           "forksim-scenario 1\nworld layout x86_64\nworld layout debian\n",
+                           "forksim-scenario 1\nworld layout sideways\n",
+                           "forksim-scenario 1\nworld layout\n"};
+    for (int i = 0; i < 4; i++) {
+        FILE *f = fopen(path, "w");
+        assert_non_null(f);
+        fputs(texts[i], f);
+        fclose(f);
+        scenario *s = calloc(1, sizeof *s);
+        char err[512] = "";
+        int rc = scenario_load(path, s, err, sizeof err);
+        if (i == 0) {
+            assert_int_equal(rc, 0);
+            assert_true(s->x86_64_layout);
+        } else if (i == 1) {
+            assert_int_equal(rc, 0);
+            assert_false(s->x86_64_layout);
+        } else {
+            char want[96];
+            snprintf(want, sizeof want, "%s:2: ", path);
+            assert_int_equal(rc, -1);
+            assert_memory_equal(err, want, strlen(want));
+            assert_non_null(strstr(err, "world layout debian|x86_64"));
+        }
+        free(s);
+    }
+    unlink(path);
+}
+
 int main(int argc, char **argv)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_W1_W2_scenarios_run_alike_in_both_layouts),
+        cmocka_unit_test(test_world_layout_directive),
     };
     if (argc > 1)
         cmocka_set_test_filter(argv[1]);

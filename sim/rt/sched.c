@@ -518,8 +518,7 @@ static bool clock_advance(void)
         if (th->state == TH_BLOCKED && th->wait == WAIT_BLOCK && th->deadline <= r->now) {
             th->state = TH_READY;
             th->wait = WAIT_NONE;
-            th->deadline = SIM_FOREVER;
-            th->timed_out = true;
+            th->timed_out = true;   /* deadline stays: when it timed out, for the report */
             sim_event("clock %" PRIu64 " ms: timeout t%d", r->now, th->id);
         }
     return true;
@@ -660,7 +659,7 @@ static void describe_thread(const sim_thread *th)
         report("waits for %s", th->wait_what);
         if (th->deadline != SIM_FOREVER) report(", with a timeout at %" PRIu64 " ms", th->deadline);
     } else if (th->timed_out) {
-        report("its wait for %s timed out at %" PRIu64 " ms, ", th->wait_what, sim_rt.now);
+        report("its wait for %s timed out at %" PRIu64 " ms, ", th->wait_what, th->deadline);
     } else if (th->state == TH_IDLE) {
         report("has no start state");
     } else if (!th->suspend) {
