@@ -568,6 +568,19 @@ static mach_port_name_t copyout_right(space_t *space, naked_t right)
     return name;
 }
 
+/* A right of the body (ipc_kmsg_copyout_object; rule O4): as copyout_right, and a right that
+ * finds no room adds MACH_MSG_IPC_KERNEL (a resource shortage) or MACH_MSG_IPC_SPACE to *mr. */
+static mach_port_name_t copyout_body_right(space_t *space, naked_t right, mach_msg_return_t *mr)
+{
+    mach_port_name_t name;
+    kern_return_t kr = right_copyout(space, right, true, &name);
+    if (kr == KERN_SUCCESS)
+        return name;
+    port_release_naked(right);
+    *mr |= kr == KERN_RESOURCE_SHORTAGE ? MACH_MSG_IPC_KERNEL : MACH_MSG_IPC_SPACE;
+    return MACH_PORT_NULL;
+}
+
 /*
  * Places one out-of-line item in the receiving task (ipc_kmsg_copyout_body; rules O4, O6): a
  * new region anywhere, and deallocate set in the descriptor, the receiver owning the memory.
@@ -601,7 +614,7 @@ static mach_msg_return_t ool_copyout(kmsg_t *kmsg, kmsg_ool_t *o, unsigned first
             uint8_t *names = world_alloc(w, o->ko_len);
             for (unsigned j = 0; j < n; j++) {
                 kmsg_right_t *r = &kmsg->ikm_rights[first + j];
-                mach_port_name_t name = copyout_right(space, r->kr_right);
+                mach_port_name_t name = copyout_body_right(space, r->kr_right, &mr);
                 r->kr_right.port = NULL;
                 memcpy(names + r->kr_offset * sizeof name, &name, sizeof name);
             }
@@ -618,7 +631,8 @@ static mach_msg_return_t ool_copyout(kmsg_t *kmsg, kmsg_ool_t *o, unsigned first
 
 /* Writes the body into the receiver's buffer, copying out its rights and out-of-line memory
  * item by item, in body order (so names are chosen in GNU Mach's order, N3). Returns
- * MACH_MSG_SUCCESS or the MACH_MSG_VM_* bits of ool_copyout. The kmsg keeps no right after. */
+ * MACH_MSG_SUCCESS or the MACH_MSG_IPC_* and MACH_MSG_VM_* bits of what found no room (the
+ * copy-out goes on regardless). The kmsg keeps no right after. */
 static mach_msg_return_t write_body(kmsg_t *kmsg, mach_msg_header_t *msg, space_t *space)
 {
     mk_msg_layout_t layout = world_msg_layout(kmsg->ikm_world);
@@ -640,7 +654,7 @@ static mach_msg_return_t write_body(kmsg_t *kmsg, mach_msg_header_t *msg, space_
             oi++;
             continue;
         }
-        uint64_t name = copyout_right(space, r->kr_right); /* x86_64: zero-extended (W2) */
+        uint64_t name = copyout_body_right(space, r->kr_right, &mr); /* zero-extended (W2) */
         r->kr_right.port = NULL;
         memcpy(body + r->kr_offset, &name, slot);
         ri++;

@@ -21,9 +21,9 @@
  *
  * Not modelled (docs/mach-rules.md says what happens instead): time inside the model (a
  * non-zero mach_msg timeout waits like none; the runtime's clock ends it, V1-V2); the bytes of
- * received out-of-line pages beyond the data, page protections and memory objects (O); an
- * inline right that finds no room in the receiver's name space is MACH_PORT_NULL without
- * MACH_RCV_BODY_ERROR.
+ * received out-of-line pages beyond the data, page protections and memory objects (O); a
+ * reply right in a received header that finds no room in the receiver's name space is
+ * MACH_PORT_NULL without MACH_RCV_HEADER_ERROR.
  */
 #ifndef FORKSIM_MODEL_H
 #define FORKSIM_MODEL_H
@@ -500,7 +500,8 @@ void *ktask_user(const ktask_t *task);
  *          MACH_SEND_TIMED_OUT with a zero timeout (M4).
  *          MACH_RCV_* as in M7; MACH_RCV_BODY_ERROR | MACH_MSG_VM_SPACE (or VM_KERNEL) when
  *            out-of-line memory could not be placed in the receiver (O4: the message is
- *            received, that item's address and size 0).
+ *            received, that item's address and size 0), | MACH_MSG_IPC_SPACE (or IPC_KERNEL)
+ *            when a right of the body found no room in its name space (that name NULL).
  *          MK_MSG_BLOCKED: the send must wait for queue space, or the receive for a message;
  *            the thread is blocked in the model (mk_thread_blocked) and the runtime calls
  *            mk_mach_msg_continue once it is not, or mk_mach_msg_interrupt to give up (timeout

@@ -522,6 +522,42 @@ static void test_O4_no_room_in_the_receiver(void **state)
     check_kr(mk_mach_port_destroy(fx->th, fx->self, a), KERN_SUCCESS);
 }
 
+/* A right of the body that finds no room in the receiver's space (here the kernel's
+ * allocation fails, N4) is destroyed, its name reads MACH_PORT_NULL, and the receive says
+ * MACH_RCV_BODY_ERROR | MACH_MSG_IPC_KERNEL; the rest of the message arrives. */
+static void test_O4_no_room_for_a_right(void **state)
+{
+    fx_t *fx = *state;
+    mk_msg_layout_t l = layout_of(fx->w);
+    mach_port_name_t rcv = alloc_rcv(fx);
+    mach_port_name_t oself;
+    kthread_t *oth = fx_new_task(fx, &oself, NULL);
+    ktask_t *ot = kthread_task(oth);
+    check_kr(world_insert_right(ot, 0x300, fx->task, rcv, MACH_MSG_TYPE_MAKE_SEND), KERN_SUCCESS);
+    mach_port_name_t x = 0;
+    check_kr(mk_mach_port_allocate(oth, oself, MACH_PORT_RIGHT_RECEIVE, &x), KERN_SUCCESS);
+    msg_t m;
+    msg_init(&m, fx->w, 0x300, MACH_MSG_TYPE_COPY_SEND);
+    size_t at = add_port(&m, MACH_MSG_TYPE_MAKE_SEND, x);
+    size_t after = add_int(&m, 99);
+    check_kr(send_msg(oth, &m, 0), MACH_MSG_SUCCESS);
+    uint32_t xport = port_of(ot, x);
+    assert_int_equal(port_info(fx->w, xport).srights, 1);
+    world_fail_allocations(fx->w, 0, 1);
+    msg_t r;
+    check_kr(recv_msg(fx->th, rcv, &r, fx->w), MACH_RCV_BODY_ERROR | MACH_MSG_IPC_KERNEL); /* rule O4 */
+    world_fail_allocations(fx->w, -1, 0);
+    uint64_t slot = 1;
+    memcpy(&slot, r.body + at + desc_len(l), port_slot(l));
+    assert_int_equal(slot, MACH_PORT_NULL);                      /* rule O4 */
+    assert_int_equal(port_info(fx->w, xport).srights, 0);         /* rule O4: destroyed */
+    uint32_t v;
+    memcpy(&v, r.body + after + desc_len(l), sizeof v);
+    assert_int_equal(v, 99);                                      /* rule O4 */
+    check_kr(mk_task_terminate(oth, oself), KERN_SUCCESS);
+    check_kr(mk_mach_port_destroy(fx->th, fx->self, rcv), KERN_SUCCESS);
+}
+
 /* --- O5: a destroyed message ----------------------------------------------------------------- */
 
 /* Sends m to a fresh port and destroys the port with the message queued; returns how many
@@ -793,6 +829,7 @@ int main(int argc, char **argv)
         BOTH(test_O3_failed_send_destroys_earlier_items),
         BOTH(test_O2_O4_port_array),
         BOTH(test_O4_no_room_in_the_receiver),
+        BOTH(test_O4_no_room_for_a_right),
         BOTH(test_O5_destroyed_message_releases_everything),
         BOTH(test_M4_O4_pseudo_receive_returns_memory),
         BOTH(test_W1_W2_W3_layouts),
