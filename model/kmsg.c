@@ -6,17 +6,19 @@
  * ipc/mach_msg.c (the trap: send, then receive). Rules M1-M8.
  *
  * Messages are in the typed (Mach 3) format GNU Mach uses: after the header, each item is a
- * mach_msg_type_t (or a long form) followed by its inline data, padded to 4 bytes, as MIG lays
- * it out with pack(4) on this build. Port items carry names; copy-in replaces them by rights
- * (kmsg_right_t), copy-out writes the receiver's names back at the same offsets.
+ * type descriptor followed by its inline data, or by the address of out-of-line data, in one of
+ * two layouts (msgfmt.c: Debian's headers, or current GNU Mach on x86_64; rules W1-W3). Port
+ * items carry names; copy-in replaces them by rights (kmsg_right_t), copy-out writes the
+ * receiver's names back at the same offsets. Out-of-line data is copied out of the sender's
+ * task at copy-in (kmsg_ool_t, through the world's VM hooks) and into a new region of the
+ * receiver's at copy-out (rules O1-O6 of docs/mach-rules.md).
  *
  * The model does not schedule. A send to a full queue or a receive on an empty one leaves the
  * thread blocked (th_wait) and returns MK_MSG_BLOCKED; whatever later frees it (a receive, a
  * message, a port death, thread_abort) clears th_wait, and the runtime then calls
  * mk_mach_msg_continue on that thread to finish the call.
  *
- * Added rules: out-of-line memory is not modelled (MACH_SEND_INVALID_TYPE); a message sent to a
- * kernel port is answered with MIG_BAD_ID (M6), since kernel routines are reached through the
+ * Added rules: a message sent to a kernel port is answered with MIG_BAD_ID (M6), since kernel routines are reached through the
  * mk_* calls, not through messages; when the destination and reply names are the same, the two
  * rights are copied in one after the other, except the combinations GNU Mach refuses up front
  * (see kmsg_copyin).
@@ -42,6 +44,9 @@ kmsg_t *kmsg_alloc(world_t *world, size_t body_len)
 static void kmsg_free(kmsg_t *kmsg)
 {
     world_t *world = kmsg->ikm_world;
+    for (unsigned i = 0; i < kmsg->ikm_nool; i++)
+        world_free(world, kmsg->ikm_ool[i].ko_data);
+    world_free(world, kmsg->ikm_ool);
     world_free(world, kmsg->ikm_body);
     world_free(world, kmsg->ikm_rights);
     world_free(world, kmsg);
@@ -49,7 +54,8 @@ static void kmsg_free(kmsg_t *kmsg)
 
 /* ipc_kmsg_clean: every right the message carries is released (M8 step 3): the destination
  * and reply rights as unused rights (a send-once right notifies its port, D8), send rights in
- * the body lower srights, receive rights destroy their ports. */
+ * the body lower srights, receive rights destroy their ports, inline or in out-of-line
+ * arrays; out-of-line memory is discarded (O5: nobody gets it back). */
 void kmsg_destroy(kmsg_t *kmsg)
 {
     port_release_naked(kmsg->ikm_remote);
@@ -295,8 +301,8 @@ static kern_return_t copyin_check(space_t *space, mach_port_name_t name, unsigne
     return KERN_INVALID_VALUE;
 }
 
-static void kmsg_add_right(kmsg_t *kmsg, size_t type_offset, size_t offset, naked_t right,
-                           unsigned *cap)
+static void kmsg_add_right(kmsg_t *kmsg, size_t type_offset, size_t offset, unsigned ool,
+                           naked_t right, unsigned *cap)
 {
     if (kmsg->ikm_nrights == *cap) {
         unsigned ncap = *cap ? *cap * 2 : 4;
@@ -310,58 +316,164 @@ static void kmsg_add_right(kmsg_t *kmsg, size_t type_offset, size_t offset, nake
     kmsg_right_t *r = &kmsg->ikm_rights[kmsg->ikm_nrights++];
     r->kr_type_offset = type_offset;
     r->kr_offset = offset;
+    r->kr_ool = ool;
     r->kr_right = right;
 }
 
-/* One body item's descriptor: name, bits per element, count, header length, inline. */
-typedef struct item {
-    unsigned name, size, number, hdr;
-    bool is_inline;
-} item_t;
-
-static bool item_parse(const uint8_t *body, size_t len, size_t off, item_t *it)
+static kmsg_ool_t *kmsg_add_ool(kmsg_t *kmsg, size_t type_offset, size_t addr_offset)
 {
-    mach_msg_type_t t;
-    if (off + sizeof t > len)
-        return false;
-    memcpy(&t, body + off, sizeof t);
-    it->is_inline = t.msgt_inline;
-    if (t.msgt_longform) {
-        mach_msg_type_long_t lt;
-        if (off + sizeof lt > len)
-            return false;
-        memcpy(&lt, body + off, sizeof lt);
-        it->name = lt.msgtl_name;
-        it->size = lt.msgtl_size;
-        it->number = lt.msgtl_number;
-        it->hdr = sizeof lt;
-    } else {
-        it->name = t.msgt_name;
-        it->size = t.msgt_size;
-        it->number = t.msgt_number;
-        it->hdr = sizeof t;
-    }
-    return true;
+    kmsg_ool_t *v = world_alloc(kmsg->ikm_world, (kmsg->ikm_nool + 1) * sizeof *v);
+    if (kmsg->ikm_nool > 0)
+        memcpy(v, kmsg->ikm_ool, kmsg->ikm_nool * sizeof *v);
+    world_free(kmsg->ikm_world, kmsg->ikm_ool);
+    kmsg->ikm_ool = v;
+    kmsg_ool_t *o = &v[kmsg->ikm_nool++];
+    o->ko_type_offset = type_offset;
+    o->ko_addr_offset = addr_offset;
+    return o;
 }
 
-static void item_set_name(uint8_t *body, size_t off, unsigned name)
+/* Rewrites fields of the descriptor at off, in the layout it was read in. */
+static void item_update(mk_msg_layout_t layout, uint8_t *body, size_t off, int name, int size,
+                        int deallocate)
 {
-    mach_msg_type_t t;
-    memcpy(&t, body + off, sizeof t);
-    if (t.msgt_longform) {
-        mach_msg_type_long_t lt;
-        memcpy(&lt, body + off, sizeof lt);
-        lt.msgtl_name = name;
-        memcpy(body + off, &lt, sizeof lt);
-    } else {
-        t.msgt_name = name;
-        memcpy(body + off, &t, sizeof t);
-    }
+    mk_msg_type_t t;
+    mk_msg_type_read(layout, body + off, SIZE_MAX, &t);
+    if (name >= 0)
+        t.name = (unsigned)name;
+    if (size >= 0)
+        t.size = (unsigned)size;
+    if (deallocate >= 0)
+        t.deallocate = deallocate;
+    mk_msg_type_write(layout, body + off, &t);
 }
 
-static size_t pad4(size_t n)
+static bool vm_readable(world_t *w, ktask_t *task, uint64_t addr, uint64_t len)
 {
-    return (n + 3) & ~(size_t)3;
+    return w->w_vm.readable != NULL && len <= SIZE_MAX && addr + len >= addr &&
+           w->w_vm.readable(w->w_vm.arg, task, addr, (size_t)len);
+}
+
+/*
+ * One out-of-line item's memory (ipc_kmsg_copyin_body; rules O1, O2). Length 0 carries nothing
+ * (the address is not looked at, deallocate is ignored). Otherwise every byte must be readable;
+ * the bytes are copied now (vm_map_copyin: the sender's later writes do not reach the message),
+ * and with deallocate the sender's pages go. Data is kept in o; a port array's names go to
+ * *names (the caller copies the rights in and frees them).
+ * Returns MACH_MSG_SUCCESS or MACH_SEND_INVALID_MEMORY (nothing of this item kept).
+ */
+static mach_msg_return_t ool_copyin(kthread_t *self, kmsg_t *kmsg, kmsg_ool_t *o, uint64_t addr,
+                                    uint64_t length, bool dealloc, bool is_port,
+                                    uint8_t **names)
+{
+    world_t *w = kmsg->ikm_world;
+    ktask_t *task = self->th_task;
+    o->ko_ports = is_port;
+    if (length == 0)
+        return MACH_MSG_SUCCESS;
+    if (!vm_readable(w, task, addr, length))
+        return MACH_SEND_INVALID_MEMORY;
+    uint8_t *buf = world_alloc(w, (size_t)length);
+    w->w_vm.read(w->w_vm.arg, task, addr, buf, (size_t)length);
+    if (dealloc && w->w_vm.deallocate(w->w_vm.arg, task, addr, (size_t)length) != KERN_SUCCESS) {
+        world_free(w, buf);
+        return MACH_SEND_INVALID_MEMORY;
+    }
+    o->ko_len = (size_t)length;
+    o->ko_page_offset = (size_t)(addr % MK_PAGE_SIZE);
+    if (is_port)
+        *names = buf;
+    else
+        o->ko_data = buf;
+    return MACH_MSG_SUCCESS;
+}
+
+/*
+ * The body (ipc_kmsg_copyin_body; rules M2 step 6, O1-O3, W1-W3), item by item, each checked
+ * in GNU Mach's order: the descriptor fits (else MACH_SEND_MSG_TOO_SMALL); its fields are
+ * legal (MACH_SEND_INVALID_TYPE); its data or address fits (MACH_SEND_MSG_TOO_SMALL);
+ * out-of-line memory (MACH_SEND_INVALID_MEMORY); then its rights (MACH_SEND_INVALID_RIGHT).
+ * A message marked COMPLEX that carries neither rights nor out-of-line memory loses the bit.
+ * On failure the caller destroys the kmsg, and with it everything copied in so far.
+ */
+static mach_msg_return_t kmsg_copyin_body(kthread_t *self, kmsg_t *kmsg)
+{
+    space_t *space = self->th_task->tk_space;
+    mk_msg_layout_t layout = world_msg_layout(kmsg->ikm_world);
+    bool wide = layout == MK_LAYOUT_X86_64;
+    uint8_t *body = kmsg->ikm_body;
+    size_t body_len = kmsg->ikm_body_len;
+    unsigned cap = 0;
+    bool complex = false;
+    size_t off = 0;
+    while (off < body_len) {
+        mk_msg_type_t it;
+        if (!mk_msg_type_read(layout, body + off, body_len - off, &it))
+            return MACH_SEND_MSG_TOO_SMALL;
+        bool is_port = is_port_disposition(it.name);
+        /* W1, W2: an inline right is PORT_T_SIZE_IN_BITS, an out-of-line array 32-bit names */
+        unsigned port_bits = it.is_inline ? mk_msg_port_bits(layout) : 32;
+        if ((is_port && it.size != port_bits) || (!wide && it.longform && it.long_header_set) ||
+            it.unused != 0 || (it.deallocate && it.is_inline))
+            return MACH_SEND_INVALID_TYPE;
+        size_t data = off + it.hdr;
+        uint64_t length = ((uint64_t)it.number * it.size + 7) >> 3;
+        size_t next;
+        uint8_t *names = NULL;
+        unsigned ool = 0;
+        if (it.is_inline) {
+            /* Debian: the data padded to 4 must fit; x86_64: the data itself (W1, W2) */
+            uint64_t need = wide ? length : (length + 3) & ~(uint64_t)3;
+            if (need > body_len - data)
+                return MACH_SEND_MSG_TOO_SMALL;
+            next = data + (size_t)length;
+            names = body + data;
+        } else {
+            uint64_t addr;
+            if (body_len - data < sizeof addr)
+                return MACH_SEND_MSG_TOO_SMALL;
+            memcpy(&addr, body + data, sizeof addr);
+            memset(body + data, 0, sizeof addr);
+            kmsg_ool_t *o = kmsg_add_ool(kmsg, off, data);
+            ool = kmsg->ikm_nool;
+            mach_msg_return_t mr = ool_copyin(self, kmsg, o, addr, length, it.deallocate,
+                                              is_port, &names);
+            if (mr != MACH_MSG_SUCCESS)
+                return mr;
+            next = data + sizeof addr;
+            complex = true;
+        }
+        if (is_port) {
+            size_t elem = it.is_inline ? port_bits / 8 : sizeof(mach_port_name_t);
+            mach_msg_return_t mr = MACH_MSG_SUCCESS;
+            for (uint32_t i = 0; i < it.number && names != NULL; i++) {
+                mach_port_name_t name;
+                memcpy(&name, names + (size_t)i * elem, sizeof name);
+                naked_t right = {NULL, right_carried_type(it.name)};
+                if (name == MACH_PORT_DEAD)
+                    right.port = IO_DEAD;
+                else if (name != MACH_PORT_NULL &&
+                         right_copyin(space, name, it.name, true, &right) != KERN_SUCCESS) {
+                    mr = MACH_SEND_INVALID_RIGHT;
+                    break;
+                }
+                kmsg_add_right(kmsg, off, it.is_inline ? data + (size_t)i * elem : i, ool, right,
+                               &cap);
+                if (it.is_inline)
+                    memset(body + data + (size_t)i * elem, 0, elem);
+            }
+            if (!it.is_inline)
+                world_free(kmsg->ikm_world, names);
+            if (mr != MACH_MSG_SUCCESS)
+                return mr;
+            item_update(layout, body, off, (int)right_carried_type(it.name), -1, -1);
+            complex = true;
+        }
+        off = mk_msg_align(layout, next);
+    }
+    if (!complex)
+        kmsg->ikm_bits &= ~MACH_MSGH_BITS_COMPLEX;
+    return MACH_MSG_SUCCESS;
 }
 
 /*
@@ -372,7 +484,9 @@ static mach_msg_return_t kmsg_copyin(kthread_t *self, const mach_msg_header_t *m
                                      mach_msg_size_t send_size, kmsg_t **kmsgp)
 {
     space_t *space = self->th_task->tk_space;
-    if (send_size < sizeof(mach_msg_header_t) || (send_size & 3) != 0)
+    mk_msg_layout_t layout = world_msg_layout(space->is_world);
+    /* ipc_kmsg_get: at least a header, and a multiple of the layout's alignment (W1, W2) */
+    if (send_size < sizeof(mach_msg_header_t) || mk_msg_align(layout, send_size) != send_size)
         return MACH_SEND_MSG_TOO_SMALL;
     mach_msg_bits_t bits = msg->msgh_bits;
     unsigned dest_type = MACH_MSGH_BITS_REMOTE(bits);
@@ -431,53 +545,7 @@ static mach_msg_return_t kmsg_copyin(kthread_t *self, const mach_msg_header_t *m
         return MACH_MSG_SUCCESS;
     }
     kmsg->ikm_bits |= MACH_MSGH_BITS_COMPLEX;
-
-    unsigned cap = 0;
-    size_t off = 0;
-    mach_msg_return_t mr = MACH_MSG_SUCCESS;
-    while (off < body_len) {
-        item_t it;
-        if (!item_parse(kmsg->ikm_body, body_len, off, &it)) {
-            mr = MACH_SEND_MSG_TOO_SMALL;
-            break;
-        }
-        if (!it.is_inline) {
-            mr = MACH_SEND_INVALID_TYPE; /* out-of-line memory: not modelled */
-            break;
-        }
-        size_t data = off + it.hdr;
-        size_t bytes = ((size_t)it.number * it.size + 7) / 8;
-        if (data + bytes > body_len) {
-            mr = MACH_SEND_MSG_TOO_SMALL;
-            break;
-        }
-        if (is_port_disposition(it.name)) {
-            if (it.size != 32) {
-                mr = MACH_SEND_INVALID_TYPE;
-                break;
-            }
-            for (unsigned i = 0; i < it.number && mr == MACH_MSG_SUCCESS; i++) {
-                size_t at = data + 4 * (size_t)i;
-                mach_port_name_t name;
-                memcpy(&name, kmsg->ikm_body + at, sizeof name);
-                naked_t right = {NULL, right_carried_type(it.name)};
-                if (name == MACH_PORT_DEAD)
-                    right.port = IO_DEAD;
-                else if (name != MACH_PORT_NULL &&
-                         right_copyin(space, name, it.name, true, &right) != KERN_SUCCESS)
-                    mr = MACH_SEND_INVALID_RIGHT;
-                if (mr == MACH_MSG_SUCCESS) {
-                    kmsg_add_right(kmsg, off, at, right, &cap);
-                    mach_port_name_t zero = MACH_PORT_NULL;
-                    memcpy(kmsg->ikm_body + at, &zero, sizeof zero);
-                }
-            }
-            if (mr != MACH_MSG_SUCCESS)
-                break;
-            item_set_name(kmsg->ikm_body, off, right_carried_type(it.name));
-        }
-        off = pad4(data + bytes);
-    }
+    mach_msg_return_t mr = kmsg_copyin_body(self, kmsg);
     if (mr != MACH_MSG_SUCCESS) {
         kmsg_destroy(kmsg);
         return mr;
@@ -500,15 +568,98 @@ static mach_port_name_t copyout_right(space_t *space, naked_t right)
     return name;
 }
 
-static void write_body(const kmsg_t *kmsg, mach_msg_header_t *msg, space_t *space)
+/* A right of the body (ipc_kmsg_copyout_object; rule O4): as copyout_right, and a right that
+ * finds no room adds MACH_MSG_IPC_KERNEL (a resource shortage) or MACH_MSG_IPC_SPACE to *mr. */
+static mach_port_name_t copyout_body_right(space_t *space, naked_t right, mach_msg_return_t *mr)
 {
+    mach_port_name_t name;
+    kern_return_t kr = right_copyout(space, right, true, &name);
+    if (kr == KERN_SUCCESS)
+        return name;
+    port_release_naked(right);
+    *mr |= kr == KERN_RESOURCE_SHORTAGE ? MACH_MSG_IPC_KERNEL : MACH_MSG_IPC_SPACE;
+    return MACH_PORT_NULL;
+}
+
+/*
+ * Places one out-of-line item in the receiving task (ipc_kmsg_copyout_body; rules O4, O6): a
+ * new region anywhere, and deallocate set in the descriptor, the receiver owning the memory.
+ * Data keeps its offset within the page (vm_map_copyout); a port array becomes a fresh array
+ * (vm_allocate) of the receiver's names for its n rights, ikm_rights[first...], copied out in
+ * order. When no region can be had, the item's rights are destroyed, its address and size
+ * read 0, and the result says MACH_MSG_VM_SPACE (MACH_MSG_VM_KERNEL for a resource shortage).
+ */
+static mach_msg_return_t ool_copyout(kmsg_t *kmsg, kmsg_ool_t *o, unsigned first, unsigned n,
+                                     uint8_t *body, space_t *space)
+{
+    world_t *w = kmsg->ikm_world;
+    mk_msg_layout_t layout = world_msg_layout(w);
+    ktask_t *task = space->is_task;
+    mach_msg_return_t mr = MACH_MSG_SUCCESS;
+    uint64_t addr = 0;
+    if (o->ko_len > 0) {
+        kern_return_t kr = KERN_NO_SPACE;
+        if (w->w_vm.allocate != NULL)
+            kr = w->w_vm.allocate(w->w_vm.arg, task, o->ko_len, o->ko_ports ? 0 : o->ko_page_offset,
+                                  &addr);
+        if (kr != KERN_SUCCESS) {
+            for (unsigned j = 0; j < n; j++) {
+                port_release_naked(kmsg->ikm_rights[first + j].kr_right);
+                kmsg->ikm_rights[first + j].kr_right.port = NULL;
+            }
+            addr = 0;
+            item_update(layout, body, o->ko_type_offset, -1, 0, -1);
+            mr = kr == KERN_RESOURCE_SHORTAGE ? MACH_MSG_VM_KERNEL : MACH_MSG_VM_SPACE;
+        } else if (o->ko_ports) {
+            uint8_t *names = world_alloc(w, o->ko_len);
+            for (unsigned j = 0; j < n; j++) {
+                kmsg_right_t *r = &kmsg->ikm_rights[first + j];
+                mach_port_name_t name = copyout_body_right(space, r->kr_right, &mr);
+                r->kr_right.port = NULL;
+                memcpy(names + r->kr_offset * sizeof name, &name, sizeof name);
+            }
+            w->w_vm.write(w->w_vm.arg, task, addr, names, o->ko_len);
+            world_free(w, names);
+        } else {
+            w->w_vm.write(w->w_vm.arg, task, addr, o->ko_data, o->ko_len);
+        }
+    }
+    item_update(layout, body, o->ko_type_offset, -1, -1, 1);
+    memcpy(body + o->ko_addr_offset, &addr, sizeof addr);
+    return mr;
+}
+
+/* Writes the body into the receiver's buffer, copying out its rights and out-of-line memory
+ * item by item, in body order (so names are chosen in GNU Mach's order, N3). Returns
+ * MACH_MSG_SUCCESS or the MACH_MSG_IPC_* and MACH_MSG_VM_* bits of what found no room (the
+ * copy-out goes on regardless). The kmsg keeps no right after. */
+static mach_msg_return_t write_body(kmsg_t *kmsg, mach_msg_header_t *msg, space_t *space)
+{
+    mk_msg_layout_t layout = world_msg_layout(kmsg->ikm_world);
+    size_t slot = mk_msg_port_bits(layout) / 8;
     uint8_t *body = (uint8_t *)msg + sizeof(mach_msg_header_t);
     if (kmsg->ikm_body_len > 0)
         memcpy(body, kmsg->ikm_body, kmsg->ikm_body_len);
-    for (unsigned i = 0; i < kmsg->ikm_nrights; i++) {
-        mach_port_name_t name = copyout_right(space, kmsg->ikm_rights[i].kr_right);
-        memcpy(body + kmsg->ikm_rights[i].kr_offset, &name, sizeof name);
+    mach_msg_return_t mr = MACH_MSG_SUCCESS;
+    unsigned ri = 0, oi = 0;
+    while (ri < kmsg->ikm_nrights || oi < kmsg->ikm_nool) {
+        kmsg_right_t *r = ri < kmsg->ikm_nrights ? &kmsg->ikm_rights[ri] : NULL;
+        if (oi < kmsg->ikm_nool &&
+            (r == NULL || kmsg->ikm_ool[oi].ko_type_offset <= r->kr_type_offset)) {
+            unsigned n = 0;
+            while (ri + n < kmsg->ikm_nrights && kmsg->ikm_rights[ri + n].kr_ool == oi + 1)
+                n++;
+            mr |= ool_copyout(kmsg, &kmsg->ikm_ool[oi], ri, n, body, space);
+            ri += n;
+            oi++;
+            continue;
+        }
+        uint64_t name = copyout_body_right(space, r->kr_right, &mr); /* zero-extended (W2) */
+        r->kr_right.port = NULL;
+        memcpy(body + r->kr_offset, &name, slot);
+        ri++;
     }
+    return mr;
 }
 
 /* M4: a send that gives up hands every right back to the sender, buffer rewritten with the new
@@ -520,7 +671,7 @@ static void pseudo_receive(kthread_t *self, kmsg_t *kmsg)
     msg->msgh_remote_port = copyout_right(space, kmsg->ikm_remote);
     msg->msgh_local_port = copyout_right(space, kmsg->ikm_local);
     msg->msgh_bits = kmsg->ikm_bits;
-    write_body(kmsg, msg, space);
+    (void)write_body(kmsg, msg, space); /* memory that finds no room is lost (O4) */
     kmsg_free(kmsg);
 }
 
@@ -559,9 +710,10 @@ static mach_msg_return_t receive_complete(kthread_t *self, kmsg_t *kmsg)
     msg->msgh_remote_port = copyout_right(space, kmsg->ikm_local);
     kmsg->ikm_local.port = NULL;
     msg->msgh_bits = MACH_MSGH_BITS(local_type, MACH_MSGH_BITS_REMOTE(kmsg->ikm_bits)) | complex;
-    write_body(kmsg, msg, space);
+    mach_msg_return_t body_mr = write_body(kmsg, msg, space);
     kmsg_free(kmsg);
-    return MACH_MSG_SUCCESS;
+    /* ipc_kmsg_copyout: the message is received; the body's trouble is reported (O4) */
+    return body_mr == MACH_MSG_SUCCESS ? MACH_MSG_SUCCESS : MACH_RCV_BODY_ERROR | body_mr;
 }
 
 /* --- send and receive ------------------------------------------------------------------------ */
@@ -577,20 +729,14 @@ static void kernel_server(kmsg_t *request)
     kmsg_destroy(request);
     if (!IO_VALID(reply_right.port))
         return;
-    kmsg_t *reply = kmsg_alloc(world, sizeof(mach_msg_type_t) + sizeof(kern_return_t));
+    mk_msg_layout_t layout = world_msg_layout(world);
+    kmsg_t *reply = kmsg_alloc(world, mk_msg_inline_size(layout, 32, 1));
     reply->ikm_remote = reply_right;
     reply->ikm_bits = MACH_MSGH_BITS(reply_right.type, 0);
     reply->ikm_id = id + 100;
     reply->ikm_kernel = true;
-    mach_msg_type_t t;
-    memset(&t, 0, sizeof t);
-    t.msgt_name = MACH_MSG_TYPE_INTEGER_32;
-    t.msgt_size = 32;
-    t.msgt_number = 1;
-    t.msgt_inline = 1;
     kern_return_t code = MIG_BAD_ID;
-    memcpy(reply->ikm_body, &t, sizeof t);
-    memcpy(reply->ikm_body + sizeof t, &code, sizeof code);
+    mk_msg_put_inline(layout, reply->ikm_body, 0, MACH_MSG_TYPE_INTEGER_32, 32, 1, &code);
     mqueue_deliver(reply);
 }
 

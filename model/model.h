@@ -16,7 +16,14 @@
  * in the model source ("Added rule: ...").
  *
  * Kernel constants come from gnumach-dev's <mach/...> headers; only the kernel-internal
- * MACH_PORT_UREFS_MAX is ours.
+ * MACH_PORT_UREFS_MAX is ours. The rules forksim adds to the spec (V time, O out-of-line
+ * memory, W message layouts) are in docs/mach-rules.md.
+ *
+ * Not modelled (docs/mach-rules.md says what happens instead): time inside the model (a
+ * non-zero mach_msg timeout waits like none; the runtime's clock ends it, V1-V2); the bytes of
+ * received out-of-line pages beyond the data, page protections and memory objects (O); a
+ * reply right in a received header that finds no room in the receiver's name space is
+ * MACH_PORT_NULL without MACH_RCV_HEADER_ERROR.
  */
 #ifndef FORKSIM_MODEL_H
 #define FORKSIM_MODEL_H
@@ -50,11 +57,25 @@ typedef struct port port_t;
 /* The world: every kernel object of one simulation.                                        */
 /* ---------------------------------------------------------------------------------------- */
 
+/* The message layout user space and the kernel agree on (docs/mach-rules.md W1-W3). */
+typedef enum mk_msg_layout {
+    /* Debian's gnumach-dev headers (2:1.8+git20221224, the i386 kernel's layout, read on amd64):
+     * 4-byte type descriptors (12-byte long form), items 4-byte aligned, inline port rights as
+     * 32-bit names, message sizes multiples of 4. The default. */
+    MK_LAYOUT_DEBIAN = 0,
+    /* Current GNU Mach built for x86_64 (include/mach/message.h, __LP64__): 8-byte descriptors
+     * (the long form the same 8 bytes), items 8-byte aligned, inline port rights in 64-bit
+     * slots, out-of-line port arrays of 32-bit names, message sizes multiples of 8. */
+    MK_LAYOUT_X86_64,
+} mk_msg_layout_t;
+
 /* World settings, fixed at creation. */
 typedef struct world_config {
     /* Reproduce the removed MACH_IPC_COMPAT task creation (rule C2): every new task starts with
      * a RECEIVE right for its notify port under a kernel-chosen name. Off by default. */
     bool ipc_compat;
+    /* How messages are laid out (user messages, notifications, kernel replies). */
+    mk_msg_layout_t msg_layout;
 } world_config_t;
 
 /* Creates an empty world (no tasks). Returns NULL only if host memory runs out. */
@@ -111,6 +132,32 @@ kern_return_t world_port_mod_refs(ktask_t *task, mach_port_name_t name, mach_por
  * code. */
 kern_return_t world_insert_right(ktask_t *task, mach_port_name_t name, ktask_t *from,
                                  mach_port_name_t from_name, mach_msg_type_name_t disposition);
+
+/* The tasks' address spaces, for out-of-line memory in messages (docs/mach-rules.md O1-O6).
+ * The model keeps no memory of its own: the runtime supplies these, addresses being the task's
+ * own. Without them (world_set_vm never called) no address is readable and nothing can be
+ * allocated: out-of-line data of length 0 is the only kind that travels. */
+typedef struct world_vm {
+    void *arg;
+    /* Whether every byte of [addr, addr + len) is allocated and readable in task. */
+    bool (*readable)(void *arg, ktask_t *task, uint64_t addr, size_t len);
+    /* Copies them into buf (only after readable said yes). */
+    void (*read)(void *arg, ktask_t *task, uint64_t addr, void *buf, size_t len);
+    /* vm_deallocate of the pages holding [addr, addr + len) (vm_map_copyin with src_destroy).
+     * Returns KERN_SUCCESS or KERN_INVALID_ADDRESS. */
+    kern_return_t (*deallocate)(void *arg, ktask_t *task, uint64_t addr, size_t len);
+    /* A new zeroed region anywhere in task (vm_allocate, vm_map_copyout), page-aligned, of
+     * page_offset + len bytes; *addr is its start + page_offset. Returns KERN_SUCCESS,
+     * KERN_NO_SPACE or KERN_RESOURCE_SHORTAGE. */
+    kern_return_t (*allocate)(void *arg, ktask_t *task, size_t len, size_t page_offset,
+                              uint64_t *addr);
+    /* Copies buf to [addr, addr + len) of task (a region allocate gave). */
+    void (*write)(void *arg, ktask_t *task, uint64_t addr, const void *buf, size_t len);
+} world_vm_t;
+void world_set_vm(world_t *world, const world_vm_t *vm);
+
+/* The layout a world's messages use. */
+mk_msg_layout_t world_msg_layout(const world_t *world);
 
 /* The most recently created task still active, or NULL. */
 ktask_t *world_newest_task(world_t *world);
@@ -436,22 +483,74 @@ void *ktask_user(const ktask_t *task);
 /* Messages (ipc/mach_msg.c, ipc/ipc_kmsg.c, ipc/ipc_mqueue.c). Rules M1-M9.                 */
 /* ---------------------------------------------------------------------------------------- */
 
-/* mach_msg as the trap does it, in typed (Mach 3) message format: header, then for each item a
- * 4-byte mach_msg_type_t (or a 12-byte long form) and its inline data padded to 4 bytes. Port
- * items (types 16-21) carry names in the sender's space. Out-of-line data is not modelled
- * (MACH_SEND_INVALID_TYPE).
- *
- * Returns MACH_MSG_SUCCESS or a MACH_SEND_* / MACH_RCV_* code as in M2-M8, or MK_MSG_BLOCKED:
- * the send must wait for queue space, or the receive for a message; the thread is blocked in
- * the model (mk_thread_blocked) and the runtime calls mk_mach_msg_continue once it is
- * not, or mk_mach_msg_interrupt to give up (timeout, abort). */
+/* mk_mach_msg: the mach_msg trap (ipc/mach_msg.c: mach_msg_trap; ipc/ipc_kmsg.c:
+ * ipc_kmsg_get, ipc_kmsg_copyin_header, ipc_kmsg_copyin_body, ipc_kmsg_copyout_body); rules
+ * M1-M8, O1-O6, W1-W3. Messages are typed (Mach 3): the header, then items, each a type
+ * descriptor and its data inline, or the address of out-of-line data, laid out as the world's
+ * msg_layout says (see mk_msg_type_t below). Port items (types 16-21) carry names in the
+ * sender's space, inline or as an out-of-line array.
+ * Conditions: msg is the caller's buffer; out-of-line addresses are the caller's task's, read
+ *   and written through world_set_vm's hooks.
+ * Returns: MACH_MSG_SUCCESS.
+ *          MACH_SEND_MSG_TOO_SMALL, MACH_SEND_INVALID_HEADER, MACH_SEND_INVALID_DEST,
+ *            MACH_SEND_INVALID_REPLY (M1, M2 steps 1-5; nothing consumed);
+ *            MACH_SEND_INVALID_TYPE, MACH_SEND_INVALID_MEMORY, MACH_SEND_INVALID_RIGHT,
+ *            MACH_SEND_MSG_TOO_SMALL (M2 step 6, O1-O3: what was copied in is destroyed; the
+ *            sender's memory given with deallocate before the failing item stays gone).
+ *          MACH_SEND_TIMED_OUT with a zero timeout (M4).
+ *          MACH_RCV_* as in M7; MACH_RCV_BODY_ERROR | MACH_MSG_VM_SPACE (or VM_KERNEL) when
+ *            out-of-line memory could not be placed in the receiver (O4: the message is
+ *            received, that item's address and size 0), | MACH_MSG_IPC_SPACE (or IPC_KERNEL)
+ *            when a right of the body found no room in its name space (that name NULL).
+ *          MK_MSG_BLOCKED: the send must wait for queue space, or the receive for a message;
+ *            the thread is blocked in the model (mk_thread_blocked) and the runtime calls
+ *            mk_mach_msg_continue once it is not, or mk_mach_msg_interrupt to give up (timeout
+ *            V1-V2, abort H6). The model keeps no time: a non-zero timeout waits as if none. */
 mach_msg_return_t mk_mach_msg(kthread_t *self, mach_msg_header_t *msg, mach_msg_option_t option,
                               mach_msg_size_t send_size, mach_msg_size_t rcv_size,
                               mach_port_name_t rcv_name, mach_msg_timeout_t timeout);
 mach_msg_return_t mk_mach_msg_continue(kthread_t *self);
-/* Gives up a blocked mach_msg with MACH_SEND_TIMED_OUT / MACH_SEND_INTERRUPTED (pseudo-receive,
- * M4) or MACH_RCV_TIMED_OUT / MACH_RCV_INTERRUPTED. Returns the code mach_msg then returns. */
+/* mk_mach_msg_interrupt: gives up a blocked mach_msg. Models the THREAD_TIMED_OUT and
+ * THREAD_INTERRUPTED wake-ups of ipc_mqueue_send and ipc_mqueue_receive; rules M4, M7, H6, V2.
+ * The model keeps no time: a wait with a non-zero timeout (MACH_SEND_TIMEOUT or
+ * MACH_RCV_TIMEOUT) blocks like any other, and the runtime's clock decides when it expires
+ * (docs/mach-rules.md V1, V2) and calls this with timeout = true.
+ * Conditions: self is blocked in mach_msg (mk_thread_blocked), or was handed a message.
+ * Returns: MACH_SEND_TIMED_OUT (timeout) / MACH_SEND_INTERRUPTED (not): a blocked send, its
+ *            message pseudo-received into self's space and buffer (M4).
+ *          MACH_RCV_TIMED_OUT / MACH_RCV_INTERRUPTED: a blocked receive; nothing received.
+ *          what mk_mach_msg_continue returns, when a message was already handed over (H5, H6):
+ *            the receive completes and the timeout or abort is void. */
 mach_msg_return_t mk_mach_msg_interrupt(kthread_t *self, bool timeout);
+
+/* Reading and writing message items in a layout (model/msgfmt.c; rules W1-W3), for the
+ * runtime's MIG layer and the tests. */
+typedef struct mk_msg_type {
+    unsigned name;              /* msgt_name */
+    unsigned size;              /* bits per element */
+    uint32_t number;            /* elements */
+    bool is_inline, longform, deallocate;
+    unsigned unused;            /* the msgt_unused bits, which must be 0 */
+    bool long_header_set;       /* Debian long form: name, size or number set in its short word */
+    size_t hdr;                 /* read: the descriptor's bytes */
+} mk_msg_type_t;
+size_t mk_msg_type_size(mk_msg_layout_t layout, bool longform);
+size_t mk_msg_align(mk_msg_layout_t layout, size_t off);    /* where the next item may start */
+unsigned mk_msg_port_bits(mk_msg_layout_t layout);          /* an inline port element: 32, 64 */
+/* Reads the descriptor at `at`, room bytes being left: false when it does not fit. */
+bool mk_msg_type_read(mk_msg_layout_t layout, const void *at, size_t room, mk_msg_type_t *t);
+/* Writes t at `at` (Debian: the long form when asked or when the short one cannot hold the
+ * values). Returns the descriptor's size. */
+size_t mk_msg_type_write(mk_msg_layout_t layout, void *at, const mk_msg_type_t *t);
+/* Appends an inline item at body + off (data may be NULL: zeros) and its padding; returns the
+ * offset after it. */
+size_t mk_msg_put_inline(mk_msg_layout_t layout, void *body, size_t off, unsigned name,
+                         unsigned size, uint32_t number, const void *data);
+/* Appends an inline port item of one name; returns the offset after it. */
+size_t mk_msg_put_port(mk_msg_layout_t layout, void *body, size_t off, unsigned disposition,
+                       mach_port_name_t name);
+/* Bytes of an inline item of number elements of size bits, descriptor and padding included. */
+size_t mk_msg_inline_size(mk_msg_layout_t layout, unsigned size, uint32_t number);
 
 /* What a thread is blocked on in the model, for runtimes and deadlock reports. */
 typedef enum mk_wait {

@@ -297,17 +297,6 @@ bool port_check_circularity(port_t *port, port_t *dest)
 
 /* --- notifications (ipc/ipc_notify.c, M9) -------------------------------------------------- */
 
-static void put_type(uint8_t *at, unsigned name, unsigned size, unsigned number)
-{
-    mach_msg_type_t t;
-    memset(&t, 0, sizeof t);
-    t.msgt_name = name;
-    t.msgt_size = size;
-    t.msgt_number = number;
-    t.msgt_inline = 1;
-    memcpy(at, &t, sizeof t);
-}
-
 /* A notification: a kernel message to a send-once right, no reply port, never blocking. */
 static kmsg_t *notify_alloc(port_t *notify, mach_msg_id_t id, size_t body_len)
 {
@@ -320,32 +309,29 @@ static kmsg_t *notify_alloc(port_t *notify, mach_msg_id_t id, size_t body_len)
     return kmsg;
 }
 
-static void notify_name(port_t *notify, mach_msg_id_t id, mach_port_name_t name)
+/* One inline item of 32-bit elements, in the world's layout (W1, W2: a name or an integer is
+ * 32 bits in both; ipc/ipc_notify.c uses PORT_NAME_T_SIZE_IN_BITS for names). */
+static void notify_word(port_t *notify, mach_msg_id_t id, unsigned type, uint32_t word)
 {
-    kmsg_t *kmsg = notify_alloc(notify, id, sizeof(mach_msg_type_t) + sizeof(mach_port_name_t));
-    put_type(kmsg->ikm_body, MACH_MSG_TYPE_PORT_NAME, 32, 1);
-    memcpy(kmsg->ikm_body + sizeof(mach_msg_type_t), &name, sizeof name);
+    mk_msg_layout_t layout = world_msg_layout(notify->ip_world);
+    kmsg_t *kmsg = notify_alloc(notify, id, mk_msg_inline_size(layout, 32, 1));
+    mk_msg_put_inline(layout, kmsg->ikm_body, 0, type, 32, 1, &word);
     kmsg_send_kernel(kmsg);
 }
 
 void notify_port_deleted(port_t *notify, mach_port_name_t name)
 {
-    notify_name(notify, MACH_NOTIFY_PORT_DELETED, name);
+    notify_word(notify, MACH_NOTIFY_PORT_DELETED, MACH_MSG_TYPE_PORT_NAME, name);
 }
 
 void notify_dead_name(port_t *notify, mach_port_name_t name)
 {
-    notify_name(notify, MACH_NOTIFY_DEAD_NAME, name);
+    notify_word(notify, MACH_NOTIFY_DEAD_NAME, MACH_MSG_TYPE_PORT_NAME, name);
 }
 
 void notify_no_senders(port_t *notify, mach_port_mscount_t mscount)
 {
-    kmsg_t *kmsg = notify_alloc(notify, MACH_NOTIFY_NO_SENDERS,
-                                sizeof(mach_msg_type_t) + sizeof(natural_t));
-    natural_t count = mscount;
-    put_type(kmsg->ikm_body, MACH_MSG_TYPE_INTEGER_32, 32, 1);
-    memcpy(kmsg->ikm_body + sizeof(mach_msg_type_t), &count, sizeof count);
-    kmsg_send_kernel(kmsg);
+    notify_word(notify, MACH_NOTIFY_NO_SENDERS, MACH_MSG_TYPE_INTEGER_32, mscount);
 }
 
 void notify_send_once(port_t *notify)
@@ -353,16 +339,19 @@ void notify_send_once(port_t *notify)
     kmsg_send_kernel(notify_alloc(notify, MACH_NOTIFY_SEND_ONCE, 0));
 }
 
-/* Carries `right`'s receive right (the caller's reference moves into the message). */
+/* Carries `right`'s receive right (the caller's reference moves into the message); a port
+ * right inline, so a 64-bit slot in the x86_64 layout (PORT_T_SIZE_IN_BITS, W2). */
 void notify_port_destroyed(port_t *notify, port_t *right)
 {
+    mk_msg_layout_t layout = world_msg_layout(notify->ip_world);
+    unsigned bits = mk_msg_port_bits(layout);
     kmsg_t *kmsg = notify_alloc(notify, MACH_NOTIFY_PORT_DESTROYED,
-                                sizeof(mach_msg_type_t) + sizeof(mach_port_name_t));
+                                mk_msg_inline_size(layout, bits, 1));
     kmsg->ikm_bits |= MACH_MSGH_BITS_COMPLEX;
-    put_type(kmsg->ikm_body, MACH_MSG_TYPE_PORT_RECEIVE, 32, 1);
+    mk_msg_put_inline(layout, kmsg->ikm_body, 0, MACH_MSG_TYPE_PORT_RECEIVE, bits, 1, NULL);
     kmsg->ikm_rights = world_alloc(notify->ip_world, sizeof *kmsg->ikm_rights);
     kmsg->ikm_nrights = 1;
-    kmsg->ikm_rights[0].kr_offset = sizeof(mach_msg_type_t);
+    kmsg->ikm_rights[0].kr_offset = mk_msg_type_size(layout, false);
     kmsg->ikm_rights[0].kr_right.port = right;
     kmsg->ikm_rights[0].kr_right.type = MACH_MSG_TYPE_PORT_RECEIVE;
     kmsg_send_kernel(kmsg);

@@ -80,6 +80,14 @@ long world_failed_allocations(const world_t *world)
     return world->w_failed;
 }
 
+void world_set_vm(world_t *world, const world_vm_t *vm)
+{
+    if (vm != NULL)
+        world->w_vm = *vm;
+    else
+        memset(&world->w_vm, 0, sizeof world->w_vm);
+}
+
 void world_set_after_copyin_hook(world_t *world, world_hook_fn fn, void *arg)
 {
     world->w_after_copyin = fn;

@@ -25,6 +25,7 @@ int forksim_open(const forksim_options *o)
     cfg.trace = o->trace;
     cfg.sites = o->sites;
     cfg.world.ipc_compat = o->ipc_compat;
+    cfg.world.msg_layout = o->x86_64_layout ? MK_LAYOUT_X86_64 : MK_LAYOUT_DEBIAN;
     cfg.nfaults = o->nfaults;
     memcpy(cfg.faults, o->faults, sizeof cfg.faults);
     if (kern_open(&cfg) != 0)

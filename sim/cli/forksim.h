@@ -45,6 +45,8 @@ typedef struct forksim_options {
     FILE *trace;                    /* trace lines, or NULL */
     bool sites;                     /* annotate RPCs of the fork code with _Fork.c:LINE */
     bool ipc_compat;                /* new tasks start with a notify port (MACH_IPC_COMPAT, C2) */
+    bool x86_64_layout;             /* messages in current GNU Mach's x86_64 layout, not the
+                                     * Debian headers' (docs/mach-rules.md W1, W2) */
     kern_fault faults[KERN_MAX_FAULTS];
     unsigned nfaults;
 } forksim_options;

@@ -961,6 +961,7 @@ int run_scenario(const scenario *s, const run_options *o, run_result *r)
     fo.trace = trace;
     fo.sites = o->sites;
     fo.ipc_compat = s->ipc_compat;
+    fo.x86_64_layout = s->x86_64_layout;
     fo.replay = o->replay != NULL ? o->replay : from_file;
     if (from_file != NULL)
         fo.seed = from_file->seed;

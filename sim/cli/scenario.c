@@ -610,9 +610,15 @@ int scenario_load(const char *path, scenario *s, char *err, size_t errlen)
                 snprintf(s->decisions, sizeof s->decisions, "%.*s%s", dirlen, path, w[1]);
             }
         } else if (strcmp(k, "world") == 0) {
-            if (n != 2 || strcmp(w[1], "ipc-compat") != 0)
-                fail(&p, "world ipc-compat (the removed MACH_IPC_COMPAT task creation)");
-            s->ipc_compat = true;
+            if (n == 2 && strcmp(w[1], "ipc-compat") == 0)
+                s->ipc_compat = true;
+            else if (n == 3 && strcmp(w[1], "layout") == 0 && strcmp(w[2], "x86_64") == 0)
+                s->x86_64_layout = true;
+            else if (n == 3 && strcmp(w[1], "layout") == 0 && strcmp(w[2], "debian") == 0)
+                s->x86_64_layout = false;
+            else
+                fail(&p, "world ipc-compat (the removed MACH_IPC_COMPAT task creation) or world "
+                         "layout debian|x86_64 (the message layout)");
         } else if (strcmp(k, "have") == 0) {
             parse_have(&p, s, w, n);
         } else if (strcmp(k, "peg") == 0) {

@@ -95,6 +95,7 @@ typedef struct scenario {
     char title[160];
     bool ndebug;                /* fork glibc-ndebug */
     bool ipc_compat;            /* world ipc-compat */
+    bool x86_64_layout;         /* world layout x86_64 (docs/mach-rules.md W2) */
     uint64_t seed;
     enum sim_policy_kind policy;
     char decisions[512];        /* decisions PATH: a decision list to replay (sim's format) */

@@ -13,13 +13,12 @@
 #include <stdio.h>
 #include <string.h>
 
-/* Sizes of the replies on this build: header 32, then RetCode and each out-item, 4-byte type
- * plus data padded to 4. */
-#define R_PORT (MIG_REPLY_SIZE + 8)
-#define R_INT1 (MIG_REPLY_SIZE + 8)
-#define R_INT3 (MIG_REPLY_SIZE + 24)
-#define R_ADDR2 (MIG_REPLY_SIZE + 24)
-#define R_WAIT (MIG_REPLY_SIZE + 8 + 8 + 4 + sizeof(rusage_t) + 8)
+/* Sizes of the replies: the header, RetCode and each out-item, in the world's layout (mig.h). */
+#define R_PORT (MIG_REPLY_SIZE + mig_port_item_size())
+#define R_INT1 (MIG_REPLY_SIZE + mig_item_size(32, 1))
+#define R_INT3 (MIG_REPLY_SIZE + 3 * mig_item_size(32, 1))
+#define R_ADDR2 (MIG_REPLY_SIZE + 2 * mig_item_size(64, 1))
+#define R_WAIT (MIG_REPLY_SIZE + 3 * mig_item_size(32, 1) + mig_item_size(8, sizeof(rusage_t)))
 
 static kern_return_t finish(kern_rpc *r, kern_return_t kr, const char *args, const char *outs)
 {

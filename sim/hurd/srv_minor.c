@@ -119,7 +119,7 @@ kern_return_t __term_getctty(mach_port_t terminal, mach_port_t *cttyid)
     mig_msg_t m;
     kern_rpc_begin(&r, "term_getctty", false);
     mig_request_init(&m, terminal, TERM_ID_GETCTTY);
-    kern_return_t kr = mig_rpc(&r, &m, MIG_REPLY_SIZE + 8, true);
+    kern_return_t kr = mig_rpc(&r, &m, MIG_REPLY_SIZE + mig_port_item_size(), true);
     mach_port_t p = MACH_PORT_NULL;
     if (kr == KERN_SUCCESS && !mig_get_port(&m, &p, NULL))
         kr = MIG_TYPE_ERROR;
@@ -140,7 +140,7 @@ kern_return_t __term_open_ctty(mach_port_t terminal, pid_t pid, pid_t pgrp, mach
     mig_request_init(&m, terminal, TERM_ID_OPEN_CTTY);
     mig_put_int32(&m, pid);
     mig_put_int32(&m, pgrp);
-    kern_return_t kr = mig_rpc(&r, &m, MIG_REPLY_SIZE + 8, true);
+    kern_return_t kr = mig_rpc(&r, &m, MIG_REPLY_SIZE + mig_port_item_size(), true);
     mach_port_t p = MACH_PORT_NULL;
     if (kr == KERN_SUCCESS && !mig_get_port(&m, &p, NULL))
         kr = MIG_TYPE_ERROR;
@@ -183,7 +183,7 @@ kern_return_t __fs_getroot(mach_port_t fs, mach_port_t *root)
     mig_msg_t m;
     kern_rpc_begin(&r, "fs_getroot", false);
     mig_request_init(&m, fs, FS_ID_GETROOT);
-    kern_return_t kr = mig_rpc(&r, &m, MIG_REPLY_SIZE + 8, true);
+    kern_return_t kr = mig_rpc(&r, &m, MIG_REPLY_SIZE + mig_port_item_size(), true);
     mach_port_t p = MACH_PORT_NULL;
     if (kr == KERN_SUCCESS && !mig_get_port(&m, &p, NULL))
         kr = MIG_TYPE_ERROR;

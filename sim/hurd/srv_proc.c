@@ -482,10 +482,10 @@ static void process_has_exited(proc_t *p)
 /* MACH_NOTIFY_DEAD_NAME on a task name (dead-name.c). The notification's uref is dropped. */
 static void do_dead_name(mig_msg_t *in)
 {
-    if (in->len < sizeof(mach_msg_header_t) + 8)
+    int32_t word;
+    if (!mig_get_int32_of(in, MACH_MSG_TYPE_PORT_NAME, &word))
         return;
-    mach_port_t name;
-    memcpy(&name, in->bytes + sizeof(mach_msg_header_t) + sizeof(mach_msg_type_t), sizeof name);
+    mach_port_t name = (mach_port_t)word;
     proc_t *p = task_entry(name);
     if (p != NULL)
         process_has_exited(p);

@@ -111,6 +111,79 @@ static void on_wake(kthread_t *thread, void *arg)
         sim_unblock(th);
 }
 
+/* --- out-of-line memory: a task's address space is its image (docs/mach-rules.md O1-O6) --- */
+
+/* Copy-in runs on the sender's thread and copy-out on the receiver's, so the task is always
+ * the running one and its image is in place. */
+static sim_task *vm_task(ktask_t *task)
+{
+    sim_thread *th = sim_self();
+    if (th == NULL || kern_ktask(sim_thread_task(th)) != task)
+        kern_unmodelled("out-of-line memory of a task that is not running");
+    return sim_thread_task(th);
+}
+
+/* Not modelled: page protections, and pages freed inside the heap, which stay readable (the
+ * image heap stands in for the address space: its used part is what is mapped). */
+static bool vm_readable(void *arg, ktask_t *task, uint64_t addr, size_t len)
+{
+    (void)arg;
+    sim_task *t = vm_task(task);
+    if (len > KERN_OOL_MAX)
+        return false;
+    void *tmp = malloc(len);
+    if (tmp == NULL)
+        return false;
+    bool ok = sim_task_peek(t, (const void *)(uintptr_t)addr, tmp, len) == 0;
+    free(tmp);
+    return ok;
+}
+
+static void vm_read(void *arg, ktask_t *task, uint64_t addr, void *buf, size_t len)
+{
+    (void)arg;
+    vm_task(task);
+    memcpy(buf, (const void *)(uintptr_t)addr, len);
+}
+
+static kern_return_t vm_deallocate(void *arg, ktask_t *task, uint64_t addr, size_t len)
+{
+    (void)arg;
+    vm_task(task);
+    kern_vm_deallocate_own((uintptr_t)addr, len);
+    return KERN_SUCCESS;
+}
+
+static kern_return_t vm_allocate(void *arg, ktask_t *task, size_t len, size_t page_offset,
+                                 uint64_t *addr)
+{
+    (void)arg;
+    vm_task(task);
+    if (len > KERN_OOL_MAX)
+        return KERN_NO_SPACE;
+    uint8_t *p = sim_heap_alloc_aligned(page_offset + len, KERN_PAGE_SIZE);
+    if (p == NULL)
+        return KERN_NO_SPACE;
+    memset(p, 0, page_offset + len);
+    *addr = (uint64_t)(uintptr_t)(p + page_offset);
+    return KERN_SUCCESS;
+}
+
+static void vm_write(void *arg, ktask_t *task, uint64_t addr, const void *buf, size_t len)
+{
+    (void)arg;
+    vm_task(task);
+    memcpy((void *)(uintptr_t)addr, buf, len);
+}
+
+static const world_vm_t kern_vm = {
+    .readable = vm_readable,
+    .read = vm_read,
+    .deallocate = vm_deallocate,
+    .allocate = vm_allocate,
+    .write = vm_write,
+};
+
 /* A trace file of ours is complete: renamed from PATH.tmp to PATH. */
 static void trace_file_finish(void)
 {
@@ -140,6 +213,7 @@ int kern_open(const kern_config *cfg)
     memset(&K, 0, sizeof K);
     K.world = world_create(&cfg->world);
     world_set_wake_hook(K.world, on_wake, NULL);
+    world_set_vm(K.world, &kern_vm);
     world_register_state_flavor(K.world, KERN_THREAD_STATE_FLAVOR, KERN_THREAD_STATE_COUNT);
     K.trace = cfg->trace;
     K.trace_path[0] = '\0';
@@ -461,6 +535,48 @@ void kern_wait_msg(kthread_t *self, const char *what)
 {
     while (mk_thread_blocked(self, NULL) != MK_WAIT_NONE)
         sim_block(what);
+}
+
+/* When a timed wait that starts now ends (rule V2, docs/mach-rules.md): GNU Mach turns the
+ * milliseconds into clock ticks rounding up, in 32-bit arithmetic (kern/sched_prim.h:
+ * convert_ipc_timeout_to_ticks, hz 100 in i386/i386/mach_param.h), and starts counting after
+ * the next tick (kern/mach_clock.c: set_timeout, t_time = elapsed_ticks + interval + 1). */
+uint64_t kern_msg_deadline(mach_msg_timeout_t timeout)
+{
+    uint32_t ticks = (uint32_t)(timeout * (uint32_t)KERN_HZ + 999u) / 1000u;
+    uint64_t elapsed = sim_now() / (1000 / KERN_HZ);
+    return (elapsed + ticks + 1) * (1000 / KERN_HZ);
+}
+
+mach_msg_return_t kern_msg_wait(kthread_t *self, mach_msg_return_t mr, mach_msg_option_t option,
+                                mach_msg_timeout_t timeout, const char *what)
+{
+    while (mr == MK_MSG_BLOCKED) {
+        /* Each wait of a phase with a timeout gets the whole timeout (ipc_mqueue_send and
+         * ipc_mqueue_receive call thread_will_wait_with_timeout at every block). */
+        mk_wait_t phase = mk_thread_blocked(self, NULL);
+        bool timed = (phase == MK_WAIT_SEND && (option & MACH_SEND_TIMEOUT)) ||
+                     (phase == MK_WAIT_RECEIVE && (option & MACH_RCV_TIMEOUT));
+        uint64_t deadline = timed ? kern_msg_deadline(timeout) : SIM_FOREVER;
+        while (mk_thread_blocked(self, NULL) != MK_WAIT_NONE) {
+            if (!sim_block_until(what, deadline))
+                continue;
+            /* A thread that timed out while suspended stays on the port's queue until it runs
+             * (ipc_mqueue_receive: ith_state is checked before the wait result), so a message
+             * handed to it meanwhile is received: the timeout is void. */
+            if (mk_thread_blocked(self, NULL) == MK_WAIT_NONE)
+                break;
+            sim_thread *th = kthread_user(self);
+            kern_trace_note("clock %llu ms: t%d.%d's %s timed out (%s %u ms)",
+                            (unsigned long long)sim_now(), sim_task_id(sim_thread_task(th)),
+                            sim_thread_id(th), what,
+                            phase == MK_WAIT_SEND ? "MACH_SEND_TIMEOUT" : "MACH_RCV_TIMEOUT",
+                            (unsigned)timeout);
+            return mk_mach_msg_interrupt(self, true);
+        }
+        mr = mk_mach_msg_continue(self);
+    }
+    return mr;
 }
 
 _Noreturn void kern_unmodelled(const char *what)

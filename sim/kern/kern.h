@@ -176,6 +176,31 @@ void kern_reply_port_dealloc(kthread_t *self);
 /* Blocks the running thread in mach_msg until the model ends its wait (wake hook). */
 void kern_wait_msg(kthread_t *self, const char *what);
 
+/* Out-of-line memory (docs/mach-rules.md O1-O6): a task's address space is its image, so the
+ * page size is i386's and no region can be larger than the image arena. */
+#define KERN_PAGE_SIZE 4096u
+#define KERN_OOL_MAX ((size_t)64 << 20)
+
+/* vm_deallocate in the running task's own image, as its __vm_deallocate does (whole heap
+ * blocks only; anything else ends the run as unmodelled). */
+void kern_vm_deallocate_own(uintptr_t address, size_t size);
+
+/* The simulated clock's rate: GNU Mach's HZ on i386 (i386/i386/mach_param.h). */
+#define KERN_HZ 100
+
+/* Finishes a mach_msg call the model left blocked (mr == MK_MSG_BLOCKED; any other mr is
+ * returned as is): parks the thread until the model ends its wait, then continues the call, as
+ * often as it blocks again. A wait of a phase with a timeout (MACH_SEND_TIMEOUT while sending,
+ * MACH_RCV_TIMEOUT while receiving) ends at kern_msg_deadline(timeout) at the latest: the trace
+ * gets a note "clock T ms: tA.B's WHAT timed out (OPTION N ms)" and the call gives up with
+ * MACH_SEND_TIMED_OUT (the message pseudo-received, M4) or MACH_RCV_TIMED_OUT (M7). Rules
+ * V1-V3 of docs/mach-rules.md. Returns the call's code. */
+mach_msg_return_t kern_msg_wait(kthread_t *self, mach_msg_return_t mr, mach_msg_option_t option,
+                                mach_msg_timeout_t timeout, const char *what);
+
+/* The clock time (sim_now, ms) at which a wait with this timeout, starting now, times out. */
+uint64_t kern_msg_deadline(mach_msg_timeout_t timeout);
+
 /* A call the simulation does not model: ends the run (exit status 3 in the forksim command). */
 _Noreturn void kern_unmodelled(const char *what);
 

@@ -19,9 +19,31 @@
 
 /* --- items --------------------------------------------------------------------------------- */
 
-static mach_msg_size_t pad4(mach_msg_size_t n)
+/* The world's message layout (docs/mach-rules.md W1, W2): every item goes through msgfmt. */
+static mk_msg_layout_t layout(void)
 {
-    return (n + 3) & ~(mach_msg_size_t)3;
+    return world_msg_layout(kern_world());
+}
+
+mach_msg_size_t mig_item_size(unsigned size, uint32_t number)
+{
+    return (mach_msg_size_t)mk_msg_inline_size(layout(), size, number);
+}
+
+mach_msg_size_t mig_port_item_size(void)
+{
+    return mig_item_size(mk_msg_port_bits(layout()), 1);
+}
+
+mach_msg_size_t mig_reply_size(void)
+{
+    return (mach_msg_size_t)sizeof(mach_msg_header_t) + mig_item_size(32, 1);
+}
+
+/* Where the RetCode of a reply is: after the header and the INTEGER_32 descriptor. */
+static size_t retcode_offset(void)
+{
+    return sizeof(mach_msg_header_t) + mk_msg_type_size(layout(), false);
 }
 
 static void header_init(mig_msg_t *m, mach_port_t dest, mach_msg_type_name_t dest_type,
@@ -49,20 +71,10 @@ void mig_oneway_init(mig_msg_t *m, mach_port_t dest, mach_msg_type_name_t dest_t
 
 static void put_item(mig_msg_t *m, unsigned name, unsigned size, unsigned number, const void *data)
 {
-    mach_msg_type_t t;
-    memset(&t, 0, sizeof t);
-    t.msgt_name = name;
-    t.msgt_size = size;
-    t.msgt_number = number;
-    t.msgt_inline = 1;
-    mach_msg_size_t bytes = (size * number + 7) / 8;
-    if (m->len + sizeof t + pad4(bytes) > MIG_MSG_MAX)
+    if (m->len + mig_item_size(size, number) > MIG_MSG_MAX)
         kern_unmodelled("a MIG message larger than MIG_MSG_MAX");
-    memcpy(m->bytes + m->len, &t, sizeof t);
-    m->len += sizeof t;
-    memset(m->bytes + m->len, 0, pad4(bytes));
-    memcpy(m->bytes + m->len, data, bytes);
-    m->len += pad4(bytes);
+    m->len = (mach_msg_size_t)mk_msg_put_inline(layout(), m->bytes, m->len, name, size, number,
+                                                data);
 }
 
 void mig_put_int32(mig_msg_t *m, int32_t v) { put_item(m, MACH_MSG_TYPE_INTEGER_32, 32, 1, &v); }
@@ -71,7 +83,8 @@ void mig_put_bytes(mig_msg_t *m, const void *p, uint32_t n) { put_item(m, MACH_M
 
 void mig_put_port(mig_msg_t *m, mach_port_t name, mach_msg_type_name_t disposition)
 {
-    put_item(m, disposition, 32, 1, &name);
+    uint64_t slot = name; /* x86_64: the name in the low half of a 64-bit slot (W2) */
+    put_item(m, disposition, mk_msg_port_bits(layout()), 1, &slot);
     m->head.msgh_bits |= MACH_MSGH_BITS_COMPLEX;
 }
 
@@ -79,22 +92,32 @@ void mig_put_port(mig_msg_t *m, mach_port_t name, mach_msg_type_name_t dispositi
 static bool get_item(mig_msg_t *m, unsigned *name, unsigned size, unsigned number,
                      mach_msg_size_t *data)
 {
-    mach_msg_type_t t;
-    if (m->bad || m->pos + sizeof t > m->len)
+    mk_msg_type_t t;
+    if (m->bad || m->pos > m->len ||
+        !mk_msg_type_read(layout(), m->bytes + m->pos, m->len - m->pos, &t))
         goto bad;
-    memcpy(&t, m->bytes + m->pos, sizeof t);
-    if (t.msgt_longform || !t.msgt_inline || t.msgt_size != size || t.msgt_number != number)
+    if (t.longform || !t.is_inline || t.size != size || t.number != number)
         goto bad;
     mach_msg_size_t bytes = (size * number + 7) / 8;
-    if (m->pos + sizeof t + bytes > m->len)
+    if (m->pos + t.hdr + bytes > m->len)
         goto bad;
-    *name = t.msgt_name;
-    *data = m->pos + sizeof t;
-    m->pos = pad4(*data + bytes);
+    *name = t.name;
+    *data = (mach_msg_size_t)(m->pos + t.hdr);
+    m->pos = (mach_msg_size_t)mk_msg_align(layout(), *data + bytes);
     return true;
 bad:
     m->bad = true;
     return false;
+}
+
+bool mig_get_int32_of(mig_msg_t *m, unsigned type, int32_t *v)
+{
+    unsigned name;
+    mach_msg_size_t at;
+    if (!get_item(m, &name, 32, 1, &at) || name != type)
+        return !(m->bad = true);
+    memcpy(v, m->bytes + at, sizeof *v);
+    return true;
 }
 
 bool mig_get_int32(mig_msg_t *m, int32_t *v)
@@ -136,7 +159,7 @@ bool mig_get_port(mig_msg_t *m, mach_port_t *name, mach_msg_type_name_t *type)
 {
     unsigned t;
     mach_msg_size_t at;
-    if (!get_item(m, &t, 32, 1, &at) || !is_port_type(t))
+    if (!get_item(m, &t, mk_msg_port_bits(layout()), 1, &at) || !is_port_type(t))
         return !(m->bad = true);
     memcpy(name, m->bytes + at, sizeof *name);
     if (type != NULL)
@@ -148,23 +171,24 @@ bool mig_get_port(mig_msg_t *m, mach_port_t *name, mach_msg_type_name_t *type)
 static void for_each_port(mig_msg_t *m, mach_msg_size_t from,
                           void (*fn)(void *ctx, mach_port_t name, unsigned type), void *ctx)
 {
-    mach_msg_size_t pos = from;
-    while (pos + sizeof(mach_msg_type_t) <= m->len) {
-        mach_msg_type_t t;
-        memcpy(&t, m->bytes + pos, sizeof t);
-        if (t.msgt_longform || !t.msgt_inline)
+    mk_msg_layout_t l = layout();
+    unsigned port_bits = mk_msg_port_bits(l);
+    size_t pos = from;
+    mk_msg_type_t t;
+    while (pos <= m->len && mk_msg_type_read(l, m->bytes + pos, m->len - pos, &t)) {
+        if (t.longform || !t.is_inline)
             return; /* never built here */
-        mach_msg_size_t data = pos + sizeof t;
-        mach_msg_size_t bytes = (t.msgt_size * t.msgt_number + 7) / 8;
+        size_t data = pos + t.hdr;
+        size_t bytes = ((size_t)t.size * t.number + 7) / 8;
         if (data + bytes > m->len)
             return;
-        if (is_port_type(t.msgt_name) && t.msgt_size == 32)
-            for (unsigned i = 0; i < t.msgt_number; i++) {
+        if (is_port_type(t.name) && t.size == port_bits)
+            for (unsigned i = 0; i < t.number; i++) {
                 mach_port_t name;
-                memcpy(&name, m->bytes + data + 4 * i, sizeof name);
-                fn(ctx, name, t.msgt_name);
+                memcpy(&name, m->bytes + data + (size_t)i * (port_bits / 8), sizeof name);
+                fn(ctx, name, t.name);
             }
-        pos = pad4(data + bytes);
+        pos = mk_msg_align(l, data + bytes);
     }
 }
 
@@ -181,11 +205,10 @@ static mach_msg_return_t msg_trap(kthread_t *self, mig_msg_t *m, mach_msg_option
     mach_msg_return_t mr = mk_mach_msg(self, &m->head, option, send_size, rcv_size, rcv_name,
                                        timeout);
     for (;;) {
-        while (mr == MK_MSG_BLOCKED) {
+        if (mr == MK_MSG_BLOCKED) {
             char what[64];
             snprintf(what, sizeof what, "mach_msg on %u", (option & MACH_RCV_MSG) ? rcv_name : dest);
-            kern_wait_msg(self, what);
-            mr = mk_mach_msg_continue(self);
+            mr = kern_msg_wait(self, mr, option, timeout, what);
         }
         if (mr == MACH_SEND_INTERRUPTED)
             mr = mk_mach_msg(self, &m->head, option, send_size, rcv_size, rcv_name, timeout);
@@ -248,7 +271,7 @@ kern_return_t mig_rpc(kern_rpc *r, mig_msg_t *m, mach_msg_size_t reply_size, boo
     bool complex = (m->head.msgh_bits & MACH_MSGH_BITS_COMPLEX) != 0;
     int32_t code = KERN_SUCCESS;
     if (m->len >= MIG_REPLY_SIZE)
-        memcpy(&code, m->bytes + offsetof(mig_reply_header_t, RetCode), sizeof code);
+        memcpy(&code, m->bytes + retcode_offset(), sizeof code);
     if ((m->len != reply_size || complex != reply_complex) &&
         (m->len != MIG_REPLY_SIZE || complex || code == KERN_SUCCESS))
         return MIG_TYPE_ERROR; /* M12 step 3 */
@@ -280,7 +303,7 @@ void mig_reply_init(mig_msg_t *out, const mig_msg_t *in)
 void mig_set_retcode(mig_msg_t *out, kern_return_t code)
 {
     int32_t c = code;
-    memcpy(out->bytes + offsetof(mig_reply_header_t, RetCode), &c, sizeof c);
+    memcpy(out->bytes + retcode_offset(), &c, sizeof c);
 }
 
 /* mach_msg_destroy, for one right: what a message that is never sent or received holds.

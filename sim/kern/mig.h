@@ -9,9 +9,11 @@
  * can interleave between a request and its reply. Stands in for MIG's generated user.c and
  * server.c, glibc's mach/msgserver.c (M11) and mach/mig-reply.c (M10).
  *
- * Message layout (spec M10, glibc-fork-build.md): the header (32 bytes on this build), then per
- * item a 4-byte mach_msg_type_t and its data padded to 4. The "32-byte error reply" of M11/M12
- * is sizeof(mig_reply_header_t) here: header, INTEGER_32 type, RetCode (40 bytes).
+ * Message layout (spec M10, glibc-fork-build.md; docs/mach-rules.md W1, W2): the header (32
+ * bytes on this build), then per item a type descriptor and its data, as the world's layout
+ * says: with Debian's headers a 4-byte mach_msg_type_t and data padded to 4, so that the
+ * "32-byte error reply" of M11/M12 is header, INTEGER_32 type, RetCode (40 bytes); with current
+ * GNU Mach on x86_64, 8-byte descriptors and 8-byte alignment (48 bytes).
  */
 #ifndef FORKSIM_MIG_H
 #define FORKSIM_MIG_H
@@ -36,7 +38,12 @@ typedef struct mig_msg {
     bool bad;
 } mig_msg_t;
 
-#define MIG_REPLY_SIZE ((mach_msg_size_t)sizeof(mig_reply_header_t))
+/* The error reply's size (header, RetCode), and the size of one inline item of number
+ * elements of size bits, in the world's layout; a port item's. */
+mach_msg_size_t mig_reply_size(void);
+mach_msg_size_t mig_item_size(unsigned size, uint32_t number);
+mach_msg_size_t mig_port_item_size(void);
+#define MIG_REPLY_SIZE (mig_reply_size())
 
 /* --- Building and reading items ------------------------------------------------------------ */
 
@@ -55,6 +62,8 @@ void mig_put_port(mig_msg_t *m, mach_port_t name, mach_msg_type_name_t dispositi
 
 /* Reading: each returns false (and sets m->bad) on a type, size or length mismatch. */
 bool mig_get_int32(mig_msg_t *m, int32_t *v);
+/* A 32-bit item of the given type (a notification's MACH_MSG_TYPE_PORT_NAME, M9). */
+bool mig_get_int32_of(mig_msg_t *m, unsigned type, int32_t *v);
 bool mig_get_int64(mig_msg_t *m, int64_t *v);
 bool mig_get_bytes(mig_msg_t *m, void *p, uint32_t n);
 /* A port item as received: *name in the receiver's space, *type its carried type (16-18). */

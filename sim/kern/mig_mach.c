@@ -824,17 +824,22 @@ ALIAS(vm_allocate)
 
 /* vm_deallocate frees the pages [trunc_page(address), round_page(address + size)). The image
  * heap stands in for the address space and frees whole blocks, so only a range that is one
- * block the heap gave is modelled: it starts at the block and ends on the block's last page.
- * glibc passes an array's exact size (count * sizeof element), which is such a range; part
- * of a block, or pages past it, end the run. Address 0 or size 0: nothing to free. */
-static void dealloc_check(vm_address_t address, vm_size_t size)
+ * block the heap gave is modelled: its first page is the block's (the block starts at
+ * trunc_page(address): out-of-line data arrives at its sender's offset within the page) and it
+ * ends on the block's last page. glibc passes an array's exact size (count * sizeof element),
+ * which is such a range; part of a block, or pages past it, end the run. Address 0 or size 0:
+ * nothing to free. Returns the block's start. */
+static uintptr_t dealloc_check(vm_address_t address, vm_size_t size)
 {
-    size_t have = sim_heap_block_size((const void *)(uintptr_t)address);
+    uintptr_t start = (uintptr_t)address & ~(uintptr_t)(PAGE - 1);
+    size_t have = sim_heap_block_size((const void *)start);
+    if (have == 0 && start != address)
+        have = sim_heap_block_size((const void *)(start = address));
     if (have == 0)
         kern_unmodelled("vm_deallocate of part of an allocation (not the start of a block "
                         "the image heap gave)");
     uintptr_t a = address;
-    uintptr_t block_end = (a + have + PAGE - 1) & ~(uintptr_t)(PAGE - 1);
+    uintptr_t block_end = (start + have + PAGE - 1) & ~(uintptr_t)(PAGE - 1);
     uintptr_t end = size > UINTPTR_MAX - a - PAGE ? UINTPTR_MAX /* past anything */
                                                   : (a + size + PAGE - 1) & ~(uintptr_t)(PAGE - 1);
     char what[96];
@@ -849,6 +854,13 @@ static void dealloc_check(vm_address_t address, vm_size_t size)
                  (size_t)size, have);
         kern_unmodelled(what);
     }
+    return start;
+}
+
+void kern_vm_deallocate_own(uintptr_t address, size_t size)
+{
+    if (address != 0 && size != 0)
+        sim_heap_free((void *)dealloc_check(address, size));
 }
 
 kern_return_t __vm_deallocate(mach_port_t task, vm_address_t address, vm_size_t size)
@@ -860,10 +872,7 @@ kern_return_t __vm_deallocate(mach_port_t task, vm_address_t address, vm_size_t 
     {
         if (!own_task(self, task))
             kern_unmodelled("vm_deallocate in another task's address space");
-        if (address != 0 && size != 0) {
-            dealloc_check(address, size);
-            sim_heap_free((void *)(uintptr_t)address);
-        }
+        kern_vm_deallocate_own(address, size);
         kr = KERN_SUCCESS;
     }
     char args[48];
@@ -905,11 +914,10 @@ mach_msg_return_t __mach_msg(mach_msg_header_t *msg, mach_msg_option_t option,
     mach_port_t dest = (option & MACH_SEND_MSG) ? msg->msgh_remote_port : MACH_PORT_NULL;
     mach_msg_return_t mr = mk_mach_msg(self, msg, option, send_size, rcv_size, rcv_name, timeout);
     for (;;) {
-        while (mr == MK_MSG_BLOCKED) {
+        if (mr == MK_MSG_BLOCKED) {
             char what[64];
             snprintf(what, sizeof what, "mach_msg on %u", (option & MACH_RCV_MSG) ? rcv_name : dest);
-            kern_wait_msg(self, what);
-            mr = mk_mach_msg_continue(self);
+            mr = kern_msg_wait(self, mr, option, timeout, what);
         }
         if (mr == MACH_SEND_INTERRUPTED && !(option & MACH_SEND_INTERRUPT))
             mr = mk_mach_msg(self, msg, option, send_size, rcv_size, rcv_name, timeout);

@@ -48,6 +48,17 @@
  * or the list runs out while threads remain, the run stops as SIM_DIVERGED and says at
  * which step: the program changed, not the schedule.
  *
+ * Time. The runtime keeps a virtual clock (sim_now, in milliseconds from 0) and nothing
+ * else of time: a thread runs in zero simulated time, as in a discrete-event simulator.
+ * A thread waits with a deadline through sim_block_until (the kernel glue's timed mach_msg
+ * waits). The clock moves only when no thread can run and some blocked thread has a deadline:
+ * it jumps to the earliest deadline, and every thread whose deadline that is becomes ready with
+ * its wait timed out (a suspended one too, as Mach's timer fires regardless of suspension; it
+ * runs once resumed). So a timeout never beats anything a runnable thread could still do, a
+ * run without timed waits never moves the clock, and the clock is a function of the picks:
+ * advancing it is not a decision, is not recorded, and replays by itself. The next pick's
+ * reason is "timeout". The event log says "clock T ms: timeout tN".
+ *
  * Endings. sim_run returns SIM_OK once every non-daemon thread has ended. When threads
  * remain and none can run, it is a deadlock: the report names each thread and what it
  * waits for (a lock, with its holder; a reply; a resume). A step bound (max_steps picks)
@@ -264,6 +275,7 @@ sim_thread *sim_thread_create(sim_task *t)
     th->state = TH_IDLE;
     th->suspend = 1;
     th->slot = -1;
+    th->deadline = SIM_FOREVER;
     sim_thread **pp = &r->threads;
     while (*pp) pp = &(*pp)->next;
     *pp = th;
@@ -278,6 +290,8 @@ static void thread_reset(sim_thread *th)
     sim_api_check(th->state != TH_DONE, "setting the state of an ended thread");
     th->ctx_sp = 0;
     th->wait = WAIT_NONE;
+    th->deadline = SIM_FOREVER;
+    th->timed_out = false;
     th->state = TH_READY;
 }
 
@@ -456,24 +470,58 @@ static void switch_out(const char *why)
 
 void sim_yield(const char *why) { switch_out(why ? why : "yield"); }
 
-void sim_block(const char *what)
+bool sim_block_until(const char *what, uint64_t deadline)
 {
     sim_thread *th = sim_rt.cur;
     sim_api_check(th, "sim_block from the host");
     th->state = TH_BLOCKED;
     th->wait = WAIT_BLOCK;
+    th->deadline = deadline;
+    th->timed_out = false;
     snprintf(th->wait_what, sizeof th->wait_what, "%s", what ? what : "an event");
-    sim_event("block t%d on %s", th->id, th->wait_what);
+    if (deadline == SIM_FOREVER)
+        sim_event("block t%d on %s", th->id, th->wait_what);
+    else
+        sim_event("block t%d on %s until %" PRIu64 " ms", th->id, th->wait_what, deadline);
     switch_out("block");
+    bool timed_out = th->timed_out;
+    th->timed_out = false;
+    return timed_out;
 }
+
+void sim_block(const char *what) { (void)sim_block_until(what, SIM_FOREVER); }
 
 int sim_unblock(sim_thread *th)
 {
     if (th->state != TH_BLOCKED || th->wait != WAIT_BLOCK) return -1;
     th->state = TH_READY;
     th->wait = WAIT_NONE;
+    th->deadline = SIM_FOREVER;
     sim_event("unblock t%d", th->id);
     return 0;
+}
+
+uint64_t sim_now(void) { return sim_rt.now; }
+
+// No thread can run: moves the clock to the earliest deadline of a blocked thread and ends
+// every wait due then, in id order. Returns false when no blocked thread has a deadline.
+static bool clock_advance(void)
+{
+    struct sim_rt *r = &sim_rt;
+    uint64_t next = SIM_FOREVER;
+    for (sim_thread *th = r->threads; th; th = th->next)
+        if (th->state == TH_BLOCKED && th->wait == WAIT_BLOCK && th->deadline < next)
+            next = th->deadline;
+    if (next == SIM_FOREVER) return false;
+    if (next > r->now) r->now = next;
+    for (sim_thread *th = r->threads; th; th = th->next)
+        if (th->state == TH_BLOCKED && th->wait == WAIT_BLOCK && th->deadline <= r->now) {
+            th->state = TH_READY;
+            th->wait = WAIT_NONE;
+            th->timed_out = true;   /* deadline stays: when it timed out, for the report */
+            sim_event("clock %" PRIu64 " ms: timeout t%d", r->now, th->id);
+        }
+    return true;
 }
 
 /* --- Locks --------------------------------------------------------------------------------------- */
@@ -609,6 +657,9 @@ static void describe_thread(const sim_thread *th)
         else report(", held by thread %u, which is not in this task (copied locked?)", holder);
     } else if (th->state == TH_BLOCKED) {
         report("waits for %s", th->wait_what);
+        if (th->deadline != SIM_FOREVER) report(", with a timeout at %" PRIu64 " ms", th->deadline);
+    } else if (th->timed_out) {
+        report("its wait for %s timed out at %" PRIu64 " ms, ", th->wait_what, th->deadline);
     } else if (th->state == TH_IDLE) {
         report("has no start state");
     } else if (!th->suspend) {
@@ -651,6 +702,10 @@ enum sim_result sim_run(void)
             if (live == 0) {
                 res = finish(SIM_OK);
                 break;
+            }
+            if (clock_advance()) {
+                why = "timeout";
+                continue;
             }
             report("deadlock at step %" PRIu64 ": no thread can run\n", r->steps);
             for (sim_thread *th = r->threads; th; th = th->next) describe_thread(th);

@@ -183,6 +183,19 @@ void sim_block(const char *what);
 /* Makes a blocked thread runnable again. Returns -1 if it was not blocked in sim_block. */
 int sim_unblock(sim_thread *th);
 
+/* --- The virtual clock (sched.c: "Time") ------------------------------------------------- */
+
+#define SIM_FOREVER UINT64_MAX
+
+/* The simulated time in milliseconds since sim_open: 0 until a timed wait expires. */
+uint64_t sim_now(void);
+
+/* sim_block with a deadline: the wait ends at the latest when the clock reaches deadline (a
+ * time in sim_now's milliseconds; SIM_FOREVER is sim_block). The clock only moves when no
+ * thread can run. Returns true when the deadline ended the wait (sim_now() is then the
+ * deadline, or later when the thread was suspended meanwhile), false when sim_unblock did. */
+bool sim_block_until(const char *what, uint64_t deadline);
+
 /* --- Locks in the image ---------------------------------------------------------------- */
 
 /* A lock word: 0 free, else the id of the thread that took it. Lives in the image, so a

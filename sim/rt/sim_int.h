@@ -122,6 +122,8 @@ struct sim_thread {
     uintptr_t wait_addr;
     int wait_task;
     char wait_what[96];
+    uint64_t deadline;      /* WAIT_BLOCK: the clock time its wait ends by, or SIM_FOREVER */
+    bool timed_out;         /* the clock ended its wait; cleared when it runs again */
 
     sim_thread *next;       /* thread list, ascending id */
 };
@@ -149,6 +151,7 @@ struct sim_rt {
     size_t host_stk_size;
 
     uint64_t steps;
+    uint64_t now;                   /* the virtual clock, in milliseconds (see sched.c) */
     const char *why;                /* the reason of the pending scheduling point */
     sim_decisions made;
     char *report;

@@ -1,0 +1,129 @@
+/*
+ * test_layouts.c: every scenario of traces/ in both message layouts (docs/mach-rules.md W1, W2).
+ *
+ * The layout decides how a message's bytes are laid out, never what the kernel does with them:
+ * the same scenario must run the same way, RPC for RPC, right for right, in a world of current
+ * GNU Mach's x86_64 layout as in one of Debian's headers, whose runs tools/check-traces.sh
+ * holds to the golden files. Here each scenario runs in both; the traces, verdicts, failures
+ * and both name spaces must be identical, and the world of the second run must really have
+ * used the x86_64 layout (asked on the host after the run, before the simulation closes).
+ */
+#include "runner.h"
+#include "testlib.h"
+
+#include <glob.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+static mk_msg_layout_t seen_layout;
+
+static void note_layout(void *arg)
+{
+    (void)arg;
+    seen_layout = world_msg_layout(kern_world());
+}
+
+static run_result *run_in(const char *path, bool x86_64)
+{
+    scenario *s = calloc(1, sizeof *s);
+    char err[512];
+    if (scenario_load(path, s, err, sizeof err) != 0) {
+        print_error("%s\n", err);
+        fail();
+    }
+    s->x86_64_layout = x86_64;
+    run_options o = {.after_run = note_layout};
+    run_result *r = calloc(1, sizeof *r);
+    assert_int_equal(run_scenario(s, &o, r), 0);
+    free(s);
+    return r;
+}
+
+static void same_space(const run_space *a, const run_space *b)
+{
+    assert_int_equal(a->n, b->n);
+    for (size_t i = 0; i < a->n; i++) {
+        assert_int_equal(a->names[i].name, b->names[i].name);
+        assert_int_equal(a->names[i].type, b->names[i].type);
+        assert_int_equal(a->names[i].urefs, b->names[i].urefs);
+    }
+}
+
+static void test_W1_W2_scenarios_run_alike_in_both_layouts(void **state)
+{
+    (void)state;
+    glob_t g;
+    assert_int_equal(glob("traces/*.fsim", 0, NULL, &g), 0);
+    assert_true(g.gl_pathc > 0);
+    for (size_t i = 0; i < g.gl_pathc; i++) {
+        run_result *deb = run_in(g.gl_pathv[i], false);
+        assert_int_equal(seen_layout, MK_LAYOUT_DEBIAN);
+        run_result *wide = run_in(g.gl_pathv[i], true);
+        assert_int_equal(seen_layout, MK_LAYOUT_X86_64); /* rule W2 */
+        if (deb->trace_len != wide->trace_len || memcmp(deb->trace, wide->trace, deb->trace_len))
+            print_error("%s: the traces differ between the layouts\n", g.gl_pathv[i]);
+        assert_true(deb->trace_len > 1000); /* a whole run: boot, set-up, steps */
+        assert_int_equal(wide->trace_len, deb->trace_len);             /* rules W1 W2 */
+        assert_memory_equal(wide->trace, deb->trace, deb->trace_len);  /* rules W1 W2 */
+        assert_int_equal(wide->verdict, deb->verdict);                 /* rules W1 W2 */
+        assert_int_equal(wide->expected, deb->expected);               /* rules W1 W2 */
+        assert_int_equal(wide->failures, deb->failures);
+        assert_int_equal(wide->invariant_violations, 0);
+        assert_int_equal(wide->leaked, 0);
+        same_space(&wide->parent, &deb->parent);
+        same_space(&wide->child, &deb->child);
+        run_result_free(deb);
+        run_result_free(wide);
+        free(deb);
+        free(wide);
+    }
+    globfree(&g);
+}
+
+/* The directive, and its error naming the file and the line. */
+static void test_world_layout_directive(void **state)
+{
+    (void)state;
+    char path[64];
+    snprintf(path, sizeof path, "/tmp/forksim-layout-%d.fsim", (int)getpid());
+    const char *texts[] = {"forksim-scenario 1\nworld layout x86_64\n",
+                           "forksim-scenario 1\nworld layout x86_64\nworld layout debian\n",
+                           "forksim-scenario 1\nworld layout sideways\n",
+                           "forksim-scenario 1\nworld layout\n"};
+    for (int i = 0; i < 4; i++) {
+        FILE *f = fopen(path, "w");
+        assert_non_null(f);
+        fputs(texts[i], f);
+        fclose(f);
+        scenario *s = calloc(1, sizeof *s);
+        char err[512] = "";
+        int rc = scenario_load(path, s, err, sizeof err);
+        if (i == 0) {
+            assert_int_equal(rc, 0);
+            assert_true(s->x86_64_layout);
+        } else if (i == 1) {
+            assert_int_equal(rc, 0);
+            assert_false(s->x86_64_layout);
+        } else {
+            char want[96];
+            snprintf(want, sizeof want, "%s:2: ", path);
+            assert_int_equal(rc, -1);
+            assert_memory_equal(err, want, strlen(want));
+            assert_non_null(strstr(err, "world layout debian|x86_64"));
+        }
+        free(s);
+    }
+    unlink(path);
+}
+
+int main(int argc, char **argv)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_W1_W2_scenarios_run_alike_in_both_layouts),
+        cmocka_unit_test(test_world_layout_directive),
+    };
+    if (argc > 1)
+        cmocka_set_test_filter(argv[1]);
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
