@@ -15,6 +15,7 @@
 
 #include "servers.h"
 #include "forkimpl.h"
+#include "source.h"
 #include "shim/hurd/fd.h"
 
 #include <stdarg.h>
@@ -621,6 +622,40 @@ static void insert_into_child(void *arg)
                     sim_task_id(kern_sim_task(child)), mk_return_name(kr) ? mk_return_name(kr) : "?");
 }
 
+/* Which of the scenario's processes a task is: the parent, one of its children (tasks made
+ * after it, but the peer), or neither (a server, the peer). */
+static scn_proc proc_of_task(int task_id)
+{
+    if (task_id == R.parent_id)
+        return PROC_PARENT;
+    if (R.parent_id != 0 && task_id > R.parent_id && task_id != R.peer_id)
+        return PROC_CHILD;
+    return PROC_OURS; /* neither */
+}
+
+/* A fault plan's further conditions for an anchor by meaning (scenario.h, scn_anchor): the
+ * routine is the kernel's own test; this one checks the process, the label and the site. */
+static bool anchor_match(const kern_rpc *rpc, void *arg)
+{
+    const scn_anchor *a = arg;
+    sim_thread *th = kern_sim_thread(rpc->self);
+    scn_proc who = th != NULL ? proc_of_task(sim_task_id(sim_thread_task(th))) : PROC_OURS;
+    if (who == PROC_OURS || (a->proc != PROC_OURS && a->proc != who))
+        return false;
+    if (a->label[0] != '\0') {
+        mach_port_name_t name;
+        bool on = false;
+        if (!label_get(a->label, &name))
+            return false;
+        for (int i = 0; i < rpc->nnames && !on; i++)
+            on = rpc->names[i] == name;
+        if (!on)
+            return false;
+    }
+    /* the site through the lookup forksim --sites shows */
+    return a->text[0] == '\0' || fi_source_site_has(rpc->site, a->text);
+}
+
 static int parent_main(void *arg)
 {
     (void)arg;
@@ -645,7 +680,14 @@ static int parent_main(void *arg)
     /* Port deaths named by label: the peer's name for that port. */
     kern_fault faults[KERN_MAX_FAULTS];
     memcpy(faults, R.s->faults, sizeof faults);
+    bool need_sites = false;
     for (unsigned i = 0; i < R.s->nfaults; i++) {
+        if (R.s->anchors[i].meaning) {
+            faults[i].match = anchor_match;
+            faults[i].match_arg = (void *)&R.s->anchors[i];
+            faults[i].after = R.s->anchors[i].after;
+            need_sites |= R.s->anchors[i].text[0] != '\0';
+        }
         if (faults[i].kind == KF_CALL) {
             snprintf(insert_actions[i].label, SCN_MAX_LABEL, "%s", R.s->fault_labels[i]);
             insert_actions[i].same = R.s->fault_insert_same[i];
@@ -661,6 +703,7 @@ static int parent_main(void *arg)
                 faults[i].name = PEER_SLOT_BASE + (mach_port_name_t)h;
     }
     /* Faults count RPCs from here: the scenario's RPC numbers start after the set-up. */
+    kern_need_sites(need_sites);
     kern_set_faults(faults, R.s->nfaults);
     kern_trace_note("scenario: set-up done; the scenario's steps begin");
     return run_steps(WHO_PARENT, 0);
@@ -716,10 +759,25 @@ static int check_labels(const scenario *s, char *err, size_t len)
         if (defines_last && last >= 0 && nd < SCN_MAX_ITEMS + 64)
             snprintf(defined[nd++], SCN_MAX_LABEL, "%s", st->args[last]);
     }
+    /* Labels an anchor names ("on LABEL") may be made by a later step: any label of the file. */
     for (unsigned i = 0; i < s->nfaults; i++) {
+        const scn_anchor *a = &s->anchors[i];
+        char where[200];
+        scn_anchor_format(a, where, sizeof where);
+        int line = s->fault_lines[i];
+        if (a->meaning && a->label[0] != '\0' && !DEFINED(a->label)) {
+            snprintf(err, len, "%s:%d: %s: '%s' is not a label of this scenario", s->path, line,
+                     where, a->label);
+            return -1;
+        }
+        if (a->meaning && a->text[0] != '\0' && fi_source_count(a->text, NULL) == 0) {
+            snprintf(err, len, "%s:%d: %s: no statement of the compiled _Fork.c contains \"%s\"",
+                     s->path, line, where, a->text);
+            return -1;
+        }
         if (s->faults[i].kind == KF_CALL && !DEFINED(s->fault_labels[i])) {
-            snprintf(err, len, "%s: at rpc %u insert %s: %s is not defined", s->path,
-                     s->faults[i].nth, s->fault_labels[i], s->fault_labels[i]);
+            snprintf(err, len, "%s:%d: insert %s: '%s' is not defined above (a label of the parent's)",
+                     s->path, line, s->fault_labels[i], s->fault_labels[i]);
             return -1;
         }
         if (s->faults[i].kind != KF_PORT_DEATH)
@@ -729,8 +787,16 @@ static int check_labels(const scenario *s, char *err, size_t len)
             found = strcmp(s->haves[h].label, s->fault_labels[i]) == 0 &&
                     (s->haves[h].kind == HAVE_SEND || s->haves[h].kind == HAVE_SEND_ONCE);
         if (!found) {
-            snprintf(err, len, "%s: at rpc %u destroy %s: %s is not a send or send-once right to a port of the peer",
-                     s->path, s->faults[i].nth, s->fault_labels[i], s->fault_labels[i]);
+            snprintf(err, len, "%s:%d: destroy %s: '%s' is not a send or send-once right to a port of the peer (a have send or have send-once line)",
+                     s->path, line, s->fault_labels[i], s->fault_labels[i]);
+            return -1;
+        }
+    }
+    for (size_t i = 0; i < s->nexpects; i++) {
+        const scn_expect *e = &s->expects[i];
+        if (e->kind == EXPECT_ABORT_AT && e->text[0] != '\0' && fi_source_count(e->text, NULL) == 0) {
+            snprintf(err, len, "%s:%d: expect abort at \"%s\": no statement of the compiled _Fork.c contains it",
+                     s->path, e->line, e->text);
             return -1;
         }
     }
@@ -863,9 +929,20 @@ static void check_expectations(const scenario *s, run_result *r)
             const fi_abort_record *ab;
             unsigned n = fi_aborts(&ab);
             bool found = false;
-            for (unsigned k = 0; k < n && !found; k++)
-                found = strcmp(ab[k].site, e->word) == 0;
-            if (!found)
+            for (unsigned k = 0; k < n && !found; k++) {
+                if (e->text[0] == '\0') {
+                    found = strcmp(ab[k].site, e->word) == 0;
+                    continue;
+                }
+                scn_proc who = proc_of_task(ab[k].task);
+                found = fi_source_site_has(ab[k].site, e->text) &&
+                        (e->proc == PROC_OURS ? who != PROC_OURS : e->proc == who);
+            }
+            if (!found && e->text[0] != '\0')
+                failure("%s:%d: expected an abort%s at \"%s\"; none there", s->path, e->line,
+                        e->proc == PROC_PARENT ? " of the parent" : e->proc == PROC_CHILD ? " of a child" : "",
+                        e->text);
+            else if (!found)
                 failure("%s:%d: expected an abort at %s; none there", s->path, e->line, e->word);
             continue;
         }

@@ -34,7 +34,8 @@ static struct kern {
     bool fired[KERN_MAX_FAULTS];
     unsigned nfired;
     kern_reply_cell_fn reply_cell;
-    bool sites;
+    bool sites;                 /* call sites shown in the trace */
+    bool need_sites;            /* call sites looked up for the fault plan (kern_need_sites) */
     kern_site_fn site_fn;
     char trace_path[4096];      /* when the trace is a file of ours: renamed at close */
     uint64_t hook_step;
@@ -53,7 +54,7 @@ void kern_set_rpc_observer(kern_rpc_observer_fn fn, void *arg)
 }
 
 /* The RPC's trace line was just written (its step is K.step): tell the observer. */
-static void rpc_observe(const kern_rpc *r, kern_return_t kr)
+static void rpc_observe(const kern_rpc *r, kern_return_t kr, const char *args)
 {
     if (rpc_observer == NULL || r->self == NULL)
         return;
@@ -67,6 +68,9 @@ static void rpc_observe(const kern_rpc *r, kern_return_t kr)
         .site = r->site,
         .kr = kr,
         .fault = r->fault,
+        .names = r->names,
+        .nnames = r->nnames,
+        .args = args != NULL ? args : "",
     };
     rpc_observer(&note, rpc_observer_arg);
 }
@@ -79,6 +83,11 @@ void kern_set_faults(const kern_fault *faults, unsigned n)
     memset(K.seen, 0, sizeof K.seen);
     memset(K.fired, 0, sizeof K.fired);
     K.nfired = 0;
+}
+
+void kern_need_sites(bool on)
+{
+    K.need_sites = on;
 }
 
 void kern_set_step_hook(uint64_t step, void (*fn)(void *), void *arg)
@@ -309,9 +318,36 @@ const char *kern_msgt_name(mach_msg_type_name_t type)
 
 /* --- RPCs ------------------------------------------------------------------------------------ */
 
-static bool fault_matches(const kern_fault *f, const char *routine)
+static bool fault_matches(const kern_fault *f, const kern_rpc *r)
 {
-    return f->routine == NULL || strcmp(f->routine, routine) == 0;
+    return (f->routine == NULL || strcmp(f->routine, r->routine) == 0) &&
+           (f->match == NULL || f->match(r, f->match_arg));
+}
+
+/* Another actor's doing, planned for this call (KF_CALL, KF_PORT_DEATH). */
+static void fault_act(const kern_fault *f, const kern_rpc *r)
+{
+    if (f->kind == KF_CALL) {
+        if (f->call != NULL)
+            f->call(f->call_arg);
+        return;
+    }
+    sim_task *victim = sim_task_by_id(f->task_id);
+    kern_return_t kr = victim != NULL ? world_port_destroy(kern_ktask(victim), f->name)
+                                      : KERN_INVALID_TASK;
+    char buf[16];
+    kern_trace_note("fault: task %d's name %u destroyed %s %s = %s", f->task_id, f->name,
+                    f->after ? "after" : "before", r->routine, code_name(kr, buf, sizeof buf));
+}
+
+/* The events planned for just after r: its trace line is written. */
+static void faults_after(kern_rpc *r)
+{
+    for (unsigned i = 0; i < K.nfaults && r->after_faults != 0; i++)
+        if (r->after_faults & (1u << i)) {
+            r->after_faults &= ~(1u << i);
+            fault_act(&K.faults[i], r);
+        }
 }
 
 /* glibc's __mig_get_reply_port: the thread's reply port, made on its first RPC (M10). */
@@ -328,6 +364,12 @@ static void reply_port_get(kthread_t *self)
 
 kthread_t *kern_rpc_begin(kern_rpc *r, const char *routine, bool trap)
 {
+    return kern_rpc_begin_on(r, routine, trap, MACH_PORT_NULL, MACH_PORT_NULL);
+}
+
+kthread_t *kern_rpc_begin_on(kern_rpc *r, const char *routine, bool trap, mach_port_name_t a,
+                             mach_port_name_t b)
+{
     kthread_t *self = kern_self();
     if (self == NULL)
         kern_unmodelled("an RPC from the host, not from a simulated thread");
@@ -336,7 +378,11 @@ kthread_t *kern_rpc_begin(kern_rpc *r, const char *routine, bool trap)
     r->routine = routine;
     r->trap = trap;
     r->self = self;
-    if (K.sites && K.site_fn != NULL) {
+    if (a != MACH_PORT_NULL)
+        r->names[r->nnames++] = a;
+    if (b != MACH_PORT_NULL)
+        r->names[r->nnames++] = b;
+    if ((K.sites || K.need_sites) && K.site_fn != NULL) {
         void *pcs[48];
         int n = unw_backtrace(pcs, 48);
         K.site_fn(pcs, n, r->site, sizeof r->site);
@@ -347,22 +393,15 @@ kthread_t *kern_rpc_begin(kern_rpc *r, const char *routine, bool trap)
         reply_port_get(self);
     for (unsigned i = 0; i < K.nfaults; i++) {
         kern_fault *f = &K.faults[i];
-        if (K.fired[i] || !fault_matches(f, routine) || ++K.seen[i] != f->nth)
+        if (K.fired[i] || !fault_matches(f, r) || ++K.seen[i] != f->nth)
             continue;
         K.fired[i] = true;
         K.nfired++;
-        if (f->kind == KF_CALL) {
-            if (f->call != NULL)
-                f->call(f->call_arg);
-            continue;
-        }
-        if (f->kind == KF_PORT_DEATH) {
-            sim_task *victim = sim_task_by_id(f->task_id);
-            kern_return_t kr = victim != NULL ? world_port_destroy(kern_ktask(victim), f->name)
-                                              : KERN_INVALID_TASK;
-            char buf[16];
-            kern_trace_note("fault: task %d's name %u destroyed before %s = %s", f->task_id,
-                            f->name, routine, code_name(kr, buf, sizeof buf));
+        if (f->kind == KF_CALL || f->kind == KF_PORT_DEATH) {
+            if (f->after)
+                r->after_faults |= 1u << i;
+            else
+                fault_act(f, r);
             continue;
         }
         r->fault = f->kind;
@@ -423,11 +462,12 @@ kern_return_t kern_rpc_end(kern_rpc *r, kern_return_t kr, const char *args, cons
                 code_name(kr, buf, sizeof buf));
         if (outs != NULL && outs[0] != '\0')
             fprintf(K.trace, " -> %s", outs);
-        if (r->site[0] != '\0')
+        if (K.sites && r->site[0] != '\0')
             fprintf(K.trace, "  @ %s", r->site);
         fputc('\n', K.trace);
     }
-    rpc_observe(r, kr);
+    rpc_observe(r, kr, args);
+    faults_after(r);
     return kr;
 }
 
@@ -436,11 +476,12 @@ void kern_rpc_end_name(kern_rpc *r, mach_port_name_t name)
     trace_prefix(r->self);
     if (K.trace != NULL) {
         fprintf(K.trace, "trap %s() = %u", r->routine, name);
-        if (r->site[0] != '\0')
+        if (K.sites && r->site[0] != '\0')
             fprintf(K.trace, "  @ %s", r->site);
         fputc('\n', K.trace);
     }
-    rpc_observe(r, KERN_SUCCESS);
+    rpc_observe(r, KERN_SUCCESS, "");
+    faults_after(r);
 }
 
 void kern_rpc_drop_reply_right(kern_rpc *r, mach_port_name_t name, mach_port_right_t kind)
