@@ -42,6 +42,9 @@ static struct {
     sim_task *parent_task, *child_task;   /* valid while they run: freed when they exit */
     int parent_id, child_id, peer_id;
     bool fork_failed;
+    size_t notes_cap;
+    unsigned threads_created;   /* thread_create calls since the last task_create (--explain) */
+    bool steps_begun;           /* the set-up is done: the scenario's steps run */
 } R;
 
 static void vmessage(const char *fmt, va_list ap)
@@ -705,8 +708,191 @@ static int parent_main(void *arg)
     /* Faults count RPCs from here: the scenario's RPC numbers start after the set-up. */
     kern_need_sites(need_sites);
     kern_set_faults(faults, R.s->nfaults);
+    R.steps_begun = true;
     kern_trace_note("scenario: set-up done; the scenario's steps begin");
     return run_steps(WHO_PARENT, 0);
+}
+
+/* --- --explain ------------------------------------------------------------------------------ */
+
+static bool label_is(const char *label, mach_port_name_t name)
+{
+    mach_port_name_t n;
+    return name != MACH_PORT_NULL && label_get(label, &n) && n == name;
+}
+
+/* The note for one RPC of the parent or a child, from what its arguments denote now that it
+ * has ended (the caller's and the target task's spaces), and who made it. glibc's _Fork.c
+ * makes each call at one place for one purpose; the arguments tell the places apart where a
+ * routine alone does not (thread_resume: the parent's own signal thread in resume_threads,
+ * the child's main thread at the end, the child's signal thread in the child). */
+static void explain_rpc(const kern_rpc_note *n, char *buf, size_t len)
+{
+    const char *r = n->routine;
+    bool child = proc_of_task(n->task) == PROC_CHILD;
+    kthread_t *self = kern_self();
+    ktask_t *space = self != NULL ? kthread_task(self) : NULL;
+    unsigned a0 = 0, a1 = 0, a2 = 0;
+    char word[40] = "";
+    sscanf(n->args, "%u, %u, %u", &a0, &a1, &a2);
+    buf[0] = '\0';
+    if (!strcmp(r, "thread_resume") || !strcmp(r, "thread_abort") || !strcmp(r, "thread_get_state")) {
+        kthread_t *t = space != NULL ? kthread_by_name(space, a0) : NULL;
+        bool own = t != NULL && kthread_task(t) == space;
+        bool sig = own && label_is("sigthread", a0);
+        if (!strcmp(r, "thread_abort"))
+            snprintf(buf, len, sig ? "this process's stopped signal thread is pulled out of its kernel call"
+                                   : "a stopped thread is pulled out of its kernel call");
+        else if (!strcmp(r, "thread_get_state"))
+            snprintf(buf, len, sig ? "this process's signal thread's registers: the base of the child's threads'"
+                                   : "a thread's registers");
+        else if (sig && child)
+            snprintf(buf, len, "the child starts its own signal thread: from now on it answers signals");
+        else if (sig)
+            snprintf(buf, len, "this process's own signal thread runs again (proc_dostop had stopped it)");
+        else if (own)
+            snprintf(buf, len, "another thread of this process runs again (proc_dostop had stopped it)");
+        else if (t != NULL)
+            snprintf(buf, len, "the child's main thread runs: the child starts, and fork returns 0 in it");
+        return;
+    }
+    if (!strcmp(r, "thread_create")) {
+        if (label_is("task-self", a0)) {
+            snprintf(buf, len, "a new thread of this process");
+            return;
+        }
+        R.threads_created++;
+        snprintf(buf, len, R.threads_created == 1 ? "the child's main thread, made suspended (it will return from fork)"
+                           : R.threads_created == 2 ? "the child's signal thread, made suspended"
+                                                    : "a thread of the child, made suspended");
+        return;
+    }
+    if (!strcmp(r, "thread_set_state")) {
+        snprintf(buf, len, strstr(n->outs, "longjmp") ? "the child's main thread will return 1 from fork's setjmp"
+                           : strstr(n->outs, "function") ? "the child's signal thread will start in its message loop"
+                                                         : "a thread's registers are set");
+        return;
+    }
+    if (!strcmp(r, "task_create")) {
+        R.threads_created = 0;
+        snprintf(buf, len, "the child task: a copy of this memory, an empty name space");
+        return;
+    }
+    if (!strcmp(r, "mach_port_insert_right")) {
+        ktask_t *target = space != NULL ? ktask_by_name(space, a0) : NULL;
+        name_info_t info;
+        port_owner_t o;
+        if (n->kr == KERN_NAME_EXISTS)
+            snprintf(buf, len, "the child already holds a right under this name: refused");
+        else if (n->kr != KERN_SUCCESS)
+            snprintf(buf, len, "the right does not go into the child");
+        else if (target == NULL || target == space || !space_peek(target, a1, &info) ||
+                 !port_owner(kern_world(), info.port_id, &o))
+            snprintf(buf, len, "a send right inserted under this name");
+        else if (kern_sim_task(target) == NULL ||
+                 proc_of_task(sim_task_id(kern_sim_task(target))) != PROC_CHILD)
+            snprintf(buf, len, "a right put into another task's name space (task %d)",
+                     kern_sim_task(target) != NULL ? sim_task_id(kern_sim_task(target)) : 0);
+        else if (o.kobject_task == target)
+            snprintf(buf, len, "the child's own task port, under the name this process uses for its own");
+        else if (o.kobject_thread != NULL && kthread_task(o.kobject_thread) == target)
+            snprintf(buf, len, label_is("thread-self", a1) ? "the child's main thread, under the name of this process's main thread"
+                               : label_is("sigthread", a1) ? "the child's signal thread, under the name of this process's signal thread"
+                                                           : "a thread of the child, under this name");
+        else if (o.receiver == target)
+            snprintf(buf, len, "a send right to the child's own new port (its receive right has this name)");
+        else if (label_is("proc", a1))
+            snprintf(buf, len, "the child's own proc port, under this process's proc name");
+        else if (a1 == a2)
+            snprintf(buf, len, "this process's send right, copied into the child under the same name");
+        else
+            snprintf(buf, len, "a send right into the child, under this name");
+        return;
+    }
+    if (!strcmp(r, "mach_port_mod_refs")) {
+        snprintf(buf, len, label_is("thread-self", a1) ? "the child's main-thread name gets this process's other user references"
+                           : label_is("sigthread", a1) ? "the child's signal-thread name gets this process's other user references"
+                                                       : "the child gets as many user references as this process has");
+        return;
+    }
+    if (!strcmp(r, "mach_port_allocate_name") || !strcmp(r, "mach_port_extract_right")) {
+        if (!strcmp(r, "mach_port_allocate_name"))
+            sscanf(n->args, "%*u, %39[A-Z_], %u", word, &a2); /* task, right, name */
+        else
+            sscanf(n->args, "%*u, %*u, %39[A-Z_]", word);     /* task, name, disposition */
+        if (!strcmp(r, "mach_port_allocate_name"))
+            snprintf(buf, len, !strcmp(word, "RECEIVE") ? "a new port of the child's own, under the same name"
+                               : !strcmp(word, "DEAD_NAME") ? (label_is("thread-self", a2) || label_is("sigthread", a2)
+                                                                   ? "a dead-name placeholder, so the name stays free for the child's thread port"
+                                                                   : "a dead name in the child, as this process has one")
+                                                            : "a name allocated in the child");
+        else
+            snprintf(buf, len, !strcmp(word, "MAKE_SEND") ? "a send right to the child's new port"
+                               : !strcmp(word, "MAKE_SEND_ONCE") ? "a send-once right to the child's new port"
+                                                                 : "the right the child holds under this name, to compare with this process's");
+        return;
+    }
+    if (!strcmp(r, "mach_port_deallocate")) {
+        bool in_child = space != NULL && a0 != MACH_PORT_NULL && !label_is("task-self", a0);
+        snprintf(buf, len, in_child && (label_is("thread-self", a1) || label_is("sigthread", a1))
+                               ? "the placeholder dead name goes, so the child's thread port can take the name"
+                           : child ? "in the child: a reference given back"
+                                   : "a reference this fork took is given back");
+        return;
+    }
+    if (!strcmp(r, "task_terminate")) {
+        snprintf(buf, len, label_is("task-self", a0) ? "the process ends (_exit)"
+                                                     : "the half-built child task is terminated: fork failed");
+        return;
+    }
+    static const struct {
+        const char *routine, *note;
+    } plain[] = {
+        {"proc_dostop", "the proc server stops this process's other threads while it is copied"},
+        {"mach_port_names", "every name this process holds, with its rights: what must be copied"},
+        {"task_threads", "this process's threads: their names are not copied (+1 uref each, F1)"},
+        {"proc_task2proc", "the child's own proc port, from the proc server"},
+        {"mach_port_get_refs", "how many user references this process holds under the name"},
+        {"proc_setmsgport", "the child's message port, registered with the proc server"},
+        {"task_set_special_port", "the child's message port is also its exception port"},
+        {"proc_get_arg_locations", "where this process's argv and envp are..."},
+        {"proc_set_arg_locations", "...are the child's too (it has the same memory)"},
+        {"proc_task2pid", "the child's pid"},
+        {"proc_child", "the proc server makes it this process's child: now a POSIX process"},
+        {"vm_deallocate", "an array mach_port_names or task_threads returned is freed"},
+        {"proc_getpids", "in the child: its own pid and its parent's"},
+        {"term_open_ctty", "in the child: the fd table re-opens the controlling terminal with its pid"},
+        {"proc_wait", "the parent waits for the child and collects its exit status"},
+        {"proc_mark_exit", "exit status recorded with the proc server"},
+    };
+    for (size_t i = 0; i < sizeof plain / sizeof plain[0]; i++)
+        if (!strcmp(r, plain[i].routine))
+            snprintf(buf, len, "%s", plain[i].note);
+}
+
+static void explain_observer(const kern_rpc_note *n, void *arg)
+{
+    (void)arg;
+    if (!R.steps_begun || proc_of_task(n->task) == PROC_OURS)
+        return; /* the set-up's calls are not the scenario's */
+    char text[160];
+    explain_rpc(n, text, sizeof text);
+    if (text[0] == '\0')
+        return;
+    run_result *r = R.r;
+    if (r->nnotes == R.notes_cap) {
+        size_t cap = R.notes_cap ? 2 * R.notes_cap : 128;
+        run_note *m = realloc(r->notes, cap * sizeof *m);
+        if (m == NULL)
+            return;
+        r->notes = m;
+        R.notes_cap = cap;
+    }
+    run_note *note = &r->notes[r->nnotes++];
+    note->step = n->step;
+    note->task = n->task;
+    snprintf(note->routine, sizeof note->routine, "%s", n->routine);
+    snprintf(note->text, sizeof note->text, "%s", text);
 }
 
 /* Labels must be defined before use, and port deaths must name a port of the peer. */
@@ -1050,6 +1236,8 @@ int run_scenario(const scenario *s, const run_options *o, run_result *r)
     }
     if (o->stop_at != 0)
         kern_set_step_hook(o->stop_at, stop_hook, NULL);
+    if (o->explain)
+        kern_set_rpc_observer(explain_observer, NULL);
     bool peer_needed = false;
     for (size_t i = 0; i < s->nhaves; i++)
         peer_needed |= s->haves[i].kind == HAVE_SEND || s->haves[i].kind == HAVE_SEND_ONCE ||
@@ -1062,6 +1250,8 @@ int run_scenario(const scenario *s, const run_options *o, run_result *r)
     }
     forksim_spawn(parent_main, NULL);
     r->sim = forksim_run();
+    if (o->explain)
+        kern_set_rpc_observer(NULL, NULL);
     if (o->after_run != NULL)
         o->after_run(o->after_run_arg);
 
@@ -1142,6 +1332,9 @@ int run_scenario(const scenario *s, const run_options *o, run_result *r)
 
 void run_result_free(run_result *r)
 {
+    free(r->notes);
+    r->notes = NULL;
+    r->nnotes = 0;
     free(r->trace);
     if (r->decisions != NULL) {
         free(r->decisions->picks);

@@ -41,6 +41,14 @@ static struct kern {
     uint64_t hook_step;
     void (*hook_fn)(void *);
     void *hook_arg;
+    kern_msg_id_fn msg_id_fn;
+    struct kern_request {       /* requests received, not answered yet (for the trace) */
+        const ktask_t *task;
+        mach_port_name_t reply;
+        mach_msg_id_t id;
+        uint64_t step;
+    } requests[64];
+    unsigned nrequests;
 } K;
 
 /* Outside K: installed before kern_open, kept across runs. */
@@ -54,7 +62,7 @@ void kern_set_rpc_observer(kern_rpc_observer_fn fn, void *arg)
 }
 
 /* The RPC's trace line was just written (its step is K.step): tell the observer. */
-static void rpc_observe(const kern_rpc *r, kern_return_t kr, const char *args)
+static void rpc_observe(const kern_rpc *r, kern_return_t kr, const char *args, const char *outs)
 {
     if (rpc_observer == NULL || r->self == NULL)
         return;
@@ -71,6 +79,7 @@ static void rpc_observe(const kern_rpc *r, kern_return_t kr, const char *args)
         .names = r->names,
         .nnames = r->nnames,
         .args = args != NULL ? args : "",
+        .outs = outs != NULL ? outs : "",
     };
     rpc_observer(&note, rpc_observer_arg);
 }
@@ -83,6 +92,51 @@ void kern_set_faults(const kern_fault *faults, unsigned n)
     memset(K.seen, 0, sizeof K.seen);
     memset(K.fired, 0, sizeof K.fired);
     K.nfired = 0;
+}
+
+void kern_set_msg_id_fn(kern_msg_id_fn fn)
+{
+    K.msg_id_fn = fn;
+}
+
+const char *kern_msg_id_name(mach_msg_id_t id)
+{
+    /* GNU Mach's notifications (mach/notify.h: MACH_NOTIFY_FIRST 0100 + ...) */
+    static const struct {
+        mach_msg_id_t id;
+        const char *name;
+    } notify[] = {{MACH_NOTIFY_PORT_DELETED, "mach_notify_port_deleted"},
+                  {MACH_NOTIFY_MSG_ACCEPTED, "mach_notify_msg_accepted"},
+                  {MACH_NOTIFY_PORT_DESTROYED, "mach_notify_port_destroyed"},
+                  {MACH_NOTIFY_NO_SENDERS, "mach_notify_no_senders"},
+                  {MACH_NOTIFY_SEND_ONCE, "mach_notify_send_once"},
+                  {MACH_NOTIFY_DEAD_NAME, "mach_notify_dead_name"}};
+    for (size_t i = 0; i < sizeof notify / sizeof notify[0]; i++)
+        if (notify[i].id == id)
+            return notify[i].name;
+    return K.msg_id_fn != NULL ? K.msg_id_fn(id) : NULL;
+}
+
+void kern_request_received(kthread_t *self, mach_port_name_t reply, mach_msg_id_t id)
+{
+    if (!MACH_PORT_VALID(reply))
+        return;
+    if (K.nrequests == sizeof K.requests / sizeof K.requests[0]) /* the oldest is forgotten */
+        memmove(K.requests, K.requests + 1, --K.nrequests * sizeof K.requests[0]);
+    K.requests[K.nrequests++] = (struct kern_request){kthread_task(self), reply, id, K.step};
+}
+
+uint64_t kern_request_answered(kthread_t *self, mach_port_name_t dest, mach_msg_id_t id)
+{
+    for (unsigned i = K.nrequests; i-- > 0;) {
+        struct kern_request *q = &K.requests[i];
+        if (q->task == kthread_task(self) && q->reply == dest && q->id + 100 == id) {
+            uint64_t step = q->step;
+            memmove(q, q + 1, (--K.nrequests - i) * sizeof *q);
+            return step;
+        }
+    }
+    return 0;
 }
 
 void kern_need_sites(bool on)
@@ -466,7 +520,7 @@ kern_return_t kern_rpc_end(kern_rpc *r, kern_return_t kr, const char *args, cons
             fprintf(K.trace, "  @ %s", r->site);
         fputc('\n', K.trace);
     }
-    rpc_observe(r, kr, args);
+    rpc_observe(r, kr, args, outs);
     faults_after(r);
     return kr;
 }
@@ -480,7 +534,7 @@ void kern_rpc_end_name(kern_rpc *r, mach_port_name_t name)
             fprintf(K.trace, "  @ %s", r->site);
         fputc('\n', K.trace);
     }
-    rpc_observe(r, KERN_SUCCESS, "");
+    rpc_observe(r, KERN_SUCCESS, "", "");
     faults_after(r);
 }
 

@@ -118,6 +118,7 @@ typedef struct kern_rpc_note {
     int nnames;
     const char *args;           /* its trace arguments, as the trace line shows them ("" without
                                  * a trace) */
+    const char *outs;           /* what came back, as the trace line shows it */
 } kern_rpc_note;
 
 /* Calls fn(note, arg) on the calling simulated thread as each RPC ends. Kept across kern_open
@@ -211,6 +212,20 @@ void kern_trace_note(const char *fmt, ...) __attribute__((format(printf, 1, 2)))
 /* Formats a stub's trace arguments or outputs into buf, as snprintf, when there is a trace;
  * without one leaves buf "" and returns 0 (a stub's formatting then costs nothing). */
 int kern_fmt(char *buf, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+/* Message ids by name, for a server's trace lines ("id 24025 proc_mark_exit"): the layer
+ * that knows an interface registers its names (sim/hurd for the Hurd's); Mach's own
+ * notifications (mach/notify.h) are known here. kern_open forgets the function. */
+typedef const char *(*kern_msg_id_fn)(mach_msg_id_t id);
+void kern_set_msg_id_fn(kern_msg_id_fn fn);
+/* The routine id carries ("proc_mark_exit", "proc_mark_exit reply"), or NULL. */
+const char *kern_msg_id_name(mach_msg_id_t id);
+
+/* A server's requests and their answers, for the trace: the running thread received a request
+ * (id) whose reply right it holds as reply, on the trace line just written; and later sends id
+ * to dest: which request's step that answers (0 for none). Each request is answered once. */
+void kern_request_received(kthread_t *self, mach_port_name_t reply, mach_msg_id_t id);
+uint64_t kern_request_answered(kthread_t *self, mach_port_name_t dest, mach_msg_id_t id);
 
 /* Names for trace arguments. */
 const char *kern_right_name(mach_port_right_t right);

@@ -918,12 +918,28 @@ mach_msg_return_t __mach_msg(mach_msg_header_t *msg, mach_msg_option_t option,
         else
             break;
     }
-    char args[64], outs[32] = "";
-    kern_fmt(args, sizeof args, "%s%s, dest %u, id %d, rcv %u",
+    /* A server's lines say which routine a message carries, and a reply which request (the
+     * step of its receive) it answers. */
+    char args[128], outs[96] = "";
+    const char *sent = (option & MACH_SEND_MSG) ? kern_msg_id_name(id) : NULL;
+    uint64_t answers = (option & MACH_SEND_MSG) && mr == MACH_MSG_SUCCESS
+                           ? kern_request_answered(self, dest, id) : 0;
+    kern_fmt(args, sizeof args, "%s%s, dest %u, id %d%s%s, rcv %u",
              (option & MACH_SEND_MSG) ? "SEND" : "", (option & MACH_RCV_MSG) ? "|RCV" : "", dest, id,
-             (option & MACH_RCV_MSG) ? rcv_name : 0);
-    if (mr == MACH_MSG_SUCCESS && (option & MACH_RCV_MSG))
-        kern_fmt(outs, sizeof outs, "id %d", msg->msgh_id);
-    return kern_rpc_end(&r, mr, args, outs);
+             sent != NULL ? " " : "", sent != NULL ? sent : "", (option & MACH_RCV_MSG) ? rcv_name : 0);
+    bool received = mr == MACH_MSG_SUCCESS && (option & MACH_RCV_MSG);
+    if (received) {
+        const char *name = kern_msg_id_name(msg->msgh_id);
+        kern_fmt(outs, sizeof outs, "id %d%s%s", msg->msgh_id, name != NULL ? " " : "",
+                 name != NULL ? name : "");
+    } else if (answers != 0) {
+        kern_fmt(outs, sizeof outs, "answers the request of step %llu", (unsigned long long)answers);
+    }
+    mach_msg_id_t got = received ? msg->msgh_id : 0;
+    mach_port_name_t reply = received ? msg->msgh_remote_port : MACH_PORT_NULL;
+    kern_return_t kr = kern_rpc_end(&r, mr, args, outs);
+    if (received)
+        kern_request_received(self, reply, got);
+    return kr;
 }
 ALIAS(mach_msg)
