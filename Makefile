@@ -120,7 +120,7 @@ bench: all
 	@for b in $(BENCH_PROGS); do $$b || exit 1; done
 
 clean:
-	rm -rf $(BUILD) $(SAN_BUILD) build-glibc-src $(BUILD)-anchors
+	rm -rf $(BUILD) $(SAN_BUILD) build-glibc-src $(BUILD)-anchors $(BUILD)-anchors-san
 
 # --- forkimpl/ and the glibc code under test -------------------------------------------
 # glibc's sources are extracted unmodified from the glibc-source package (or GLIBC_SRC) into

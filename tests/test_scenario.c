@@ -385,6 +385,49 @@ static void test_anchor_at_statement(void **state)
     free(r);
 }
 
+/* Labels denote rights: when the child gives up s's right and a new right takes the same
+ * name, an expectation on s says that the name now denotes the other label's right, and
+ * "s absent" holds (s's right is gone); without the reuse, s's name is simply gone. */
+static void test_label_reused_by_child(void **state)
+{
+    (void)state;
+    run_result *r = run_text("forksim-scenario 1\nhave send s\nparent fork\n"
+                             "child rpc mach_port_deallocate s\n"
+                             "child rpc mach_port_allocate RECEIVE x\n"
+                             "child exit 0\n"
+                             "expect child s SEND urefs 1\n"
+                             "expect child x RECEIVE\n"
+                             "expect child s absent\n");
+    /* the kernel gave x the name s had (else this test shows nothing) */
+    mach_port_name_t s_name = label_name(r, "s");
+    const run_name *x = NULL;
+    for (size_t i = 0; i < r->child.n; i++)
+        if (r->child.names[i].type == MACH_PORT_TYPE_RECEIVE && r->child.names[i].name == s_name)
+            x = &r->child.names[i];
+    assert_non_null(x);
+    assert_false(r->expected);
+    assert_int_equal(r->failures, 1);
+    bool said = false;
+    for (size_t i = 0; i < r->nmessages; i++) {
+        assert_null(strstr(r->messages[i], ":9:")); /* s absent holds */
+        assert_null(strstr(r->messages[i], ":8:")); /* x is there */
+        said |= strstr(r->messages[i], ":7: child name") != NULL &&
+                strstr(r->messages[i], "s now denotes x's right (RECEIVE") != NULL;
+    }
+    assert_true(said);
+    run_result_free(r);
+    free(r);
+
+    r = run_text("forksim-scenario 1\nhave send s\nparent fork\n"
+                 "child rpc mach_port_deallocate s\nchild exit 0\n"
+                 "expect child s SEND\nexpect child s absent\n");
+    assert_int_equal(r->failures, 1);
+    assert_non_null(strstr(r->messages[0], ":6: child name"));
+    assert_non_null(strstr(r->messages[0], "got no such name"));
+    run_result_free(r);
+    free(r);
+}
+
 /* The runner reports an expectation that does not hold: the verdict and expected flag say so,
  * and the message names the line, the name, expected and got. */
 static void test_failed_expectation_is_reported(void **state)
@@ -453,6 +496,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_anchor_before_after_on),
         cmocka_unit_test(test_anchor_ordinal_in_process),
         cmocka_unit_test(test_anchor_at_statement),
+        cmocka_unit_test(test_label_reused_by_child),
         cmocka_unit_test(test_failed_expectation_is_reported),
         cmocka_unit_test(test_rpc_step_results),
     };

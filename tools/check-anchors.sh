@@ -40,10 +40,13 @@ grep -q '__mach_port_deallocate (__mach_task_self (), MACH_PORT_NULL);' "$fork" 
 # Build forksim from the scratch tree. The objects that do not depend on glibc are copied from
 # the current build (timestamps kept), so make rebuilds only glibc's code and what links it.
 builddir=$(dirname "$forksim")
-rm -rf "$scratch"
+rm -rf "$scratch" "$scratch-san"
 cp -a "$builddir" "$scratch"
 rm -rf "$scratch/glibc" "$scratch/results" "$scratch/tests" "$scratch/forksim" "$scratch/libforksim.a"
-if ! make --no-print-directory BUILD="$scratch" GLIBC_SRC="$tree" "$scratch/forksim" >"$tmp/build.log" 2>&1; then
+# SAN_BUILD too is a scratch name: the nested make must leave the sanitizer build alone (make
+# check builds it at the same time).
+if ! make --no-print-directory BUILD="$scratch" SAN_BUILD="$scratch-san" GLIBC_SRC="$tree" \
+        "$scratch/forksim" >"$tmp/build.log" 2>&1; then
     tail -20 "$tmp/build.log"
     bad "forksim did not build from the patched tree"
     exit 1
@@ -93,6 +96,6 @@ awk -v m="$modrefs" 'prev ~ /# fault: / && $0 ~ m {found = 1} {prev = $0} END {e
 grep -q "expected an abort at _Fork.c:$line; none there" "$tmp/pg.out" \
     && ok || bad "the line-number abort expectation does not fail after the patch"
 
-rm -rf "$scratch"
+rm -rf "$scratch" "$scratch-san"
 echo "anchors: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -27,9 +27,15 @@
 
 /* --- host-side state of one run ---------------------------------------------------------- */
 
+/* A label denotes a right, not just a name: besides the name, the port (by serial) the name
+ * held in the parent when the label was made, and in the child when it started (or when a
+ * child's step made the label). A name that later holds another port has been reused for
+ * another right (scenario expectations say so). */
 typedef struct label_entry {
     char label[SCN_MAX_LABEL];
     mach_port_name_t name;
+    uint32_t port_parent, port_child;
+    bool child_bound;           /* made by a child's step */
 } label_entry;
 
 static struct {
@@ -78,16 +84,44 @@ static void failure(const char *fmt, ...)
     va_end(ap);
 }
 
+/* The port (serial) name holds in the running process's space, 0 for none. */
+static uint32_t port_here(mach_port_name_t name)
+{
+    name_info_t info;
+    kthread_t *self = kern_self();
+    return self != NULL && space_peek(kthread_task(self), name, &info) ? info.port_id : 0;
+}
+
 static void label_set(const char *label, mach_port_name_t name)
 {
-    for (size_t i = 0; i < R.nlabels; i++)
-        if (strcmp(R.labels[i].label, label) == 0) {
-            R.labels[i].name = name;
-            return;
-        }
-    if (R.nlabels < sizeof R.labels / sizeof R.labels[0]) {
-        snprintf(R.labels[R.nlabels].label, SCN_MAX_LABEL, "%s", label);
-        R.labels[R.nlabels++].name = name;
+    label_entry *e = NULL;
+    for (size_t i = 0; i < R.nlabels && e == NULL; i++)
+        if (strcmp(R.labels[i].label, label) == 0)
+            e = &R.labels[i];
+    if (e == NULL && R.nlabels < sizeof R.labels / sizeof R.labels[0]) {
+        e = &R.labels[R.nlabels++];
+        memset(e, 0, sizeof *e);
+        snprintf(e->label, SCN_MAX_LABEL, "%s", label);
+    }
+    if (e == NULL)
+        return;
+    e->name = name;
+    bool in_child = R.parent_id != 0 && sim_task_self() != NULL &&
+                    sim_task_id(sim_task_self()) != R.parent_id;
+    if (in_child) {
+        e->port_child = port_here(name);
+        e->child_bound = true;
+    } else {
+        e->port_parent = port_here(name);
+    }
+}
+
+/* A child starts: what each label it inherited denotes in it. */
+static void labels_child_start(void)
+{
+    for (size_t i = 0; i < R.nlabels; i++) {
+        R.labels[i].child_bound = false;
+        R.labels[i].port_child = port_here(R.labels[i].name);
     }
 }
 
@@ -516,6 +550,7 @@ static int run_steps(scn_who who, size_t from)
             if (pid == 0) {
                 R.child_task = sim_task_self();
                 R.child_id = sim_task_id(R.child_task);
+                labels_child_start();
                 return run_steps(WHO_CHILD, 0);
             }
             if (pid < 0 && R.parent_task != NULL && sim_task_self() != R.parent_task) {
@@ -1101,6 +1136,31 @@ static void check_copies(const scenario *s, const scn_expect *e, const run_resul
     (void)failures;
 }
 
+/* Whether the name of e's label now holds another right than the label denoted in that
+ * process (the process reused the name): if so, what it denotes, in why. */
+static void label_reuse(const scn_expect *e, const run_name *found, char *why, size_t len)
+{
+    why[0] = '\0';
+    const label_entry *l = NULL;
+    for (size_t i = 0; i < R.nlabels && l == NULL; i++)
+        if (strcmp(R.labels[i].label, e->label) == 0)
+            l = &R.labels[i];
+    if (l == NULL || found == NULL || found->port == 0 || found->type == MACH_PORT_TYPE_DEAD_NAME)
+        return;
+    uint32_t was = e->who == WHO_PARENT ? l->port_parent : l->port_child;
+    if (was == 0 || was == found->port)
+        return;
+    const char *other = NULL;
+    for (size_t i = 0; i < R.nlabels && other == NULL; i++) {
+        const label_entry *m = &R.labels[i];
+        uint32_t now = e->who == WHO_PARENT ? m->port_parent : m->port_child;
+        if (m != l && m->name == l->name && now == found->port)
+            other = m->label;
+    }
+    snprintf(why, len, "%s now denotes %s%s (%s urefs %u, %s)", e->label, other ? other : "another right",
+             other ? "'s right" : "", scn_type_name(found->type), found->urefs, found->denotes);
+}
+
 static void check_expectations(const scenario *s, run_result *r)
 {
     for (size_t i = 0; i < s->nexpects; i++) {
@@ -1176,13 +1236,19 @@ static void check_expectations(const scenario *s, run_result *r)
                         found == NULL || before == NULL ? "no such name" : same ? "the same" : "another");
             continue;
         }
+        char reused[200] = "";
+        label_reuse(e, found, reused, sizeof reused);
         if (e->kind == EXPECT_ABSENT) {
-            if (found != NULL)
+            if (found != NULL && reused[0] == '\0')
                 failure("%s:%d: %s name %u (%s): expected absent, got %s urefs %u", s->path,
                         e->line, who, name, e->label, scn_type_name(found->type), found->urefs);
-            continue;
+            continue; /* reused: the right the label denoted is absent */
         }
-        if (found == NULL)
+        if (reused[0] != '\0')
+            failure("%s:%d: %s name %u (%s): expected %s urefs %u; the right %s denoted is gone: %s",
+                    s->path, e->line, who, name, e->label, scn_type_name(e->type),
+                    e->has_urefs ? e->urefs : found->urefs, e->label, reused);
+        else if (found == NULL)
             failure("%s:%d: %s name %u (%s): expected %s, got no such name", s->path, e->line,
                     who, name, e->label, scn_type_name(e->type));
         else if (found->type != e->type || (e->has_urefs && found->urefs != e->urefs))
