@@ -9,7 +9,8 @@
 #   - the same scenario with the global RPC number and the abort line of the unpatched build
 #     (at rpc N, expect abort _Fork.c:LINE; N and LINE read from the unpatched run) no longer
 #     does: its event lands one RPC earlier and the expectation fails.
-# Nothing of glibc's text is kept: the tree lives in a temporary directory.
+# The same event anchored at its call site's statement text lands in the same place in both
+# builds. Nothing of glibc's text is kept: the tree lives in a temporary directory.
 #
 # usage: tools/check-anchors.sh FORKSIM [SCRATCH_BUILD]
 set -u
@@ -85,6 +86,24 @@ awk -v m="$modrefs" 'prev ~ /# fault: / && $0 ~ m {found = 1} {prev = $0} END {e
 pline=$(sed -n 's/^abort: task [0-9]* at _Fork\.c:\([0-9]*\):.*/\1/p' "$tmp/b.out" | head -n 1)
 [ "$pline" = $((line + added)) ] && ok || bad "patched: the abort is at line $pline, wanted $line + $added"
 grep -q 'mach_port_deallocate([0-9]*, 0) = ' "$tmp/b.out" && ok || bad "patched: the extra RPC is not in the trace"
+
+# An event placed by its call site's statement: the mod_refs that gives the child's main-thread
+# name its other urefs ("__mach_port_mod_refs (newtask, ss->thread"), which is not the first
+# mod_refs of the fork (the copy loop's, for the terminal port's 3 urefs, comes first). Both
+# builds place it right after that call: the site lookup follows the patched tree's lines.
+printf '%s\n' 'forksim-scenario 1' 'have send a' \
+    'after mach_port_mod_refs in parent at "__mach_port_mod_refs (newtask, ss->thread" destroy a' \
+    'parent fork' 'child exit 0' >"$tmp/site.fsim"
+for build in "$forksim" "$patched"; do
+    "$build" run "$tmp/site.fsim" >"$tmp/s.out" 2>&1; ss=$?
+    [ "$ss" -eq 0 ] && ok || bad "$build: the site-anchored scenario exits $ss, wanted 0"
+    main=$(awk '$NF == "thread-self" && $1 ~ /^[0-9]+$/ {print $1; exit}' "$tmp/s.out")
+    awk -v m="mach_port_mod_refs\\([0-9]+, $main, SEND," '$0 ~ /# fault: / && prev ~ m {found = 1} {prev = $0}
+        END {exit !found}' "$tmp/s.out" \
+        && ok || bad "$build: the site-anchored event does not follow the mod_refs on the main thread's name ($main)"
+    first=$(grep -m1 'mach_port_mod_refs(' "$tmp/s.out")
+    echo "$first" | grep -q "mach_port_mod_refs([0-9]*, $main, " && bad "$build: the first mod_refs is already the main thread's: the text picks nothing" || ok
+done
 
 # ... and the global RPC number and line number no longer do.
 n2=$(rpc_before "$tmp/b.out")
