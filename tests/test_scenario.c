@@ -136,8 +136,23 @@ static void test_unmet_step_expectations_fail(void **state)
     assert_false(r->expected);
     bool said = false;
     for (size_t i = 0; i < r->nmessages; i++)
-        said |= strstr(r->messages[i], "never fired") != NULL;
+        said |= strstr(r->messages[i], ":2: 'rpc 99999' never landed: no such call in the run") != NULL;
     assert_true(said);
+    run_result_free(r);
+    memset(r, 0, sizeof *r);
+    /* by meaning: the line and the call it names (the fork has one task_create) */
+    assert_int_equal(scenario_load(write_file("forksim-scenario 1\nhave send a\n"
+                                              "fault 2nd task_create in parent send-fails\n"
+                                              "after 3rd thread_resume in child destroy a\n"
+                                              "parent fork -> ok\nchild exit 0\n"),
+                                   s, err, sizeof err), 0);
+    assert_int_equal(run_scenario(s, &o, r), 0);
+    assert_false(r->expected);
+    unsigned lines_said = 0;
+    for (size_t i = 0; i < r->nmessages; i++)
+        lines_said += strstr(r->messages[i], ":3: '2nd task_create in parent' never landed") != NULL ||
+                      strstr(r->messages[i], ":4: 'after the 3rd thread_resume in child' never landed") != NULL;
+    assert_int_equal(lines_said, 2);
     run_result_free(r);
     unlink(path);
     free(r);

@@ -1371,9 +1371,19 @@ int run_scenario(const scenario *s, const run_options *o, run_result *r)
         message("--stop-at: the spaces shown are those of that step; expectations about names are not checked");
     if (!r->stopped)
         check_expectations(s, r);
-    if (kern_faults_fired() < s->nfaults)
-        failure("%s: %u of the %u fault lines never fired (no such RPC in the run)", s->path,
-                s->nfaults - kern_faults_fired(), s->nfaults);
+    /* Each fault or event that never landed, by its line: the call it names never came (a
+     * patch may have removed it, or the anchor counts too far). */
+    for (unsigned i = 0; i < s->nfaults; i++) {
+        if (kern_fault_has_fired(i))
+            continue;
+        char where[200];
+        scn_anchor_format(&s->anchors[i], where, sizeof where);
+        if (s->fault_lines[i] > 0)
+            failure("%s:%d: '%s' never landed: no such call in the run", s->path,
+                    s->fault_lines[i], where);
+        else
+            failure("%s: a fault at '%s' never landed: no such call in the run", s->path, where);
+    }
     bool failed = r->failures > 0;
     r->leaked = forksim_close();
     fclose(trace);

@@ -244,6 +244,7 @@ size_t kern_close(void)
 world_t *kern_world(void) { return K.world; }
 uint64_t kern_rpc_count(void) { return K.rpcs; }
 unsigned kern_faults_fired(void) { return K.nfired; }
+bool kern_fault_has_fired(unsigned i) { return i < K.nfaults && K.fired[i]; }
 ktask_t *kern_ktask(const sim_task *task) { return sim_task_ktask(task); }
 kthread_t *kern_kthread(const sim_thread *thread) { return sim_thread_kthread(thread); }
 sim_task *kern_sim_task(const ktask_t *task) { return ktask_user(task); }

@@ -101,6 +101,8 @@ kthread_t *kern_self(void);     /* the running thread's kernel half; NULL on the
 uint64_t kern_rpc_count(void);
 /* Faults that fired so far. */
 unsigned kern_faults_fired(void);
+/* Whether fault i of the plan has fired (its call came). */
+bool kern_fault_has_fired(unsigned i);
 
 /* --- Observing RPCs (forksim explore: which RPCs a fork makes, and where a fault landed) ---- */
 
