@@ -43,15 +43,16 @@ TEST_NAMES := $(patsubst tests/%.c,%,$(TEST_SRCS))
 # Helpers shared by the test programs (tests/testlib*.c), linked into each.
 TESTLIB_SRCS := $(sort $(wildcard tests/testlib*.c))
 FORKIMPL_SRCS := $(sort $(wildcard forkimpl/*.c))
-# The glibc code under test, compiled twice (see the forkimpl/ block below), and its line tables.
+# The glibc code under test, compiled twice (see the forkimpl/ block below), its line tables,
+# and its text line by line (forkimpl/source.c: anchors and notes by statement).
 FORK_OBJS  := fork-glibc.o fork-glibc-ndebug.o
-FORK_LINE_OBJS := fork-glibc-lines.o fork-glibc-ndebug-lines.o
+FORK_LINE_OBJS := fork-glibc-lines.o fork-glibc-ndebug-lines.o fork-source-lines.o
 # glibc's file descriptor table and its neighbours (hurd/*.c), compiled once (see below).
 GLIBC_FD_NAMES := dtable port2fd new-fd alloc-fd intern-fd fd-close
 GLIBC_FD_OBJS := $(patsubst %,fd-%.o,$(GLIBC_FD_NAMES))
 HDRS       := $(wildcard model/*.h sim/*/*.h tests/*.h forkimpl/*.h forkimpl/shim/*.h forkimpl/shim/*/*.h)
 
-.PHONY: all deps check san bench clean test-plain test-san rules host-processes valgrind image-globals run traces cli compare quoted
+.PHONY: all deps check san bench clean test-plain test-san rules host-processes valgrind image-globals run traces cli compare quoted anchors
 all: deps $(BUILD)/libforksim.a $(addprefix $(BUILD)/tests/,$(TEST_NAMES)) $(BUILD)/forksim
 
 deps:
@@ -113,13 +114,13 @@ valgrind: all
 	  && echo "valgrind: $(VALGRIND_PROG): no errors" \
 	  || { cat $(BUILD)/valgrind.out; echo "valgrind: $(VALGRIND_PROG): errors"; exit 1; }
 
-check: test-plain test-san rules host-processes valgrind image-globals traces cli quoted
+check: test-plain test-san rules host-processes valgrind image-globals traces cli quoted anchors
 
 bench: all
 	@for b in $(BENCH_PROGS); do $$b || exit 1; done
 
 clean:
-	rm -rf $(BUILD) $(SAN_BUILD) build-glibc-src
+	rm -rf $(BUILD) $(SAN_BUILD) build-glibc-src $(BUILD)-anchors $(BUILD)-anchors-san
 
 # --- forkimpl/ and the glibc code under test -------------------------------------------
 # glibc's sources are extracted unmodified from the glibc-source package (or GLIBC_SRC) into
@@ -205,6 +206,11 @@ quoted: $(BUILD)/forksim
 cli: $(BUILD)/forksim
 	@tools/check-cli.sh $(BUILD)/forksim
 
+# Scenario anchors survive a patch to _Fork.c, made at test time in a scratch copy of the
+# package's tree and built into $(BUILD)-anchors (removed afterwards); global RPC numbers do not.
+anchors: $(BUILD)/forksim
+	@tools/check-anchors.sh $(BUILD)/forksim $(BUILD)-anchors
+
 # A patch to fork against the packaged one: make compare GLIBC_SRC=/path/to/glibc
 COMPARE_BUILD ?= build-glibc-src
 compare: $(BUILD)/forksim
@@ -234,6 +240,11 @@ $(SAN_BUILD)/glibc/fork-glibc-lines.c: $(SAN_BUILD)/glibc/fork-glibc.o tools/for
 	tools/fork-lines.sh $< forksim_glibc_fork fi_lines_glibc > $@.tmp && mv $@.tmp $@
 $(SAN_BUILD)/glibc/fork-glibc-ndebug-lines.c: $(SAN_BUILD)/glibc/fork-glibc-ndebug.o tools/fork-lines.sh
 	tools/fork-lines.sh $< forksim_glibc_fork_ndebug fi_lines_glibc_ndebug > $@.tmp && mv $@.tmp $@
+$(BUILD)/glibc/fork-source-lines.c: $(BUILD)/glibc/SOURCE tools/fork-source.sh
+	tools/fork-source.sh $(BUILD)/glibc/sysdeps/mach/hurd/_Fork.c fi_fork_source > $@.tmp && mv $@.tmp $@
+$(SAN_BUILD)/glibc/fork-source-lines.c: $(BUILD)/glibc/SOURCE tools/fork-source.sh
+	@mkdir -p $(dir $@)
+	tools/fork-source.sh $(BUILD)/glibc/sysdeps/mach/hurd/_Fork.c fi_fork_source > $@.tmp && mv $@.tmp $@
 $(BUILD)/glibc/%-lines.o: $(BUILD)/glibc/%-lines.c
 	$(CC) $(PLAIN_CFLAGS) $(HURD_INC) -Iforkimpl -c $< -o $@
 $(SAN_BUILD)/glibc/%-lines.o: $(SAN_BUILD)/glibc/%-lines.c

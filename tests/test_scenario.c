@@ -58,7 +58,32 @@ static void test_errors_name_file_and_line(void **state)
     check_error("forksim-scenario 1\nexpect verdict great\n", 2, "expect verdict");
     check_error("forksim-scenario 1\nfault rpc 0 send-fails\n", 2, "fault rpc N");
     check_error("forksim-scenario 1\nfault rpc 3 routine-fails KERN_WHAT\n", 2, "unknown return code");
-    check_error("forksim-scenario 1\nat rpc 2 explode a\n", 2, "at rpc N destroy NAME");
+    check_error("forksim-scenario 1\nat rpc 2 explode a\n", 2, "'explode' is not an event");
+    check_error("forksim-scenario 1\nat rpc x destroy a\n", 2, "N is a number");
+    check_error("forksim-scenario 1\nat rpc\n", 2, "at rpc N ACTION");
+    check_error("forksim-scenario 1\nat 3 destroy a\n", 2, "at rpc N ACTION");
+    /* anchors by meaning */
+    check_error("forksim-scenario 1\nbefore 2x thread_resume destroy a\n", 2, "'2x' is not an ordinal");
+    check_error("forksim-scenario 1\nbefore 0th thread_resume destroy a\n", 2, "'0th' is not an ordinal");
+    check_error("forksim-scenario 1\nbefore thread_resumes destroy a\n", 2, "unknown routine 'thread_resumes'");
+    check_error("forksim-scenario 1\nbefore\n", 2, "which call?");
+    check_error("forksim-scenario 1\nafter thread_resume on 9z destroy a\n", 2, "on '9z': not a label");
+    check_error("forksim-scenario 1\nafter thread_resume in uncle destroy a\n", 2, "in 'uncle': parent or child");
+    check_error("forksim-scenario 1\nafter thread_resume on a on b destroy a\n", 2, "'on' given twice");
+    check_error("forksim-scenario 1\nafter thread_resume in\n", 2, "'in' needs parent or child");
+    check_error("forksim-scenario 1\nbefore thread_resume explode a\n", 2, "'explode' is not an event");
+    check_error("forksim-scenario 1\nbefore thread_resume\n", 2, "what happens?");
+    check_error("forksim-scenario 1\nbefore thread_resume destroy\n", 2, "destroy NAME");
+    check_error("forksim-scenario 1\nbefore thread_resume insert a into parent same\n", 2,
+                "insert NAME into child same|other");
+    check_error("forksim-scenario 1\nbefore thread_resume at \"__thread_resume (thread destroy a\n", 2,
+                "a quoted text is not closed");
+    check_error("forksim-scenario 1\nbefore thread_resume at \"\" destroy a\n", 2, "1 to 127 characters");
+    check_error("forksim-scenario 1\nfault 3rd thread_resume crash\n", 2, "'crash': send-fails");
+    check_error("forksim-scenario 1\nfault thread_resume in parent\n", 2, "which kind?");
+    check_error("forksim-scenario 1\nfault 2nd frob in parent send-fails\n", 2, "unknown routine 'frob'");
+    check_error("forksim-scenario 1\nexpect abort _Fork.c\n", 2, "expect abort at \"TEXT\"");
+    check_error("forksim-scenario 1\nexpect abort at \"LOSE\" in uncle\n", 2, "[in parent|child]");
     check_error("forksim-scenario 1\nfrobnicate\n", 2, "unknown directive 'frobnicate'");
     /* rpc arguments are checked when the file is read, not when the step runs */
     check_error("forksim-scenario 1\nparent rpc mach_port_mod_refs r BOGUS 9\n", 2, "is not a right");
@@ -111,8 +136,23 @@ static void test_unmet_step_expectations_fail(void **state)
     assert_false(r->expected);
     bool said = false;
     for (size_t i = 0; i < r->nmessages; i++)
-        said |= strstr(r->messages[i], "never fired") != NULL;
+        said |= strstr(r->messages[i], ":2: 'rpc 99999' never landed: no such call in the run") != NULL;
     assert_true(said);
+    run_result_free(r);
+    memset(r, 0, sizeof *r);
+    /* by meaning: the line and the call it names (the fork has one task_create) */
+    assert_int_equal(scenario_load(write_file("forksim-scenario 1\nhave send a\n"
+                                              "fault 2nd task_create in parent send-fails\n"
+                                              "after 3rd thread_resume in child destroy a\n"
+                                              "parent fork -> ok\nchild exit 0\n"),
+                                   s, err, sizeof err), 0);
+    assert_int_equal(run_scenario(s, &o, r), 0);
+    assert_false(r->expected);
+    unsigned lines_said = 0;
+    for (size_t i = 0; i < r->nmessages; i++)
+        lines_said += strstr(r->messages[i], ":3: '2nd task_create in parent' never landed") != NULL ||
+                      strstr(r->messages[i], ":4: 'after the 3rd thread_resume in child' never landed") != NULL;
+    assert_int_equal(lines_said, 2);
     run_result_free(r);
     unlink(path);
     free(r);
@@ -154,6 +194,253 @@ static void test_undefined_label_refused_before_running(void **state)
     unlink(path);
     free(r);
     free(s);
+}
+
+/* Errors found when the run starts (labels, statements of the compiled _Fork.c) name the line
+ * too, for every at, before, after and fault line. */
+static void check_run_error(const char *text, const char *what)
+{
+    scenario *s = calloc(1, sizeof *s);
+    char err[512];
+    assert_int_equal(scenario_load(write_file(text), s, err, sizeof err), 0);
+    run_result *r = calloc(1, sizeof *r);
+    run_options o = {0};
+    assert_int_equal(run_scenario(s, &o, r), -1);
+    char want[128];
+    snprintf(want, sizeof want, "%s:3: ", path);
+    if (strncmp(r->messages[0], want, strlen(want)) != 0 || strstr(r->messages[0], what) == NULL)
+        fail_msg("for %s got \"%s\", wanted \"%s...%s\"", text, r->messages[0], want, what);
+    unlink(path);
+    free(r);
+    free(s);
+}
+
+static void test_anchor_errors_name_the_line(void **state)
+{
+    (void)state;
+    check_run_error("forksim-scenario 1\nhave send a\nat rpc 3 destroy proc\nparent fork\n",
+                    "destroy proc: 'proc' is not a send or send-once right to a port of the peer");
+    check_run_error("forksim-scenario 1\nhave send a\nat rpc 3 insert ghost into child same\nparent fork\n",
+                    "insert ghost: 'ghost' is not defined");
+    check_run_error("forksim-scenario 1\nhave send a\nbefore mach_port_get_refs on ghost destroy a\n",
+                    "'ghost' is not a label of this scenario");
+    check_run_error("forksim-scenario 1\nhave send a\nafter thread_resume at \"no such statement\" destroy a\n",
+                    "no statement of the compiled _Fork.c contains \"no such statement\"");
+    check_run_error("forksim-scenario 1\nhave send a\nexpect abort at \"__no_such_call (\"\n",
+                    "expect abort at \"__no_such_call (\": no statement of the compiled _Fork.c");
+}
+
+/* --- anchors by meaning land on the call they describe ------------------------------------- */
+
+/* Runs text; returns the result (the caller frees it). */
+static run_result *run_text(const char *text)
+{
+    scenario *s = calloc(1, sizeof *s);
+    char err[512];
+    if (scenario_load(write_file(text), s, err, sizeof err) != 0)
+        fail_msg("%s", err);
+    run_result *r = calloc(1, sizeof *r);
+    run_options o = {0};
+    assert_int_equal(run_scenario(s, &o, r), 0);
+    assert_int_equal(r->invariant_violations, 0);
+    unlink(path);
+    free(s);
+    return r;
+}
+
+/* The trace's lines after the set-up, as an array (static storage, for one run). */
+static char lines[4096][256];
+static int split_trace(const run_result *r)
+{
+    const char *t = strstr(r->trace, "# scenario: set-up done");
+    assert_non_null(t);
+    int n = 0;
+    while (t != NULL && *t != '\0' && n < 4096) {
+        const char *e = strchr(t, '\n');
+        size_t l = e != NULL ? (size_t)(e - t) : strlen(t);
+        snprintf(lines[n++], sizeof lines[0], "%.*s", (int)(l < 255 ? l : 255), t);
+        t = e != NULL ? e + 1 : NULL;
+    }
+    return n;
+}
+
+/* The index of the (only) "# fault:" note. */
+static int fault_note(int n)
+{
+    int at = -1;
+    for (int i = 0; i < n; i++)
+        if (strstr(lines[i], " # fault: ") != NULL) {
+            assert_int_equal(at, -1);
+            at = i;
+        }
+    assert_true(at > 0 && at + 1 < n);
+    return at;
+}
+
+/* Line i is task's call of routine; with name != 0, on that name (second argument). */
+static bool line_is(int i, int task, const char *routine, mach_port_name_t name)
+{
+    char want[96];
+    int t, th, off = 0;
+    unsigned long long step;
+    if (sscanf(lines[i], " %llu t%d.%d %n", &step, &t, &th, &off) != 3 || t != task)
+        return false;
+    const char *p = lines[i] + off;
+    if (strncmp(p, "trap ", 5) == 0)
+        p += 5;
+    snprintf(want, sizeof want, "%s(", routine);
+    if (strncmp(p, want, strlen(want)) != 0)
+        return false;
+    if (name == 0)
+        return true;
+    unsigned a, b;
+    return sscanf(p + strlen(want), "%u, %u", &a, &b) == 2 && b == name;
+}
+
+static mach_port_name_t label_name(const run_result *r, const char *label)
+{
+    for (size_t i = 0; i < r->before_fork.n; i++)
+        if (strcmp(r->before_fork.names[i].label, label) == 0)
+            return r->before_fork.names[i].name;
+    fail_msg("no name labelled %s", label);
+    return 0;
+}
+
+/* before / after, on LABEL, in parent: the event is next to that call, on that side. */
+static void test_anchor_before_after_on(void **state)
+{
+    (void)state;
+    static const char *const forms[] = {"before", "after"};
+    for (int k = 0; k < 2; k++) {
+        char text[512];
+        snprintf(text, sizeof text, "forksim-scenario 1\nhave send a\nhave send b urefs 3\n"
+                                    "%s mach_port_get_refs on b in parent destroy b\n"
+                                    "parent fork\nchild exit 0\n", forms[k]);
+        run_result *r = run_text(text);
+        int n = split_trace(r), at = fault_note(n);
+        int parent = r->before_fork.task;
+        mach_port_name_t b = label_name(r, "b");
+        assert_true(k == 0 ? line_is(at + 1, parent, "mach_port_get_refs", b)
+                           : line_is(at - 1, parent, "mach_port_get_refs", b));
+        /* and no earlier call on b made by the parent after the set-up is a get_refs */
+        for (int i = 0; i < at - (k == 1); i++)
+            assert_false(line_is(i, parent, "mach_port_get_refs", b));
+        run_result_free(r);
+        free(r);
+    }
+}
+
+/* The Kth call in a process: the parent's 2nd thread_resume (the child's main thread; its 1st
+ * resumed its own signal thread), the child's 1st (its signal thread), counted from the trace. */
+static void test_anchor_ordinal_in_process(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *anchor;
+        bool parent;
+        int k;
+    } cases[] = {{"after 2nd thread_resume in parent", true, 2},
+                 {"after 1st thread_resume in child", false, 1},
+                 {"after thread_resume in child", false, 1},
+                 {"after 3rd thread_resume", false, 3}}; /* both processes: the child's is the 3rd */
+    for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+        char text[512];
+        snprintf(text, sizeof text, "forksim-scenario 1\nhave send a\n%s destroy a\n"
+                                    "parent fork\nchild exit 0\nparent wait\n", cases[c].anchor);
+        run_result *r = run_text(text);
+        int n = split_trace(r), at = fault_note(n);
+        int parent = r->parent.task, child = r->child.task;
+        int seen = 0, want_at = -1;
+        for (int i = 0; i < n && want_at < 0; i++) {
+            bool mine = cases[c].parent ? line_is(i, parent, "thread_resume", 0)
+                                        : line_is(i, child, "thread_resume", 0) ||
+                                              (c == 3 && line_is(i, parent, "thread_resume", 0));
+            if (mine && ++seen == cases[c].k)
+                want_at = i;
+        }
+        if (at != want_at + 1)
+            fail_msg("%s: the event follows trace line %d, wanted %d", cases[c].anchor, at - 1, want_at);
+        run_result_free(r);
+        free(r);
+    }
+}
+
+/* at "TEXT": the Kth call whose site lies in a statement with that text. In _Fork.c,
+ * mach_port_get_refs is called for a receive right with send rights ("&refs") and for a send
+ * right or a dead name ("record_refs ?: &refs"); the 4th of the second kind is the 4th
+ * get_refs on a name the parent held without a receive right, counted from the trace and the
+ * parent's names before the fork. */
+static void test_anchor_at_statement(void **state)
+{
+    (void)state;
+    run_result *r = run_text("forksim-scenario 1\nhave send a\n"
+                             "after 4th mach_port_get_refs in parent at \"record_refs ?: &refs\" destroy a\n"
+                             "parent fork\nchild exit 0\nparent wait\n");
+    int n = split_trace(r), at = fault_note(n);
+    int parent = r->before_fork.task, seen = 0, want_at = -1;
+    bool receive_seen = false;
+    for (int i = 0; i < n && want_at < 0; i++) {
+        if (!line_is(i, parent, "mach_port_get_refs", 0))
+            continue;
+        unsigned task, name;
+        const char *p = strstr(lines[i], "mach_port_get_refs(");
+        assert_int_equal(sscanf(p, "mach_port_get_refs(%u, %u", &task, &name), 2);
+        bool receive = false;
+        for (size_t k = 0; k < r->before_fork.n; k++)
+            if (r->before_fork.names[k].name == name)
+                receive = (r->before_fork.names[k].type & MACH_PORT_TYPE_RECEIVE) != 0;
+        receive_seen |= receive && seen < 4;
+        if (!receive && ++seen == 4)
+            want_at = i;
+    }
+    assert_true(receive_seen); /* else the text would not be what picks the call */
+    if (at != want_at + 1)
+        fail_msg("the event follows trace line %d, wanted %d", at - 1, want_at);
+    run_result_free(r);
+    free(r);
+}
+
+/* Labels denote rights: when the child gives up s's right and a new right takes the same
+ * name, an expectation on s says that the name now denotes the other label's right, and
+ * "s absent" holds (s's right is gone); without the reuse, s's name is simply gone. */
+static void test_label_reused_by_child(void **state)
+{
+    (void)state;
+    run_result *r = run_text("forksim-scenario 1\nhave send s\nparent fork\n"
+                             "child rpc mach_port_deallocate s\n"
+                             "child rpc mach_port_allocate RECEIVE x\n"
+                             "child exit 0\n"
+                             "expect child s SEND urefs 1\n"
+                             "expect child x RECEIVE\n"
+                             "expect child s absent\n");
+    /* the kernel gave x the name s had (else this test shows nothing) */
+    mach_port_name_t s_name = label_name(r, "s");
+    const run_name *x = NULL;
+    for (size_t i = 0; i < r->child.n; i++)
+        if (r->child.names[i].type == MACH_PORT_TYPE_RECEIVE && r->child.names[i].name == s_name)
+            x = &r->child.names[i];
+    assert_non_null(x);
+    assert_false(r->expected);
+    assert_int_equal(r->failures, 1);
+    bool said = false;
+    for (size_t i = 0; i < r->nmessages; i++) {
+        assert_null(strstr(r->messages[i], ":9:")); /* s absent holds */
+        assert_null(strstr(r->messages[i], ":8:")); /* x is there */
+        said |= strstr(r->messages[i], ":7: child name") != NULL &&
+                strstr(r->messages[i], "s now denotes x's right (RECEIVE") != NULL;
+    }
+    assert_true(said);
+    run_result_free(r);
+    free(r);
+
+    r = run_text("forksim-scenario 1\nhave send s\nparent fork\n"
+                 "child rpc mach_port_deallocate s\nchild exit 0\n"
+                 "expect child s SEND\nexpect child s absent\n");
+    assert_int_equal(r->failures, 1);
+    assert_non_null(strstr(r->messages[0], ":6: child name"));
+    assert_non_null(strstr(r->messages[0], "got no such name"));
+    run_result_free(r);
+    free(r);
 }
 
 /* The runner reports an expectation that does not hold: the verdict and expected flag say so,
@@ -220,6 +507,11 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_title_comment),
         cmocka_unit_test(test_unmet_step_expectations_fail),
         cmocka_unit_test(test_undefined_label_refused_before_running),
+        cmocka_unit_test(test_anchor_errors_name_the_line),
+        cmocka_unit_test(test_anchor_before_after_on),
+        cmocka_unit_test(test_anchor_ordinal_in_process),
+        cmocka_unit_test(test_anchor_at_statement),
+        cmocka_unit_test(test_label_reused_by_child),
         cmocka_unit_test(test_failed_expectation_is_reported),
         cmocka_unit_test(test_rpc_step_results),
     };

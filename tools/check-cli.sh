@@ -53,6 +53,19 @@ expect_status 0 "$forksim" run traces/walkthrough.fsim --explain
 grep -q 'trap task_create(1, 1) = KERN_SUCCESS -> 16    # the child task' "$tmp/out" && ok || bad "--explain: task_create has no note"
 grep -q 't1.1 .*    # ' "$tmp/out" && bad "--explain: a server's line has a note" || ok
 
+# The tasks legend comes before the trace; a server's reply names the request it answers: a
+# receive of the same thread, whose message id is the reply's less 100 (MIG's convention).
+expect_status 0 "$forksim" run traces/walkthrough.fsim
+sed -n 2p "$tmp/out" | grep -q '^tasks: t1 proc, ' && ok || bad "the tasks legend is not the trace's second line"
+awk '{ if (match($0, /^ *[0-9]+ t[0-9]+\.[0-9]+ /)) { split($0, f, " "); who[f[1]] = f[2];
+           if (match($0, /-> id [0-9]+/)) rid[f[1]] = substr($0, RSTART + 6, RLENGTH - 6) }
+       if (match($0, /id [0-9]+ [a-z0-9_]+ reply, .* answers the request of step [0-9]+$/)) {
+           split($0, f, " "); n++; s = $NF; split(substr($0, RSTART), g, " ");
+           if (who[s] != f[2] || rid[s] + 100 != g[2]) bad++ } }
+     END { exit !(n > 0 && bad == 0) }' "$tmp/out" \
+    && ok || bad "a reply names a request its thread did not receive"
+grep -q 'id 24025 proc_mark_exit$' "$tmp/out" && ok || bad "the proc server's receive of id 24025 is not named proc_mark_exit"
+
 # --format=jsonl: one object a line, ending with the verdict.
 expect_status 0 "$forksim" run traces/walkthrough.fsim --format=jsonl
 if awk '!/^\{.*\}$/ {bad = 1} END {exit bad}' "$tmp/out"; then ok; else bad "jsonl: a line is not an object"; fi

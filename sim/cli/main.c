@@ -130,87 +130,25 @@ static void json_event(FILE *out, const char *line, size_t len)
     fputs("}\n", out);
 }
 
-/* --explain: what each RPC of the fork is for, in one line, for a reader who knows Unix fork
- * and not Mach. Keyed by routine (and for a few, by an argument), so the notes hold for any
- * version of _Fork.c. */
-static const struct {
-    const char *routine, *contains, *note;
-} notes[] = {
-    {"proc_dostop", NULL, "the proc server stops this process's other threads while it is copied"},
-    {"thread_abort", NULL, "the stopped signal thread is pulled out of its kernel call"},
-    {"task_create", NULL, "the child task: a copy of this memory, an empty name space"},
-    {"mach_port_names", NULL, "every name this task holds, with its rights: what must be copied"},
-    {"task_threads", NULL, "this task's threads: their names are not copied (+1 uref each, F1)"},
-    {"proc_task2proc", NULL, "the child's own proc port, from the proc server"},
-    {"mach_port_get_refs", NULL, "how many user references this task holds under the name"},
-    {"mach_port_allocate_name", "RECEIVE", "a new port of the child's own, under the same name"},
-    {"mach_port_allocate_name", "DEAD_NAME", "a dead-name placeholder, so the name stays free for a thread port"},
-    {"mach_port_extract_right", "MAKE_SEND_ONCE", "a send-once right to the child's new port"},
-    {"mach_port_extract_right", "MAKE_SEND", "a send right to the child's new port"},
-    {"proc_setmsgport", NULL, "the child's message port, registered with the proc server"},
-    {"task_set_special_port", NULL, "the child's message port is also its exception port"},
-    {"mach_port_insert_right", "MOVE_SEND", "that send right into the child, under the same name"},
-    {"mach_port_insert_right", "MOVE_SEND_ONCE", "that send-once right into the child, under the same name"},
-    {"mach_port_insert_right", "COPY_SEND", "this task's send right, copied into the child under the same name"},
-    {"mach_port_mod_refs", "SEND", "the child gets as many user references as this task has"},
-    {"thread_create", NULL, "a thread of the child (it starts suspended)"},
-    {"mach_port_deallocate", NULL, "a reference given back (a placeholder, or one this fork took)"},
-    {"proc_get_arg_locations", NULL, "where this process's argv and envp are..."},
-    {"proc_set_arg_locations", NULL, "...are the child's too (it has the same memory)"},
-    {"thread_get_state", NULL, "the signal thread's registers, the base of the child's"},
-    {"thread_set_state", "longjmp", "the child's main thread will return 1 from fork's setjmp"},
-    {"thread_set_state", "function", "the child's signal thread will start its message loop"},
-    {"proc_task2pid", NULL, "the child's pid"},
-    {"proc_child", NULL, "the proc server makes it this process's child: now a POSIX process"},
-    {"thread_resume", NULL, "a thread runs again (the child's main thread: the child starts)"},
-    {"vm_deallocate", NULL, "the arrays mach_port_names and task_threads returned are freed"},
-    {"proc_getpids", NULL, "in the child: its own pid and its parent's"},
-    {"term_open_ctty", NULL, "in the child: the fd table re-opens the controlling terminal with its pid"},
-    {"proc_wait", NULL, "the parent waits for the child and collects its exit status"},
-    {"proc_mark_exit", NULL, "exit status recorded with the proc server"},
-    {"task_terminate", NULL, "the process ends (_exit)"},
-};
-
-static const char *note_for(const char *line)
-{
-    /* insert_right(child, NAME, POLY, ...) with POLY another name: the child's own port (its
-     * task, its proc port, a thread) goes under the parent's name */
-    const char *ins = strstr(line, "mach_port_insert_right(");
-    unsigned task, name, poly;
-    if (ins != NULL && sscanf(ins, "mach_port_insert_right(%u, %u, %u,", &task, &name, &poly) == 3 &&
-        name != poly)
-        return "under this name the child gets its own port instead (its task, proc port or thread)";
-    for (size_t i = 0; i < sizeof notes / sizeof notes[0]; i++) {
-        const char *at = strstr(line, notes[i].routine);
-        size_t len = strlen(notes[i].routine);
-        if (at == NULL || at[len] != '(')
-            continue;
-        if (notes[i].contains == NULL || strstr(at, notes[i].contains) != NULL)
-            return notes[i].note;
-    }
-    return NULL;
-}
-
 /* The trace, with a note after each RPC of the scenario's parent and child (--explain). */
-static void put_trace(FILE *out, const char *from, int parent, int child, bool explain)
+static void put_trace(FILE *out, const char *from, const run_result *r, bool explain)
 {
     if (!explain) {
         fputs(from, out);
         return;
     }
+    size_t k = 0; /* notes are in step order, as the lines */
     for (const char *line = from; line != NULL && *line != '\0';) {
         const char *end = strchr(line, '\n');
         size_t len = end != NULL ? (size_t)(end - line) : strlen(line);
-        char buf[512];
-        size_t l = len < sizeof buf - 1 ? len : sizeof buf - 1;
-        memcpy(buf, line, l);
-        buf[l] = '\0';
-        unsigned long long step;
-        int t, th, off = 0;
+        unsigned long long step = 0;
         const char *note = NULL;
-        if (sscanf(buf, " %llu t%d.%d %n", &step, &t, &th, &off) == 3 && off > 0 &&
-            (t == parent || t == child))
-            note = note_for(buf + off);
+        if (sscanf(line, " %llu t", &step) == 1) {
+            while (k < r->nnotes && r->notes[k].step < step)
+                k++;
+            if (k < r->nnotes && r->notes[k].step == step)
+                note = r->notes[k].text;
+        }
         fwrite(line, 1, len, out);
         if (note != NULL)
             fprintf(out, "    # %s", note);
@@ -402,7 +340,8 @@ static void print_result(FILE *out, const scenario *s, const run_result *r, bool
     const char *from = r->trace;
     const char *setup_end = show_all ? NULL : strstr(r->trace, "# scenario: set-up done");
     if (setup_end != NULL) {
-        /* the version line, then one line for the boot and set-up, then the scenario */
+        /* the version line, which task is which, one line for the boot and set-up, then the
+         * scenario */
         const char *first_nl = strchr(r->trace, '\n');
         unsigned hidden = 0;
         for (const char *p = first_nl; p != NULL && p < setup_end; p = strchr(p + 1, '\n'))
@@ -410,16 +349,22 @@ static void print_result(FILE *out, const scenario *s, const run_result *r, bool
         while (setup_end > r->trace && setup_end[-1] != '\n')
             setup_end--;
         fwrite(r->trace, 1, (size_t)(first_nl + 1 - r->trace), out);
+        fprintf(out, "tasks: %s\n", r->legend);
         fprintf(out, "     ... %u lines of boot and set-up (the servers, the processes' start-up, the "
                      "scenario's have lines) not shown; --all shows them\n",
                 hidden > 0 ? hidden - 1 : 0);
         from = setup_end;
+    } else if (strchr(r->trace, '\n') != NULL) {
+        /* the version line, which task is which, then everything */
+        const char *first_nl = strchr(r->trace, '\n');
+        fwrite(r->trace, 1, (size_t)(first_nl + 1 - r->trace), out);
+        fprintf(out, "tasks: %s\n", r->legend);
+        from = first_nl + 1;
     }
-    put_trace(out, from, r->parent.task, r->child.task, explain);
+    put_trace(out, from, r, explain);
     fprintf(out, "--- summary: %s\n", s->path);
     if (s->title[0])
         fprintf(out, "%s\n", s->title);
-    fprintf(out, "tasks: %s\n", r->legend);
     print_spaces(out, r);
     print_fds(out, r);
     fprintf(out, "RPCs of the parent (task %d) and the child (task %d) after the set-up: %u:",
@@ -720,6 +665,7 @@ int main(int argc, char **argv)
             show_all = true;
         } else if (strcmp(a, "--explain") == 0) {
             explain = true;
+            o.explain = true;
         } else if (strcmp(a, "--seed") == 0 && i + 1 < argc) {
             o.seed = strtoull(argv[++i], &end, 0);
             o.has_seed = true;

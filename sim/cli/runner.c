@@ -15,6 +15,7 @@
 
 #include "servers.h"
 #include "forkimpl.h"
+#include "source.h"
 #include "shim/hurd/fd.h"
 
 #include <stdarg.h>
@@ -26,9 +27,15 @@
 
 /* --- host-side state of one run ---------------------------------------------------------- */
 
+/* A label denotes a right, not just a name: besides the name, the port (by serial) the name
+ * held in the parent when the label was made, and in the child when it started (or when a
+ * child's step made the label). A name that later holds another port has been reused for
+ * another right (scenario expectations say so). */
 typedef struct label_entry {
     char label[SCN_MAX_LABEL];
     mach_port_name_t name;
+    uint32_t port_parent, port_child;
+    bool child_bound;           /* made by a child's step */
 } label_entry;
 
 static struct {
@@ -41,6 +48,9 @@ static struct {
     sim_task *parent_task, *child_task;   /* valid while they run: freed when they exit */
     int parent_id, child_id, peer_id;
     bool fork_failed;
+    size_t notes_cap;
+    unsigned threads_created;   /* thread_create calls since the last task_create (--explain) */
+    bool steps_begun;           /* the set-up is done: the scenario's steps run */
 } R;
 
 static void vmessage(const char *fmt, va_list ap)
@@ -74,16 +84,44 @@ static void failure(const char *fmt, ...)
     va_end(ap);
 }
 
+/* The port (serial) name holds in the running process's space, 0 for none. */
+static uint32_t port_here(mach_port_name_t name)
+{
+    name_info_t info;
+    kthread_t *self = kern_self();
+    return self != NULL && space_peek(kthread_task(self), name, &info) ? info.port_id : 0;
+}
+
 static void label_set(const char *label, mach_port_name_t name)
 {
-    for (size_t i = 0; i < R.nlabels; i++)
-        if (strcmp(R.labels[i].label, label) == 0) {
-            R.labels[i].name = name;
-            return;
-        }
-    if (R.nlabels < sizeof R.labels / sizeof R.labels[0]) {
-        snprintf(R.labels[R.nlabels].label, SCN_MAX_LABEL, "%s", label);
-        R.labels[R.nlabels++].name = name;
+    label_entry *e = NULL;
+    for (size_t i = 0; i < R.nlabels && e == NULL; i++)
+        if (strcmp(R.labels[i].label, label) == 0)
+            e = &R.labels[i];
+    if (e == NULL && R.nlabels < sizeof R.labels / sizeof R.labels[0]) {
+        e = &R.labels[R.nlabels++];
+        memset(e, 0, sizeof *e);
+        snprintf(e->label, SCN_MAX_LABEL, "%s", label);
+    }
+    if (e == NULL)
+        return;
+    e->name = name;
+    bool in_child = R.parent_id != 0 && sim_task_self() != NULL &&
+                    sim_task_id(sim_task_self()) != R.parent_id;
+    if (in_child) {
+        e->port_child = port_here(name);
+        e->child_bound = true;
+    } else {
+        e->port_parent = port_here(name);
+    }
+}
+
+/* A child starts: what each label it inherited denotes in it. */
+static void labels_child_start(void)
+{
+    for (size_t i = 0; i < R.nlabels; i++) {
+        R.labels[i].child_bound = false;
+        R.labels[i].port_child = port_here(R.labels[i].name);
     }
 }
 
@@ -512,6 +550,7 @@ static int run_steps(scn_who who, size_t from)
             if (pid == 0) {
                 R.child_task = sim_task_self();
                 R.child_id = sim_task_id(R.child_task);
+                labels_child_start();
                 return run_steps(WHO_CHILD, 0);
             }
             if (pid < 0 && R.parent_task != NULL && sim_task_self() != R.parent_task) {
@@ -621,6 +660,40 @@ static void insert_into_child(void *arg)
                     sim_task_id(kern_sim_task(child)), mk_return_name(kr) ? mk_return_name(kr) : "?");
 }
 
+/* Which of the scenario's processes a task is: the parent, one of its children (tasks made
+ * after it, but the peer), or neither (a server, the peer). */
+static scn_proc proc_of_task(int task_id)
+{
+    if (task_id == R.parent_id)
+        return PROC_PARENT;
+    if (R.parent_id != 0 && task_id > R.parent_id && task_id != R.peer_id)
+        return PROC_CHILD;
+    return PROC_OURS; /* neither */
+}
+
+/* A fault plan's further conditions for an anchor by meaning (scenario.h, scn_anchor): the
+ * routine is the kernel's own test; this one checks the process, the label and the site. */
+static bool anchor_match(const kern_rpc *rpc, void *arg)
+{
+    const scn_anchor *a = arg;
+    sim_thread *th = kern_sim_thread(rpc->self);
+    scn_proc who = th != NULL ? proc_of_task(sim_task_id(sim_thread_task(th))) : PROC_OURS;
+    if (who == PROC_OURS || (a->proc != PROC_OURS && a->proc != who))
+        return false;
+    if (a->label[0] != '\0') {
+        mach_port_name_t name;
+        bool on = false;
+        if (!label_get(a->label, &name))
+            return false;
+        for (int i = 0; i < rpc->nnames && !on; i++)
+            on = rpc->names[i] == name;
+        if (!on)
+            return false;
+    }
+    /* the site through the lookup forksim --sites shows */
+    return a->text[0] == '\0' || fi_source_site_has(rpc->site, a->text);
+}
+
 static int parent_main(void *arg)
 {
     (void)arg;
@@ -645,7 +718,14 @@ static int parent_main(void *arg)
     /* Port deaths named by label: the peer's name for that port. */
     kern_fault faults[KERN_MAX_FAULTS];
     memcpy(faults, R.s->faults, sizeof faults);
+    bool need_sites = false;
     for (unsigned i = 0; i < R.s->nfaults; i++) {
+        if (R.s->anchors[i].meaning) {
+            faults[i].match = anchor_match;
+            faults[i].match_arg = (void *)&R.s->anchors[i];
+            faults[i].after = R.s->anchors[i].after;
+            need_sites |= R.s->anchors[i].text[0] != '\0';
+        }
         if (faults[i].kind == KF_CALL) {
             snprintf(insert_actions[i].label, SCN_MAX_LABEL, "%s", R.s->fault_labels[i]);
             insert_actions[i].same = R.s->fault_insert_same[i];
@@ -661,9 +741,193 @@ static int parent_main(void *arg)
                 faults[i].name = PEER_SLOT_BASE + (mach_port_name_t)h;
     }
     /* Faults count RPCs from here: the scenario's RPC numbers start after the set-up. */
+    kern_need_sites(need_sites);
     kern_set_faults(faults, R.s->nfaults);
+    R.steps_begun = true;
     kern_trace_note("scenario: set-up done; the scenario's steps begin");
     return run_steps(WHO_PARENT, 0);
+}
+
+/* --- --explain ------------------------------------------------------------------------------ */
+
+static bool label_is(const char *label, mach_port_name_t name)
+{
+    mach_port_name_t n;
+    return name != MACH_PORT_NULL && label_get(label, &n) && n == name;
+}
+
+/* The note for one RPC of the parent or a child, from what its arguments denote now that it
+ * has ended (the caller's and the target task's spaces), and who made it. glibc's _Fork.c
+ * makes each call at one place for one purpose; the arguments tell the places apart where a
+ * routine alone does not (thread_resume: the parent's own signal thread in resume_threads,
+ * the child's main thread at the end, the child's signal thread in the child). */
+static void explain_rpc(const kern_rpc_note *n, char *buf, size_t len)
+{
+    const char *r = n->routine;
+    bool child = proc_of_task(n->task) == PROC_CHILD;
+    kthread_t *self = kern_self();
+    ktask_t *space = self != NULL ? kthread_task(self) : NULL;
+    unsigned a0 = 0, a1 = 0, a2 = 0;
+    char word[40] = "";
+    sscanf(n->args, "%u, %u, %u", &a0, &a1, &a2);
+    buf[0] = '\0';
+    if (!strcmp(r, "thread_resume") || !strcmp(r, "thread_abort") || !strcmp(r, "thread_get_state")) {
+        kthread_t *t = space != NULL ? kthread_by_name(space, a0) : NULL;
+        bool own = t != NULL && kthread_task(t) == space;
+        bool sig = own && label_is("sigthread", a0);
+        if (!strcmp(r, "thread_abort"))
+            snprintf(buf, len, sig ? "this process's stopped signal thread is pulled out of its kernel call"
+                                   : "a stopped thread is pulled out of its kernel call");
+        else if (!strcmp(r, "thread_get_state"))
+            snprintf(buf, len, sig ? "this process's signal thread's registers: the base of the child's threads'"
+                                   : "a thread's registers");
+        else if (sig && child)
+            snprintf(buf, len, "the child starts its own signal thread: from now on it answers signals");
+        else if (sig)
+            snprintf(buf, len, "this process's own signal thread runs again (proc_dostop had stopped it)");
+        else if (own)
+            snprintf(buf, len, "another thread of this process runs again (proc_dostop had stopped it)");
+        else if (t != NULL)
+            snprintf(buf, len, "the child's main thread runs: the child starts, and fork returns 0 in it");
+        return;
+    }
+    if (!strcmp(r, "thread_create")) {
+        if (label_is("task-self", a0)) {
+            snprintf(buf, len, "a new thread of this process");
+            return;
+        }
+        R.threads_created++;
+        snprintf(buf, len, R.threads_created == 1 ? "the child's main thread, made suspended (it will return from fork)"
+                           : R.threads_created == 2 ? "the child's signal thread, made suspended"
+                                                    : "a thread of the child, made suspended");
+        return;
+    }
+    if (!strcmp(r, "thread_set_state")) {
+        snprintf(buf, len, strstr(n->outs, "longjmp") ? "the child's main thread will return 1 from fork's setjmp"
+                           : strstr(n->outs, "function") ? "the child's signal thread will start in its message loop"
+                                                         : "a thread's registers are set");
+        return;
+    }
+    if (!strcmp(r, "task_create")) {
+        R.threads_created = 0;
+        snprintf(buf, len, "the child task: a copy of this memory, an empty name space");
+        return;
+    }
+    if (!strcmp(r, "mach_port_insert_right")) {
+        ktask_t *target = space != NULL ? ktask_by_name(space, a0) : NULL;
+        name_info_t info;
+        port_owner_t o;
+        if (n->kr == KERN_NAME_EXISTS)
+            snprintf(buf, len, "the child already holds a right under this name: refused");
+        else if (n->kr != KERN_SUCCESS)
+            snprintf(buf, len, "the right does not go into the child");
+        else if (target == NULL || target == space || !space_peek(target, a1, &info) ||
+                 !port_owner(kern_world(), info.port_id, &o))
+            snprintf(buf, len, "a send right inserted under this name");
+        else if (kern_sim_task(target) == NULL ||
+                 proc_of_task(sim_task_id(kern_sim_task(target))) != PROC_CHILD)
+            snprintf(buf, len, "a right put into another task's name space (task %d)",
+                     kern_sim_task(target) != NULL ? sim_task_id(kern_sim_task(target)) : 0);
+        else if (o.kobject_task == target)
+            snprintf(buf, len, "the child's own task port, under the name this process uses for its own");
+        else if (o.kobject_thread != NULL && kthread_task(o.kobject_thread) == target)
+            snprintf(buf, len, label_is("thread-self", a1) ? "the child's main thread, under the name of this process's main thread"
+                               : label_is("sigthread", a1) ? "the child's signal thread, under the name of this process's signal thread"
+                                                           : "a thread of the child, under this name");
+        else if (o.receiver == target)
+            snprintf(buf, len, "a send right to the child's own new port (its receive right has this name)");
+        else if (label_is("proc", a1))
+            snprintf(buf, len, "the child's own proc port, under this process's proc name");
+        else if (a1 == a2)
+            snprintf(buf, len, "this process's send right, copied into the child under the same name");
+        else
+            snprintf(buf, len, "a send right into the child, under this name");
+        return;
+    }
+    if (!strcmp(r, "mach_port_mod_refs")) {
+        snprintf(buf, len, label_is("thread-self", a1) ? "the child's main-thread name gets this process's other user references"
+                           : label_is("sigthread", a1) ? "the child's signal-thread name gets this process's other user references"
+                                                       : "the child gets as many user references as this process has");
+        return;
+    }
+    if (!strcmp(r, "mach_port_allocate_name") || !strcmp(r, "mach_port_extract_right")) {
+        if (!strcmp(r, "mach_port_allocate_name"))
+            sscanf(n->args, "%*u, %39[A-Z_], %u", word, &a2); /* task, right, name */
+        else
+            sscanf(n->args, "%*u, %*u, %39[A-Z_]", word);     /* task, name, disposition */
+        if (!strcmp(r, "mach_port_allocate_name"))
+            snprintf(buf, len, !strcmp(word, "RECEIVE") ? "a new port of the child's own, under the same name"
+                               : !strcmp(word, "DEAD_NAME") ? (label_is("thread-self", a2) || label_is("sigthread", a2)
+                                                                   ? "a dead-name placeholder, so the name stays free for the child's thread port"
+                                                                   : "a dead name in the child, as this process has one")
+                                                            : "a name allocated in the child");
+        else
+            snprintf(buf, len, !strcmp(word, "MAKE_SEND") ? "a send right to the child's new port"
+                               : !strcmp(word, "MAKE_SEND_ONCE") ? "a send-once right to the child's new port"
+                                                                 : "the right the child holds under this name, to compare with this process's");
+        return;
+    }
+    if (!strcmp(r, "mach_port_deallocate")) {
+        bool in_child = space != NULL && a0 != MACH_PORT_NULL && !label_is("task-self", a0);
+        snprintf(buf, len, in_child && (label_is("thread-self", a1) || label_is("sigthread", a1))
+                               ? "the placeholder dead name goes, so the child's thread port can take the name"
+                           : child ? "in the child: a reference given back"
+                                   : "a reference this fork took is given back");
+        return;
+    }
+    if (!strcmp(r, "task_terminate")) {
+        snprintf(buf, len, label_is("task-self", a0) ? "the process ends (_exit)"
+                                                     : "the half-built child task is terminated: fork failed");
+        return;
+    }
+    static const struct {
+        const char *routine, *note;
+    } plain[] = {
+        {"proc_dostop", "the proc server stops this process's other threads while it is copied"},
+        {"mach_port_names", "every name this process holds, with its rights: what must be copied"},
+        {"task_threads", "this process's threads: their names are not copied (+1 uref each, F1)"},
+        {"proc_task2proc", "the child's own proc port, from the proc server"},
+        {"mach_port_get_refs", "how many user references this process holds under the name"},
+        {"proc_setmsgport", "the child's message port, registered with the proc server"},
+        {"task_set_special_port", "the child's message port is also its exception port"},
+        {"proc_get_arg_locations", "where this process's argv and envp are..."},
+        {"proc_set_arg_locations", "...are the child's too (it has the same memory)"},
+        {"proc_task2pid", "the child's pid"},
+        {"proc_child", "the proc server makes it this process's child: now a POSIX process"},
+        {"vm_deallocate", "an array mach_port_names or task_threads returned is freed"},
+        {"proc_getpids", "in the child: its own pid and its parent's"},
+        {"term_open_ctty", "in the child: the fd table re-opens the controlling terminal with its pid"},
+        {"proc_wait", "the parent waits for the child and collects its exit status"},
+        {"proc_mark_exit", "exit status recorded with the proc server"},
+    };
+    for (size_t i = 0; i < sizeof plain / sizeof plain[0]; i++)
+        if (!strcmp(r, plain[i].routine))
+            snprintf(buf, len, "%s", plain[i].note);
+}
+
+static void explain_observer(const kern_rpc_note *n, void *arg)
+{
+    (void)arg;
+    if (!R.steps_begun || proc_of_task(n->task) == PROC_OURS)
+        return; /* the set-up's calls are not the scenario's */
+    char text[160];
+    explain_rpc(n, text, sizeof text);
+    if (text[0] == '\0')
+        return;
+    run_result *r = R.r;
+    if (r->nnotes == R.notes_cap) {
+        size_t cap = R.notes_cap ? 2 * R.notes_cap : 128;
+        run_note *m = realloc(r->notes, cap * sizeof *m);
+        if (m == NULL)
+            return;
+        r->notes = m;
+        R.notes_cap = cap;
+    }
+    run_note *note = &r->notes[r->nnotes++];
+    note->step = n->step;
+    note->task = n->task;
+    snprintf(note->routine, sizeof note->routine, "%s", n->routine);
+    snprintf(note->text, sizeof note->text, "%s", text);
 }
 
 /* Labels must be defined before use, and port deaths must name a port of the peer. */
@@ -716,10 +980,25 @@ static int check_labels(const scenario *s, char *err, size_t len)
         if (defines_last && last >= 0 && nd < SCN_MAX_ITEMS + 64)
             snprintf(defined[nd++], SCN_MAX_LABEL, "%s", st->args[last]);
     }
+    /* Labels an anchor names ("on LABEL") may be made by a later step: any label of the file. */
     for (unsigned i = 0; i < s->nfaults; i++) {
+        const scn_anchor *a = &s->anchors[i];
+        char where[200];
+        scn_anchor_format(a, where, sizeof where);
+        int line = s->fault_lines[i];
+        if (a->meaning && a->label[0] != '\0' && !DEFINED(a->label)) {
+            snprintf(err, len, "%s:%d: %s: '%s' is not a label of this scenario", s->path, line,
+                     where, a->label);
+            return -1;
+        }
+        if (a->meaning && a->text[0] != '\0' && fi_source_count(a->text, NULL) == 0) {
+            snprintf(err, len, "%s:%d: %s: no statement of the compiled _Fork.c contains \"%s\"",
+                     s->path, line, where, a->text);
+            return -1;
+        }
         if (s->faults[i].kind == KF_CALL && !DEFINED(s->fault_labels[i])) {
-            snprintf(err, len, "%s: at rpc %u insert %s: %s is not defined", s->path,
-                     s->faults[i].nth, s->fault_labels[i], s->fault_labels[i]);
+            snprintf(err, len, "%s:%d: insert %s: '%s' is not defined above (a label of the parent's)",
+                     s->path, line, s->fault_labels[i], s->fault_labels[i]);
             return -1;
         }
         if (s->faults[i].kind != KF_PORT_DEATH)
@@ -729,8 +1008,16 @@ static int check_labels(const scenario *s, char *err, size_t len)
             found = strcmp(s->haves[h].label, s->fault_labels[i]) == 0 &&
                     (s->haves[h].kind == HAVE_SEND || s->haves[h].kind == HAVE_SEND_ONCE);
         if (!found) {
-            snprintf(err, len, "%s: at rpc %u destroy %s: %s is not a send or send-once right to a port of the peer",
-                     s->path, s->faults[i].nth, s->fault_labels[i], s->fault_labels[i]);
+            snprintf(err, len, "%s:%d: destroy %s: '%s' is not a send or send-once right to a port of the peer (a have send or have send-once line)",
+                     s->path, line, s->fault_labels[i], s->fault_labels[i]);
+            return -1;
+        }
+    }
+    for (size_t i = 0; i < s->nexpects; i++) {
+        const scn_expect *e = &s->expects[i];
+        if (e->kind == EXPECT_ABORT_AT && e->text[0] != '\0' && fi_source_count(e->text, NULL) == 0) {
+            snprintf(err, len, "%s:%d: expect abort at \"%s\": no statement of the compiled _Fork.c contains it",
+                     s->path, e->line, e->text);
             return -1;
         }
     }
@@ -849,6 +1136,31 @@ static void check_copies(const scenario *s, const scn_expect *e, const run_resul
     (void)failures;
 }
 
+/* Whether the name of e's label now holds another right than the label denoted in that
+ * process (the process reused the name): if so, what it denotes, in why. */
+static void label_reuse(const scn_expect *e, const run_name *found, char *why, size_t len)
+{
+    why[0] = '\0';
+    const label_entry *l = NULL;
+    for (size_t i = 0; i < R.nlabels && l == NULL; i++)
+        if (strcmp(R.labels[i].label, e->label) == 0)
+            l = &R.labels[i];
+    if (l == NULL || found == NULL || found->port == 0 || found->type == MACH_PORT_TYPE_DEAD_NAME)
+        return;
+    uint32_t was = e->who == WHO_PARENT ? l->port_parent : l->port_child;
+    if (was == 0 || was == found->port)
+        return;
+    const char *other = NULL;
+    for (size_t i = 0; i < R.nlabels && other == NULL; i++) {
+        const label_entry *m = &R.labels[i];
+        uint32_t now = e->who == WHO_PARENT ? m->port_parent : m->port_child;
+        if (m != l && m->name == l->name && now == found->port)
+            other = m->label;
+    }
+    snprintf(why, len, "%s now denotes %s%s (%s urefs %u, %s)", e->label, other ? other : "another right",
+             other ? "'s right" : "", scn_type_name(found->type), found->urefs, found->denotes);
+}
+
 static void check_expectations(const scenario *s, run_result *r)
 {
     for (size_t i = 0; i < s->nexpects; i++) {
@@ -863,9 +1175,20 @@ static void check_expectations(const scenario *s, run_result *r)
             const fi_abort_record *ab;
             unsigned n = fi_aborts(&ab);
             bool found = false;
-            for (unsigned k = 0; k < n && !found; k++)
-                found = strcmp(ab[k].site, e->word) == 0;
-            if (!found)
+            for (unsigned k = 0; k < n && !found; k++) {
+                if (e->text[0] == '\0') {
+                    found = strcmp(ab[k].site, e->word) == 0;
+                    continue;
+                }
+                scn_proc who = proc_of_task(ab[k].task);
+                found = fi_source_site_has(ab[k].site, e->text) &&
+                        (e->proc == PROC_OURS ? who != PROC_OURS : e->proc == who);
+            }
+            if (!found && e->text[0] != '\0')
+                failure("%s:%d: expected an abort%s at \"%s\"; none there", s->path, e->line,
+                        e->proc == PROC_PARENT ? " of the parent" : e->proc == PROC_CHILD ? " of a child" : "",
+                        e->text);
+            else if (!found)
                 failure("%s:%d: expected an abort at %s; none there", s->path, e->line, e->word);
             continue;
         }
@@ -913,13 +1236,19 @@ static void check_expectations(const scenario *s, run_result *r)
                         found == NULL || before == NULL ? "no such name" : same ? "the same" : "another");
             continue;
         }
+        char reused[200] = "";
+        label_reuse(e, found, reused, sizeof reused);
         if (e->kind == EXPECT_ABSENT) {
-            if (found != NULL)
+            if (found != NULL && reused[0] == '\0')
                 failure("%s:%d: %s name %u (%s): expected absent, got %s urefs %u", s->path,
                         e->line, who, name, e->label, scn_type_name(found->type), found->urefs);
-            continue;
+            continue; /* reused: the right the label denoted is absent */
         }
-        if (found == NULL)
+        if (reused[0] != '\0')
+            failure("%s:%d: %s name %u (%s): expected %s urefs %u; the right %s denoted is gone: %s",
+                    s->path, e->line, who, name, e->label, scn_type_name(e->type),
+                    e->has_urefs ? e->urefs : found->urefs, e->label, reused);
+        else if (found == NULL)
             failure("%s:%d: %s name %u (%s): expected %s, got no such name", s->path, e->line,
                     who, name, e->label, scn_type_name(e->type));
         else if (found->type != e->type || (e->has_urefs && found->urefs != e->urefs))
@@ -974,6 +1303,8 @@ int run_scenario(const scenario *s, const run_options *o, run_result *r)
     }
     if (o->stop_at != 0)
         kern_set_step_hook(o->stop_at, stop_hook, NULL);
+    if (o->explain)
+        kern_set_rpc_observer(explain_observer, NULL);
     bool peer_needed = false;
     for (size_t i = 0; i < s->nhaves; i++)
         peer_needed |= s->haves[i].kind == HAVE_SEND || s->haves[i].kind == HAVE_SEND_ONCE ||
@@ -986,6 +1317,8 @@ int run_scenario(const scenario *s, const run_options *o, run_result *r)
     }
     forksim_spawn(parent_main, NULL);
     r->sim = forksim_run();
+    if (o->explain)
+        kern_set_rpc_observer(NULL, NULL);
     if (o->after_run != NULL)
         o->after_run(o->after_run_arg);
 
@@ -1039,9 +1372,19 @@ int run_scenario(const scenario *s, const run_options *o, run_result *r)
         message("--stop-at: the spaces shown are those of that step; expectations about names are not checked");
     if (!r->stopped)
         check_expectations(s, r);
-    if (kern_faults_fired() < s->nfaults)
-        failure("%s: %u of the %u fault lines never fired (no such RPC in the run)", s->path,
-                s->nfaults - kern_faults_fired(), s->nfaults);
+    /* Each fault or event that never landed, by its line: the call it names never came (a
+     * patch may have removed it, or the anchor counts too far). */
+    for (unsigned i = 0; i < s->nfaults; i++) {
+        if (kern_fault_has_fired(i))
+            continue;
+        char where[200];
+        scn_anchor_format(&s->anchors[i], where, sizeof where);
+        if (s->fault_lines[i] > 0)
+            failure("%s:%d: '%s' never landed: no such call in the run", s->path,
+                    s->fault_lines[i], where);
+        else
+            failure("%s: a fault at '%s' never landed: no such call in the run", s->path, where);
+    }
     bool failed = r->failures > 0;
     r->leaked = forksim_close();
     fclose(trace);
@@ -1066,6 +1409,9 @@ int run_scenario(const scenario *s, const run_options *o, run_result *r)
 
 void run_result_free(run_result *r)
 {
+    free(r->notes);
+    r->notes = NULL;
+    r->nnotes = 0;
     free(r->trace);
     if (r->decisions != NULL) {
         free(r->decisions->picks);

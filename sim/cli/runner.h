@@ -52,6 +52,7 @@ typedef struct run_options {
     uint64_t seed;          /* overrides the scenario's when has_seed */
     bool has_seed;
     bool sites;
+    bool explain;           /* a note for each RPC of the parent and the child (run_result.notes) */
     uint64_t stop_at;       /* 0: none */
     const sim_decisions *replay;
     void (*after_run)(void *arg);   /* on the host once the run ended, before the simulation
@@ -66,6 +67,16 @@ typedef struct run_fork_return {
     int err;                /* errno when pid is -1 */
 } run_fork_return;
 #define RUN_MAX_FORK_RETURNS 8
+
+/* --explain: what one RPC of the scenario's parent or child did, chosen from its routine, its
+ * arguments (what the names it carries denote, looked up in the kernel as it ends), and
+ * which process made it; for the trace line numbered step. */
+typedef struct run_note {
+    uint64_t step;
+    int task;               /* the caller's sim task id */
+    char routine[40];
+    char text[160];
+} run_note;
 
 typedef struct run_result {
     run_verdict verdict;            /* what happened */
@@ -90,6 +101,8 @@ typedef struct run_result {
     run_fork_return fork_returns[RUN_MAX_FORK_RETURNS];  /* in the order they returned */
     size_t nfork_returns;
     sim_decisions *decisions;       /* the run's decisions (malloc'ed copy) */
+    run_note *notes;                /* with run_options.explain, by step (malloc'ed) */
+    size_t nnotes;
 } run_result;
 
 /* Runs s. Returns 0 when the run happened (whatever its verdict), -1 if forksim could not

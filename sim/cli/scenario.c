@@ -121,16 +121,41 @@ bool scn_code_parse(const char *word, kern_return_t *code)
     return false;
 }
 
-/* Splits at blanks; a # starts a comment. Returns the number of words. */
+/* Splits at blanks; a # starts a comment; "a quoted text" is one word (without its quotes:
+ * it may hold blanks and #, not a quote). Returns the number of words, or -1 for a quote left
+ * open. */
 static int split(char *line, char **w)
 {
     int n = 0;
-    char *c = strchr(line, '#');
-    if (c != NULL)
-        *c = '\0';
-    for (char *t = strtok(line, " \t\r\n"); t != NULL && n <= MAX_WORDS; t = strtok(NULL, " \t\r\n"))
-        w[n++] = t;
-    return n;
+    char *c = line;
+    for (;;) {
+        while (*c == ' ' || *c == '\t' || *c == '\r' || *c == '\n')
+            c++;
+        if (*c == '\0' || *c == '#')
+            return n;
+        if (n > MAX_WORDS)
+            return n;
+        if (*c == '"') {
+            char *end = strchr(c + 1, '"');
+            if (end == NULL)
+                return -1;
+            *end = '\0';
+            w[n++] = c + 1;
+            c = end + 1;
+            if (*c != '\0' && *c != ' ' && *c != '\t' && *c != '\r' && *c != '\n')
+                return -1;
+            continue;
+        }
+        w[n++] = c;
+        while (*c != '\0' && *c != ' ' && *c != '\t' && *c != '\r' && *c != '\n' && *c != '#')
+            c++;
+        if (*c == '#') {
+            *c = '\0';
+            return n;
+        }
+        if (*c != '\0')
+            *c++ = '\0';
+    }
 }
 
 /* The routines an rpc step may call, and their arguments: N a name (label or number), R a
@@ -146,6 +171,33 @@ static const struct {
     {"mach_task_self", "L"},            {"task_create", "L"},
     {"thread_create", "L"},             {"task_terminate", "N"},
 };
+
+/* the routines that make RPCs (sim/kern/mach_stubs.h, sim/hurd/servers.h) */
+static const char *const known_routines[] = {
+    "mach_port_allocate", "mach_port_allocate_name", "mach_port_deallocate",
+    "mach_port_destroy", "mach_port_insert_right", "mach_port_extract_right",
+    "mach_port_get_refs", "mach_port_mod_refs", "mach_port_names", "mach_port_type",
+    "mach_port_rename", "mach_port_move_member", "mach_port_request_notification",
+    "mach_port_set_qlimit", "mach_port_set_mscount", "task_create", "task_terminate",
+    "task_suspend", "task_resume", "task_threads", "task_get_special_port",
+    "task_set_special_port", "mach_ports_register", "mach_ports_lookup", "thread_create",
+    "thread_suspend", "thread_resume", "thread_abort", "thread_terminate",
+    "thread_get_state", "thread_set_state", "thread_get_special_port",
+    "thread_set_special_port", "vm_allocate", "vm_deallocate", "mach_msg",
+    "mach_task_self", "mach_thread_self", "mach_reply_port",
+    "proc_task2proc", "proc_task2pid", "proc_pid2task", "proc_child", "proc_setmsgport",
+    "proc_getmsgport", "proc_getpids", "proc_get_arg_locations", "proc_set_arg_locations",
+    "proc_dostop", "proc_mark_exit", "proc_mark_stop", "proc_wait", "msg_sig_post",
+    "msg_proc_newids", "term_open_ctty", "term_getctty", "fs_getroot",
+};
+
+bool scn_routine_known(const char *routine)
+{
+    for (size_t k = 0; k < sizeof known_routines / sizeof known_routines[0]; k++)
+        if (strcmp(known_routines[k], routine) == 0)
+            return true;
+    return false;
+}
 
 static bool is_right_word(const char *w)
 {
@@ -408,9 +460,28 @@ static int parse_expect(parser *p, scenario *s, char **w, int n)
     } else if (n == 3 && strcmp(w[1], "child") == 0 && strcmp(w[2], "copies-parent") == 0) {
         e->kind = EXPECT_COPIES;
         e->who = WHO_CHILD;
-    } else if (n == 3 && strcmp(w[1], "abort") == 0) {
+    } else if (n >= 2 && strcmp(w[1], "abort") == 0) {
+        /* expect abort at "TEXT" [in parent|child]   |   expect abort FILE:LINE */
         e->kind = EXPECT_ABORT_AT;
-        snprintf(e->word, sizeof e->word, "%s", w[2]);
+        if (n >= 4 && strcmp(w[2], "at") == 0) {
+            if (w[3][0] == '\0' || strlen(w[3]) >= SCN_MAX_TEXT)
+                return fail(p, "expect abort at \"TEXT\": the text of a _Fork.c statement, 1 to %d characters",
+                            SCN_MAX_TEXT - 1);
+            snprintf(e->text, sizeof e->text, "%s", w[3]);
+            if (n == 6 && strcmp(w[4], "in") == 0 && strcmp(w[5], "parent") == 0)
+                e->proc = PROC_PARENT;
+            else if (n == 6 && strcmp(w[4], "in") == 0 && strcmp(w[5], "child") == 0)
+                e->proc = PROC_CHILD;
+            else if (n != 4)
+                return fail(p, "expect abort at \"TEXT\" [in parent|child]");
+        } else {
+            const char *colon = n == 3 ? strrchr(w[2], ':') : NULL;
+            unsigned line;
+            if (colon == NULL || colon == w[2] || !parse_uint(colon + 1, &line) || line == 0 ||
+                strlen(w[2]) >= sizeof e->word)
+                return fail(p, "expect abort at \"TEXT\" [in parent|child] (a statement of _Fork.c), or expect abort FILE:LINE");
+            snprintf(e->word, sizeof e->word, "%s", w[2]);
+        }
     } else if (n >= 5 && (strcmp(w[1], "parent") == 0 || strcmp(w[1], "child") == 0) &&
                strcmp(w[2], "fd") == 0) {
         e->kind = EXPECT_FD;
@@ -449,86 +520,204 @@ static int parse_expect(parser *p, scenario *s, char **w, int n)
             }
         }
     } else {
-        return fail(p, "expect parent|child NAME TYPE [urefs N], NAME absent, child copies-parent, verdict WORD, or abort FILE:LINE");
+        return fail(p, "expect parent|child NAME TYPE [urefs N], NAME absent, child copies-parent, verdict WORD, or abort at \"TEXT\"");
     }
     s->nexpects++;
     return 0;
 }
 
+/* "1st", "2nd", "3rd", "4th", ... "21st": K from 1. */
+static bool parse_ordinal(const char *w, unsigned *k)
+{
+    char *end;
+    if (!isdigit((unsigned char)w[0]))
+        return false;
+    errno = 0;
+    unsigned long v = strtoul(w, &end, 10);
+    if (errno != 0 || v == 0 || v > 1000000 || end == w)
+        return false;
+    if (strcmp(end, "st") && strcmp(end, "nd") && strcmp(end, "rd") && strcmp(end, "th"))
+        return false;
+    *k = (unsigned)v;
+    return true;
+}
+
+static const char *ordinal_suffix(unsigned k)
+{
+    if (k % 100 >= 11 && k % 100 <= 13)
+        return "th";
+    return k % 10 == 1 ? "st" : k % 10 == 2 ? "nd" : k % 10 == 3 ? "rd" : "th";
+}
+
+void scn_anchor_format(const scn_anchor *a, char *buf, size_t len)
+{
+    if (!a->meaning) {
+        snprintf(buf, len, "rpc %u%s%s", a->nth, a->routine[0] ? " routine " : "", a->routine);
+        return;
+    }
+    int n = snprintf(buf, len, "%s%s%u%s %s", a->after ? "after " : "", a->after ? "the " : "",
+                     a->nth, ordinal_suffix(a->nth), a->routine[0] ? a->routine : "call");
+    if (n < 0 || (size_t)n >= len)
+        return;
+    if (a->label[0])
+        n += snprintf(buf + n, len - (size_t)n, " on %s", a->label);
+    if (a->proc != PROC_OURS && n >= 0 && (size_t)n < len)
+        n += snprintf(buf + n, len - (size_t)n, " in %s", a->proc == PROC_PARENT ? "parent" : "child");
+    if (a->text[0] && n >= 0 && (size_t)n < len)
+        snprintf(buf + n, len - (size_t)n, " at \"%s\"", a->text);
+}
+
+/* A call by meaning, from w[*i]: [Kth] ROUTINE [on LABEL] [in parent|child] [at "TEXT"] (the
+ * conditions in any order, each at most once). Leaves *i at the first word after it. */
+static int parse_call(parser *p, scn_anchor *a, char **w, int n, int *i, const char *what)
+{
+    a->meaning = true;
+    a->nth = 1;
+    if (*i < n && parse_ordinal(w[*i], &a->nth))
+        (*i)++;
+    else if (*i < n && isdigit((unsigned char)w[*i][0]))
+        return fail(p, "%s: '%s' is not an ordinal (1st, 2nd, 3rd, 4th, ...)", what, w[*i]);
+    if (*i >= n)
+        return fail(p, "%s: which call? [Kth] ROUTINE [on LABEL] [in parent|child] [at \"TEXT\"]", what);
+    if (!scn_routine_known(w[*i]))
+        return fail(p, "%s: unknown routine '%s' (a routine the simulated processes call, as "
+                       "the trace names it)", what, w[*i]);
+    snprintf(a->routine, sizeof a->routine, "%s", w[(*i)++]);
+    bool on = false, in = false, at = false;
+    while (*i < n) {
+        const char *m = w[*i];
+        if (strcmp(m, "on") && strcmp(m, "in") && strcmp(m, "at"))
+            break;
+        if (*i + 1 >= n)
+            return fail(p, "%s: '%s' needs %s", what, m,
+                        !strcmp(m, "on") ? "a label" : !strcmp(m, "in") ? "parent or child"
+                                                                        : "a quoted statement text");
+        const char *v = w[*i + 1];
+        if (!strcmp(m, "on")) {
+            if (on)
+                return fail(p, "%s: 'on' given twice", what);
+            if (!label_ok(v))
+                return fail(p, "%s: on '%s': not a label", what, v);
+            snprintf(a->label, sizeof a->label, "%s", v);
+            on = true;
+        } else if (!strcmp(m, "in")) {
+            if (in)
+                return fail(p, "%s: 'in' given twice", what);
+            if (!strcmp(v, "parent"))
+                a->proc = PROC_PARENT;
+            else if (!strcmp(v, "child"))
+                a->proc = PROC_CHILD;
+            else
+                return fail(p, "%s: in '%s': parent or child", what, v);
+            in = true;
+        } else {
+            if (at)
+                return fail(p, "%s: 'at' given twice", what);
+            if (v[0] == '\0' || strlen(v) >= SCN_MAX_TEXT)
+                return fail(p, "%s: at \"TEXT\": the text of a _Fork.c statement, 1 to %d characters",
+                            what, SCN_MAX_TEXT - 1);
+            snprintf(a->text, sizeof a->text, "%s", v);
+            at = true;
+        }
+        *i += 2;
+    }
+    return 0;
+}
+
+/* The action of an event, from w[i] to the end: destroy NAME | insert NAME into child
+ * same|other. */
+static int parse_action(parser *p, scenario *s, char **w, int n, int i, const char *what)
+{
+    kern_fault *f = &s->faults[s->nfaults];
+    if (i < n && strcmp(w[i], "destroy") == 0) {
+        if (n != i + 2 || !label_ok(w[i + 1]))
+            return fail(p, "%s: destroy NAME (a label of a send or send-once right to a port of the peer)", what);
+        f->kind = KF_PORT_DEATH;
+        snprintf(s->fault_labels[s->nfaults], SCN_MAX_LABEL, "%s", w[i + 1]);
+        return 0;
+    }
+    if (i < n && strcmp(w[i], "insert") == 0) {
+        if (n != i + 5 || !label_ok(w[i + 1]) || strcmp(w[i + 2], "into") != 0 ||
+            strcmp(w[i + 3], "child") != 0 || (strcmp(w[i + 4], "same") && strcmp(w[i + 4], "other")))
+            return fail(p, "%s: insert NAME into child same|other", what);
+        f->kind = KF_CALL;
+        snprintf(s->fault_labels[s->nfaults], SCN_MAX_LABEL, "%s", w[i + 1]);
+        s->fault_insert_same[s->nfaults] = strcmp(w[i + 4], "same") == 0;
+        return 0;
+    }
+    if (i < n)
+        return fail(p, "%s: '%s' is not an event (destroy NAME, insert NAME into child same|other)", what, w[i]);
+    return fail(p, "%s: what happens? (destroy NAME, insert NAME into child same|other)", what);
+}
+
+/*
+ *   before|after CALL ACTION           an event by meaning
+ *   at rpc N ACTION                    an event at the Nth RPC after the set-up (low level)
+ *   fault CALL KIND                    a fault of a call by meaning
+ *   fault rpc N [routine R] KIND       a fault of the Nth RPC (of routine R) (low level)
+ */
 static int parse_fault(parser *p, scenario *s, char **w, int n)
 {
     if (s->nfaults == KERN_MAX_FAULTS)
-        return fail(p, "too many faults (at most %d)", KERN_MAX_FAULTS);
+        return fail(p, "too many faults and events (at most %d)", KERN_MAX_FAULTS);
     kern_fault *f = &s->faults[s->nfaults];
+    scn_anchor *a = &s->anchors[s->nfaults];
     memset(f, 0, sizeof *f);
-    /* at rpc N destroy NAME   |   fault rpc N [routine R] KIND [ERROR] */
-    unsigned nth;
-    if (strcmp(w[0], "at") == 0 && n == 8 && strcmp(w[3], "insert") == 0) {
-        /* at rpc N insert NAME into child same|other */
-        if (strcmp(w[1], "rpc") != 0 || !parse_uint(w[2], &nth) || nth == 0 || !label_ok(w[4]) ||
-            strcmp(w[5], "into") != 0 || strcmp(w[6], "child") != 0 ||
-            (strcmp(w[7], "same") != 0 && strcmp(w[7], "other") != 0))
-            return fail(p, "at rpc N insert NAME into child same|other");
-        f->kind = KF_CALL;
-        f->nth = nth;
-        snprintf(s->fault_labels[s->nfaults], SCN_MAX_LABEL, "%s", w[4]);
-        s->fault_insert_same[s->nfaults] = strcmp(w[7], "same") == 0;
-        s->nfaults++;
-        return 0;
-    }
-    if (strcmp(w[0], "at") == 0) {
-        if (n != 5 || strcmp(w[1], "rpc") != 0 || !parse_uint(w[2], &nth) || nth == 0 ||
-            strcmp(w[3], "destroy") != 0 || !label_ok(w[4]))
-            return fail(p, "at rpc N destroy NAME, or at rpc N insert NAME into child same|other");
-        f->kind = KF_PORT_DEATH;
-        f->nth = nth;
-        snprintf(s->fault_labels[s->nfaults], SCN_MAX_LABEL, "%s", w[4]);
-        s->nfaults++;
-        return 0;
-    }
+    memset(a, 0, sizeof *a);
+    s->fault_labels[s->nfaults][0] = '\0';
+    s->fault_routines[s->nfaults][0] = '\0';
+    s->fault_insert_same[s->nfaults] = false;
+    s->fault_lines[s->nfaults] = p->line;
+    const char *what = w[0];
     int i = 1;
-    if (n < 4 || strcmp(w[i++], "rpc") != 0 || !parse_uint(w[i++], &nth) || nth == 0)
-        return fail(p, "fault rpc N [routine NAME] send-fails|routine-fails CODE|reply-lost");
-    f->nth = nth;
-    if (i + 1 < n && strcmp(w[i], "routine") == 0) {
-        /* the routines that make RPCs (sim/kern/mach_stubs.h, sim/hurd/servers.h) */
-        static const char *const known[] = {
-            "mach_port_allocate", "mach_port_allocate_name", "mach_port_deallocate",
-            "mach_port_destroy", "mach_port_insert_right", "mach_port_extract_right",
-            "mach_port_get_refs", "mach_port_mod_refs", "mach_port_names", "mach_port_type",
-            "mach_port_rename", "mach_port_move_member", "mach_port_request_notification",
-            "mach_port_set_qlimit", "mach_port_set_mscount", "task_create", "task_terminate",
-            "task_suspend", "task_resume", "task_threads", "task_get_special_port",
-            "task_set_special_port", "mach_ports_register", "mach_ports_lookup", "thread_create",
-            "thread_suspend", "thread_resume", "thread_abort", "thread_terminate",
-            "thread_get_state", "thread_set_state", "thread_get_special_port",
-            "thread_set_special_port", "vm_allocate", "vm_deallocate", "mach_msg",
-            "proc_task2proc", "proc_task2pid", "proc_pid2task", "proc_child", "proc_setmsgport",
-            "proc_getmsgport", "proc_getpids", "proc_get_arg_locations", "proc_set_arg_locations",
-            "proc_dostop", "proc_mark_exit", "proc_mark_stop", "proc_wait", "msg_sig_post",
-            "msg_proc_newids", "term_open_ctty", "term_getctty", "fs_getroot",
-        };
-        bool found = false;
-        for (size_t k = 0; k < sizeof known / sizeof known[0] && !found; k++)
-            found = strcmp(known[k], w[i + 1]) == 0;
-        if (!found)
-            return fail(p, "fault: unknown routine '%s'", w[i + 1]);
-        snprintf(s->fault_routines[s->nfaults], sizeof s->fault_routines[0], "%s", w[i + 1]);
-        i += 2;
-    }
-    if (i >= n)
-        return fail(p, "fault: which kind? send-fails, routine-fails CODE, reply-lost");
-    if (strcmp(w[i], "send-fails") == 0 && i + 1 == n) {
-        f->kind = KF_SEND_FAILS;
-    } else if (strcmp(w[i], "reply-lost") == 0 && i + 1 == n) {
-        f->kind = KF_REPLY_LOST;
-    } else if (strcmp(w[i], "routine-fails") == 0 && i + 2 == n) {
-        f->kind = KF_ROUTINE_FAILS;
-        if (!scn_code_parse(w[i + 1], &f->error))
-            return fail(p, "unknown return code '%s'", w[i + 1]);
+    if (strcmp(w[0], "before") == 0 || strcmp(w[0], "after") == 0) {
+        if (parse_call(p, a, w, n, &i, what) != 0 ||
+            parse_action(p, s, w, n, i, what) != 0)
+            return -1;
+        a->after = strcmp(w[0], "after") == 0;
+    } else if (strcmp(w[0], "at") == 0) {
+        unsigned nth;
+        if (n < 3 || strcmp(w[1], "rpc") != 0)
+            return fail(p, "at rpc N ACTION (or, by meaning: before|after [Kth] ROUTINE [on LABEL] "
+                           "[in parent|child] [at \"TEXT\"] ACTION)");
+        if (!parse_uint(w[2], &nth) || nth == 0)
+            return fail(p, "at rpc N: N is a number from 1 (the Nth RPC after the set-up)");
+        a->nth = nth;
+        if (parse_action(p, s, w, n, 3, "at rpc N") != 0)
+            return -1;
     } else {
-        return fail(p, "fault: send-fails, routine-fails CODE or reply-lost");
+        if (n >= 2 && strcmp(w[1], "rpc") == 0) {
+            unsigned nth;
+            if (n < 3 || !parse_uint(w[2], &nth) || nth == 0)
+                return fail(p, "fault rpc N [routine NAME] send-fails|routine-fails CODE|reply-lost");
+            a->nth = nth;
+            i = 3;
+            if (i + 1 < n && strcmp(w[i], "routine") == 0) {
+                if (!scn_routine_known(w[i + 1]))
+                    return fail(p, "fault: unknown routine '%s'", w[i + 1]);
+                snprintf(a->routine, sizeof a->routine, "%s", w[i + 1]);
+                i += 2;
+            }
+        } else if (parse_call(p, a, w, n, &i, "fault") != 0) {
+            return -1;
+        }
+        if (i >= n)
+            return fail(p, "fault: which kind? send-fails, routine-fails CODE, reply-lost");
+        if (strcmp(w[i], "send-fails") == 0 && i + 1 == n) {
+            f->kind = KF_SEND_FAILS;
+        } else if (strcmp(w[i], "reply-lost") == 0 && i + 1 == n) {
+            f->kind = KF_REPLY_LOST;
+        } else if (strcmp(w[i], "routine-fails") == 0 && i + 2 == n) {
+            f->kind = KF_ROUTINE_FAILS;
+            if (!scn_code_parse(w[i + 1], &f->error))
+                return fail(p, "unknown return code '%s'", w[i + 1]);
+        } else {
+            return fail(p, "fault: '%s': send-fails, routine-fails CODE or reply-lost", w[i]);
+        }
     }
+    f->nth = a->nth;
+    memcpy(s->fault_routines[s->nfaults], a->routine, sizeof s->fault_routines[0]);
+    f->after = a->after;
     s->nfaults++;
     return 0;
 }
@@ -555,8 +744,16 @@ int scenario_load(const char *path, scenario *s, char *err, size_t errlen)
         }
         char copy[sizeof buf];
         snprintf(copy, sizeof copy, "%s", buf);
-        char *w[MAX_WORDS + 1];
-        int n = split(buf, w);
+        char *w[MAX_WORDS + 2];
+        const char *first = buf + strspn(buf, " \t");
+        bool is_title = strncmp(first, "title", 5) == 0 && strchr(" \t\r\n", first[5]) != NULL;
+        int n = is_title ? 1 : split(buf, w);
+        if (is_title)
+            w[0] = "title";
+        if (n < 0) {
+            fail(&p, "a quoted text is not closed, or not followed by a blank");
+            break;
+        }
         if (n == 0)
             continue;
         if (n > MAX_WORDS && strcmp(w[0], "title") != 0) {
@@ -642,7 +839,8 @@ int scenario_load(const char *path, scenario *s, char *err, size_t errlen)
             parse_step(&p, s, strcmp(k, "parent") == 0 ? WHO_PARENT : WHO_CHILD, w, n);
         } else if (strcmp(k, "expect") == 0) {
             parse_expect(&p, s, w, n);
-        } else if (strcmp(k, "fault") == 0 || strcmp(k, "at") == 0) {
+        } else if (strcmp(k, "fault") == 0 || strcmp(k, "at") == 0 || strcmp(k, "before") == 0 ||
+                   strcmp(k, "after") == 0) {
             parse_fault(&p, s, w, n);
         } else {
             fail(&p, "unknown directive '%s'", k);

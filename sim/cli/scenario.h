@@ -23,6 +23,7 @@
 #define SCN_MAX_STEPS 128
 #define SCN_MAX_EXPECT 128
 #define SCN_MAX_ARGS 6
+#define SCN_MAX_TEXT 128
 
 /* What the parent holds beyond the default start-up ("have" lines). */
 typedef enum scn_have_kind {
@@ -46,6 +47,29 @@ typedef struct scn_have {
 } scn_have;
 
 typedef enum scn_who { WHO_PARENT, WHO_CHILD } scn_who;
+
+/* Which processes an anchor counts calls of: the scenario's parent and its children (the
+ * default; not the servers, nor the peer), the parent only, or its children only. */
+typedef enum scn_proc { PROC_OURS = 0, PROC_PARENT, PROC_CHILD } scn_proc;
+
+/*
+ * Where an event or a fault lands. By meaning: the Kth call (K from 1) among the calls of the
+ * scenario's processes that fit every condition given: the routine, "on LABEL" (one of the
+ * port names the call operates on is LABEL's), "in parent|child", "at TEXT" (the _Fork.c
+ * statement its call site lies in contains TEXT, blanks compared loosely); an event lands just
+ * before that call runs, or just after it returned. Low level (meaning false): the Nth RPC
+ * after the set-up, of any thread of any task (servers included), or the Nth of routine R.
+ * A zeroed anchor is the low-level one.
+ */
+typedef struct scn_anchor {
+    bool meaning;
+    bool after;
+    unsigned nth;
+    char routine[40];
+    char label[SCN_MAX_LABEL];
+    scn_proc proc;
+    char text[SCN_MAX_TEXT];
+} scn_anchor;
 
 typedef enum scn_step_kind {
     STEP_FORK,          /* fork [-> ok|error] */
@@ -73,7 +97,7 @@ typedef enum scn_expect_kind {
     EXPECT_NAME,        /* expect parent|child NAME TYPE [urefs N] */
     EXPECT_ABSENT,      /* expect parent|child NAME absent */
     EXPECT_VERDICT,     /* expect verdict ok|abort|deadlock|livelock */
-    EXPECT_ABORT_AT,    /* expect abort FILE:LINE */
+    EXPECT_ABORT_AT,    /* expect abort FILE:LINE, or expect abort at "TEXT" [in parent|child] */
     EXPECT_COPIES,      /* expect child copies-parent: the fork's intent, name by name */
     EXPECT_PORT,        /* expect child NAME port same|other: the parent's port, or another */
     EXPECT_FD,          /* expect parent|child fd N open|absent|cloexec|ctty own|same|none */
@@ -87,6 +111,8 @@ typedef struct scn_expect {
     bool has_urefs;
     unsigned urefs;
     char word[64];
+    char text[SCN_MAX_TEXT];    /* expect abort at "TEXT": a statement of _Fork.c */
+    scn_proc proc;              /* expect abort ... in parent|child */
     int line;
 } scn_expect;
 
@@ -107,8 +133,11 @@ typedef struct scenario {
     size_t nexpects;
     kern_fault faults[KERN_MAX_FAULTS];
     char fault_routines[KERN_MAX_FAULTS][40];
-    char fault_labels[KERN_MAX_FAULTS][SCN_MAX_LABEL]; /* "at rpc N destroy|insert NAME" */
+    char fault_labels[KERN_MAX_FAULTS][SCN_MAX_LABEL]; /* events: destroy|insert NAME */
     bool fault_insert_same[KERN_MAX_FAULTS];           /* insert: the parent's own right */
+    scn_anchor anchors[KERN_MAX_FAULTS];               /* where each fault or event lands */
+    int fault_lines[KERN_MAX_FAULTS];                  /* its line in the file (0: added by
+                                                        * forksim explore) */
     unsigned nfaults;
 } scenario;
 
@@ -119,5 +148,12 @@ int scenario_load(const char *path, scenario *s, char *err, size_t errlen);
 bool scn_type_parse(const char *word, mach_port_type_t *type);
 const char *scn_type_name(mach_port_type_t type);
 bool scn_code_parse(const char *word, kern_return_t *code);
+
+/* Whether routine makes RPCs forksim traces (a routine an anchor or a fault may name). */
+bool scn_routine_known(const char *routine);
+
+/* The anchor as the scenario language writes it ("before the 2nd thread_resume in parent"),
+ * for messages. */
+void scn_anchor_format(const scn_anchor *a, char *buf, size_t len);
 
 #endif

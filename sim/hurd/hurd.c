@@ -67,9 +67,46 @@ static void startup_main(void *arg)
     H.startup_done = true;
 }
 
+/* The routines of the Hurd's interfaces the simulated servers speak, by message id (servers.h;
+ * a reply's id is its request's + 100), for the trace. */
+static const char *hurd_msg_id_name(mach_msg_id_t id)
+{
+    static const struct {
+        mach_msg_id_t id;
+        const char *request, *reply;
+    } ids[] = {
+        {PROC_ID_CHILD, "proc_child", "proc_child reply"},
+        {PROC_ID_SETMSGPORT, "proc_setmsgport", "proc_setmsgport reply"},
+        {PROC_ID_GETPIDS, "proc_getpids", "proc_getpids reply"},
+        {PROC_ID_SET_ARG_LOCATIONS, "proc_set_arg_locations", "proc_set_arg_locations reply"},
+        {PROC_ID_GET_ARG_LOCATIONS, "proc_get_arg_locations", "proc_get_arg_locations reply"},
+        {PROC_ID_GETMSGPORT, "proc_getmsgport", "proc_getmsgport reply"},
+        {PROC_ID_WAIT, "proc_wait", "proc_wait reply"},
+        {PROC_ID_DOSTOP, "proc_dostop", "proc_dostop reply"},
+        {PROC_ID_MARK_STOP, "proc_mark_stop", "proc_mark_stop reply"},
+        {PROC_ID_MARK_EXIT, "proc_mark_exit", "proc_mark_exit reply"},
+        {PROC_ID_PID2TASK, "proc_pid2task", "proc_pid2task reply"},
+        {PROC_ID_TASK2PID, "proc_task2pid", "proc_task2pid reply"},
+        {PROC_ID_TASK2PROC, "proc_task2proc", "proc_task2proc reply"},
+        {MSG_ID_SIG_POST, "msg_sig_post", "msg_sig_post reply"},
+        {MSG_ID_PROC_NEWIDS, "msg_proc_newids", "msg_proc_newids reply"},
+        {TERM_ID_GETCTTY, "term_getctty", "term_getctty reply"},
+        {TERM_ID_OPEN_CTTY, "term_open_ctty", "term_open_ctty reply"},
+        {FS_ID_GETROOT, "fs_getroot", "fs_getroot reply"},
+    };
+    for (size_t i = 0; i < sizeof ids / sizeof ids[0]; i++) {
+        if (ids[i].id == id)
+            return ids[i].request;
+        if (ids[i].id + 100 == id)
+            return ids[i].reply;
+    }
+    return NULL;
+}
+
 int hurd_boot(void)
 {
     memset(&H, 0, sizeof H);
+    kern_set_msg_id_fn(hurd_msg_id_name);
     proc_server_reset();
     minor_servers_reset();
     static void (*const mains[HURD_NSERVERS])(void *) = {

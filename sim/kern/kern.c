@@ -34,12 +34,21 @@ static struct kern {
     bool fired[KERN_MAX_FAULTS];
     unsigned nfired;
     kern_reply_cell_fn reply_cell;
-    bool sites;
+    bool sites;                 /* call sites shown in the trace */
+    bool need_sites;            /* call sites looked up for the fault plan (kern_need_sites) */
     kern_site_fn site_fn;
     char trace_path[4096];      /* when the trace is a file of ours: renamed at close */
     uint64_t hook_step;
     void (*hook_fn)(void *);
     void *hook_arg;
+    kern_msg_id_fn msg_id_fn;
+    struct kern_request {       /* requests received, not answered yet (for the trace) */
+        const ktask_t *task;
+        mach_port_name_t reply;
+        mach_msg_id_t id;
+        uint64_t step;
+    } requests[64];
+    unsigned nrequests;
 } K;
 
 /* Outside K: installed before kern_open, kept across runs. */
@@ -53,7 +62,7 @@ void kern_set_rpc_observer(kern_rpc_observer_fn fn, void *arg)
 }
 
 /* The RPC's trace line was just written (its step is K.step): tell the observer. */
-static void rpc_observe(const kern_rpc *r, kern_return_t kr)
+static void rpc_observe(const kern_rpc *r, kern_return_t kr, const char *args, const char *outs)
 {
     if (rpc_observer == NULL || r->self == NULL)
         return;
@@ -67,6 +76,10 @@ static void rpc_observe(const kern_rpc *r, kern_return_t kr)
         .site = r->site,
         .kr = kr,
         .fault = r->fault,
+        .names = r->names,
+        .nnames = r->nnames,
+        .args = args != NULL ? args : "",
+        .outs = outs != NULL ? outs : "",
     };
     rpc_observer(&note, rpc_observer_arg);
 }
@@ -79,6 +92,56 @@ void kern_set_faults(const kern_fault *faults, unsigned n)
     memset(K.seen, 0, sizeof K.seen);
     memset(K.fired, 0, sizeof K.fired);
     K.nfired = 0;
+}
+
+void kern_set_msg_id_fn(kern_msg_id_fn fn)
+{
+    K.msg_id_fn = fn;
+}
+
+const char *kern_msg_id_name(mach_msg_id_t id)
+{
+    /* GNU Mach's notifications (mach/notify.h: MACH_NOTIFY_FIRST 0100 + ...) */
+    static const struct {
+        mach_msg_id_t id;
+        const char *name;
+    } notify[] = {{MACH_NOTIFY_PORT_DELETED, "mach_notify_port_deleted"},
+                  {MACH_NOTIFY_MSG_ACCEPTED, "mach_notify_msg_accepted"},
+                  {MACH_NOTIFY_PORT_DESTROYED, "mach_notify_port_destroyed"},
+                  {MACH_NOTIFY_NO_SENDERS, "mach_notify_no_senders"},
+                  {MACH_NOTIFY_SEND_ONCE, "mach_notify_send_once"},
+                  {MACH_NOTIFY_DEAD_NAME, "mach_notify_dead_name"}};
+    for (size_t i = 0; i < sizeof notify / sizeof notify[0]; i++)
+        if (notify[i].id == id)
+            return notify[i].name;
+    return K.msg_id_fn != NULL ? K.msg_id_fn(id) : NULL;
+}
+
+void kern_request_received(kthread_t *self, mach_port_name_t reply, mach_msg_id_t id)
+{
+    if (!MACH_PORT_VALID(reply))
+        return;
+    if (K.nrequests == sizeof K.requests / sizeof K.requests[0]) /* the oldest is forgotten */
+        memmove(K.requests, K.requests + 1, --K.nrequests * sizeof K.requests[0]);
+    K.requests[K.nrequests++] = (struct kern_request){kthread_task(self), reply, id, K.step};
+}
+
+uint64_t kern_request_answered(kthread_t *self, mach_port_name_t dest, mach_msg_id_t id)
+{
+    for (unsigned i = K.nrequests; i-- > 0;) {
+        struct kern_request *q = &K.requests[i];
+        if (q->task == kthread_task(self) && q->reply == dest && q->id + 100 == id) {
+            uint64_t step = q->step;
+            memmove(q, q + 1, (--K.nrequests - i) * sizeof *q);
+            return step;
+        }
+    }
+    return 0;
+}
+
+void kern_need_sites(bool on)
+{
+    K.need_sites = on;
 }
 
 void kern_set_step_hook(uint64_t step, void (*fn)(void *), void *arg)
@@ -255,6 +318,7 @@ size_t kern_close(void)
 world_t *kern_world(void) { return K.world; }
 uint64_t kern_rpc_count(void) { return K.rpcs; }
 unsigned kern_faults_fired(void) { return K.nfired; }
+bool kern_fault_has_fired(unsigned i) { return i < K.nfaults && K.fired[i]; }
 ktask_t *kern_ktask(const sim_task *task) { return sim_task_ktask(task); }
 kthread_t *kern_kthread(const sim_thread *thread) { return sim_thread_kthread(thread); }
 sim_task *kern_sim_task(const ktask_t *task) { return ktask_user(task); }
@@ -383,9 +447,36 @@ const char *kern_msgt_name(mach_msg_type_name_t type)
 
 /* --- RPCs ------------------------------------------------------------------------------------ */
 
-static bool fault_matches(const kern_fault *f, const char *routine)
+static bool fault_matches(const kern_fault *f, const kern_rpc *r)
 {
-    return f->routine == NULL || strcmp(f->routine, routine) == 0;
+    return (f->routine == NULL || strcmp(f->routine, r->routine) == 0) &&
+           (f->match == NULL || f->match(r, f->match_arg));
+}
+
+/* Another actor's doing, planned for this call (KF_CALL, KF_PORT_DEATH). */
+static void fault_act(const kern_fault *f, const kern_rpc *r)
+{
+    if (f->kind == KF_CALL) {
+        if (f->call != NULL)
+            f->call(f->call_arg);
+        return;
+    }
+    sim_task *victim = sim_task_by_id(f->task_id);
+    kern_return_t kr = victim != NULL ? world_port_destroy(kern_ktask(victim), f->name)
+                                      : KERN_INVALID_TASK;
+    char buf[16];
+    kern_trace_note("fault: task %d's name %u destroyed %s %s = %s", f->task_id, f->name,
+                    f->after ? "after" : "before", r->routine, code_name(kr, buf, sizeof buf));
+}
+
+/* The events planned for just after r: its trace line is written. */
+static void faults_after(kern_rpc *r)
+{
+    for (unsigned i = 0; i < K.nfaults && r->after_faults != 0; i++)
+        if (r->after_faults & (1u << i)) {
+            r->after_faults &= ~(1u << i);
+            fault_act(&K.faults[i], r);
+        }
 }
 
 /* glibc's __mig_get_reply_port: the thread's reply port, made on its first RPC (M10). */
@@ -402,6 +493,12 @@ static void reply_port_get(kthread_t *self)
 
 kthread_t *kern_rpc_begin(kern_rpc *r, const char *routine, bool trap)
 {
+    return kern_rpc_begin_on(r, routine, trap, MACH_PORT_NULL, MACH_PORT_NULL);
+}
+
+kthread_t *kern_rpc_begin_on(kern_rpc *r, const char *routine, bool trap, mach_port_name_t a,
+                             mach_port_name_t b)
+{
     kthread_t *self = kern_self();
     if (self == NULL)
         kern_unmodelled("an RPC from the host, not from a simulated thread");
@@ -410,7 +507,11 @@ kthread_t *kern_rpc_begin(kern_rpc *r, const char *routine, bool trap)
     r->routine = routine;
     r->trap = trap;
     r->self = self;
-    if (K.sites && K.site_fn != NULL) {
+    if (a != MACH_PORT_NULL)
+        r->names[r->nnames++] = a;
+    if (b != MACH_PORT_NULL)
+        r->names[r->nnames++] = b;
+    if ((K.sites || K.need_sites) && K.site_fn != NULL) {
         void *pcs[48];
         int n = unw_backtrace(pcs, 48);
         K.site_fn(pcs, n, r->site, sizeof r->site);
@@ -421,22 +522,15 @@ kthread_t *kern_rpc_begin(kern_rpc *r, const char *routine, bool trap)
         reply_port_get(self);
     for (unsigned i = 0; i < K.nfaults; i++) {
         kern_fault *f = &K.faults[i];
-        if (K.fired[i] || !fault_matches(f, routine) || ++K.seen[i] != f->nth)
+        if (K.fired[i] || !fault_matches(f, r) || ++K.seen[i] != f->nth)
             continue;
         K.fired[i] = true;
         K.nfired++;
-        if (f->kind == KF_CALL) {
-            if (f->call != NULL)
-                f->call(f->call_arg);
-            continue;
-        }
-        if (f->kind == KF_PORT_DEATH) {
-            sim_task *victim = sim_task_by_id(f->task_id);
-            kern_return_t kr = victim != NULL ? world_port_destroy(kern_ktask(victim), f->name)
-                                              : KERN_INVALID_TASK;
-            char buf[16];
-            kern_trace_note("fault: task %d's name %u destroyed before %s = %s", f->task_id,
-                            f->name, routine, code_name(kr, buf, sizeof buf));
+        if (f->kind == KF_CALL || f->kind == KF_PORT_DEATH) {
+            if (f->after)
+                r->after_faults |= 1u << i;
+            else
+                fault_act(f, r);
             continue;
         }
         r->fault = f->kind;
@@ -497,11 +591,12 @@ kern_return_t kern_rpc_end(kern_rpc *r, kern_return_t kr, const char *args, cons
                 code_name(kr, buf, sizeof buf));
         if (outs != NULL && outs[0] != '\0')
             fprintf(K.trace, " -> %s", outs);
-        if (r->site[0] != '\0')
+        if (K.sites && r->site[0] != '\0')
             fprintf(K.trace, "  @ %s", r->site);
         fputc('\n', K.trace);
     }
-    rpc_observe(r, kr);
+    rpc_observe(r, kr, args, outs);
+    faults_after(r);
     return kr;
 }
 
@@ -510,11 +605,12 @@ void kern_rpc_end_name(kern_rpc *r, mach_port_name_t name)
     trace_prefix(r->self);
     if (K.trace != NULL) {
         fprintf(K.trace, "trap %s() = %u", r->routine, name);
-        if (r->site[0] != '\0')
+        if (K.sites && r->site[0] != '\0')
             fprintf(K.trace, "  @ %s", r->site);
         fputc('\n', K.trace);
     }
-    rpc_observe(r, KERN_SUCCESS);
+    rpc_observe(r, KERN_SUCCESS, "", "");
+    faults_after(r);
 }
 
 void kern_rpc_drop_reply_right(kern_rpc *r, mach_port_name_t name, mach_port_right_t kind)

@@ -26,8 +26,12 @@ typedef enum kern_fault_kind {
     KF_CALL,            /* before the RPC runs, call(call_arg): another actor's doing */
 } kern_fault_kind;
 
-/* One planned fault: it fires at the nth RPC (1-based) whose routine is `routine`, or of any
- * routine when routine is NULL. */
+struct kern_rpc;
+
+/* One planned fault: it fires at the nth RPC (1-based) whose routine is `routine` (any routine
+ * when routine is NULL) and that `match` accepts (every RPC when match is NULL). A call's number
+ * is taken as it begins; an `after` event fires once that call has ended (its trace line
+ * written), before its thread goes on. */
 typedef struct kern_fault {
     kern_fault_kind kind;
     const char *routine;
@@ -37,6 +41,9 @@ typedef struct kern_fault {
     mach_port_name_t name;      /* KF_PORT_DEATH */
     void (*call)(void *arg);    /* KF_CALL */
     void *call_arg;
+    bool after;                 /* KF_PORT_DEATH, KF_CALL: after the call instead of before it */
+    bool (*match)(const struct kern_rpc *r, void *arg);  /* further conditions (scenario anchors) */
+    void *match_arg;
 } kern_fault;
 
 #define KERN_MAX_FAULTS 16
@@ -61,6 +68,10 @@ void kern_set_site_fn(kern_site_fn fn);
 
 /* Replaces the fault plan (before or during a run: faults count RPCs from kern_open). */
 void kern_set_faults(const kern_fault *faults, unsigned n);
+
+/* Call sites are looked up for every RPC from now on even when the trace does not show them
+ * (a fault plan that matches calls by their site needs them). kern_open turns it off. */
+void kern_need_sites(bool on);
 
 /* Calls fn(arg) once, just before the trace line numbered step is written (forksim
  * --stop-at). 0 removes it. */
@@ -90,6 +101,8 @@ kthread_t *kern_self(void);     /* the running thread's kernel half; NULL on the
 uint64_t kern_rpc_count(void);
 /* Faults that fired so far. */
 unsigned kern_faults_fired(void);
+/* Whether fault i of the plan has fired (its call came). */
+bool kern_fault_has_fired(unsigned i);
 
 /* --- Observing RPCs (forksim explore: which RPCs a fork makes, and where a fault landed) ---- */
 
@@ -103,6 +116,11 @@ typedef struct kern_rpc_note {
     const char *site;           /* "_Fork.c:LINE" with kern_config.sites, else "" */
     kern_return_t kr;           /* what the caller saw (for a self trap: KERN_SUCCESS) */
     kern_fault_kind fault;      /* the fault that fired for it, or KF_NONE */
+    const mach_port_name_t *names;  /* the port names it operates on (kern_rpc.names) */
+    int nnames;
+    const char *args;           /* its trace arguments, as the trace line shows them ("" without
+                                 * a trace) */
+    const char *outs;           /* what came back, as the trace line shows it */
 } kern_rpc_note;
 
 /* Calls fn(note, arg) on the calling simulated thread as each RPC ends. Kept across kern_open
@@ -134,6 +152,7 @@ typedef mach_port_t *(*kern_reply_cell_fn)(void);
 void kern_set_reply_cell_fn(kern_reply_cell_fn fn);
 
 /* An RPC in progress. */
+#define KERN_RPC_MAX_NAMES 2
 typedef struct kern_rpc {
     const char *routine;
     bool trap;
@@ -143,12 +162,22 @@ typedef struct kern_rpc {
     char site[40];              /* call site, with kern_config.sites */
     bool fallback;              /* a trap shortcut that fell back to the RPC (K8) */
     uint64_t nth;               /* kern_rpc_note.nth */
+    mach_port_name_t names[KERN_RPC_MAX_NAMES];  /* the port names the call operates on, in the
+                                 * caller's or the target task's space (not the target task's
+                                 * own name, nor a server's port): what a scenario's "on LABEL"
+                                 * anchor compares with */
+    int nnames;
+    unsigned after_faults;      /* bit i: fault i fires when this call ends */
 } kern_rpc;
 
 /* Starts an RPC: the scheduling point, the reply port (created on a thread's first RPC), and
  * the fault plan, and with sites on the call site. Returns the calling thread's kernel half.
  * Traps get no reply port. */
 kthread_t *kern_rpc_begin(kern_rpc *r, const char *routine, bool trap);
+/* The same, for a call that operates on port names (up to KERN_RPC_MAX_NAMES; MACH_PORT_NULL
+ * for none): the fault plan sees them. */
+kthread_t *kern_rpc_begin_on(kern_rpc *r, const char *routine, bool trap, mach_port_name_t a,
+                             mach_port_name_t b);
 
 /* Ends it: the MIG stub's handling of a failed send (the reply port is deallocated, M12 step
  * 1), then one trace line "routine(args) = CODE outs" (args and outs already formatted; either
@@ -210,6 +239,20 @@ void kern_trace_note(const char *fmt, ...) __attribute__((format(printf, 1, 2)))
 /* Formats a stub's trace arguments or outputs into buf, as snprintf, when there is a trace;
  * without one leaves buf "" and returns 0 (a stub's formatting then costs nothing). */
 int kern_fmt(char *buf, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+/* Message ids by name, for a server's trace lines ("id 24025 proc_mark_exit"): the layer
+ * that knows an interface registers its names (sim/hurd for the Hurd's); Mach's own
+ * notifications (mach/notify.h) are known here. kern_open forgets the function. */
+typedef const char *(*kern_msg_id_fn)(mach_msg_id_t id);
+void kern_set_msg_id_fn(kern_msg_id_fn fn);
+/* The routine id carries ("proc_mark_exit", "proc_mark_exit reply"), or NULL. */
+const char *kern_msg_id_name(mach_msg_id_t id);
+
+/* A server's requests and their answers, for the trace: the running thread received a request
+ * (id) whose reply right it holds as reply, on the trace line just written; and later sends id
+ * to dest: which request's step that answers (0 for none). Each request is answered once. */
+void kern_request_received(kthread_t *self, mach_port_name_t reply, mach_msg_id_t id);
+uint64_t kern_request_answered(kthread_t *self, mach_port_name_t dest, mach_msg_id_t id);
 
 /* Names for trace arguments. */
 const char *kern_right_name(mach_port_right_t right);

@@ -119,7 +119,7 @@ ALIAS(mach_port_allocate)
 kern_return_t __mach_port_allocate_name(mach_port_t task, mach_port_right_t right, mach_port_t name)
 {
     kern_rpc r;
-    kthread_t *self = kern_rpc_begin(&r, "mach_port_allocate_name", true);
+    kthread_t *self = kern_rpc_begin_on(&r, "mach_port_allocate_name", true, name, MACH_PORT_NULL);
     kern_return_t kr;
     FAULT_OR(r, kr, (void)0)
     {
@@ -140,7 +140,7 @@ ALIAS(mach_port_allocate_name)
 kern_return_t __mach_port_deallocate(mach_port_t task, mach_port_t name)
 {
     kern_rpc r;
-    kthread_t *self = kern_rpc_begin(&r, "mach_port_deallocate", true);
+    kthread_t *self = kern_rpc_begin_on(&r, "mach_port_deallocate", true, name, MACH_PORT_NULL);
     kern_return_t kr;
     FAULT_OR(r, kr, (void)0)
     {
@@ -161,7 +161,7 @@ ALIAS(mach_port_deallocate)
 kern_return_t __mach_port_destroy(mach_port_t task, mach_port_t name)
 {
     kern_rpc r;
-    kthread_t *self = kern_rpc_begin(&r, "mach_port_destroy", false);
+    kthread_t *self = kern_rpc_begin_on(&r, "mach_port_destroy", false, name, MACH_PORT_NULL);
     kern_return_t kr;
     FAULT_OR(r, kr, (void)0)
         kr = mk_mach_port_destroy(self, task, name);
@@ -177,7 +177,7 @@ kern_return_t __mach_port_insert_right(mach_port_t task, mach_port_t name, mach_
                                        mach_msg_type_name_t polyPoly)
 {
     kern_rpc r;
-    kthread_t *self = kern_rpc_begin(&r, "mach_port_insert_right", true);
+    kthread_t *self = kern_rpc_begin_on(&r, "mach_port_insert_right", true, name, poly);
     kern_return_t kr;
     FAULT_OR(r, kr, mk_request_discard(self, poly, polyPoly))
     {
@@ -200,7 +200,7 @@ kern_return_t __mach_port_extract_right(mach_port_t task, mach_port_t name,
                                         mach_msg_type_name_t *polyPoly)
 {
     kern_rpc r;
-    kthread_t *self = kern_rpc_begin(&r, "mach_port_extract_right", false);
+    kthread_t *self = kern_rpc_begin_on(&r, "mach_port_extract_right", false, name, MACH_PORT_NULL);
     kern_return_t kr;
     mach_port_name_t p = MACH_PORT_NULL;
     mach_msg_type_name_t pt = 0;
@@ -228,7 +228,7 @@ kern_return_t __mach_port_get_refs(mach_port_t task, mach_port_t name, mach_port
                                    mach_port_urefs_t *refs)
 {
     kern_rpc r;
-    kthread_t *self = kern_rpc_begin(&r, "mach_port_get_refs", false);
+    kthread_t *self = kern_rpc_begin_on(&r, "mach_port_get_refs", false, name, MACH_PORT_NULL);
     kern_return_t kr;
     mach_port_urefs_t n = 0;
     FAULT_OR(r, kr, (void)0)
@@ -249,7 +249,7 @@ kern_return_t __mach_port_mod_refs(mach_port_t task, mach_port_t name, mach_port
                                    mach_port_delta_t delta)
 {
     kern_rpc r;
-    kthread_t *self = kern_rpc_begin(&r, "mach_port_mod_refs", false);
+    kthread_t *self = kern_rpc_begin_on(&r, "mach_port_mod_refs", false, name, MACH_PORT_NULL);
     kern_return_t kr;
     FAULT_OR(r, kr, (void)0)
         kr = mk_mach_port_mod_refs(self, task, name, right, delta);
@@ -304,7 +304,7 @@ ALIAS(mach_port_names)
 kern_return_t __mach_port_type(mach_port_t task, mach_port_t name, mach_port_type_t *ptype)
 {
     kern_rpc r;
-    kthread_t *self = kern_rpc_begin(&r, "mach_port_type", false);
+    kthread_t *self = kern_rpc_begin_on(&r, "mach_port_type", false, name, MACH_PORT_NULL);
     kern_return_t kr;
     mach_port_type_t t = 0;
     FAULT_OR(r, kr, (void)0)
@@ -324,7 +324,7 @@ ALIAS(mach_port_type)
 kern_return_t __mach_port_rename(mach_port_t task, mach_port_t old_name, mach_port_t new_name)
 {
     kern_rpc r;
-    kthread_t *self = kern_rpc_begin(&r, "mach_port_rename", false);
+    kthread_t *self = kern_rpc_begin_on(&r, "mach_port_rename", false, old_name, new_name);
     kern_return_t kr;
     FAULT_OR(r, kr, (void)0)
         kr = mk_mach_port_rename(self, task, old_name, new_name);
@@ -339,7 +339,7 @@ ALIAS(mach_port_rename)
 kern_return_t __mach_port_move_member(mach_port_t task, mach_port_t member, mach_port_t after)
 {
     kern_rpc r;
-    kthread_t *self = kern_rpc_begin(&r, "mach_port_move_member", false);
+    kthread_t *self = kern_rpc_begin_on(&r, "mach_port_move_member", false, member, after);
     kern_return_t kr;
     FAULT_OR(r, kr, (void)0)
         kr = mk_mach_port_move_member(self, task, member, after);
@@ -357,7 +357,7 @@ kern_return_t __mach_port_request_notification(mach_port_t task, mach_port_t nam
                                                mach_port_t *previous)
 {
     kern_rpc r;
-    kthread_t *self = kern_rpc_begin(&r, "mach_port_request_notification", false);
+    kthread_t *self = kern_rpc_begin_on(&r, "mach_port_request_notification", false, name, notify);
     kern_return_t kr;
     mach_port_name_t prev = MACH_PORT_NULL;
     FAULT_OR(r, kr, mk_request_discard(self, notify, notifyPoly))
@@ -381,7 +381,7 @@ ALIAS(mach_port_request_notification)
 kern_return_t __mach_port_set_qlimit(mach_port_t task, mach_port_t name, mach_port_msgcount_t qlimit)
 {
     kern_rpc r;
-    kthread_t *self = kern_rpc_begin(&r, "mach_port_set_qlimit", false);
+    kthread_t *self = kern_rpc_begin_on(&r, "mach_port_set_qlimit", false, name, MACH_PORT_NULL);
     kern_return_t kr;
     FAULT_OR(r, kr, (void)0)
         kr = mk_mach_port_set_qlimit(self, task, name, qlimit);
@@ -397,7 +397,7 @@ kern_return_t __mach_port_set_mscount(mach_port_t task, mach_port_t name,
                                       mach_port_mscount_t mscount)
 {
     kern_rpc r;
-    kthread_t *self = kern_rpc_begin(&r, "mach_port_set_mscount", false);
+    kthread_t *self = kern_rpc_begin_on(&r, "mach_port_set_mscount", false, name, MACH_PORT_NULL);
     kern_return_t kr;
     FAULT_OR(r, kr, (void)0)
         kr = mk_mach_port_set_mscount(self, task, name, mscount);
@@ -444,7 +444,7 @@ ALIAS(task_create)
 kern_return_t __task_terminate(mach_port_t task)
 {
     kern_rpc r;
-    kthread_t *self = kern_rpc_begin(&r, "task_terminate", true);
+    kthread_t *self = kern_rpc_begin_on(&r, "task_terminate", true, task, MACH_PORT_NULL);
     kern_return_t kr;
     sim_task *victim = sim_task_named(self, task);
     bool own = victim != NULL && victim == sim_thread_task(sim_self());
@@ -467,7 +467,7 @@ ALIAS(task_terminate)
 kern_return_t __task_suspend(mach_port_t task)
 {
     kern_rpc r;
-    kthread_t *self = kern_rpc_begin(&r, "task_suspend", true);
+    kthread_t *self = kern_rpc_begin_on(&r, "task_suspend", true, task, MACH_PORT_NULL);
     kern_return_t kr;
     ktask_t *kt = ktask_by_name(kthread_task(self), task);
     FAULT_OR(r, kr, (void)0)
@@ -486,7 +486,7 @@ ALIAS(task_suspend)
 kern_return_t __task_resume(mach_port_t task)
 {
     kern_rpc r;
-    kthread_t *self = kern_rpc_begin(&r, "task_resume", false);
+    kthread_t *self = kern_rpc_begin_on(&r, "task_resume", false, task, MACH_PORT_NULL);
     kern_return_t kr;
     ktask_t *kt = ktask_by_name(kthread_task(self), task);
     FAULT_OR(r, kr, (void)0)
@@ -556,7 +556,7 @@ ALIAS(task_get_special_port)
 kern_return_t __task_set_special_port(mach_port_t task, int which, mach_port_t port)
 {
     kern_rpc r;
-    kthread_t *self = kern_rpc_begin(&r, "task_set_special_port", true);
+    kthread_t *self = kern_rpc_begin_on(&r, "task_set_special_port", true, port, MACH_PORT_NULL);
     kern_return_t kr;
     FAULT_OR(r, kr, mk_request_discard(self, port, MACH_MSG_TYPE_COPY_SEND))
         kr = mk_task_set_special_port(self, task, which, port, MACH_MSG_TYPE_COPY_SEND);
@@ -647,7 +647,7 @@ static kern_return_t thread_count_call(const char *routine, mach_port_t thread,
                                        kern_return_t (*call)(kthread_t *, mach_port_name_t))
 {
     kern_rpc r;
-    kthread_t *self = kern_rpc_begin(&r, routine, false);
+    kthread_t *self = kern_rpc_begin_on(&r, routine, false, thread, MACH_PORT_NULL);
     kern_return_t kr;
     kthread_t *target = kthread_named(self, thread);
     FAULT_OR(r, kr, (void)0)
@@ -683,7 +683,7 @@ ALIAS(thread_abort)
 kern_return_t __thread_terminate(mach_port_t thread)
 {
     kern_rpc r;
-    kthread_t *self = kern_rpc_begin(&r, "thread_terminate", false);
+    kthread_t *self = kern_rpc_begin_on(&r, "thread_terminate", false, thread, MACH_PORT_NULL);
     kern_return_t kr;
     kthread_t *target = kthread_named(self, thread);
     FAULT_OR(r, kr, (void)0)
@@ -706,7 +706,7 @@ kern_return_t __thread_get_state(mach_port_t thread, int flavor, natural_t *stat
                                  mach_msg_type_number_t *count)
 {
     kern_rpc r;
-    kthread_t *self = kern_rpc_begin(&r, "thread_get_state", false);
+    kthread_t *self = kern_rpc_begin_on(&r, "thread_get_state", false, thread, MACH_PORT_NULL);
     kern_return_t kr;
     FAULT_OR(r, kr, (void)0)
         kr = mk_thread_get_state(self, thread, flavor, state, count);
@@ -722,7 +722,7 @@ kern_return_t __thread_set_state(mach_port_t thread, int flavor, natural_t *stat
                                  mach_msg_type_number_t count)
 {
     kern_rpc r;
-    kthread_t *self = kern_rpc_begin(&r, "thread_set_state", false);
+    kthread_t *self = kern_rpc_begin_on(&r, "thread_set_state", false, thread, MACH_PORT_NULL);
     kern_return_t kr;
     kthread_t *target = kthread_named(self, thread);
     FAULT_OR(r, kr, (void)0)
@@ -754,7 +754,7 @@ ALIAS(thread_set_state)
 kern_return_t __thread_get_special_port(mach_port_t thread, int which, mach_port_t *port)
 {
     kern_rpc r;
-    kthread_t *self = kern_rpc_begin(&r, "thread_get_special_port", false);
+    kthread_t *self = kern_rpc_begin_on(&r, "thread_get_special_port", false, thread, MACH_PORT_NULL);
     kern_return_t kr;
     mach_port_name_t p = MACH_PORT_NULL;
     FAULT_OR(r, kr, (void)0)
@@ -776,7 +776,7 @@ ALIAS(thread_get_special_port)
 kern_return_t __thread_set_special_port(mach_port_t thread, int which, mach_port_t port)
 {
     kern_rpc r;
-    kthread_t *self = kern_rpc_begin(&r, "thread_set_special_port", false);
+    kthread_t *self = kern_rpc_begin_on(&r, "thread_set_special_port", false, thread, port);
     kern_return_t kr;
     FAULT_OR(r, kr, mk_request_discard(self, port, MACH_MSG_TYPE_COPY_SEND))
         kr = mk_thread_set_special_port(self, thread, which, port, MACH_MSG_TYPE_COPY_SEND);
@@ -926,12 +926,28 @@ mach_msg_return_t __mach_msg(mach_msg_header_t *msg, mach_msg_option_t option,
         else
             break;
     }
-    char args[64], outs[32] = "";
-    kern_fmt(args, sizeof args, "%s%s, dest %u, id %d, rcv %u",
+    /* A server's lines say which routine a message carries, and a reply which request (the
+     * step of its receive) it answers. */
+    char args[128], outs[96] = "";
+    const char *sent = (option & MACH_SEND_MSG) ? kern_msg_id_name(id) : NULL;
+    uint64_t answers = (option & MACH_SEND_MSG) && mr == MACH_MSG_SUCCESS
+                           ? kern_request_answered(self, dest, id) : 0;
+    kern_fmt(args, sizeof args, "%s%s, dest %u, id %d%s%s, rcv %u",
              (option & MACH_SEND_MSG) ? "SEND" : "", (option & MACH_RCV_MSG) ? "|RCV" : "", dest, id,
-             (option & MACH_RCV_MSG) ? rcv_name : 0);
-    if (mr == MACH_MSG_SUCCESS && (option & MACH_RCV_MSG))
-        kern_fmt(outs, sizeof outs, "id %d", msg->msgh_id);
-    return kern_rpc_end(&r, mr, args, outs);
+             sent != NULL ? " " : "", sent != NULL ? sent : "", (option & MACH_RCV_MSG) ? rcv_name : 0);
+    bool received = mr == MACH_MSG_SUCCESS && (option & MACH_RCV_MSG);
+    if (received) {
+        const char *name = kern_msg_id_name(msg->msgh_id);
+        kern_fmt(outs, sizeof outs, "id %d%s%s", msg->msgh_id, name != NULL ? " " : "",
+                 name != NULL ? name : "");
+    } else if (answers != 0) {
+        kern_fmt(outs, sizeof outs, "answers the request of step %llu", (unsigned long long)answers);
+    }
+    mach_msg_id_t got = received ? msg->msgh_id : 0;
+    mach_port_name_t reply = received ? msg->msgh_remote_port : MACH_PORT_NULL;
+    kern_return_t kr = kern_rpc_end(&r, mr, args, outs);
+    if (received)
+        kern_request_received(self, reply, got);
+    return kr;
 }
 ALIAS(mach_msg)
