@@ -502,7 +502,9 @@ static void run_one(const scenario *s, const baseline *b, explore_row *row, run_
     sc->nfaults++;
 
     audit a = {.b = b, .r = r, .row = row, .has_victim = row->kind == KF_PORT_DEATH};
-    run_options ro = {.after_run = audit_after_run, .after_run_arg = &a};
+    /* The trace is formatted only when someone reads it: a kept trace, or --run N's. */
+    run_options ro = {.after_run = audit_after_run, .after_run_arg = &a,
+                      .no_trace = !o->keep_traces && o->only_run == 0};
     OBS.n = 0;
     if (run_scenario(sc, &ro, r) != 0) {
         snprintf(row->bug, sizeof row->bug, "the run could not start: %.200s", r->messages[0]);

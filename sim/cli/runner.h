@@ -52,6 +52,8 @@ typedef struct run_options {
     uint64_t seed;          /* overrides the scenario's when has_seed */
     bool has_seed;
     bool sites;
+    bool no_trace;          /* no trace is formatted (r->trace stays NULL): for callers that
+                             * read only the verdict, the spaces and the messages */
     uint64_t stop_at;       /* 0: none */
     const sim_decisions *replay;
     void (*after_run)(void *arg);   /* on the host once the run ended, before the simulation
