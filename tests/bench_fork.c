@@ -21,6 +21,8 @@
  *   simulated forks fit in the CPU time of one native fork), in CPU time and in wall time.
  *   Printed: the median over the rounds, with the min and the max.
  *   `fork rate ratio (simulated/native): R` is the median CPU-time ratio.
+ * - Image copies per world: sim_image_copies over the calibration batch (saves and loads of
+ *   images, and inheriting copies), and the bytes they copied.
  * - The fork alone (forksim_fork in the parent to the end of its forksim_wait) is timed with
  *   getrusage inside the world, as CPU time, its median over the worlds of the rounds printed.
  *
@@ -206,14 +208,18 @@ int main(int argc, char **argv)
     if (argc == 3 && (strcmp(argv[1], "--sim") == 0 || strcmp(argv[1], "--worlds") == 0)) {
         bool worlds = strcmp(argv[1], "--worlds") == 0;
         double secs = atof(argv[2]), c0 = cpu_now(), w0 = wall_now();
+        uint64_t b0, k0 = sim_image_copies(&b0), b1;
         long n = 0;
         do {
             sim_one();
             n++;
         } while (worlds ? n < atol(argv[2]) : cpu_now() - c0 < secs);
-        printf("%ld worlds, %.1f us of CPU each (%.1f us wall), %llu RPCs in the fork\n", n,
+        uint64_t k1 = sim_image_copies(&b1);
+        printf("%ld worlds, %.1f us of CPU each (%.1f us wall), %llu RPCs in the fork, "
+               "%.1f image copies of %.1f KiB in all a world\n", n,
                (cpu_now() - c0) * 1e6 / (double)n, (wall_now() - w0) * 1e6 / (double)n,
-               (unsigned long long)job.fork_rpcs);
+               (unsigned long long)job.fork_rpcs, (double)(k1 - k0) / (double)n,
+               (double)(b1 - b0) / 1024.0 / (double)n);
         return 0;
     }
     if (argc != 1) {
@@ -236,7 +242,9 @@ int main(int argc, char **argv)
         fprintf(stderr, "bench_fork: cannot run %s\n", native_path);
         return 1;
     }
+    uint64_t b0, k0 = sim_image_copies(&b0), b1;
     sim_batch(20, &sw, &sc);
+    uint64_t k1 = sim_image_copies(&b1);
     long nn = batch_for(nc), ns = batch_for(sc);
     nfork_cpus = 0;
 
@@ -269,6 +277,8 @@ int main(int argc, char **argv)
            median(scpu, ROUNDS, NULL, NULL) * 1e6);
     printf("  CPU us per simulated fork alone:        median %8.1f (fork + child + wait, in the world)\n",
            fork_alone * 1e6);
+    printf("  image copies per simulated world (saves and loads): %.1f, %.1f KiB in all\n",
+           (double)(k1 - k0) / 20.0, (double)(b1 - b0) / 1024.0 / 20.0);
     printf("  wall us per native fork / simulated world: median %.1f / %.1f\n",
            median(nwall, ROUNDS, NULL, NULL) * 1e6, median(swall, ROUNDS, NULL, NULL) * 1e6);
     printf("  wall-time ratio (simulated/native): median %.2f, min %.2f, max %.2f\n", wmed, wmin, wmax);

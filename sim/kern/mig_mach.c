@@ -266,7 +266,7 @@ static void *ool_copy(const void *src, size_t len)
 {
     if (len == 0)
         return NULL;
-    void *dst = sim_heap_alloc_aligned(len, PAGE);
+    void *dst = kern_mem_alloc(len);
     if (dst == NULL)
         kern_unmodelled("image heap exhausted for an out-of-line array");
     memcpy(dst, src, len);
@@ -809,7 +809,7 @@ kern_return_t __vm_allocate(mach_port_t task, vm_address_t *address, vm_size_t s
             kern_unmodelled("vm_allocate in another task's address space");
         if (!anywhere)
             kern_unmodelled("vm_allocate at a fixed address");
-        p = sim_heap_alloc_aligned(size ? size : 1, PAGE);
+        p = kern_mem_alloc(size ? size : 1);
         kr = p != NULL ? KERN_SUCCESS : KERN_NO_SPACE;
         if (p != NULL)
             memset(p, 0, size);
@@ -829,7 +829,7 @@ ALIAS(vm_allocate)
  * of a block, or pages past it, end the run. Address 0 or size 0: nothing to free. */
 static void dealloc_check(vm_address_t address, vm_size_t size)
 {
-    size_t have = sim_heap_block_size((const void *)(uintptr_t)address);
+    size_t have = kern_mem_block_size((const void *)(uintptr_t)address);
     if (have == 0)
         kern_unmodelled("vm_deallocate of part of an allocation (not the start of a block "
                         "the image heap gave)");
@@ -862,7 +862,7 @@ kern_return_t __vm_deallocate(mach_port_t task, vm_address_t address, vm_size_t 
             kern_unmodelled("vm_deallocate in another task's address space");
         if (address != 0 && size != 0) {
             dealloc_check(address, size);
-            sim_heap_free((void *)(uintptr_t)address);
+            kern_mem_free((void *)(uintptr_t)address);
         }
         kr = KERN_SUCCESS;
     }

@@ -84,6 +84,7 @@ struct sim_task {
     int id;
     void *ktask;
     bool dying;             /* destroyed while its thread ran; freed by the scheduler */
+    bool host;              /* no image (sim_task_create_host): img is all zero */
     struct sim_image img;
     sim_task *next;         /* task list, ascending id */
 };
@@ -109,6 +110,7 @@ struct sim_thread {
 
     uintptr_t ctx_sp;       /* saved context on its stack; 0: not started */
     int slot;               /* owned stack slot, or -1 */
+    unsigned char *host_stack;  /* a thread of a host task: its stack region (image.c), or NULL */
     uintptr_t stk_lo, stk_hi;   /* stack bounds told to ASan */
     void *fake_stack;       /* ASan fiber bookkeeping */
     unsigned vg_stack;      /* valgrind's id for a stack outside the slots; 0 if none */
@@ -173,6 +175,10 @@ void image_stack_release(struct sim_image *img, int slot);
 int image_stack_find(const struct sim_image *img, uintptr_t addr);
 void image_note_sp(struct sim_image *img, uintptr_t sp);
 int image_peek(sim_task *t, const void *addr, void *out, size_t len);
+unsigned char *image_host_stack_get(void);
+void image_host_stack_put(unsigned char *region);
+uintptr_t image_host_stack_top(const unsigned char *region);
+void *image_host_stack_tls(unsigned char *region);
 bool image_contains(uintptr_t addr, size_t len);
 
 /* heap.c */
