@@ -6,7 +6,8 @@
  *     have names C          (C = N / 7: each count is one name of each of 7 kinds)
  *     parent fork -> ok, child exit 0, parent wait -> status 0
  * runs through the scenario runner with the trace off (run_options.no_trace), beside the same
- * scenario without the `have names` line: the baseline. The two are run in interleaved pairs
+ * scenario with `have send held` instead (one name, and the peer process `have names` starts
+ * too): the baseline. The two are run in interleaved pairs
  * (baseline, N, baseline, N, ...), so the baseline is measured in the same sample as the size;
  * each run's cost is the CPU time getrusage(RUSAGE_SELF) reports for it, user plus system. The
  * cost per name is (median of N's runs - median of the baseline's) / the names added (the
@@ -52,7 +53,8 @@ static double median(double *v, size_t n)
     return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
-/* Loads the scale scenario with `have names count` (none when count is 0). */
+/* Loads the scale scenario with `have names count`, or for count 0 the baseline: one send right
+ * to a port of the peer instead (`have names` starts the peer process, so the baseline does). */
 static int load_scale(unsigned count, scenario *s)
 {
     char path[] = "/tmp/forksim-bench-names-XXXXXX";
@@ -63,6 +65,8 @@ static int load_scale(unsigned count, scenario *s)
     fprintf(f, "forksim-scenario 1\ntitle scale\n");
     if (count > 0)
         fprintf(f, "have names %u\n", count);
+    else
+        fprintf(f, "have send held\n");
     fprintf(f, "parent fork -> ok\nchild exit 0\nparent wait -> status 0\nexpect verdict ok\n");
     fclose(f);
     char err[1024];
