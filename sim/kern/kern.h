@@ -102,7 +102,7 @@ unsigned kern_faults_fired(void);
 typedef struct kern_rpc_note {
     uint64_t nth;               /* its number as a fault plan counts it: 1-based, every RPC and
                                  * trap of every thread since kern_open or kern_set_faults */
-    const char *routine;
+    const char *routine;        /* a string constant of the stubs: valid for the program's life */
     int task, thread;           /* the caller's sim ids */
     uint64_t step;              /* its trace line's step */
     const char *site;           /* "_Fork.c:LINE" with kern_config.sites, else "" */
