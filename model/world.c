@@ -48,8 +48,9 @@ world_t *world_create(const world_config_t *config)
 #endif
 
 #define POOL_GRAIN 16
-#define POOL_CLASSES 32         /* blocks up to 512 bytes are kept */
-#define POOL_KEEP 4096          /* blocks kept per size, at most */
+#define POOL_CLASSES 512        /* blocks up to 8 KiB are kept (message bodies too) */
+#define POOL_KEEP 4096          /* blocks of up to 512 bytes kept per size, at most */
+#define POOL_KEEP_BIG 16        /* larger ones */
 
 typedef union pool_hdr {
     size_t size;                /* the size asked for, rounded up to POOL_GRAIN */
@@ -93,7 +94,7 @@ static void pool_put(void *p)
 {
     pool_hdr *h = (pool_hdr *)p - 1;
     size_t cls = h->size / POOL_GRAIN;
-    if (POOL && cls <= POOL_CLASSES && pool.n[cls] < POOL_KEEP) {
+    if (POOL && cls <= POOL_CLASSES && pool.n[cls] < (cls <= 32 ? POOL_KEEP : POOL_KEEP_BIG)) {
         pool_free *f = p;
         f->next = pool.head[cls];
         pool.head[cls] = f;

@@ -243,16 +243,28 @@ bool image_contains(uintptr_t addr, size_t len)
 
 /* --- Stack slots ----------------------------------------------------------------------------- */
 
+// The stack table grows with the slots an image uses (most use one or two of the 256): a
+// table of every slot per image was 10 KiB to allocate and fill per task (issue 11, item 4).
 static void stacks_init(struct sim_image *img)
 {
+    img->stacks = NULL;
+    img->nstacks = 0;
+}
+
+// Makes room for slots [0, n) in img's table, each new one free.
+static void stacks_reserve(struct sim_image *img, size_t n)
+{
     struct sim_rt *r = &sim_rt;
-    img->stacks = sim_xalloc(r->nslots * sizeof *img->stacks);
-    for (size_t i = 0; i < r->nslots; i++) {
-        struct sim_stack *s = &img->stacks[i];
-        s->hi = r->arena_hi - i * r->stack_size;
-        s->lo = s->hi - r->stack_size;
-        s->live_lo = s->hi;
+    if (n <= img->nstacks) return;
+    size_t cap = img->nstacks ? 2 * img->nstacks : 4;
+    if (cap < n) cap = n;
+    if (cap > r->nslots) cap = r->nslots;
+    img->stacks = sim_xrealloc(img->stacks, cap * sizeof *img->stacks);
+    for (size_t i = img->nstacks; i < cap; i++) {
+        uintptr_t hi = r->arena_hi - i * r->stack_size;
+        img->stacks[i] = (struct sim_stack){ .lo = hi - r->stack_size, .hi = hi, .live_lo = hi };
     }
+    img->nstacks = cap;
 }
 
 // Takes a free slot for owner (a thread id, or 0). Returns its index, or -1 if none left.
@@ -260,6 +272,7 @@ static void stacks_init(struct sim_image *img)
 int image_stack_alloc(struct sim_image *img, int owner)
 {
     for (size_t i = 0; i < sim_rt.nslots; i++) {
+        if (i >= img->nstacks) stacks_reserve(img, i + 1);
         struct sim_stack *s = &img->stacks[i];
         if (!s->in_use) {
             s->in_use = true;
@@ -399,6 +412,7 @@ static void capture(struct sim_image *dst, const struct sim_image *src)
     struct sim_rt *r = &sim_rt;
     uintptr_t top = heap_top();
     if (dst != src) {
+        stacks_reserve(dst, src->slot_hi);
         copy_raw(dst->stacks, src->stacks, src->slot_hi * sizeof *dst->stacks);
         dst->slot_hi = src->slot_hi;
     }
@@ -548,6 +562,7 @@ void image_init_copy(struct sim_image *dst, sim_task *parent, uintptr_t sp)
         if (sp) image_note_sp(src, sp);
         capture(dst, src);
     } else {
+        stacks_reserve(dst, src->slot_hi);
         copy_raw(dst->stacks, src->stacks, src->slot_hi * sizeof *dst->stacks);
         dst->slot_hi = src->slot_hi;
         dst->len = dst->cap = src->len;

@@ -76,7 +76,8 @@ struct sim_image {
     size_t len, cap;
     unsigned char *shadow;  /* ASan shadow of the heap and stack ranges, same order */
     size_t slen, scap;
-    struct sim_stack *stacks;   /* rt.nslots entries */
+    struct sim_stack *stacks;   /* nstacks entries (grown to the slots used, at most rt.nslots) */
+    size_t nstacks;
     size_t slot_hi;         /* 1 + the highest slot in use: loops stop there */
 };
 
