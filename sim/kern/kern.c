@@ -544,6 +544,21 @@ void kern_wait_msg(kthread_t *self, const char *what)
         sim_block(what);
 }
 
+void kern_wait_msg_port(kthread_t *self, mach_port_t port)
+{
+    static const char head[] = "mach_msg on ";
+    char what[sizeof head + 10], digits[10];
+    int n = 0;
+    do
+        digits[n++] = (char)('0' + port % 10);
+    while ((port /= 10) != 0);
+    memcpy(what, head, sizeof head - 1);
+    for (int i = 0; i < n; i++)
+        what[sizeof head - 1 + i] = digits[n - 1 - i];
+    what[sizeof head - 1 + n] = '\0';
+    kern_wait_msg(self, what);
+}
+
 _Noreturn void kern_unmodelled(const char *what)
 {
     kern_trace_note("stopped: unmodelled: %s", what);

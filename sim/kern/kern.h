@@ -188,6 +188,8 @@ void kern_mem_free(void *p);
 
 /* Blocks the running thread in mach_msg until the model ends its wait (wake hook). */
 void kern_wait_msg(kthread_t *self, const char *what);
+/* The same, described as "mach_msg on PORT" (for a deadlock report), without formatting. */
+void kern_wait_msg_port(kthread_t *self, mach_port_t port);
 
 /* A call the simulation does not model: ends the run (exit status 3 in the forksim command). */
 _Noreturn void kern_unmodelled(const char *what);

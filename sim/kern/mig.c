@@ -182,9 +182,7 @@ static mach_msg_return_t msg_trap(kthread_t *self, mig_msg_t *m, mach_msg_option
                                        timeout);
     for (;;) {
         while (mr == MK_MSG_BLOCKED) {
-            char what[64];
-            snprintf(what, sizeof what, "mach_msg on %u", (option & MACH_RCV_MSG) ? rcv_name : dest);
-            kern_wait_msg(self, what);
+            kern_wait_msg_port(self, (option & MACH_RCV_MSG) ? rcv_name : dest);
             mr = mk_mach_msg_continue(self);
         }
         if (mr == MACH_SEND_INTERRUPTED)

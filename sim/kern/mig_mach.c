@@ -906,9 +906,7 @@ mach_msg_return_t __mach_msg(mach_msg_header_t *msg, mach_msg_option_t option,
     mach_msg_return_t mr = mk_mach_msg(self, msg, option, send_size, rcv_size, rcv_name, timeout);
     for (;;) {
         while (mr == MK_MSG_BLOCKED) {
-            char what[64];
-            snprintf(what, sizeof what, "mach_msg on %u", (option & MACH_RCV_MSG) ? rcv_name : dest);
-            kern_wait_msg(self, what);
+            kern_wait_msg_port(self, (option & MACH_RCV_MSG) ? rcv_name : dest);
             mr = mk_mach_msg_continue(self);
         }
         if (mr == MACH_SEND_INTERRUPTED && !(option & MACH_SEND_INTERRUPT))

@@ -475,7 +475,10 @@ void sim_block(const char *what)
     sim_api_check(th, "sim_block from the host");
     th->state = TH_BLOCKED;
     th->wait = WAIT_BLOCK;
-    snprintf(th->wait_what, sizeof th->wait_what, "%s", what ? what : "an event");
+    const char *w = what ? what : "an event";   /* copied, not formatted: every wait passes here */
+    size_t len = strnlen(w, sizeof th->wait_what - 1);
+    memcpy(th->wait_what, w, len);
+    th->wait_what[len] = 0;
     sim_event("block t%d on %s", th->id, th->wait_what);
     switch_out("block");
 }
