@@ -103,8 +103,9 @@ test-san: san
 rules: test-plain
 	@tools/rule-table.sh tests/rules.txt $(BUILD)/results
 
-# Simulated tasks stay in one host process: no test program may fork or clone.
-host-processes: all
+# Simulated tasks stay in one host process: no test program, forksim explore or simulated side
+# of a benchmark may fork or clone.
+host-processes: all $(BUILD)/bench/bench_fork $(BUILD)/bench/bench_explore
 	@tools/check-host-processes.sh $(BUILD)
 
 # Memcheck over the program that switches stacks, copies images and runs the stubs the most.
@@ -260,7 +261,11 @@ SIM_SWITCH_OBJS := sim/rt/sched.o sim/rt/switch.o
 $(addprefix $(BUILD)/,$(SIM_SWITCH_OBJS)): PLAIN_CFLAGS += -U_FORTIFY_SOURCE
 $(addprefix $(SAN_BUILD)/,$(SIM_SWITCH_OBJS)): SAN_CFLAGS += -U_FORTIFY_SOURCE
 BENCH_PROGS := $(patsubst tests/%.c,$(BUILD)/bench/%,$(sort $(wildcard tests/bench_*.c)))
-bench: $(BENCH_PROGS)
+bench: $(BENCH_PROGS) $(BUILD)/bench/native_fork
+# The native baseline of bench_fork: a small separate program, not linked with forksim.
+$(BUILD)/bench/native_fork: tests/native_fork.c
+	@mkdir -p $(dir $@)
+	$(CC) $(PLAIN_CFLAGS) $< -o $@
 $(BUILD)/bench/%: $(BUILD)/tests/%.o $(BUILD)/libforksim.a
 	@mkdir -p $(dir $@)
 	$(CC) $(PLAIN_CFLAGS) $^ -o $@ -lunwind

@@ -40,6 +40,9 @@ SIM_GLOBAL vm_address_t __hurd_sigthread_stack_base, __hurd_sigthread_stack_end;
 
 /* --- the per-thread block ----------------------------------------------------------------------- */
 
+/* The simulated servers' threads (tasks without an image) have a zeroed host block instead. */
+_Static_assert(sizeof(fi_tls) <= SIM_HOST_TLS_SIZE, "fits a host task's TLS block");
+
 static fi_tls *tls_of_running(void)
 {
     sim_thread *th = sim_self();

@@ -1,211 +1,289 @@
 /*
  * bench_fork.c: what a simulated fork costs (glibc's real _Fork.c, unmodified) beside what a
- * native Linux fork costs, measured side by side in one run; and how the simulated fork's cost
- * grows with the names the process holds. Figures only: nothing here is asserted (run by
- * `make bench`).
+ * native Linux fork costs, measured in interleaved rounds. Figures only: nothing here is
+ * asserted (run by `make bench`).
  *
- * A simulated fork here is a whole world: forksim_open (kernel, proc/auth/fs/term servers),
- * one process with 32 names, its fork (the child runs to exit, the parent waits), forksim_close.
- * The native fork is fork + _exit + waitpid of this host process: the one place in forksim where
- * the host forks, and it is the benchmark's reference, not the simulator.
+ * Method.
+ * - A simulated world is: forksim_open (the kernel, the proc/auth/fs/term servers booted),
+ *   one process holding 32 names, its fork (the child runs to _exit, the parent waits), and
+ *   forksim_close; trace off. Its cost is the CPU time getrusage(RUSAGE_SELF) reports (user
+ *   plus system) over a batch of worlds, divided by the worlds; its wall time is
+ *   CLOCK_MONOTONIC over the same batch.
+ * - A native fork is measured by tests/native_fork.c, a small separate program (see its
+ *   opening comment: fork, _exit, waitpid in a loop; CPU time of the parent and the children
+ *   from getrusage). This program starts it with posix_spawn and reads its one line; the
+ *   simulated side never makes a host process (`bench_fork --sim` is what the host-process
+ *   check of make check runs under strace).
+ * - Rounds: ROUNDS of them, each one batch of native forks and one batch of simulated worlds,
+ *   each batch sized for about BATCH_CPU seconds of CPU (from a first calibration batch of
+ *   each), the order alternating from round to round, so that both sides see the same load.
+ *   Each round gives a ratio (native cost per fork / simulated cost per world: how many
+ *   simulated forks fit in the CPU time of one native fork), in CPU time and in wall time.
+ *   Printed: the median over the rounds, with the min and the max.
+ *   `fork rate ratio (simulated/native): R` is the median CPU-time ratio.
+ * - Image copies per world: sim_image_copies over the calibration batch (saves and loads of
+ *   images, and inheriting copies), and the bytes they copied.
+ * - The fork alone (forksim_fork in the parent to the end of its forksim_wait) is timed with
+ *   getrusage inside the world, as CPU time, its median over the worlds of the rounds printed.
+ *
+ * `bench_fork --sim SECS`: simulated worlds only, for about SECS seconds of CPU, for a profiler
+ * or strace; `bench_fork --worlds N`: N of them (for instruction counts under callgrind).
  */
 #include "forksim.h"
 #include "fork_names.h"
 
+#include <errno.h>
+#include <limits.h>
+#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
-static double now(void)
+#define ROUNDS 7
+#define BATCH_CPU 0.12
+
+extern char **environ;
+
+static double tv_s(struct timeval tv) { return (double)tv.tv_sec + (double)tv.tv_usec * 1e-6; }
+
+/* CPU time of this process so far, user plus system (getrusage). */
+static double cpu_now(void)
+{
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    return tv_s(ru.ru_utime) + tv_s(ru.ru_stime);
+}
+
+static double wall_now(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
-/* --- native ----------------------------------------------------------------------------------- */
-
-static double native_forks_per_sec(double seconds)
+static int cmp_double(const void *a, const void *b)
 {
-    long n = 0;
-    double t0 = now(), t;
-    do {
-        pid_t pid = fork();
-        if (pid == 0)
-            _exit(0);
-        if (pid < 0) {
-            perror("fork");
-            return 0;
-        }
-        int status;
-        waitpid(pid, &status, 0);
-        n++;
-    } while ((t = now() - t0) < seconds);
-    return (double)n / t;
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
 }
 
-/* --- simulated -------------------------------------------------------------------------------- */
+/* Median, min and max of v[0..n) (v is sorted in place). */
+static double median(double *v, size_t n, double *min, double *max)
+{
+    qsort(v, n, sizeof *v, cmp_double);
+    if (min != NULL)
+        *min = v[0];
+    if (max != NULL)
+        *max = v[n - 1];
+    return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+/* --- native (tests/native_fork.c, a separate program) ------------------------------------------ */
+
+static char native_path[PATH_MAX];
+
+/* Runs `native_fork n`; *wall and *cpu get seconds per fork. Returns 0, or -1. */
+static int native_batch(long n, double *wall, double *cpu)
+{
+    int fds[2];
+    if (pipe(fds) != 0)
+        return -1;
+    posix_spawn_file_actions_t fa;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_adddup2(&fa, fds[1], 1);
+    posix_spawn_file_actions_addclose(&fa, fds[0]);
+    char arg[32];
+    snprintf(arg, sizeof arg, "%ld", n);
+    char *argv[] = {native_path, arg, NULL};
+    pid_t pid;
+    int rc = posix_spawn(&pid, native_path, &fa, NULL, argv, environ);
+    posix_spawn_file_actions_destroy(&fa);
+    close(fds[1]);
+    if (rc != 0) {
+        close(fds[0]);
+        errno = rc;
+        return -1;
+    }
+    char line[128] = "";
+    ssize_t got = read(fds[0], line, sizeof line - 1);
+    close(fds[0]);
+    int status;
+    waitpid(pid, &status, 0);
+    long m;
+    long long wns, cns;
+    if (got <= 0 || sscanf(line, "native %ld %lld %lld", &m, &wns, &cns) != 3 || m != n ||
+        !WIFEXITED(status) || WEXITSTATUS(status) != 0)
+        return -1;
+    *wall = (double)wns * 1e-9 / (double)n;
+    *cpu = (double)cns * 1e-9 / (double)n;
+    return 0;
+}
+
+/* --- simulated ------------------------------------------------------------------------------- */
 
 /* What the simulated parent does and measures (host memory, shared by the processes). */
 static struct {
-    fn_kind kinds[3];       /* the kinds of extra names, round robin */
-    unsigned nkinds;
-    unsigned extra;         /* extra names to make before forking */
     unsigned pad_to;        /* make receive rights until the process holds this many names */
-    double fork_secs;       /* fork + child to exit + wait */
+    double fork_cpu;        /* fork + child to exit + wait, CPU seconds */
     uint64_t fork_rpcs;
     size_t names;           /* the parent's names when it forked */
     int failed;
-} job;
+} job = {.pad_to = 32};
+
+static double *fork_cpus;
+static size_t nfork_cpus, cap_fork_cpus;
 
 static int parent_main(void *arg)
 {
     (void)arg;
-    mach_port_t other = job.extra > 0 ? fn_other_task() : MACH_PORT_NULL, extra;
-    for (unsigned i = 0; i < job.extra; i++)
-        if (fn_make(job.kinds[i % job.nkinds], i, other, &extra) == MACH_PORT_NULL)
-            job.failed = 1;
+    mach_port_t extra;
     size_t have = forksim_names(forksim_self(), NULL, 0);
     for (; have < job.pad_to; have++)
         if (fn_make(FN_RECV, 0, MACH_PORT_NULL, &extra) == MACH_PORT_NULL)
             job.failed = 1;
     job.names = forksim_names(forksim_self(), NULL, 0);
     uint64_t r0 = kern_rpc_count();
-    double t0 = now();
+    double c0 = cpu_now();
     pid_t pid = forksim_fork();
     if (pid == 0)
         return 0;
     int status = 0;
     if (pid < 0 || forksim_wait(pid, &status) != KERN_SUCCESS)
         job.failed = 1;
-    job.fork_secs = now() - t0;
+    job.fork_cpu = cpu_now() - c0;
     job.fork_rpcs = kern_rpc_count() - r0;
     return 0;
 }
 
-/* One world, one process, one fork. Returns 0, or -1 when something failed. */
-static int sim_one(FILE *trace)
+/* One world, one process, one fork, trace off. Exits the benchmark if anything failed. */
+static void sim_one(void)
 {
     forksim_options o = FORKSIM_DEFAULTS;
-    o.trace = trace;
     job.failed = 0;
-    if (forksim_open(&o) != 0)
-        return -1;
+    if (forksim_open(&o) != 0) {
+        fprintf(stderr, "bench_fork: forksim_open failed\n");
+        exit(1);
+    }
     forksim_spawn(parent_main, NULL);
     enum forksim_result res = forksim_run();
     size_t aborts = forksim_aborts(NULL, 0);
     size_t leaked = forksim_close();
-    return res == FORKSIM_OK && aborts == 0 && leaked == 0 && !job.failed ? 0 : -1;
-}
-
-/* Simulated forks per second, a world per fork, for about `seconds`; *fork_us gets the mean
- * time of the fork alone (fork + child + wait, inside the world). */
-static double sim_forks_per_sec(double seconds, double *fork_us, uint64_t *rpcs, size_t *names)
-{
-    job.extra = 0;
-    job.pad_to = 32;
-    long n = 0;
-    double in_fork = 0, t0 = now(), t;
-    do {
-        if (sim_one(NULL) != 0) {
-            fprintf(stderr, "bench_fork: a simulated fork failed\n");
-            exit(1);
-        }
-        in_fork += job.fork_secs;
-        n++;
-    } while ((t = now() - t0) < seconds);
-    *fork_us = in_fork * 1e6 / (double)n;
-    *rpcs = job.fork_rpcs;
-    *names = job.names;
-    return (double)n / t;
-}
-
-/* Mean of the fork alone over `reps` worlds with `extra` names of the given kinds. */
-static void sim_scaled(const fn_kind *kinds, unsigned nkinds, unsigned extra, int reps,
-                       double *us, uint64_t *rpcs)
-{
-    for (unsigned k = 0; k < nkinds; k++)
-        job.kinds[k] = kinds[k];
-    job.nkinds = nkinds;
-    job.extra = extra;
-    job.pad_to = 32;
-    double sum = 0;
-    for (int i = 0; i < reps; i++) {
-        if (sim_one(NULL) != 0) {
-            fprintf(stderr, "bench_fork: a simulated fork with %u extra names failed\n", extra);
-            exit(1);
-        }
-        sum += job.fork_secs;
+    if (res != FORKSIM_OK || aborts != 0 || leaked != 0 || job.failed) {
+        fprintf(stderr, "bench_fork: a simulated fork failed\n");
+        exit(1);
     }
-    *us = sum * 1e6 / reps;
-    *rpcs = job.fork_rpcs;
+    if (nfork_cpus == cap_fork_cpus) {
+        cap_fork_cpus = cap_fork_cpus ? 2 * cap_fork_cpus : 1024;
+        fork_cpus = realloc(fork_cpus, cap_fork_cpus * sizeof *fork_cpus);
+        if (fork_cpus == NULL)
+            exit(1);
+    }
+    fork_cpus[nfork_cpus++] = job.fork_cpu;
 }
 
-/* `bench_fork`: every figure. `bench_fork SECS [N]`: only simulated forks for SECS seconds
- * (with N extra names of each kind), for a profiler. */
+/* n worlds; *wall and *cpu get seconds per world. */
+static void sim_batch(long n, double *wall, double *cpu)
+{
+    double w0 = wall_now(), c0 = cpu_now();
+    for (long i = 0; i < n; i++)
+        sim_one();
+    *wall = (wall_now() - w0) / (double)n;
+    *cpu = (cpu_now() - c0) / (double)n;
+}
+
+/* The batch size for about BATCH_CPU seconds at `per` seconds each (at least 10). */
+static long batch_for(double per)
+{
+    long n = per > 0 ? (long)(BATCH_CPU / per) : 1000;
+    return n < 10 ? 10 : n;
+}
+
 int main(int argc, char **argv)
 {
     setvbuf(stdout, NULL, _IOLBF, 0);
-    double fork_us;
-    uint64_t rpcs;
-    size_t names;
-    if (argc > 1) {
-        double secs = atof(argv[1]), t0 = now();
-        static const fn_kind mix[] = {FN_SENDN, FN_RECV_SEND, FN_DEADN};
+    if (argc == 3 && (strcmp(argv[1], "--sim") == 0 || strcmp(argv[1], "--worlds") == 0)) {
+        bool worlds = strcmp(argv[1], "--worlds") == 0;
+        double secs = atof(argv[2]), c0 = cpu_now(), w0 = wall_now();
+        uint64_t b0, k0 = sim_image_copies(&b0), b1;
         long n = 0;
         do {
-            sim_scaled(mix, 3, argc > 2 ? (unsigned)atoi(argv[2]) : 0, 1, &fork_us, &rpcs);
+            sim_one();
             n++;
-        } while (now() - t0 < secs);
-        printf("%ld worlds, %.1f us each, last fork %.1f us, %llu RPCs\n", n, (now() - t0) * 1e6 / n,
-               fork_us, (unsigned long long)rpcs);
+        } while (worlds ? n < atol(argv[2]) : cpu_now() - c0 < secs);
+        uint64_t k1 = sim_image_copies(&b1);
+        printf("%ld worlds, %.1f us of CPU each (%.1f us wall), %llu RPCs in the fork, "
+               "%.1f image copies of %.1f KiB in all a world\n", n,
+               (cpu_now() - c0) * 1e6 / (double)n, (wall_now() - w0) * 1e6 / (double)n,
+               (unsigned long long)job.fork_rpcs, (double)(k1 - k0) / (double)n,
+               (double)(b1 - b0) / 1024.0 / (double)n);
         return 0;
     }
-    double sim = sim_forks_per_sec(1.0, &fork_us, &rpcs, &names);
-    double native = native_forks_per_sec(1.0);
-    printf("forksim fork benchmark (figures only; glibc's real _Fork.c)\n");
-    printf("  simulated forks per second (world opened and closed per fork, %zu names): %.0f\n", names, sim);
-    printf("  native fork+_exit+waitpid per second:                                  %.0f\n", native);
-    printf("fork rate ratio (simulated/native): %.2f\n", sim / native);
-    printf("  microseconds per simulated fork, world reset included: %8.2f\n", 1e6 / sim);
-    printf("  microseconds per simulated fork alone (fork+child+wait): %6.2f, %.0f/s, ratio to native %.2f\n",
-           fork_us, 1e6 / fork_us, 1e6 / fork_us / native);
-    printf("  RPCs per fork: %llu; nanoseconds per RPC (fork time / RPCs): %.0f\n",
-           (unsigned long long)rpcs, fork_us * 1e3 / (double)rpcs);
+    if (argc != 1) {
+        fprintf(stderr, "usage: bench_fork [--sim SECS | --worlds N]\n");
+        return 2;
+    }
+    /* tests/native_fork.c is built beside this program. */
+    ssize_t len = readlink("/proc/self/exe", native_path, sizeof native_path - 1);
+    if (len <= 0) {
+        perror("bench_fork: /proc/self/exe");
+        return 1;
+    }
+    native_path[len] = '\0';
+    char *slash = strrchr(native_path, '/');
+    snprintf(slash + 1, sizeof native_path - (size_t)(slash + 1 - native_path), "native_fork");
 
-    static const struct {
-        const char *what;
-        fn_kind kinds[3];
-        unsigned nkinds;
-    } series[] = {
-        {"send rights (2-9 urefs, other task's ports)", {FN_SENDN}, 1},
-        {"receive rights with send rights", {FN_RECV_SEND}, 1},
-        {"dead names (2-9 urefs)", {FN_DEADN}, 1},
-        {"a third of each", {FN_SENDN, FN_RECV_SEND, FN_DEADN}, 3},
-    };
-    static const unsigned ns[] = {0, 10, 100, 1000, 10000};
-    for (size_t s = 0; s < sizeof series / sizeof series[0]; s++) {
-        printf("  extra names: %s\n", series[s].what);
-        printf("  %8s %10s %12s %10s %14s %14s\n", "N", "RPCs/fork", "us/fork", "ns/RPC", "RPCs/name", "us/name");
-        double us0 = 0;
-        uint64_t rpcs0 = 0;
-        for (size_t i = 0; i < sizeof ns / sizeof ns[0]; i++) {
-            int reps = ns[i] >= 10000 ? 3 : ns[i] >= 1000 ? 10 : 50;
-            double us;
-            uint64_t r;
-            sim_scaled(series[s].kinds, series[s].nkinds, ns[i], reps, &us, &r);
-            if (ns[i] == 0) {
-                us0 = us;
-                rpcs0 = r;
-                printf("  %8u %10llu %12.1f %10.0f %14s %14s\n", ns[i], (unsigned long long)r, us,
-                       us * 1e3 / (double)r, "-", "-");
+    /* Calibration: one small batch of each, to size the rounds' batches. */
+    double nw, nc, sw, sc;
+    if (native_batch(20, &nw, &nc) != 0) {
+        fprintf(stderr, "bench_fork: cannot run %s\n", native_path);
+        return 1;
+    }
+    uint64_t b0, k0 = sim_image_copies(&b0), b1;
+    sim_batch(20, &sw, &sc);
+    uint64_t k1 = sim_image_copies(&b1);
+    long nn = batch_for(nc), ns = batch_for(sc);
+    nfork_cpus = 0;
+
+    double cpu_ratio[ROUNDS], wall_ratio[ROUNDS], ncpu[ROUNDS], scpu[ROUNDS], nwall[ROUNDS],
+        swall[ROUNDS];
+    for (int r = 0; r < ROUNDS; r++) {
+        for (int side = 0; side < 2; side++) {
+            if ((side == 0) == (r % 2 == 0)) {
+                if (native_batch(nn, &nwall[r], &ncpu[r]) != 0) {
+                    fprintf(stderr, "bench_fork: %s failed\n", native_path);
+                    return 1;
+                }
             } else {
-                printf("  %8u %10llu %12.1f %10.0f %14.2f %14.3f\n", ns[i], (unsigned long long)r, us,
-                       us * 1e3 / (double)r, (double)(r - rpcs0) / ns[i], (us - us0) / ns[i]);
+                sim_batch(ns, &swall[r], &scpu[r]);
             }
         }
+        cpu_ratio[r] = ncpu[r] / scpu[r];
+        wall_ratio[r] = nwall[r] / swall[r];
     }
+    double cmin, cmax, wmin, wmax;
+    double cmed = median(cpu_ratio, ROUNDS, &cmin, &cmax);
+    double wmed = median(wall_ratio, ROUNDS, &wmin, &wmax);
+    double fork_alone = median(fork_cpus, nfork_cpus, NULL, NULL);
+    printf("forksim fork benchmark (figures only; glibc's real _Fork.c; method: tests/bench_fork.c)\n");
+    printf("  %d rounds, alternating; each round %ld native forks (tests/native_fork.c) and %ld "
+           "simulated worlds (%zu names, one fork, %llu RPCs in it)\n",
+           ROUNDS, nn, ns, job.names, (unsigned long long)job.fork_rpcs);
+    printf("  CPU us per native fork (parent+child):  median %8.1f\n", median(ncpu, ROUNDS, NULL, NULL) * 1e6);
+    printf("  CPU us per simulated world:             median %8.1f (boot, set-up, fork, close)\n",
+           median(scpu, ROUNDS, NULL, NULL) * 1e6);
+    printf("  CPU us per simulated fork alone:        median %8.1f (fork + child + wait, in the world)\n",
+           fork_alone * 1e6);
+    printf("  image copies per simulated world (saves and loads): %.1f, %.1f KiB in all\n",
+           (double)(k1 - k0) / 20.0, (double)(b1 - b0) / 1024.0 / 20.0);
+    printf("  wall us per native fork / simulated world: median %.1f / %.1f\n",
+           median(nwall, ROUNDS, NULL, NULL) * 1e6, median(swall, ROUNDS, NULL, NULL) * 1e6);
+    printf("  wall-time ratio (simulated/native): median %.2f, min %.2f, max %.2f\n", wmed, wmin, wmax);
+    printf("  CPU-time ratio (simulated/native):  median %.2f, min %.2f, max %.2f\n", cmed, cmin, cmax);
+    printf("fork rate ratio (simulated/native): %.2f\n", cmed);
+    free(fork_cpus);
     return 0;
 }

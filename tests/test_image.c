@@ -289,6 +289,66 @@ static void test_stack_slots_reused(void **state)
     simtest_close(&st);
 }
 
+/* --- A task without an image ------------------------------------------------------------------- */
+
+static struct {
+    uint64_t copies_seen[8];
+    int nseen;
+    int tls_zero, tls_distinct, peek_refused;
+    void *tls[2];
+} HT;
+
+static void image_worker(void *arg)
+{
+    (void)arg;
+    X = 42;                             /* a SIM_GLOBAL of this image */
+    for (int i = 0; i < 3; i++) sim_yield("image");
+    HT.copies_seen[HT.nseen++] = (uint64_t)X; /* still its own: no other image came in place */
+}
+
+static void host_worker(void *arg)
+{
+    int k = (int)(intptr_t)arg;
+    unsigned char *tls = sim_thread_tls(sim_self());
+    HT.tls[k] = tls;
+    int zero = 1;
+    for (int i = 0; i < SIM_HOST_TLS_SIZE; i++) zero &= tls[i] == 0;
+    HT.tls_zero += zero;
+    tls[0] = 1;                         /* its own block: the other thread's stays zero */
+    int local = 7;
+    HT.peek_refused += sim_task_peek(sim_task_self(), &local, &local, sizeof local) == -1;
+    for (int i = 0; i < 3; i++) sim_yield("host");
+}
+
+/* A host task (sim_task_create_host) runs its threads without its own image: switching between
+ * an image task's thread and a host task's threads makes no image copy, so a run with one image
+ * task makes exactly one, the load of that task's image. Its threads' TLS blocks are zeroed
+ * host memory of SIM_HOST_TLS_SIZE bytes, one per thread, and nothing of it is in an image. */
+static void test_host_task_keeps_image_in_place(void **state)
+{
+    (void)state;
+    struct simtest st;
+    simtest_open(&st, SIM_ROUND_ROBIN, 0);
+    memset(&HT, 0, sizeof HT);
+    sim_task *a = sim_task_create(NULL, 0), *h = sim_task_create_host();
+    assert_true(sim_task_is_host(h));
+    assert_false(sim_task_is_host(a));
+    sim_thread_spawn(a, image_worker, NULL);
+    sim_thread_spawn(h, host_worker, (void *)0);
+    sim_thread_spawn(h, host_worker, (void *)1);
+    uint64_t c0 = sim_image_copies(NULL);
+    assert_int_equal(sim_run(), SIM_OK);
+    assert_int_equal(sim_image_copies(NULL) - c0, 1);   /* a's load, and nothing else */
+    assert_int_equal(HT.nseen, 1);
+    assert_int_equal(HT.copies_seen[0], 42);
+    assert_int_equal(HT.tls_zero, 2);
+    assert_true(HT.tls[0] != HT.tls[1]);
+    assert_int_equal(HT.peek_refused, 2);
+    sim_task_destroy(a);
+    sim_task_destroy(h);
+    simtest_close(&st);
+}
+
 int main(int argc, char **argv)
 {
     const struct CMUnitTest tests[] = {
@@ -299,6 +359,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_tasks_isolated_when_interleaved),
         cmocka_unit_test(test_deep_stacks_copied),
         cmocka_unit_test(test_stack_slots_reused),
+        cmocka_unit_test(test_host_task_keeps_image_in_place),
     };
     if (argc > 1) cmocka_set_test_filter(argv[1]);
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1774,12 +1774,68 @@ static void test_replay_decisions_same_trace(void **state)
     free(b);
 }
 
+/* --- a host task's out-of-line memory --------------------------------------------------------- */
+
+static struct {
+    kern_return_t kr[4];
+    mach_port_t *threads;
+    mach_msg_type_number_t n;
+    mach_port_t first;
+    int peek;
+    bool dealloc;
+} HM;
+
+static void host_ool_main(void *arg)
+{
+    (void)arg;
+    mach_port_t self = __mach_task_self();
+    HM.kr[0] = __task_threads(self, &HM.threads, &HM.n);
+    HM.first = HM.n > 0 ? HM.threads[0] : MACH_PORT_NULL;
+    HM.peek = sim_task_peek(sim_task_self(), HM.threads, &HM.first, sizeof HM.first);
+    HM.kr[1] = __mach_port_deallocate(self, HM.first);
+    if (HM.dealloc)
+        HM.kr[2] = __vm_deallocate(self, (vm_address_t)HM.threads, HM.n * sizeof *HM.threads);
+}
+
+/* A task without an image (kern_boot_host_task, the servers' kind) gets an out-of-line array in
+ * host memory, not in any image: task_threads works, the array is its one thread's name (K4),
+ * vm_deallocate frees it, and a block never deallocated is counted as left behind at close. */
+static void test_host_task_ool_in_host_memory(void **state)
+{
+    (void)state;
+    for (int dealloc = 1; dealloc >= 0; dealloc--) {
+        memset(&HM, 0, sizeof HM);
+        HM.dealloc = dealloc;
+        kern_config cfg = {0};
+        run_open(&cfg);
+        sim_task *t = kern_boot_host_task(host_ool_main, NULL, NULL);
+        assert_true(sim_task_is_host(t));
+        run_sim();
+        check_kr(HM.kr[0], KERN_SUCCESS);                  /* rule K4 */
+        assert_int_equal(HM.n, 1);                         /* rule K4 */
+        assert_true(MACH_PORT_VALID(HM.first));
+        assert_int_equal(HM.peek, -1);                     /* in no image */
+        check_kr(HM.kr[1], KERN_SUCCESS);
+        if (dealloc) {
+            check_kr(HM.kr[2], KERN_SUCCESS);
+            run_close();
+        } else {
+            check_model_clean(kern_world());
+            assert_int_equal(kern_close(), 1);             /* the array, left behind */
+            fclose(T.f);
+            T.f = NULL;
+        }
+        run_free();
+    }
+}
+
 int main(int argc, char **argv)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_mach_port_calls_on_child),
         cmocka_unit_test(test_K8_shortcut_bad_task_and_M12_reply_port),
         cmocka_unit_test(test_ool_task_threads_ports_lookup),
+        cmocka_unit_test(test_host_task_ool_in_host_memory),
         cmocka_unit_test(test_H1_H3_thread_suspend_resume),
         cmocka_unit_test(test_H4_task_suspend_resume),
         cmocka_unit_test(test_H6_H10_thread_abort_and_mach_msg_between_tasks),

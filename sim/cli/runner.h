@@ -53,6 +53,8 @@ typedef struct run_options {
     bool has_seed;
     bool sites;
     bool explain;           /* a note for each RPC of the parent and the child (run_result.notes) */
+    bool no_trace;          /* no trace is formatted (r->trace stays NULL): for callers that
+                             * read only the verdict, the spaces and the messages */
     uint64_t stop_at;       /* 0: none */
     const sim_decisions *replay;
     void (*after_run)(void *arg);   /* on the host once the run ended, before the simulation

@@ -117,7 +117,7 @@ int hurd_boot(void)
     };
     for (int i = 0; i < HURD_NSERVERS; i++) {
         sim_thread *th;
-        H.srv[i] = kern_boot_task(mains[i], NULL, &th);
+        H.srv[i] = kern_boot_host_task(mains[i], NULL, &th); /* host code: no image to swap */
         sim_thread_set_daemon(th, true);
     }
     if (sim_run() != SIM_OK)

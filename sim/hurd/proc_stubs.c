@@ -37,8 +37,8 @@ kern_return_t __proc_task2proc(mach_port_t process, mach_port_t task, mach_port_
     if (kr == KERN_SUCCESS && !mig_get_port(&m, &p, NULL))
         kr = MIG_TYPE_ERROR;
     char args[32], outs[16];
-    snprintf(args, sizeof args, "%u, %u", process, task);
-    snprintf(outs, sizeof outs, "%u", p);
+    kern_fmt(args, sizeof args, "%u, %u", process, task);
+    kern_fmt(outs, sizeof outs, "%u", p);
     if (kr == KERN_SUCCESS)
         *proc = p;
     return finish(&r, kr, args, outs);
@@ -56,8 +56,8 @@ kern_return_t __proc_task2pid(mach_port_t process, mach_port_t task, pid_t *pid)
     if (kr == KERN_SUCCESS && !mig_get_int32(&m, &v))
         kr = MIG_TYPE_ERROR;
     char args[32], outs[16];
-    snprintf(args, sizeof args, "%u, %u", process, task);
-    snprintf(outs, sizeof outs, "%d", v);
+    kern_fmt(args, sizeof args, "%u, %u", process, task);
+    kern_fmt(outs, sizeof outs, "%d", v);
     if (kr == KERN_SUCCESS)
         *pid = v;
     return finish(&r, kr, args, outs);
@@ -75,8 +75,8 @@ kern_return_t __proc_pid2task(mach_port_t process, pid_t pid, mach_port_t *task)
     if (kr == KERN_SUCCESS && !mig_get_port(&m, &t, NULL))
         kr = MIG_TYPE_ERROR;
     char args[32], outs[16];
-    snprintf(args, sizeof args, "%u, %d", process, pid);
-    snprintf(outs, sizeof outs, "%u", t);
+    kern_fmt(args, sizeof args, "%u, %d", process, pid);
+    kern_fmt(outs, sizeof outs, "%u", t);
     if (kr == KERN_SUCCESS)
         *task = t;
     return finish(&r, kr, args, outs);
@@ -91,7 +91,7 @@ kern_return_t __proc_child(mach_port_t process, mach_port_t child)
     mig_put_port(&m, child, MACH_MSG_TYPE_COPY_SEND);
     kern_return_t kr = mig_rpc(&r, &m, MIG_REPLY_SIZE, false);
     char args[32];
-    snprintf(args, sizeof args, "%u, %u", process, child);
+    kern_fmt(args, sizeof args, "%u, %u", process, child);
     return finish(&r, kr, args, "");
 }
 
@@ -108,8 +108,8 @@ kern_return_t __proc_setmsgport(mach_port_t process, mach_port_t newmsgport,
     if (kr == KERN_SUCCESS && !mig_get_port(&m, &old, NULL))
         kr = MIG_TYPE_ERROR;
     char args[32], outs[16];
-    snprintf(args, sizeof args, "%u, %u", process, newmsgport);
-    snprintf(outs, sizeof outs, "%u", old);
+    kern_fmt(args, sizeof args, "%u, %u", process, newmsgport);
+    kern_fmt(outs, sizeof outs, "%u", old);
     if (kr == KERN_SUCCESS)
         *oldmsgport = old;
     return finish(&r, kr, args, outs);
@@ -127,8 +127,8 @@ kern_return_t __proc_getmsgport(mach_port_t process, pid_t pid, mach_port_t *msg
     if (kr == KERN_SUCCESS && !mig_get_port(&m, &p, NULL))
         kr = MIG_TYPE_ERROR;
     char args[32], outs[16];
-    snprintf(args, sizeof args, "%u, %d", process, pid);
-    snprintf(outs, sizeof outs, "%u", p);
+    kern_fmt(args, sizeof args, "%u, %d", process, pid);
+    kern_fmt(outs, sizeof outs, "%u", p);
     if (kr == KERN_SUCCESS)
         *msgport = p;
     return finish(&r, kr, args, outs);
@@ -146,8 +146,8 @@ kern_return_t __proc_getpids(mach_port_t process, pid_t *pid, pid_t *ppid, int *
         !(mig_get_int32(&m, &v[0]) && mig_get_int32(&m, &v[1]) && mig_get_int32(&m, &v[2])))
         kr = MIG_TYPE_ERROR;
     char args[16], outs[48];
-    snprintf(args, sizeof args, "%u", process);
-    snprintf(outs, sizeof outs, "%d, %d, %d", v[0], v[1], v[2]);
+    kern_fmt(args, sizeof args, "%u", process);
+    kern_fmt(outs, sizeof outs, "%d, %d, %d", v[0], v[1], v[2]);
     if (kr == KERN_SUCCESS) {
         *pid = v[0];
         *ppid = v[1];
@@ -168,8 +168,8 @@ kern_return_t __proc_get_arg_locations(mach_port_t process, vm_address_t *argv,
     if (kr == KERN_SUCCESS && !(mig_get_int64(&m, &a) && mig_get_int64(&m, &e)))
         kr = MIG_TYPE_ERROR;
     char args[16], outs[48];
-    snprintf(args, sizeof args, "%u", process);
-    snprintf(outs, sizeof outs, "%#llx, %#llx", (unsigned long long)a, (unsigned long long)e);
+    kern_fmt(args, sizeof args, "%u", process);
+    kern_fmt(outs, sizeof outs, "%#llx, %#llx", (unsigned long long)a, (unsigned long long)e);
     if (kr == KERN_SUCCESS) {
         *argv = (vm_address_t)a;
         *envp = (vm_address_t)e;
@@ -188,7 +188,7 @@ kern_return_t __proc_set_arg_locations(mach_port_t process, vm_address_t argv,
     mig_put_int64(&m, (int64_t)envp);
     kern_return_t kr = mig_rpc(&r, &m, MIG_REPLY_SIZE, false);
     char args[64];
-    snprintf(args, sizeof args, "%u, %#llx, %#llx", process, (unsigned long long)argv,
+    kern_fmt(args, sizeof args, "%u, %#llx, %#llx", process, (unsigned long long)argv,
              (unsigned long long)envp);
     return finish(&r, kr, args, "");
 }
@@ -202,7 +202,7 @@ kern_return_t __proc_dostop(mach_port_t process, mach_port_t contthread)
     mig_put_port(&m, contthread, MACH_MSG_TYPE_COPY_SEND);
     kern_return_t kr = mig_rpc(&r, &m, MIG_REPLY_SIZE, false);
     char args[32];
-    snprintf(args, sizeof args, "%u, %u", process, contthread);
+    kern_fmt(args, sizeof args, "%u, %u", process, contthread);
     return finish(&r, kr, args, "");
 }
 
@@ -217,7 +217,7 @@ static kern_return_t two_ints(const char *routine, mach_msg_id_t id, mach_port_t
     mig_put_int32(&m, b);
     kern_return_t kr = mig_rpc(&r, &m, MIG_REPLY_SIZE, false);
     char args[48];
-    snprintf(args, sizeof args, "%u, %d, %d", process, a, b);
+    kern_fmt(args, sizeof args, "%u, %d, %d", process, a, b);
     return finish(&r, kr, args, "");
 }
 
@@ -248,8 +248,8 @@ kern_return_t __proc_wait(mach_port_t process, pid_t pid, int options, int *stat
           mig_get_int32(&m, &who)))
         kr = MIG_TYPE_ERROR;
     char args[48], outs[48];
-    snprintf(args, sizeof args, "%u, %d, %#x", process, pid, (unsigned)options);
-    snprintf(outs, sizeof outs, "status %#x, sigcode %d, pid %d", (unsigned)st, code, who);
+    kern_fmt(args, sizeof args, "%u, %d, %#x", process, pid, (unsigned)options);
+    kern_fmt(outs, sizeof outs, "status %#x, sigcode %d, pid %d", (unsigned)st, code, who);
     if (kr == KERN_SUCCESS) {
         *status = st;
         *sigcode = code;

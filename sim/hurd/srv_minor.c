@@ -124,10 +124,10 @@ kern_return_t __term_getctty(mach_port_t terminal, mach_port_t *cttyid)
     if (kr == KERN_SUCCESS && !mig_get_port(&m, &p, NULL))
         kr = MIG_TYPE_ERROR;
     char args[16], outs[16] = "";
-    snprintf(args, sizeof args, "%u", terminal);
+    kern_fmt(args, sizeof args, "%u", terminal);
     if (kr == KERN_SUCCESS) {
         *cttyid = p;
-        snprintf(outs, sizeof outs, "%u", p);
+        kern_fmt(outs, sizeof outs, "%u", p);
     }
     return kern_rpc_end(&r, kr, args, outs);
 }
@@ -145,10 +145,10 @@ kern_return_t __term_open_ctty(mach_port_t terminal, pid_t pid, pid_t pgrp, mach
     if (kr == KERN_SUCCESS && !mig_get_port(&m, &p, NULL))
         kr = MIG_TYPE_ERROR;
     char args[48], outs[16] = "";
-    snprintf(args, sizeof args, "%u, %d, %d", terminal, pid, pgrp);
+    kern_fmt(args, sizeof args, "%u, %d, %d", terminal, pid, pgrp);
     if (kr == KERN_SUCCESS) {
         *newtty = p;
-        snprintf(outs, sizeof outs, "%u", p);
+        kern_fmt(outs, sizeof outs, "%u", p);
     }
     return kern_rpc_end(&r, kr, args, outs);
 }
@@ -188,10 +188,10 @@ kern_return_t __fs_getroot(mach_port_t fs, mach_port_t *root)
     if (kr == KERN_SUCCESS && !mig_get_port(&m, &p, NULL))
         kr = MIG_TYPE_ERROR;
     char args[16], outs[16] = "";
-    snprintf(args, sizeof args, "%u", fs);
+    kern_fmt(args, sizeof args, "%u", fs);
     if (kr == KERN_SUCCESS) {
         *root = p;
-        snprintf(outs, sizeof outs, "%u", p);
+        kern_fmt(outs, sizeof outs, "%u", p);
     }
     return kern_rpc_end(&r, kr, args, outs);
 }

@@ -51,6 +51,14 @@ static struct kern {
     unsigned nrequests;
 } K;
 
+/* A host task's vm_allocate'd blocks (kern_mem_alloc): host memory, listed. */
+typedef struct host_block {
+    void *p;
+    size_t size;
+    struct host_block *next;
+} host_block;
+static host_block *host_blocks;
+
 /* Outside K: installed before kern_open, kept across runs. */
 static kern_rpc_observer_fn rpc_observer;
 static void *rpc_observer_arg;
@@ -165,6 +173,7 @@ static void step_hook(void)
 typedef struct kern_tls {
     mach_port_t reply_port;
 } kern_tls;
+_Static_assert(sizeof(kern_tls) <= SIM_HOST_TLS_SIZE, "a host task's thread keeps it in its host block");
 
 static void on_wake(kthread_t *thread, void *arg)
 {
@@ -194,6 +203,8 @@ static bool vm_readable(void *arg, ktask_t *task, uint64_t addr, size_t len)
     sim_task *t = vm_task(task);
     if (len > KERN_OOL_MAX)
         return false;
+    if (sim_task_is_host(t))
+        return true;    /* a server's own host memory, handed over by our own server code */
     void *tmp = malloc(len);
     if (tmp == NULL)
         return false;
@@ -224,7 +235,7 @@ static kern_return_t vm_allocate(void *arg, ktask_t *task, size_t len, size_t pa
     vm_task(task);
     if (len > KERN_OOL_MAX)
         return KERN_NO_SPACE;
-    uint8_t *p = sim_heap_alloc_aligned(page_offset + len, KERN_PAGE_SIZE);
+    uint8_t *p = kern_mem_alloc(page_offset + len);   /* page-aligned; host memory for a server */
     if (p == NULL)
         return KERN_NO_SPACE;
     memset(p, 0, page_offset + len);
@@ -309,6 +320,13 @@ size_t kern_close(void)
     world_set_wake_hook(K.world, NULL, NULL); /* the runtime's threads go first */
     sim_close();
     size_t leaked = world_destroy(K.world) + sim_host_allocations(NULL);
+    while (host_blocks != NULL) { /* what a host task never deallocated */
+        host_block *b = host_blocks;
+        host_blocks = b->next;
+        free(b->p);
+        free(b);
+        leaked++;
+    }
     trace_file_finish();
     K.open = false;
     K.world = NULL;
@@ -330,9 +348,20 @@ kthread_t *kern_self(void)
     return th != NULL ? sim_thread_kthread(th) : NULL;
 }
 
+static sim_task *boot_task(sim_task *task, void (*fn)(void *), void *arg, sim_thread **thp);
+
 sim_task *kern_boot_task(void (*fn)(void *), void *arg, sim_thread **thp)
 {
-    sim_task *task = sim_task_create(NULL, 0);
+    return boot_task(sim_task_create(NULL, 0), fn, arg, thp);
+}
+
+sim_task *kern_boot_host_task(void (*fn)(void *), void *arg, sim_thread **thp)
+{
+    return boot_task(sim_task_create_host(), fn, arg, thp);
+}
+
+static sim_task *boot_task(sim_task *task, void (*fn)(void *), void *arg, sim_thread **thp)
+{
     ktask_t *kt = world_boot_task(K.world, NULL);
     sim_task_set_ktask(task, kt);
     ktask_set_user(kt, task);
@@ -371,6 +400,60 @@ static mach_port_t *default_reply_cell(void)
 static mach_port_t *reply_cell(void)
 {
     return K.reply_cell != NULL ? K.reply_cell() : default_reply_cell();
+}
+
+/* --- a task's memory: the image heap, or host memory for a host task ---------------------------- */
+
+static bool running_host_task(void)
+{
+    sim_thread *th = sim_self();
+    return th != NULL && sim_task_is_host(sim_thread_task(th));
+}
+
+void *kern_mem_alloc(size_t size)
+{
+    enum { PAGE = 4096 };
+    if (!running_host_task())
+        return sim_heap_alloc_aligned(size, PAGE);
+    host_block *b = malloc(sizeof *b);
+    void *p = aligned_alloc(PAGE, (size + PAGE - 1) / PAGE * PAGE);
+    if (b == NULL || p == NULL) {
+        free(b);
+        free(p);
+        return NULL;
+    }
+    b->p = p;
+    b->size = size;
+    b->next = host_blocks;
+    host_blocks = b;
+    return p;
+}
+
+size_t kern_mem_block_size(const void *p)
+{
+    if (!running_host_task())
+        return sim_heap_block_size(p);
+    for (host_block *b = host_blocks; b != NULL; b = b->next)
+        if (b->p == p)
+            return b->size;
+    return 0;
+}
+
+void kern_mem_free(void *p)
+{
+    if (!running_host_task()) {
+        sim_heap_free(p);
+        return;
+    }
+    for (host_block **pp = &host_blocks; *pp != NULL; pp = &(*pp)->next)
+        if ((*pp)->p == p) {
+            host_block *b = *pp;
+            *pp = b->next;
+            free(b->p);
+            free(b);
+            return;
+        }
+    kern_unmodelled("vm_deallocate of memory a host task was not given");
 }
 
 /* --- trace ----------------------------------------------------------------------------------- */
@@ -673,6 +756,25 @@ mach_msg_return_t kern_msg_wait(kthread_t *self, mach_msg_return_t mr, mach_msg_
         mr = mk_mach_msg_continue(self);
     }
     return mr;
+}
+
+/* kern_msg_wait for "mach_msg on PORT" (the deadlock report's words), formatted without
+ * snprintf: every blocking mach_msg passes here. */
+mach_msg_return_t kern_msg_wait_port(kthread_t *self, mach_msg_return_t mr,
+                                     mach_msg_option_t option, mach_msg_timeout_t timeout,
+                                     mach_port_t port)
+{
+    static const char head[] = "mach_msg on ";
+    char what[sizeof head + 10], digits[10];
+    int n = 0;
+    do
+        digits[n++] = (char)('0' + port % 10);
+    while ((port /= 10) != 0);
+    memcpy(what, head, sizeof head - 1);
+    for (int i = 0; i < n; i++)
+        what[sizeof head - 1 + i] = digits[n - 1 - i];
+    what[sizeof head - 1 + n] = '\0';
+    return kern_msg_wait(self, mr, option, timeout, what);
 }
 
 _Noreturn void kern_unmodelled(const char *what)

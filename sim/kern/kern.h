@@ -91,6 +91,11 @@ world_t *kern_world(void);
  * the bootstrap creates the first processes. *thp (if not NULL) gets the thread. */
 sim_task *kern_boot_task(void (*fn)(void *), void *arg, sim_thread **thp);
 
+/* The same for host code that needs no image (sim_task_create_host): the simulated servers. Its
+ * thread's reply port cell is in the thread's host TLS block, so an RPC to or from it never
+ * saves or loads an image. */
+sim_task *kern_boot_host_task(void (*fn)(void *), void *arg, sim_thread **thp);
+
 ktask_t *kern_ktask(const sim_task *task);
 kthread_t *kern_kthread(const sim_thread *thread);
 sim_task *kern_sim_task(const ktask_t *task);
@@ -110,7 +115,7 @@ bool kern_fault_has_fired(unsigned i);
 typedef struct kern_rpc_note {
     uint64_t nth;               /* its number as a fault plan counts it: 1-based, every RPC and
                                  * trap of every thread since kern_open or kern_set_faults */
-    const char *routine;
+    const char *routine;        /* a string constant of the stubs: valid for the program's life */
     int task, thread;           /* the caller's sim ids */
     uint64_t step;              /* its trace line's step */
     const char *site;           /* "_Fork.c:LINE" with kern_config.sites, else "" */
@@ -202,6 +207,14 @@ void kern_rpc_drop_reply_right(kern_rpc *r, mach_port_name_t name, mach_port_rig
 mach_port_t kern_reply_port(void);
 void kern_reply_port_dealloc(kthread_t *self);
 
+/* Memory in the running thread's task, as vm_allocate gives it (page-aligned): the image heap,
+ * or for a host task (kern_boot_host_task) host memory kept here, whatever a host task leaves
+ * freed at kern_close and counted as left behind. alloc returns NULL when full; block_size is
+ * sim_heap_block_size's rule (the size asked for at a block's start, else 0). */
+void *kern_mem_alloc(size_t size);
+size_t kern_mem_block_size(const void *p);
+void kern_mem_free(void *p);
+
 /* Blocks the running thread in mach_msg until the model ends its wait (wake hook). */
 void kern_wait_msg(kthread_t *self, const char *what);
 
@@ -226,6 +239,11 @@ void kern_vm_deallocate_own(uintptr_t address, size_t size);
  * V1-V3 of docs/mach-rules.md. Returns the call's code. */
 mach_msg_return_t kern_msg_wait(kthread_t *self, mach_msg_return_t mr, mach_msg_option_t option,
                                 mach_msg_timeout_t timeout, const char *what);
+/* The same, WHAT being "mach_msg on PORT", formatted without snprintf (every blocking
+ * mach_msg passes here). */
+mach_msg_return_t kern_msg_wait_port(kthread_t *self, mach_msg_return_t mr,
+                                     mach_msg_option_t option, mach_msg_timeout_t timeout,
+                                     mach_port_t port);
 
 /* The clock time (sim_now, ms) at which a wait with this timeout, starting now, times out. */
 uint64_t kern_msg_deadline(mach_msg_timeout_t timeout);

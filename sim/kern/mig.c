@@ -206,9 +206,8 @@ static mach_msg_return_t msg_trap(kthread_t *self, mig_msg_t *m, mach_msg_option
                                        timeout);
     for (;;) {
         if (mr == MK_MSG_BLOCKED) {
-            char what[64];
-            snprintf(what, sizeof what, "mach_msg on %u", (option & MACH_RCV_MSG) ? rcv_name : dest);
-            mr = kern_msg_wait(self, mr, option, timeout, what);
+            mach_port_t waited = (option & MACH_RCV_MSG) ? rcv_name : dest;
+            mr = kern_msg_wait_port(self, mr, option, timeout, waited);
         }
         if (mr == MACH_SEND_INTERRUPTED)
             mr = mk_mach_msg(self, &m->head, option, send_size, rcv_size, rcv_name, timeout);

@@ -266,7 +266,7 @@ static void *ool_copy(const void *src, size_t len)
 {
     if (len == 0)
         return NULL;
-    void *dst = sim_heap_alloc_aligned(len, PAGE);
+    void *dst = kern_mem_alloc(len);
     if (dst == NULL)
         kern_unmodelled("image heap exhausted for an out-of-line array");
     memcpy(dst, src, len);
@@ -809,7 +809,7 @@ kern_return_t __vm_allocate(mach_port_t task, vm_address_t *address, vm_size_t s
             kern_unmodelled("vm_allocate in another task's address space");
         if (!anywhere)
             kern_unmodelled("vm_allocate at a fixed address");
-        p = sim_heap_alloc_aligned(size ? size : 1, PAGE);
+        p = kern_mem_alloc(size ? size : 1);
         kr = p != NULL ? KERN_SUCCESS : KERN_NO_SPACE;
         if (p != NULL)
             memset(p, 0, size);
@@ -832,9 +832,9 @@ ALIAS(vm_allocate)
 static uintptr_t dealloc_check(vm_address_t address, vm_size_t size)
 {
     uintptr_t start = (uintptr_t)address & ~(uintptr_t)(PAGE - 1);
-    size_t have = sim_heap_block_size((const void *)start);
+    size_t have = kern_mem_block_size((const void *)start);
     if (have == 0 && start != address)
-        have = sim_heap_block_size((const void *)(start = address));
+        have = kern_mem_block_size((const void *)(start = address));
     if (have == 0)
         kern_unmodelled("vm_deallocate of part of an allocation (not the start of a block "
                         "the image heap gave)");
@@ -860,7 +860,7 @@ static uintptr_t dealloc_check(vm_address_t address, vm_size_t size)
 void kern_vm_deallocate_own(uintptr_t address, size_t size)
 {
     if (address != 0 && size != 0)
-        sim_heap_free((void *)dealloc_check(address, size));
+        kern_mem_free((void *)dealloc_check(address, size));
 }
 
 kern_return_t __vm_deallocate(mach_port_t task, vm_address_t address, vm_size_t size)
@@ -915,9 +915,8 @@ mach_msg_return_t __mach_msg(mach_msg_header_t *msg, mach_msg_option_t option,
     mach_msg_return_t mr = mk_mach_msg(self, msg, option, send_size, rcv_size, rcv_name, timeout);
     for (;;) {
         if (mr == MK_MSG_BLOCKED) {
-            char what[64];
-            snprintf(what, sizeof what, "mach_msg on %u", (option & MACH_RCV_MSG) ? rcv_name : dest);
-            mr = kern_msg_wait(self, mr, option, timeout, what);
+            mach_port_t waited = (option & MACH_RCV_MSG) ? rcv_name : dest;
+            mr = kern_msg_wait_port(self, mr, option, timeout, waited);
         }
         if (mr == MACH_SEND_INTERRUPTED && !(option & MACH_SEND_INTERRUPT))
             mr = mk_mach_msg(self, msg, option, send_size, rcv_size, rcv_name, timeout);

@@ -55,6 +55,7 @@ void heap_format(void *at, uintptr_t base, uintptr_t limit)
 SIM_NO_ASAN static struct heap_hdr *hdr(void)
 {
     sim_api_check(sim_rt.in_place != NULL, "image heap used with no image in place");
+    sim_api_check(!sim_rt.cur || !sim_rt.cur->task->host, "image heap used by a task without an image");
     struct heap_hdr *h = (struct heap_hdr *)sim_rt.arena_lo;
     sim_assert(h->magic == HEAP_MAGIC);
     return h;

@@ -12,6 +12,12 @@
  * parent's ranges at that call, so nothing the parent does later reaches the child.
  * Bytes outside the used ranges hold whatever an earlier image left: never read them.
  *
+ * A host task (sim_task_create_host: the simulated servers, host code that keeps its state in
+ * host memory) has no image: its threads run on host stacks (image_host_stack_get), and putting
+ * it "in place" leaves the image there as it is. An RPC from a process to a server and back
+ * then copies nothing; with the servers as image tasks a world with one fork made about 126
+ * copies of 1.2 MiB in all, now 7 of 78 KiB (issue 11, item 3).
+ *
  * Under ASan the shadow of the heap and stack ranges is saved and restored with the bytes
  * (a child's use after free is then caught), and the shadow outside the in-place image's
  * ranges is kept clear. Copies go through `rep movsb`, which ASan does not see; under
@@ -87,6 +93,16 @@ size_t sim_host_allocations(size_t *bytes)
     return host_count;
 }
 
+/* --- Copy counts (sim_image_copies) ---------------------------------------------------------------- */
+
+static uint64_t copies, copied_bytes;
+
+uint64_t sim_image_copies(uint64_t *bytes)
+{
+    if (bytes) *bytes = copied_bytes;
+    return copies;
+}
+
 /* --- Raw copies, invisible to ASan and quiet under valgrind ------------------------------ */
 
 static inline void copy_raw(void *d, const void *s, size_t n)
@@ -133,9 +149,13 @@ static unsigned *vg_stacks;     /* valgrind's ids of the stack slots */
 
 /* The arena outlives a simulation. Mapping it and protecting a guard page per stack slot
  * splits it into a VMA per slot, and unmapping merges them back: about 400 us for the default
- * 256 slots, several times a whole simulated fork. image_arena_close keeps the mapping, its
- * pages handed back to the kernel (MADV_DONTNEED: they read as zero again, as if just mapped),
- * and the next image_arena_open with the same sizes takes it as it is. */
+ * 256 slots, several times a whole simulated fork. image_arena_close keeps the mapping and its
+ * pages as they are, and the next image_arena_open with the same sizes takes it over. Its bytes
+ * are an earlier simulation's, which is no more than the arena holds between two images of one
+ * simulation: every image is loaded from its saved ranges (a fresh one from the pristine globals
+ * and a heap header), and nothing reads a byte outside an image's used ranges (see above).
+ * Handing the pages back at every close (MADV_DONTNEED) cost about 120 us, and faulting them in
+ * again about 70 us more, in a world of 400 (issue 11, item 2). */
 static struct {
     size_t arena_size, stack_size;      /* 0: no arena kept */
 } arena_kept;
@@ -208,8 +228,7 @@ void image_arena_close(void)
     sim_xfree(vg_stacks);
     vg_stacks = NULL;
 #endif
-    /* kept for the next simulation (arena_map), its bytes gone */
-    madvise((void *)r->arena_lo, r->arena_hi - r->arena_lo, MADV_DONTNEED);
+    /* kept for the next simulation (arena_map), bytes and all */
     arena_kept.arena_size = r->arena_hi - r->arena_lo;
     arena_kept.stack_size = r->stack_size;
     r->arena_lo = r->arena_hi = 0;
@@ -224,16 +243,28 @@ bool image_contains(uintptr_t addr, size_t len)
 
 /* --- Stack slots ----------------------------------------------------------------------------- */
 
+// The stack table grows with the slots an image uses (most use one or two of the 256): a
+// table of every slot per image was 10 KiB to allocate and fill per task (issue 11, item 4).
 static void stacks_init(struct sim_image *img)
 {
+    img->stacks = NULL;
+    img->nstacks = 0;
+}
+
+// Makes room for slots [0, n) in img's table, each new one free.
+static void stacks_reserve(struct sim_image *img, size_t n)
+{
     struct sim_rt *r = &sim_rt;
-    img->stacks = sim_xalloc(r->nslots * sizeof *img->stacks);
-    for (size_t i = 0; i < r->nslots; i++) {
-        struct sim_stack *s = &img->stacks[i];
-        s->hi = r->arena_hi - i * r->stack_size;
-        s->lo = s->hi - r->stack_size;
-        s->live_lo = s->hi;
+    if (n <= img->nstacks) return;
+    size_t cap = img->nstacks ? 2 * img->nstacks : 4;
+    if (cap < n) cap = n;
+    if (cap > r->nslots) cap = r->nslots;
+    img->stacks = sim_xrealloc(img->stacks, cap * sizeof *img->stacks);
+    for (size_t i = img->nstacks; i < cap; i++) {
+        uintptr_t hi = r->arena_hi - i * r->stack_size;
+        img->stacks[i] = (struct sim_stack){ .lo = hi - r->stack_size, .hi = hi, .live_lo = hi };
     }
+    img->nstacks = cap;
 }
 
 // Takes a free slot for owner (a thread id, or 0). Returns its index, or -1 if none left.
@@ -241,6 +272,7 @@ static void stacks_init(struct sim_image *img)
 int image_stack_alloc(struct sim_image *img, int owner)
 {
     for (size_t i = 0; i < sim_rt.nslots; i++) {
+        if (i >= img->nstacks) stacks_reserve(img, i + 1);
         struct sim_stack *s = &img->stacks[i];
         if (!s->in_use) {
             s->in_use = true;
@@ -289,6 +321,63 @@ void image_note_sp(struct sim_image *img, uintptr_t sp)
     if (i >= 0) img->stacks[i].live_lo = sp & ~(uintptr_t)15;
 }
 
+/* --- Host stacks: the stacks of host tasks' threads ------------------------------------------------ */
+
+/* A task without an image (sim_task_create_host) runs its threads on stacks in host memory: one
+ * region of stack_size bytes a thread, a guard page at the bottom, the thread's host TLS block
+ * (SIM_HOST_TLS_SIZE bytes, zeroed when the region is handed out) at the top, the stack below
+ * it. Regions are mapped once and kept for later threads and later simulations, like the
+ * arena: a world's four servers then cost no mapping at all. */
+#define HOST_STACKS_MAX 256
+static struct {
+    unsigned char *free[HOST_STACKS_MAX];
+    size_t nfree;
+    size_t size;                /* stack_size of the regions kept */
+} host_stacks;
+
+unsigned char *image_host_stack_get(void)
+{
+    struct sim_rt *r = &sim_rt;
+    if (host_stacks.size != r->stack_size) {  /* another stack size: the old regions go */
+        for (size_t i = 0; i < host_stacks.nfree; i++) munmap(host_stacks.free[i], host_stacks.size);
+        host_stacks.nfree = 0;
+        host_stacks.size = r->stack_size;
+    }
+    unsigned char *region;
+    if (host_stacks.nfree > 0) {
+        region = host_stacks.free[--host_stacks.nfree];
+    } else {
+        region = mmap(NULL, r->stack_size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        if (region == MAP_FAILED) sim_fatal("out of host memory for a host task's stack");
+        mprotect(region, r->page, PROT_NONE);
+    }
+    memset(region + r->stack_size - SIM_HOST_TLS_SIZE, 0, SIM_HOST_TLS_SIZE);
+    return region;
+}
+
+void image_host_stack_put(unsigned char *region)
+{
+    struct sim_rt *r = &sim_rt;
+#if SIM_ASAN
+    shadow_clear((uintptr_t)region + r->page, (uintptr_t)region + r->stack_size);
+#endif
+    if (host_stacks.nfree < HOST_STACKS_MAX && host_stacks.size == r->stack_size)
+        host_stacks.free[host_stacks.nfree++] = region;
+    else
+        munmap(region, r->stack_size);
+}
+
+/* Where a thread on the region starts: below its TLS block, 16-byte aligned. */
+uintptr_t image_host_stack_top(const unsigned char *region)
+{
+    return ((uintptr_t)region + sim_rt.stack_size - SIM_HOST_TLS_SIZE - 64) & ~(uintptr_t)15;
+}
+
+void *image_host_stack_tls(unsigned char *region)
+{
+    return region + sim_rt.stack_size - SIM_HOST_TLS_SIZE;
+}
+
 /* --- Saving and loading ------------------------------------------------------------------------ */
 
 static size_t used_len(const struct sim_image *img, uintptr_t top, size_t *shadow)
@@ -323,6 +412,7 @@ static void capture(struct sim_image *dst, const struct sim_image *src)
     struct sim_rt *r = &sim_rt;
     uintptr_t top = heap_top();
     if (dst != src) {
+        stacks_reserve(dst, src->slot_hi);
         copy_raw(dst->stacks, src->stacks, src->slot_hi * sizeof *dst->stacks);
         dst->slot_hi = src->slot_hi;
     }
@@ -331,6 +421,8 @@ static void capture(struct sim_image *dst, const struct sim_image *src)
     reserve(&dst->shadow, &dst->scap, sn ? sn : 1);
     dst->len = n;
     dst->slen = sn;
+    copies++;
+    copied_bytes += n;
     vg_quiet(true);
     unsigned char *o = dst->buf;
     size_t g = sim_globals_size();
@@ -376,6 +468,8 @@ static void load(sim_task *t)
     struct sim_rt *r = &sim_rt;
     struct sim_image *img = &t->img;
     sim_assert(img->saved);
+    copies++;
+    copied_bytes += img->len;
     vg_quiet(true);
     const unsigned char *o = img->buf;
     size_t g = sim_globals_size();
@@ -422,7 +516,7 @@ void image_drop_in_place(void)
 void image_put_in_place(sim_task *t)
 {
     struct sim_rt *r = &sim_rt;
-    if (r->in_place == t) return;
+    if (r->in_place == t || t->host) return;    /* a host task has no image: the one there stays */
     if (r->in_place) {
         struct sim_image *old = &r->in_place->img;
         sim_assert(sim_image_task == r->in_place->id);
@@ -461,12 +555,14 @@ void image_init_copy(struct sim_image *dst, sim_task *parent, uintptr_t sp)
 {
     struct sim_rt *r = &sim_rt;
     struct sim_image *src = &parent->img;
+    sim_api_check(!parent->host, "inheriting the image of a task without one");
     stacks_init(dst);
     if (!src->saved) {
         sim_assert(r->in_place == parent);
         if (sp) image_note_sp(src, sp);
         capture(dst, src);
     } else {
+        stacks_reserve(dst, src->slot_hi);
         copy_raw(dst->stacks, src->stacks, src->slot_hi * sizeof *dst->stacks);
         dst->slot_hi = src->slot_hi;
         dst->len = dst->cap = src->len;
@@ -495,6 +591,7 @@ int image_peek(sim_task *t, const void *addr, void *out, size_t len)
 {
     struct sim_rt *r = &sim_rt;
     const struct sim_image *img = &t->img;
+    if (t->host) return -1;     /* no image: nothing of it to read */
     uintptr_t a = (uintptr_t)addr, g = (uintptr_t)sim_globals_lo();
     size_t gs = sim_globals_size();
     uintptr_t top = img->saved ? img->heap_top : heap_top();

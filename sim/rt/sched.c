@@ -259,6 +259,7 @@ static void thread_unlink_free(sim_thread *th)
     while (*pp != th) pp = &(*pp)->next;
     *pp = th->next;
     if (th->slot >= 0) image_stack_release(&th->task->img, th->slot);
+    if (th->host_stack) image_host_stack_put(th->host_stack);
 #if SIM_VALGRIND
     if (th->vg_stack) VALGRIND_STACK_DEREGISTER(th->vg_stack);
 #endif
@@ -276,6 +277,10 @@ sim_thread *sim_thread_create(sim_task *t)
     th->suspend = 1;
     th->slot = -1;
     th->deadline = SIM_FOREVER;
+    if (t->host) {      /* a host task's thread: a host stack with its TLS block (image.c) */
+        th->host_stack = image_host_stack_get();
+        th->tls = image_host_stack_tls(th->host_stack);
+    }
     sim_thread **pp = &r->threads;
     while (*pp) pp = &(*pp)->next;
     *pp = th;
@@ -298,6 +303,7 @@ static void thread_reset(sim_thread *th)
 void sim_thread_set_start(sim_thread *th, void (*fn)(void *), void *arg, void *sp)
 {
     thread_reset(th);
+    if (!sp && th->host_stack) sp = (void *)image_host_stack_top(th->host_stack);
     th->start = START_CALL;
     th->fn = fn;
     th->arg = arg;
@@ -316,6 +322,7 @@ void sim_thread_set_start(sim_thread *th, void (*fn)(void *), void *arg, void *s
 void sim_thread_set_longjmp(sim_thread *th, jmp_buf env, int value)
 {
     sim_api_check(image_contains((uintptr_t)env, sizeof(jmp_buf)), "longjmp target outside the image");
+    sim_api_check(!th->task->host, "a longjmp start in a task without an image");
     thread_reset(th);
     if (th->slot >= 0) {
         image_stack_release(&th->task->img, th->slot);
@@ -421,6 +428,12 @@ static void start_context(sim_thread *th)
     if (s >= 0) {
         th->stk_lo = img->stacks[s].lo + r->page;
         th->stk_hi = img->stacks[s].hi;
+    } else if (th->host_stack) {  /* a host task's own stack */
+        th->stk_lo = (uintptr_t)th->host_stack + r->page;
+        th->stk_hi = (uintptr_t)th->host_stack + r->stack_size;
+#if SIM_VALGRIND
+        if (!th->vg_stack) th->vg_stack = VALGRIND_STACK_REGISTER(th->stk_lo, th->stk_hi);
+#endif
     } else {    /* a stack in the heap (vm_allocate'd by the process): bounds unknown */
         th->stk_hi = top;
         th->stk_lo = top - r->arena_lo > (1u << 20) ? top - (1u << 20) : r->arena_lo;
@@ -478,7 +491,10 @@ bool sim_block_until(const char *what, uint64_t deadline)
     th->wait = WAIT_BLOCK;
     th->deadline = deadline;
     th->timed_out = false;
-    snprintf(th->wait_what, sizeof th->wait_what, "%s", what ? what : "an event");
+    const char *w = what ? what : "an event";   /* copied, not formatted: every wait passes here */
+    size_t len = strnlen(w, sizeof th->wait_what - 1);
+    memcpy(th->wait_what, w, len);
+    th->wait_what[len] = 0;
     if (deadline == SIM_FOREVER)
         sim_event("block t%d on %s", th->id, th->wait_what);
     else
@@ -589,6 +605,22 @@ sim_task *sim_task_create(sim_task *parent, int inherit)
     else sim_event("task-create %d fresh", t->id);
     return t;
 }
+
+sim_task *sim_task_create_host(void)
+{
+    struct sim_rt *r = &sim_rt;
+    sim_api_check(r->open, "runtime not open");
+    sim_task *t = sim_xalloc(sizeof *t);    /* img all zero: no stacks, nothing saved */
+    t->id = r->next_task_id++;
+    t->host = true;
+    sim_task **pp = &r->tasks;
+    while (*pp) pp = &(*pp)->next;
+    *pp = t;
+    sim_event("task-create %d host", t->id);
+    return t;
+}
+
+bool sim_task_is_host(const sim_task *t) { return t->host; }
 
 static void task_free(sim_task *t)
 {

@@ -83,6 +83,11 @@ int sim_open(const sim_config *cfg);
  * globals back. Returns the number of tasks it had to destroy (a leak for a test). */
 int sim_close(void);
 
+/* Image copies made since the process started: saves and loads (a task's image put in place),
+ * and copies for an inheriting task_create; *bytes (if not NULL) gets the bytes copied. For
+ * benchmarks. */
+uint64_t sim_image_copies(uint64_t *bytes);
+
 /* Host allocations the runtime holds now (count; *bytes if bytes != NULL). 0 after close. */
 size_t sim_host_allocations(size_t *bytes);
 
@@ -116,6 +121,17 @@ void sim_decisions_free(sim_decisions *d);
  * (parent may be the running task); otherwise a fresh image (pristine globals, empty
  * heap, no stacks). Returns NULL only when out of host memory. */
 sim_task *sim_task_create(sim_task *parent, int inherit);
+
+/* Creates a task without an image, for code that is host code through and through (the
+ * simulated Hurd's servers): its threads run on stacks in host memory, each with its TLS
+ * pointer at a zeroed host block of SIM_HOST_TLS_SIZE bytes, and must never touch a SIM_GLOBAL
+ * or the image heap (the heap calls are fatal there; a SIM_GLOBAL would be the in-place
+ * image's). Running its threads leaves whatever image is in place where it is: an RPC to such
+ * a task costs no image save or load. Its threads cannot start by longjmp, and no task can
+ * inherit from it. Returns NULL only when out of host memory. */
+#define SIM_HOST_TLS_SIZE 64
+sim_task *sim_task_create_host(void);
+bool sim_task_is_host(const sim_task *t);
 
 /* Destroys a task, its threads and its image. When the running thread belongs to it,
  * that thread stops here (does not return). */

@@ -76,7 +76,8 @@ struct sim_image {
     size_t len, cap;
     unsigned char *shadow;  /* ASan shadow of the heap and stack ranges, same order */
     size_t slen, scap;
-    struct sim_stack *stacks;   /* rt.nslots entries */
+    struct sim_stack *stacks;   /* nstacks entries (grown to the slots used, at most rt.nslots) */
+    size_t nstacks;
     size_t slot_hi;         /* 1 + the highest slot in use: loops stop there */
 };
 
@@ -84,6 +85,7 @@ struct sim_task {
     int id;
     void *ktask;
     bool dying;             /* destroyed while its thread ran; freed by the scheduler */
+    bool host;              /* no image (sim_task_create_host): img is all zero */
     struct sim_image img;
     sim_task *next;         /* task list, ascending id */
 };
@@ -109,6 +111,7 @@ struct sim_thread {
 
     uintptr_t ctx_sp;       /* saved context on its stack; 0: not started */
     int slot;               /* owned stack slot, or -1 */
+    unsigned char *host_stack;  /* a thread of a host task: its stack region (image.c), or NULL */
     uintptr_t stk_lo, stk_hi;   /* stack bounds told to ASan */
     void *fake_stack;       /* ASan fiber bookkeeping */
     unsigned vg_stack;      /* valgrind's id for a stack outside the slots; 0 if none */
@@ -176,6 +179,10 @@ void image_stack_release(struct sim_image *img, int slot);
 int image_stack_find(const struct sim_image *img, uintptr_t addr);
 void image_note_sp(struct sim_image *img, uintptr_t sp);
 int image_peek(sim_task *t, const void *addr, void *out, size_t len);
+unsigned char *image_host_stack_get(void);
+void image_host_stack_put(unsigned char *region);
+uintptr_t image_host_stack_top(const unsigned char *region);
+void *image_host_stack_tls(unsigned char *region);
 bool image_contains(uintptr_t addr, size_t len);
 
 /* heap.c */

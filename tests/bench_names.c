@@ -1,0 +1,174 @@
+/*
+ * bench_names.c: how forksim's cost grows with the names a process holds, and what memory one
+ * simulated process takes. Figures only: nothing here is asserted (run by `make bench`).
+ *
+ * Method, per-name cost: for each size N (10 to 100,000 names) a scenario
+ *     have names C          (C = N / 7: each count is one name of each of 7 kinds)
+ *     parent fork -> ok, child exit 0, parent wait -> status 0
+ * runs through the scenario runner with the trace off (run_options.no_trace), beside the same
+ * scenario with `have send held` instead (one name, and the peer process `have names` starts
+ * too): the baseline. The two are run in interleaved pairs
+ * (baseline, N, baseline, N, ...), so the baseline is measured in the same sample as the size;
+ * each run's cost is the CPU time getrusage(RUSAGE_SELF) reports for it, user plus system. The
+ * cost per name is (median of N's runs - median of the baseline's) / the names added (the
+ * parent's names just before fork, from the run's snapshot, less the baseline's). It covers
+ * the whole world: the set-up RPCs that make the names, the fork that copies them, the child's
+ * exit, the runner's snapshots and model_check. Printed per size, then the spread (largest over
+ * smallest cost per name) from 10 to 10,000 names and from 10 to 100,000.
+ *
+ * Method, memory per simulated process: two worlds, one with FEW and one with MANY idle Hurd
+ * processes (each ran its start-up, then blocks as a daemon); after forksim_run, the host heap
+ * in use (mallinfo2: uordblks + hblkhd, so the runtime's image buffers, stack tables and thread
+ * blocks, and the model's tasks, threads, spaces and ports) is read in each; the difference over
+ * MANY - FEW is the memory one more process costs. The image in place in the arena is one
+ * process's at a time and not counted.
+ */
+#include "runner.h"
+
+#include <malloc.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+static double tv_s(struct timeval tv) { return (double)tv.tv_sec + (double)tv.tv_usec * 1e-6; }
+
+static double cpu_now(void)
+{
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    return tv_s(ru.ru_utime) + tv_s(ru.ru_stime);
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+static double median(double *v, size_t n)
+{
+    qsort(v, n, sizeof *v, cmp_double);
+    return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+/* Loads the scale scenario with `have names count`, or for count 0 the baseline: one send right
+ * to a port of the peer instead (`have names` starts the peer process, so the baseline does). */
+static int load_scale(unsigned count, scenario *s)
+{
+    char path[] = "/tmp/forksim-bench-names-XXXXXX";
+    int fd = mkstemp(path);
+    if (fd < 0)
+        return -1;
+    FILE *f = fdopen(fd, "w");
+    fprintf(f, "forksim-scenario 1\ntitle scale\n");
+    if (count > 0)
+        fprintf(f, "have names %u\n", count);
+    else
+        fprintf(f, "have send held\n");
+    fprintf(f, "parent fork -> ok\nchild exit 0\nparent wait -> status 0\nexpect verdict ok\n");
+    fclose(f);
+    char err[1024];
+    int rc = scenario_load(path, s, err, sizeof err);
+    unlink(path);
+    if (rc != 0)
+        fprintf(stderr, "bench_names: %s\n", err);
+    return rc;
+}
+
+static run_result result;
+
+/* One run, trace off: its CPU seconds; *names gets the parent's names at fork. */
+static double run_once(const scenario *s, size_t *names)
+{
+    run_options o = {.no_trace = true};
+    double c0 = cpu_now();
+    if (run_scenario(s, &o, &result) != 0 || result.verdict != VERDICT_OK || result.leaked != 0) {
+        fprintf(stderr, "bench_names: the scale scenario failed (%s)\n",
+                result.nmessages ? result.messages[0] : run_verdict_name(result.verdict));
+        exit(1);
+    }
+    double c = cpu_now() - c0;
+    *names = result.before_fork.total;
+    run_result_free(&result);
+    return c;
+}
+
+/* --- memory per process ----------------------------------------------------------------------- */
+
+static int idle_main(void *arg)
+{
+    (void)arg;
+    sim_thread_set_daemon(sim_self(), true);
+    for (;;)
+        sim_block("idle, for bench_names");
+    return 0;
+}
+
+static size_t heap_in_use(void)
+{
+    struct mallinfo2 m = mallinfo2();
+    return m.uordblks + m.hblkhd;
+}
+
+/* Host heap in use with `procs` idle processes started. */
+static size_t world_with(unsigned procs)
+{
+    forksim_options o = FORKSIM_DEFAULTS;
+    if (forksim_open(&o) != 0)
+        exit(1);
+    for (unsigned i = 0; i < procs; i++)
+        forksim_spawn(idle_main, NULL);
+    if (forksim_run() != FORKSIM_OK)
+        exit(1);
+    size_t bytes = heap_in_use();
+    forksim_close();
+    return bytes;
+}
+
+int main(void)
+{
+    setvbuf(stdout, NULL, _IOLBF, 0);
+    static scenario base, sized;
+    if (load_scale(0, &base) != 0)
+        return 1;
+    static const unsigned sizes[] = {10, 100, 1000, 10000, 100000};
+    static const int pairs[] = {61, 31, 11, 3, 1};
+    double per_name[5];
+    printf("forksim scale benchmark (figures only; method: tests/bench_names.c)\n");
+    printf("  %8s %8s %6s %14s %14s %12s\n", "names", "added", "pairs", "world us CPU",
+           "baseline us", "us/name");
+    size_t n0 = 0, nn = 0;
+    (void)run_once(&base, &n0); /* warm the arena and the caches */
+    for (size_t k = 0; k < sizeof sizes / sizeof sizes[0]; k++) {
+        unsigned count = (sizes[k] + 3) / 7;
+        if (load_scale(count, &sized) != 0)
+            return 1;
+        double tb[61], tn[61];
+        for (int i = 0; i < pairs[k]; i++) {
+            tb[i] = run_once(&base, &n0);
+            tn[i] = run_once(&sized, &nn);
+        }
+        double mb = median(tb, (size_t)pairs[k]), mn = median(tn, (size_t)pairs[k]);
+        per_name[k] = (mn - mb) / (double)(nn - n0);
+        printf("  %8u %8zu %6d %14.1f %14.1f %12.3f\n", sizes[k], nn - n0, pairs[k], mn * 1e6,
+               mb * 1e6, per_name[k] * 1e6);
+    }
+    double lo = per_name[0], hi = per_name[0];
+    for (int k = 1; k < 4; k++) {
+        lo = per_name[k] < lo ? per_name[k] : lo;
+        hi = per_name[k] > hi ? per_name[k] : hi;
+    }
+    printf("  cost per name, largest over smallest, 10 to 10,000 names: %.2f (target <= 1.5)\n", hi / lo);
+    lo = per_name[4] < lo ? per_name[4] : lo;
+    hi = per_name[4] > hi ? per_name[4] : hi;
+    printf("  cost per name, largest over smallest, 10 to 100,000 names: %.2f (target <= 2)\n", hi / lo);
+
+    enum { FEW = 2, MANY = 14 }; /* the term server makes at most 64 ctty ports, 4 a process */
+    (void)world_with(FEW);
+    size_t few = world_with(FEW), many = world_with(MANY);
+    printf("memory per simulated process: %.1f KiB (host heap, %d against %d idle processes; target < 64)\n",
+           ((double)many - (double)few) / (MANY - FEW) / 1024.0, MANY, FEW);
+    return 0;
+}
