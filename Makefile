@@ -272,7 +272,12 @@ FORKSIM_SOVERSION := 0
 FORKSIM_VERSION := $(shell sed -n 's/^\#define FORKSIM_VERSION "\(.*\)"/\1/p' sim/cli/main.c)
 MAN_PAGES  := man/forksim.1 man/forksim-scenario.5
 SHARE_FILES := traces/README.md $(sort $(wildcard traces/*.fsim traces/*.decisions traces/*.expected))
-.PHONY: install uninstall install-check public FORCE
+.PHONY: install uninstall install-check public
+# Objects compiled before the plain build took -fPIC cannot go into the shared library, and
+# nothing else tells them apart: a build directory without the stamp starts afresh, once.
+ifeq ($(wildcard $(BUILD)/.fpic-hidden),)
+$(shell rm -rf $(BUILD) && mkdir -p $(BUILD) && touch $(BUILD)/.fpic-hidden)
+endif
 
 $(PUB_BUILD)/libforksim.so.$(FORKSIM_SOVERSION): $(BUILD)/libforksim.a sim/cli/forksim.map
 	@mkdir -p $(dir $@)
@@ -292,16 +297,7 @@ $(PUB_BUILD)/libforksim.a: $(BUILD)/libforksim.a sim/cli/forksim.h
 	  $(PUB_BUILD)/forksim.o.tmp $(PUB_BUILD)/forksim.o && rm -f $(PUB_BUILD)/forksim.o.tmp
 	rm -f $@ && ar rcs $@ $(PUB_BUILD)/forksim.o
 
-$(PUB_BUILD)/forksim.pc: sim/cli/forksim.pc.in sim/cli/main.c
-	@mkdir -p $(dir $@)
-	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(FORKSIM_VERSION)|' $< > $@.tmp && mv $@.tmp $@
-# A new PREFIX rewrites the .pc file.
-ifneq ($(shell cat $(PUB_BUILD)/.prefix 2>/dev/null),$(PREFIX))
-$(shell mkdir -p $(PUB_BUILD) && printf '%s\n' '$(PREFIX)' > $(PUB_BUILD)/.prefix)
-$(PUB_BUILD)/forksim.pc: FORCE
-endif
-
-public: $(BUILD)/forksim $(PUB_BUILD)/libforksim.so.$(FORKSIM_SOVERSION) $(PUB_BUILD)/libforksim.a $(PUB_BUILD)/forksim.pc
+public: $(BUILD)/forksim $(PUB_BUILD)/libforksim.so.$(FORKSIM_SOVERSION) $(PUB_BUILD)/libforksim.a
 
 install: public
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/pkgconfig \
@@ -311,7 +307,8 @@ install: public
 	install -m 755 $(PUB_BUILD)/libforksim.so.$(FORKSIM_SOVERSION) $(DESTDIR)$(PREFIX)/lib/
 	ln -sf libforksim.so.$(FORKSIM_SOVERSION) $(DESTDIR)$(PREFIX)/lib/libforksim.so
 	install -m 644 $(PUB_BUILD)/libforksim.a $(DESTDIR)$(PREFIX)/lib/
-	install -m 644 $(PUB_BUILD)/forksim.pc $(DESTDIR)$(PREFIX)/lib/pkgconfig/
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(FORKSIM_VERSION)|' sim/cli/forksim.pc.in \
+	  > $(DESTDIR)$(PREFIX)/lib/pkgconfig/forksim.pc
 	install -m 644 sim/cli/forksim.h $(DESTDIR)$(PREFIX)/include/forksim/
 	install -m 644 man/forksim.1 $(DESTDIR)$(PREFIX)/share/man/man1/
 	install -m 644 man/forksim-scenario.5 $(DESTDIR)$(PREFIX)/share/man/man5/
