@@ -152,7 +152,7 @@ static int parent_main(void *arg)
     if (pid == 0)
         return 0;
     int status = 0;
-    if (pid < 0 || forksim_wait(pid, &status) != KERN_SUCCESS)
+    if (pid < 0 || forksim_wait(pid, &status) != 0)
         job.failed = 1;
     job.fork_cpu = cpu_now() - c0;
     job.fork_rpcs = kern_rpc_count() - r0;

@@ -7,6 +7,7 @@
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <string.h>
 #include <cmocka.h>
 
 #include "forksim.h"
@@ -17,7 +18,7 @@
 static struct {
     pid_t pid_in_parent, pid_in_child;
     int status;
-    kern_return_t wait_result;
+    int wait_result;
     forksim_name parent[MAXNAMES], child[MAXNAMES];
     size_t nparent, nchild;
 } seen;
@@ -50,7 +51,7 @@ static void test_fork_and_wait(void **state)
 
     assert_true(seen.pid_in_parent > 0);
     assert_int_equal(seen.pid_in_child, seen.pid_in_parent);
-    assert_int_equal(seen.wait_result, KERN_SUCCESS);
+    assert_int_equal(seen.wait_result, 0); /* KERN_SUCCESS */
     assert_int_equal(seen.status, 3 << 8); /* W_EXITCODE(3, 0) */
     /* Every name of the parent is in the child, with the same type. */
     assert_int_equal(seen.nchild, seen.nparent);
@@ -60,8 +61,31 @@ static void test_fork_and_wait(void **state)
     }
 }
 
+/* A fault plan: the parent's proc_wait fails with an error of our choosing, and forksim_wait
+ * returns that error (the routine never ran: no status). */
+static void test_fault_plan(void **state)
+{
+    (void)state;
+    const int planted = 0x4000000a; /* any code: the Hurd's ECHILD, say */
+    memset(&seen, 0, sizeof seen);
+    seen.status = -1;
+    forksim_options o = FORKSIM_DEFAULTS;
+    o.faults[0] = (forksim_fault){.kind = FORKSIM_FAULT_ROUTINE_FAILS, .routine = "proc_wait",
+                                  .nth = 1, .error = planted};
+    o.nfaults = 1;
+    assert_int_equal(forksim_open(&o), 0);
+    forksim_spawn(program, NULL);
+    assert_int_equal(forksim_run(), FORKSIM_OK);
+    forksim_close();
+
+    assert_true(seen.pid_in_parent > 0);
+    assert_int_equal(seen.wait_result, planted);
+    assert_int_equal(seen.status, -1);
+}
+
 int main(void)
 {
-    const struct CMUnitTest tests[] = {cmocka_unit_test(test_fork_and_wait)};
+    const struct CMUnitTest tests[] = {cmocka_unit_test(test_fork_and_wait),
+                                       cmocka_unit_test(test_fault_plan)};
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -4,12 +4,44 @@
  */
 #include "forksim.h"
 
+#include "kern.h"
 #include "servers.h"
 #include "forkimpl.h"
 #include "sites.h"
 
 #include <stdlib.h>
 #include <string.h>
+
+/* The public header repeats the runtime's values without including its headers: they must
+ * stay the same numbers (results and policies are passed through as they are). */
+_Static_assert(FORKSIM_OK == (int)SIM_OK && FORKSIM_DEADLOCK == (int)SIM_DEADLOCK &&
+                   FORKSIM_LIVELOCK == (int)SIM_STEP_BOUND && FORKSIM_DIVERGED == (int)SIM_DIVERGED,
+               "forksim_result follows sim_result");
+_Static_assert(FORKSIM_RUN_UNTIL_BLOCK == (int)SIM_RUN_UNTIL_BLOCK &&
+                   FORKSIM_ROUND_ROBIN == (int)SIM_ROUND_ROBIN && FORKSIM_RANDOM == (int)SIM_RANDOM,
+               "forksim_policy follows sim_policy_kind");
+_Static_assert(FORKSIM_TYPE_SEND == MACH_PORT_TYPE_SEND && FORKSIM_TYPE_RECEIVE == MACH_PORT_TYPE_RECEIVE &&
+                   FORKSIM_TYPE_SEND_ONCE == MACH_PORT_TYPE_SEND_ONCE &&
+                   FORKSIM_TYPE_PORT_SET == MACH_PORT_TYPE_PORT_SET &&
+                   FORKSIM_TYPE_DEAD_NAME == MACH_PORT_TYPE_DEAD_NAME,
+               "FORKSIM_TYPE_* are GNU Mach's MACH_PORT_TYPE_*");
+_Static_assert(sizeof(mach_port_name_t) == sizeof(uint32_t) && sizeof(mach_port_type_t) == sizeof(uint32_t) &&
+                   sizeof(mach_port_urefs_t) == sizeof(uint32_t) && sizeof(kern_return_t) == sizeof(int),
+               "the public header's widths are GNU Mach's");
+_Static_assert(FORKSIM_MAX_FAULTS == KERN_MAX_FAULTS, "one fault plan, the kernel's size");
+
+static kern_fault_kind fault_kind(enum forksim_fault_kind k)
+{
+    switch (k) {
+    case FORKSIM_FAULT_SEND_FAILS: return KF_SEND_FAILS;
+    case FORKSIM_FAULT_ROUTINE_FAILS: return KF_ROUTINE_FAILS;
+    case FORKSIM_FAULT_REPLY_LOST: return KF_REPLY_LOST;
+    case FORKSIM_FAULT_PORT_DEATH: return KF_PORT_DEATH;
+    case FORKSIM_FAULT_CALL: return KF_CALL;
+    case FORKSIM_FAULT_NONE: break;
+    }
+    return KF_NONE;
+}
 
 int forksim_open(const forksim_options *o)
 {
@@ -18,7 +50,7 @@ int forksim_open(const forksim_options *o)
         o = &defaults;
     kern_config cfg;
     memset(&cfg, 0, sizeof cfg);
-    cfg.sim.policy = o->policy;
+    cfg.sim.policy = (enum sim_policy_kind)o->policy;
     cfg.sim.seed = o->seed;
     cfg.sim.max_steps = o->max_steps;
     cfg.sim.replay = o->replay;
@@ -26,8 +58,13 @@ int forksim_open(const forksim_options *o)
     cfg.sites = o->sites;
     cfg.world.ipc_compat = o->ipc_compat;
     cfg.world.msg_layout = o->x86_64_layout ? MK_LAYOUT_X86_64 : MK_LAYOUT_DEBIAN;
-    cfg.nfaults = o->nfaults;
-    memcpy(cfg.faults, o->faults, sizeof cfg.faults);
+    cfg.nfaults = o->nfaults < KERN_MAX_FAULTS ? o->nfaults : KERN_MAX_FAULTS;
+    for (unsigned i = 0; i < cfg.nfaults; i++) {
+        const forksim_fault *f = &o->faults[i];
+        cfg.faults[i] = (kern_fault){.kind = fault_kind(f->kind), .routine = f->routine,
+                                     .nth = f->nth, .error = f->error, .task_id = f->process,
+                                     .name = f->name, .call = f->call, .call_arg = f->call_arg};
+    }
     if (kern_open(&cfg) != 0)
         return -1;
     fi_install();
@@ -61,6 +98,16 @@ const char *forksim_report(void)
     return sim_report();
 }
 
+forksim_decisions *forksim_decisions_read(const char *path, char *err, size_t len)
+{
+    return sim_decisions_read(path, err, len);
+}
+
+void forksim_decisions_free(forksim_decisions *d)
+{
+    sim_decisions_free(d);
+}
+
 pid_t forksim_fork(void)
 {
     return fi_fork();
@@ -71,7 +118,7 @@ pid_t forksim_getpid(void)
     return _hurd_pid;
 }
 
-kern_return_t forksim_wait(pid_t pid, int *status)
+int forksim_wait(pid_t pid, int *status)
 {
     int sigcode = 0;
     pid_t got = 0;
@@ -114,9 +161,9 @@ int forksim_process_id(forksim_process *p)
     return sim_task_id(p);
 }
 
-world_t *forksim_world(void)
+struct forksim_world *forksim_world(void)
 {
-    return kern_world();
+    return (struct forksim_world *)kern_world();
 }
 
 size_t forksim_aborts(forksim_abort *out, size_t max)

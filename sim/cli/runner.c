@@ -1327,7 +1327,7 @@ int run_scenario(const scenario *s, const run_options *o, run_result *r)
     FILE *trace = o->no_trace ? NULL : open_memstream(&r->trace, &r->trace_len);
     forksim_options fo = FORKSIM_DEFAULTS;
     fo.fork = s->ndebug ? FORKSIM_FORK_GLIBC_NDEBUG : FORKSIM_FORK_GLIBC;
-    fo.policy = s->policy;
+    fo.policy = (enum forksim_policy)s->policy; /* same numbers (api.c) */
     fo.seed = o->has_seed ? o->seed : s->seed;
     fo.trace = trace;
     fo.sites = o->sites;
