@@ -212,6 +212,47 @@ static void test_rpc_step_results(void **state)
     free(s);
 }
 
+/* Loads text and runs it; the caller frees with run_done. */
+static run_result *run_text(const char *text, const run_options *o)
+{
+    scenario *s = calloc(1, sizeof *s);
+    char err[512];
+    if (scenario_load(write_file(text), s, err, sizeof err) != 0)
+        fail_msg("%s", err);
+    run_result *r = calloc(1, sizeof *r);
+    run_options none = {0};
+    assert_int_equal(run_scenario(s, o != NULL ? o : &none, r), 0);
+    free(s);
+    unlink(path);
+    return r;
+}
+
+static void run_done(run_result *r)
+{
+    run_result_free(r);
+    free(r);
+}
+
+/* Issue 12: an "at rpc N insert" actor that fires after the parent ended (here the parent
+ * aborted: mach_port_names failed) must find no child to insert into, not read the freed
+ * parent (the sanitizer build caught the read). */
+static void test_insert_after_parent_ended(void **state)
+{
+    (void)state;
+    run_result *r = run_text("forksim-scenario 1\n"
+                             "fork glibc\n"
+                             "have send s urefs 2\n"
+                             "fault rpc 1 routine mach_port_names routine-fails 5\n"
+                             "at rpc 20 insert s into child other\n"
+                             "parent fork\n"
+                             "expect verdict abort\n", NULL);
+    assert_non_null(strstr(r->trace, "# actor: no child to insert s into"));
+    assert_int_equal(r->verdict, VERDICT_ABORT);
+    assert_int_equal(r->invariant_violations, 0);
+    assert_int_equal(r->leaked, 0);
+    run_done(r);
+}
+
 int main(int argc, char **argv)
 {
     const struct CMUnitTest tests[] = {
@@ -222,6 +263,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_undefined_label_refused_before_running),
         cmocka_unit_test(test_failed_expectation_is_reported),
         cmocka_unit_test(test_rpc_step_results),
+        cmocka_unit_test(test_insert_after_parent_ended),
     };
     if (argc > 1)
         cmocka_set_test_filter(argv[1]);

@@ -36,9 +36,10 @@ static struct {
     run_result *r;
     label_entry labels[SCN_MAX_ITEMS + 64];
     size_t nlabels;
-    sim_task *peer;
     mach_port_name_t peer_name;     /* the parent's name for the peer's task port */
-    sim_task *parent_task, *child_task;   /* valid while they run: freed when they exit */
+    /* Tasks by id, never by pointer: a process's sim_task is freed when it ends (its exit, an
+     * abort, a task_terminate step), and an actor or a hook runs later. sim_task_by_id says
+     * whether it still exists. */
     int parent_id, child_id, peer_id;
     bool fork_failed;
 } R;
@@ -157,7 +158,7 @@ static void describe(ktask_t *self, const forksim_name *n, char *buf, size_t len
             snprintf(buf, len, "own port");
         else if (srv != NULL)
             snprintf(buf, len, "port of %s", srv);
-        else if (t == R.peer)
+        else if (t != NULL && R.peer_id != 0 && sim_task_id(t) == R.peer_id)
             snprintf(buf, len, "port of the peer");
         else
             snprintf(buf, len, "port of task %d", t != NULL ? sim_task_id(t) : 0);
@@ -254,7 +255,10 @@ static void ensure_peer(void)
 {
     if (R.peer_name != MACH_PORT_NULL)
         return;
-    R.peer_name = world_give_task_port(kthread_task(kern_self()), kern_ktask(R.peer));
+    sim_task *peer = sim_task_by_id(R.peer_id);
+    if (peer == NULL)
+        return;
+    R.peer_name = world_give_task_port(kthread_task(kern_self()), kern_ktask(peer));
     kern_trace_note("scenario: the parent is given the peer's task port as %u", R.peer_name);
     label_set("peer", R.peer_name);
 }
@@ -510,16 +514,14 @@ static int run_steps(scn_who who, size_t from)
                 R.r->fork_returns[R.r->nfork_returns++] = (run_fork_return){
                     sim_task_id(sim_task_self()), pid, pid < 0 ? fi_self_tls()->err : 0};
             if (pid == 0) {
-                R.child_task = sim_task_self();
-                R.child_id = sim_task_id(R.child_task);
+                R.child_id = sim_task_id(sim_task_self());
                 return run_steps(WHO_CHILD, 0);
             }
-            if (pid < 0 && R.parent_task != NULL && sim_task_self() != R.parent_task) {
+            if (pid < 0 && R.parent_id != 0 && sim_task_id(sim_task_self()) != R.parent_id) {
                 /* The child's own part of fork failed (proc_getpids, its signal thread's
                  * resume): fork returned -1 in the child, which now takes itself for the
                  * parent. The parent's steps are the parent's: the child's end here. */
-                R.child_task = sim_task_self();
-                R.child_id = sim_task_id(R.child_task);
+                R.child_id = sim_task_id(sim_task_self());
                 snapshot(sim_task_self(), &R.r->child);
                 return 0;
             }
@@ -601,31 +603,36 @@ static struct insert_action {
 static void insert_into_child(void *arg)
 {
     const struct insert_action *a = arg;
+    /* The parent and the peer may have ended before this RPC (an abort, a task_terminate
+     * step): looked up by id, here and now. */
+    sim_task *parent = R.parent_id != 0 ? sim_task_by_id(R.parent_id) : NULL;
+    sim_task *peer = R.peer_id != 0 ? sim_task_by_id(R.peer_id) : NULL;
     ktask_t *child = world_newest_task(kern_world()); /* the child task_create just made */
-    if (child != NULL && R.parent_task != NULL && child == kern_ktask(R.parent_task))
+    if (child != NULL && parent != NULL && child == kern_ktask(parent))
         child = NULL;
     mach_port_name_t name;
-    if (child == NULL || R.parent_task == NULL || !label_get(a->label, &name)) {
+    if (child == NULL || parent == NULL || !label_get(a->label, &name)) {
         kern_trace_note("actor: no child to insert %s into", a->label);
         return;
     }
     kern_return_t kr;
     if (a->same) {
-        kr = world_insert_right(child, name, kern_ktask(R.parent_task), name, MACH_MSG_TYPE_COPY_SEND);
-    } else {
+        kr = world_insert_right(child, name, kern_ktask(parent), name, MACH_MSG_TYPE_COPY_SEND);
+    } else if (peer != NULL) {
         mach_port_name_t peer_port = PEER_SLOT_BASE + SCN_MAX_ITEMS * 64;
-        kr = world_insert_right(child, name, kern_ktask(R.peer), peer_port, MACH_MSG_TYPE_MAKE_SEND);
+        kr = world_insert_right(child, name, kern_ktask(peer), peer_port, MACH_MSG_TYPE_MAKE_SEND);
+    } else {
+        kr = KERN_INVALID_TASK; /* the peer, holder of the other port, has ended */
     }
     kern_trace_note("actor: inserts %s a send right under %u (%s) into task %d: %s",
                     a->same ? "the parent's own" : "another port's", name, a->label,
-                    sim_task_id(kern_sim_task(child)), mk_return_name(kr) ? mk_return_name(kr) : "?");
+                    kern_sim_task(child) != NULL ? sim_task_id(kern_sim_task(child)) : 0, mk_return_name(kr) ? mk_return_name(kr) : "?");
 }
 
 static int parent_main(void *arg)
 {
     (void)arg;
-    R.parent_task = sim_task_self();
-    R.parent_id = sim_task_id(R.parent_task);
+    R.parent_id = sim_task_id(sim_task_self());
     label_set("task-self", __mach_task_self_);
     label_set("thread-self", _hurd_self_sigstate()->thread);
     label_set("sigthread", _hurd_msgport_thread);
@@ -655,7 +662,7 @@ static int parent_main(void *arg)
         }
         if (faults[i].kind != KF_PORT_DEATH)
             continue;
-        faults[i].task_id = sim_task_id(R.peer);
+        faults[i].task_id = R.peer_id;
         for (size_t h = 0; h < R.s->nhaves; h++)
             if (strcmp(R.s->haves[h].label, R.s->fault_labels[i]) == 0)
                 faults[i].name = PEER_SLOT_BASE + (mach_port_name_t)h;
@@ -980,8 +987,7 @@ int run_scenario(const scenario *s, const run_options *o, run_result *r)
     for (unsigned i = 0; i < s->nfaults; i++)
         peer_needed |= s->faults[i].kind == KF_CALL && !s->fault_insert_same[i];
     if (peer_needed) {
-        R.peer = forksim_spawn(peer_main, NULL);
-        R.peer_id = sim_task_id(R.peer);
+        R.peer_id = sim_task_id(forksim_spawn(peer_main, NULL));
     }
     forksim_spawn(parent_main, NULL);
     r->sim = forksim_run();
