@@ -253,6 +253,42 @@ static void test_insert_after_parent_ended(void **state)
     run_done(r);
 }
 
+/* Issue 12: a thread whose code returned without ending its kernel thread (a process's
+ * task_terminate at exit fails) leaves a live thread port; describing it (--stop-at just
+ * after) must not read the freed simulated thread. The step and the task are those of the
+ * failed task_terminate, read from the trace of the same run without --stop-at. */
+static void test_thread_port_outlives_thread(void **state)
+{
+    (void)state;
+    const char *text = "forksim-scenario 1\n"
+                       "fork glibc\n"
+                       "parent fork\n"
+                       "child exit 0\n"
+                       "fault rpc 1 routine task_terminate routine-fails 5\n";
+    run_result *r = run_text(text, NULL);
+    const char *at = strstr(r->trace, " trap task_terminate(1) = KERN_FAILURE");
+    assert_non_null(at);
+    while (at > r->trace && at[-1] != '\n')
+        at--;
+    unsigned long step;
+    int task, thread;
+    assert_int_equal(sscanf(at, "%lu t%d.%d", &step, &task, &thread), 3);
+    run_done(r);
+    run_options o = {.stop_at = step + 1};
+    r = run_text(text, &o);
+    assert_true(r->stopped);
+    const run_space *sp = r->parent.task == task ? &r->parent : &r->child;
+    assert_int_equal(sp->task, task);
+    char want[48];
+    snprintf(want, sizeof want, "ended thread of task %d", task);
+    bool found = false;
+    for (size_t i = 0; i < sp->n; i++)
+        found |= strcmp(sp->names[i].label, "thread-self") == 0 && strcmp(sp->names[i].denotes, want) == 0;
+    if (!found)
+        fail_msg("task %d's thread-self does not denote \"%s\"", task, want);
+    run_done(r);
+}
+
 int main(int argc, char **argv)
 {
     const struct CMUnitTest tests[] = {
@@ -264,6 +300,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_failed_expectation_is_reported),
         cmocka_unit_test(test_rpc_step_results),
         cmocka_unit_test(test_insert_after_parent_ended),
+        cmocka_unit_test(test_thread_port_outlives_thread),
     };
     if (argc > 1)
         cmocka_set_test_filter(argv[1]);

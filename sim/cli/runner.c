@@ -148,9 +148,14 @@ static void describe(ktask_t *self, const forksim_name *n, char *buf, size_t len
         sim_task *t = kern_sim_task(o.kobject_task);
         snprintf(buf, len, "task %d", t != NULL ? sim_task_id(t) : 0);
     } else if (o.kobject_thread != NULL) {
+        /* A kernel thread outlives its simulated thread when the code returned without
+         * terminating it (a failed task_terminate at exit): then only its task is known. */
         sim_thread *th = kern_sim_thread(o.kobject_thread);
-        snprintf(buf, len, "thread %d.%d", th != NULL ? sim_task_id(sim_thread_task(th)) : 0,
-                 th != NULL ? sim_thread_id(th) : 0);
+        sim_task *t = kern_sim_task(kthread_task(o.kobject_thread));
+        if (th != NULL)
+            snprintf(buf, len, "thread %d.%d", sim_task_id(sim_thread_task(th)), sim_thread_id(th));
+        else
+            snprintf(buf, len, "ended thread of task %d", t != NULL ? sim_task_id(t) : 0);
     } else if (o.receiver != NULL) {
         const char *srv = server_name(o.receiver);
         sim_task *t = kern_sim_task(o.receiver);

@@ -128,6 +128,12 @@ static void trace_file_finish(void)
     K.trace_path[0] = '\0';
 }
 
+/* A simulated task or thread was freed: its kernel object no longer points back at it (a
+ * thread whose code returned, or whose own task_terminate failed, keeps its kernel thread and
+ * port; describing that port must not reach the freed thread). */
+static void task_freed(void *ktask) { ktask_set_user(ktask, NULL); }
+static void thread_freed(void *kthread) { kthread_set_user(kthread, NULL); }
+
 int kern_open(const kern_config *cfg)
 {
     kern_config none;
@@ -139,6 +145,7 @@ int kern_open(const kern_config *cfg)
         return -1;
     memset(&K, 0, sizeof K);
     K.world = world_create(&cfg->world);
+    sim_set_free_hooks(task_freed, thread_freed);
     world_set_wake_hook(K.world, on_wake, NULL);
     world_register_state_flavor(K.world, KERN_THREAD_STATE_FLAVOR, KERN_THREAD_STATE_COUNT);
     K.trace = cfg->trace;

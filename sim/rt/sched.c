@@ -244,6 +244,7 @@ static sim_thread *thread_find(int id)
 
 static void thread_unlink_free(sim_thread *th)
 {
+    if (th->kthread && sim_rt.thread_freed) sim_rt.thread_freed(th->kthread);
     sim_thread **pp = &sim_rt.threads;
     while (*pp != th) pp = &(*pp)->next;
     *pp = th->next;
@@ -549,6 +550,7 @@ static void task_free(sim_task *t)
         n = th->next;
         if (th->task == t) thread_unlink_free(th);
     }
+    if (t->ktask && r->task_freed) r->task_freed(t->ktask);
     if (r->in_place == t) image_drop_in_place();
     image_free(&t->img);
     sim_task **pp = &r->tasks;
@@ -583,6 +585,12 @@ sim_task *sim_task_by_id(int id)
     return NULL;
 }
 void sim_task_set_ktask(sim_task *t, void *ktask) { t->ktask = ktask; }
+
+void sim_set_free_hooks(void (*task_freed)(void *ktask), void (*thread_freed)(void *kthread))
+{
+    sim_rt.task_freed = task_freed;
+    sim_rt.thread_freed = thread_freed;
+}
 
 int sim_task_peek(sim_task *t, const void *addr, void *out, size_t len)
 {

@@ -125,6 +125,10 @@ int sim_task_id(const sim_task *t);
 sim_task *sim_task_by_id(int id);                 /* NULL if no such task */
 void *sim_task_ktask(const sim_task *t);          /* the model's object, opaque here */
 void sim_task_set_ktask(sim_task *t, void *ktask);
+/* Called as a task or thread is freed (it ended, or its task did), with the object given to
+ * sim_task_set_ktask or sim_thread_set_kthread: the layer above forgets its pointer back to
+ * it, for its kernel object (a thread port, say) may outlive it. Set after sim_open. */
+void sim_set_free_hooks(void (*task_freed)(void *ktask), void (*thread_freed)(void *kthread));
 
 /* Copies len bytes at addr (an image address: a SIM_GLOBAL or arena memory) as task t
  * sees them. (The host reading a SIM_GLOBAL directly sees whichever image is in place.) Returns 0, or -1 if the range is not in t's used image. Host or thread. */

@@ -153,6 +153,8 @@ struct sim_rt {
     sim_decisions made;
     char *report;
     size_t report_len, report_cap;
+    void (*task_freed)(void *ktask);        /* sim_set_free_hooks */
+    void (*thread_freed)(void *kthread);
 };
 extern struct sim_rt sim_rt;
 
