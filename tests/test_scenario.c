@@ -51,6 +51,9 @@ static void test_errors_name_file_and_line(void **state)
     check_error("forksim-scenario 1\nhave send a\nhave receive a\n", 3, "label 'a' already used on line 2");
     check_error("forksim-scenario 1\nchild fork\n", 2, "only the parent forks");
     check_error("forksim-scenario 1\nparent exit 300\n", 2, "exit N: N from 0 to 255");
+    /* issue 12: 8388608 << 8 overflowed an int in the runner (undefined behaviour) */
+    check_error("forksim-scenario 1\nparent wait -> status 8388608\n", 2, "wait -> status N: N is the exit status, from 0 to 255");
+    check_error("forksim-scenario 1\nparent wait -> status -1\n", 2, "from 0 to 255");
     check_error("forksim-scenario 1\nparent rpc mach_port_frob x\n", 2, "unknown routine 'mach_port_frob'");
     check_error("forksim-scenario 1\nparent rpc mach_port_deallocate 5 -> KERN_NONSENSE\n", 2,
                 "unknown return code 'KERN_NONSENSE'");

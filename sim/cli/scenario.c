@@ -342,8 +342,9 @@ static int parse_step(parser *p, scenario *s, scn_who who, char **w, int n)
             return fail(p, "only the parent waits");
         st->kind = STEP_WAIT;
         if (n == 5 && strcmp(w[2], "->") == 0 && strcmp(w[3], "status") == 0) {
-            if (!parse_int(w[4], &st->expect_value))
-                return fail(p, "wait -> status N: N is the exit status");
+            /* the runner compares N << 8 with the wait status: N must be an exit status */
+            if (!parse_int(w[4], &st->expect_value) || st->expect_value < 0 || st->expect_value > 255)
+                return fail(p, "wait -> status N: N is the exit status, from 0 to 255");
             st->has_expect = true;
         } else if (n != 2) {
             return fail(p, "wait, or wait -> status N");
