@@ -86,5 +86,28 @@ printf 'forksim-scenario 1\nparent fork -> ok\nchild exit 0\nparent wait -> stat
 expect_status 1 "$forksim" run "$tmp/fail.fsim"
 grep -q "fail.fsim:4: wait: expected exit status 1, got status 0x0" "$tmp/out" && ok || bad "a failed wait expectation is not reported"
 
+# A decision list that ends early or stops fitting is the user's input gone stale: never
+# "verdict: ok", exit 2, and the error names the scenario's decisions line (issue 12).
+mkdir -p "$tmp/dec"
+cp traces/random-replay.fsim "$tmp/dec/"
+dline=$(grep -n '^decisions ' traces/random-replay.fsim | cut -d: -f1)
+picks=$(grep -c '^pick ' traces/random-9.decisions)
+head -n $((picks / 2)) traces/random-9.decisions >"$tmp/dec/random-9.decisions"
+expect_status 2 "$forksim" run "$tmp/dec/random-replay.fsim"
+grep -q "verdict: ok" "$tmp/out" && bad "a decision list that ends early gives verdict: ok" || ok
+grep -q "random-replay.fsim:$dline: decisions .*random-9.decisions: the list does not fit this run (replay diverged at step" "$tmp/err" \
+    && ok || bad "a decision list that ends early is not reported at the decisions line"
+awk -v n=$((picks / 2)) '/^pick / && ++k == n {print "pick 999"; next} {print}' traces/random-9.decisions >"$tmp/dec/random-9.decisions"
+expect_status 2 "$forksim" run "$tmp/dec/random-replay.fsim"
+grep -q "recorded pick thread 999 cannot run" "$tmp/err" && ok || bad "a diverging decision list is not reported with its reason"
+head -n 5 traces/random-9.decisions >"$tmp/dec/random-9.decisions"
+expect_status 2 "$forksim" run "$tmp/dec/random-replay.fsim"
+grep -q "random-replay.fsim:$dline: decisions .*: the simulation could not start: the boot did not finish: replay diverged at step" "$tmp/err" \
+    && ok || bad "a divergence during the boot does not say why, at the decisions line"
+rm "$tmp/dec/random-9.decisions"
+expect_status 2 "$forksim" run "$tmp/dec/random-replay.fsim"
+grep -q "random-replay.fsim:$dline: decisions: .*random-9.decisions: No such file" "$tmp/err" \
+    && ok || bad "a missing decision list is not reported at the decisions line"
+
 echo "cli: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -11,8 +11,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Why the last forksim_open failed (the boot's report: a replay that diverged in it, say),
+ * kept past the runtime's close for forksim_report. */
+static char open_error[1024];
+static bool is_open;
+
 int forksim_open(const forksim_options *o)
 {
+    open_error[0] = '\0';
     forksim_options defaults = FORKSIM_DEFAULTS;
     if (o == NULL)
         o = &defaults;
@@ -27,21 +33,26 @@ int forksim_open(const forksim_options *o)
     cfg.world.ipc_compat = o->ipc_compat;
     cfg.nfaults = o->nfaults;
     memcpy(cfg.faults, o->faults, sizeof cfg.faults);
-    if (kern_open(&cfg) != 0)
+    if (kern_open(&cfg) != 0) {
+        snprintf(open_error, sizeof open_error, "the runtime could not open (the arena, or the trace file)");
         return -1;
+    }
     fi_install();
     fi_sites_install();
     fi_aborts_reset();
     fi_set_fork_variant(o->fork == FORKSIM_FORK_GLIBC_NDEBUG ? FI_FORK_GLIBC_NDEBUG : FI_FORK_GLIBC);
     if (hurd_boot() != 0) {
+        snprintf(open_error, sizeof open_error, "the boot did not finish: %s", sim_report());
         kern_close();
         return -1;
     }
+    is_open = true;
     return 0;
 }
 
 size_t forksim_close(void)
 {
+    is_open = false;
     return kern_close();
 }
 
@@ -57,7 +68,7 @@ enum forksim_result forksim_run(void)
 
 const char *forksim_report(void)
 {
-    return sim_report();
+    return is_open ? sim_report() : open_error;
 }
 
 pid_t forksim_fork(void)

@@ -59,7 +59,7 @@ enum forksim_result {
 };
 
 /* Opens a simulation: the kernel, the Hurd servers (proc, auth, fs, term). Returns 0, or -1. */
-int forksim_open(const forksim_options *options);
+int forksim_open(const forksim_options *options);   /* 0, or -1: forksim_report says why */
 
 /* Closes it. Returns the number of objects left behind (0 for a clean run). */
 size_t forksim_close(void);
@@ -70,7 +70,7 @@ forksim_process *forksim_spawn(int (*main)(void *arg), void *arg);
 
 /* Runs until every process is done, or a deadlock or livelock. */
 enum forksim_result forksim_run(void);
-const char *forksim_report(void);   /* what happened, for any result but FORKSIM_OK */
+const char *forksim_report(void);   /* what happened, for any result but FORKSIM_OK; after a failed forksim_open, why */
 
 /* --- From inside a simulated process ------------------------------------------------------ */
 

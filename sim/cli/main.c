@@ -360,6 +360,8 @@ static int exit_status(const run_result *r)
 {
     if (r->invariant_violations > 0 || r->leaked > 0)
         return 3;
+    if (r->error[0] != '\0')
+        return 2;
     return r->expected ? 0 : 1;
 }
 
@@ -562,7 +564,11 @@ static int replay(const char *path, FILE *out)
         b = eb ? eb + 1 : b + lb;
         n++;
     }
-    if (status != 1) {
+    if (status != 1 && r->verdict == VERDICT_DIVERGED) {
+        /* the recorded picks ran out or stopped fitting before the recorded trace did */
+        fprintf(out, "replay diverged after %d trace lines, the same as recorded so far\n", n - 1);
+        status = 1;
+    } else if (status != 1) {
         fprintf(out, "replay: %d trace lines, the same events as recorded; verdict: %s\n", n - 1,
                 run_verdict_name(r->verdict));
         status = exit_status(r) == 3 ? 3 : 0;
@@ -767,6 +773,8 @@ int main(int argc, char **argv)
     }
     print_result(stdout, s, r, json, show_all, explain);
     int status = exit_status(r);
+    if (r->error[0] != '\0')
+        fprintf(stderr, "%s\n", r->error);
     if (record_path != NULL && record(record_path, s, r) != 0 && status == 0)
         status = 2;
     if (decisions_path != NULL && sim_decisions_write(r->decisions, decisions_path) != 0) {

@@ -114,6 +114,7 @@ const char *run_verdict_name(run_verdict v)
     case VERDICT_ABORT: return "simulated abort";
     case VERDICT_DEADLOCK: return "deadlock";
     case VERDICT_LIVELOCK: return "livelock";
+    case VERDICT_DIVERGED: return "replay diverged";
     }
     return "?";
 }
@@ -960,11 +961,21 @@ int run_scenario(const scenario *s, const run_options *o, run_result *r)
         char derr[600];
         from_file = sim_decisions_read(s->decisions, derr, sizeof derr);
         if (from_file == NULL) {
-            snprintf(r->messages[0], sizeof r->messages[0], "%s", derr);
+            /* An error inside the list names its own file:line; one opening it (a missing
+             * file) is the scenario's decisions line's. */
+            size_t plen = strlen(s->decisions);
+            bool inside = strncmp(derr, s->decisions, plen) == 0 && derr[plen] == ':' &&
+                          derr[plen + 1] >= '0' && derr[plen + 1] <= '9';
+            if (inside)
+                snprintf(r->messages[0], sizeof r->messages[0], "%s", derr);
+            else
+                snprintf(r->messages[0], sizeof r->messages[0], "%.300s:%d: decisions: %.600s", s->path,
+                         s->decisions_line, derr);
             r->nmessages = 1;
             return -1;
         }
     }
+    bool listed = from_file != NULL;
     FILE *trace = open_memstream(&r->trace, &r->trace_len);
     forksim_options fo = FORKSIM_DEFAULTS;
     fo.fork = s->ndebug ? FORKSIM_FORK_GLIBC_NDEBUG : FORKSIM_FORK_GLIBC;
@@ -978,9 +989,21 @@ int run_scenario(const scenario *s, const run_options *o, run_result *r)
         fo.seed = from_file->seed;
     if (forksim_open(&fo) != 0) {
         fclose(trace);
+        free(r->trace);
+        r->trace = NULL;
+        /* The boot ran under the scheduler too: a decision list can diverge there. */
+        char why[700];
+        snprintf(why, sizeof why, "%s", forksim_report());
+        why[strcspn(why, "\n")] = '\0';
+        if (from_file != NULL)
+            snprintf(r->messages[0], sizeof r->messages[0], "%.200s:%d: decisions %.200s: the simulation could not start: %.500s",
+                     s->path, s->decisions_line, s->decisions, why[0] ? why : "no reason given");
+        else
+            snprintf(r->messages[0], sizeof r->messages[0], "%.300s: the simulation could not start: %.600s",
+                     s->path, why[0] ? why : "no reason given");
+        r->nmessages = 1;
         if (from_file != NULL)
             sim_decisions_free(from_file);
-        message("forksim: the simulation could not start");
         return -1;
     }
     if (o->stop_at != 0)
@@ -996,6 +1019,9 @@ int run_scenario(const scenario *s, const run_options *o, run_result *r)
     }
     forksim_spawn(parent_main, NULL);
     r->sim = forksim_run();
+    char why[300];
+    snprintf(why, sizeof why, "%s", r->sim == FORKSIM_DIVERGED ? forksim_report() : "");
+    why[strcspn(why, "\n")] = '\0';
     if (o->after_run != NULL)
         o->after_run(o->after_run_arg);
 
@@ -1058,7 +1084,10 @@ int run_scenario(const scenario *s, const run_options *o, run_result *r)
     if (from_file != NULL)
         sim_decisions_free(from_file);
 
-    run_verdict actual = naborts > 0                    ? VERDICT_ABORT
+    /* A decision list that ran out or no longer fits stopped the run wherever it was: the
+     * steps after that point never ran, so nothing about them may pass. */
+    run_verdict actual = r->sim == FORKSIM_DIVERGED     ? VERDICT_DIVERGED
+                         : naborts > 0                  ? VERDICT_ABORT
                          : r->sim == FORKSIM_DEADLOCK   ? VERDICT_DEADLOCK
                          : r->sim == FORKSIM_LIVELOCK   ? VERDICT_LIVELOCK
                                                         : VERDICT_OK;
@@ -1066,9 +1095,15 @@ int run_scenario(const scenario *s, const run_options *o, run_result *r)
     for (size_t i = 0; i < s->nexpects; i++)
         if (s->expects[i].kind == EXPECT_VERDICT)
             want = s->expects[i].word;
-    static const char *const words[] = {"ok", "", "abort", "deadlock", "livelock"};
-    r->expected = !failed && strcmp(words[actual], want) == 0;
-    r->verdict = failed ? VERDICT_EXPECTATION_FAILED : actual;
+    static const char *const words[] = {"ok", "", "abort", "deadlock", "livelock", "diverged"};
+    r->expected = !failed && actual != VERDICT_DIVERGED && strcmp(words[actual], want) == 0;
+    r->verdict = failed && actual != VERDICT_DIVERGED ? VERDICT_EXPECTATION_FAILED : actual;
+    if (actual == VERDICT_DIVERGED && listed) {
+        snprintf(r->error, sizeof r->error, "%.300s:%d: decisions %.300s: the list does not fit this run "
+                 "(%s; the program or the scenario changed): the steps after that point never ran",
+                 s->path, s->decisions_line, s->decisions, why);
+        message("%s", r->error);
+    }
     if (strcmp(words[actual], want) != 0)
         message("verdict: expected %s, got %s", want, run_verdict_name(actual));
     return 0;

@@ -13,6 +13,7 @@ typedef enum run_verdict {
     VERDICT_ABORT,          /* a simulated process aborted (an assertion in the fork) */
     VERDICT_DEADLOCK,
     VERDICT_LIVELOCK,
+    VERDICT_DIVERGED,       /* a decision list (decisions PATH, a recorded run) did not fit */
 } run_verdict;
 
 const char *run_verdict_name(run_verdict v);
@@ -90,6 +91,8 @@ typedef struct run_result {
     run_fork_return fork_returns[RUN_MAX_FORK_RETURNS];  /* in the order they returned */
     size_t nfork_returns;
     sim_decisions *decisions;       /* the run's decisions (malloc'ed copy) */
+    char error[1024];               /* an error in the user's input found by running it
+                                     * ("file:line: what is wrong", exit 2), or "" */
 } run_result;
 
 /* Runs s. Returns 0 when the run happened (whatever its verdict), -1 if forksim could not

@@ -601,6 +601,7 @@ int scenario_load(const char *path, scenario *s, char *err, size_t errlen)
                 fail(&p, "policy run-until-block, round-robin or random");
         } else if (strcmp(k, "decisions") == 0) {
             /* relative to the scenario's directory */
+            s->decisions_line = p.line;
             if (n != 2)
                 fail(&p, "decisions PATH (a decision list, as forksim-decisions 1 files)");
             else if (w[1][0] == '/')
