@@ -43,6 +43,7 @@ static void test_errors_name_file_and_line(void **state)
     check_error("forksim-scenario 2\n", 1, "first line");
     check_error("forksim-scenario 1\nfork musl\n", 2, "fork glibc or fork glibc-ndebug");
     check_error("forksim-scenario 1\n\n# c\nseed x\n", 4, "seed N");
+    check_error("forksim-scenario 1\nseed 18446744073709551616\n", 2, "seed N"); /* 2^64 */
     check_error("forksim-scenario 1\npolicy fastest\n", 2, "policy");
     check_error("forksim-scenario 1\nhave ferret r\n", 2, "unknown right 'ferret'");
     check_error("forksim-scenario 1\nhave send 9x\n", 2, "NAME is a label");

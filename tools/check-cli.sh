@@ -109,5 +109,40 @@ expect_status 2 "$forksim" run "$tmp/dec/random-replay.fsim"
 grep -q "random-replay.fsim:$dline: decisions: .*random-9.decisions: No such file" "$tmp/err" \
     && ok || bad "a missing decision list is not reported at the decisions line"
 
+# Numbers in options are checked, not wrapped or saturated (issue 12).
+expect_status 2 "$forksim" run traces/walkthrough.fsim --stop-at -1
+grep -q "stop-at needs a step number" "$tmp/err" && ok || bad "--stop-at -1 is not refused with a reason"
+expect_status 2 "$forksim" run traces/walkthrough.fsim --seed 18446744073709551616
+expect_status 2 "$forksim" run traces/walkthrough.fsim --seed -1
+expect_status 2 "$forksim" explore traces/walkthrough.fsim --faults --run 4294967297
+grep -q "run needs a run number from 1 to 4294967295" "$tmp/err" && ok || bad "--run 4294967297 is not refused"
+
+# Output that could not be written is an error (exit 3), and no partial file stays (item 8).
+if [ -c /dev/full ]; then
+    "$forksim" run traces/walkthrough.fsim >/dev/full 2>"$tmp/err"
+    [ $? -eq 3 ] && grep -q "cannot write the output" "$tmp/err" && ok || bad "a full stdout does not exit 3"
+fi
+# --record to a full device (a copy of /dev/full made here, so that a forksim that renames over
+# it replaces only the copy): written in place, exit 3, the device still a device
+if mknod "$tmp/full" c 1 7 2>/dev/null; then
+    "$forksim" run traces/walkthrough.fsim --record "$tmp/full" >/dev/null 2>"$tmp/err"
+    [ $? -eq 3 ] && [ -c "$tmp/full" ] && ok || bad "--record to a full device does not exit 3, or replaced the device"
+fi
+"$forksim" run traces/walkthrough.fsim >&- 2>"$tmp/err"
+[ $? -eq 3 ] && ok || bad "a closed stdout does not exit 3"
+# a file that reaches the size limit: the write fails (EFBIG), PATH.tmp is removed
+(trap '' XFSZ; ulimit -f 8; "$forksim" run traces/walkthrough.fsim --record "$tmp/big.txt" >/dev/null 2>"$tmp/err"; echo $? >"$tmp/rc")
+[ "$(cat "$tmp/rc")" -eq 3 ] && [ ! -e "$tmp/big.txt.tmp" ] && [ ! -e "$tmp/big.txt" ] && ok \
+    || bad "a record that could not be written does not exit 3, or leaves big.txt.tmp"
+(trap '' XFSZ; ulimit -f 4; "$forksim" run traces/walkthrough.fsim --save-decisions "$tmp/big.dec" >/dev/null 2>"$tmp/err"; echo $? >"$tmp/rc")
+[ "$(cat "$tmp/rc")" -eq 3 ] && [ ! -e "$tmp/big.dec.tmp" ] && [ ! -e "$tmp/big.dec" ] && ok \
+    || bad "decisions that could not be written do not exit 3, or leave big.dec.tmp"
+mkdir "$tmp/adir"
+expect_status 2 "$forksim" run traces/walkthrough.fsim --record "$tmp/adir"
+[ ! -e "$tmp/adir.tmp" ] && ok || bad "--record DIR leaves DIR.tmp"
+expect_status 2 "$forksim" run traces/walkthrough.fsim --record "$tmp/no/such/dir/run.txt"
+expect_status 2 "$forksim" replay "$tmp/adir"
+grep -q "adir: is a directory" "$tmp/err" && ok || bad "replay of a directory is not named as such"
+
 echo "cli: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -586,8 +586,10 @@ int scenario_load(const char *path, scenario *s, char *err, size_t errlen)
         } else if (strcmp(k, "seed") == 0) {
             unsigned long long v;
             char *end;
-            if (n != 2 || w[1][0] == '-' || (v = strtoull(w[1], &end, 0), *end != '\0'))
-                fail(&p, "seed N");
+            /* strtoull saturates an overflow at 2^64 - 1: errno tells */
+            if (n != 2 || w[1][0] < '0' || w[1][0] > '9' ||
+                (errno = 0, v = strtoull(w[1], &end, 0), *end != '\0' || errno != 0))
+                fail(&p, "seed N (from 0 to 18446744073709551615)");
             else
                 s->seed = v;
         } else if (strcmp(k, "policy") == 0) {

@@ -103,7 +103,10 @@ const char *sim_report(void);
 /* The decisions made so far in this runtime (valid until sim_close). */
 const sim_decisions *sim_decisions_made(void);
 
-/* Writes d to path in the text format (see sim/rt/decisions.c). Returns 0 or -1 (errno). */
+/* Writes d to path in the text format (see sim/rt/decisions.c), through path.tmp renamed
+ * at the end. Returns 0; -1 (errno) when path.tmp cannot be created (a bad path); -2 (errno)
+ * when a write or the rename failed (a full disk): path.tmp is removed, path untouched. A
+ * path that exists and is not a regular file (a device, a pipe) is written in place. */
 int sim_decisions_write(const sim_decisions *d, const char *path);
 /* Reads a file written by sim_decisions_write. Returns a new list (sim_decisions_free),
  * or NULL with "file:line: what is wrong" in err. */
