@@ -293,6 +293,80 @@ static void test_thread_port_outlives_thread(void **state)
     run_done(r);
 }
 
+/* A scenario text built line by line (the limit tests are too long to write out). */
+static char *text_new(void)
+{
+    char *t = calloc(1, 1 << 20);
+    assert_non_null(t);
+    strcpy(t, "forksim-scenario 1\n");
+    return t;
+}
+
+static void text_add(char *t, const char *fmt, int i)
+{
+    size_t n = strlen(t);
+    snprintf(t + n, (1 << 20) - n, fmt, i);
+}
+
+/* Issue 12, item 5: as many forks as a scenario may have steps, with no table of a server
+ * ending the run as "unmodelled" (the term server's ctty table ended it after about 20, the
+ * proc server's process table after about 125). Every fork makes its child. */
+static void test_many_forks_meet_no_fixed_table(void **state)
+{
+    (void)state;
+    char *t = text_new();
+    int forks = SCN_MAX_STEPS - 1;
+    for (int i = 0; i < forks; i++)
+        text_add(t, "parent fork -> ok\n", i);
+    text_add(t, "child exit 0\n", 0);
+    run_result *r = run_text(t, NULL);
+    free(t);
+    assert_int_equal(r->verdict, VERDICT_OK);
+    int made = 0; /* each fork makes its child a process with one proc_child */
+    for (const char *p = r->trace; (p = strstr(p, " proc_child(")) != NULL; p++)
+        made++;
+    assert_int_equal(made, forks);
+    assert_int_equal(r->invariant_violations, 0);
+    assert_int_equal(r->leaked, 0);
+    run_done(r);
+}
+
+/* Issue 12, item 5: as many extra threads as a scenario may have have lines (fork suspends
+ * them all: the list of a task's threads was 64 long). */
+static void test_many_threads_meet_no_fixed_table(void **state)
+{
+    (void)state;
+    char *t = text_new();
+    for (int i = 0; i < SCN_MAX_ITEMS; i++)
+        text_add(t, "have thread\n", i);
+    text_add(t, "parent fork -> ok\nchild exit 0\nparent wait -> status 0\n", 0);
+    run_result *r = run_text(t, NULL);
+    free(t);
+    assert_int_equal(r->verdict, VERDICT_OK);
+    assert_true(r->expected);
+    run_done(r);
+}
+
+/* Every label a scenario can define is kept: one per have line and one per rpc step that
+ * names a new right (the runner's table dropped those past 320 silently). */
+static void test_every_label_is_kept(void **state)
+{
+    (void)state;
+    char *t = text_new();
+    for (int i = 0; i < SCN_MAX_ITEMS; i++)
+        text_add(t, "have dead-name d%d\n", i);
+    for (int i = 0; i < SCN_MAX_STEPS; i++)
+        text_add(t, "parent rpc mach_port_allocate DEAD_NAME x%d\n", i);
+    text_add(t, "expect parent d0 DEAD_NAME\n", 0);
+    text_add(t, "expect parent x%d DEAD_NAME\n", SCN_MAX_STEPS - 1);
+    run_result *r = run_text(t, NULL);
+    free(t);
+    for (size_t i = 0; i < r->nmessages; i++)
+        print_message("%s\n", r->messages[i]);
+    assert_true(r->expected);
+    run_done(r);
+}
+
 int main(int argc, char **argv)
 {
     const struct CMUnitTest tests[] = {
@@ -305,6 +379,9 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_rpc_step_results),
         cmocka_unit_test(test_insert_after_parent_ended),
         cmocka_unit_test(test_thread_port_outlives_thread),
+        cmocka_unit_test(test_many_forks_meet_no_fixed_table),
+        cmocka_unit_test(test_many_threads_meet_no_fixed_table),
+        cmocka_unit_test(test_every_label_is_kept),
     };
     if (argc > 1)
         cmocka_set_test_filter(argv[1]);

@@ -23,6 +23,9 @@
 #include <string.h>
 
 #define PEER_SLOT_BASE 0x1000
+/* Every label a scenario can define: the built-in ones, one per have line, one per rpc step
+ * that names a new right. A full table would drop a label silently. */
+#define RUN_MAX_LABELS (8 + SCN_MAX_ITEMS + SCN_MAX_STEPS)
 
 /* --- host-side state of one run ---------------------------------------------------------- */
 
@@ -34,7 +37,7 @@ typedef struct label_entry {
 static struct {
     const scenario *s;
     run_result *r;
-    label_entry labels[SCN_MAX_ITEMS + 64];
+    label_entry labels[RUN_MAX_LABELS];
     size_t nlabels;
     mach_port_name_t peer_name;     /* the parent's name for the peer's task port */
     /* Tasks by id, never by pointer: a process's sim_task is freed when it ends (its exit, an
@@ -684,7 +687,7 @@ static int check_labels(const scenario *s, char *err, size_t len)
 {
     static const char *const builtin[] = {"task-self", "thread-self", "sigthread", "proc",
                                           "msgport", "peer"};
-    char defined[SCN_MAX_ITEMS + 64][SCN_MAX_LABEL];
+    char defined[RUN_MAX_LABELS][SCN_MAX_LABEL];
     size_t nd = 0;
     for (size_t i = 0; i < sizeof builtin / sizeof builtin[0]; i++)
         snprintf(defined[nd++], SCN_MAX_LABEL, "%s", builtin[i]);
@@ -701,7 +704,7 @@ static int check_labels(const scenario *s, char *err, size_t len)
             snprintf(err, len, "%s:%d: peg: '%s' is not defined above", s->path, h->line, h->label);
             return -1;
         }
-        if (h->label[0] != '\0' && h->kind != HAVE_PEG && nd < SCN_MAX_ITEMS + 64)
+        if (h->label[0] != '\0' && h->kind != HAVE_PEG && nd < RUN_MAX_LABELS)
             snprintf(defined[nd++], SCN_MAX_LABEL, "%s", h->label);
     }
     for (size_t i = 0; i < s->nsteps; i++) {
@@ -726,7 +729,7 @@ static int check_labels(const scenario *s, char *err, size_t len)
                 return -1;
             }
         }
-        if (defines_last && last >= 0 && nd < SCN_MAX_ITEMS + 64)
+        if (defines_last && last >= 0 && nd < RUN_MAX_LABELS)
             snprintf(defined[nd++], SCN_MAX_LABEL, "%s", st->args[last]);
     }
     for (unsigned i = 0; i < s->nfaults; i++) {
