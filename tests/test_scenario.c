@@ -367,6 +367,25 @@ static void test_every_label_is_kept(void **state)
     run_done(r);
 }
 
+/* Issue 12: an unmodelled call (here: a process whose own task_terminate fails after an
+ * abort) ends the run, not the program: the run comes back with the verdict "unmodelled",
+ * never expected, its reason kept, and the simulation closed (it exited with all of it held,
+ * which LeakSanitizer reported). */
+static void test_unmodelled_ends_the_run_not_the_program(void **state)
+{
+    (void)state;
+    run_result *r = run_text("forksim-scenario 1\n"
+                             "fork glibc\n"
+                             "fault rpc 1 routine mach_port_names routine-fails 5\n"
+                             "fault rpc 1 routine task_terminate routine-fails 5\n"
+                             "parent fork\n", NULL);
+    assert_int_equal(r->verdict, VERDICT_UNMODELLED);
+    assert_false(r->expected);
+    assert_non_null(strstr(r->unmodelled, "unmodelled: a simulated process survived its own task_terminate"));
+    assert_non_null(strstr(r->trace, "# stopped: unmodelled: "));
+    run_done(r);
+}
+
 int main(int argc, char **argv)
 {
     const struct CMUnitTest tests[] = {
@@ -382,6 +401,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_many_forks_meet_no_fixed_table),
         cmocka_unit_test(test_many_threads_meet_no_fixed_table),
         cmocka_unit_test(test_every_label_is_kept),
+        cmocka_unit_test(test_unmodelled_ends_the_run_not_the_program),
     };
     if (argc > 1)
         cmocka_set_test_filter(argv[1]);

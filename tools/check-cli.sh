@@ -144,5 +144,11 @@ expect_status 2 "$forksim" run traces/walkthrough.fsim --record "$tmp/no/such/di
 expect_status 2 "$forksim" replay "$tmp/adir"
 grep -q "adir: is a directory" "$tmp/err" && ok || bad "replay of a directory is not named as such"
 
+# An unmodelled call ends the run with exit 3 and its reason, never "verdict: ok" (issue 12).
+printf 'forksim-scenario 1\nfault rpc 1 routine mach_port_names routine-fails 5\nfault rpc 1 routine task_terminate routine-fails 5\nparent fork\n' >"$tmp/unmodelled.fsim"
+expect_status 3 "$forksim" run "$tmp/unmodelled.fsim"
+grep -q "forksim: unmodelled: a simulated process survived its own task_terminate" "$tmp/err" && ok || bad "an unmodelled call does not say which"
+grep -q "^verdict: unmodelled" "$tmp/out" && ok || bad "an unmodelled run does not say so in its verdict"
+
 echo "cli: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -56,6 +56,7 @@ enum forksim_result {
     FORKSIM_DEADLOCK = SIM_DEADLOCK,  /* threads left, none can run: forksim_report says who waits */
     FORKSIM_LIVELOCK = SIM_STEP_BOUND,
     FORKSIM_DIVERGED = SIM_DIVERGED,  /* a replay that no longer matches */
+    FORKSIM_UNMODELLED = SIM_STOPPED, /* a call forksim does not model: forksim_report says which */
 };
 
 /* Opens a simulation: the kernel, the Hurd servers (proc, auth, fs, term). Returns 0, or -1. */

@@ -388,6 +388,8 @@ static int exit_status(const run_result *r)
         return 3;
     if (r->error[0] != '\0')
         return 2;
+    if (r->verdict == VERDICT_UNMODELLED)
+        return 3;
     return r->expected ? 0 : 1;
 }
 
@@ -854,6 +856,8 @@ int main(int argc, char **argv)
     int status = exit_status(r);
     if (r->error[0] != '\0')
         fprintf(stderr, "%s\n", r->error);
+    if (r->verdict == VERDICT_UNMODELLED)
+        fprintf(stderr, "forksim: %s\n", r->unmodelled);
     int rc = record_path != NULL ? record(record_path, s, r) : 0;
     if (rc != 0)
         status = rc;

@@ -118,6 +118,7 @@ const char *run_verdict_name(run_verdict v)
     case VERDICT_DEADLOCK: return "deadlock";
     case VERDICT_LIVELOCK: return "livelock";
     case VERDICT_DIVERGED: return "replay diverged";
+    case VERDICT_UNMODELLED: return "unmodelled";
     }
     return "?";
 }
@@ -1025,6 +1026,12 @@ int run_scenario(const scenario *s, const run_options *o, run_result *r)
     char why[300];
     snprintf(why, sizeof why, "%s", r->sim == FORKSIM_DIVERGED ? forksim_report() : "");
     why[strcspn(why, "\n")] = '\0';
+    if (r->sim == FORKSIM_UNMODELLED) {
+        const char *rep = forksim_report();
+        if (strncmp(rep, "stopped: ", 9) == 0)
+            rep += 9;
+        snprintf(r->unmodelled, sizeof r->unmodelled, "%.*s", (int)strcspn(rep, "\n"), rep);
+    }
     if (o->after_run != NULL)
         o->after_run(o->after_run_arg);
 
@@ -1089,7 +1096,8 @@ int run_scenario(const scenario *s, const run_options *o, run_result *r)
 
     /* A decision list that ran out or no longer fits stopped the run wherever it was: the
      * steps after that point never ran, so nothing about them may pass. */
-    run_verdict actual = r->sim == FORKSIM_DIVERGED     ? VERDICT_DIVERGED
+    run_verdict actual = r->sim == FORKSIM_UNMODELLED   ? VERDICT_UNMODELLED
+                         : r->sim == FORKSIM_DIVERGED   ? VERDICT_DIVERGED
                          : naborts > 0                  ? VERDICT_ABORT
                          : r->sim == FORKSIM_DEADLOCK   ? VERDICT_DEADLOCK
                          : r->sim == FORKSIM_LIVELOCK   ? VERDICT_LIVELOCK
@@ -1098,9 +1106,11 @@ int run_scenario(const scenario *s, const run_options *o, run_result *r)
     for (size_t i = 0; i < s->nexpects; i++)
         if (s->expects[i].kind == EXPECT_VERDICT)
             want = s->expects[i].word;
-    static const char *const words[] = {"ok", "", "abort", "deadlock", "livelock", "diverged"};
-    r->expected = !failed && actual != VERDICT_DIVERGED && strcmp(words[actual], want) == 0;
-    r->verdict = failed && actual != VERDICT_DIVERGED ? VERDICT_EXPECTATION_FAILED : actual;
+    static const char *const words[] = {"ok", "", "abort", "deadlock", "livelock", "diverged",
+                                        "unmodelled"};
+    bool cut_short = actual == VERDICT_DIVERGED || actual == VERDICT_UNMODELLED;
+    r->expected = !failed && !cut_short && strcmp(words[actual], want) == 0;
+    r->verdict = failed && !cut_short ? VERDICT_EXPECTATION_FAILED : actual;
     if (actual == VERDICT_DIVERGED && listed) {
         snprintf(r->error, sizeof r->error, "%.300s:%d: decisions %.300s: the list does not fit this run "
                  "(%s; the program or the scenario changed): the steps after that point never ran",

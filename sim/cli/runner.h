@@ -14,6 +14,7 @@ typedef enum run_verdict {
     VERDICT_DEADLOCK,
     VERDICT_LIVELOCK,
     VERDICT_DIVERGED,       /* a decision list (decisions PATH, a recorded run) did not fit */
+    VERDICT_UNMODELLED,     /* a call forksim does not model stopped the run (its own limit) */
 } run_verdict;
 
 const char *run_verdict_name(run_verdict v);
@@ -91,6 +92,7 @@ typedef struct run_result {
     run_fork_return fork_returns[RUN_MAX_FORK_RETURNS];  /* in the order they returned */
     size_t nfork_returns;
     sim_decisions *decisions;       /* the run's decisions (malloc'ed copy) */
+    char unmodelled[300];           /* what stopped the run (an unmodelled call), or "" */
     char error[1024];               /* an error in the user's input found by running it
                                      * ("file:line: what is wrong", exit 2), or "" */
 } run_result;

@@ -473,6 +473,13 @@ void kern_wait_msg(kthread_t *self, const char *what)
 _Noreturn void kern_unmodelled(const char *what)
 {
     kern_trace_note("stopped: unmodelled: %s", what);
+    if (sim_self() != NULL) {
+        /* The run ends here and the host closes it as any other: nothing is left held (an
+         * exit from here left the whole simulation allocated). */
+        char why[256];
+        snprintf(why, sizeof why, "unmodelled: %s", what);
+        sim_stop(why);
+    }
     trace_file_finish();
     fprintf(stderr, "forksim: unmodelled: %s\n", what);
     exit(3);

@@ -457,6 +457,21 @@ static void switch_out(const char *why)
 
 void sim_yield(const char *why) { switch_out(why ? why : "yield"); }
 
+_Noreturn void sim_stop(const char *why)
+{
+    struct sim_rt *r = &sim_rt;
+    sim_thread *th = r->cur;
+    sim_api_check(th, "sim_stop from the host");
+    th->state = TH_BLOCKED;     /* for good: the run ends at this switch */
+    th->wait = WAIT_BLOCK;
+    snprintf(th->wait_what, sizeof th->wait_what, "the run's end (stopped)");
+    report("stopped: %s\n", why);
+    sim_event("stop t%d", th->id);
+    r->stop = true;
+    switch_out("stop");
+    sim_fatal("a stopped thread was resumed");
+}
+
 void sim_block(const char *what)
 {
     sim_thread *th = sim_rt.cur;
@@ -628,7 +643,7 @@ static void describe_thread(const sim_thread *th)
 
 static enum sim_result finish(enum sim_result res)
 {
-    const char *name[] = { "ok", "deadlock", "step-bound", "diverged" };
+    const char *name[] = { "ok", "deadlock", "step-bound", "diverged", "stopped" };
     sim_event("end %s", name[res]);
     return res;
 }
@@ -714,6 +729,11 @@ enum sim_result sim_run(void)
         r->why = "exit";
         run_thread(th);     /* th may be freed now */
         why = r->why;
+        if (r->stop) {
+            r->stop = false;
+            res = finish(SIM_STOPPED);
+            break;
+        }
         prev = thread_find(pick) ? pick : 0;
     }
     sim_xfree(cands);

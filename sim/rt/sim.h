@@ -93,7 +93,13 @@ enum sim_result {
     SIM_DEADLOCK,     /* threads left, none runnable */
     SIM_STEP_BOUND,   /* max_steps picks made: a livelock, or a run too long */
     SIM_DIVERGED,     /* replay: a recorded pick was not runnable, or the list ran out */
+    SIM_STOPPED,      /* a thread called sim_stop: the run cannot go on (an unmodelled call) */
 };
+
+/* From a simulated thread: ends the run here. The thread never runs again; sim_run returns
+ * SIM_STOPPED with "stopped: why" in the report, and the host frees everything as after any
+ * other ending (sim_close), instead of exiting with the process's memory held. */
+_Noreturn void sim_stop(const char *why);
 
 /* Runs the scheduler until one of the results above. Call from the host only.
  * The report (sim_report) says what happened for every result but SIM_OK. */
