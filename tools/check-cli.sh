@@ -143,6 +143,8 @@ expect_status 2 "$forksim" run traces/walkthrough.fsim --record "$tmp/adir"
 expect_status 2 "$forksim" run traces/walkthrough.fsim --record "$tmp/no/such/dir/run.txt"
 expect_status 2 "$forksim" replay "$tmp/adir"
 grep -q "adir: is a directory" "$tmp/err" && ok || bad "replay of a directory is not named as such"
+expect_status 2 "$forksim" run "$tmp/adir"
+grep -q "adir: cannot read: Is a directory" "$tmp/err" && ok || bad "run of a directory does not say why"
 
 # An unmodelled call ends the run with exit 3 and its reason, never "verdict: ok" (issue 12).
 printf 'forksim-scenario 1\nfault rpc 1 routine mach_port_names routine-fails 5\nfault rpc 1 routine task_terminate routine-fails 5\nparent fork\n' >"$tmp/unmodelled.fsim"

@@ -647,11 +647,12 @@ int scenario_load(const char *path, scenario *s, char *err, size_t errlen)
         }
     }
     bool read_error = ferror(f);
+    int read_errno = errno; /* EISDIR for a directory, which fopen opens for reading */
     fclose(f);
     if (p.failed)
         return -1;
     if (read_error) {
-        snprintf(err, errlen, "%s: read error", path);
+        snprintf(err, errlen, "%s: cannot read: %s", path, strerror(read_errno));
         return -1;
     }
     if (!versioned) {
