@@ -375,14 +375,21 @@ static void dnrequest_add(space_t *space, entry_t *entry, port_t *port, port_t *
     entry->ie_request = req;
 }
 
-/* The routine of mach_port_request_notification. On success `notify` has been consumed and
- * *previous holds the old request's send-once right (or NULL). */
+/* The routine of mach_port_request_notification (ipc/mach_port.c), after the null-space
+ * check. On success `notify` has been consumed and *previous holds the old request's
+ * send-once right (or NULL).
+ * Conditions: space is not null. notify was copied in (NULL, DEAD or a send-once right).
+ * Returns, in this order (rule D5, amended): KERN_INVALID_CAPABILITY when notify is DEAD, for
+ *         every id, before the id, sync or the name is looked at; then KERN_INVALID_VALUE for
+ *         an unknown id; then each id's own checks. */
 static kern_return_t request_notification(space_t *space, mach_port_name_t name, mach_msg_id_t id,
                                           mach_port_mscount_t sync, port_t *notify,
                                           port_t **previous)
 {
     kern_return_t kr;
     *previous = NULL;
+    if (notify == IO_DEAD)
+        return KERN_INVALID_CAPABILITY; /* D5: first, whatever the id */
     switch (id) {
     case MACH_NOTIFY_PORT_DESTROYED: {
         if (sync != 0)
@@ -392,8 +399,6 @@ static kern_return_t request_notification(space_t *space, mach_port_name_t name,
             return kr;
         if (!(entry->ie_type & MACH_PORT_TYPE_RECEIVE))
             return KERN_INVALID_RIGHT;
-        if (notify == IO_DEAD)
-            return KERN_INVALID_CAPABILITY;
         *previous = entry->ie_port->ip_pdrequest;
         entry->ie_port->ip_pdrequest = notify;
         return KERN_SUCCESS;
@@ -404,8 +409,6 @@ static kern_return_t request_notification(space_t *space, mach_port_name_t name,
             return kr;
         if (!(entry->ie_type & MACH_PORT_TYPE_RECEIVE))
             return KERN_INVALID_RIGHT;
-        if (notify == IO_DEAD)
-            return KERN_INVALID_CAPABILITY;
         port_t *port = entry->ie_port;
         *previous = port->ip_nsrequest;
         port->ip_nsrequest = NULL;
@@ -416,8 +419,6 @@ static kern_return_t request_notification(space_t *space, mach_port_name_t name,
         return KERN_SUCCESS;
     }
     case MACH_NOTIFY_DEAD_NAME: {
-        if (notify == IO_DEAD)
-            return KERN_INVALID_CAPABILITY;
         entry_t *entry = lookup_write(space, name, &kr);
         if (entry == NULL)
             return kr;

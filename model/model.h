@@ -327,16 +327,23 @@ kern_return_t mk_mach_port_rename(kthread_t *self, mach_port_name_t task,
 kern_return_t mk_mach_port_move_member(kthread_t *self, mach_port_name_t task,
                                        mach_port_name_t member, mach_port_name_t after);
 
-/* mach_port_request_notification: models mach_port_request_notification; rules D5, D7, D1.
- * notify is passed with disposition notify_type (MAKE_SEND_ONCE or MOVE_SEND_ONCE), copied in
- * from the caller's space (I1); *previous receives the previous request's send-once right,
- * copied out into the caller (MACH_PORT_NULL if none).
- * id: MACH_NOTIFY_DEAD_NAME (name: send, send-once or receive), MACH_NOTIFY_NO_SENDERS or
- * MACH_NOTIFY_PORT_DESTROYED (name: receive right).
- * Returns KERN_SUCCESS, KERN_INVALID_TASK, KERN_INVALID_NAME, KERN_INVALID_RIGHT,
- *         KERN_INVALID_VALUE (bad id, pdrequest with sync != 0), KERN_INVALID_ARGUMENT (dead name
- *         without sync), KERN_INVALID_CAPABILITY (notify is DEAD), KERN_UREFS_OVERFLOW,
- *         MACH_SEND_INVALID_RIGHT (notify cannot be copied in). */
+/* mach_port_request_notification: models mach_port_request_notification; rules D5 (amended
+ * 2026-12-05), D7, D1.
+ * Conditions: notify is passed with disposition notify_type (MAKE_SEND_ONCE or MOVE_SEND_ONCE),
+ * copied in from the caller's space (I1); *previous receives the previous request's send-once
+ * right, copied out into the caller (MACH_PORT_NULL if none). id: MACH_NOTIFY_DEAD_NAME (name:
+ * send, send-once or receive), MACH_NOTIFY_NO_SENDERS or MACH_NOTIFY_PORT_DESTROYED (name:
+ * receive right).
+ * Returns, checked in this order as GNU Mach does:
+ *   MACH_SEND_INVALID_RIGHT   notify cannot be copied in;
+ *   KERN_INVALID_TASK         the task is null;
+ *   KERN_INVALID_CAPABILITY   notify is DEAD: for every id, unknown ids included, before the
+ *                             id, sync or the name is looked at (D5);
+ *   KERN_INVALID_VALUE        an unknown id; a port-destroyed request with sync != 0;
+ *   KERN_INVALID_NAME, KERN_INVALID_RIGHT   the name, for the id;
+ *   KERN_INVALID_ARGUMENT     a dead-name request on a dead name without sync or notify;
+ *   KERN_UREFS_OVERFLOW       the dead name's urefs at the limit;
+ *   KERN_SUCCESS. */
 kern_return_t mk_mach_port_request_notification(kthread_t *self, mach_port_name_t task,
                                                 mach_port_name_t name, mach_msg_id_t id,
                                                 mach_port_mscount_t sync,

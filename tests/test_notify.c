@@ -593,6 +593,29 @@ static void test_D5_kinds_of_entry(void **state)
     assert_int_equal(ids[0], MACH_NOTIFY_SEND_ONCE); /* rule D8 */
 }
 
+/* D5 (amended): a DEAD notify port is KERN_INVALID_CAPABILITY first, for every id, before the
+ * id, sync or the name is looked at (ipc/mach_port.c: mach_port_request_notification tests it
+ * right after the null space). Each call below has a second error a later check would give:
+ * a bad sync for a port-destroyed request, a name that is not a receive right for no-senders,
+ * an unknown name for a dead-name request, an unknown id. Nothing changes in the space. */
+static void test_D5_dead_notify_first_for_every_id(void **state)
+{
+    fx_t *fx = *state;
+    mach_port_name_t n = alloc_rcv(fx), so = make_send_once(fx, n);
+    static const mach_msg_id_t ids[] = {MACH_NOTIFY_PORT_DESTROYED, MACH_NOTIFY_NO_SENDERS,
+                                        MACH_NOTIFY_DEAD_NAME, 999};
+    const mach_port_name_t names[] = {n, so, 0x7777, n};
+    for (size_t i = 0; i < sizeof ids / sizeof ids[0]; i++) {
+        snapshot_t snap;
+        snapshot_take(fx->task, &snap);
+        mach_port_name_t prev = 0x55;
+        check_kr(mk_mach_port_request_notification(fx->th, fx->self, names[i], ids[i], 1,
+                                                   MACH_PORT_DEAD, MACH_MSG_TYPE_MOVE_SEND_ONCE, &prev),
+                 KERN_INVALID_CAPABILITY); /* rule D5 */
+        check_snapshot_same(fx->task, &snap); /* rule D5 */
+    }
+}
+
 /* On a dead name: sync != 0 with a notify port adds a uref and notifies at once; otherwise
  * KERN_INVALID_ARGUMENT. */
 static void test_D5_dead_name(void **state)
@@ -861,6 +884,7 @@ int main(int argc, char **argv)
         FX_TEST(test_D4_kernel_held_rights),
         FX_TEST(test_D5_previous_and_cancel),
         FX_TEST(test_D5_kinds_of_entry),
+        FX_TEST(test_D5_dead_notify_first_for_every_id),
         FX_TEST(test_D5_dead_name),
         FX_TEST(test_D5_port_deleted),
         FX_TEST(test_D7_fires_at_zero_srights),

@@ -99,5 +99,71 @@ printf 'forksim-scenario 1\nparent fork -> ok\nchild exit 0\nparent wait -> stat
 expect_status 1 "$forksim" run "$tmp/fail.fsim"
 grep -q "fail.fsim:4: wait: expected exit status 1, got status 0x0" "$tmp/out" && ok || bad "a failed wait expectation is not reported"
 
+# A decision list that ends early or stops fitting is the user's input gone stale: never
+# "verdict: ok", exit 2, and the error names the scenario's decisions line (issue 12).
+mkdir -p "$tmp/dec"
+cp traces/random-replay.fsim "$tmp/dec/"
+dline=$(grep -n '^decisions ' traces/random-replay.fsim | cut -d: -f1)
+picks=$(grep -c '^pick ' traces/random-9.decisions)
+head -n $((picks / 2)) traces/random-9.decisions >"$tmp/dec/random-9.decisions"
+expect_status 2 "$forksim" run "$tmp/dec/random-replay.fsim"
+grep -q "verdict: ok" "$tmp/out" && bad "a decision list that ends early gives verdict: ok" || ok
+grep -q "random-replay.fsim:$dline: decisions .*random-9.decisions: the list does not fit this run (replay diverged at step" "$tmp/err" \
+    && ok || bad "a decision list that ends early is not reported at the decisions line"
+awk -v n=$((picks / 2)) '/^pick / && ++k == n {print "pick 999"; next} {print}' traces/random-9.decisions >"$tmp/dec/random-9.decisions"
+expect_status 2 "$forksim" run "$tmp/dec/random-replay.fsim"
+grep -q "recorded pick thread 999 cannot run" "$tmp/err" && ok || bad "a diverging decision list is not reported with its reason"
+head -n 5 traces/random-9.decisions >"$tmp/dec/random-9.decisions"
+expect_status 2 "$forksim" run "$tmp/dec/random-replay.fsim"
+grep -q "random-replay.fsim:$dline: decisions .*: the simulation could not start: the boot did not finish: replay diverged at step" "$tmp/err" \
+    && ok || bad "a divergence during the boot does not say why, at the decisions line"
+rm "$tmp/dec/random-9.decisions"
+expect_status 2 "$forksim" run "$tmp/dec/random-replay.fsim"
+grep -q "random-replay.fsim:$dline: decisions: .*random-9.decisions: No such file" "$tmp/err" \
+    && ok || bad "a missing decision list is not reported at the decisions line"
+
+# Numbers in options are checked, not wrapped or saturated (issue 12).
+expect_status 2 "$forksim" run traces/walkthrough.fsim --stop-at -1
+grep -q "stop-at needs a step number" "$tmp/err" && ok || bad "--stop-at -1 is not refused with a reason"
+expect_status 2 "$forksim" run traces/walkthrough.fsim --seed 18446744073709551616
+expect_status 2 "$forksim" run traces/walkthrough.fsim --seed -1
+expect_status 2 "$forksim" explore traces/walkthrough.fsim --faults --run 4294967297
+grep -q "run needs a run number from 1 to 4294967295" "$tmp/err" && ok || bad "--run 4294967297 is not refused"
+
+# Output that could not be written is an error (exit 3), and no partial file stays (item 8).
+if [ -c /dev/full ]; then
+    "$forksim" run traces/walkthrough.fsim >/dev/full 2>"$tmp/err"
+    [ $? -eq 3 ] && grep -q "cannot write the output" "$tmp/err" && ok || bad "a full stdout does not exit 3"
+fi
+# --record to a full device (a copy of /dev/full made here, so that a forksim that renames over
+# it replaces only the copy): written in place, exit 3, the device still a device
+if mknod "$tmp/full" c 1 7 2>/dev/null; then
+    "$forksim" run traces/walkthrough.fsim --record "$tmp/full" >/dev/null 2>"$tmp/err"
+    [ $? -eq 3 ] && [ -c "$tmp/full" ] && ok || bad "--record to a full device does not exit 3, or replaced the device"
+fi
+"$forksim" run traces/walkthrough.fsim >&- 2>"$tmp/err"
+[ $? -eq 3 ] && ok || bad "a closed stdout does not exit 3"
+# a file that reaches the size limit: the write fails (EFBIG), PATH.tmp is removed
+(trap '' XFSZ; ulimit -f 8; "$forksim" run traces/walkthrough.fsim --record "$tmp/big.txt" >/dev/null 2>"$tmp/err"; echo $? >"$tmp/rc")
+[ "$(cat "$tmp/rc")" -eq 3 ] && [ ! -e "$tmp/big.txt.tmp" ] && [ ! -e "$tmp/big.txt" ] && ok \
+    || bad "a record that could not be written does not exit 3, or leaves big.txt.tmp"
+(trap '' XFSZ; ulimit -f 4; "$forksim" run traces/walkthrough.fsim --save-decisions "$tmp/big.dec" >/dev/null 2>"$tmp/err"; echo $? >"$tmp/rc")
+[ "$(cat "$tmp/rc")" -eq 3 ] && [ ! -e "$tmp/big.dec.tmp" ] && [ ! -e "$tmp/big.dec" ] && ok \
+    || bad "decisions that could not be written do not exit 3, or leave big.dec.tmp"
+mkdir "$tmp/adir"
+expect_status 2 "$forksim" run traces/walkthrough.fsim --record "$tmp/adir"
+[ ! -e "$tmp/adir.tmp" ] && ok || bad "--record DIR leaves DIR.tmp"
+expect_status 2 "$forksim" run traces/walkthrough.fsim --record "$tmp/no/such/dir/run.txt"
+expect_status 2 "$forksim" replay "$tmp/adir"
+grep -q "adir: is a directory" "$tmp/err" && ok || bad "replay of a directory is not named as such"
+expect_status 2 "$forksim" run "$tmp/adir"
+grep -q "adir: cannot read: Is a directory" "$tmp/err" && ok || bad "run of a directory does not say why"
+
+# An unmodelled call ends the run with exit 3 and its reason, never "verdict: ok" (issue 12).
+printf 'forksim-scenario 1\nfault rpc 1 routine mach_port_names routine-fails 5\nfault rpc 1 routine task_terminate routine-fails 5\nparent fork\n' >"$tmp/unmodelled.fsim"
+expect_status 3 "$forksim" run "$tmp/unmodelled.fsim"
+grep -q "forksim: unmodelled: a simulated process survived its own task_terminate" "$tmp/err" && ok || bad "an unmodelled call does not say which"
+grep -q "^verdict: unmodelled" "$tmp/out" && ok || bad "an unmodelled run does not say so in its verdict"
+
 echo "cli: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

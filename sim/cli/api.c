@@ -17,6 +17,7 @@
 _Static_assert(FORKSIM_OK == (int)SIM_OK && FORKSIM_DEADLOCK == (int)SIM_DEADLOCK &&
                    FORKSIM_LIVELOCK == (int)SIM_STEP_BOUND && FORKSIM_DIVERGED == (int)SIM_DIVERGED,
                "forksim_result follows sim_result");
+_Static_assert(FORKSIM_UNMODELLED == (int)SIM_STOPPED, "forksim_result follows sim_result");
 _Static_assert(FORKSIM_RUN_UNTIL_BLOCK == (int)SIM_RUN_UNTIL_BLOCK &&
                    FORKSIM_ROUND_ROBIN == (int)SIM_ROUND_ROBIN && FORKSIM_RANDOM == (int)SIM_RANDOM,
                "forksim_policy follows sim_policy_kind");
@@ -43,8 +44,14 @@ static kern_fault_kind fault_kind(enum forksim_fault_kind k)
     return KF_NONE;
 }
 
+/* Why the last forksim_open failed (the boot's report: a replay that diverged in it, say),
+ * kept past the runtime's close for forksim_report. */
+static char open_error[1024];
+static bool is_open;
+
 int forksim_open(const forksim_options *o)
 {
+    open_error[0] = '\0';
     forksim_options defaults = FORKSIM_DEFAULTS;
     if (o == NULL)
         o = &defaults;
@@ -65,21 +72,26 @@ int forksim_open(const forksim_options *o)
                                      .nth = f->nth, .error = f->error, .task_id = f->process,
                                      .name = f->name, .call = f->call, .call_arg = f->call_arg};
     }
-    if (kern_open(&cfg) != 0)
+    if (kern_open(&cfg) != 0) {
+        snprintf(open_error, sizeof open_error, "the runtime could not open (the arena, or the trace file)");
         return -1;
+    }
     fi_install();
     fi_sites_install();
     fi_aborts_reset();
     fi_set_fork_variant(o->fork == FORKSIM_FORK_GLIBC_NDEBUG ? FI_FORK_GLIBC_NDEBUG : FI_FORK_GLIBC);
     if (hurd_boot() != 0) {
+        snprintf(open_error, sizeof open_error, "the boot did not finish: %s", sim_report());
         kern_close();
         return -1;
     }
+    is_open = true;
     return 0;
 }
 
 size_t forksim_close(void)
 {
+    is_open = false;
     return kern_close();
 }
 
@@ -95,7 +107,7 @@ enum forksim_result forksim_run(void)
 
 const char *forksim_report(void)
 {
-    return sim_report();
+    return is_open ? sim_report() : open_error;
 }
 
 forksim_decisions *forksim_decisions_read(const char *path, char *err, size_t len)

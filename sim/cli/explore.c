@@ -555,6 +555,8 @@ static void run_one(const scenario *s, const baseline *b, explore_row *row, run_
                  r->nmessages > 0 ? r->messages[r->nmessages - 1] : "");
     else if (row->objects_left != 0)
         snprintf(row->bug, sizeof row->bug, "%zu object(s) left at close", row->objects_left);
+    else if (r->sim == FORKSIM_UNMODELLED)
+        snprintf(row->bug, sizeof row->bug, "unmodelled: the run stopped");
     if (o->keep_traces && r->trace != NULL)
         row->trace = strdup(r->trace);
 }

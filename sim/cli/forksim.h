@@ -104,10 +104,11 @@ enum forksim_result {
     FORKSIM_DEADLOCK,               /* threads left, none can run: forksim_report says who waits */
     FORKSIM_LIVELOCK,               /* the step bound was reached */
     FORKSIM_DIVERGED,               /* a replay that no longer matches */
+    FORKSIM_UNMODELLED,             /* a call forksim does not model: forksim_report says which */
 };
 
 /* Opens a simulation: the kernel, the Hurd servers (proc, auth, fs, term). Returns 0, or -1. */
-FORKSIM_API int forksim_open(const forksim_options *options);
+FORKSIM_API int forksim_open(const forksim_options *options);   /* forksim_report says why on -1 */
 
 /* Closes it. Returns the number of objects left behind (0 for a clean run). */
 FORKSIM_API size_t forksim_close(void);
@@ -118,7 +119,8 @@ FORKSIM_API forksim_process *forksim_spawn(int (*main)(void *arg), void *arg);
 
 /* Runs until every process is done, or a deadlock or livelock. */
 FORKSIM_API enum forksim_result forksim_run(void);
-FORKSIM_API const char *forksim_report(void); /* what happened, for any result but FORKSIM_OK */
+/* What happened, for any result but FORKSIM_OK; after a failed forksim_open, why. */
+FORKSIM_API const char *forksim_report(void);
 
 /* Decisions saved by `forksim run --save-decisions FILE`: NULL and a message in err (up to
  * len bytes) when the file cannot be read. Free them after the run that replays them. */

@@ -13,10 +13,16 @@
 #include "explore.h"
 #include "runner.h"
 
+#include <sys/stat.h>
+
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define FORKSIM_VERSION "0.1.0"
 
@@ -53,6 +59,26 @@ static void usage(FILE *out)
           "             3 forksim's own error (invariant violation, leak, unmodelled call)\n"
           "Scenario files are described in README.md (\"Scenario files\"); examples in traces/.\n",
           out);
+}
+
+/* An option's number: decimal, 0x hex or 0 octal, from lo to hi. strtoull alone takes "-1"
+ * (as 2^64 - 1) and saturates on overflow, and a cast to a narrower type wraps: all three
+ * would run something other than what the user typed. */
+static bool option_number(const char *w, unsigned long long lo, unsigned long long hi,
+                          unsigned long long *out)
+{
+    const char *p = w;
+    while (*p == ' ' || *p == '\t')
+        p++;
+    if (*p < '0' || *p > '9')
+        return false; /* empty, a sign, or not a number */
+    char *end;
+    errno = 0;
+    unsigned long long v = strtoull(p, &end, 0);
+    if (errno != 0 || *end != '\0' || v < lo || v > hi)
+        return false;
+    *out = v;
+    return true;
 }
 
 /* --- output ------------------------------------------------------------------------------- */
@@ -298,6 +324,10 @@ static int exit_status(const run_result *r)
 {
     if (r->invariant_violations > 0 || r->leaked > 0)
         return 3;
+    if (r->error[0] != '\0')
+        return 2;
+    if (r->verdict == VERDICT_UNMODELLED)
+        return 3;
     return r->expected ? 0 : 1;
 }
 
@@ -389,14 +419,28 @@ static void print_result(FILE *out, const scenario *s, const run_result *r, bool
 
 /* --- recording and replay ---------------------------------------------------------------------- */
 
+/* Returns 0; 2 for a path that cannot be written (a directory, no such directory), nothing
+ * created; 3 when writing failed (a full disk): PATH.tmp removed, PATH untouched. A path that
+ * is not a regular file (a device, a pipe: /dev/stdout, /dev/full) is written in place: a
+ * rename over it would replace the device with a file. */
 static int record(const char *path, const scenario *s, const run_result *r)
 {
     char tmp[4200];
-    snprintf(tmp, sizeof tmp, "%s.tmp", path);
+    struct stat st;
+    bool exists = stat(path, &st) == 0;
+    if (exists && S_ISDIR(st.st_mode)) {
+        fprintf(stderr, "forksim: --record %s: is a directory\n", path);
+        return 2;
+    }
+    bool in_place = exists && !S_ISREG(st.st_mode);
+    if ((size_t)snprintf(tmp, sizeof tmp, "%s%s", path, in_place ? "" : ".tmp") >= sizeof tmp) {
+        fprintf(stderr, "forksim: --record %s: the path is too long\n", path);
+        return 2;
+    }
     FILE *f = fopen(tmp, "w");
     if (f == NULL) {
         fprintf(stderr, "forksim: cannot write %s: %s\n", tmp, strerror(errno));
-        return -1;
+        return 2;
     }
     fprintf(f, "forksim-run 1\nscenario %s\nseed %llu\npicks %zu\n", s->path,
             (unsigned long long)r->decisions->seed, r->decisions->npicks);
@@ -404,11 +448,34 @@ static int record(const char *path, const scenario *s, const run_result *r)
         fprintf(f, "%d%c", r->decisions->picks[i], (i + 1) % 32 == 0 ? '\n' : ' ');
     fprintf(f, "\ntrace\n");
     fputs(r->trace, f);
-    if (fclose(f) != 0 || rename(tmp, path) != 0) {
-        fprintf(stderr, "forksim: cannot write %s\n", path);
-        return -1;
+    bool bad = ferror(f) != 0;
+    int e = bad ? errno : 0;
+    if (fclose(f) != 0 && !bad) {
+        bad = true;
+        e = errno;
+    }
+    if (!bad && !in_place && rename(tmp, path) != 0) {
+        bad = true;
+        e = errno;
+    }
+    if (bad) {
+        if (!in_place)
+            unlink(tmp);
+        fprintf(stderr, "forksim: cannot write %s: %s\n", path, strerror(e));
+        return 3;
     }
     return 0;
+}
+
+/* Standard output is where the results go: a write that failed (a full disk, a closed
+ * descriptor) is forksim's error, exit 3, never a silent 0. */
+static int stdout_status(int status)
+{
+    if (fflush(stdout) != 0 || ferror(stdout)) {
+        fprintf(stderr, "forksim: cannot write the output: %s\n", strerror(errno));
+        return 3;
+    }
+    return status;
 }
 
 static int replay(const char *path, FILE *out)
@@ -507,7 +574,11 @@ static int replay(const char *path, FILE *out)
         b = eb ? eb + 1 : b + lb;
         n++;
     }
-    if (status != 1) {
+    if (status != 1 && r->verdict == VERDICT_DIVERGED) {
+        /* the recorded picks ran out or stopped fitting before the recorded trace did */
+        fprintf(out, "replay diverged after %d trace lines, the same as recorded so far\n", n - 1);
+        status = 1;
+    } else if (status != 1) {
         fprintf(out, "replay: %d trace lines, the same events as recorded; verdict: %s\n", n - 1,
                 run_verdict_name(r->verdict));
         status = exit_status(r) == 3 ? 3 : 0;
@@ -554,7 +625,6 @@ static int explore_command(int argc, char **argv)
     bool kind_set = false;
     for (int i = 2; i < argc; i++) {
         const char *a = argv[i];
-        char *end;
         if (strcmp(a, "--faults") == 0) {
             o.kind = EXPLORE_FAULTS;
             kind_set = true;
@@ -582,11 +652,12 @@ static int explore_command(int argc, char **argv)
                 return 2;
             }
         } else if (strcmp(a, "--run") == 0 && i + 1 < argc) {
-            o.only_run = (unsigned)strtoul(argv[++i], &end, 0);
-            if (*end != '\0' || o.only_run == 0) {
-                fprintf(stderr, "forksim: --run needs a run number from 1, not '%s'\n", argv[i]);
+            unsigned long long v;
+            if (!option_number(argv[++i], 1, UINT_MAX, &v)) {
+                fprintf(stderr, "forksim: --run needs a run number from 1 to %u, not '%s'\n", UINT_MAX, argv[i]);
                 return 2;
             }
+            o.only_run = (unsigned)v;
         } else if (strcmp(a, "--no-progress") == 0) {
             o.progress = NULL;
         } else if (a[0] == '-') {
@@ -624,27 +695,40 @@ static int explore_command(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
+    /* A closed standard output: its descriptor would go to the next file opened (a record),
+     * and every result would be lost. */
+    if (fcntl(STDOUT_FILENO, F_GETFD) == -1) {
+        fprintf(stderr, "forksim: standard output is closed\n");
+        return 3;
+    }
     if (argc < 2) {
         usage(stderr);
         return 2;
     }
     if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "help") == 0) {
         usage(stdout);
-        return 0;
+        return stdout_status(0);
     }
     if (strcmp(argv[1], "--version") == 0) {
         printf("forksim %s\n%s", FORKSIM_VERSION, forksim_fork_source);
-        return 0;
+        return stdout_status(0);
     }
     if (strcmp(argv[1], "replay") == 0) {
         if (argc != 3) {
             fprintf(stderr, "usage: forksim replay RUN\n");
             return 2;
         }
-        return replay(argv[2], stdout);
+        /* fopen opens a directory for reading; its first read fails, and the parser would
+         * report line 0 of it */
+        struct stat st;
+        if (stat(argv[2], &st) == 0 && S_ISDIR(st.st_mode)) {
+            fprintf(stderr, "forksim: %s: is a directory, not a recorded run\n", argv[2]);
+            return 2;
+        }
+        return stdout_status(replay(argv[2], stdout));
     }
     if (strcmp(argv[1], "explore") == 0)
-        return explore_command(argc, argv);
+        return stdout_status(explore_command(argc, argv));
     if (strcmp(argv[1], "run") != 0) {
         fprintf(stderr, "forksim: unknown command '%s' (try forksim --help)\n", argv[1]);
         return 2;
@@ -654,7 +738,6 @@ int main(int argc, char **argv)
     run_options o = {0};
     for (int i = 2; i < argc; i++) {
         const char *a = argv[i];
-        char *end;
         if (strcmp(a, "--format=text") == 0) {
             json = false;
         } else if (strcmp(a, "--format=jsonl") == 0) {
@@ -667,18 +750,22 @@ int main(int argc, char **argv)
             explain = true;
             o.explain = true;
         } else if (strcmp(a, "--seed") == 0 && i + 1 < argc) {
-            o.seed = strtoull(argv[++i], &end, 0);
+            unsigned long long v;
+            if (!option_number(argv[++i], 0, UINT64_MAX, &v)) {
+                fprintf(stderr, "forksim: --seed needs a number from 0 to %llu, not '%s'\n",
+                        (unsigned long long)UINT64_MAX, argv[i]);
+                return 2;
+            }
+            o.seed = v;
             o.has_seed = true;
-            if (*end != '\0') {
-                fprintf(stderr, "forksim: --seed needs a number, not '%s'\n", argv[i]);
-                return 2;
-            }
         } else if (strcmp(a, "--stop-at") == 0 && i + 1 < argc) {
-            o.stop_at = strtoull(argv[++i], &end, 0);
-            if (*end != '\0' || o.stop_at == 0) {
-                fprintf(stderr, "forksim: --stop-at needs a step number from 1, not '%s'\n", argv[i]);
+            unsigned long long v;
+            if (!option_number(argv[++i], 1, UINT64_MAX, &v)) {
+                fprintf(stderr, "forksim: --stop-at needs a step number from 1 to %llu, not '%s'\n",
+                        (unsigned long long)UINT64_MAX, argv[i]);
                 return 2;
             }
+            o.stop_at = v;
         } else if (strcmp(a, "--record") == 0 && i + 1 < argc) {
             record_path = argv[++i];
         } else if (strcmp(a, "--save-decisions") == 0 && i + 1 < argc) {
@@ -713,13 +800,23 @@ int main(int argc, char **argv)
     }
     print_result(stdout, s, r, json, show_all, explain);
     int status = exit_status(r);
-    if (record_path != NULL && record(record_path, s, r) != 0 && status == 0)
-        status = 2;
-    if (decisions_path != NULL && sim_decisions_write(r->decisions, decisions_path) != 0) {
-        fprintf(stderr, "forksim: cannot write %s\n", decisions_path);
-        if (status == 0)
-            status = 2;
+    if (r->error[0] != '\0')
+        fprintf(stderr, "%s\n", r->error);
+    if (r->verdict == VERDICT_UNMODELLED)
+        fprintf(stderr, "forksim: %s\n", r->unmodelled);
+    int rc = record_path != NULL ? record(record_path, s, r) : 0;
+    if (rc != 0)
+        status = rc;
+    if (decisions_path != NULL) {
+        struct stat st;
+        rc = stat(decisions_path, &st) == 0 && S_ISDIR(st.st_mode) ? (errno = EISDIR, -1)
+             : sim_decisions_write(r->decisions, decisions_path);
+        if (rc != 0) {
+            fprintf(stderr, "forksim: cannot write %s: %s\n", decisions_path, strerror(errno));
+            status = rc == -1 ? 2 : 3;
+        }
     }
+    status = stdout_status(status);
     run_result_free(r);
     free(r);
     free(s);

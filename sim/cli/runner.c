@@ -25,6 +25,9 @@
 #include <string.h>
 
 #define PEER_SLOT_BASE 0x1000
+/* Every label a scenario can define: the built-in ones, one per have line, one per rpc step
+ * that names a new right. A full table would drop a label silently. */
+#define RUN_MAX_LABELS (8 + SCN_MAX_ITEMS + SCN_MAX_STEPS)
 
 /* --- host-side state of one run ---------------------------------------------------------- */
 
@@ -42,11 +45,12 @@ typedef struct label_entry {
 static struct {
     const scenario *s;
     run_result *r;
-    label_entry labels[SCN_MAX_ITEMS + 64];
+    label_entry labels[RUN_MAX_LABELS];
     size_t nlabels;
-    sim_task *peer;
     mach_port_name_t peer_name;     /* the parent's name for the peer's task port */
-    sim_task *parent_task, *child_task;   /* valid while they run: freed when they exit */
+    /* Tasks by id, never by pointer: a process's sim_task is freed when it ends (its exit, an
+     * abort, a task_terminate step), and an actor or a hook runs later. sim_task_by_id says
+     * whether it still exists. */
     int parent_id, child_id, peer_id;
     bool fork_failed;
     size_t notes_cap;
@@ -152,6 +156,8 @@ const char *run_verdict_name(run_verdict v)
     case VERDICT_ABORT: return "simulated abort";
     case VERDICT_DEADLOCK: return "deadlock";
     case VERDICT_LIVELOCK: return "livelock";
+    case VERDICT_DIVERGED: return "replay diverged";
+    case VERDICT_UNMODELLED: return "unmodelled";
     }
     return "?";
 }
@@ -186,9 +192,14 @@ static void describe(ktask_t *self, const forksim_name *n, char *buf, size_t len
         sim_task *t = kern_sim_task(o.kobject_task);
         snprintf(buf, len, "task %d", t != NULL ? sim_task_id(t) : 0);
     } else if (o.kobject_thread != NULL) {
+        /* A kernel thread outlives its simulated thread when the code returned without
+         * terminating it (a failed task_terminate at exit): then only its task is known. */
         sim_thread *th = kern_sim_thread(o.kobject_thread);
-        snprintf(buf, len, "thread %d.%d", th != NULL ? sim_task_id(sim_thread_task(th)) : 0,
-                 th != NULL ? sim_thread_id(th) : 0);
+        sim_task *t = kern_sim_task(kthread_task(o.kobject_thread));
+        if (th != NULL)
+            snprintf(buf, len, "thread %d.%d", sim_task_id(sim_thread_task(th)), sim_thread_id(th));
+        else
+            snprintf(buf, len, "ended thread of task %d", t != NULL ? sim_task_id(t) : 0);
     } else if (o.receiver != NULL) {
         const char *srv = server_name(o.receiver);
         sim_task *t = kern_sim_task(o.receiver);
@@ -196,7 +207,7 @@ static void describe(ktask_t *self, const forksim_name *n, char *buf, size_t len
             snprintf(buf, len, "own port");
         else if (srv != NULL)
             snprintf(buf, len, "port of %s", srv);
-        else if (t == R.peer)
+        else if (t != NULL && R.peer_id != 0 && sim_task_id(t) == R.peer_id)
             snprintf(buf, len, "port of the peer");
         else
             snprintf(buf, len, "port of task %d", t != NULL ? sim_task_id(t) : 0);
@@ -334,7 +345,10 @@ static void ensure_peer(void)
 {
     if (R.peer_name != MACH_PORT_NULL)
         return;
-    R.peer_name = world_give_task_port(kthread_task(kern_self()), kern_ktask(R.peer));
+    sim_task *peer = sim_task_by_id(R.peer_id);
+    if (peer == NULL)
+        return;
+    R.peer_name = world_give_task_port(kthread_task(kern_self()), kern_ktask(peer));
     kern_trace_note("scenario: the parent is given the peer's task port as %u", R.peer_name);
     label_set("peer", R.peer_name);
 }
@@ -590,17 +604,15 @@ static int run_steps(scn_who who, size_t from)
                 R.r->fork_returns[R.r->nfork_returns++] = (run_fork_return){
                     sim_task_id(sim_task_self()), pid, pid < 0 ? fi_self_tls()->err : 0};
             if (pid == 0) {
-                R.child_task = sim_task_self();
-                R.child_id = sim_task_id(R.child_task);
+                R.child_id = sim_task_id(sim_task_self());
                 labels_child_start();
                 return run_steps(WHO_CHILD, 0);
             }
-            if (pid < 0 && R.parent_task != NULL && sim_task_self() != R.parent_task) {
+            if (pid < 0 && R.parent_id != 0 && sim_task_id(sim_task_self()) != R.parent_id) {
                 /* The child's own part of fork failed (proc_getpids, its signal thread's
                  * resume): fork returned -1 in the child, which now takes itself for the
                  * parent. The parent's steps are the parent's: the child's end here. */
-                R.child_task = sim_task_self();
-                R.child_id = sim_task_id(R.child_task);
+                R.child_id = sim_task_id(sim_task_self());
                 snapshot(sim_task_self(), &R.r->child);
                 return 0;
             }
@@ -682,24 +694,30 @@ static struct insert_action {
 static void insert_into_child(void *arg)
 {
     const struct insert_action *a = arg;
+    /* The parent and the peer may have ended before this RPC (an abort, a task_terminate
+     * step): looked up by id, here and now. */
+    sim_task *parent = R.parent_id != 0 ? sim_task_by_id(R.parent_id) : NULL;
+    sim_task *peer = R.peer_id != 0 ? sim_task_by_id(R.peer_id) : NULL;
     ktask_t *child = world_newest_task(kern_world()); /* the child task_create just made */
-    if (child != NULL && R.parent_task != NULL && child == kern_ktask(R.parent_task))
+    if (child != NULL && parent != NULL && child == kern_ktask(parent))
         child = NULL;
     mach_port_name_t name;
-    if (child == NULL || R.parent_task == NULL || !label_get(a->label, &name)) {
+    if (child == NULL || parent == NULL || !label_get(a->label, &name)) {
         kern_trace_note("actor: no child to insert %s into", a->label);
         return;
     }
     kern_return_t kr;
     if (a->same) {
-        kr = world_insert_right(child, name, kern_ktask(R.parent_task), name, MACH_MSG_TYPE_COPY_SEND);
-    } else {
+        kr = world_insert_right(child, name, kern_ktask(parent), name, MACH_MSG_TYPE_COPY_SEND);
+    } else if (peer != NULL) {
         mach_port_name_t peer_port = PEER_SLOT_BASE + SCN_MAX_ITEMS * 64;
-        kr = world_insert_right(child, name, kern_ktask(R.peer), peer_port, MACH_MSG_TYPE_MAKE_SEND);
+        kr = world_insert_right(child, name, kern_ktask(peer), peer_port, MACH_MSG_TYPE_MAKE_SEND);
+    } else {
+        kr = KERN_INVALID_TASK; /* the peer, holder of the other port, has ended */
     }
     kern_trace_note("actor: inserts %s a send right under %u (%s) into task %d: %s",
                     a->same ? "the parent's own" : "another port's", name, a->label,
-                    sim_task_id(kern_sim_task(child)), mk_return_name(kr) ? mk_return_name(kr) : "?");
+                    kern_sim_task(child) != NULL ? sim_task_id(kern_sim_task(child)) : 0, mk_return_name(kr) ? mk_return_name(kr) : "?");
 }
 
 /* Which of the scenario's processes a task is: the parent, one of its children (tasks made
@@ -739,8 +757,7 @@ static bool anchor_match(const kern_rpc *rpc, void *arg)
 static int parent_main(void *arg)
 {
     (void)arg;
-    R.parent_task = sim_task_self();
-    R.parent_id = sim_task_id(R.parent_task);
+    R.parent_id = sim_task_id(sim_task_self());
     label_set("task-self", __mach_task_self_);
     label_set("thread-self", _hurd_self_sigstate()->thread);
     label_set("sigthread", _hurd_msgport_thread);
@@ -777,7 +794,7 @@ static int parent_main(void *arg)
         }
         if (faults[i].kind != KF_PORT_DEATH)
             continue;
-        faults[i].task_id = sim_task_id(R.peer);
+        faults[i].task_id = R.peer_id;
         for (size_t h = 0; h < R.s->nhaves; h++)
             if (strcmp(R.s->haves[h].label, R.s->fault_labels[i]) == 0)
                 faults[i].name = PEER_SLOT_BASE + (mach_port_name_t)h;
@@ -977,7 +994,7 @@ static int check_labels(const scenario *s, char *err, size_t len)
 {
     static const char *const builtin[] = {"task-self", "thread-self", "sigthread", "proc",
                                           "msgport", "peer"};
-    char defined[SCN_MAX_ITEMS + 64][SCN_MAX_LABEL];
+    char defined[RUN_MAX_LABELS][SCN_MAX_LABEL];
     size_t nd = 0;
     for (size_t i = 0; i < sizeof builtin / sizeof builtin[0]; i++)
         snprintf(defined[nd++], SCN_MAX_LABEL, "%s", builtin[i]);
@@ -994,7 +1011,7 @@ static int check_labels(const scenario *s, char *err, size_t len)
             snprintf(err, len, "%s:%d: peg: '%s' is not defined above", s->path, h->line, h->label);
             return -1;
         }
-        if (h->label[0] != '\0' && h->kind != HAVE_PEG && nd < SCN_MAX_ITEMS + 64)
+        if (h->label[0] != '\0' && h->kind != HAVE_PEG && nd < RUN_MAX_LABELS)
             snprintf(defined[nd++], SCN_MAX_LABEL, "%s", h->label);
     }
     for (size_t i = 0; i < s->nsteps; i++) {
@@ -1019,7 +1036,7 @@ static int check_labels(const scenario *s, char *err, size_t len)
                 return -1;
             }
         }
-        if (defines_last && last >= 0 && nd < SCN_MAX_ITEMS + 64)
+        if (defines_last && last >= 0 && nd < RUN_MAX_LABELS)
             snprintf(defined[nd++], SCN_MAX_LABEL, "%s", st->args[last]);
     }
     /* Labels an anchor names ("on LABEL") may be made by a later step: any label of the file. */
@@ -1319,11 +1336,21 @@ int run_scenario(const scenario *s, const run_options *o, run_result *r)
         char derr[600];
         from_file = sim_decisions_read(s->decisions, derr, sizeof derr);
         if (from_file == NULL) {
-            snprintf(r->messages[0], sizeof r->messages[0], "%s", derr);
+            /* An error inside the list names its own file:line; one opening it (a missing
+             * file) is the scenario's decisions line's. */
+            size_t plen = strlen(s->decisions);
+            bool inside = strncmp(derr, s->decisions, plen) == 0 && derr[plen] == ':' &&
+                          derr[plen + 1] >= '0' && derr[plen + 1] <= '9';
+            if (inside)
+                snprintf(r->messages[0], sizeof r->messages[0], "%s", derr);
+            else
+                snprintf(r->messages[0], sizeof r->messages[0], "%.300s:%d: decisions: %.600s", s->path,
+                         s->decisions_line, derr);
             r->nmessages = 1;
             return -1;
         }
     }
+    bool listed = from_file != NULL;
     FILE *trace = o->no_trace ? NULL : open_memstream(&r->trace, &r->trace_len);
     forksim_options fo = FORKSIM_DEFAULTS;
     fo.fork = s->ndebug ? FORKSIM_FORK_GLIBC_NDEBUG : FORKSIM_FORK_GLIBC;
@@ -1339,9 +1366,21 @@ int run_scenario(const scenario *s, const run_options *o, run_result *r)
     if (forksim_open(&fo) != 0) {
         if (trace != NULL)
             fclose(trace);
+        free(r->trace);
+        r->trace = NULL;
+        /* The boot ran under the scheduler too: a decision list can diverge there. */
+        char why[700];
+        snprintf(why, sizeof why, "%s", forksim_report());
+        why[strcspn(why, "\n")] = '\0';
+        if (from_file != NULL)
+            snprintf(r->messages[0], sizeof r->messages[0], "%.200s:%d: decisions %.200s: the simulation could not start: %.500s",
+                     s->path, s->decisions_line, s->decisions, why[0] ? why : "no reason given");
+        else
+            snprintf(r->messages[0], sizeof r->messages[0], "%.300s: the simulation could not start: %.600s",
+                     s->path, why[0] ? why : "no reason given");
+        r->nmessages = 1;
         if (from_file != NULL)
             sim_decisions_free(from_file);
-        message("forksim: the simulation could not start");
         return -1;
     }
     if (o->stop_at != 0)
@@ -1355,13 +1394,21 @@ int run_scenario(const scenario *s, const run_options *o, run_result *r)
     for (unsigned i = 0; i < s->nfaults; i++)
         peer_needed |= s->faults[i].kind == KF_CALL && !s->fault_insert_same[i];
     if (peer_needed) {
-        R.peer = forksim_spawn(peer_main, NULL);
-        R.peer_id = sim_task_id(R.peer);
+        R.peer_id = sim_task_id(forksim_spawn(peer_main, NULL));
     }
     forksim_spawn(parent_main, NULL);
     r->sim = forksim_run();
     if (o->explain)
         kern_set_rpc_observer(NULL, NULL);
+    char why[300];
+    snprintf(why, sizeof why, "%s", r->sim == FORKSIM_DIVERGED ? forksim_report() : "");
+    why[strcspn(why, "\n")] = '\0';
+    if (r->sim == FORKSIM_UNMODELLED) {
+        const char *rep = forksim_report();
+        if (strncmp(rep, "stopped: ", 9) == 0)
+            rep += 9;
+        snprintf(r->unmodelled, sizeof r->unmodelled, "%.*s", (int)strcspn(rep, "\n"), rep);
+    }
     if (o->after_run != NULL)
         o->after_run(o->after_run_arg);
 
@@ -1435,7 +1482,11 @@ int run_scenario(const scenario *s, const run_options *o, run_result *r)
     if (from_file != NULL)
         sim_decisions_free(from_file);
 
-    run_verdict actual = naborts > 0                    ? VERDICT_ABORT
+    /* A decision list that ran out or no longer fits stopped the run wherever it was: the
+     * steps after that point never ran, so nothing about them may pass. */
+    run_verdict actual = r->sim == FORKSIM_UNMODELLED   ? VERDICT_UNMODELLED
+                         : r->sim == FORKSIM_DIVERGED   ? VERDICT_DIVERGED
+                         : naborts > 0                  ? VERDICT_ABORT
                          : r->sim == FORKSIM_DEADLOCK   ? VERDICT_DEADLOCK
                          : r->sim == FORKSIM_LIVELOCK   ? VERDICT_LIVELOCK
                                                         : VERDICT_OK;
@@ -1443,9 +1494,17 @@ int run_scenario(const scenario *s, const run_options *o, run_result *r)
     for (size_t i = 0; i < s->nexpects; i++)
         if (s->expects[i].kind == EXPECT_VERDICT)
             want = s->expects[i].word;
-    static const char *const words[] = {"ok", "", "abort", "deadlock", "livelock"};
-    r->expected = !failed && strcmp(words[actual], want) == 0;
-    r->verdict = failed ? VERDICT_EXPECTATION_FAILED : actual;
+    static const char *const words[] = {"ok", "", "abort", "deadlock", "livelock", "diverged",
+                                        "unmodelled"};
+    bool cut_short = actual == VERDICT_DIVERGED || actual == VERDICT_UNMODELLED;
+    r->expected = !failed && !cut_short && strcmp(words[actual], want) == 0;
+    r->verdict = failed && !cut_short ? VERDICT_EXPECTATION_FAILED : actual;
+    if (actual == VERDICT_DIVERGED && listed) {
+        snprintf(r->error, sizeof r->error, "%.300s:%d: decisions %.300s: the list does not fit this run "
+                 "(%s; the program or the scenario changed): the steps after that point never ran",
+                 s->path, s->decisions_line, s->decisions, why);
+        message("%s", r->error);
+    }
     if (strcmp(words[actual], want) != 0)
         message("verdict: expected %s, got %s", want, run_verdict_name(actual));
     return 0;

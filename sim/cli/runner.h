@@ -13,6 +13,8 @@ typedef enum run_verdict {
     VERDICT_ABORT,          /* a simulated process aborted (an assertion in the fork) */
     VERDICT_DEADLOCK,
     VERDICT_LIVELOCK,
+    VERDICT_DIVERGED,       /* a decision list (decisions PATH, a recorded run) did not fit */
+    VERDICT_UNMODELLED,     /* a call forksim does not model stopped the run (its own limit) */
 } run_verdict;
 
 const char *run_verdict_name(run_verdict v);
@@ -105,6 +107,9 @@ typedef struct run_result {
     sim_decisions *decisions;       /* the run's decisions (malloc'ed copy) */
     run_note *notes;                /* with run_options.explain, by step (malloc'ed) */
     size_t nnotes;
+    char unmodelled[300];           /* what stopped the run (an unmodelled call), or "" */
+    char error[1024];               /* an error in the user's input found by running it
+                                     * ("file:line: what is wrong", exit 2), or "" */
 } run_result;
 
 /* Runs s. Returns 0 when the run happened (whatever its verdict), -1 if forksim could not

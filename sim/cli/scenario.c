@@ -394,8 +394,9 @@ static int parse_step(parser *p, scenario *s, scn_who who, char **w, int n)
             return fail(p, "only the parent waits");
         st->kind = STEP_WAIT;
         if (n == 5 && strcmp(w[2], "->") == 0 && strcmp(w[3], "status") == 0) {
-            if (!parse_int(w[4], &st->expect_value))
-                return fail(p, "wait -> status N: N is the exit status");
+            /* the runner compares N << 8 with the wait status: N must be an exit status */
+            if (!parse_int(w[4], &st->expect_value) || st->expect_value < 0 || st->expect_value > 255)
+                return fail(p, "wait -> status N: N is the exit status, from 0 to 255");
             st->has_expect = true;
         } else if (n != 2) {
             return fail(p, "wait, or wait -> status N");
@@ -782,8 +783,10 @@ int scenario_load(const char *path, scenario *s, char *err, size_t errlen)
         } else if (strcmp(k, "seed") == 0) {
             unsigned long long v;
             char *end;
-            if (n != 2 || w[1][0] == '-' || (v = strtoull(w[1], &end, 0), *end != '\0'))
-                fail(&p, "seed N");
+            /* strtoull saturates an overflow at 2^64 - 1: errno tells */
+            if (n != 2 || w[1][0] < '0' || w[1][0] > '9' ||
+                (errno = 0, v = strtoull(w[1], &end, 0), *end != '\0' || errno != 0))
+                fail(&p, "seed N (from 0 to 18446744073709551615)");
             else
                 s->seed = v;
         } else if (strcmp(k, "policy") == 0) {
@@ -797,6 +800,7 @@ int scenario_load(const char *path, scenario *s, char *err, size_t errlen)
                 fail(&p, "policy run-until-block, round-robin or random");
         } else if (strcmp(k, "decisions") == 0) {
             /* relative to the scenario's directory */
+            s->decisions_line = p.line;
             if (n != 2)
                 fail(&p, "decisions PATH (a decision list, as forksim-decisions 1 files)");
             else if (w[1][0] == '/')
@@ -847,11 +851,12 @@ int scenario_load(const char *path, scenario *s, char *err, size_t errlen)
         }
     }
     bool read_error = ferror(f);
+    int read_errno = errno; /* EISDIR for a directory, which fopen opens for reading */
     fclose(f);
     if (p.failed)
         return -1;
     if (read_error) {
-        snprintf(err, errlen, "%s: read error", path);
+        snprintf(err, errlen, "%s: cannot read: %s", path, strerror(read_errno));
         return -1;
     }
     if (!versioned) {

@@ -125,6 +125,7 @@ typedef struct scenario {
     uint64_t seed;
     enum sim_policy_kind policy;
     char decisions[512];        /* decisions PATH: a decision list to replay (sim's format) */
+    int decisions_line;         /* the line of the decisions directive, for its errors */
     scn_have haves[SCN_MAX_ITEMS];
     size_t nhaves;
     scn_step steps[SCN_MAX_STEPS];

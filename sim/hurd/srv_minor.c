@@ -13,22 +13,23 @@
 #include "mach_stubs.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
-#define CTTY_MAX 64
-#define DIR_MAX 64
+/* The term server's ctty ports: one per term_open_ctty, as the Hurd's term makes a new
+ * port each time (term/users.c) with no limit but memory. Host memory, grown as needed, kept
+ * until the next boot. */
+struct ctty_port { mach_port_t port; pid_t pid, pgrp; };
 
 static struct minor {
     struct {
         mach_port_t self, pset, port;
         mach_port_t cttyid;     /* the console's ctty id: a receive right, never served */
-        struct { mach_port_t port; pid_t pid, pgrp; } ctty[CTTY_MAX];
-        int nctty;
+        struct ctty_port *ctty;
+        int nctty, cap;
     } term;
     struct {
         mach_port_t self, pset, port;
-        mach_port_t dirs[DIR_MAX];
-        int ndirs;
     } fs;
     struct {
         mach_port_t self, port;
@@ -37,6 +38,7 @@ static struct minor {
 
 void minor_servers_reset(void)
 {
+    free(M.term.ctty);
     memset(&M, 0, sizeof M);
 }
 
@@ -69,8 +71,14 @@ static kern_return_t term_demux(void *ctx, mig_msg_t *in, mig_msg_t *out)
     int32_t pid, pgrp;
     if (!mig_get_int32(in, &pid) || !mig_get_int32(in, &pgrp))
         return MIG_BAD_ARGUMENTS;
-    if (M.term.nctty == CTTY_MAX)
-        kern_unmodelled("more than CTTY_MAX ctty ports");
+    if (M.term.nctty == M.term.cap) {
+        int cap = M.term.cap ? 2 * M.term.cap : 64;
+        struct ctty_port *t = realloc(M.term.ctty, (size_t)cap * sizeof *t);
+        if (t == NULL)
+            return KERN_RESOURCE_SHORTAGE; /* the server is out of memory */
+        M.term.ctty = t;
+        M.term.cap = cap;
+    }
     mach_port_t p = new_port(M.term.self, M.term.pset);
     M.term.ctty[M.term.nctty].port = p;
     M.term.ctty[M.term.nctty].pid = pid;
@@ -160,10 +168,8 @@ static kern_return_t fs_demux(void *ctx, mig_msg_t *in, mig_msg_t *out)
     (void)ctx;
     if (in->head.msgh_id != FS_ID_GETROOT || in->head.msgh_local_port != M.fs.port)
         return MIG_BAD_ID;
-    if (M.fs.ndirs == DIR_MAX)
-        kern_unmodelled("more than DIR_MAX directory ports");
+    /* a new port per call, as the Hurd's file systems make one per open; nothing to keep */
     mach_port_t p = new_port(M.fs.self, M.fs.pset);
-    M.fs.dirs[M.fs.ndirs++] = p;
     mig_put_port(out, p, MACH_MSG_TYPE_MAKE_SEND);
     return KERN_SUCCESS;
 }

@@ -23,9 +23,9 @@
 #include "hurd_int.h"
 #include "mach_stubs.h"
 
+#include <stdlib.h>
 #include <string.h>
 
-#define PROC_MAX 128
 #define PENDING_MAX 64
 #define HELPER_MAX 16
 #define PID_INIT 1
@@ -66,7 +66,10 @@ static struct procsrv {
     mach_port_t self;           /* the server's name for its own task port */
     mach_port_t pset;           /* every proc port and the notify port */
     mach_port_t notify;         /* dead-name notifications (the generic port) */
-    proc_t procs[PROC_MAX];
+    /* Every entry, each allocated once and never moved (pending requests and parents point
+     * at entries); a free entry is reused. No limit but memory, as in the Hurd's proc. */
+    proc_t **procs;
+    int nprocs;
     pending_t pend[PENDING_MAX]; /* FIFO by index order of arrival: see pend_seq */
     unsigned pend_seq[PENDING_MAX], seq;
     mig_msg_t helper_msg[HELPER_MAX]; /* SIGCHLD sends retried by helper threads (P11) */
@@ -77,21 +80,24 @@ static struct procsrv {
 
 void proc_server_reset(void)
 {
+    for (int i = 0; i < S.nprocs; i++)
+        free(S.procs[i]);
+    free(S.procs);
     memset(&S, 0, sizeof S);
 }
 
 mach_port_t proc_server_boot_port(void)
 {
-    return S.ready ? S.procs[0].p_port : MACH_PORT_NULL;
+    return S.ready && S.nprocs > 0 ? S.procs[0]->p_port : MACH_PORT_NULL;
 }
 
 /* --- lookups -------------------------------------------------------------------------------- */
 
 static proc_t *pid_find(pid_t pid)
 {
-    for (int i = 0; i < PROC_MAX; i++)
-        if (S.procs[i].p_used && S.procs[i].p_pid == pid)
-            return &S.procs[i];
+    for (int i = 0; i < S.nprocs; i++)
+        if (S.procs[i]->p_used && S.procs[i]->p_pid == pid)
+            return S.procs[i];
     return NULL;
 }
 
@@ -105,9 +111,9 @@ static proc_t *port_find(mach_port_t port)
 {
     if (!MACH_PORT_VALID(port))
         return NULL;
-    for (int i = 0; i < PROC_MAX; i++)
-        if (S.procs[i].p_used && !S.procs[i].p_dead && S.procs[i].p_port == port)
-            return &S.procs[i];
+    for (int i = 0; i < S.nprocs; i++)
+        if (S.procs[i]->p_used && !S.procs[i]->p_dead && S.procs[i]->p_port == port)
+            return S.procs[i];
     return NULL;
 }
 
@@ -116,17 +122,17 @@ static proc_t *task_entry(mach_port_t task)
 {
     if (!MACH_PORT_VALID(task))
         return NULL;
-    for (int i = 0; i < PROC_MAX; i++)
-        if (S.procs[i].p_used && S.procs[i].p_task == task)
-            return &S.procs[i];
+    for (int i = 0; i < S.nprocs; i++)
+        if (S.procs[i]->p_used && S.procs[i]->p_task == task)
+            return S.procs[i];
     return NULL;
 }
 
 /* P2: a pid no live or zombie process, nor a process group, uses. */
 static bool pid_in_use(pid_t pid)
 {
-    for (int i = 0; i < PROC_MAX; i++)
-        if (S.procs[i].p_used && (S.procs[i].p_pid == pid || S.procs[i].p_pgrp == pid))
+    for (int i = 0; i < S.nprocs; i++)
+        if (S.procs[i]->p_used && (S.procs[i]->p_pid == pid || S.procs[i]->p_pgrp == pid))
             return true;
     return false;
 }
@@ -150,11 +156,18 @@ static pid_t genpid(void)
 static proc_t *new_proc(mach_port_t task, pid_t pid)
 {
     proc_t *p = NULL;
-    for (int i = 0; i < PROC_MAX && p == NULL; i++)
-        if (!S.procs[i].p_used)
-            p = &S.procs[i];
-    if (p == NULL)
-        kern_unmodelled("more than PROC_MAX processes");
+    for (int i = 0; i < S.nprocs && p == NULL; i++)
+        if (!S.procs[i]->p_used)
+            p = S.procs[i];
+    if (p == NULL) {
+        proc_t **t = realloc(S.procs, (size_t)(S.nprocs + 1) * sizeof *t);
+        p = t != NULL ? malloc(sizeof *p) : NULL;
+        if (t != NULL)
+            S.procs = t;
+        if (p == NULL)
+            kern_unmodelled("out of host memory for a process entry");
+        S.procs[S.nprocs++] = p;
+    }
     memset(p, 0, sizeof *p);
     p->p_used = true;
     p->p_pid = pid;
@@ -209,8 +222,8 @@ static bool check_owner(const proc_t *p1, const proc_t *p2)
 
 static int pgrp_orphaned(pid_t pgrp)
 {
-    for (int i = 0; i < PROC_MAX; i++) {
-        proc_t *m = &S.procs[i];
+    for (int i = 0; i < S.nprocs; i++) {
+        proc_t *m = S.procs[i];
         if (m->p_used && !m->p_dead && m->p_pgrp == pgrp && m->p_parent != NULL &&
             m->p_parent != m && !m->p_parent->p_dead && m->p_parent->p_pgrp != pgrp)
             return 0;
@@ -391,8 +404,8 @@ static void fill_wait(mig_msg_t *out, void *arg)
 static kern_return_t wait_try(proc_t *parent, pid_t pid, int options, wait_result *res)
 {
     bool any = false;
-    for (int i = 0; i < PROC_MAX; i++) {
-        proc_t *c = &S.procs[i];
+    for (int i = 0; i < S.nprocs; i++) {
+        proc_t *c = S.procs[i];
         if (!wait_matches(parent, c, pid))
             continue;
         any = true;
@@ -467,8 +480,8 @@ static void process_has_exited(proc_t *p)
     p->p_port = MACH_PORT_NULL;
     /* 4. children to init */
     proc_t *init = init_proc();
-    for (int i = 0; i < PROC_MAX; i++) {
-        proc_t *c = &S.procs[i];
+    for (int i = 0; i < S.nprocs; i++) {
+        proc_t *c = S.procs[i];
         if (c->p_used && c != p && c->p_parent == p) {
             c->p_parent = init;
             if (!c->p_dead)
@@ -812,10 +825,10 @@ pid_t hurd_proc_pid_of_task(ktask_t *task)
     sim_task *srv = hurd_server_task(HURD_SRV_PROC);
     if (srv == NULL)
         return 0;
-    for (int i = 0; i < PROC_MAX; i++)
-        if (S.procs[i].p_used && MACH_PORT_VALID(S.procs[i].p_task) &&
-            ktask_by_name(kern_ktask(srv), S.procs[i].p_task) == task)
-            return S.procs[i].p_pid;
+    for (int i = 0; i < S.nprocs; i++)
+        if (S.procs[i]->p_used && MACH_PORT_VALID(S.procs[i]->p_task) &&
+            ktask_by_name(kern_ktask(srv), S.procs[i]->p_task) == task)
+            return S.procs[i]->p_pid;
     return 0;
 }
 

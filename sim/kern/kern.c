@@ -275,6 +275,12 @@ static void trace_file_finish(void)
     K.trace_path[0] = '\0';
 }
 
+/* A simulated task or thread was freed: its kernel object no longer points back at it (a
+ * thread whose code returned, or whose own task_terminate failed, keeps its kernel thread and
+ * port; describing that port must not reach the freed thread). */
+static void task_freed(void *ktask) { ktask_set_user(ktask, NULL); }
+static void thread_freed(void *kthread) { kthread_set_user(kthread, NULL); }
+
 int kern_open(const kern_config *cfg)
 {
     kern_config none;
@@ -286,6 +292,7 @@ int kern_open(const kern_config *cfg)
         return -1;
     memset(&K, 0, sizeof K);
     K.world = world_create(&cfg->world);
+    sim_set_free_hooks(task_freed, thread_freed);
     world_set_wake_hook(K.world, on_wake, NULL);
     world_set_vm(K.world, &kern_vm);
     world_register_state_flavor(K.world, KERN_THREAD_STATE_FLAVOR, KERN_THREAD_STATE_COUNT);
@@ -780,6 +787,13 @@ mach_msg_return_t kern_msg_wait_port(kthread_t *self, mach_msg_return_t mr,
 _Noreturn void kern_unmodelled(const char *what)
 {
     kern_trace_note("stopped: unmodelled: %s", what);
+    if (sim_self() != NULL) {
+        /* The run ends here and the host closes it as any other: nothing is left held (an
+         * exit from here left the whole simulation allocated). */
+        char why[256];
+        snprintf(why, sizeof why, "unmodelled: %s", what);
+        sim_stop(why);
+    }
     trace_file_finish();
     fprintf(stderr, "forksim: unmodelled: %s\n", what);
     exit(3);

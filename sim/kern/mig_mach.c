@@ -77,14 +77,19 @@ static void sync_suspend(kthread_t *kth)
  * the caller following a hold means stopping here. */
 static void sync_task_suspend(ktask_t *task, kthread_t *self)
 {
-    kthread_t *threads[64];
-    size_t n = ktask_threads_list(task, threads, 64);
-    if (n > 64)
-        kern_unmodelled("task_suspend on a task of more than 64 threads");
+    /* As many threads as the task has (GNU Mach sets no limit on a task's threads). The
+     * list is taken before any thread stops: the caller, last, may stop in sync_suspend. */
+    size_t n = ktask_threads_list(task, NULL, 0);
+    kthread_t **threads = malloc((n + 1) * sizeof *threads);
+    if (threads == NULL)
+        kern_unmodelled("out of host memory for a task's threads");
+    n = ktask_threads_list(task, threads, n);
     for (size_t i = 0; i < n; i++)
         if (threads[i] != self)
             sync_suspend(threads[i]);
-    if (self != NULL && kthread_task(self) == task)
+    bool own = self != NULL && kthread_task(self) == task;
+    free(threads);
+    if (own)
         sync_suspend(self);
 }
 

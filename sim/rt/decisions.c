@@ -19,10 +19,13 @@
  */
 #include "sim_int.h"
 
+#include <sys/stat.h>
+
 #include <errno.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <string.h>
+#include <unistd.h>
 
 void decisions_push(sim_decisions *d, int pick)
 {
@@ -36,18 +39,39 @@ void decisions_push(sim_decisions *d, int pick)
 
 int sim_decisions_write(const sim_decisions *d, const char *path)
 {
-    FILE *f = fopen(path, "w");
-    if (!f) return -1;
+    /* A path that is not a regular file (a device, a pipe) is written in place: a rename
+     * over it would replace the device with a file. */
+    struct stat st;
+    bool in_place = stat(path, &st) == 0 && !S_ISREG(st.st_mode);
+    size_t len = strlen(path);
+    char *tmp = malloc(len + 5);
+    if (!tmp) return -1;
+    memcpy(tmp, path, len);
+    memcpy(tmp + len, in_place ? "" : ".tmp", in_place ? 1 : 5);
+    FILE *f = fopen(tmp, "w");
+    if (!f) {
+        int e = errno;
+        free(tmp);
+        errno = e;
+        return -1;
+    }
     fprintf(f, "forksim-decisions 1\nseed %" PRIu64 "\n", d->seed);
     if (d->policy[0]) fprintf(f, "policy %s\n", d->policy);
     for (size_t i = 0; i < d->npicks; i++) fprintf(f, "pick %d\n", d->picks[i]);
-    int bad = ferror(f);
-    int e = errno;
-    if (fclose(f) != 0 || bad) {
-        if (bad) errno = e;
-        return -1;
+    bool bad = ferror(f) != 0;
+    int e = bad ? errno : 0;
+    if (fclose(f) != 0 && !bad) {
+        bad = true;
+        e = errno;
     }
-    return 0;
+    if (!bad && !in_place && rename(tmp, path) != 0) {
+        bad = true;
+        e = errno;
+    }
+    if (bad && !in_place) unlink(tmp);
+    free(tmp);
+    errno = e;
+    return bad ? -2 : 0;
 }
 
 void sim_decisions_free(sim_decisions *d)

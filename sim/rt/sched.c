@@ -255,6 +255,7 @@ static sim_thread *thread_find(int id)
 
 static void thread_unlink_free(sim_thread *th)
 {
+    if (th->kthread && sim_rt.thread_freed) sim_rt.thread_freed(th->kthread);
     sim_thread **pp = &sim_rt.threads;
     while (*pp != th) pp = &(*pp)->next;
     *pp = th->next;
@@ -483,6 +484,22 @@ static void switch_out(const char *why)
 
 void sim_yield(const char *why) { switch_out(why ? why : "yield"); }
 
+_Noreturn void sim_stop(const char *why)
+{
+    struct sim_rt *r = &sim_rt;
+    sim_thread *th = r->cur;
+    sim_api_check(th, "sim_stop from the host");
+    th->state = TH_BLOCKED;     /* for good: the run ends at this switch */
+    th->wait = WAIT_BLOCK;
+    th->deadline = SIM_FOREVER;
+    snprintf(th->wait_what, sizeof th->wait_what, "the run's end (stopped)");
+    report("stopped: %s\n", why);
+    sim_event("stop t%d", th->id);
+    r->stop = true;
+    switch_out("stop");
+    sim_fatal("a stopped thread was resumed");
+}
+
 bool sim_block_until(const char *what, uint64_t deadline)
 {
     sim_thread *th = sim_rt.cur;
@@ -629,6 +646,7 @@ static void task_free(sim_task *t)
         n = th->next;
         if (th->task == t) thread_unlink_free(th);
     }
+    if (t->ktask && r->task_freed) r->task_freed(t->ktask);
     if (r->in_place == t) image_drop_in_place();
     image_free(&t->img);
     sim_task **pp = &r->tasks;
@@ -663,6 +681,12 @@ sim_task *sim_task_by_id(int id)
     return NULL;
 }
 void sim_task_set_ktask(sim_task *t, void *ktask) { t->ktask = ktask; }
+
+void sim_set_free_hooks(void (*task_freed)(void *ktask), void (*thread_freed)(void *kthread))
+{
+    sim_rt.task_freed = task_freed;
+    sim_rt.thread_freed = thread_freed;
+}
 
 int sim_task_peek(sim_task *t, const void *addr, void *out, size_t len)
 {
@@ -703,7 +727,7 @@ static void describe_thread(const sim_thread *th)
 
 static enum sim_result finish(enum sim_result res)
 {
-    const char *name[] = { "ok", "deadlock", "step-bound", "diverged" };
+    const char *name[] = { "ok", "deadlock", "step-bound", "diverged", "stopped" };
     sim_event("end %s", name[res]);
     return res;
 }
@@ -793,6 +817,11 @@ enum sim_result sim_run(void)
         r->why = "exit";
         run_thread(th);     /* th may be freed now */
         why = r->why;
+        if (r->stop) {
+            r->stop = false;
+            res = finish(SIM_STOPPED);
+            break;
+        }
         prev = thread_find(pick) ? pick : 0;
     }
     sim_xfree(cands);

@@ -98,7 +98,13 @@ enum sim_result {
     SIM_DEADLOCK,     /* threads left, none runnable */
     SIM_STEP_BOUND,   /* max_steps picks made: a livelock, or a run too long */
     SIM_DIVERGED,     /* replay: a recorded pick was not runnable, or the list ran out */
+    SIM_STOPPED,      /* a thread called sim_stop: the run cannot go on (an unmodelled call) */
 };
+
+/* From a simulated thread: ends the run here. The thread never runs again; sim_run returns
+ * SIM_STOPPED with "stopped: why" in the report, and the host frees everything as after any
+ * other ending (sim_close), instead of exiting with the process's memory held. */
+_Noreturn void sim_stop(const char *why);
 
 /* Runs the scheduler until one of the results above. Call from the host only.
  * The report (sim_report) says what happened for every result but SIM_OK. */
@@ -108,7 +114,10 @@ const char *sim_report(void);
 /* The decisions made so far in this runtime (valid until sim_close). */
 const sim_decisions *sim_decisions_made(void);
 
-/* Writes d to path in the text format (see sim/rt/decisions.c). Returns 0 or -1 (errno). */
+/* Writes d to path in the text format (see sim/rt/decisions.c), through path.tmp renamed
+ * at the end. Returns 0; -1 (errno) when path.tmp cannot be created (a bad path); -2 (errno)
+ * when a write or the rename failed (a full disk): path.tmp is removed, path untouched. A
+ * path that exists and is not a regular file (a device, a pipe) is written in place. */
 int sim_decisions_write(const sim_decisions *d, const char *path);
 /* Reads a file written by sim_decisions_write. Returns a new list (sim_decisions_free),
  * or NULL with "file:line: what is wrong" in err. */
@@ -141,6 +150,10 @@ int sim_task_id(const sim_task *t);
 sim_task *sim_task_by_id(int id);                 /* NULL if no such task */
 void *sim_task_ktask(const sim_task *t);          /* the model's object, opaque here */
 void sim_task_set_ktask(sim_task *t, void *ktask);
+/* Called as a task or thread is freed (it ended, or its task did), with the object given to
+ * sim_task_set_ktask or sim_thread_set_kthread: the layer above forgets its pointer back to
+ * it, for its kernel object (a thread port, say) may outlive it. Set after sim_open. */
+void sim_set_free_hooks(void (*task_freed)(void *ktask), void (*thread_freed)(void *kthread));
 
 /* Copies len bytes at addr (an image address: a SIM_GLOBAL or arena memory) as task t
  * sees them. (The host reading a SIM_GLOBAL directly sees whichever image is in place.) Returns 0, or -1 if the range is not in t's used image. Host or thread. */

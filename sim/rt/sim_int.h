@@ -159,6 +159,9 @@ struct sim_rt {
     sim_decisions made;
     char *report;
     size_t report_len, report_cap;
+    bool stop;                      /* sim_stop was called: sim_run ends */
+    void (*task_freed)(void *ktask);        /* sim_set_free_hooks */
+    void (*thread_freed)(void *kthread);
 };
 extern struct sim_rt sim_rt;
 
