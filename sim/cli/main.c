@@ -20,7 +20,7 @@
 
 #define FORKSIM_VERSION "0.1.0"
 
-extern const char forksim_fork_source[]; /* generated from build/glibc/SOURCE */
+extern const char forksim_fork_source[]; /* generated from build/glibc/KEY/src/SOURCE */
 
 static void usage(FILE *out)
 {
