@@ -261,6 +261,7 @@ GLIBC_SRC_OF_$(BASE_KEY) := $(BASE_SRC)
 SCENARIOS ?= traces
 compare:
 	@test -n "$(GLIBC_SRC)" || { echo "usage: make compare GLIBC_SRC=/path/to/glibc [BASE_SRC=/path/to/glibc] [SCENARIOS=DIR]"; exit 2; }
+	@mkdir -p $(BUILD)
 	@$(MAKE) --no-print-directory $(BUILD)/glibc/$(BASE_KEY)/forksim $(GLIBC_DIR)/forksim >$(BUILD)/compare-build.log 2>&1 \
 	  || { cat $(BUILD)/compare-build.log; exit 2; }
 	@tools/compare.sh $(BUILD)/glibc/$(BASE_KEY)/forksim $(GLIBC_DIR)/forksim $(SCENARIOS)

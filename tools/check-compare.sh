@@ -13,9 +13,9 @@
 #       LOSE after it aborts the fork (asserts active) at that LOSE's line;
 #   (c) only a comment added at the top of _Fork.c: no scenario differs, exit status 0.
 #
-# Then `make GLIBC_SRC=T` and a plain `make`, in a build directory of their own, build T's fork
-# and the package's again, and forksim --version says which each time; and a header's change
-# remakes the objects that include it.
+# Then `make GLIBC_SRC=T run` and a plain `make run`, in a build directory of their own, run T's
+# fork and the package's again, and forksim --version says which each time; and a header's
+# change remakes the objects that include it.
 #
 # usage: tools/check-compare.sh BUILD FILE...   (FILE: the glibc files the build takes)
 set -u
@@ -111,22 +111,29 @@ status=$?
 [ $status -eq 0 ] && ok || bad "(c): make compare exited $status for a comment: $(cat "$tmp/c.out")"
 have "compare: 0 of 3 scenario(s) differ" "$tmp/c.out" "(c)"
 
-# --- make GLIBC_SRC=T, then make: T's fork, then the package's -----------------------------
+# --- make GLIBC_SRC=T run, then make run: T's fork, then the package's -------------------------
 # In a build directory of its own (make check runs other checks on $build meanwhile), seeded
-# with $build's objects so that only what the glibc source changes is built.
+# with $build's objects so that only what the glibc source changes is built. T is (a)'s edit:
+# the walkthrough's run shows its mod_refs, then the package's.
 own="$tmp/own-build"
 mkdir -p "$own"
 (cd "$build" && tar -cf - --exclude=results --exclude='./glibc/*/forksim' .) | (cd "$own" && tar -xpf -)
-"$make" --no-print-directory -s BUILD="$own" GLIBC_SRC="$tmp/c" "$own/forksim" >"$tmp/own1" 2>&1 || bad "make GLIBC_SRC=T failed: $(cat "$tmp/own1")"
+cp -r "$tmp/pkg" "$tmp/r"
+sed -i 's/\([^g]\)thread_refs - 1)))/\1thread_refs - 2)))/' "$tmp/r/$fork"
+"$make" --no-print-directory -s BUILD="$own" GLIBC_SRC="$tmp/r" run >"$tmp/run1" 2>&1
 "$own/forksim" --version >"$tmp/v1"
-have "fork source from GLIBC_SRC=$tmp/c" "$tmp/v1" "make GLIBC_SRC=T"
-want=$(sha256sum "$tmp/c/$fork" | cut -d' ' -f1)
-have "_Fork.c sha256 $want" "$tmp/v1" "make GLIBC_SRC=T"
-"$make" --no-print-directory -s BUILD="$own" "$own/forksim" >"$tmp/own2" 2>&1 || bad "make after make GLIBC_SRC=T failed: $(cat "$tmp/own2")"
+have "fork source from GLIBC_SRC=$tmp/r" "$tmp/v1" "make GLIBC_SRC=T run"
+have "_Fork.c sha256 $(sha256sum "$tmp/r/$fork" | cut -d' ' -f1)" "$tmp/v1" "make GLIBC_SRC=T run"
+if [ -n "$main" ] && [ -n "$thread_refs" ]; then
+    have "mach_port_mod_refs($newtask, $main, SEND, $((thread_refs - 2))) = KERN_SUCCESS" "$tmp/run1" "make GLIBC_SRC=T run"
+fi
+"$make" --no-print-directory -s BUILD="$own" run >"$tmp/run2" 2>&1
 "$own/forksim" --version >"$tmp/v2"
-grep -q "fork source from GLIBC_SRC" "$tmp/v2" && bad "a plain make after make GLIBC_SRC=T still has T's fork" || ok
-want=$(sha256sum "$tmp/pkg/$fork" | cut -d' ' -f1)
-have "_Fork.c sha256 $want" "$tmp/v2" "plain make"
+grep -q "fork source from GLIBC_SRC" "$tmp/v2" && bad "a plain make run after make GLIBC_SRC=T run still has T's fork" || ok
+have "_Fork.c sha256 $(sha256sum "$tmp/pkg/$fork" | cut -d' ' -f1)" "$tmp/v2" "plain make run"
+if [ -n "$main" ] && [ -n "$thread_refs" ]; then
+    have "mach_port_mod_refs($newtask, $main, SEND, $((thread_refs - 1))) = KERN_SUCCESS" "$tmp/run2" "plain make run"
+fi
 
 # Header dependencies (-MMD): a newer sim/hurd/hurd_errno.h remakes glibc's objects (through
 # forkimpl/shim/errno.h, which includes it) and no object of model/ (a layer that cannot see it).
