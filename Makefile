@@ -264,7 +264,8 @@ compare:
 	@mkdir -p $(BUILD)
 	@$(MAKE) --no-print-directory $(BUILD)/glibc/$(BASE_KEY)/forksim $(GLIBC_DIR)/forksim >$(BUILD)/compare-build.log 2>&1 \
 	  || { cat $(BUILD)/compare-build.log; exit 2; }
-	@tools/compare.sh $(BUILD)/glibc/$(BASE_KEY)/forksim $(GLIBC_DIR)/forksim $(SCENARIOS)
+	@COMPARE_BASE='$(if $(BASE_SRC),BASE_SRC=$(BASE_SRC),the package)' COMPARE_PATCHED='GLIBC_SRC=$(GLIBC_SRC)' \
+	  tools/compare.sh $(BUILD)/glibc/$(BASE_KEY)/forksim $(GLIBC_DIR)/forksim $(SCENARIOS)
 
 # make compare as a glibc developer uses it: copies of the package's files edited with sed
 # (tools/check-compare.sh says which edits and what each must show), then make GLIBC_SRC=T

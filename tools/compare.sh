@@ -50,8 +50,11 @@ else
     : >"$tmp/linemap"
 fi
 
-echo "compare: base    = $("$a" --version | sed -n 2p)"
-echo "compare: patched = $("$b" --version | sed -n 2p)"
+# Which source each side is: the caller's names (make compare passes them; a KEY's build
+# names the first tree it was extracted from, which may be another copy of the same files).
+fork_sha() { "$1" --version | sed -n 's/^ *sysdeps\/mach\/hurd\/_Fork.c sha256 \(.\{12\}\).*/_Fork.c sha256 \1.../p'; }
+echo "compare: base    = ${COMPARE_BASE:-$("$a" --version | sed -n 2p)} ($(fork_sha "$a"))"
+echo "compare: patched = ${COMPARE_PATCHED:-$("$b" --version | sed -n 2p)} ($(fork_sha "$b"))"
 
 # side OUT JSON PREFIX: from one run's text output and its jsonl output, the files PREFIX.*:
 # verdict, reason, counts, rpcs (one a line: KEY<TAB>DISPLAY), names, findings.
@@ -134,11 +137,52 @@ side() {
     cut -f1 "$p.rpcs" >"$p.rpckeys"
 }
 
-# show_rpcs PREFIX FROM TO: the RPCs FROM..TO of a side, as the trace shows them.
-show_rpcs() {
-    awk -F '\t' -v from="$2" -v to="$3" -v tag="$4" 'NR >= from && NR <= to && NR < from + 6 {
-        split($1, w, " "); printf "    %-8s RPC %d of the %s, step %s: %s\n", tag, NR, w[1], $2, $3 }
-        NR == from + 6 && NR <= to { printf "    %-8s ... %d more\n", tag, to - NR + 1 }' "$1.rpcs"
+# first_difference A1 A2 B1 B2: base RPCs A1..A2 against patched RPCs B1..B2 (the first hunk of
+# the aligned sequences), aligned again on the call alone (routine and arguments) so that a call
+# one side lacks reads as such and a call both make with another result as a pair: "base only",
+# "patched only", or "base" then "patched". At most 8 lines, then what is left counted.
+first_difference() {
+    awk -F '\t' -v a1="$1" -v a2="$2" -v b1="$3" -v b2="$4" -v fa="$tmp/a.rpcs" -v fb="$tmp/b.rpcs" '
+        function call(k) { sub(/ = .*/, "", k); return k }
+        function show(tag, i, side,    w) {
+            if (shown == 8) { more++; return }
+            shown++
+            split(side == "a" ? ka[i] : kb[i], w, " ")
+            printf "    %-13s RPC %d of the %s, step %s: %s\n", tag, i, w[1], side == "a" ? sa[i] : sb[i], side == "a" ? ba[i] : bb[i]
+        }
+        BEGIN {
+            while ((getline l < fa) > 0) { n++; if (n >= a1 && n <= a2) { split(l, f, "\t"); ka[n] = f[1]; sa[n] = f[2]; ba[n] = f[3] } }
+            n = 0
+            while ((getline l < fb) > 0) { n++; if (n >= b1 && n <= b2) { split(l, f, "\t"); kb[n] = f[1]; sb[n] = f[2]; bb[n] = f[3] } }
+            na = a2 - a1 + 1; nb = b2 - b1 + 1
+            if (na > 300 || nb > 300) {     # too long to align again: each side as it is
+                for (i = a1; i <= a2; i++) show("base", i, "a")
+                for (j = b1; j <= b2; j++) show("patched", j, "b")
+            } else {
+                # longest common subsequence of the calls, from the end
+                for (i = na; i >= 0; i--) for (j = nb; j >= 0; j--) {
+                    if (i == na || j == nb) L[i, j] = 0
+                    else if (call(ka[a1 + i]) == call(kb[b1 + j])) L[i, j] = L[i + 1, j + 1] + 1
+                    else L[i, j] = L[i + 1, j] >= L[i, j + 1] ? L[i + 1, j] : L[i, j + 1]
+                }
+                i = 0; j = 0
+                while (i < na || j < nb) {
+                    if (i < na && j < nb && call(ka[a1 + i]) == call(kb[b1 + j])) {
+                        show("base", a1 + i, "a"); show("patched", b1 + j, "b"); i++; j++
+                    } else if (i < na && j < nb && L[i + 1, j] == L[i, j + 1] && \
+                               substr(call(ka[a1 + i]), 1, index(call(ka[a1 + i]), "(")) == \
+                               substr(call(kb[b1 + j]), 1, index(call(kb[b1 + j]), "("))) {
+                        # the same routine with other arguments, in the same place
+                        show("base", a1 + i, "a"); show("patched", b1 + j, "b"); i++; j++
+                    } else if (j == nb || (i < na && L[i + 1, j] >= L[i, j + 1])) {
+                        show("base only", a1 + i, "a"); i++
+                    } else {
+                        show("patched only", b1 + j, "b"); j++
+                    }
+                }
+            }
+            if (more > 0) printf "    ... and %d more RPC(s) of this difference\n", more
+        }' </dev/null
 }
 
 total=0
@@ -196,14 +240,11 @@ for scn in "$dir"/*.fsim; do
         a1=${ra%%,*}; a2=${ra##*,}
         b1=${rb%%,*}; b2=${rb##*,}
         case $op in
-        a) echo "  first RPC difference: the patched fork makes $((b2 - b1 + 1)) more RPC(s) after base RPC $a1"
-           show_rpcs "$tmp/b" "$b1" "$b2" patched ;;
-        d) echo "  first RPC difference: the patched fork does not make $((a2 - a1 + 1)) RPC(s) the base makes"
-           show_rpcs "$tmp/a" "$a1" "$a2" base ;;
-        c) echo "  first RPC difference: $((a2 - a1 + 1)) RPC(s) of the base are $((b2 - b1 + 1)) other(s) in the patched fork"
-           show_rpcs "$tmp/a" "$a1" "$a2" base
-           show_rpcs "$tmp/b" "$b1" "$b2" patched ;;
+        a) a1=$((a1 + 1)); a2=$((a1 - 1)) ;;
+        d) b1=$((b1 + 1)); b2=$((b1 - 1)) ;;
         esac
+        echo "  first RPC difference (the RPCs of the parent and the child aligned on routine, arguments and result):"
+        first_difference "$a1" "$a2" "$b1" "$b2"
     else
         echo "  RPCs: the same sequence"
     fi
