@@ -158,6 +158,14 @@ $(BUILD)/glibc/current: FORCE
 	@mkdir -p $(dir $@)
 	@echo '$(GLIBC_KEY) $(GLIBC_SRC)' | cmp -s - $@ 2>/dev/null || echo '$(GLIBC_KEY) $(GLIBC_SRC)' >$@
 
+# The flags glibc's code is compiled with: a change (here, or by a helper's edit) remakes its
+# objects, like a change of its files or of a header (-MMD) does. Rewritten only on a change.
+GLIBC_FLAGS := $(BUILD)/glibc/flags
+$(GLIBC_FLAGS): FORCE
+	@mkdir -p $(@D)
+	@printf '%s\n' '$(CC) $(GLIBC_CFLAGS)' '$(GLIBC_SAN_CFLAGS)' '$(IMAGE_RENAME)' | cmp -s - $@ 2>/dev/null \
+	  || printf '%s\n' '$(CC) $(GLIBC_CFLAGS)' '$(GLIBC_SAN_CFLAGS)' '$(IMAGE_RENAME)' >$@
+
 # The extraction checks that what it took is what the key was computed from (a file edited
 # in between would otherwise be built under another file's key).
 $(BUILD)/glibc/%/src/SOURCE: tools/glibc-extract.sh | deps
@@ -166,14 +174,14 @@ $(BUILD)/glibc/%/src/SOURCE: tools/glibc-extract.sh | deps
 	  || { rm -f $@; echo "forksim: the glibc files changed while make read them (key $*): run make again"; exit 1; }
 
 GLIBC_HINT = { echo "forksim: glibc's code from $(if $(GLIBC_SRC_OF_$*),GLIBC_SRC=$(GLIBC_SRC_OF_$*),the glibc-source package) does not compile against forksim's shims (forkimpl/shim): the error above names the header or declaration still lacking"; exit 1; }
-$(BUILD)/glibc/%/fork-glibc.o: $(BUILD)/glibc/%/src/SOURCE
+$(BUILD)/glibc/%/fork-glibc.o: $(BUILD)/glibc/%/src/SOURCE $(GLIBC_FLAGS)
 	$(CC) $(GLIBC_CFLAGS) -D_Fork=forksim_glibc_fork -c $(@D)/src/sysdeps/mach/hurd/_Fork.c -o $@ || $(GLIBC_HINT)
-$(BUILD)/glibc/%/fork-glibc-ndebug.o: $(BUILD)/glibc/%/src/SOURCE
+$(BUILD)/glibc/%/fork-glibc-ndebug.o: $(BUILD)/glibc/%/src/SOURCE $(GLIBC_FLAGS)
 	$(CC) $(GLIBC_CFLAGS) -DNDEBUG -D_Fork=forksim_glibc_fork_ndebug -c $(@D)/src/sysdeps/mach/hurd/_Fork.c -o $@ || $(GLIBC_HINT)
-$(SAN_BUILD)/glibc/%/fork-glibc.o: $(BUILD)/glibc/%/src/SOURCE
+$(SAN_BUILD)/glibc/%/fork-glibc.o: $(BUILD)/glibc/%/src/SOURCE $(GLIBC_FLAGS)
 	@mkdir -p $(@D)
 	$(CC) $(GLIBC_SAN_CFLAGS) -D_Fork=forksim_glibc_fork -c $(BUILD)/glibc/$*/src/sysdeps/mach/hurd/_Fork.c -o $@
-$(SAN_BUILD)/glibc/%/fork-glibc-ndebug.o: $(BUILD)/glibc/%/src/SOURCE
+$(SAN_BUILD)/glibc/%/fork-glibc-ndebug.o: $(BUILD)/glibc/%/src/SOURCE $(GLIBC_FLAGS)
 	@mkdir -p $(@D)
 	$(CC) $(GLIBC_SAN_CFLAGS) -DNDEBUG -D_Fork=forksim_glibc_fork_ndebug -c $(BUILD)/glibc/$*/src/sysdeps/mach/hurd/_Fork.c -o $@
 
@@ -183,10 +191,10 @@ $(SAN_BUILD)/glibc/%/fork-glibc-ndebug.o: $(BUILD)/glibc/%/src/SOURCE
 # image section, where SIM_GLOBAL puts forksim's own globals.
 IMAGE_RENAME := $(foreach s,.data .bss .data.rel .data.rel.local,--rename-section $(s)=forksim_image,alloc,load,data,contents)
 define glibc_fd_rules
-$(BUILD)/glibc/%/fd-$(1).o: $(BUILD)/glibc/%/src/SOURCE
+$(BUILD)/glibc/%/fd-$(1).o: $(BUILD)/glibc/%/src/SOURCE $(GLIBC_FLAGS)
 	$$(CC) $$(GLIBC_CFLAGS) -MT $$@ -c $$(@D)/src/hurd/$(1).c -o $$@.tmp || $$(GLIBC_HINT)
 	objcopy $$(IMAGE_RENAME) $$@.tmp $$@ && rm -f $$@.tmp
-$(SAN_BUILD)/glibc/%/fd-$(1).o: $(BUILD)/glibc/%/src/SOURCE
+$(SAN_BUILD)/glibc/%/fd-$(1).o: $(BUILD)/glibc/%/src/SOURCE $(GLIBC_FLAGS)
 	@mkdir -p $$(@D)
 	$$(CC) $$(GLIBC_SAN_CFLAGS) -MT $$@ -c $(BUILD)/glibc/$$*/src/hurd/$(1).c -o $$@.tmp
 	objcopy $$(IMAGE_RENAME) $$@.tmp $$@ && rm -f $$@.tmp
