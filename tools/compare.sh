@@ -93,8 +93,11 @@ side() {
             }
         }
         /^verdict: / { verdict = substr($0, 10) }
-        /^(abort|deadlock|livelock|expectation|expect|forksim error|task [0-9]+ is left)/ {
-            if (reason == "") reason = $0
+        /^(abort|deadlock|livelock|expectation|expect|forksim error|task [0-9]+ is left)/ ||
+        /^[^ ]+\.fsim:[0-9]+: / {
+            # a failed expectation names its scenario line: the file by its base name (the
+            # patched side may run a copy)
+            if (reason == "") { reason = $0; sub(/^[^ ]*\//, "", reason) }
         }
         /^finding / { findings[++nf] = $0 }
         END {
@@ -254,8 +257,19 @@ for scn in "$dir"/*.fsim; do
             [ -s "$tmp/b.names" ] || echo "  name spaces: none at the end on the patched side (the run did not end with both processes)"
         else
             echo "  name spaces at the end (process name: base -> patched):"
+            # a process whose every name is on one side only: one line for it
             join -t "$(printf '\t')" -a 1 -a 2 -e '-' -o 0,1.2,2.2 "$tmp/a.names" "$tmp/b.names" |
-                awk -F '\t' '$2 != $3 { printf "    %s: %s -> %s\n", $1, ($2 == "-" ? "absent" : $2), ($3 == "-" ? "absent" : $3) }'
+                sort -k1,1 -k2,2n | awk -F '\t' '
+                { split($1, w, " "); p = w[1]; all[p]++; if ($2 == "-") onlyb[p]++; if ($3 == "-") onlya[p]++
+                  if ($2 != $3) line[++n] = $0 }
+                END {
+                    for (i = 1; i <= n; i++) {
+                        split(line[i], f, "\t"); split(f[1], w, " "); p = w[1]
+                        if (onlya[p] == all[p]) { if (!(p in said)) printf "    the %s: all %d names absent on the patched side\n", p, all[p]; said[p] = 1; continue }
+                        if (onlyb[p] == all[p]) { if (!(p in said)) printf "    the %s: all %d names absent on the base side\n", p, all[p]; said[p] = 1; continue }
+                        printf "    %s: %s -> %s\n", f[1], (f[2] == "-" ? "absent" : f[2]), (f[3] == "-" ? "absent" : f[3])
+                    }
+                }'
         fi
     fi
     if ! cmp -s "$tmp/a.findings.key" "$tmp/b.findings.key"; then
