@@ -142,8 +142,10 @@ clean:
 # $(BUILD)/glibc/KEY/, KEY being the digest of the files taken from it (tools/glibc-key.sh:
 # their sha256, not the tree's path). Editing a file of the tree, or naming another tree, gives
 # another KEY and so a build of its own; a plain `make` is the package's KEY again, its objects
-# still there (GLIBC_KEY, at the top). $(BUILD)/glibc/current says which KEY (and tree) build/libforksim.a and
-# build/forksim are made of; it changes only when that does, and then they are re-made.
+# still there (GLIBC_KEY, at the top). $(BUILD)/glibc/current says which KEY (and tree)
+# build/libforksim.a and build/forksim are made of; it changes only when that does, and then
+# they are re-made. To take more files from a tree, add them to GLIBC_FILES: they are then
+# extracted, keyed and named by --version like the others.
 FORKIMPL_INC := -Iforkimpl -Iforkimpl/shim -include forkimpl/shim/libc-symbols.h
 GLIBC_CFLAGS = -std=gnu11 -g -O2 -D_GNU_SOURCE $(DEPFLAGS) $(FORKIMPL_INC) $(HURD_INC)
 # glibc's files are named glibc/PATH in the debug information, as in a glibc tree (forkimpl/

@@ -187,7 +187,9 @@ int record_parse(const char *buf, size_t len, run_record *r, char *err, size_t e
                 return bad(&c, "picks N: N from 0 to %u", RECORD_MAX_PICKS), record_free(r), -1;
             have_picks = true;
             r->npicks = (size_t)x;
-            r->picks = malloc((r->npicks + 1) * sizeof *r->picks);
+            /* grown as picks come: an announced count alone allocates little */
+            size_t cap = r->npicks < 4096 ? r->npicks + 1 : 4096;
+            r->picks = malloc(cap * sizeof *r->picks);
             if (r->picks == NULL)
                 return bad(&c, "out of memory for %zu picks", r->npicks), record_free(r), -1;
             size_t got = 0;
@@ -208,6 +210,13 @@ int record_parse(const char *buf, size_t len, run_record *r, char *err, size_t e
                         return bad(&c, "a pick is not a number"), record_free(r), -1;
                     if (got == r->npicks)
                         return bad(&c, "more picks than announced"), record_free(r), -1;
+                    if (got == cap) {
+                        cap = cap * 2 < r->npicks + 1 ? cap * 2 : r->npicks + 1;
+                        int *np = realloc(r->picks, cap * sizeof *r->picks);
+                        if (np == NULL)
+                            return bad(&c, "out of memory for %zu picks", r->npicks), record_free(r), -1;
+                        r->picks = np;
+                    }
                     r->picks[got++] = neg ? -(int)p : (int)p;
                     i = j;
                 }
