@@ -102,6 +102,12 @@ else
     grep -q "^  patched  verdict .*abort: task [0-9]* at _Fork.c:$lose: " "$tmp/b.out" \
         && ok || bad "(b): the patched fork does not abort at the LOSE of _Fork.c:$lose"
     grep -q "^  base     verdict ok: " "$tmp/b.out" && ok || bad "(b): the base's verdict is not ok"
+    # the child lacks the name: just after the failed mod_refs, against the base just after
+    # its mod_refs (where the child holds the insert's uref plus sigthread_refs - 1), the one
+    # name that differs
+    grep -q "^    child $sig: SEND urefs $sigthread_refs (.*) sigthread -> absent$" "$tmp/b.out" \
+        && ok || bad "(b): the child's name $sig (sigthread, $sigthread_refs urefs in the base) is not shown absent"
+    [ "$(grep -c '^    [a-z]* [0-9]*: ' "$tmp/b.out")" = 1 ] && ok || bad "(b): not exactly one name differs: $(cat "$tmp/b.out")"
 fi
 
 # --- (c) -----------------------------------------------------------------------------------

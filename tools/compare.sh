@@ -8,14 +8,17 @@
 #     aborted run counts what it made);
 #   - the first semantic difference: the two RPC sequences of the parent and the child
 #     aligned (diff) on routine, arguments, result and what came back, never on the _Fork.c
-#     line (a line added above a call moves it, it does not change it);
+#     line (a line added above a call moves it, it does not change it); the first hunk aligned
+#     again on the call alone, so that it reads as calls one side lacks ("base only",
+#     "patched only") and calls both make with other arguments or results (a pair);
 #   - the difference of both processes' final name spaces (name, rights, urefs, what it
 #     denotes, label), and of the findings.
 #
 # _Fork.c lines in verdict reasons and findings are compared through the line map of the two
 # _Fork.c files (diff): a line that only moved is the same line; a scenario's own _Fork.c
-# lines (expect abort _Fork.c:N) are moved with it for the patched run. One closing line counts the
-# scenarios that differ. Exit status 0 when none differs, 1 when one does, 2 for bad usage.
+# lines (expect abort _Fork.c:N) are moved with it for the patched run. One closing line
+# counts the scenarios that differ. Exit status 0 when none differs, 1 when one does, 2 for
+# bad usage.
 #
 # usage: tools/compare.sh BASE_FORKSIM PATCHED_FORKSIM [DIR]
 #   Each FORKSIM is a KEY's build (build/glibc/KEY/forksim); its _Fork.c is KEY/src/.
@@ -125,6 +128,7 @@ side() {
                 printf "%s %s\t%s\t%s\n", role, key, step, body >(p ".rpcs")
             }
             printf "parent %d, child %d\n", cnt["parent"] + 0, cnt["child"] + 0 >(p ".counts")
+            print parent + 0 >(p ".parent")
             if (verdict == "") verdict = "none (forksim did not finish the run)"
             print verdict >(p ".verdict")
             r = reason != "" ? reason : (verdict ~ /expectations not met/ ? "an expectation failed" : "expectations met")
@@ -134,10 +138,63 @@ side() {
             close(p ".rpcs")
         }' "$out"
     touch "$p.rpcs" "$p.findings" "$p.findings.key"
-    # names from the jsonl: "process name<TAB>rights urefs (denotes) label"
-    sed -n 's/^{"type":"name","process":"\([a-z]*\)","task":[0-9]*,"name":\([0-9]*\),"rights":"\([^"]*\)","urefs":\([0-9]*\),"denotes":"\([^"]*\)","label":"\([^"]*\)"}$/\1 \2\t\3 urefs \4 (\5) \6/p' \
-        "$json" | sort >"$p.names"
+    names_of "$json" "$(cat "$p.parent")" >"$p.names"
     cut -f1 "$p.rpcs" >"$p.rpckeys"
+}
+
+# names_of JSON PARENT: the name spaces of a jsonl run, "process name<TAB>rights urefs
+# (denotes) label" a line, sorted; the process told by its task (PARENT's, or another: the
+# child's).
+names_of() {
+    sed -n 's/^{"type":"name","process":"[a-z]*","task":\([0-9]*\),"name":\([0-9]*\),"rights":"\([^"]*\)","urefs":\([0-9]*\),"denotes":"\([^"]*\)","label":"\([^"]*\)"}$/\1 \2\t\3 urefs \4 (\5) \6/p' "$1" |
+        awk -v parent="$2" '{ t = $1; sub(/^[0-9]+ /, ""); print (t == parent ? "parent" : "child") " " $0 }' | sort
+}
+
+# names_diff BASE_NAMES PATCHED_NAMES: each name that differs, "process name: base -> patched";
+# a process whose every name is on one side only, in one line.
+names_diff() {
+    join -t "$(printf '\t')" -a 1 -a 2 -e '-' -o 0,1.2,2.2 "$1" "$2" |
+        sort -k1,1 -k2,2n | awk -F '\t' '
+        { split($1, w, " "); p = w[1]; all[p]++; if ($2 == "-") onlyb[p]++; if ($3 == "-") onlya[p]++
+          if ($2 != $3) line[++n] = $0 }
+        END {
+            for (i = 1; i <= n; i++) {
+                split(line[i], f, "\t"); split(f[1], w, " "); p = w[1]
+                if (onlya[p] == all[p]) { if (!(p in said)) printf "    the %s: all %d names absent on the patched side\n", p, all[p]; said[p] = 1; continue }
+                if (onlyb[p] == all[p]) { if (!(p in said)) printf "    the %s: all %d names absent on the base side\n", p, all[p]; said[p] = 1; continue }
+                printf "    %s: %s -> %s\n", f[1], (f[2] == "-" ? "absent" : f[2]), (f[3] == "-" ? "absent" : f[3])
+            }
+        }'
+}
+
+# at_last_rpc X Y SCN_X SCN_Y FORKSIM_X FORKSIM_Y: side X ended without its name spaces (an
+# abort): both sides' spaces just after X's last RPC (the abort's own left aside) and just
+# after the same call on side Y (the calls aligned on routine and arguments), into X.at and
+# Y.at; the steps in X.atstep, Y.atstep.
+at_last_rpc() {
+    x=$1; y=$2
+    # the last RPC that is not the abort's own (a site "_Fork.c:L > FUNCTION": forksim's code
+    # ending the process beneath a failed assert)
+    nx=$(awk -F '\t' '$3 !~ /  @ [^ ]* > [^:]*$/ { n = NR } END { print n + 0 }' "$tmp/$x.rpcs")
+    [ "$nx" -gt 0 ] || return 1
+    sed 's/ = .*//' "$tmp/$x.rpckeys" >"$tmp/$x.calls"
+    sed 's/ = .*//' "$tmp/$y.rpckeys" >"$tmp/$y.calls"
+    # the pairs of aligned calls, "X Y"; the last pair at or before X's last RPC
+    ny=$(diff --unchanged-line-format='U
+' --old-line-format='O
+' --new-line-format='N
+' "$tmp/$x.calls" "$tmp/$y.calls" | awk -v last="$nx" '
+        $1 == "U" { i++; j++; if (i <= last) k = j } $1 == "O" { i++ } $1 == "N" { j++ } END { print k + 0 }')
+    [ "$ny" -gt 0 ] || return 1
+    sx=$(sed -n "${nx}p" "$tmp/$x.rpcs" | cut -f2)
+    sy=$(sed -n "${ny}p" "$tmp/$y.rpcs" | cut -f2)
+    "$5" run "$3" --stop-at $((sx + 1)) --format=jsonl >"$tmp/$x.atjson" 2>/dev/null
+    "$6" run "$4" --stop-at $((sy + 1)) --format=jsonl >"$tmp/$y.atjson" 2>/dev/null
+    names_of "$tmp/$x.atjson" "$(cat "$tmp/$x.parent")" >"$tmp/$x.at"
+    names_of "$tmp/$y.atjson" "$(cat "$tmp/$y.parent")" >"$tmp/$y.at"
+    echo "$sx" >"$tmp/$x.atstep"
+    echo "$sy" >"$tmp/$y.atstep"
+    [ -s "$tmp/$x.at" ] && [ -s "$tmp/$y.at" ]
 }
 
 # first_difference A1 A2 B1 B2: base RPCs A1..A2 against patched RPCs B1..B2 (the first hunk of
@@ -252,24 +309,18 @@ for scn in "$dir"/*.fsim; do
         echo "  RPCs: the same sequence"
     fi
     if ! cmp -s "$tmp/a.names" "$tmp/b.names"; then
-        if [ ! -s "$tmp/a.names" ] || [ ! -s "$tmp/b.names" ]; then
+        if [ -s "$tmp/a.names" ] && [ -s "$tmp/b.names" ]; then
+            echo "  name spaces at the end (process name: base -> patched):"
+            names_diff "$tmp/a.names" "$tmp/b.names"
+        elif [ -s "$tmp/a.names" ] && at_last_rpc b a "$scn_b" "$scn" "$b" "$a"; then
+            echo "  name spaces just after the patched side's last RPC (step $(cat "$tmp/b.atstep")) and the base's same call (step $(cat "$tmp/a.atstep")) (process name: base -> patched):"
+            names_diff "$tmp/a.at" "$tmp/b.at"
+        elif [ -s "$tmp/b.names" ] && at_last_rpc a b "$scn" "$scn_b" "$a" "$b"; then
+            echo "  name spaces just after the base side's last RPC (step $(cat "$tmp/a.atstep")) and the patched's same call (step $(cat "$tmp/b.atstep")) (process name: base -> patched):"
+            names_diff "$tmp/a.at" "$tmp/b.at"
+        else
             [ -s "$tmp/a.names" ] || echo "  name spaces: none at the end on the base side (the run did not end with both processes)"
             [ -s "$tmp/b.names" ] || echo "  name spaces: none at the end on the patched side (the run did not end with both processes)"
-        else
-            echo "  name spaces at the end (process name: base -> patched):"
-            # a process whose every name is on one side only: one line for it
-            join -t "$(printf '\t')" -a 1 -a 2 -e '-' -o 0,1.2,2.2 "$tmp/a.names" "$tmp/b.names" |
-                sort -k1,1 -k2,2n | awk -F '\t' '
-                { split($1, w, " "); p = w[1]; all[p]++; if ($2 == "-") onlyb[p]++; if ($3 == "-") onlya[p]++
-                  if ($2 != $3) line[++n] = $0 }
-                END {
-                    for (i = 1; i <= n; i++) {
-                        split(line[i], f, "\t"); split(f[1], w, " "); p = w[1]
-                        if (onlya[p] == all[p]) { if (!(p in said)) printf "    the %s: all %d names absent on the patched side\n", p, all[p]; said[p] = 1; continue }
-                        if (onlyb[p] == all[p]) { if (!(p in said)) printf "    the %s: all %d names absent on the base side\n", p, all[p]; said[p] = 1; continue }
-                        printf "    %s: %s -> %s\n", f[1], (f[2] == "-" ? "absent" : f[2]), (f[3] == "-" ? "absent" : f[3])
-                    }
-                }'
         fi
     fi
     if ! cmp -s "$tmp/a.findings.key" "$tmp/b.findings.key"; then
