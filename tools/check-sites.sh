@@ -1,7 +1,8 @@
 #!/bin/sh
-# Checks forksim --sites against the source text: for every RPC of every scenario in DIR that
-# carries a site, the statement at that line of glibc's file (_Fork.c, or for "_Fork.c:L >
-# dtable.c:M" the inner file's line M) must make that call. The oracle is the source text:
+# Checks forksim --sites against the source text: every RPC the forking thread makes during
+# fork carries a site, and for every RPC of every scenario in DIR that carries one, the
+# statement at that line of glibc's file (_Fork.c, or for "_Fork.c:L > dtable.c:M" the inner
+# file's line M) must make that call. The oracle is the source text:
 # the routine's name (ROUTINE or __ROUTINE) appears in the statement the line belongs to (a
 # statement may span lines), or a macro that the statement uses expands to it, however deep
 # (a #define of glibc's file, of forkimpl/shim or of <assert.h> whose body names it, as the
@@ -26,9 +27,23 @@ trap 'rm -rf "$tmp"' EXIT
         match(s, /^[A-Za-z_][A-Za-z0-9_]*/); name = substr(s, 1, RLENGTH); body = substr(s, RLENGTH + 1)
         if ($0 ~ /\\$/) cont = 1; else print name "\t" body
     }' >"$tmp/macros"
+# Every RPC of the forking thread from its first sited RPC to its last has a site (none lost
+# because the line could not be resolved).
+
 for scn in "$dir"/*.fsim; do
-    "$forksim" run "$scn" --sites 2>/dev/null | grep '  @ _Fork\.c:'
+    "$forksim" run "$scn" --sites >"$tmp/out" 2>/dev/null
+    grep '  @ _Fork\.c:' "$tmp/out"
+    awk -v f="$scn" '/# scenario: set-up done/ { s = 1 }
+        s && /^ *[0-9]+ t[0-9]+\.[0-9]+ / {
+            if ($0 ~ /  @ _Fork/) { if (!first) first = NR; last = NR; th = $2 }
+            line[NR] = $0
+        }
+        END { for (i = first; i <= last; i++) if ((i in line) && line[i] !~ /  @ /) { split(line[i], w, " "); if (w[2] == th) print "sites: " f ": an RPC of the fork without a site: " line[i] } }' \
+        "$tmp/out" >>"$tmp/unsited"
 done >"$tmp/rpcs"
+touch "$tmp/unsited"
+cat "$tmp/unsited"
+unsited=$(wc -l <"$tmp/unsited")
 # "STEP tT.TH [trap ]ROUTINE(...) ...  @ _Fork.c:L[ > FILE:M | > FUNCTION]" ->
 # ROUTINE FILE LINE CALLED: the call is ROUTINE's, or FUNCTION's (forksim's code beneath)
 sed 's/^ *[0-9]* t[0-9.]* \(trap \)\{0,1\}\([a-z_0-9]*\)(.*  @ \(.*\)$/\2 \3/' "$tmp/rpcs" |
@@ -95,4 +110,4 @@ awk -v macros="$tmp/macros" -v files="$tmp/files" '
     END {
         printf "sites: %d distinct (routine, site) pairs of the RPCs of every scenario checked against the source, %d wrong\n", checked, wrong
         exit !(checked > 0 && wrong == 0)
-    }' "$tmp/sites"
+    }' "$tmp/sites" && [ "$unsited" -eq 0 ]
