@@ -36,7 +36,7 @@ PLAIN_CFLAGS := $(BASEFLAGS) -O2
 SAN_CFLAGS := $(BASEFLAGS) -O1 -fno-omit-frame-pointer -fsanitize=address,undefined \
               -fno-sanitize-recover=undefined --param asan-use-after-return=0
 SAN_LDFLAGS := -fsanitize=address,undefined
-LDLIBS     := -lcmocka -lunwind
+LDLIBS     := -lcmocka -lunwind -ldw -lelf
 
 LIB_SRCS   := $(sort $(wildcard model/*.c sim/rt/*.c sim/kern/*.c sim/hurd/*.c) $(filter-out sim/cli/main.c,$(wildcard sim/cli/*.c)))
 TEST_SRCS  := $(sort $(wildcard tests/test_*.c))
@@ -44,45 +44,56 @@ TEST_NAMES := $(patsubst tests/%.c,%,$(TEST_SRCS))
 # Helpers shared by the test programs (tests/testlib*.c), linked into each.
 TESTLIB_SRCS := $(sort $(wildcard tests/testlib*.c))
 FORKIMPL_SRCS := $(sort $(wildcard forkimpl/*.c))
-# The glibc code under test, compiled twice (see the forkimpl/ block below), its line tables,
-# and its text line by line (forkimpl/source.c: anchors and notes by statement).
-FORK_OBJS  := fork-glibc.o fork-glibc-ndebug.o
-FORK_LINE_OBJS := fork-glibc-lines.o fork-glibc-ndebug-lines.o fork-source-lines.o
+# The glibc code under test, compiled twice (see the forkimpl/ block below), and its text line
+# by line (fork-source-lines.o, for forkimpl/source.c: anchors and notes by statement).
+FORK_OBJS  := fork-glibc.o fork-glibc-ndebug.o fork-source-lines.o
 # glibc's file descriptor table and its neighbours (hurd/*.c), compiled once (see below).
 GLIBC_FD_NAMES := dtable port2fd new-fd alloc-fd intern-fd fd-close
 GLIBC_FD_OBJS := $(patsubst %,fd-%.o,$(GLIBC_FD_NAMES))
-HDRS       := $(wildcard model/*.h sim/*/*.h tests/*.h forkimpl/*.h forkimpl/shim/*.h forkimpl/shim/*/*.h)
+GLIBC_OBJS := $(FORK_OBJS) $(GLIBC_FD_OBJS)
+# Where the objects of the glibc source in use go: $(BUILD)/glibc/KEY (see "Builds keyed by
+# source" below).
+GLIBC_FILES := sysdeps/mach/hurd/_Fork.c $(patsubst %,hurd/%.c,$(GLIBC_FD_NAMES))
+glibc_key = $(shell GLIBC_KEY_CACHE=$(BUILD)/glibc tools/glibc-key.sh '$(1)' $(GLIBC_FILES))
+GLIBC_KEY := $(call glibc_key,$(GLIBC_SRC))
+GLIBC_DIR := $(BUILD)/glibc/$(GLIBC_KEY)
+SAN_GLIBC_DIR := $(SAN_BUILD)/glibc/$(GLIBC_KEY)
+# The tree of each KEY this run of make knows of, for its extraction (empty: the package).
+GLIBC_SRC_OF_$(GLIBC_KEY) := $(GLIBC_SRC)
+# Header dependencies come from the compiler (-MMD): each object depends on exactly the headers
+# it includes. An object without its .d file (never built, or built before -MMD) is rebuilt.
+DEPFLAGS   := -MMD -MP
+-include $(shell find $(BUILD) $(SAN_BUILD) -name '*.d' 2>/dev/null)
+$(BUILD)/%.d $(SAN_BUILD)/%.d: ;
 
-.PHONY: all deps check san bench clean test-plain test-san rules host-processes valgrind image-globals run traces cli compare quoted anchors
+.PHONY: all deps check san bench clean test-plain test-san rules host-processes valgrind image-globals run traces cli compare quoted anchors compare-check
 all: deps $(BUILD)/libforksim.a $(addprefix $(BUILD)/tests/,$(TEST_NAMES)) $(BUILD)/forksim
 
 deps:
 	@tools/deps.sh
 
 # --- plain build --------------------------------------------------------------
-$(BUILD)/%.o: %.c $(HDRS) | deps
+$(BUILD)/%.o: %.c $(BUILD)/%.d | deps
 	@mkdir -p $(dir $@)
-	$(CC) $(PLAIN_CFLAGS) $(LAYER_INC) $(EXTRA_CFLAGS) -c $< -o $@
+	$(CC) $(PLAIN_CFLAGS) $(DEPFLAGS) $(LAYER_INC) $(EXTRA_CFLAGS) -c $< -o $@
 
-# Before archiving: every symbol the glibc code imports must be defined (tools/glibc-lacks.sh
-# names what a glibc tree other than 2.36 still needs from forkimpl/).
-$(BUILD)/libforksim.a: $(patsubst %.c,$(BUILD)/%.o,$(LIB_SRCS) $(FORKIMPL_SRCS)) $(addprefix $(BUILD)/glibc/,$(FORK_OBJS) $(FORK_LINE_OBJS) $(GLIBC_FD_OBJS))
+# The library: forksim's objects and the current glibc source's (GLIBC_KEY, below). Re-archived
+# whenever the current source changes ($(BUILD)/glibc/current), even to one built before.
+$(BUILD)/libforksim.a: $(patsubst %.c,$(BUILD)/%.o,$(LIB_SRCS) $(FORKIMPL_SRCS)) $(addprefix $(GLIBC_DIR)/,$(GLIBC_OBJS)) $(BUILD)/glibc/current
 	@mkdir -p $(dir $@)
-	@tools/glibc-lacks.sh "$(filter $(BUILD)/glibc/%,$(filter-out %-lines.o,$^))" "$(filter-out $(BUILD)/glibc/%,$^)" >/dev/null \
-	  || tools/glibc-lacks.sh "$(filter $(BUILD)/glibc/%,$(filter-out %-lines.o,$^))" "$(filter-out $(BUILD)/glibc/%,$^)"
-	rm -f $@ && ar rcs $@ $^
+	rm -f $@ && ar rcs $@ $(filter %.o,$^)
 
 $(BUILD)/tests/%: $(BUILD)/tests/%.o $(patsubst %.c,$(BUILD)/%.o,$(TESTLIB_SRCS)) $(BUILD)/libforksim.a
 	$(CC) $(PLAIN_CFLAGS) $^ -o $@ $(LDLIBS)
 
 # --- sanitizer build ----------------------------------------------------------
-$(SAN_BUILD)/%.o: %.c $(HDRS) | deps
+$(SAN_BUILD)/%.o: %.c $(SAN_BUILD)/%.d | deps
 	@mkdir -p $(dir $@)
-	$(CC) $(SAN_CFLAGS) $(LAYER_INC) $(EXTRA_CFLAGS) -c $< -o $@
+	$(CC) $(SAN_CFLAGS) $(DEPFLAGS) $(LAYER_INC) $(EXTRA_CFLAGS) -c $< -o $@
 
-$(SAN_BUILD)/libforksim.a: $(patsubst %.c,$(SAN_BUILD)/%.o,$(LIB_SRCS) $(FORKIMPL_SRCS)) $(addprefix $(SAN_BUILD)/glibc/,$(FORK_OBJS) $(FORK_LINE_OBJS) $(GLIBC_FD_OBJS))
+$(SAN_BUILD)/libforksim.a: $(patsubst %.c,$(SAN_BUILD)/%.o,$(LIB_SRCS) $(FORKIMPL_SRCS)) $(addprefix $(SAN_GLIBC_DIR)/,$(GLIBC_OBJS)) $(BUILD)/glibc/current
 	@mkdir -p $(dir $@)
-	rm -f $@ && ar rcs $@ $^
+	rm -f $@ && ar rcs $@ $(filter %.o,$^)
 
 $(SAN_BUILD)/tests/%: $(SAN_BUILD)/tests/%.o $(patsubst %.c,$(SAN_BUILD)/%.o,$(TESTLIB_SRCS)) $(SAN_BUILD)/libforksim.a
 	$(CC) $(SAN_CFLAGS) $^ -o $@ $(SAN_LDFLAGS) $(LDLIBS)
@@ -116,7 +127,7 @@ valgrind: all
 	  && echo "valgrind: $(VALGRIND_PROG): no errors" \
 	  || { cat $(BUILD)/valgrind.out; echo "valgrind: $(VALGRIND_PROG): errors"; exit 1; }
 
-check: test-plain test-san rules host-processes valgrind image-globals traces cli quoted anchors install-check
+check: test-plain test-san rules host-processes valgrind image-globals traces cli quoted anchors install-check compare-check sites
 
 bench: all
 	@for b in $(BENCH_PROGS); do $$b || exit 1; done
@@ -125,52 +136,75 @@ clean:
 	rm -rf $(BUILD) $(SAN_BUILD) build-glibc-src $(BUILD)-anchors $(BUILD)-anchors-san
 
 # --- forkimpl/ and the glibc code under test -------------------------------------------
-# glibc's sources are extracted unmodified from the glibc-source package (or GLIBC_SRC) into
-# $(BUILD)/glibc/, then compiled twice: as shipped (asserts active, as in Debian's libc) and
-# with -DNDEBUG (so LOSE reaches the lose: clean-up). They are glibc's code, not ours: built
-# without -Werror, with forksim's shim headers (forkimpl/shim) standing for glibc's internals.
-GLIBC_FILES := sysdeps/mach/hurd/_Fork.c $(patsubst %,hurd/%.c,$(GLIBC_FD_NAMES))
-GLIBC_SRC_STAMP := $(shell printf '%s' "$(GLIBC_SRC) $(GLIBC_FILES)" | sha256sum | cut -c1-12)
+# glibc's sources are extracted unmodified from the glibc-source package (or the tree GLIBC_SRC
+# names) and compiled twice: as shipped (asserts active, as in Debian's libc) and with -DNDEBUG
+# (so LOSE reaches the lose: clean-up). They are glibc's code, not ours: built without -Werror,
+# with forksim's shim headers (forkimpl/shim) standing for glibc's internals.
+#
+# Builds keyed by source: all that is compiled from one glibc source lives in
+# $(BUILD)/glibc/KEY/, KEY being the digest of the files taken from it (tools/glibc-key.sh:
+# their sha256, not the tree's path). Editing a file of the tree, or naming another tree, gives
+# another KEY and so a build of its own; a plain `make` is the package's KEY again, its objects
+# still there (GLIBC_KEY, at the top). $(BUILD)/glibc/current says which KEY (and tree)
+# build/libforksim.a and build/forksim are made of; it changes only when that does, and then
+# they are re-made. To take more files from a tree, add them to GLIBC_FILES: they are then
+# extracted, keyed and named by --version like the others.
 FORKIMPL_INC := -Iforkimpl -Iforkimpl/shim -include forkimpl/shim/libc-symbols.h
-GLIBC_CFLAGS := -std=gnu11 -g -O2 -D_GNU_SOURCE $(FORKIMPL_INC) $(HURD_INC)
-GLIBC_SAN_CFLAGS := $(GLIBC_CFLAGS) -O1 -fno-omit-frame-pointer -fsanitize=address,undefined \
+GLIBC_CFLAGS = -std=gnu11 -g -O2 -D_GNU_SOURCE $(DEPFLAGS) $(FORKIMPL_INC) $(HURD_INC)
+# glibc's files are named glibc/PATH in the debug information, as in a glibc tree (forkimpl/
+# sites.c tells glibc's code from ours by that), whatever KEY directory they were built in.
+GLIBC_CFLAGS += -fdebug-prefix-map=$(BUILD)/glibc/$*/src=glibc
+GLIBC_SAN_CFLAGS = $(GLIBC_CFLAGS) -O1 -fno-omit-frame-pointer -fsanitize=address,undefined \
                     -fno-sanitize=alignment --param asan-use-after-return=0
 
-# A new glibc tree or file list starts $(BUILD)/glibc afresh. Decided as the Makefile is read:
-# under .SECONDARY, a missing stamp behind an existing SOURCE would never be rebuilt.
-ifeq ($(wildcard $(BUILD)/glibc/.src-$(GLIBC_SRC_STAMP)),)
-$(shell rm -rf $(BUILD)/glibc $(SAN_BUILD)/glibc)
-endif
-$(BUILD)/glibc/.src-$(GLIBC_SRC_STAMP): | deps
-	@rm -rf $(BUILD)/glibc
-	tools/glibc-extract.sh $(BUILD)/glibc $(GLIBC_FILES)
-	@touch $@
-$(BUILD)/glibc/SOURCE: $(BUILD)/glibc/.src-$(GLIBC_SRC_STAMP)
+.PHONY: FORCE
+FORCE:
+$(BUILD)/glibc/current: FORCE
+	@mkdir -p $(dir $@)
+	@echo '$(GLIBC_KEY) $(GLIBC_SRC)' | cmp -s - $@ 2>/dev/null || echo '$(GLIBC_KEY) $(GLIBC_SRC)' >$@
 
-GLIBC_HINT = { echo "forksim: glibc's code from $(if $(GLIBC_SRC),GLIBC_SRC=$(GLIBC_SRC),the glibc-source package) does not compile against forksim's shims (forkimpl/shim): the error above names the header or declaration still lacking"; exit 1; }
-$(BUILD)/glibc/fork-glibc.o: $(BUILD)/glibc/SOURCE $(wildcard forkimpl/shim/*.h forkimpl/shim/*/*.h)
-	$(CC) $(GLIBC_CFLAGS) -D_Fork=forksim_glibc_fork -c $(BUILD)/glibc/sysdeps/mach/hurd/_Fork.c -o $@ || $(GLIBC_HINT)
-$(BUILD)/glibc/fork-glibc-ndebug.o: $(BUILD)/glibc/SOURCE $(wildcard forkimpl/shim/*.h forkimpl/shim/*/*.h)
-	$(CC) $(GLIBC_CFLAGS) -DNDEBUG -D_Fork=forksim_glibc_fork_ndebug -c $(BUILD)/glibc/sysdeps/mach/hurd/_Fork.c -o $@ || $(GLIBC_HINT)
-$(SAN_BUILD)/glibc/fork-glibc.o: $(BUILD)/glibc/SOURCE $(wildcard forkimpl/shim/*.h forkimpl/shim/*/*.h)
-	@mkdir -p $(dir $@)
-	$(CC) $(GLIBC_SAN_CFLAGS) -D_Fork=forksim_glibc_fork -c $(BUILD)/glibc/sysdeps/mach/hurd/_Fork.c -o $@
-$(SAN_BUILD)/glibc/fork-glibc-ndebug.o: $(BUILD)/glibc/SOURCE $(wildcard forkimpl/shim/*.h forkimpl/shim/*/*.h)
-	@mkdir -p $(dir $@)
-	$(CC) $(GLIBC_SAN_CFLAGS) -DNDEBUG -D_Fork=forksim_glibc_fork_ndebug -c $(BUILD)/glibc/sysdeps/mach/hurd/_Fork.c -o $@
+# The flags glibc's code is compiled with: a change (here, or by a helper's edit) remakes its
+# objects, like a change of its files or of a header (-MMD) does. Rewritten only on a change.
+GLIBC_FLAGS := $(BUILD)/glibc/flags
+$(GLIBC_FLAGS): FORCE
+	@mkdir -p $(@D)
+	@printf '%s\n' '$(CC) $(GLIBC_CFLAGS)' '$(GLIBC_SAN_CFLAGS)' '$(IMAGE_RENAME)' | cmp -s - $@ 2>/dev/null \
+	  || printf '%s\n' '$(CC) $(GLIBC_CFLAGS)' '$(GLIBC_SAN_CFLAGS)' '$(IMAGE_RENAME)' >$@
+
+# The extraction checks that what it took is what the key was computed from (a file edited
+# in between would otherwise be built under another file's key).
+$(BUILD)/glibc/%/src/SOURCE: tools/glibc-extract.sh | deps
+	GLIBC_SRC='$(GLIBC_SRC_OF_$*)' tools/glibc-extract.sh $(@D) $(GLIBC_FILES)
+	@test "$$(tools/glibc-key.sh --of $@)" = '$*' \
+	  || { rm -f $@; echo "forksim: the glibc files changed while make read them (key $*): run make again"; exit 1; }
+
+GLIBC_HINT = { echo "forksim: glibc's code from $(if $(GLIBC_SRC_OF_$*),GLIBC_SRC=$(GLIBC_SRC_OF_$*),the glibc-source package) does not compile against forksim's shims (forkimpl/shim): the error above names the header or declaration still lacking"; exit 1; }
+$(BUILD)/glibc/%/fork-glibc.o: $(BUILD)/glibc/%/src/SOURCE $(GLIBC_FLAGS)
+	$(CC) $(GLIBC_CFLAGS) -D_Fork=forksim_glibc_fork -c $(@D)/src/sysdeps/mach/hurd/_Fork.c -o $@ || $(GLIBC_HINT)
+$(BUILD)/glibc/%/fork-glibc-ndebug.o: $(BUILD)/glibc/%/src/SOURCE $(GLIBC_FLAGS)
+	$(CC) $(GLIBC_CFLAGS) -DNDEBUG -D_Fork=forksim_glibc_fork_ndebug -c $(@D)/src/sysdeps/mach/hurd/_Fork.c -o $@ || $(GLIBC_HINT)
+$(SAN_BUILD)/glibc/%/fork-glibc.o: $(BUILD)/glibc/%/src/SOURCE $(GLIBC_FLAGS)
+	@mkdir -p $(@D)
+	$(CC) $(GLIBC_SAN_CFLAGS) -D_Fork=forksim_glibc_fork -c $(BUILD)/glibc/$*/src/sysdeps/mach/hurd/_Fork.c -o $@
+$(SAN_BUILD)/glibc/%/fork-glibc-ndebug.o: $(BUILD)/glibc/%/src/SOURCE $(GLIBC_FLAGS)
+	@mkdir -p $(@D)
+	$(CC) $(GLIBC_SAN_CFLAGS) -DNDEBUG -D_Fork=forksim_glibc_fork_ndebug -c $(BUILD)/glibc/$*/src/sysdeps/mach/hurd/_Fork.c -o $@
 
 # glibc's fd table (hurd/dtable.c) and its neighbours have no assertions: one variant per
 # build, linked with either fork. Their .data and .bss would be one copy shared by every
 # simulated task (dtable.c's lock, table pointer and size): objcopy renames them into the
 # image section, where SIM_GLOBAL puts forksim's own globals.
 IMAGE_RENAME := $(foreach s,.data .bss .data.rel .data.rel.local,--rename-section $(s)=forksim_image,alloc,load,data,contents)
-$(BUILD)/glibc/fd-%.o: $(BUILD)/glibc/SOURCE $(wildcard forkimpl/shim/*.h forkimpl/shim/*/*.h)
-	$(CC) $(GLIBC_CFLAGS) -c $(BUILD)/glibc/hurd/$*.c -o $@.tmp
-	objcopy $(IMAGE_RENAME) $@.tmp $@ && rm -f $@.tmp
-$(SAN_BUILD)/glibc/fd-%.o: $(BUILD)/glibc/SOURCE $(wildcard forkimpl/shim/*.h forkimpl/shim/*/*.h)
-	@mkdir -p $(dir $@)
-	$(CC) $(GLIBC_SAN_CFLAGS) -c $(BUILD)/glibc/hurd/$*.c -o $@.tmp
-	objcopy $(IMAGE_RENAME) $@.tmp $@ && rm -f $@.tmp
+define glibc_fd_rules
+$(BUILD)/glibc/%/fd-$(1).o: $(BUILD)/glibc/%/src/SOURCE $(GLIBC_FLAGS)
+	$$(CC) $$(GLIBC_CFLAGS) -MT $$@ -c $$(@D)/src/hurd/$(1).c -o $$@.tmp || $$(GLIBC_HINT)
+	objcopy $$(IMAGE_RENAME) $$@.tmp $$@ && rm -f $$@.tmp
+$(SAN_BUILD)/glibc/%/fd-$(1).o: $(BUILD)/glibc/%/src/SOURCE $(GLIBC_FLAGS)
+	@mkdir -p $$(@D)
+	$$(CC) $$(GLIBC_SAN_CFLAGS) -MT $$@ -c $(BUILD)/glibc/$$*/src/hurd/$(1).c -o $$@.tmp
+	objcopy $$(IMAGE_RENAME) $$@.tmp $$@ && rm -f $$@.tmp
+endef
+$(foreach n,$(GLIBC_FD_NAMES),$(eval $(call glibc_fd_rules,$(n))))
 
 $(BUILD)/forkimpl/%.o $(SAN_BUILD)/forkimpl/%.o: EXTRA_CFLAGS = $(FORKIMPL_INC)
 # The public API and the command (sim/cli) sit on top of the runtime and the code under test.
@@ -179,18 +213,49 @@ $(BUILD)/sim/cli/%.o $(SAN_BUILD)/sim/cli/%.o: EXTRA_CFLAGS = -Iforkimpl
 FORK_TESTS := $(patsubst tests/%.c,%.o,$(wildcard tests/test_fork*.c tests/test_dtable*.c))
 $(addprefix $(BUILD)/tests/,$(FORK_TESTS)) $(addprefix $(SAN_BUILD)/tests/,$(FORK_TESTS)): EXTRA_CFLAGS = -Iforkimpl
 
-# The fork source forksim --version reports: where it came from and its sha256.
-$(BUILD)/glibc/source-info.c: $(BUILD)/glibc/SOURCE
-	awk 'BEGIN { print "const char forksim_fork_source[] =" } \
-	     $$1 == "origin" { printf "    \"fork source from %s\\n\"\n", $$2 } \
+# The fork source forksim --version reports: where it came from and each file's sha256. For
+# build/forksim, the tree named now; for a KEY's own forksim (make compare), the tree it was
+# first extracted from (a tree with the same files has the same KEY).
+SOURCE_INFO_AWK := awk -v origin="$$origin" 'BEGIN { print "const char forksim_fork_source[] =" } \
+	     $$1 == "origin" && origin == "" { origin = $$2 } \
+	     $$1 == "origin" { printf "    \"fork source from %s\\n\"\n", origin } \
 	     $$1 == "sha256" { printf "    \"  %s sha256 %s\\n\"\n", $$3, $$2 } \
-	     END { print ";" }' $< > $@.tmp && mv $@.tmp $@
+	     END { print ";" }'
+$(BUILD)/glibc/source-info.c: $(BUILD)/glibc/current $(GLIBC_DIR)/src/SOURCE
+	origin='$(if $(GLIBC_SRC),GLIBC_SRC=$(GLIBC_SRC))'; $(SOURCE_INFO_AWK) $(GLIBC_DIR)/src/SOURCE >$@.tmp && mv $@.tmp $@
+$(BUILD)/glibc/%/source-info.c: $(BUILD)/glibc/%/src/SOURCE
+	origin=''; $(SOURCE_INFO_AWK) $< >$@.tmp && mv $@.tmp $@
 $(BUILD)/glibc/source-info.o: $(BUILD)/glibc/source-info.c
 	$(CC) $(PLAIN_CFLAGS) -c $< -o $@
+$(BUILD)/glibc/%/source-info.o: $(BUILD)/glibc/%/source-info.c
+	$(CC) $(PLAIN_CFLAGS) -c $< -o $@
 
-# The forksim command.
+# The forksim command: with the current glibc source, and with any KEY's (make compare).
+# Before linking: every symbol the glibc code imports must be defined (tools/glibc-lacks.sh
+# names what a glibc tree other than 2.36 still needs from forkimpl/).
+CORE_OBJS = $(patsubst %.c,$(BUILD)/%.o,$(LIB_SRCS) $(FORKIMPL_SRCS))
+FORKSIM_LIBS := -lunwind -ldw -lelf
 $(BUILD)/forksim: $(BUILD)/sim/cli/main.o $(BUILD)/glibc/source-info.o $(BUILD)/libforksim.a
-	$(CC) $(PLAIN_CFLAGS) $^ -o $@ -lunwind
+	@tools/glibc-lacks.sh "$(addprefix $(GLIBC_DIR)/,$(GLIBC_OBJS))" "$(CORE_OBJS) $(BUILD)/sim/cli/main.o" >/dev/null \
+	  || tools/glibc-lacks.sh "$(addprefix $(GLIBC_DIR)/,$(GLIBC_OBJS))" "$(CORE_OBJS) $(BUILD)/sim/cli/main.o"
+	$(CC) $(PLAIN_CFLAGS) $^ -o $@ $(FORKSIM_LIBS)
+$(BUILD)/glibc/%/forksim: $(BUILD)/sim/cli/main.o $(CORE_OBJS) $(addprefix $(BUILD)/glibc/%/,$(GLIBC_OBJS) source-info.o)
+	@tools/glibc-lacks.sh "$(filter $(BUILD)/glibc/%,$^)" "$(filter-out $(BUILD)/glibc/%,$^)" >/dev/null \
+	  || tools/glibc-lacks.sh "$(filter $(BUILD)/glibc/%,$^)" "$(filter-out $(BUILD)/glibc/%,$^)"
+	$(CC) $(PLAIN_CFLAGS) $^ -o $@ $(FORKSIM_LIBS)
+
+# The command in the sanitizer build too (make sites runs it).
+$(SAN_BUILD)/glibc/source-info.o: $(BUILD)/glibc/source-info.c
+	@mkdir -p $(@D)
+	$(CC) $(SAN_CFLAGS) -c $< -o $@
+$(SAN_BUILD)/forksim: $(SAN_BUILD)/sim/cli/main.o $(SAN_BUILD)/glibc/source-info.o $(SAN_BUILD)/libforksim.a
+	$(CC) $(SAN_CFLAGS) $^ -o $@ $(SAN_LDFLAGS) $(FORKSIM_LIBS)
+
+# --sites against the source text, every RPC of every scenario, in both builds.
+.PHONY: sites
+sites: $(BUILD)/forksim $(SAN_BUILD)/forksim
+	@tools/check-sites.sh $(BUILD)/forksim $(GLIBC_DIR)/src traces
+	@ASAN_OPTIONS=detect_leaks=1 tools/check-sites.sh $(SAN_BUILD)/forksim $(GLIBC_DIR)/src traces
 
 # Scenarios with golden outputs: byte for byte, and twice the same.
 traces: $(BUILD)/forksim
@@ -213,12 +278,26 @@ cli: $(BUILD)/forksim
 anchors: $(BUILD)/forksim
 	@tools/check-anchors.sh $(BUILD)/forksim $(BUILD)-anchors
 
-# A patch to fork against the packaged one: make compare GLIBC_SRC=/path/to/glibc
-COMPARE_BUILD ?= build-glibc-src
-compare: $(BUILD)/forksim
-	@test -n "$(GLIBC_SRC)" || { echo "usage: make compare GLIBC_SRC=/path/to/glibc"; exit 2; }
-	@$(MAKE) --no-print-directory BUILD=$(COMPARE_BUILD) GLIBC_SRC=$(GLIBC_SRC) $(COMPARE_BUILD)/forksim >/dev/null
-	@tools/compare.sh $(BUILD)/forksim $(COMPARE_BUILD)/forksim traces
+# A patch to fork against the packaged glibc (or another tree):
+#   make compare GLIBC_SRC=T [BASE_SRC=U] [SCENARIOS=DIR]
+# Two builds, each of its own KEY, whatever build/forksim is: the base (the package, or U) and
+# T. Only forksim itself is built for each (no tests). Exit 0: no scenario differs; 1: one does.
+BASE_KEY := $(call glibc_key,$(BASE_SRC))
+GLIBC_SRC_OF_$(BASE_KEY) := $(BASE_SRC)
+SCENARIOS ?= traces
+compare:
+	@test -n "$(GLIBC_SRC)" || { echo "usage: make compare GLIBC_SRC=/path/to/glibc [BASE_SRC=/path/to/glibc] [SCENARIOS=DIR]"; exit 2; }
+	@mkdir -p $(BUILD)
+	@$(MAKE) --no-print-directory $(BUILD)/glibc/$(BASE_KEY)/forksim $(GLIBC_DIR)/forksim >$(BUILD)/compare-build.log 2>&1 \
+	  || { cat $(BUILD)/compare-build.log; exit 2; }
+	@COMPARE_BASE='$(if $(BASE_SRC),BASE_SRC=$(BASE_SRC),the package)' COMPARE_PATCHED='GLIBC_SRC=$(GLIBC_SRC)' \
+	  tools/compare.sh $(BUILD)/glibc/$(BASE_KEY)/forksim $(GLIBC_DIR)/forksim $(SCENARIOS)
+
+# make compare as a glibc developer uses it: copies of the package's files edited with sed
+# (tools/check-compare.sh says which edits and what each must show), then make GLIBC_SRC=T
+# and a plain make in a build directory of their own.
+compare-check: all
+	@MAKE='$(MAKE)' tools/check-compare.sh $(BUILD) $(GLIBC_FILES)
 
 # The sweeps (forksim explore): every RPC of the fork fails in turn (send, routine, reply), and
 # a port of another task dies before each, for the default process and one holding every kind
@@ -233,26 +312,16 @@ run: all
 	$(BUILD)/forksim run traces/walkthrough.fsim --explain
 
 # Simulated-process objects keep every writable global in the image section.
-# Call sites: each fork object's DWARF line table as a C table (forkimpl/sites.c).
-$(BUILD)/glibc/fork-glibc-lines.c: $(BUILD)/glibc/fork-glibc.o tools/fork-lines.sh
-	tools/fork-lines.sh $< forksim_glibc_fork fi_lines_glibc > $@.tmp && mv $@.tmp $@
-$(BUILD)/glibc/fork-glibc-ndebug-lines.c: $(BUILD)/glibc/fork-glibc-ndebug.o tools/fork-lines.sh
-	tools/fork-lines.sh $< forksim_glibc_fork_ndebug fi_lines_glibc_ndebug > $@.tmp && mv $@.tmp $@
-$(SAN_BUILD)/glibc/fork-glibc-lines.c: $(SAN_BUILD)/glibc/fork-glibc.o tools/fork-lines.sh
-	tools/fork-lines.sh $< forksim_glibc_fork fi_lines_glibc > $@.tmp && mv $@.tmp $@
-$(SAN_BUILD)/glibc/fork-glibc-ndebug-lines.c: $(SAN_BUILD)/glibc/fork-glibc-ndebug.o tools/fork-lines.sh
-	tools/fork-lines.sh $< forksim_glibc_fork_ndebug fi_lines_glibc_ndebug > $@.tmp && mv $@.tmp $@
-$(BUILD)/glibc/fork-source-lines.c: $(BUILD)/glibc/SOURCE tools/fork-source.sh
-	tools/fork-source.sh $(BUILD)/glibc/sysdeps/mach/hurd/_Fork.c fi_fork_source > $@.tmp && mv $@.tmp $@
-$(SAN_BUILD)/glibc/fork-source-lines.c: $(BUILD)/glibc/SOURCE tools/fork-source.sh
-	@mkdir -p $(dir $@)
-	tools/fork-source.sh $(BUILD)/glibc/sysdeps/mach/hurd/_Fork.c fi_fork_source > $@.tmp && mv $@.tmp $@
-$(BUILD)/glibc/%-lines.o: $(BUILD)/glibc/%-lines.c
+# _Fork.c's text line by line as a C table (forkimpl/source.c), made from the extracted file.
+$(BUILD)/glibc/%/fork-source-lines.c: $(BUILD)/glibc/%/src/SOURCE tools/fork-source.sh
+	tools/fork-source.sh $(@D)/src/sysdeps/mach/hurd/_Fork.c fi_fork_source > $@.tmp && mv $@.tmp $@
+$(BUILD)/glibc/%/fork-source-lines.o: $(BUILD)/glibc/%/fork-source-lines.c
 	$(CC) $(PLAIN_CFLAGS) $(HURD_INC) -Iforkimpl -c $< -o $@
-$(SAN_BUILD)/glibc/%-lines.o: $(SAN_BUILD)/glibc/%-lines.c
+$(SAN_BUILD)/glibc/%/fork-source-lines.o: $(BUILD)/glibc/%/fork-source-lines.c
+	@mkdir -p $(@D)
 	$(CC) $(SAN_CFLAGS) $(HURD_INC) -Iforkimpl -c $< -o $@
 
-image-globals: $(addprefix $(BUILD)/glibc/,$(FORK_OBJS) $(GLIBC_FD_OBJS)) $(BUILD)/forkimpl/hurdrt.o $(BUILD)/forkimpl/fdrt.o
+image-globals: $(addprefix $(GLIBC_DIR)/,$(GLIBC_OBJS)) $(BUILD)/forkimpl/hurdrt.o $(BUILD)/forkimpl/fdrt.o
 	@tools/check-image-globals.sh $^ && echo "image globals: $(words $^) simulated-process objects, no writable global outside the image"
 
 # --- sim/ flags ---------------------------------------------------------------
@@ -269,7 +338,7 @@ $(BUILD)/bench/native_fork: tests/native_fork.c
 	$(CC) $(PLAIN_CFLAGS) $< -o $@
 $(BUILD)/bench/%: $(BUILD)/tests/%.o $(BUILD)/libforksim.a
 	@mkdir -p $(dir $@)
-	$(CC) $(PLAIN_CFLAGS) $^ -o $@ -lunwind
+	$(CC) $(PLAIN_CFLAGS) $^ -o $@ $(FORKSIM_LIBS)
 # --- end of sim/ flags ----------------------------------------------------------
 
 .SECONDARY:
@@ -307,7 +376,7 @@ $(PUB_BUILD)/libforksim.so.$(FORKSIM_SOVERSION): $(BUILD)/libforksim.a sim/cli/f
 	@mkdir -p $(dir $@)
 	$(CC) -shared -Wl,-soname,libforksim.so.$(FORKSIM_SOVERSION) -Wl,-z,defs \
 	  -Wl,--version-script=sim/cli/forksim.map -Wl,--whole-archive $< -Wl,--no-whole-archive \
-	  -o $@ -lunwind
+	  -o $@ $(FORKSIM_LIBS)
 
 # The functions the header declares FORKSIM_API, one per line.
 FORKSIM_API_SYMS = sed -n 's/^FORKSIM_API[^(]*[ *]\(forksim_[a-z_]*\)(.*/\1/p' sim/cli/forksim.h

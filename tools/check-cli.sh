@@ -85,6 +85,19 @@ grep -q "the same events as recorded" "$tmp/out" && ok || bad "replay: not the s
 sed 's/proc_child(4, 16) = KERN_SUCCESS/proc_child(4, 16) = KERN_FAILURE/' "$tmp/run.txt" >"$tmp/tampered.txt"
 expect_status 1 "$forksim" replay "$tmp/tampered.txt"
 grep -q "replay differs at trace line" "$tmp/out" && ok || bad "replay: a difference is not reported"
+# A recording travels: replayed from another directory (its scenario's text is in it), and a
+# build from other glibc files than the recording's is named.
+case $forksim in /*) fs=$forksim ;; *) fs=$PWD/$forksim ;; esac
+mkdir -p "$tmp/elsewhere"
+(cd "$tmp/elsewhere" && "$fs" replay "$tmp/run.txt" >"$tmp/out" 2>"$tmp/err")
+[ $? -eq 0 ] && grep -q "the same events as recorded" "$tmp/out" && ok || bad "replay from another directory: $(cat "$tmp/err")"
+grep -q "^scenario-text [0-9]" "$tmp/run.txt" && ok || bad "--record: no scenario text"
+want=$("$forksim" --version | grep -c ' sha256 ')
+[ "$(grep -c '^glibc .* [0-9a-f]\{64\}$' "$tmp/run.txt")" = "$want" ] && ok || bad "--record: not one glibc line per file built in"
+sed '0,/^glibc /s/^\(glibc [^ ]*\) [0-9a-f]\{64\}$/\1 0000000000000000000000000000000000000000000000000000000000000000/' "$tmp/run.txt" >"$tmp/other-build.txt"
+expect_status 0 "$forksim" replay "$tmp/other-build.txt"
+grep -q "the build differs from the recording's: .* sha256 000000000000... recorded" "$tmp/out" && ok \
+    || bad "replay: a recording from another build is not said to be"
 printf 'forksim-run 1\nscenario x\npicks oops\n' >"$tmp/broken.txt"
 expect_status 2 "$forksim" replay "$tmp/broken.txt"
 grep -q "broken.txt:3: " "$tmp/err" && ok || bad "replay: a broken file is not reported as file:line"

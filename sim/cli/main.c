@@ -2,7 +2,7 @@
  * main.c: the forksim command.
  *
  *   forksim run FILE [--format=text|jsonl] [--seed N] [--stop-at STEP] [--sites] [--record RUN]
- *   forksim replay RUN
+ *   forksim replay RUN          (a recording: sim/cli/record.h)
  *   forksim explore FILE --faults|--port-deaths [--fork glibc|glibc-ndebug|both]
  *                   [--routine R] [--fault KIND] [--run N] [--no-progress]
  *   forksim explore --errors
@@ -11,6 +11,7 @@
  * is wrong); 3 forksim's own error (an invariant violation, a leak, an unmodelled call).
  */
 #include "explore.h"
+#include "record.h"
 #include "runner.h"
 
 #include <sys/stat.h>
@@ -26,7 +27,7 @@
 
 #define FORKSIM_VERSION "0.1.0"
 
-extern const char forksim_fork_source[]; /* generated from build/glibc/SOURCE */
+extern const char forksim_fork_source[]; /* generated from build/glibc/KEY/src/SOURCE */
 
 static void usage(FILE *out)
 {
@@ -419,11 +420,51 @@ static void print_result(FILE *out, const scenario *s, const run_result *r, bool
 
 /* --- recording and replay ---------------------------------------------------------------------- */
 
-/* Returns 0; 2 for a path that cannot be written (a directory, no such directory), nothing
+/* The whole file at path (NUL-terminated), its length in *len; NULL with errno set. */
+static char *file_read(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (f == NULL)
+        return NULL;
+    char *buf = NULL;
+    size_t n = 0, cap = 0;
+    for (;;) {
+        if (n + 4096 + 1 > cap) {
+            cap = (n + 4096 + 1) * 2;
+            char *nb = realloc(buf, cap);
+            if (nb == NULL) {
+                free(buf);
+                fclose(f);
+                errno = ENOMEM;
+                return NULL;
+            }
+            buf = nb;
+        }
+        size_t got = fread(buf + n, 1, 4096, f);
+        n += got;
+        if (got < 4096)
+            break;
+    }
+    int failed = ferror(f);
+    fclose(f);
+    if (failed) {
+        free(buf);
+        errno = EIO;
+        return NULL;
+    }
+    buf[n] = '\0';
+    *len = n;
+    return buf;
+}
+
+/* A recording (sim/cli/record.h): the scenario's text, the glibc files built in, the
+ * decisions and the trace, so that forksim replay needs nothing else.
+ * Returns 0; 2 for a path that cannot be written (a directory, no such directory), nothing
  * created; 3 when writing failed (a full disk): PATH.tmp removed, PATH untouched. A path that
  * is not a regular file (a device, a pipe: /dev/stdout, /dev/full) is written in place: a
  * rename over it would replace the device with a file. */
-static int record(const char *path, const scenario *s, const run_result *r)
+static int record(const char *path, const scenario *s, const char *text, size_t text_len,
+                  const run_result *r)
 {
     char tmp[4200];
     struct stat st;
@@ -442,13 +483,9 @@ static int record(const char *path, const scenario *s, const run_result *r)
         fprintf(stderr, "forksim: cannot write %s: %s\n", tmp, strerror(errno));
         return 2;
     }
-    fprintf(f, "forksim-run 1\nscenario %s\nseed %llu\npicks %zu\n", s->path,
-            (unsigned long long)r->decisions->seed, r->decisions->npicks);
-    for (size_t i = 0; i < r->decisions->npicks; i++)
-        fprintf(f, "%d%c", r->decisions->picks[i], (i + 1) % 32 == 0 ? '\n' : ' ');
-    fprintf(f, "\ntrace\n");
-    fputs(r->trace, f);
-    bool bad = ferror(f) != 0;
+    int rc = record_write(f, s->path, text, text_len, (unsigned long long)r->decisions->seed,
+                          r->decisions->picks, r->decisions->npicks, forksim_fork_source, r->trace);
+    bool bad = rc != 0 || ferror(f) != 0;
     int e = bad ? errno : 0;
     if (fclose(f) != 0 && !bad) {
         bad = true;
@@ -478,88 +515,85 @@ static int stdout_status(int status)
     return status;
 }
 
+/* Says how this forksim's glibc files differ from the recording's; returns whether they do. */
+static bool build_differs(FILE *out, const char *path, const run_record *rec)
+{
+    record_glibc now[RECORD_MAX_GLIBC];
+    size_t nnow = record_glibc_of(forksim_fork_source, now, RECORD_MAX_GLIBC);
+    if (rec->nglibc == 0) {
+        fprintf(out, "replay: %s does not say which glibc it was recorded with (a version 1 "
+                     "recording): this forksim's build cannot be checked against it\n", path);
+        return false;
+    }
+    bool differs = false;
+    for (size_t i = 0; i < rec->nglibc; i++) {
+        size_t j;
+        for (j = 0; j < nnow && strcmp(now[j].file, rec->glibc[i].file) != 0; j++)
+            ;
+        if (j == nnow) {
+            fprintf(out, "replay: the build differs from the recording's: %s was built in, this "
+                         "forksim has no such glibc file\n", rec->glibc[i].file);
+            differs = true;
+        } else if (strcmp(now[j].sha256, rec->glibc[i].sha256) != 0) {
+            fprintf(out, "replay: the build differs from the recording's: %s sha256 %.12s... "
+                         "recorded, %.12s... in this forksim\n", rec->glibc[i].file,
+                    rec->glibc[i].sha256, now[j].sha256);
+            differs = true;
+        }
+    }
+    for (size_t j = 0; j < nnow; j++) {
+        size_t i;
+        for (i = 0; i < rec->nglibc && strcmp(now[j].file, rec->glibc[i].file) != 0; i++)
+            ;
+        if (i == rec->nglibc) {
+            fprintf(out, "replay: the build differs from the recording's: this forksim has %s, "
+                         "the recording's had not\n", now[j].file);
+            differs = true;
+        }
+    }
+    return differs;
+}
+
 static int replay(const char *path, FILE *out)
 {
-    FILE *f = fopen(path, "r");
-    if (f == NULL) {
+    size_t len = 0;
+    char *buf = file_read(path, &len);
+    if (buf == NULL) {
         fprintf(stderr, "forksim: %s: cannot open: %s\n", path, strerror(errno));
         return 2;
     }
-    char line[4200], scn_path[1024] = "";
-    unsigned long long seed = 0;
-    size_t npicks = 0, got = 0;
-    int *picks = NULL;
-    int lineno = 0, status = 2;
-    char *trace = NULL;
-    size_t trace_len = 0, trace_cap = 0;
-    bool in_trace = false;
-#define BAD(...)                                                 \
-    do {                                                         \
-        fprintf(stderr, "%s:%d: ", path, lineno);                \
-        fprintf(stderr, __VA_ARGS__);                            \
-        fputc('\n', stderr);                                     \
-        goto done;                                               \
-    } while (0)
-    while (fgets(line, sizeof line, f) != NULL) {
-        lineno++;
-        if (in_trace) {
-            size_t l = strlen(line);
-            if (trace_len + l + 1 > trace_cap) {
-                trace_cap = (trace_len + l + 1) * 2;
-                trace = realloc(trace, trace_cap);
-            }
-            memcpy(trace + trace_len, line, l + 1);
-            trace_len += l;
-            continue;
-        }
-        if (lineno == 1) {
-            if (strcmp(line, "forksim-run 1\n") != 0)
-                BAD("not a forksim run (the first line must be 'forksim-run 1')");
-        } else if (sscanf(line, "scenario %1023s", scn_path) == 1) {
-        } else if (sscanf(line, "seed %llu", &seed) == 1) {
-        } else if (sscanf(line, "picks %zu", &npicks) == 1) {
-            if (npicks > 100000000)
-                BAD("too many picks");
-            picks = calloc(npicks + 1, sizeof *picks);
-        } else if (strcmp(line, "trace\n") == 0) {
-            in_trace = true;
-        } else if (picks != NULL && got < npicks) {
-            char *p = line, *end;
-            while (*p != '\0' && *p != '\n') {
-                long v = strtol(p, &end, 10);
-                if (end == p)
-                    BAD("a pick is not a number");
-                if (got == npicks)
-                    BAD("more picks than announced");
-                picks[got++] = (int)v;
-                p = end;
-                while (*p == ' ')
-                    p++;
-            }
-        } else if (strcmp(line, "\n") != 0) {
-            BAD("unexpected line");
-        }
-    }
-    if (!in_trace || scn_path[0] == '\0' || got != npicks)
-        BAD("incomplete: a run has a scenario, seed, picks and trace");
-    scenario *s = calloc(1, sizeof *s);
+    run_record rec;
     char err[1024];
-    if (scenario_load(scn_path, s, err, sizeof err) != 0) {
+    int rc = record_parse(buf, len, &rec, err, sizeof err);
+    free(buf);
+    if (rc != 0) {
+        fprintf(stderr, "%s:%s\n", path, err);
+        return 2;
+    }
+    int status = 2;
+    bool differs = build_differs(out, path, &rec);
+    scenario *s = calloc(1, sizeof *s);
+    /* the recording's own text: the scenario file need not exist here any more */
+    if ((rec.scenario_text != NULL
+             ? scenario_load_text(rec.scenario_path, rec.scenario_text, rec.scenario_len, s, err, sizeof err)
+             : scenario_load(rec.scenario_path, s, err, sizeof err)) != 0) {
         fprintf(stderr, "%s\n", err);
         free(s);
-        goto done;
+        record_free(&rec);
+        return 2;
     }
-    sim_decisions d = {.seed = seed, .picks = picks, .npicks = npicks, .cap = npicks};
-    run_options o = {.replay = &d, .seed = seed, .has_seed = true};
+    sim_decisions d = {.seed = rec.seed, .picks = rec.picks, .npicks = rec.npicks, .cap = rec.npicks};
+    run_options o = {.replay = &d, .seed = rec.seed, .has_seed = true};
     run_result *r = calloc(1, sizeof *r);
     if (run_scenario(s, &o, r) != 0) {
         fprintf(stderr, "%s\n", r->messages[0]);
         free(r);
         free(s);
-        goto done;
+        record_free(&rec);
+        return 2;
     }
     /* The first line that differs. */
-    const char *a = trace ? trace : "", *b = r->trace;
+    const char *a = rec.trace, *b = r->trace;
     int n = 1;
     while (*a != '\0' || *b != '\0') {
         const char *ea = strchr(a, '\n'), *eb = strchr(b, '\n');
@@ -567,6 +601,9 @@ static int replay(const char *path, FILE *out)
         if (la != lb || memcmp(a, b, la) != 0) {
             fprintf(out, "replay differs at trace line %d:\n  recorded: %.*s\n  now:      %.*s\n", n,
                     (int)la, a, (int)lb, b);
+            if (differs)
+                fprintf(out, "replay: this forksim is built from other glibc files than the "
+                             "recording's (above): the difference may be the patch's\n");
             status = 1;
             break;
         }
@@ -586,11 +623,7 @@ static int replay(const char *path, FILE *out)
     run_result_free(r);
     free(r);
     free(s);
-done:
-#undef BAD
-    fclose(f);
-    free(picks);
-    free(trace);
+    record_free(&rec);
     return status;
 }
 
@@ -791,11 +824,20 @@ int main(int argc, char **argv)
         free(s);
         return 2;
     }
+    /* a recording carries the scenario's text, read with the scenario */
+    size_t text_len = 0;
+    char *text = record_path != NULL ? file_read(file, &text_len) : NULL;
+    if (record_path != NULL && text == NULL) {
+        fprintf(stderr, "forksim: %s: cannot read: %s\n", file, strerror(errno));
+        free(s);
+        return 2;
+    }
     run_result *r = calloc(1, sizeof *r);
     if (run_scenario(s, &o, r) != 0) {
         fprintf(stderr, "%s\n", r->messages[0]);
         free(r);
         free(s);
+        free(text);
         return 2;
     }
     print_result(stdout, s, r, json, show_all, explain);
@@ -804,7 +846,8 @@ int main(int argc, char **argv)
         fprintf(stderr, "%s\n", r->error);
     if (r->verdict == VERDICT_UNMODELLED)
         fprintf(stderr, "forksim: %s\n", r->unmodelled);
-    int rc = record_path != NULL ? record(record_path, s, r) : 0;
+    int rc = record_path != NULL ? record(record_path, s, text, text_len, r) : 0;
+    free(text);
     if (rc != 0)
         status = rc;
     if (decisions_path != NULL) {

@@ -723,18 +723,14 @@ static int parse_fault(parser *p, scenario *s, char **w, int n)
     return 0;
 }
 
-int scenario_load(const char *path, scenario *s, char *err, size_t errlen)
+/* Parses the open file f, named path in messages and for relative decisions paths. */
+static int scenario_read(const char *path, FILE *f, scenario *s, char *err, size_t errlen)
 {
     parser p = {.path = path, .err = err, .errlen = errlen};
     memset(s, 0, sizeof *s);
     snprintf(s->path, sizeof s->path, "%s", path);
     s->seed = 1;
     s->policy = SIM_RUN_UNTIL_BLOCK;
-    FILE *f = fopen(path, "r");
-    if (f == NULL) {
-        snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
-        return -1;
-    }
     char buf[1024];
     bool versioned = false;
     while (!p.failed && fgets(buf, sizeof buf, f) != NULL) {
@@ -852,7 +848,6 @@ int scenario_load(const char *path, scenario *s, char *err, size_t errlen)
     }
     bool read_error = ferror(f);
     int read_errno = errno; /* EISDIR for a directory, which fopen opens for reading */
-    fclose(f);
     if (p.failed)
         return -1;
     if (read_error) {
@@ -867,4 +862,31 @@ int scenario_load(const char *path, scenario *s, char *err, size_t errlen)
         if (s->fault_routines[i][0] != '\0')
             s->faults[i].routine = s->fault_routines[i];
     return 0;
+}
+
+int scenario_load(const char *path, scenario *s, char *err, size_t errlen)
+{
+    FILE *f = fopen(path, "r");
+    if (f == NULL) {
+        memset(s, 0, sizeof *s);
+        snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
+        return -1;
+    }
+    int rc = scenario_read(path, f, s, err, errlen);
+    fclose(f);
+    return rc;
+}
+
+int scenario_load_text(const char *path, const char *text, size_t len, scenario *s, char *err,
+                       size_t errlen)
+{
+    FILE *f = len > 0 ? fmemopen((void *)text, len, "r") : NULL;
+    if (f == NULL) {
+        memset(s, 0, sizeof *s);
+        snprintf(err, errlen, "%s:1: empty file: the first line must be 'forksim-scenario 1'", path);
+        return -1;
+    }
+    int rc = scenario_read(path, f, s, err, errlen);
+    fclose(f);
+    return rc;
 }

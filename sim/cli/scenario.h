@@ -144,6 +144,9 @@ typedef struct scenario {
 
 /* Parses path into *s. Returns 0, or -1 with "file:line: what is wrong" in err. */
 int scenario_load(const char *path, scenario *s, char *err, size_t errlen);
+/* The same for a scenario's text held in memory (a recording's), named path in messages. */
+int scenario_load_text(const char *path, const char *text, size_t len, scenario *s, char *err,
+                       size_t errlen);
 
 /* Names for types and codes, as the scenario language writes them. */
 bool scn_type_parse(const char *word, mach_port_type_t *type);
