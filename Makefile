@@ -73,7 +73,7 @@ deps:
 	@tools/deps.sh
 
 # --- plain build --------------------------------------------------------------
-$(BUILD)/%.o: %.c $(BUILD)/%.d | deps
+$(BUILD)/%.o: %.c $(BUILD)/%.d $(BUILD)/cflags | deps
 	@mkdir -p $(dir $@)
 	$(CC) $(PLAIN_CFLAGS) $(DEPFLAGS) $(LAYER_INC) $(EXTRA_CFLAGS) -c $< -o $@
 
@@ -87,7 +87,7 @@ $(BUILD)/tests/%: $(BUILD)/tests/%.o $(patsubst %.c,$(BUILD)/%.o,$(TESTLIB_SRCS)
 	$(CC) $(PLAIN_CFLAGS) $^ -o $@ $(LDLIBS)
 
 # --- sanitizer build ----------------------------------------------------------
-$(SAN_BUILD)/%.o: %.c $(SAN_BUILD)/%.d | deps
+$(SAN_BUILD)/%.o: %.c $(SAN_BUILD)/%.d $(SAN_BUILD)/cflags | deps
 	@mkdir -p $(dir $@)
 	$(CC) $(SAN_CFLAGS) $(DEPFLAGS) $(LAYER_INC) $(EXTRA_CFLAGS) -c $< -o $@
 
@@ -157,19 +157,13 @@ GLIBC_CFLAGS += -fdebug-prefix-map=$(BUILD)/glibc/$*/src=glibc
 GLIBC_SAN_CFLAGS = $(GLIBC_CFLAGS) -O1 -fno-omit-frame-pointer -fsanitize=address,undefined \
                     -fno-sanitize=alignment --param asan-use-after-return=0
 
-.PHONY: FORCE
-FORCE:
-$(BUILD)/glibc/current: FORCE
-	@mkdir -p $(dir $@)
-	@echo '$(GLIBC_KEY) $(GLIBC_SRC)' | cmp -s - $@ 2>/dev/null || echo '$(GLIBC_KEY) $(GLIBC_SRC)' >$@
-
-# The flags glibc's code is compiled with: a change (here, or by a helper's edit) remakes its
-# objects, like a change of its files or of a header (-MMD) does. Rewritten only on a change.
+# $(BUILD)/glibc/current, $(BUILD)/glibc/flags (what glibc's code is compiled with) and
+# $(BUILD)/cflags, $(SAN_BUILD)/cflags (forksim's own objects): files rewritten only when their
+# text changes, so that a change of source or of flags (the install section's -fPIC, say)
+# remakes exactly what depends on it. They are written when the Makefile is read, at its end
+# where every flag is final, not by recipes: a FORCE'd recipe would make `make -n` show
+# everything rebuilt.
 GLIBC_FLAGS := $(BUILD)/glibc/flags
-$(GLIBC_FLAGS): FORCE
-	@mkdir -p $(@D)
-	@printf '%s\n' '$(CC) $(GLIBC_CFLAGS)' '$(GLIBC_SAN_CFLAGS)' '$(IMAGE_RENAME)' | cmp -s - $@ 2>/dev/null \
-	  || printf '%s\n' '$(CC) $(GLIBC_CFLAGS)' '$(GLIBC_SAN_CFLAGS)' '$(IMAGE_RENAME)' >$@
 
 # The extraction checks that what it took is what the key was computed from (a file edited
 # in between would otherwise be built under another file's key).
@@ -366,11 +360,6 @@ FORKSIM_VERSION := $(shell sed -n 's/^\#define FORKSIM_VERSION "\(.*\)"/\1/p' si
 MAN_PAGES  := man/forksim.1 man/forksim-scenario.5
 SHARE_FILES := traces/README.md $(sort $(wildcard traces/*.fsim traces/*.decisions traces/*.expected))
 .PHONY: install uninstall install-check public
-# Objects compiled before the plain build took -fPIC cannot go into the shared library, and
-# nothing else tells them apart: a build directory without the stamp starts afresh, once.
-ifeq ($(wildcard $(BUILD)/.fpic-hidden),)
-$(shell rm -rf $(BUILD) && mkdir -p $(BUILD) && touch $(BUILD)/.fpic-hidden)
-endif
 
 $(PUB_BUILD)/libforksim.so.$(FORKSIM_SOVERSION): $(BUILD)/libforksim.a sim/cli/forksim.map
 	@mkdir -p $(dir $@)
@@ -422,3 +411,11 @@ uninstall:
 install-check: public $(MAN_PAGES)
 	+@MAKE="$(MAKE)" tools/check-install.sh sim/cli/forksim.h tests/test_api.c
 # --- end of install ------------------------------------------------------------------
+
+# --- the stamps described under "Builds keyed by source" (last: every flag is final here) ---
+# Single quotes inside a flag would break these lines; none has any.
+write_if_changed = mkdir -p $(dir $(1)) && { printf '%s\n' $(2) | cmp -s - $(1) 2>/dev/null || printf '%s\n' $(2) >$(1); }
+$(shell $(call write_if_changed,$(BUILD)/glibc/current,'$(GLIBC_KEY) $(GLIBC_SRC)'))
+$(shell mkdir -p $(BUILD)/glibc && { printf '%s\n' '$(CC) $(GLIBC_CFLAGS)' '$(GLIBC_SAN_CFLAGS)' '$(IMAGE_RENAME)' | cmp -s - $(GLIBC_FLAGS) 2>/dev/null || printf '%s\n' '$(CC) $(GLIBC_CFLAGS)' '$(GLIBC_SAN_CFLAGS)' '$(IMAGE_RENAME)' >$(GLIBC_FLAGS); })
+$(shell $(call write_if_changed,$(BUILD)/cflags,'$(CC) $(PLAIN_CFLAGS)'))
+$(shell $(call write_if_changed,$(SAN_BUILD)/cflags,'$(CC) $(SAN_CFLAGS)'))
