@@ -113,13 +113,13 @@ valgrind: all
 	  && echo "valgrind: $(VALGRIND_PROG): no errors" \
 	  || { cat $(BUILD)/valgrind.out; echo "valgrind: $(VALGRIND_PROG): errors"; exit 1; }
 
-check: test-plain test-san rules host-processes valgrind image-globals traces cli
+check: test-plain test-san rules host-processes valgrind image-globals traces cli glibc-features
 
 bench: all
 	@for b in $(BENCH_PROGS); do $$b || exit 1; done
 
 clean:
-	rm -rf $(BUILD) $(SAN_BUILD) build-glibc-src
+	rm -rf $(BUILD) $(SAN_BUILD) build-glibc-src build-versions
 
 # --- forkimpl/ and the glibc code under test -------------------------------------------
 # glibc's sources are extracted unmodified from the glibc-source package (or GLIBC_SRC) into
@@ -129,7 +129,9 @@ clean:
 GLIBC_FILES := sysdeps/mach/hurd/_Fork.c $(patsubst %,hurd/%.c,$(GLIBC_FD_NAMES))
 GLIBC_SRC_STAMP := $(shell printf '%s' "$(GLIBC_SRC) $(GLIBC_FILES)" | sha256sum | cut -c1-12)
 FORKIMPL_INC := -Iforkimpl -Iforkimpl/shim -include forkimpl/shim/libc-symbols.h
-GLIBC_CFLAGS := -std=gnu11 -g -O2 -D_GNU_SOURCE $(FORKIMPL_INC) $(HURD_INC)
+# The feature probe's header (tools/glibc-features.sh), written beside the extracted sources,
+# picks the shims this tree's code needs.
+GLIBC_CFLAGS := -std=gnu11 -g -O2 -D_GNU_SOURCE $(FORKIMPL_INC) -iquote $(BUILD)/glibc $(HURD_INC)
 GLIBC_SAN_CFLAGS := $(GLIBC_CFLAGS) -O1 -fno-omit-frame-pointer -fsanitize=address,undefined \
                     -fno-sanitize=alignment --param asan-use-after-return=0
 
@@ -143,6 +145,13 @@ $(BUILD)/glibc/.src-$(GLIBC_SRC_STAMP): | deps
 	tools/glibc-extract.sh $(BUILD)/glibc $(GLIBC_FILES)
 	@touch $@
 $(BUILD)/glibc/SOURCE: $(BUILD)/glibc/.src-$(GLIBC_SRC_STAMP)
+
+# The feature probe: which glibc internals this tree's fork code names, as a header the shims
+# read (tools/glibc-features.sh). Every object of glibc's code depends on it.
+GLIBC_FEATURES := $(BUILD)/glibc/forksim-glibc-features.h
+$(GLIBC_FEATURES): $(BUILD)/glibc/SOURCE tools/glibc-features.sh
+	tools/glibc-features.sh $(BUILD)/glibc > $@.tmp && mv $@.tmp $@
+$(addprefix $(BUILD)/glibc/,$(FORK_OBJS) $(GLIBC_FD_OBJS)) $(addprefix $(SAN_BUILD)/glibc/,$(FORK_OBJS) $(GLIBC_FD_OBJS)): $(GLIBC_FEATURES)
 
 GLIBC_HINT = { echo "forksim: glibc's code from $(if $(GLIBC_SRC),GLIBC_SRC=$(GLIBC_SRC),the glibc-source package) does not compile against forksim's shims (forkimpl/shim): the error above names the header or declaration still lacking"; exit 1; }
 $(BUILD)/glibc/fork-glibc.o: $(BUILD)/glibc/SOURCE $(wildcard forkimpl/shim/*.h forkimpl/shim/*/*.h)
@@ -192,6 +201,11 @@ $(BUILD)/forksim: $(BUILD)/sim/cli/main.o $(BUILD)/glibc/source-info.o $(BUILD)/
 # Scenarios with golden outputs: byte for byte, and twice the same.
 traces: $(BUILD)/forksim
 	@tools/check-traces.sh $(BUILD)/forksim traces
+
+# The feature probe and the shims it selects, on sed-edited copies of the packaged _Fork.c.
+.PHONY: glibc-features
+glibc-features: $(BUILD)/forksim
+	@tools/check-glibc-features.sh $(BUILD) $(GLIBC_CFLAGS)
 
 # The forksim command as a user meets it.
 cli: $(BUILD)/forksim
