@@ -127,13 +127,13 @@ valgrind: all
 	  && echo "valgrind: $(VALGRIND_PROG): no errors" \
 	  || { cat $(BUILD)/valgrind.out; echo "valgrind: $(VALGRIND_PROG): errors"; exit 1; }
 
-check: test-plain test-san rules host-processes valgrind image-globals traces cli quoted anchors install-check compare-check sites
+check: test-plain test-san rules host-processes valgrind image-globals traces cli quoted anchors install-check compare-check sites glibc-features
 
 bench: all
 	@for b in $(BENCH_PROGS); do $$b || exit 1; done
 
 clean:
-	rm -rf $(BUILD) $(SAN_BUILD) build-glibc-src $(BUILD)-anchors $(BUILD)-anchors-san
+	rm -rf $(BUILD) $(SAN_BUILD) build-glibc-src $(BUILD)-anchors $(BUILD)-anchors-san build-versions
 
 # --- forkimpl/ and the glibc code under test -------------------------------------------
 # glibc's sources are extracted unmodified from the glibc-source package (or the tree GLIBC_SRC
@@ -150,7 +150,9 @@ clean:
 # they are re-made. To take more files from a tree, add them to GLIBC_FILES: they are then
 # extracted, keyed and named by --version like the others.
 FORKIMPL_INC := -Iforkimpl -Iforkimpl/shim -include forkimpl/shim/libc-symbols.h
-GLIBC_CFLAGS = -std=gnu11 -g -O2 -D_GNU_SOURCE $(DEPFLAGS) $(FORKIMPL_INC) $(HURD_INC)
+# The feature probe's header (tools/glibc-features.sh), written beside the KEY's extracted
+# sources, picks the shims this tree's code needs: -iquote finds it first.
+GLIBC_CFLAGS = -std=gnu11 -g -O2 -D_GNU_SOURCE $(DEPFLAGS) $(FORKIMPL_INC) -iquote $(BUILD)/glibc/$* $(HURD_INC)
 # glibc's files are named glibc/PATH in the debug information, as in a glibc tree (forkimpl/
 # sites.c tells glibc's code from ours by that), whatever KEY directory they were built in.
 GLIBC_CFLAGS += -fdebug-prefix-map=$(BUILD)/glibc/$*/src=glibc
@@ -172,15 +174,20 @@ $(BUILD)/glibc/%/src/SOURCE: tools/glibc-extract.sh | deps
 	@test "$$(tools/glibc-key.sh --of $@)" = '$*' \
 	  || { rm -f $@; echo "forksim: the glibc files changed while make read them (key $*): run make again"; exit 1; }
 
+# The feature probe: which glibc internals this tree's fork code names, as a header the shims
+# read (tools/glibc-features.sh). Every object of glibc's code depends on it.
+$(BUILD)/glibc/%/forksim-glibc-features.h: $(BUILD)/glibc/%/src/SOURCE tools/glibc-features.sh
+	tools/glibc-features.sh $(@D)/src > $@.tmp && mv $@.tmp $@
+
 GLIBC_HINT = { echo "forksim: glibc's code from $(if $(GLIBC_SRC_OF_$*),GLIBC_SRC=$(GLIBC_SRC_OF_$*),the glibc-source package) does not compile against forksim's shims (forkimpl/shim): the error above names the header or declaration still lacking"; exit 1; }
-$(BUILD)/glibc/%/fork-glibc.o: $(BUILD)/glibc/%/src/SOURCE $(GLIBC_FLAGS)
+$(BUILD)/glibc/%/fork-glibc.o: $(BUILD)/glibc/%/src/SOURCE $(BUILD)/glibc/%/forksim-glibc-features.h $(GLIBC_FLAGS)
 	$(CC) $(GLIBC_CFLAGS) -D_Fork=forksim_glibc_fork -c $(@D)/src/sysdeps/mach/hurd/_Fork.c -o $@ || $(GLIBC_HINT)
-$(BUILD)/glibc/%/fork-glibc-ndebug.o: $(BUILD)/glibc/%/src/SOURCE $(GLIBC_FLAGS)
+$(BUILD)/glibc/%/fork-glibc-ndebug.o: $(BUILD)/glibc/%/src/SOURCE $(BUILD)/glibc/%/forksim-glibc-features.h $(GLIBC_FLAGS)
 	$(CC) $(GLIBC_CFLAGS) -DNDEBUG -D_Fork=forksim_glibc_fork_ndebug -c $(@D)/src/sysdeps/mach/hurd/_Fork.c -o $@ || $(GLIBC_HINT)
-$(SAN_BUILD)/glibc/%/fork-glibc.o: $(BUILD)/glibc/%/src/SOURCE $(GLIBC_FLAGS)
+$(SAN_BUILD)/glibc/%/fork-glibc.o: $(BUILD)/glibc/%/src/SOURCE $(BUILD)/glibc/%/forksim-glibc-features.h $(GLIBC_FLAGS)
 	@mkdir -p $(@D)
 	$(CC) $(GLIBC_SAN_CFLAGS) -D_Fork=forksim_glibc_fork -c $(BUILD)/glibc/$*/src/sysdeps/mach/hurd/_Fork.c -o $@
-$(SAN_BUILD)/glibc/%/fork-glibc-ndebug.o: $(BUILD)/glibc/%/src/SOURCE $(GLIBC_FLAGS)
+$(SAN_BUILD)/glibc/%/fork-glibc-ndebug.o: $(BUILD)/glibc/%/src/SOURCE $(BUILD)/glibc/%/forksim-glibc-features.h $(GLIBC_FLAGS)
 	@mkdir -p $(@D)
 	$(CC) $(GLIBC_SAN_CFLAGS) -DNDEBUG -D_Fork=forksim_glibc_fork_ndebug -c $(BUILD)/glibc/$*/src/sysdeps/mach/hurd/_Fork.c -o $@
 
@@ -190,10 +197,10 @@ $(SAN_BUILD)/glibc/%/fork-glibc-ndebug.o: $(BUILD)/glibc/%/src/SOURCE $(GLIBC_FL
 # image section, where SIM_GLOBAL puts forksim's own globals.
 IMAGE_RENAME := $(foreach s,.data .bss .data.rel .data.rel.local,--rename-section $(s)=forksim_image,alloc,load,data,contents)
 define glibc_fd_rules
-$(BUILD)/glibc/%/fd-$(1).o: $(BUILD)/glibc/%/src/SOURCE $(GLIBC_FLAGS)
+$(BUILD)/glibc/%/fd-$(1).o: $(BUILD)/glibc/%/src/SOURCE $(BUILD)/glibc/%/forksim-glibc-features.h $(GLIBC_FLAGS)
 	$$(CC) $$(GLIBC_CFLAGS) -MT $$@ -c $$(@D)/src/hurd/$(1).c -o $$@.tmp || $$(GLIBC_HINT)
 	objcopy $$(IMAGE_RENAME) $$@.tmp $$@ && rm -f $$@.tmp
-$(SAN_BUILD)/glibc/%/fd-$(1).o: $(BUILD)/glibc/%/src/SOURCE $(GLIBC_FLAGS)
+$(SAN_BUILD)/glibc/%/fd-$(1).o: $(BUILD)/glibc/%/src/SOURCE $(BUILD)/glibc/%/forksim-glibc-features.h $(GLIBC_FLAGS)
 	@mkdir -p $$(@D)
 	$$(CC) $$(GLIBC_SAN_CFLAGS) -MT $$@ -c $(BUILD)/glibc/$$*/src/hurd/$(1).c -o $$@.tmp
 	objcopy $$(IMAGE_RENAME) $$@.tmp $$@ && rm -f $$@.tmp
@@ -262,6 +269,11 @@ quoted: $(BUILD)/forksim
 	@rm -rf $(QUOTED_CACHE_DIR) && mkdir -p $(QUOTED_CACHE_DIR)
 	@QUOTED_CACHE=$(QUOTED_CACHE_DIR) tools/check-quoted.pl $(BUILD)/forksim README.md traces/README.md
 	@QUOTED_CACHE=$(QUOTED_CACHE_DIR) tools/check-quoted-test.sh $(BUILD)/forksim traces/README.md
+
+# The feature probe and the shims it selects, on sed-edited copies of the packaged _Fork.c.
+.PHONY: glibc-features
+glibc-features: $(BUILD)/forksim
+	@tools/check-glibc-features.sh $(BUILD) $(GLIBC_CFLAGS)
 
 # The forksim command as a user meets it.
 cli: $(BUILD)/forksim

@@ -34,6 +34,7 @@ SIM_GLOBAL struct hurd_sigstate *_hurd_sigstates;
 SIM_GLOBAL struct hurd_sigstate *_hurd_global_sigstate;
 SIM_GLOBAL struct mutex _hurd_siglock;
 SIM_GLOBAL hurd_sigset_t _hurdsig_traced;
+/* Read by glibc 2.36 and 2.37's _Fork.c only (shim/hurd/threadvar.h); 0, as there. */
 SIM_GLOBAL unsigned long int __hurd_threadvar_stack_mask;
 SIM_GLOBAL unsigned long int __hurd_threadvar_stack_offset;
 SIM_GLOBAL vm_address_t __hurd_sigthread_stack_base, __hurd_sigthread_stack_end;

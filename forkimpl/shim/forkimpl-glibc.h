@@ -101,8 +101,7 @@ void _hurd_msgport_receive(void);
 #define __sigemptyset(set) (*(set) = 0, 0)
 
 /* --- thread variables and stacks (hurd/threadvar.h) ------------------------------------------ */
-extern unsigned long int __hurd_threadvar_stack_mask;
-extern unsigned long int __hurd_threadvar_stack_offset;
+/* __hurd_threadvar_stack_{mask,offset}: shim/hurd/threadvar.h, for the releases that have them */
 extern vm_address_t __hurd_sigthread_stack_base, __hurd_sigthread_stack_end;
 
 /* --- thread state (thread_state.h): forksim's own, see sim/kern/kern.h ---------------------------- */
