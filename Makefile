@@ -32,9 +32,15 @@ $(BUILD)/sim/kern/%.o $(SAN_BUILD)/sim/kern/%.o: LAYER_INC = $(KERN_INC)
 $(BUILD)/sim/hurd/%.o $(SAN_BUILD)/sim/hurd/%.o: LAYER_INC = $(HURD_INC)
 $(BUILD)/forkimpl/%.o $(SAN_BUILD)/forkimpl/%.o: LAYER_INC = $(HURD_INC)
 PLAIN_CFLAGS := $(BASEFLAGS) -O2
+# Sanitizers that stop: every report ends the program (-fno-sanitize-recover=all here and in
+# GLIBC_SAN_CFLAGS; halt_on_error and abort_on_error in tests/san_options.c, linked into every
+# sanitizer program, and in SAN_ENV), so a test program or a run with a report exits non-zero
+# and tools/run-tests.sh counts it failed. LeakSanitizer is on (detect_leaks=1).
 SAN_CFLAGS := $(BASEFLAGS) -O1 -fno-omit-frame-pointer -fsanitize=address,undefined \
-              -fno-sanitize-recover=undefined --param asan-use-after-return=0
+              -fno-sanitize-recover=all --param asan-use-after-return=0
 SAN_LDFLAGS := -fsanitize=address,undefined
+SAN_ENV    := ASAN_OPTIONS=detect_leaks=1:halt_on_error=1:abort_on_error=1 \
+              UBSAN_OPTIONS=halt_on_error=1:abort_on_error=1:print_stacktrace=1
 LDLIBS     := -lcmocka -lunwind
 
 LIB_SRCS   := $(sort $(wildcard model/*.c sim/rt/*.c sim/kern/*.c sim/hurd/*.c) $(filter-out sim/cli/main.c,$(wildcard sim/cli/*.c)))
@@ -51,7 +57,7 @@ GLIBC_FD_NAMES := dtable port2fd new-fd alloc-fd intern-fd fd-close
 GLIBC_FD_OBJS := $(patsubst %,fd-%.o,$(GLIBC_FD_NAMES))
 HDRS       := $(wildcard model/*.h sim/*/*.h tests/*.h forkimpl/*.h forkimpl/shim/*.h forkimpl/shim/*/*.h)
 
-.PHONY: all deps check san bench clean test-plain test-san rules host-processes valgrind image-globals run traces cli compare
+.PHONY: all deps check san bench clean test-plain test-san planted-san rules host-processes valgrind image-globals run traces traces-san cli compare
 all: deps $(BUILD)/libforksim.a $(addprefix $(BUILD)/tests/,$(TEST_NAMES)) $(BUILD)/forksim
 
 deps:
@@ -82,10 +88,14 @@ $(SAN_BUILD)/libforksim.a: $(patsubst %.c,$(SAN_BUILD)/%.o,$(LIB_SRCS) $(FORKIMP
 	@mkdir -p $(dir $@)
 	rm -f $@ && ar rcs $@ $^
 
-$(SAN_BUILD)/tests/%: $(SAN_BUILD)/tests/%.o $(patsubst %.c,$(SAN_BUILD)/%.o,$(TESTLIB_SRCS)) $(SAN_BUILD)/libforksim.a
+$(SAN_BUILD)/tests/%: $(SAN_BUILD)/tests/%.o $(patsubst %.c,$(SAN_BUILD)/%.o,$(TESTLIB_SRCS)) $(SAN_BUILD)/tests/san_options.o $(SAN_BUILD)/libforksim.a
 	$(CC) $(SAN_CFLAGS) $^ -o $@ $(SAN_LDFLAGS) $(LDLIBS)
 
-san: deps $(SAN_BUILD)/libforksim.a $(addprefix $(SAN_BUILD)/tests/,$(TEST_NAMES))
+# The forksim command under the sanitizers (the same sources as $(BUILD)/forksim).
+$(SAN_BUILD)/forksim: $(SAN_BUILD)/sim/cli/main.o $(BUILD)/glibc/source-info.c $(SAN_BUILD)/tests/san_options.o $(SAN_BUILD)/libforksim.a
+	$(CC) $(SAN_CFLAGS) $(filter %.o %.a,$^) $(BUILD)/glibc/source-info.c -o $@ $(SAN_LDFLAGS) -lunwind
+
+san: deps $(SAN_BUILD)/libforksim.a $(addprefix $(SAN_BUILD)/tests/,$(TEST_NAMES)) $(SAN_BUILD)/forksim
 
 # --- tests --------------------------------------------------------------------
 # tools/run-tests.sh runs every program in a directory, keeps each one's output in
@@ -94,8 +104,13 @@ test-plain: all
 	@tools/run-tests.sh $(BUILD)
 
 test-san: san
-	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1 \
-	  tools/run-tests.sh $(SAN_BUILD)
+	@$(SAN_ENV) tools/run-tests.sh $(SAN_BUILD)
+
+# Defects planted at test time (a scratch program; a signed overflow in a scratch copy of
+# glibc's _Fork.c, built into a temporary BUILD) must each fail the sanitizer build's run.
+planted-san: san
+	@CC="$(CC)" SAN_CFLAGS="$(SAN_CFLAGS)" SAN_LDFLAGS="$(SAN_LDFLAGS)" $(SAN_ENV) \
+	  tools/check-planted-san.sh $(SAN_BUILD)
 
 # The rule table: every spec rule listed in tests/rules.txt needs a passing test with an
 # assertion marked for it (see tools/rule-table.sh).
@@ -113,7 +128,7 @@ valgrind: all
 	  && echo "valgrind: $(VALGRIND_PROG): no errors" \
 	  || { cat $(BUILD)/valgrind.out; echo "valgrind: $(VALGRIND_PROG): errors"; exit 1; }
 
-check: test-plain test-san rules host-processes valgrind image-globals traces cli
+check: test-plain test-san planted-san rules host-processes valgrind image-globals traces traces-san cli
 
 bench: all
 	@for b in $(BENCH_PROGS); do $$b || exit 1; done
@@ -131,7 +146,7 @@ GLIBC_SRC_STAMP := $(shell printf '%s' "$(GLIBC_SRC) $(GLIBC_FILES)" | sha256sum
 FORKIMPL_INC := -Iforkimpl -Iforkimpl/shim -include forkimpl/shim/libc-symbols.h
 GLIBC_CFLAGS := -std=gnu11 -g -O2 -D_GNU_SOURCE $(FORKIMPL_INC) $(HURD_INC)
 GLIBC_SAN_CFLAGS := $(GLIBC_CFLAGS) -O1 -fno-omit-frame-pointer -fsanitize=address,undefined \
-                    -fno-sanitize=alignment --param asan-use-after-return=0
+                    -fno-sanitize=alignment -fno-sanitize-recover=all --param asan-use-after-return=0
 
 # A new glibc tree or file list starts $(BUILD)/glibc afresh. Decided as the Makefile is read:
 # under .SECONDARY, a missing stamp behind an existing SOURCE would never be rebuilt.
@@ -192,6 +207,10 @@ $(BUILD)/forksim: $(BUILD)/sim/cli/main.o $(BUILD)/glibc/source-info.o $(BUILD)/
 # Scenarios with golden outputs: byte for byte, and twice the same.
 traces: $(BUILD)/forksim
 	@tools/check-traces.sh $(BUILD)/forksim traces
+
+# The same scenarios under the sanitizer build of forksim: a report stops the run and fails it.
+traces-san: $(SAN_BUILD)/forksim
+	@echo "traces under $(SAN_BUILD)/forksim:"; $(SAN_ENV) tools/check-traces.sh $(SAN_BUILD)/forksim traces
 
 # The forksim command as a user meets it.
 cli: $(BUILD)/forksim
