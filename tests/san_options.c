@@ -9,7 +9,6 @@
  */
 const char *__asan_default_options(void);
 const char *__ubsan_default_options(void);
-const char *__lsan_default_options(void);
 
 const char *__asan_default_options(void)
 {
@@ -19,9 +18,4 @@ const char *__asan_default_options(void)
 const char *__ubsan_default_options(void)
 {
     return "halt_on_error=1:abort_on_error=1:print_stacktrace=1";
-}
-
-const char *__lsan_default_options(void)
-{
-    return "exitcode=23";
 }
