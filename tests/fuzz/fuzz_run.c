@@ -1,0 +1,73 @@
+/*
+ * fuzz_run.c: libFuzzer harness for whole runs: a scenario from the fuzzer's bytes, loaded
+ * and, when it loads, run on the simulated Hurd with glibc's fork (sim/cli/runner.c), under
+ * the sanitizers. Whatever the scenario says, the run must end (any verdict is fine) with no
+ * sanitizer report, no invariant violation (model_check) and no object left at close: those
+ * are forksim's own bugs, and the harness aborts on them.
+ *
+ * Small limits keep a run short and inside what forksim models today: inputs of at most 2 KiB,
+ * at most FUZZ_MAX_FORKS forks, FUZZ_MAX_THREADS extra threads and FUZZ_MAX_NAMES names of
+ * each kind, no `decisions` line (it would read another file). Scenarios beyond them are
+ * skipped, not run. (The fixed tables that end a longer scenario as "unmodelled" are issue
+ * 12, item 5.)
+ * Seed corpus: the scenarios of traces/ (tests/fuzz/corpus/run/).
+ */
+#include "runner.h"
+#include "fuzzlib.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define FUZZ_MAX_BYTES 2048
+#define FUZZ_MAX_FORKS 3
+#define FUZZ_MAX_THREADS 4
+#define FUZZ_MAX_NAMES 8
+#define FUZZ_MAX_HAVES 24
+
+static bool within_limits(const scenario *s)
+{
+    unsigned forks = 0, threads = 0, names = 0, fds = 0;
+    if (s->decisions[0] != '\0' || s->nhaves > FUZZ_MAX_HAVES)
+        return false;
+    for (size_t i = 0; i < s->nhaves; i++) {
+        const scn_have *h = &s->haves[i];
+        threads += h->kind == HAVE_THREAD;
+        fds += h->kind == HAVE_FD;
+        if (h->kind == HAVE_NAMES)
+            names += h->count;
+    }
+    for (size_t i = 0; i < s->nsteps; i++)
+        forks += s->steps[i].kind == STEP_FORK;
+    return forks <= FUZZ_MAX_FORKS && threads <= FUZZ_MAX_THREADS && names <= FUZZ_MAX_NAMES &&
+           fds <= 8;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    static scenario *s;
+    static run_result *r;
+    if (size > FUZZ_MAX_BYTES)
+        return 0;
+    if (s == NULL && ((s = malloc(sizeof *s)) == NULL || (r = malloc(sizeof *r)) == NULL))
+        abort();
+    const char *path = fuzz_file(data, size, ".fsim");
+    if (path == NULL)
+        abort();
+    char err[1024];
+    memset(s, 0, sizeof *s);
+    if (scenario_load(path, s, err, sizeof err) != 0 || !within_limits(s))
+        return 0;
+    memset(r, 0, sizeof *r);
+    run_options o = {0};
+    if (run_scenario(s, &o, r) == 0) {
+        if (r->invariant_violations != 0 || r->leaked != 0) {
+            for (size_t i = 0; i < r->nmessages; i++)
+                fprintf(stderr, "fuzz_run: %s\n", r->messages[i]);
+            fprintf(stderr, "fuzz_run: %zu invariant violations, %zu objects left at close\n",
+                    r->invariant_violations, r->leaked);
+            abort();
+        }
+    }
+    run_result_free(r);
+    return 0;
+}
