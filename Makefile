@@ -263,6 +263,7 @@ image-globals: $(addprefix $(BUILD)/glibc/,$(FORK_OBJS) $(GLIBC_FD_OBJS)) $(BUIL
 # tests/fuzz/crashes/NAME/; a new harness needs nothing more than its file.
 #   make fuzz      builds each with clang's libFuzzer, ASan and UBSan into $(FUZZ_BUILD)/ and
 #                  runs it for FUZZ_RUNS executions (FUZZ_RUNS_run for the whole-run harness),
+#                  with the dictionary tests/fuzz/NAME.dict when there is one,
 #                  new inputs into $(FUZZ_BUILD)/corpus/NAME/, crashes into
 #                  $(FUZZ_BUILD)/crashes/NAME/ (the run stops at the first).
 #   fuzz-replay    (in make check) links each harness with tests/fuzz/replay.c in the gcc
@@ -299,12 +300,13 @@ fuzz: fuzz-build
 	  runs=$(FUZZ_RUNS); [ "$$n" = run ] && runs=$(FUZZ_RUNS_run); \
 	  mkdir -p $(FUZZ_BUILD)/corpus/$$n $(FUZZ_BUILD)/crashes/$$n; \
 	  seeds=""; [ -d tests/fuzz/corpus/$$n ] && seeds=tests/fuzz/corpus/$$n; \
+	  dict=""; [ -f tests/fuzz/$$n.dict ] && dict=-dict=tests/fuzz/$$n.dict; \
 	  echo "fuzz: $$n, $$runs executions"; \
-	  $(FUZZ_BUILD)/fuzz_$$n -runs=$$runs -max_len=4096 -print_final_stats=1 \
+	  $(FUZZ_BUILD)/fuzz_$$n -runs=$$runs -max_len=4096 -print_final_stats=1 $$dict \
 	    -artifact_prefix=$(FUZZ_BUILD)/crashes/$$n/ $(FUZZ_BUILD)/corpus/$$n $$seeds \
 	    >$(FUZZ_BUILD)/fuzz_$$n.log 2>&1 \
 	    || { tail -60 $(FUZZ_BUILD)/fuzz_$$n.log; echo "fuzz: $$n: a report (input in $(FUZZ_BUILD)/crashes/$$n/)"; exit 1; }; \
-	  grep -E '^stat::number_of_executed_units|^Done' $(FUZZ_BUILD)/fuzz_$$n.log | sed "s/^/fuzz: $$n: /"; \
+	  grep -E '^stat::number_of_executed_units|^Done|^fuzz_' $(FUZZ_BUILD)/fuzz_$$n.log | sed "s/^/fuzz: $$n: /"; \
 	done
 
 $(SAN_BUILD)/fuzz/replay_%: $(SAN_BUILD)/tests/fuzz/fuzz_%.o $(SAN_BUILD)/tests/fuzz/replay.o $(SAN_BUILD)/tests/san_options.o $(SAN_BUILD)/libforksim.a
