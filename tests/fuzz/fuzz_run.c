@@ -3,7 +3,8 @@
  * and, when it loads, run on the simulated Hurd with glibc's fork (sim/cli/runner.c), under
  * the sanitizers. Whatever the scenario says, the run must end (any verdict is fine) with no
  * sanitizer report, no invariant violation (model_check) and no object left at close: those
- * are forksim's own bugs, and the harness aborts on them.
+ * are forksim's own bugs, and the harness aborts on them. Every 16th run is run a second time
+ * and must give the same trace, byte for byte (one process, deterministic).
  *
  * Small limits keep a run short and inside what forksim models today: inputs of at most 2 KiB,
  * at most FUZZ_MAX_FORKS forks, FUZZ_MAX_THREADS extra threads and FUZZ_MAX_NAMES names of
@@ -82,6 +83,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                     r->invariant_violations, r->leaked);
             abort();
         }
+    }
+    if (ran % 16 == 1) {
+        static run_result *again;
+        if (again == NULL && (again = malloc(sizeof *again)) == NULL)
+            abort();
+        memset(again, 0, sizeof *again);
+        run_scenario(s, &o, again);
+        if (again->trace_len != r->trace_len ||
+            (r->trace_len && memcmp(again->trace, r->trace, r->trace_len) != 0)) {
+            fprintf(stderr, "fuzz_run: the same scenario ran twice gives two traces\n");
+            abort();
+        }
+        run_result_free(again);
     }
     run_result_free(r);
     return 0;
