@@ -268,13 +268,70 @@ static void test_port_death_before_get_refs(void **state)
     free(r.v);
 }
 
-/* The whole port-death sweep of sweep-default (traces/README.md): 332 runs, and only F7's
- * window (b dying before its mod_refs) breaks a fork, once per build. */
+/* The fork's RPCs in one build, counted in the trace of a plain run of the scenario (not the
+ * explorer's listing): the lines whose call site is _Fork.c, and those of them that can fail
+ * (all but the traps that return a name, which explore_error leaves out). */
+typedef struct fork_rpcs {
+    size_t all, can_fail;
+    size_t child_resumes;   /* the parent's thread_resume after proc_child: the child's main
+                             * thread set going (P16 step 10) */
+} fork_rpcs;
+
+static fork_rpcs count_fork_rpcs(bool ndebug)
+{
+    scenario *s = load();
+    s->ndebug = ndebug;
+    run_result *r = calloc(1, sizeof *r);
+    assert_non_null(r);
+    run_options o = {.sites = true};
+    assert_int_equal(run_scenario(s, &o, r), 0);
+    assert_true(r->expected);
+    fork_rpcs n = {0, 0, 0};
+    char parent[32] = "";
+    for (const char *line = r->trace; line != NULL && *line != '\0';) {
+        const char *end = strchr(line, '\n');
+        size_t len = end != NULL ? (size_t)(end - line) : strlen(line);
+        char text[512], who[32], routine[64];
+        unsigned long step;
+        snprintf(text, sizeof text, "%.*s", (int)len, line);
+        if (strstr(text, "@ _Fork.c:") != NULL &&
+            (sscanf(text, "%lu %31s trap %63[a-z_0-9]", &step, who, routine) == 3 ||
+             sscanf(text, "%lu %31s %63[a-z_0-9]", &step, who, routine) == 3)) {
+            n.all++;
+            n.can_fail += explore_error(routine, NULL, NULL);
+            if (strcmp(routine, "proc_child") == 0)
+                snprintf(parent, sizeof parent, "%s", who);
+            else if (parent[0] != '\0' && strcmp(who, parent) == 0 && strcmp(routine, "thread_resume") == 0)
+                n.child_resumes++;
+        }
+        line = end != NULL ? end + 1 : NULL;
+    }
+    run_result_free(r);
+    free(r);
+    free(s);
+    assert_true(n.all > 0);
+    return n;
+}
+
+/* The ports a sweep can kill: the scenario's send and send-once rights to the peer. */
+static size_t peer_ports(void)
+{
+    size_t n = 0;
+    for (const char *p = sweep_default; (p = strstr(p, "\nhave send")) != NULL; p++)
+        n++;
+    return n;
+}
+
+/* The whole port-death sweep of sweep-default (traces/README.md): one run per RPC of the fork
+ * and port of the peer, in each build, and only F7's window (b dying before its mod_refs)
+ * breaks a fork, once per build. */
 static void test_port_death_sweep_whole(void **state)
 {
     (void)state;
     rows r = sweep(EXPLORE_PORT_DEATHS, true, true, NULL, KF_NONE);
-    assert_int_equal(r.n, 332);
+    fork_rpcs asserting = count_fork_rpcs(false), ndebug = count_fork_rpcs(true);
+    assert_int_equal(peer_ports(), 2); /* a and b; the dead name d has no port */
+    assert_int_equal(r.n, (asserting.all + ndebug.all) * peer_ports());
     size_t broken = 0;
     for (size_t i = 0; i < r.n; i++) {
         const explore_row *w = &r.v[i];
@@ -290,20 +347,35 @@ static void test_port_death_sweep_whole(void **state)
     free(r.v);
 }
 
-/* The whole fault sweep of sweep-default (traces/README.md): as shipped, 189 of 249 runs
- * abort and every abort after task_create leaves the child alive (F9); with NDEBUG none
- * aborts, 189 forks fail, and their only leak is the message-port right (F8, 7 runs); the
- * leaks of forks that succeed are failed deallocations; two deadlocks per build (F10). */
+/* The whole fault sweep of sweep-default (traces/README.md): three faults for each RPC of the
+ * fork that can fail, in each build. As shipped, most runs abort and every abort after
+ * task_create leaves the child alive (F9); with NDEBUG none aborts, and exactly as many forks
+ * fail as aborted as shipped (the two builds differ only in assert_perror: an error the
+ * asserting build aborts on is one the NDEBUG build returns), their only leak the message-port
+ * right (F8, 7 runs); the leaks of forks that succeed are failed deallocations; two deadlocks
+ * per build (F10). Every run of a build ends one way: an abort, a failed fork, a deadlock, or
+ * a fork that returned the child's pid. */
 static void test_fault_sweep_whole(void **state)
 {
     (void)state;
     rows r = sweep(EXPLORE_FAULTS, true, true, NULL, KF_NONE);
-    assert_int_equal(r.n, 498);
+    fork_rpcs asserting = count_fork_rpcs(false), ndebug = count_fork_rpcs(true);
+    assert_int_equal(r.n, 3 * (asserting.can_fail + ndebug.can_fail));
+    size_t ended[2][4] = {{0}}; /* per build: abort, fork failed, deadlock, pid returned */
     size_t aborts = 0, failed = 0, f8 = 0, deadlocks[2] = {0, 0};
     for (size_t i = 0; i < r.n; i++) {
         const explore_row *w = &r.v[i];
+        int how = w->naborts > 0 ? 0
+                  : w->sim == FORKSIM_DEADLOCK ? 2
+                  : w->parent_returned && w->parent_pid < 0 ? 1
+                  : w->parent_returned && w->parent_pid > 0 ? 3 : -1;
+        if (how < 0)
+            fail_msg("run %u ended none of the four ways", w->run);
+        ended[w->ndebug][how]++;
         if (w->sim == FORKSIM_DEADLOCK && w->naborts == 0) {
             deadlocks[w->ndebug]++;
+            assert_string_equal(w->rpc.routine, "thread_resume");
+            assert_int_not_equal(w->kind, KF_REPLY_LOST);
             assert_int_equal(w->child, CHILD_STUCK);
         }
         if (!w->ndebug && w->naborts > 0) {
@@ -331,11 +403,19 @@ static void test_fault_sweep_whole(void **state)
             assert_int_not_equal(w->kind, KF_REPLY_LOST);
         }
     }
-    assert_int_equal(aborts, 189);
-    assert_int_equal(failed, 189);
+    assert_int_equal(ended[0][0] + ended[0][1] + ended[0][2] + ended[0][3], 3 * asserting.can_fail);
+    assert_int_equal(ended[1][0] + ended[1][1] + ended[1][2] + ended[1][3], 3 * ndebug.can_fail);
+    assert_int_equal(ended[0][1], 0);       /* as shipped, an error it sees aborts */
+    assert_int_equal(ended[1][0], 0);       /* with NDEBUG, nothing aborts */
+    assert_true(aborts > 0);
+    assert_int_equal(aborts, ended[0][0]);
+    assert_int_equal(failed, aborts);       /* the same errors, seen by both builds */
     assert_int_equal(f8, 7);
-    assert_int_equal(deadlocks[0], 2);
-    assert_int_equal(deadlocks[1], 2);
+    /* A deadlock: the child's main thread is never set going, because the resume after
+     * proc_child failed to send or failed as a routine (a lost reply means it ran). */
+    assert_true(asserting.child_resumes > 0);
+    assert_int_equal(deadlocks[0], 2 * asserting.child_resumes);
+    assert_int_equal(deadlocks[1], 2 * ndebug.child_resumes);
     free(r.v);
 }
 

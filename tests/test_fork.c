@@ -27,12 +27,14 @@ typedef struct space_view {
     name_info_t info[MAXN];
 } space_view;
 
+/* The whole space (every name ktask_names lists); a space too large to hold fails. */
 static void view_take(ktask_t *task, space_view *v)
 {
-    v->n = 0;
-    for (mach_port_name_t n = 1; n < 4096 && v->n < MAXN; n++)
-        if (space_peek(task, n, &v->info[v->n]))
-            v->names[v->n++] = n;
+    size_t total = ktask_names(task, v->names, MAXN);
+    assert_true(total <= MAXN);
+    v->n = total;
+    for (size_t i = 0; i < v->n; i++)
+        assert_true(space_peek(task, v->names[i], &v->info[i]));
 }
 
 static const name_info_t *view_find(const space_view *v, mach_port_name_t name)
@@ -41,6 +43,25 @@ static const name_info_t *view_find(const space_view *v, mach_port_name_t name)
         if (v->names[i] == name)
             return &v->info[i];
     return NULL;
+}
+
+/* Names the child has that the parent did not: the fork intends none (it re-creates the
+ * parent's names, nothing else). Says which, one a line, into why; returns how many. */
+static size_t extra_names(const space_view *parent, const space_view *child, char *why, size_t len)
+{
+    size_t n = 0, used = 0;
+    why[0] = '\0';
+    for (size_t i = 0; i < child->n; i++) {
+        if (view_find(parent, child->names[i]) != NULL)
+            continue;
+        n++;
+        if (used < len)
+            used += (size_t)snprintf(why + used, len - used,
+                                     "child name %u: type 0x%x urefs %u port %u, not in the parent\n",
+                                     child->names[i], child->info[i].type, child->info[i].urefs,
+                                     child->info[i].port_id);
+    }
+    return n;
 }
 
 /* What the processes saw, in host memory. */
@@ -201,7 +222,73 @@ static void test_fork_child_space(void **state)
             assert_int_equal(ci->urefs, pi->urefs);
         }
     }
+    char why[2048];
+    if (extra_names(p, c, why, sizeof why) != 0)
+        fail_msg("the child has names the fork did not intend:\n%s", why);
     free(trace);
+}
+
+/* The RPCs of the forking process, in the order P16 gives them (written from the spec's list,
+ * steps 2 to 11), must appear in that order in the walkthrough's trace; other RPCs may come
+ * between them. */
+static void test_fork_follows_p16_order(void **state)
+{
+    (void)state;
+    static const char *const p16[] = {
+        "proc_dostop", "thread_abort",                          /* 2 */
+        "task_create", "mach_port_names", "task_threads",       /* 3 */
+        "proc_task2proc",                                       /* 4 */
+        "mach_port_extract_right", "proc_setmsgport",           /* 5 */
+        "thread_resume",                                        /* 6 */
+        "thread_create", "thread_create",                       /* 7 */
+        "mach_port_deallocate", "mach_port_insert_right", "mach_port_mod_refs", /* 8 */
+        "proc_get_arg_locations", "proc_set_arg_locations",
+        "thread_get_state", "thread_set_state", "thread_set_state", /* 9 */
+        "proc_task2pid", "proc_child",
+        "thread_resume",                                        /* 10 */
+        "proc_getpids",                                         /* 11, in the child */
+    };
+    size_t len, k = 0;
+    char *trace = run(walkthrough_main, FI_FORK_GLIBC, &len);
+    /* Trace lines: "STEP tT.H [trap ]ROUTINE(ARGS) = CODE ..." */
+    for (char *line = trace; line != NULL && *line != '\0' && k < sizeof p16 / sizeof p16[0];) {
+        char *next = strchr(line, '\n');
+        if (next != NULL)
+            *next++ = '\0';
+        char who[32], routine[64];
+        unsigned long step;
+        if (sscanf(line, "%lu %31s %63[a-z_0-9]", &step, who, routine) == 3) {
+            if (strcmp(routine, "trap") == 0 && sscanf(line, "%lu %31s trap %63[a-z_0-9]", &step, who, routine) != 3)
+                routine[0] = '\0';
+            if (strcmp(routine, p16[k]) == 0)
+                k++;
+        }
+        line = next;
+    }
+    if (k < sizeof p16 / sizeof p16[0])
+        fail_msg("the fork's RPCs leave P16's order at step %zu: no %s after %s", k, p16[k],
+                 k > 0 ? p16[k - 1] : "the start");
+    assert_int_equal(k, sizeof p16 / sizeof p16[0]); /* rule P16 */
+    free(trace);
+}
+
+/* The extra-name check sees a planted name: the walkthrough's child space with one more name
+ * than the parent's (a receive right far above the names the fork uses). */
+static void test_fork_extra_name_planted(void **state)
+{
+    (void)state;
+    size_t len;
+    free(run(walkthrough_main, FI_FORK_GLIBC, &len));
+    static space_view planted;
+    planted = seen.child_after;
+    char why[2048];
+    assert_int_equal(extra_names(&seen.parent_before, &planted, why, sizeof why), 0);
+    assert_true(planted.n < MAXN);
+    planted.names[planted.n] = 0x10000;
+    planted.info[planted.n] = (name_info_t){.type = MACH_PORT_TYPE_RECEIVE, .urefs = 0, .port_id = 99};
+    planted.n++;
+    assert_int_equal(extra_names(&seen.parent_before, &planted, why, sizeof why), 1);
+    assert_non_null(strstr(why, "child name 65536: type 0x20000 urefs 0 port 99, not in the parent"));
 }
 
 int main(int argc, char **argv)
@@ -209,6 +296,8 @@ int main(int argc, char **argv)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_fork_walkthrough),
         cmocka_unit_test(test_fork_child_space),
+        cmocka_unit_test(test_fork_extra_name_planted),
+        cmocka_unit_test(test_fork_follows_p16_order),
     };
     if (argc > 1)
         cmocka_set_test_filter(argv[1]);

@@ -151,32 +151,79 @@ size_t queued(ktask_t *task, mach_port_name_t name, mach_msg_id_t *ids, size_t m
     return mk_queue_ids(task, name, ids, max);
 }
 
-/* Names 1..4095 and a few far ones cover what the tests create. */
+/* The whole space, as mach_port_names would list it (without its side effects). */
 void snapshot_take(ktask_t *task, snapshot_t *s)
 {
-    s->n = 0;
-    for (mach_port_name_t n = 1; n < 4096 && s->n < 256; n++)
-        if (space_peek(task, n, &s->info[s->n]))
-            s->names[s->n++] = n;
+    s->total = ktask_names(task, s->names, SNAPSHOT_MAX);
+    s->n = s->total < SNAPSHOT_MAX ? s->total : SNAPSHOT_MAX;
+    for (size_t i = 0; i < s->n; i++)
+        if (!space_peek(task, s->names[i], &s->info[i]))
+            memset(&s->info[i], 0, sizeof s->info[i]);
+}
+
+static bool info_same(const name_info_t *a, const name_info_t *b)
+{
+    return a->type == b->type && a->urefs == b->urefs && a->port_id == b->port_id &&
+           a->dead == b->dead && a->dnrequest == b->dnrequest;
+}
+
+static void info_print(char *buf, size_t len, const name_info_t *i)
+{
+    snprintf(buf, len, "%s urefs %u port %u%s%s", type_name(i->type), i->urefs, i->port_id,
+             i->dead ? " (dead)" : "", i->dnrequest ? " (dead-name request)" : "");
+}
+
+size_t snapshot_diff(const snapshot_t *before, const snapshot_t *after, char *buf, size_t len)
+{
+    size_t ndiff = 0, used = 0, i = 0, j = 0;
+    if (len > 0)
+        buf[0] = '\0';
+    /* Both lists are ascending by name: one merge walk. */
+    while (i < before->n || j < after->n) {
+        char a[96] = "unused", b[96] = "unused";
+        mach_port_name_t name;
+        if (j >= after->n || (i < before->n && before->names[i] < after->names[j])) {
+            name = before->names[i];
+            info_print(a, sizeof a, &before->info[i++]);
+        } else if (i >= before->n || after->names[j] < before->names[i]) {
+            name = after->names[j];
+            info_print(b, sizeof b, &after->info[j++]);
+        } else {
+            name = before->names[i];
+            bool same = info_same(&before->info[i], &after->info[j]);
+            info_print(a, sizeof a, &before->info[i++]);
+            info_print(b, sizeof b, &after->info[j++]);
+            if (same)
+                continue;
+        }
+        ndiff++;
+        if (used < len)
+            used += (size_t)snprintf(buf + used, len - used, "  name 0x%x: %s, was %s\n", name, b, a);
+    }
+    if (before->total != before->n || after->total != after->n) {
+        ndiff++;
+        if (used < len)
+            snprintf(buf + used, len - used, "  a space of %zu names, then %zu: more than a "
+                     "snapshot holds (%d)\n", before->total, after->total, SNAPSHOT_MAX);
+    }
+    return ndiff;
 }
 
 void check_snapshot_same_(ktask_t *task, const snapshot_t *s, const char *file, int line)
 {
-    snapshot_t now;
-    snapshot_take(task, &now);
-    bool same = now.n == s->n;
-    for (size_t i = 0; same && i < s->n; i++)
-        same = now.names[i] == s->names[i] && now.info[i].type == s->info[i].type &&
-               now.info[i].urefs == s->info[i].urefs && now.info[i].port_id == s->info[i].port_id &&
-               now.info[i].dnrequest == s->info[i].dnrequest;
-    if (!same) {
-        print_error("%s:%d: task %u space changed:\n", file, line, ktask_id(task));
-        for (size_t i = 0; i < s->n; i++)
-            print_error("  before 0x%x %s urefs %u port %u\n", s->names[i],
-                        type_name(s->info[i].type), s->info[i].urefs, s->info[i].port_id);
-        for (size_t i = 0; i < now.n; i++)
-            print_error("  after  0x%x %s urefs %u port %u\n", now.names[i],
-                        type_name(now.info[i].type), now.info[i].urefs, now.info[i].port_id);
+    snapshot_t *now = malloc(sizeof *now);
+    char *why = malloc(8192);
+    if (now == NULL || why == NULL)
+        abort();
+    snapshot_take(task, now);
+    size_t n = snapshot_diff(s, now, why, 8192);
+    free(now);
+    if (n != 0) {
+        print_error("%s:%d: task %u space changed (%zu names):\n%s", file, line, ktask_id(task), n,
+                    why);
+        free(why);
         _fail(file, line);
+        return;
     }
+    free(why);
 }

@@ -63,13 +63,19 @@ mach_msg_return_t recv_now(kthread_t *th, mach_port_name_t name, void *buf, size
 /* Count of queued messages and their ids. */
 size_t queued(ktask_t *task, mach_port_name_t name, mach_msg_id_t *ids, size_t max);
 
-/* A snapshot of a task's space (names, types, urefs), for "failure changes nothing" checks. */
+/* A snapshot of a task's whole space (every name ktask_names lists: types, urefs, ports), for
+ * "failure changes nothing" checks. A space larger than SNAPSHOT_MAX fails the check rather
+ * than being compared in part. */
+#define SNAPSHOT_MAX 1024
 typedef struct snapshot {
-    size_t n;
-    mach_port_name_t names[256];
-    name_info_t info[256];
+    size_t n, total;            /* names kept, names the space had */
+    mach_port_name_t names[SNAPSHOT_MAX];
+    name_info_t info[SNAPSHOT_MAX];
 } snapshot_t;
 void snapshot_take(ktask_t *task, snapshot_t *s);
+/* The differences between two snapshots, one line each ("name 0x10000: SEND urefs 1 port 7,
+ * was unused"), into buf; returns how many names differ (0: the same). */
+size_t snapshot_diff(const snapshot_t *before, const snapshot_t *after, char *buf, size_t len);
 void check_snapshot_same_(ktask_t *task, const snapshot_t *s, const char *file, int line);
 #define check_snapshot_same(task, s) check_snapshot_same_((task), (s), __FILE__, __LINE__)
 

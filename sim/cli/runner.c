@@ -56,7 +56,28 @@ static struct {
     size_t notes_cap;
     unsigned threads_created;   /* thread_create calls since the last task_create (--explain) */
     bool steps_begun;           /* the set-up is done: the scenario's steps run */
+    /* The child's names when fork returned in it (malloc'ed, ascending): what the fork made,
+     * before the child's own steps. */
+    mach_port_name_t *child_at_fork;
+    size_t nchild_at_fork;
 } R;
+
+static void child_names_at_fork(void)
+{
+    ktask_t *task = kthread_task(kern_self());
+    size_t n = ktask_names(task, NULL, 0);
+    free(R.child_at_fork);
+    R.child_at_fork = malloc((n + 1) * sizeof *R.child_at_fork);
+    R.nchild_at_fork = R.child_at_fork != NULL ? ktask_names(task, R.child_at_fork, n) : 0;
+}
+
+static bool child_had_at_fork(mach_port_name_t name)
+{
+    for (size_t i = 0; i < R.nchild_at_fork; i++)
+        if (R.child_at_fork[i] == name)
+            return true;
+    return false;
+}
 
 static void vmessage(const char *fmt, va_list ap)
 {
@@ -604,6 +625,7 @@ static int run_steps(scn_who who, size_t from)
                 R.r->fork_returns[R.r->nfork_returns++] = (run_fork_return){
                     sim_task_id(sim_task_self()), pid, pid < 0 ? fi_self_tls()->err : 0};
             if (pid == 0) {
+                child_names_at_fork();
                 R.child_id = sim_task_id(sim_task_self());
                 labels_child_start();
                 return run_steps(WHO_CHILD, 0);
@@ -612,6 +634,7 @@ static int run_steps(scn_who who, size_t from)
                 /* The child's own part of fork failed (proc_getpids, its signal thread's
                  * resume): fork returned -1 in the child, which now takes itself for the
                  * parent. The parent's steps are the parent's: the child's end here. */
+                child_names_at_fork();
                 R.child_id = sim_task_id(sim_task_self());
                 snapshot(sim_task_self(), &R.r->child);
                 return 0;
@@ -1192,7 +1215,20 @@ static void check_copies(const scenario *s, const scn_expect *e, const run_resul
     if (f4 > 0)
         finding("F4: %u port set(s) are not in the child (the copy loop has no case for them; "
                 "the child's receive rights belong to no set)", f4);
-    (void)failures;
+    /* Names the child has that the parent did not: the fork intends none. A name the child's
+     * own steps made after fork returned is the scenario's, not the fork's. */
+    for (size_t k = 0; k < c->n; k++) {
+        const run_name *cn = &c->names[k];
+        if (space_find(p, cn->name) != NULL || !child_had_at_fork(cn->name))
+            continue;
+        failures++;
+        failure("%s:%d: child name %u (%s): %s, %s: not in the parent, a name the fork did "
+                "not intend", s->path, e->line, cn->name, cn->label[0] ? cn->label : "no label",
+                scn_type_name(cn->type), cn->denotes);
+    }
+    if (failures > 0)
+        failure("%s:%d: expect child copies-parent: %u name(s) differ from the fork's intent "
+                "(the parent had %zu, the child has %zu)", s->path, e->line, failures, p->n, c->n);
 }
 
 /* Whether the name of e's label now holds another right than the label denoted in that
@@ -1476,6 +1512,9 @@ int run_scenario(const scenario *s, const run_options *o, run_result *r)
             failure("%s: a fault at '%s' never landed: no such call in the run", s->path, where);
     }
     bool failed = r->failures > 0;
+    free(R.child_at_fork);
+    R.child_at_fork = NULL;
+    R.nchild_at_fork = 0;
     r->leaked = forksim_close();
     if (trace != NULL)
         fclose(trace);
