@@ -664,7 +664,7 @@ static void test_ool_task_threads_ports_lookup(void **state)
 
     long s = check_line("t1.1 thread_create(2) = KERN_SUCCESS -> 5");
     s = check_line_after("t1.1 thread_create(2) = KERN_SUCCESS -> 6", s);
-    s = check_line_after("t1.1 mach_ports_register(2, 1 ports) = KERN_SUCCESS", s);
+    s = check_line_after("t1.1 mach_ports_register(2, {3}) = KERN_SUCCESS", s);
     s = check_line_after("t1.1 task_threads(2) = KERN_SUCCESS -> {5 6}", s);
     s = check_line_after("t1.1 mach_ports_lookup(2) = KERN_SUCCESS -> {3 0 0 0}", s);
     s = check_line_after("t1.1 trap vm_deallocate(1, 8 bytes) = KERN_SUCCESS", s);
