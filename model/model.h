@@ -431,8 +431,10 @@ kern_return_t mk_task_get_special_port(kthread_t *self, mach_port_name_t task, i
 kern_return_t mk_task_set_special_port(kthread_t *self, mach_port_name_t task, int which,
                                        mach_port_name_t port, mach_msg_type_name_t port_type);
 
-/* mach_ports_register / mach_ports_lookup: rule K6. Ports are passed COPY_SEND.
- * lookup returns 4 names (malloc'ed). Returns KERN_SUCCESS, KERN_INVALID_ARGUMENT. */
+/* mach_ports_register / mach_ports_lookup: rules K6, PR1-PR7 (docs/ports-register.md). Ports
+ * are passed COPY_SEND. lookup returns TASK_PORT_REGISTER_MAX names (malloc'ed). Return
+ * MACH_SEND_INVALID_DEST, MACH_SEND_INVALID_RIGHT (register), KERN_INVALID_ARGUMENT,
+ * KERN_SUCCESS. */
 kern_return_t mk_mach_ports_register(kthread_t *self, mach_port_name_t task,
                                      const mach_port_name_t *ports, mach_msg_type_number_t count);
 kern_return_t mk_mach_ports_lookup(kthread_t *self, mach_port_name_t task,

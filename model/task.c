@@ -4,7 +4,7 @@
  * Models GNU Mach's kern/task.c (task_create, task_terminate, task_threads, task_suspend,
  * task_resume) and kern/ipc_tt.c (ipc_task_init, ipc_task_terminate, mach_task_self,
  * task_get/set_special_port, mach_ports_register/lookup, convert_task_to_port). Rules K1, K2,
- * K4-K7, H4, C2.
+ * K4-K7, H4, C2, and PR1-PR7 of docs/ports-register.md (the registered ports).
  *
  * A task's port is a receive right the kernel holds (tk_self, ip_kernel) with a naked send
  * right beside it (tk_sself: what mach_task_self copies; set_special_port(KERNEL) interposes
@@ -28,7 +28,16 @@ static port_t *kernel_port_alloc(world_t *world, int kotype, void *object)
     return port;
 }
 
-/* ipc_task_init plus task_create_kernel's inheritance (K1). NULL if allocation fails. */
+/*
+ * ktask_alloc: a new task, with the IPC state of ipc_task_init plus task_create_kernel's
+ * inheritance (K1). Models ipc_task_init; rules K1, C2, PR7.
+ * Conditions: parent is NULL (a boot task) or an active task.
+ * Returns the task, or NULL if its port cannot be allocated (nothing is left behind).
+ * With a parent, the child holds kernel copies (port_copy_send_kernel: null stays null, a dead
+ * port becomes IO_DEAD, a live one srights+1) of the parent's bootstrap and exception ports and
+ * of its TASK_PORT_REGISTER_MAX registered slots (PR7). None of them gets a name in the
+ * child's space: only mach_ports_lookup (PR5) or task_get_special_port makes one.
+ */
 static ktask_t *ktask_alloc(world_t *world, ktask_t *parent)
 {
     ktask_t *task = world_alloc(world, sizeof *task);
@@ -361,6 +370,22 @@ kern_return_t mk_task_set_special_port(kthread_t *self, mach_port_name_t name, i
     return KERN_SUCCESS;
 }
 
+/*
+ * mk_mach_ports_register: replace the task's registered ports. Models mach_ports_register
+ * (kern/ipc_tt.c) behind the request's copy-in (ipc_kmsg_copyin_header, ipc_kmsg_copyin_body).
+ * Rules PR1-PR4 (docs/ports-register.md), K6.
+ * Conditions: ports[0..count) are names in the caller's space, each sent COPY_SEND.
+ * Returns, in this order:
+ *   MACH_SEND_INVALID_DEST   name is not a send right (PR1; a terminated task's name is dead)
+ *   MACH_SEND_INVALID_RIGHT  a listed name is neither null, dead, a dead name nor a send right
+ *                            (PR2), whatever count and the task
+ *   KERN_INVALID_ARGUMENT    the port is not a task's (PR3.1)
+ *   KERN_INVALID_ARGUMENT    count > TASK_PORT_REGISTER_MAX (PR3.2)
+ *   KERN_INVALID_ARGUMENT    the task is dead (PR3.3; unreachable, see PR1)
+ *   KERN_SUCCESS             every slot replaced; the old rights released (PR4)
+ * On any failure the rights copied in are released: the caller's urefs and the task's slots
+ * are as they were. The caller's urefs never change (COPY_SEND).
+ */
 kern_return_t mk_mach_ports_register(kthread_t *self, mach_port_name_t name,
                                      const mach_port_name_t *ports, mach_msg_type_number_t count)
 {
@@ -399,6 +424,21 @@ kern_return_t mk_mach_ports_register(kthread_t *self, mach_port_name_t name,
     return KERN_SUCCESS;
 }
 
+/*
+ * mk_mach_ports_lookup: copies of the task's registered ports, copied out into the caller.
+ * Models mach_ports_lookup (kern/ipc_tt.c) and the reply's copy-out (ipc_kmsg_copyout_body).
+ * Rules PR1, PR5, PR6 (docs/ports-register.md), K6, T5.
+ * Conditions: none; the task may be the caller's or another.
+ * Returns, in this order:
+ *   MACH_SEND_INVALID_DEST  name is not a send right (PR1)
+ *   KERN_INVALID_ARGUMENT   the port is not a task's, or the task is dead (PR5)
+ *   KERN_SUCCESS            *count = TASK_PORT_REGISTER_MAX and *ports a new array of that many
+ *                           names in slot order (PR5, PR6): MACH_PORT_NULL, MACH_PORT_DEAD, or
+ *                           a new send right merged into the caller's name for the port (urefs+1,
+ *                           pegged) or under a new name (urefs 1)
+ * KERN_RESOURCE_SHORTAGE (GNU Mach's kalloc failing) is not modelled. On failure *ports and
+ * *count are untouched. The task's slots never change.
+ */
 kern_return_t mk_mach_ports_lookup(kthread_t *self, mach_port_name_t name,
                                    mach_port_name_t **ports, mach_msg_type_number_t *count)
 {

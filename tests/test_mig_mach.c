@@ -554,7 +554,8 @@ static struct {
     kern_return_t kr[24];
     mach_port_t self, child, cr, p, t1, t2;
     mach_msg_type_number_t nth, nports;
-    mach_port_t threads[4], ports[4];
+    mach_port_t threads[4], ports[4], *failed;
+    mach_msg_type_number_t failed_count;
     int threads_in_caller, threads_in_child, ports_in_caller, ports_in_child;
     size_t heap0, heap1, heap2, heap3;
 } OL;
@@ -607,6 +608,10 @@ static void ool_main(void *arg)
     /* The threads never got a start state: they go. */
     kr[14] = __thread_terminate(OL.t1);
     kr[15] = thread_terminate(OL.t2);
+    /* PR6: a failed lookup (p is no task's port) returns no array, the pointer untouched */
+    OL.failed = OL.ports;
+    OL.failed_count = 77;
+    kr[16] = __mach_ports_lookup(OL.p, &OL.failed, &OL.failed_count);
 }
 
 static void test_ool_task_threads_ports_lookup(void **state)
@@ -625,7 +630,7 @@ static void test_ool_task_threads_ports_lookup(void **state)
     assert_int_equal(OL.nth, 2);                           /* rule K4 */
     assert_int_equal(OL.threads[0], 5);                    /* rules K4 H9 (creation order, merged) */
     assert_int_equal(OL.threads[1], 6);                    /* rules K4 H9 */
-    assert_int_equal(OL.nports, 4);                        /* rule K6 (always 4 slots) */
+    assert_int_equal(OL.nports, TASK_PORT_REGISTER_MAX);   /* rules K6 PR6 (always 4 slots) */
     assert_int_equal(OL.ports[0], 3);                      /* rules K6 T3 (merged into P's name) */
     assert_int_equal(OL.ports[1], MACH_PORT_NULL);         /* rule K6 */
     assert_int_equal(OL.ports[2], MACH_PORT_NULL);         /* rule K6 */
@@ -633,11 +638,14 @@ static void test_ool_task_threads_ports_lookup(void **state)
     /* The arrays were in the caller's image, not the child's; vm_deallocate freed them. */
     assert_true(OL.threads_in_caller);
     assert_false(OL.threads_in_child);
-    assert_true(OL.ports_in_caller);
-    assert_false(OL.ports_in_child);
+    assert_true(OL.ports_in_caller);                       /* rule PR6 */
+    assert_false(OL.ports_in_child);                       /* rule PR6 */
     assert_int_equal(OL.heap1, OL.heap0 + 1);
-    assert_int_equal(OL.heap2, OL.heap0 + 2);
-    assert_int_equal(OL.heap3, OL.heap0);
+    assert_int_equal(OL.heap2, OL.heap0 + 2);              /* rule PR6: new memory */
+    assert_int_equal(OL.heap3, OL.heap0);                  /* rule PR6: freed by the caller */
+    check_kr(OL.kr[16], KERN_INVALID_ARGUMENT);            /* rule PR5 */
+    assert_ptr_equal(OL.failed, OL.ports);                 /* rule PR6 */
+    assert_int_equal(OL.failed_count, 77);                 /* rule PR6 */
 
     /* The caller: the merged urefs are back to one each after one deallocate per name. */
     check_name(P, 3, MACH_PORT_TYPE_SEND_RECEIVE, 1);      /* rules I3 K6 R4 */
@@ -656,11 +664,14 @@ static void test_ool_task_threads_ports_lookup(void **state)
 
     long s = check_line("t1.1 thread_create(2) = KERN_SUCCESS -> 5");
     s = check_line_after("t1.1 thread_create(2) = KERN_SUCCESS -> 6", s);
-    s = check_line_after("t1.1 mach_ports_register(2, 1 ports) = KERN_SUCCESS", s);
+    s = check_line_after("t1.1 mach_ports_register(2, {3}) = KERN_SUCCESS", s);
     s = check_line_after("t1.1 task_threads(2) = KERN_SUCCESS -> {5 6}", s);
     s = check_line_after("t1.1 mach_ports_lookup(2) = KERN_SUCCESS -> {3 0 0 0}", s);
     s = check_line_after("t1.1 trap vm_deallocate(1, 8 bytes) = KERN_SUCCESS", s);
-    s = check_line_after("t1.1 trap vm_deallocate(1, 16 bytes) = KERN_SUCCESS", s);
+    char ool_line[80]; /* PR6: the array is TASK_PORT_REGISTER_MAX names */
+    snprintf(ool_line, sizeof ool_line, "t1.1 trap vm_deallocate(1, %zu bytes) = KERN_SUCCESS",
+             TASK_PORT_REGISTER_MAX * sizeof(mach_port_t));
+    s = check_line_after(ool_line, s); /* rule PR6 */
     s = check_line_after("t1.1 thread_terminate(5) = KERN_SUCCESS", s);
     check_line_after("t1.1 thread_terminate(6) = KERN_SUCCESS", s);
     run_close();

@@ -103,6 +103,15 @@ static void test_errors_name_file_and_line(void **state)
     check_error("forksim-scenario 1\nfault rpc 1 routine task_creat send-fails\n", 2,
                 "unknown routine 'task_creat'");
     check_error("forksim-scenario 1\nhave send a b c d e f g h i j k l m\n", 2, "too many words");
+    /* the ports array (PR rules): 0 to 5 names to register, 1 to 4 labels for the slots */
+    check_error("forksim-scenario 1\nparent rpc mach_ports_register a b c d e f\n", 2,
+                "takes 0 to 5 names");
+    check_error("forksim-scenario 1\nparent rpc mach_ports_register a -x\n", 2,
+                "argument 2 '-x' is not a name");
+    check_error("forksim-scenario 1\nchild rpc mach_ports_lookup\n", 2, "takes 1 to 4 labels");
+    check_error("forksim-scenario 1\nchild rpc mach_ports_lookup a b c d e\n", 2, "takes 1 to 4 labels");
+    check_error("forksim-scenario 1\nchild rpc mach_ports_lookup a 5\n", 2, "argument 2 '5' is not a label");
+    check_error("forksim-scenario 1\nchild rpc mach_ports_lookup a in -\n", 2, "'in -': a task's name");
 }
 
 /* A title ends at its comment, as every line does. */
@@ -673,6 +682,39 @@ static void test_unmodelled_ends_the_run_not_the_program(void **state)
     run_done(r);
 }
 
+/* mach_ports_register and mach_ports_lookup as steps: the lookup's labels are defined for the
+ * expectations, and a step that names fewer slots than TASK_PORT_REGISTER_MAX is reported. The
+ * child's lookup of the registered s merges into the name fork gave it (PR5, PR7): 1 + 1. */
+static void test_ports_array_steps(void **state)
+{
+    (void)state;
+    scenario *s = calloc(1, sizeof *s);
+    char err[512];
+    assert_int_equal(scenario_load(write_file("forksim-scenario 1\n"
+                                              "have send s\n"
+                                              "parent rpc mach_ports_register s MACH_PORT_NULL -> KERN_SUCCESS\n"
+                                              "parent fork -> ok\n"
+                                              "child rpc mach_ports_lookup c0 c1 c2 -> KERN_SUCCESS\n"
+                                              "child exit 0\n"
+                                              "parent wait -> status 0\n"
+                                              "expect child c0 SEND urefs 2\n"
+                                              "expect parent s SEND urefs 1\n"),
+                                   s, err, sizeof err), 0);
+    run_result *r = calloc(1, sizeof *r);
+    run_options o = {0};
+    assert_int_equal(run_scenario(s, &o, r), 0);
+    assert_false(r->expected);
+    assert_int_equal(r->nmessages, 1); /* rules PR5 PR7: both expectations hold */
+    char want[96];
+    snprintf(want, sizeof want, ":5: rpc mach_ports_lookup: %d slots returned, the step names 3",
+             TASK_PORT_REGISTER_MAX);
+    assert_non_null(strstr(r->messages[0], want)); /* rule PR5 */
+    run_result_free(r);
+    unlink(path);
+    free(r);
+    free(s);
+}
+
 int main(int argc, char **argv)
 {
     const struct CMUnitTest tests[] = {
@@ -694,6 +736,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_many_threads_meet_no_fixed_table),
         cmocka_unit_test(test_every_label_is_kept),
         cmocka_unit_test(test_unmodelled_ends_the_run_not_the_program),
+        cmocka_unit_test(test_ports_array_steps),
     };
     if (argc > 1)
         cmocka_set_test_filter(argv[1]);

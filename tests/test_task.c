@@ -1,5 +1,6 @@
 /*
- * test_task.c: tasks, their ports and special ports (rules K1, K2, K4-K7, C2), model/task.c and
+ * test_task.c: tasks, their ports and special ports (rules K1, K2, K4-K7, C2, and PR1-PR7 of
+ * docs/ports-register.md: the registered ports), model/task.c and
  * the self-port traps of model/thread.c.
  *
  * Each test builds the situation a rule describes through the mk_* calls, as a program would,
@@ -671,6 +672,319 @@ static void test_K6_child_copy_without_names(void **state)
     free(ports);
 }
 
+/* --- PR1-PR7 the inherited ports array (docs/ports-register.md) ------------------------------ */
+
+static unsigned srights_of(fx_t *fx, mach_port_name_t name)
+{
+    return port_info(fx->w, port_of(fx->task, name)).srights;
+}
+
+/* lookup of the fixture's own array, checked against want[4] */
+static void check_slots(fx_t *fx, const mach_port_name_t want[4])
+{
+    mach_port_name_t got[4];
+    lookup4(fx, fx->self, got);
+    for (int i = 0; i < 4; i++)
+        assert_int_equal(got[i], want[i]);
+}
+
+/* Every kind of name that is not a send right fails the request port's copy-in, before the
+ * list is looked at; a terminated task's name is a dead name (K5 step 4). */
+static void test_PR1_task_port_first(void **state)
+{
+    fx_t *fx = *state;
+    mach_port_name_t a = alloc_rcv_send(fx);
+    mach_port_name_t rcv = alloc_rcv(fx), set, dead, so = 0x700;
+    check_kr(mk_mach_port_allocate(fx->th, fx->self, MACH_PORT_RIGHT_PORT_SET, &set), KERN_SUCCESS);
+    check_kr(mk_mach_port_allocate(fx->th, fx->self, MACH_PORT_RIGHT_DEAD_NAME, &dead), KERN_SUCCESS);
+    check_kr(mk_mach_port_insert_right(fx->th, fx->self, so, rcv, MACH_MSG_TYPE_MAKE_SEND_ONCE),
+             KERN_SUCCESS);
+    mach_port_name_t c;
+    create_child(fx, &c);
+    check_kr(mk_task_terminate(fx->th, c), KERN_SUCCESS);
+    /* a list with a bad name and too many names: the request port is still checked first */
+    mach_port_name_t list[5] = {a, 0x999, a, a, a};
+    check_kr(mk_mach_ports_register(fx->th, c, list, 1), MACH_SEND_INVALID_DEST); /* rule PR1 */
+    check_name(fx->task, c, MACH_PORT_TYPE_DEAD_NAME, 1); /* rule PR1: the task's name is dead */
+    const mach_port_name_t bad[] = {0x999, rcv, set, dead, so, c};
+    unsigned sa = srights_of(fx, a);
+    snapshot_t before;
+    snapshot_take(fx->task, &before);
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        check_kr(mk_mach_ports_register(fx->th, bad[i], list, 1), MACH_SEND_INVALID_DEST); /* rule PR1 */
+        check_kr(mk_mach_ports_register(fx->th, bad[i], list, 5), MACH_SEND_INVALID_DEST); /* rule PR1 */
+        mach_port_name_t *ports = (mach_port_name_t *)&before;
+        mach_msg_type_number_t count = 77;
+        check_kr(mk_mach_ports_lookup(fx->th, bad[i], &ports, &count), MACH_SEND_INVALID_DEST); /* rule PR1 */
+        assert_ptr_equal(ports, (mach_port_name_t *)&before); /* rule PR1: nothing returned */
+        assert_int_equal(count, 77);                          /* rule PR1 */
+    }
+    check_snapshot_same(fx->task, &before);     /* rule PR1: nothing else happened */
+    assert_int_equal(srights_of(fx, a), sa);     /* rule PR1 */
+}
+
+/* The list is copied in, name by name (COPY_SEND), before the routine runs. */
+static void test_PR2_list_copied_in_first(void **state)
+{
+    fx_t *fx = *state;
+    mach_port_name_t a = alloc_rcv_send(fx), b = alloc_rcv_send(fx);
+    mach_port_name_t rcv = alloc_rcv(fx), set, dead, so = 0x700;
+    check_kr(mk_mach_port_allocate(fx->th, fx->self, MACH_PORT_RIGHT_PORT_SET, &set), KERN_SUCCESS);
+    check_kr(mk_mach_port_allocate(fx->th, fx->self, MACH_PORT_RIGHT_DEAD_NAME, &dead), KERN_SUCCESS);
+    check_kr(mk_mach_port_mod_refs(fx->th, fx->self, dead, MACH_PORT_RIGHT_DEAD_NAME, 2), KERN_SUCCESS);
+    check_kr(mk_mach_port_insert_right(fx->th, fx->self, so, rcv, MACH_MSG_TYPE_MAKE_SEND_ONCE),
+             KERN_SUCCESS);
+    mach_port_name_t reg[2] = {b, MACH_PORT_NULL};
+    check_kr(mk_mach_ports_register(fx->th, fx->self, reg, 2), KERN_SUCCESS);
+    const mach_port_name_t slots[4] = {b, MACH_PORT_NULL, MACH_PORT_NULL, MACH_PORT_NULL};
+    check_slots(fx, slots); /* b's urefs are now 2: one from the merge */
+    unsigned sa = srights_of(fx, a), sb = srights_of(fx, b);
+    snapshot_t before;
+    snapshot_take(fx->task, &before);
+    const mach_port_name_t bad[] = {0x999, rcv, set, so};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        /* the bad name last: the rights copied before it are released */
+        mach_port_name_t l3[3] = {a, b, bad[i]};
+        check_kr(mk_mach_ports_register(fx->th, fx->self, l3, 3), MACH_SEND_INVALID_RIGHT); /* rule PR2 */
+        /* before the routine's checks: too many names, a null task (a's port is no task's) */
+        mach_port_name_t l5[5] = {a, a, a, a, bad[i]};
+        check_kr(mk_mach_ports_register(fx->th, fx->self, l5, 5), MACH_SEND_INVALID_RIGHT); /* rule PR2 */
+        check_kr(mk_mach_ports_register(fx->th, a, l3, 3), MACH_SEND_INVALID_RIGHT);        /* rule PR2 */
+    }
+    check_snapshot_same(fx->task, &before);   /* rule PR2: the caller's urefs as they were */
+    assert_int_equal(srights_of(fx, a), sa);   /* rule PR2: copied rights released */
+    assert_int_equal(srights_of(fx, b), sb);   /* rule PR2 */
+    check_slots(fx, slots);                    /* rule PR2: nothing registered */
+    /* null, MACH_PORT_DEAD and a dead name travel; a send right adds one kernel-held right */
+    mach_port_name_t ok[4] = {MACH_PORT_NULL, MACH_PORT_DEAD, dead, a};
+    check_kr(mk_mach_ports_register(fx->th, fx->self, ok, 4), KERN_SUCCESS); /* rule PR2 */
+    check_name(fx->task, dead, MACH_PORT_TYPE_DEAD_NAME, 3);  /* rule PR2: urefs unchanged */
+    check_name(fx->task, a, MACH_PORT_TYPE_SEND_RECEIVE, 1);  /* rule PR2: COPY_SEND */
+    assert_int_equal(srights_of(fx, a), sa + 1);              /* rule PR2 */
+    const mach_port_name_t now[4] = {MACH_PORT_NULL, MACH_PORT_DEAD, MACH_PORT_DEAD, a};
+    check_slots(fx, now); /* rule PR2 */
+}
+
+/* The routine's own checks: a null task, then too many ports; a failure changes nothing. */
+static void test_PR3_register_checks(void **state)
+{
+    fx_t *fx = *state;
+    mach_port_name_t a = alloc_rcv_send(fx), b = alloc_rcv_send(fx);
+    mach_port_name_t reg[1] = {b};
+    check_kr(mk_mach_ports_register(fx->th, fx->self, reg, 1), KERN_SUCCESS);
+    const mach_port_name_t slots[4] = {b, MACH_PORT_NULL, MACH_PORT_NULL, MACH_PORT_NULL};
+    unsigned sa = srights_of(fx, a), sb = srights_of(fx, b);
+    mach_port_name_t th = mk_mach_thread_self(fx->th);
+    snapshot_t before;
+    snapshot_take(fx->task, &before);
+    mach_port_name_t l1[1] = {a};
+    mach_port_name_t l5[TASK_PORT_REGISTER_MAX + 1] = {a, a, a, a, a};
+    /* 1: a null task (a live port that is no task's: a plain port, a thread's) */
+    check_kr(mk_mach_ports_register(fx->th, a, l1, 1), KERN_INVALID_ARGUMENT);   /* rule PR3 */
+    check_kr(mk_mach_ports_register(fx->th, th, l1, 1), KERN_INVALID_ARGUMENT);  /* rule PR3 */
+    check_kr(mk_mach_ports_register(fx->th, a, l5, 5), KERN_INVALID_ARGUMENT);   /* rule PR3 */
+    /* 2: one more than TASK_PORT_REGISTER_MAX; exactly the maximum is allowed (below) */
+    check_kr(mk_mach_ports_register(fx->th, fx->self, l5, TASK_PORT_REGISTER_MAX + 1),
+             KERN_INVALID_ARGUMENT); /* rule PR3 */
+    /* nothing changed: the request was destroyed, its copied rights released */
+    assert_int_equal(srights_of(fx, a), sa); /* rule PR3 */
+    assert_int_equal(srights_of(fx, b), sb); /* rule PR3 */
+    check_snapshot_same(fx->task, &before);  /* rule PR3 */
+    check_slots(fx, slots);                  /* rule PR3 */
+    check_kr(mk_mach_ports_register(fx->th, fx->self, l5, TASK_PORT_REGISTER_MAX),
+             KERN_SUCCESS); /* rule PR3 */
+    assert_int_equal(srights_of(fx, a), sa + TASK_PORT_REGISTER_MAX); /* rule PR4 */
+    assert_int_equal(srights_of(fx, b), sb - 1);                      /* rule PR4 */
+}
+
+/* All four slots at once; old rights released; no name added anywhere. */
+static void test_PR4_register_replaces(void **state)
+{
+    fx_t *fx = *state;
+    mach_port_name_t a = alloc_rcv_send(fx), b = alloc_rcv_send(fx);
+    unsigned sa = srights_of(fx, a), sb = srights_of(fx, b);
+    mach_port_name_t c;
+    ktask_t *child = create_child(fx, &c);
+    size_t own = space_count(fx->task);
+    /* registering into another task: the rights go to its slots, not to its space */
+    mach_port_name_t reg[3] = {a, b, a};
+    check_kr(mk_mach_ports_register(fx->th, c, reg, 3), KERN_SUCCESS); /* rule PR4 */
+    assert_int_equal(space_count(child), 0);       /* rule PR4: no name in the task */
+    assert_int_equal(space_count(fx->task), own);  /* rule PR4: nor in the caller */
+    assert_int_equal(srights_of(fx, a), sa + 2);   /* rule PR4: one right per slot */
+    assert_int_equal(srights_of(fx, b), sb + 1);   /* rule PR4 */
+    check_name(fx->task, a, MACH_PORT_TYPE_SEND_RECEIVE, 1); /* rule PR4: COPY_SEND */
+    /* a shorter list: the rest become null, the old rights go */
+    mach_port_name_t reg2[1] = {b};
+    check_kr(mk_mach_ports_register(fx->th, c, reg2, 1), KERN_SUCCESS); /* rule PR4 */
+    assert_int_equal(srights_of(fx, a), sa);      /* rule PR4 */
+    assert_int_equal(srights_of(fx, b), sb + 1);  /* rule PR4: released, then taken again */
+    mach_port_name_t got[4];
+    lookup4(fx, c, got);
+    assert_int_equal(got[0], b);              /* rule PR4 */
+    assert_int_equal(got[1], MACH_PORT_NULL); /* rule PR4 */
+    assert_int_equal(got[2], MACH_PORT_NULL); /* rule PR4 */
+    check_kr(mk_mach_port_deallocate(fx->th, fx->self, b), KERN_SUCCESS); /* the lookup's uref */
+    /* count 0 clears every slot */
+    check_kr(mk_mach_ports_register(fx->th, c, NULL, 0), KERN_SUCCESS); /* rule PR4 */
+    assert_int_equal(srights_of(fx, b), sb); /* rule PR4 */
+    lookup4(fx, c, got);
+    for (int i = 0; i < 4; i++)
+        assert_int_equal(got[i], MACH_PORT_NULL); /* rule PR4 */
+}
+
+/* A registered right whose last other holder goes: the slot holds the port's last send right,
+ * and replacing the slot sends the no-senders notification (D7). */
+static void test_PR4_release_sends_no_senders(void **state)
+{
+    fx_t *fx = *state;
+    mach_port_name_t a = alloc_rcv_send(fx), notify = alloc_rcv_send(fx), prev;
+    mach_port_name_t reg[1] = {a};
+    check_kr(mk_mach_ports_register(fx->th, fx->self, reg, 1), KERN_SUCCESS);
+    check_kr(mk_mach_port_mod_refs(fx->th, fx->self, a, MACH_PORT_RIGHT_SEND, -1), KERN_SUCCESS);
+    assert_int_equal(srights_of(fx, a), 1); /* the slot's right alone */
+    check_kr(mk_mach_port_request_notification(fx->th, fx->self, a, MACH_NOTIFY_NO_SENDERS, 0,
+                                               notify, MACH_MSG_TYPE_MAKE_SEND_ONCE, &prev),
+             KERN_SUCCESS);
+    mach_msg_id_t ids[4];
+    assert_int_equal(queued(fx->task, notify, ids, 4), 0);
+    check_kr(mk_mach_ports_register(fx->th, fx->self, NULL, 0), KERN_SUCCESS); /* rule PR4 */
+    assert_int_equal(srights_of(fx, a), 0);                 /* rule PR4 */
+    assert_int_equal(queued(fx->task, notify, ids, 4), 1);  /* rules PR4 D7 */
+    assert_int_equal(ids[0], MACH_NOTIFY_NO_SENDERS);       /* rules PR4 D7 */
+    char buf[256];
+    check_kr(recv_now(fx->th, notify, buf, sizeof buf), MACH_MSG_SUCCESS);
+}
+
+/* Four slots whatever was registered; each a new send right, merged or under a new name. */
+static void test_PR5_lookup(void **state)
+{
+    fx_t *fx = *state;
+    mach_port_name_t a = alloc_rcv_send(fx), b = alloc_rcv_send(fx), d = alloc_rcv_send(fx);
+    unsigned sa = srights_of(fx, a);
+    mach_port_name_t got[4];
+    lookup4(fx, fx->self, got); /* nothing registered: still 4 slots */
+    for (int i = 0; i < 4; i++)
+        assert_int_equal(got[i], MACH_PORT_NULL); /* rule PR5 */
+    mach_port_name_t reg[4] = {a, d, a, MACH_PORT_NULL};
+    check_kr(mk_mach_ports_register(fx->th, fx->self, reg, 4), KERN_SUCCESS);
+    /* d dies after it was registered: its slot reads dead */
+    check_kr(mk_mach_port_mod_refs(fx->th, fx->self, d, MACH_PORT_RIGHT_RECEIVE, -1), KERN_SUCCESS);
+    lookup4(fx, fx->self, got);
+    assert_int_equal(got[0], a);              /* rule PR5: merged into the caller's name */
+    assert_int_equal(got[1], MACH_PORT_DEAD); /* rule PR5 */
+    assert_int_equal(got[2], a);              /* rule PR5: one name, twice */
+    assert_int_equal(got[3], MACH_PORT_NULL); /* rule PR5 */
+    check_name(fx->task, a, MACH_PORT_TYPE_SEND_RECEIVE, 1 + 2); /* rule PR5: urefs +1 a slot */
+    /* each new right folds into the caller's entry (I3): the slots' two rights and no more */
+    assert_int_equal(srights_of(fx, a), sa + 2);                 /* rules PR5 I3 */
+    /* the slots are unchanged: a second lookup gives the same */
+    lookup4(fx, fx->self, got);
+    assert_int_equal(got[0], a);              /* rule PR5 */
+    assert_int_equal(got[1], MACH_PORT_DEAD); /* rule PR5 */
+    check_name(fx->task, a, MACH_PORT_TYPE_SEND_RECEIVE, 1 + 4); /* rule PR5 */
+    /* pegged at 65534 (T5): overflow allowed */
+    check_kr(mk_mach_port_mod_refs(fx->th, fx->self, a, MACH_PORT_RIGHT_SEND, 65534 - 5),
+             KERN_SUCCESS);
+    lookup4(fx, fx->self, got);
+    check_name(fx->task, a, MACH_PORT_TYPE_SEND_RECEIVE, 65534); /* rules PR5 T5 */
+    /* a task without a name for the port: a new name (the first free, N3), urefs 1 */
+    mach_port_name_t c;
+    ktask_t *child = create_child(fx, &c);
+    kthread_t *cth = world_boot_thread(child);
+    mach_port_name_t cself = mk_mach_task_self(cth); /* name 1 (K1, K2) */
+    mach_port_name_t *ports;
+    mach_msg_type_number_t count;
+    check_kr(mk_mach_ports_lookup(cth, cself, &ports, &count), KERN_SUCCESS); /* rule PR5 */
+    assert_int_equal(count, TASK_PORT_REGISTER_MAX);                         /* rule PR5 */
+    assert_int_equal(ports[0], cself + 1);                                    /* rules PR5 N3 */
+    assert_int_equal(ports[2], ports[0]);                                     /* rule PR5 */
+    assert_int_equal(ports[1], MACH_PORT_DEAD);                               /* rule PR5 */
+    check_name(child, ports[0], MACH_PORT_TYPE_SEND, 2);                      /* rule PR5 */
+    assert_int_equal(port_of(child, ports[0]), port_of(fx->task, a));         /* rule PR5 */
+    free(ports);
+    /* a null task: nothing returned */
+    ports = NULL;
+    count = 77;
+    check_kr(mk_mach_ports_lookup(fx->th, b, &ports, &count), KERN_INVALID_ARGUMENT); /* rule PR5 */
+    assert_null(ports);          /* rule PR5 */
+    assert_int_equal(count, 77); /* rule PR5 */
+}
+
+/* Another task's array: the rights land in the caller, not in that task. */
+static void test_PR5_lookup_other_task(void **state)
+{
+    fx_t *fx = *state;
+    mach_port_name_t a = alloc_rcv_send(fx);
+    mach_port_name_t c;
+    ktask_t *child = create_child(fx, &c);
+    mach_port_name_t reg[1] = {a};
+    check_kr(mk_mach_ports_register(fx->th, c, reg, 1), KERN_SUCCESS);
+    mach_port_name_t got[4];
+    lookup4(fx, c, got);
+    assert_int_equal(got[0], a);                             /* rule PR5 */
+    check_name(fx->task, a, MACH_PORT_TYPE_SEND_RECEIVE, 2); /* rule PR5 */
+    assert_int_equal(space_count(child), 0);                 /* rule PR5 */
+}
+
+/* Which world test_PR7_inherited_at_task_create runs in: it runs twice, the second time (as
+ * test_PR7_inherited_compat) in the ipc-compat world, whose tasks start with a notify port. */
+static bool pr7_compat;
+static int pr7_setup(void **state) { pr7_compat = false; return fx_setup(state); }
+static int pr7_setup_compat(void **state) { pr7_compat = true; return fx_setup_compat(state); }
+
+/* task_create copies the 4 slots; the child has no name until it looks them up; the copy is
+ * made once, each way; termination releases the slots. */
+static void test_PR7_inherited_at_task_create(void **state)
+{
+    fx_t *fx = *state;
+    bool compat = pr7_compat;
+    mach_port_name_t a = alloc_rcv_send(fx), b = alloc_rcv_send(fx);
+    mach_port_name_t reg[3] = {a, MACH_PORT_DEAD, b};
+    check_kr(mk_mach_ports_register(fx->th, fx->self, reg, 3), KERN_SUCCESS);
+    unsigned sa = srights_of(fx, a), sb = srights_of(fx, b);
+    mach_port_name_t c;
+    ktask_t *child = create_child(fx, &c);
+    assert_int_equal(srights_of(fx, a), sa + 1); /* rule PR7 */
+    assert_int_equal(srights_of(fx, b), sb + 1); /* rule PR7 */
+    /* no name in the child: an empty space, or only the notify port (C2) */
+    size_t base = compat ? 1 : 0;
+    assert_int_equal(space_count(child), base); /* rule PR7 */
+    /* the parent changes its array: the child's copy stays */
+    mach_port_name_t reg2[1] = {b};
+    check_kr(mk_mach_ports_register(fx->th, fx->self, reg2, 1), KERN_SUCCESS);
+    kthread_t *cth = world_boot_thread(child);
+    mach_port_name_t cself = mk_mach_task_self(cth);
+    mach_port_name_t *ports;
+    mach_msg_type_number_t count;
+    check_kr(mk_mach_ports_lookup(cth, cself, &ports, &count), KERN_SUCCESS); /* rule PR7 */
+    assert_int_equal(count, TASK_PORT_REGISTER_MAX);                         /* rule PR7 */
+    /* new kernel-chosen names in the child, after its self port (and notify port) */
+    assert_int_equal(ports[0], base + 2);                                     /* rules PR7 N3 */
+    assert_int_equal(ports[1], MACH_PORT_DEAD);                               /* rule PR7 */
+    assert_int_equal(ports[2], base + 3);                                     /* rules PR7 N3 */
+    assert_int_equal(ports[3], MACH_PORT_NULL);                               /* rule PR7 */
+    assert_int_equal(port_of(child, ports[0]), port_of(fx->task, a));         /* rule PR7 */
+    assert_int_equal(port_of(child, ports[2]), port_of(fx->task, b));         /* rule PR7 */
+    check_name(child, ports[0], MACH_PORT_TYPE_SEND, 1);                      /* rule PR7 */
+    check_name(child, ports[2], MACH_PORT_TYPE_SEND, 1);                      /* rule PR7 */
+    free(ports);
+    /* the child's register does not reach the parent */
+    check_kr(mk_mach_ports_register(cth, cself, NULL, 0), KERN_SUCCESS);
+    mach_port_name_t got[4];
+    lookup4(fx, fx->self, got);
+    assert_int_equal(got[0], b); /* rule PR7 */
+    check_kr(mk_mach_port_deallocate(fx->th, fx->self, b), KERN_SUCCESS);
+    /* termination releases the child's slots (it cleared them; register again first) and,
+     * with its space, the name its lookup made for b: two send rights go */
+    unsigned sb2 = srights_of(fx, b);
+    check_kr(mk_mach_ports_register(fx->th, c, reg2, 1), KERN_SUCCESS);
+    assert_int_equal(srights_of(fx, b), sb2 + 1);
+    check_kr(mk_task_terminate(fx->th, c), KERN_SUCCESS);
+    assert_int_equal(srights_of(fx, b), sb2 + 1 - 2); /* rules PR7 K5 */
+}
+
+
 /* --- K7 special ports ------------------------------------------------------------------------------- */
 
 static void test_K7_valid_slots(void **state)
@@ -814,6 +1128,16 @@ int main(int argc, char **argv)
         FX_TEST(test_K6_errors),
         FX_TEST(test_K6_bad_right_fails_send),
         FX_TEST(test_K6_child_copy_without_names),
+        FX_TEST(test_PR1_task_port_first),
+        FX_TEST(test_PR2_list_copied_in_first),
+        FX_TEST(test_PR3_register_checks),
+        FX_TEST(test_PR4_register_replaces),
+        FX_TEST(test_PR4_release_sends_no_senders),
+        FX_TEST(test_PR5_lookup),
+        FX_TEST(test_PR5_lookup_other_task),
+        cmocka_unit_test_setup_teardown(test_PR7_inherited_at_task_create, pr7_setup, fx_teardown),
+        {"test_PR7_inherited_compat", test_PR7_inherited_at_task_create, pr7_setup_compat,
+         fx_teardown, NULL},
         FX_TEST(test_K7_valid_slots),
         FX_TEST(test_K7_set_consumes_get_copies),
         FX_TEST(test_K7_kernel_port_interposes),

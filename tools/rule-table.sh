@@ -24,7 +24,7 @@ awk '
     fn != "" && /(assert_|check_)/ && /\/\* rules? [^*]*\*\// {
         s = $0; sub(/.*\/\* rules? /, "", s); sub(/ *\*\/.*/, "", s)
         n = split(s, r, /[ ,:;]+/)
-        for (i = 1; i <= n; i++) if (r[i] ~ /^[A-Z][0-9]+$/) print r[i] "\t" fn
+        for (i = 1; i <= n; i++) if (r[i] ~ /^[A-Z]+[0-9]+$/) print r[i] "\t" fn
     }
 ' tests/*.c | sort -u >"$tmp"
 passed=$(cat "$results"/*.out 2>/dev/null | sed -n 's/^\[       OK \] \([A-Za-z0-9_]*\).*/\1/p' | sort -u)

@@ -513,11 +513,15 @@ static bool parse_disposition(const char *w, mach_msg_type_name_t *t)
     return false;
 }
 
-/* A name argument: a label, or a number. */
+/* A name argument: a label, a number, or MACH_PORT_NULL / MACH_PORT_DEAD. */
 static bool name_arg(const char *w, mach_port_name_t *name)
 {
     if (label_get(w, name))
         return true;
+    if (strcmp(w, "MACH_PORT_NULL") == 0 || strcmp(w, "MACH_PORT_DEAD") == 0) {
+        *name = strcmp(w, "MACH_PORT_NULL") == 0 ? MACH_PORT_NULL : MACH_PORT_DEAD;
+        return true;
+    }
     char *end;
     unsigned long v = strtoul(w, &end, 0);
     if (*end != '\0' || w[0] == '\0')
@@ -525,6 +529,12 @@ static bool name_arg(const char *w, mach_port_name_t *name)
     *name = (mach_port_name_t)v;
     return true;
 }
+
+/* The stubs of mach_stubs.h that glibc's code does not call, so the shim does not declare. */
+kern_return_t __mach_ports_register(mach_port_t task, mach_port_t *ports,
+                                    mach_msg_type_number_t count);
+kern_return_t __mach_ports_lookup(mach_port_t task, mach_port_t **ports,
+                                  mach_msg_type_number_t *count);
 
 static void bad_arg(const scn_step *st, const char *what)
 {
@@ -598,6 +608,25 @@ static void run_rpc(const scn_step *st)
         kr = __thread_create(task, &n);
         if (kr == KERN_SUCCESS)
             label_set(a[0], n);
+    } else if (strcmp(r, "mach_ports_register") == 0) {
+        mach_port_t ports[5];
+        for (int i = 0; i < nargs; i++)
+            if (i >= 5 || !name_arg(a[i], &ports[i]))
+                return bad_arg(st, "NAME... (0 to 5) [in TASK]");
+        kr = __mach_ports_register(task, ports, (mach_msg_type_number_t)nargs);
+    } else if (strcmp(r, "mach_ports_lookup") == 0) {
+        /* PR6: the slots arrive out of line, in new memory of this task, which it frees */
+        mach_port_t *ports = NULL;
+        mach_msg_type_number_t count = 0;
+        kr = __mach_ports_lookup(task, &ports, &count);
+        if (kr == KERN_SUCCESS) {
+            if (count != (mach_msg_type_number_t)nargs)
+                failure("%s:%d: rpc mach_ports_lookup: %u slots returned, the step names %d",
+                        R.s->path, st->line, count, nargs);
+            for (int i = 0; i < nargs && (mach_msg_type_number_t)i < count; i++)
+                label_set(a[i], ports[i]);
+            __vm_deallocate(__mach_task_self_, (vm_address_t)ports, count * sizeof *ports);
+        }
     } else {
         return bad_arg(st, "not supported");
     }
@@ -1046,10 +1075,16 @@ static int check_labels(const scenario *s, char *err, size_t len)
                             strcmp(st->routine, "mach_task_self") == 0 ||
                             strcmp(st->routine, "task_create") == 0 ||
                             strcmp(st->routine, "thread_create") == 0;
+        bool defines_all = strcmp(st->routine, "mach_ports_lookup") == 0;
         int nargs = st->nargs;
         int last = nargs >= 2 && strcmp(st->args[nargs - 2], "in") == 0 ? nargs - 3 : nargs - 1;
         for (int k = 0; k < nargs; k++) {
             const char *w = st->args[k];
+            if (defines_all && k <= last) {
+                if (nd < SCN_MAX_ITEMS + 64)
+                    snprintf(defined[nd++], SCN_MAX_LABEL, "%s", w);
+                continue;
+            }
             if ((k == last && defines_last) || strcmp(w, "in") == 0)
                 continue;
             bool word = w[0] >= 'A' && w[0] <= 'Z';

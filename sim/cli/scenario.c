@@ -159,8 +159,11 @@ static int split(char *line, char **w)
 }
 
 /* The routines an rpc step may call, and their arguments: N a name (label or number), R a
- * right (SEND ...), D a delta (an int), T a disposition (MAKE_SEND ...), L a new label. Each
- * may be followed by "in TASK" (a task's name) except the self traps. */
+ * right (SEND ...), D a delta (an int), T a disposition (MAKE_SEND ...), L a new label; "*N"
+ * is a list of 0 to 5 names (mach_ports_register: 5 is one more than TASK_PORT_REGISTER_MAX,
+ * so a scenario can meet the count check), "*L" a list of 1 to 4 new labels, one per slot
+ * mach_ports_lookup returns. Each may be followed by "in TASK" (a task's name) except the
+ * self traps. */
 static const struct {
     const char *name, *args;
 } rpc_routines[] = {
@@ -170,6 +173,7 @@ static const struct {
     {"mach_port_allocate", "RL"},       {"mach_thread_self", "L"},
     {"mach_task_self", "L"},            {"task_create", "L"},
     {"thread_create", "L"},             {"task_terminate", "N"},
+    {"mach_ports_register", "*N"},      {"mach_ports_lookup", "*L"},
 };
 
 /* the routines that make RPCs (sim/kern/mach_stubs.h, sim/hurd/servers.h) */
@@ -220,6 +224,22 @@ static bool is_name_arg(const char *w)
 
 static int check_rpc_args(parser *p, const char *routine, const char *pattern, char **args, int n)
 {
+    if (pattern[0] == '*') {
+        /* a list: "in TASK" at its end, if anywhere */
+        bool in = n >= 2 && strcmp(args[n - 2], "in") == 0;
+        int k = in ? n - 2 : n;
+        int lo = pattern[1] == 'N' ? 0 : 1, hi = pattern[1] == 'N' ? 5 : 4;
+        if (k < lo || k > hi)
+            return fail(p, "rpc %s takes %d to %d %s [in TASK]", routine, lo, hi,
+                        pattern[1] == 'N' ? "names" : "labels, one per slot");
+        if (in && !is_name_arg(args[n - 1]))
+            return fail(p, "rpc %s: 'in %s': a task's name (label or number)", routine, args[n - 1]);
+        for (int i = 0; i < k; i++)
+            if (pattern[1] == 'N' ? !is_name_arg(args[i]) : !label_ok(args[i]))
+                return fail(p, "rpc %s: argument %d '%s' is not a %s", routine, i + 1, args[i],
+                            pattern[1] == 'N' ? "name (label or number)" : "label");
+        return 0;
+    }
     int k = (int)strlen(pattern);
     bool in = n == k + 2 && strcmp(args[k], "in") == 0;
     if (n != k && !in)

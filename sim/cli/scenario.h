@@ -22,7 +22,7 @@
 #define SCN_MAX_ITEMS 256
 #define SCN_MAX_STEPS 128
 #define SCN_MAX_EXPECT 128
-#define SCN_MAX_ARGS 6
+#define SCN_MAX_ARGS 7
 #define SCN_MAX_TEXT 128
 
 /* What the parent holds beyond the default start-up ("have" lines). */

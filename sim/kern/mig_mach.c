@@ -584,8 +584,13 @@ kern_return_t __mach_ports_register(mach_port_t task, mach_port_t *ports,
         kr = mk_mach_ports_register(self, task, ports, count);
     if (reply_lost(&r, kr))
         kr = MIG_SERVER_DIED;
-    char args[32];
-    kern_fmt(args, sizeof args, "%u, %u ports", task, count);
+    /* the names as sent, as task_threads' reply shows its array */
+    char args[96];
+    size_t o = (size_t)kern_fmt(args, sizeof args, "%u, {", task);
+    mach_msg_type_number_t i = 0;
+    for (; i < count && o + 20 < sizeof args; i++)
+        o += (size_t)kern_fmt(args + o, sizeof args - o, "%s%u", i ? " " : "", ports[i]);
+    kern_fmt(args + o, sizeof args - o, "%s}", i < count ? " ..." : "");
     return kern_rpc_end(&r, kr, args, "");
 }
 ALIAS(mach_ports_register)
