@@ -245,19 +245,32 @@ static void test_anchor_errors_name_the_line(void **state)
 
 /* --- anchors by meaning land on the call they describe ------------------------------------- */
 
-/* Runs text; returns the result (the caller frees it). */
-static run_result *run_text(const char *text)
+/* Loads text and runs it; the caller frees with run_done. */
+static run_result *run_text_with(const char *text, const run_options *o)
 {
     scenario *s = calloc(1, sizeof *s);
     char err[512];
     if (scenario_load(write_file(text), s, err, sizeof err) != 0)
         fail_msg("%s", err);
     run_result *r = calloc(1, sizeof *r);
-    run_options o = {0};
-    assert_int_equal(run_scenario(s, &o, r), 0);
-    assert_int_equal(r->invariant_violations, 0);
-    unlink(path);
+    run_options none = {0};
+    assert_int_equal(run_scenario(s, o != NULL ? o : &none, r), 0);
     free(s);
+    unlink(path);
+    return r;
+}
+
+static void run_done(run_result *r)
+{
+    run_result_free(r);
+    free(r);
+}
+
+/* Runs text with no options; no invariant may be violated. The caller frees with run_done. */
+static run_result *run_text(const char *text)
+{
+    run_result *r = run_text_with(text, NULL);
+    assert_int_equal(r->invariant_violations, 0);
     return r;
 }
 
@@ -512,26 +525,7 @@ static void test_rpc_step_results(void **state)
     free(s);
 }
 
-/* Loads text and runs it; the caller frees with run_done. */
-static run_result *run_text_with(const char *text, const run_options *o)
-{
-    scenario *s = calloc(1, sizeof *s);
-    char err[512];
-    if (scenario_load(write_file(text), s, err, sizeof err) != 0)
-        fail_msg("%s", err);
-    run_result *r = calloc(1, sizeof *r);
-    run_options none = {0};
-    assert_int_equal(run_scenario(s, o != NULL ? o : &none, r), 0);
-    free(s);
-    unlink(path);
-    return r;
-}
 
-static void run_done(run_result *r)
-{
-    run_result_free(r);
-    free(r);
-}
 
 /* Issue 12: an "at rpc N insert" actor that fires after the parent ended (here the parent
  * aborted: mach_port_names failed) must find no child to insert into, not read the freed
