@@ -56,10 +56,24 @@ FORK_OBJS  := fork-glibc.o fork-glibc-ndebug.o fork-source-lines.o
 # glibc's file descriptor table and its neighbours (hurd/*.c), compiled once (see below).
 GLIBC_FD_NAMES := dtable port2fd new-fd alloc-fd intern-fd fd-close
 GLIBC_FD_OBJS := $(patsubst %,fd-%.o,$(GLIBC_FD_NAMES))
-GLIBC_OBJS := $(FORK_OBJS) $(GLIBC_FD_OBJS)
+# glibc's signal code (issue 9): the signal thread's routines and delivery (hurdsig.c), the
+# interruptible RPC (intr-msg.c), raise, sigprocmask, sigaction, kill and sigsuspend, and the
+# out-of-line copies of hurd/signal.h's inline functions, made as glibc's hurd/Makefile makes
+# them (signal-inlines.c: a generated file that defines _HURD_SIGNAL_H_EXTERN_INLINE and
+# includes the header). Compiled once per source, their data in the image, as dtable.c's.
+GLIBC_SIG_SRCS := hurd/hurdsig.c hurd/intr-msg.c hurd/hurd-raise.c \
+                  sysdeps/mach/hurd/sigprocmask.c sysdeps/mach/hurd/libc_sigaction.c \
+                  sysdeps/mach/hurd/kill.c sysdeps/mach/hurd/sigsuspend.c
+GLIBC_SIG_NAMES := $(basename $(notdir $(GLIBC_SIG_SRCS))) signal-inlines
+GLIBC_SIG_OBJS := $(patsubst %,sig-%.o,$(GLIBC_SIG_NAMES))
+# The headers of glibc's Hurd code that it is compiled against as they are (the rest are
+# forksim's shims, forkimpl/shim/): keyed and listed by --version like the sources.
+GLIBC_HDRS := hurd/hurd/signal.h hurd/hurd/sigpreempt.h hurd/hurd/id.h hurd/hurdfault.h
+GLIBC_OBJS := $(FORK_OBJS) $(GLIBC_FD_OBJS) $(GLIBC_SIG_OBJS)
 # Where the objects of the glibc source in use go: $(BUILD)/glibc/KEY (see "Builds keyed by
 # source" below).
-GLIBC_FILES := sysdeps/mach/hurd/_Fork.c $(patsubst %,hurd/%.c,$(GLIBC_FD_NAMES))
+GLIBC_FILES := sysdeps/mach/hurd/_Fork.c $(patsubst %,hurd/%.c,$(GLIBC_FD_NAMES)) \
+               $(GLIBC_SIG_SRCS) $(GLIBC_HDRS)
 glibc_key = $(shell GLIBC_KEY_CACHE=$(BUILD)/glibc tools/glibc-key.sh '$(1)' $(GLIBC_FILES))
 GLIBC_KEY := $(call glibc_key,$(GLIBC_SRC))
 GLIBC_DIR := $(BUILD)/glibc/$(GLIBC_KEY)
@@ -165,9 +179,12 @@ clean:
 # they are re-made. To take more files from a tree, add them to GLIBC_FILES: they are then
 # extracted, keyed and named by --version like the others.
 FORKIMPL_INC := -Iforkimpl -Iforkimpl/shim -include forkimpl/shim/libc-symbols.h
+# glibc's own Hurd headers (hurd/hurd/signal.h and its neighbours), after the shims: forkimpl's
+# code beneath glibc's sees the tree in use's (GLIBC_KEY), glibc's code its own KEY's.
+FORKIMPL_GLIBC_INC = -I$(GLIBC_DIR)/src/hurd -iquote $(GLIBC_DIR)
 # The feature probe's header (tools/glibc-features.sh), written beside the KEY's extracted
 # sources, picks the shims this tree's code needs: -iquote finds it first.
-GLIBC_CFLAGS = -std=gnu11 -g -O2 -D_GNU_SOURCE $(DEPFLAGS) $(FORKIMPL_INC) -iquote $(BUILD)/glibc/$* $(HURD_INC)
+GLIBC_CFLAGS = -std=gnu11 -g -O2 -D_GNU_SOURCE $(DEPFLAGS) $(FORKIMPL_INC) -I$(BUILD)/glibc/$*/src/hurd -iquote $(BUILD)/glibc/$* $(HURD_INC)
 # glibc's files are named glibc/PATH in the debug information, as in a glibc tree (forkimpl/
 # sites.c tells glibc's code from ours by that), whatever KEY directory they were built in.
 GLIBC_CFLAGS += -fdebug-prefix-map=$(BUILD)/glibc/$*/src=glibc
@@ -222,7 +239,35 @@ $(SAN_BUILD)/glibc/%/fd-$(1).o: $(BUILD)/glibc/%/src/SOURCE $(BUILD)/glibc/%/for
 endef
 $(foreach n,$(GLIBC_FD_NAMES),$(eval $(call glibc_fd_rules,$(n))))
 
-$(BUILD)/forkimpl/%.o $(SAN_BUILD)/forkimpl/%.o: EXTRA_CFLAGS = $(FORKIMPL_INC)
+# The signal code: as the fd table's, one variant, its data renamed into the image section.
+$(BUILD)/glibc/%/src/hurd/signal-inlines.c: $(BUILD)/glibc/%/src/SOURCE
+	{ echo '/* generated: the inline functions of hurd/signal.h as real functions (hurd/Makefile) */'; \
+	  echo '#include <features.h>'; echo '#include <tls.h>'; echo '#include <setjmp.h>'; \
+	  echo '#define _LIBC 1'; echo '#define IS_IN(lib) 1'; echo '#define __USE_EXTERN_INLINES 1'; \
+	  echo '#define _HURD_SIGNAL_H_EXTERN_INLINE'; echo '#define _HURD_SIGNAL_H_HIDDEN_DEF'; \
+	  echo '#include "hurd/signal.h"'; } > $@
+# hurdsig.c passes nested functions around: GCC's trampolines for them are built on the stack
+# of the simulated thread running it, which the arena makes executable (sim/rt/image.c); the
+# host's own stack never runs them, so the objects say it need not be (their GNU-stack note
+# is made a plain one: GCC marks it executable whatever the assembler is told).
+SIG_NOEXECSTACK := --remove-section=.note.GNU-stack --add-section .note.GNU-stack=/dev/null \
+                   --set-section-flags .note.GNU-stack=noload,readonly
+define glibc_sig_rules
+$(BUILD)/glibc/%/sig-$(basename $(notdir $(1))).o: $(BUILD)/glibc/%/src/SOURCE $(2) $(BUILD)/glibc/%/forksim-glibc-features.h $(GLIBC_FLAGS)
+	$$(CC) $$(GLIBC_CFLAGS) -MT $$@ -c $$(@D)/src/$(1) -o $$@.tmp || $$(GLIBC_HINT)
+	objcopy $$(IMAGE_RENAME) $$(SIG_NOEXECSTACK) $$@.tmp $$@ && rm -f $$@.tmp
+$(SAN_BUILD)/glibc/%/sig-$(basename $(notdir $(1))).o: $(BUILD)/glibc/%/src/SOURCE $(2) $(BUILD)/glibc/%/forksim-glibc-features.h $(GLIBC_FLAGS)
+	@mkdir -p $$(@D)
+	$$(CC) $$(GLIBC_SAN_CFLAGS) -MT $$@ -c $(BUILD)/glibc/$$*/src/$(1) -o $$@.tmp
+	objcopy $$(IMAGE_RENAME) $$(SIG_NOEXECSTACK) $$@.tmp $$@ && rm -f $$@.tmp
+endef
+$(foreach f,$(GLIBC_SIG_SRCS),$(eval $(call glibc_sig_rules,$(f))))
+# The inline functions are compiled where glibc compiles them: inside libc (_LIBC, IS_IN).
+# (The generated file defines _LIBC and IS_IN itself, after the host's headers that refuse it.)
+$(eval $(call glibc_sig_rules,hurd/signal-inlines.c,$(BUILD)/glibc/%/src/hurd/signal-inlines.c))
+
+$(BUILD)/forkimpl/%.o $(SAN_BUILD)/forkimpl/%.o: EXTRA_CFLAGS = $(FORKIMPL_INC) $(FORKIMPL_GLIBC_INC)
+$(patsubst %.c,$(BUILD)/%.o,$(FORKIMPL_SRCS)) $(patsubst %.c,$(SAN_BUILD)/%.o,$(FORKIMPL_SRCS)): | $(GLIBC_DIR)/src/SOURCE $(GLIBC_DIR)/forksim-glibc-features.h
 # The public API and the command (sim/cli) sit on top of the runtime and the code under test.
 $(BUILD)/sim/cli/%.o $(SAN_BUILD)/sim/cli/%.o: EXTRA_CFLAGS = -Iforkimpl
 # Tests of the code under test see forkimpl's headers (tests/test_fork*.c, test_dtable.c).
@@ -289,7 +334,7 @@ quoted: $(BUILD)/forksim
 # The feature probe and the shims it selects, on sed-edited copies of the packaged _Fork.c.
 .PHONY: glibc-features
 glibc-features: $(BUILD)/forksim
-	@tools/check-glibc-features.sh $(BUILD) $(GLIBC_CFLAGS)
+	@tools/check-glibc-features.sh $(BUILD) $(GLIBC_CFLAGS) -I$(GLIBC_DIR)/src/hurd
 
 # The same scenarios under the sanitizer build of forksim: a report stops the run and fails it.
 traces-san: $(SAN_BUILD)/forksim
@@ -302,7 +347,7 @@ cli: $(BUILD)/forksim
 # Scenario anchors survive a patch to _Fork.c, made at test time in a scratch copy of the
 # package's tree and built into $(BUILD)-anchors (removed afterwards); global RPC numbers do not.
 anchors: $(BUILD)/forksim
-	@tools/check-anchors.sh $(BUILD)/forksim $(BUILD)-anchors
+	@GLIBC_FILES="$(GLIBC_FILES)" tools/check-anchors.sh $(BUILD)/forksim $(BUILD)-anchors
 
 # A patch to fork against the packaged glibc (or another tree):
 #   make compare GLIBC_SRC=T [BASE_SRC=U] [SCENARIOS=DIR]
@@ -383,7 +428,7 @@ $(FUZZ_BUILD)/sim/rt/%.o: LAYER_INC = $(RT_INC)
 $(FUZZ_BUILD)/sim/kern/%.o: LAYER_INC = $(KERN_INC)
 $(FUZZ_BUILD)/sim/hurd/%.o: LAYER_INC = $(HURD_INC)
 $(FUZZ_BUILD)/forkimpl/%.o: LAYER_INC = $(HURD_INC)
-$(FUZZ_BUILD)/forkimpl/%.o: EXTRA_CFLAGS = $(FORKIMPL_INC)
+$(FUZZ_BUILD)/forkimpl/%.o: EXTRA_CFLAGS = $(FORKIMPL_INC) $(FORKIMPL_GLIBC_INC)
 $(FUZZ_BUILD)/sim/cli/%.o $(FUZZ_BUILD)/tests/fuzz/%.o: EXTRA_CFLAGS = -Iforkimpl
 $(FUZZ_BUILD)/libforksim-own.a: $(patsubst %.c,$(FUZZ_BUILD)/%.o,$(LIB_SRCS) $(FORKIMPL_SRCS))
 	rm -f $@ && ar rcs $@ $^

@@ -9,22 +9,12 @@
 
 #include "sim.h"
 
-/* The per-thread block of a simulated Hurd thread, on its task's image heap, named by the
- * simulated thread's TLS pointer (glibc keeps these in its thread variables). */
-typedef struct fi_tls {
-    mach_port_t reply_port;         /* the MIG reply port (M10) */
-    int err;                        /* errno */
-    struct hurd_sigstate *ss;       /* the thread's sigstate */
-} fi_tls;
-
-fi_tls *fi_self_tls(void);
 
 /* Makes the stubs keep each thread's reply port in its block. Call after kern_open. */
 void fi_install(void);
 
-/* A new sigstate for thread, chained on _hurd_sigstates; for MACH_PORT_NULL the global
- * sigstate, which (as glibc's hurdsig.c says) is on no list. From a thread of the process. */
-struct hurd_sigstate *fi_sigstate_new(thread_t thread);
+/* The calling thread's name for itself, as its sigstate keeps it (glibc's hurdsig.c). */
+thread_t fi_self_thread_name(void);
 
 /* Assertion failures of simulated processes, in order (host memory). */
 #define FI_MAX_ABORTS 16
@@ -70,6 +60,24 @@ typedef struct fi_signal_record {
 } fi_signal_record;
 void fi_signal_note(int task, int signo, int sigcode);
 unsigned fi_signals(const fi_signal_record **records);
+
+/* --- signals through glibc's own calls (sigapi.c) --------------------------------------------- */
+
+/* The Hurd's signal numbers by name ("TERM", "SIGTERM" or a number; -1 if none) and back. */
+int fi_signal_number(const char *word);
+const char *fi_signal_name(int signo);
+/* What a scenario's handler does: the Hurd's default, ignore, or the one handler function,
+ * which records the signal, or ends the process with an exit code. */
+typedef enum fi_sig_act { FI_ACT_DEFAULT, FI_ACT_IGNORE, FI_ACT_RECORD, FI_ACT_EXIT } fi_sig_act;
+/* From a simulated thread: glibc's sigaction (SA_RESTART), kill and sigprocmask. Return 0 or
+ * the error. */
+int fi_signal_action(int signo, fi_sig_act act, int code);
+int fi_kill(pid_t pid, int signo);
+int fi_signal_block(int signo, bool block);
+/* A trace note "# signal SIGNAME to tT: what" for the running task. */
+void fi_signal_event(int signo, const char *what);
+/* The signal thread's note after glibc's msg_sig_post routine returned. */
+void fi_signal_posted(int signo);
 
 /* The host's errno while no simulated thread runs. */
 extern int errno_host;

@@ -15,6 +15,7 @@
  */
 #include "forkimpl.h"
 #include "kern.h"
+#include <hurd/signal.h>
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,18 +27,18 @@ SIM_GLOBAL mach_port_t __mach_task_self_;
 SIM_GLOBAL static struct hurd_port port_cells[INIT_PORT_MAX];
 SIM_GLOBAL struct hurd_port *_hurd_ports = port_cells;
 SIM_GLOBAL unsigned int _hurd_nports = INIT_PORT_MAX;
-SIM_GLOBAL mach_port_t _hurd_msgport;
-SIM_GLOBAL thread_t _hurd_msgport_thread;
+/* _hurd_msgport, _hurd_msgport_thread, _hurd_sigstates, _hurd_global_sigstate,
+ * _hurd_siglock and the signal thread's stack bounds are glibc's (hurd/hurdsig.c). */
 SIM_GLOBAL pid_t _hurd_pid, _hurd_ppid, _hurd_pgrp;
 SIM_GLOBAL int _hurd_orphaned;
-SIM_GLOBAL struct hurd_sigstate *_hurd_sigstates;
-SIM_GLOBAL struct hurd_sigstate *_hurd_global_sigstate;
-SIM_GLOBAL struct mutex _hurd_siglock;
-SIM_GLOBAL hurd_sigset_t _hurdsig_traced;
+SIM_GLOBAL sigset_t _hurdsig_traced;
+SIM_GLOBAL mode_t _hurd_umask = 022;
+SIM_GLOBAL int __libc_enable_secure;
+/* The page size of the simulated Mach (i386's 4 KiB), as start-up sets it. */
+SIM_GLOBAL vm_size_t __vm_page_size = 4096;
 /* Read by glibc 2.36 and 2.37's _Fork.c only (shim/hurd/threadvar.h); 0, as there. */
 SIM_GLOBAL unsigned long int __hurd_threadvar_stack_mask;
 SIM_GLOBAL unsigned long int __hurd_threadvar_stack_offset;
-SIM_GLOBAL vm_address_t __hurd_sigthread_stack_base, __hurd_sigthread_stack_end;
 
 /* --- the per-thread block ----------------------------------------------------------------------- */
 
@@ -108,64 +109,21 @@ void _hurd_port_free(struct hurd_port *cell, struct hurd_userlink *link, mach_po
     (void)used;
 }
 
-/* --- sigstates ------------------------------------------------------------------------------------ */
+/* --- sigstates: glibc's (hurd/hurdsig.c, hurd/signal.h's inline functions) ------------------ */
 
-struct hurd_sigstate *fi_sigstate_new(thread_t thread)
+thread_t fi_self_thread_name(void)
 {
-    struct hurd_sigstate *ss = sim_heap_calloc(1, sizeof *ss);
-    if (ss == NULL)
-        kern_unmodelled("image heap exhausted for a sigstate");
-    ss->thread = thread;
-    if (thread == MACH_PORT_NULL)
-        return ss; /* the global sigstate is on no list: _Fork's child frees the listed ones */
-    __mutex_lock(&_hurd_siglock);
-    ss->next = _hurd_sigstates;
-    _hurd_sigstates = ss;
-    __mutex_unlock(&_hurd_siglock);
-    return ss;
+    return _hurd_self_sigstate()->thread;
 }
 
-struct hurd_sigstate *_hurd_self_sigstate(void)
-{
-    fi_tls *tls = tls_of_running();
-    if (tls->ss == NULL) {
-        /* as glibc 2.36 (hurd/hurd/signal.h): the uref mach_thread_self gave is given back;
-         * the sigstate keeps the name */
-        thread_t self = __mach_thread_self();
-        tls->ss = fi_sigstate_new(self);
-        __mach_port_deallocate(__mach_task_self_, self);
-    }
-    return tls->ss;
-}
-
-void _hurd_sigstate_set_global_rcv(struct hurd_sigstate *ss)
-{
-    ss->blocked = 0;
-}
-
-/* As glibc's: critical sections nest (intern-fd.c's holds alloc-fd.c's); only the outermost
- * takes the lock, and the NULL an inner one gets makes its unlock do nothing. */
-void *_hurd_critical_section_lock(void)
-{
-    struct hurd_sigstate *ss = _hurd_self_sigstate();
-    if (!__spin_try_lock(&ss->critical_section_lock))
-        return NULL;
-    return ss;
-}
-
-void _hurd_critical_section_unlock(void *our_lock)
-{
-    struct hurd_sigstate *ss = our_lock;
-    if (ss != NULL)
-        __spin_unlock(&ss->critical_section_lock);
-}
+int __spin_lock_locked(__spin_lock_t *lock) { return *lock != 0; }
 
 void _hurdsig_fault_init(void) {}
 void __libc_unwind_link_after_fork(void) {}
 
 /* --- thread state ----------------------------------------------------------------------------- */
 
-void _hurd_longjmp_thread_state(void *state, struct __jmp_buf_tag *env, int value)
+void _hurd_longjmp_thread_state(void *state, jmp_buf env, int value)
 {
     struct machine_thread_state *ts = state;
     ts->kind = KERN_STATE_LONGJMP;

@@ -16,6 +16,8 @@
  * signal work of the race explorer.
  */
 #include "forkimpl.h"
+#include <hurd/signal.h>
+#include <hurd/msg_server.h>
 #include "servers.h" /* the simulated servers (sim/hurd/) */
 #include "kern.h"
 #include "mig.h"
@@ -53,19 +55,19 @@ static kern_return_t msg_demux(void *ctx, mig_msg_t *in, mig_msg_t *out)
     (void)out;
     switch (in->head.msgh_id) {
     case MSG_ID_SIG_POST: {
+        /* MIG's demultiplexing of msg_sig_post, into glibc's own routine (hurdsig.c):
+         * delivery, and the reply (now or later: MIG_NO_REPLY) are glibc's. */
         int32_t signo = 0, sigcode = 0;
         mach_port_t refport = MACH_PORT_NULL;
         mach_msg_type_name_t type;
         if (!mig_get_int32(in, &signo) || !mig_get_int32(in, &sigcode) ||
             !mig_get_port(in, &refport, &type))
             return MIG_BAD_ARGUMENTS;
-        struct hurd_sigstate *g = _hurd_global_sigstate;
-        if (g != NULL && signo > 0 && signo < 64)
-            g->pending |= 1UL << (signo - 1);
-        fi_signal_note(sim_task_id(sim_task_self()), signo, sigcode);
-        if (MACH_PORT_VALID(refport))
-            __mach_port_deallocate(__mach_task_self_, refport);
-        return KERN_SUCCESS;
+        kern_return_t kr = _S_msg_sig_post(in->head.msgh_local_port, in->head.msgh_remote_port,
+                                           MACH_MSGH_BITS_REMOTE(in->head.msgh_bits), signo,
+                                           (natural_t)sigcode, refport);
+        fi_signal_posted(signo);
+        return kr;
     }
     case MSG_ID_PROC_NEWIDS: {
         mach_port_t task = MACH_PORT_NULL;
@@ -85,11 +87,14 @@ static kern_return_t msg_demux(void *ctx, mig_msg_t *in, mig_msg_t *out)
     return MIG_BAD_ID;
 }
 
-/* glibc's name for the signal thread's function: _Fork starts the child's signal thread here. */
-void _hurd_msgport_receive(void)
+/* glibc's name for the signal thread's function (hurd/msgportdemux.c; _Fork starts the child's
+ * signal thread here): it serves the message port, as glibc's does with __mach_msg_server. */
+void *_hurd_msgport_receive(void *arg)
 {
+    (void)arg;
     sim_thread_set_daemon(sim_self(), true); /* blocked in receive is its resting state */
     mig_server_loop(_hurd_msgport, msg_demux, NULL);
+    return NULL;
 }
 
 /* --- start-up ---------------------------------------------------------------------------------- */
@@ -107,8 +112,8 @@ static void start_signal_thread(void)
         kern_unmodelled("thread_create failed at process start-up");
     _hurd_msgport_thread = thread;
     /* Its sigstate is made here, by the main thread, under the name thread_create gave (as
-     * glibc's _hurdsig_init does): no mach_thread_self of its own, so no extra uref. */
-    tls->ss = fi_sigstate_new(thread);
+     * glibc's _hurdsig_init does by its own thread's first RPC): glibc's _hurd_thread_sigstate. */
+    tls->_hurd_sigstate = _hurd_thread_sigstate(thread);
     struct machine_thread_state state;
     memset(&state, 0, sizeof state);
     MACHINE_THREAD_STATE_SET_PC(&state, (uintptr_t)_hurd_msgport_receive);
@@ -132,11 +137,15 @@ static int process_start(void *arg)
     _hurd_pid = hurd_pid();
 
     /* The main thread's own send right, as the thread library keeps one (glibc's libpthread:
-     * the thread's kernel_thread): without it the sigstate's name would be freed below. */
+     * the thread's kernel_thread). */
     (void)__mach_thread_self();
-    /* The sigstates: main thread's, and the global one. */
+    /* The signal state, in the order of glibc's _hurdsig_init (hurd/hurdsig.c): the lock, the
+     * global sigstate blocking everything (threads take signals from its pending set), the main
+     * thread's, made a global receiver. */
+    __mutex_init(&_hurd_siglock);
+    _hurd_global_sigstate = _hurd_thread_sigstate(MACH_PORT_NULL);
+    __sigfillset(&_hurd_global_sigstate->blocked);
     struct hurd_sigstate *ss = _hurd_self_sigstate();
-    _hurd_global_sigstate = fi_sigstate_new(MACH_PORT_NULL);
     _hurd_sigstate_set_global_rcv(ss);
 
     /* The message port: receive right and send right under one name, given to proc. */

@@ -157,6 +157,20 @@ static void sites_load(void)
             goto broken;
         (void)line_at(&cu, bias, pc);
     }
+    /* Every other glibc file's tables too (hurdsig.c's RPCs are looked up from a simulated
+     * thread, whose stack is too small for libdw's first reading of a line table). */
+    Dwarf_Addr bias;
+    for (Dwarf_Die *cu = dwfl_module_nextcu(module, NULL, &bias); cu != NULL;
+         cu = dwfl_module_nextcu(module, cu, &bias)) {
+        Dwarf_Lines *lines;
+        size_t nlines;
+        Dwarf_Files *files;
+        size_t nfiles;
+        if (glibc_file(dwarf_diename(cu)) == NULL)
+            continue;
+        (void)dwarf_getsrclines(cu, &lines, &nlines);
+        (void)dwarf_getsrcfiles(cu, &files, &nfiles);
+    }
     return;
 broken:
     module = NULL;

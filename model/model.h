@@ -466,6 +466,11 @@ kern_return_t mk_thread_get_state(kthread_t *self, mach_port_name_t thread, int 
 kern_return_t mk_thread_set_state(kthread_t *self, mach_port_name_t thread, int flavor,
                                   const natural_t *state, mach_msg_type_number_t count);
 void world_register_state_flavor(world_t *world, int flavor, mach_msg_type_number_t count);
+/* The registers of a flavor as the model keeps them for thread (what thread_get_state reads
+ * and thread_set_state writes), for the runtime to record where a thread it runs is parked
+ * (a thread's own user state, which no RPC of its own may touch: H7). NULL for an unknown
+ * flavor. */
+natural_t *kthread_state_words(kthread_t *thread, int flavor);
 
 /* thread_get_special_port / thread_set_special_port: rule K7 (THREAD_KERNEL_PORT,
  * THREAD_EXCEPTION_PORT). */

@@ -224,6 +224,13 @@ static int flavor_count(world_t *world, int flavor)
     return -1;
 }
 
+natural_t *kthread_state_words(kthread_t *thread, int flavor)
+{
+    if (flavor_count(thread->th_task->tk_world, flavor) < 0)
+        return NULL;
+    return state_words(thread, flavor);
+}
+
 kern_return_t mk_thread_get_state(kthread_t *self, mach_port_name_t name, int flavor,
                                   natural_t *state, mach_msg_type_number_t *count)
 {

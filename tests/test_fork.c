@@ -83,7 +83,7 @@ static void snapshot_parent(void)
     view_take(kthread_task(kern_self()), &seen.parent_before);
     seen.task_self = __mach_task_self_;
     seen.proc_port = _hurd_ports[INIT_PORT_PROC].port;
-    seen.main_thread = _hurd_self_sigstate()->thread;
+    seen.main_thread = fi_self_thread_name();
     seen.sig_thread = _hurd_msgport_thread;
     seen.msgport = _hurd_msgport;
     for (int i = 0; i < _hurd_dtablesize && seen.nctty < 16; i++)

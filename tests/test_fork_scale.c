@@ -111,7 +111,7 @@ static int scale_main(void *arg)
     for (int i = 0; i < _hurd_dtablesize && seen.nctty < 16; i++)
         if (_hurd_dtable[i] != NULL && _hurd_dtable[i]->ctty.port != MACH_PORT_NULL)
             seen.ctty[seen.nctty++] = _hurd_dtable[i]->ctty.port;
-    seen.main_thread = _hurd_self_sigstate()->thread;
+    seen.main_thread = fi_self_thread_name();
     seen.sig_thread = _hurd_msgport_thread;
     pid_t pid = fi_fork();
     if (pid == 0) {

@@ -25,7 +25,8 @@ bad() { echo "anchors: $1"; failed=$((failed + 1)); }
 
 tarball=$(ls /usr/src/glibc/glibc-*.tar.xz | head -n 1)
 top=$(basename "$tarball" .tar.xz)
-files="sysdeps/mach/hurd/_Fork.c hurd/dtable.c hurd/port2fd.c hurd/new-fd.c hurd/alloc-fd.c hurd/intern-fd.c hurd/fd-close.c"
+# The files forksim takes from a glibc tree (the Makefile's GLIBC_FILES).
+files=${GLIBC_FILES:?the Makefile passes GLIBC_FILES}
 tar -xJf "$tarball" -C "$tmp" $(for f in $files; do echo "$top/$f"; done) || { echo "anchors: cannot extract $tarball"; exit 1; }
 tree="$tmp/$top"
 fork="$tree/sysdeps/mach/hurd/_Fork.c"

@@ -7,4 +7,10 @@
 #define O_IGNORE_CTTY 0x00080000    /* no ctty magic at all */
 #define O_CLOEXEC     0x00400000    /* set FD_CLOEXEC */
 #define FD_CLOEXEC    1
+#define O_RDONLY      0x0001
+#define O_WRONLY      0x0002
+#define O_RDWR        (O_RDONLY | O_WRONLY)
+#define O_EXEC        0x0004
+#define O_CREAT       0x0010
+#define O_TRUNC       0x00010000
 #endif

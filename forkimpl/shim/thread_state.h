@@ -8,6 +8,30 @@
 #define FORKIMPL_THREAD_STATE_H
 #include "forkimpl-glibc.h"
 #include "forksim-glibc-features.h"
+#include <string.h>
+
+/* What the signal code keeps of a stopped thread (the contract of glibc's
+ * sysdeps/mach/thread_state.h): which flavors are fetched, and the basic state. forksim has
+ * one flavor. */
+struct machine_thread_all_state {
+    int set;
+    struct machine_thread_state basic;
+};
+
+/* Fetches THREAD's basic state into STATE unless already there (the contract of glibc's
+ * machine_get_basic_state): 1 on success. */
+static inline int machine_get_basic_state(thread_t thread, struct machine_thread_all_state *state)
+{
+    if (state->set & (1 << 1))
+        return 1;
+    mach_msg_type_number_t count = MACHINE_THREAD_STATE_COUNT;
+    if (__thread_get_state(thread, MACHINE_THREAD_STATE_FLAVOR, (natural_t *)&state->basic,
+                           &count) != KERN_SUCCESS ||
+        count != MACHINE_THREAD_STATE_COUNT)
+        return 0;
+    state->set |= 1 << 1;
+    return 1;
+}
 
 #if FORKSIM_GLIBC_SETUP_CALL
 /* Stands in for MACHINE_THREAD_STATE_SETUP_CALL of glibc 2.38's sysdeps/mach/x86/thread_state.h

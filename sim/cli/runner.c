@@ -703,7 +703,10 @@ static int run_steps(scn_who who, size_t from)
             if (kr != KERN_SUCCESS)
                 failure("%s:%d: wait failed: %s", R.s->path, st->line,
                         hurd_errno_name(kr) ? hurd_errno_name(kr) : "error");
-            else if (st->has_expect && status != (st->expect_value << 8))
+            else if (st->has_expect && st->by_signal && status != st->expect_value)
+                failure("%s:%d: wait: expected the end by signal %s, got status 0x%x", R.s->path,
+                        st->line, fi_signal_name(st->expect_value), (unsigned)status);
+            else if (st->has_expect && !st->by_signal && status != (st->expect_value << 8))
                 failure("%s:%d: wait: expected exit status %d, got status 0x%x", R.s->path,
                         st->line, st->expect_value, (unsigned)status);
             break;
@@ -712,14 +715,34 @@ static int run_steps(scn_who who, size_t from)
             sim_yield("scenario yield");
             break;
         case STEP_KILL: {
-            mach_port_t msgport;
-            if (__proc_getmsgport(_hurd_ports[INIT_PORT_PROC].port, last_child, &msgport) ==
-                KERN_SUCCESS) {
-                __msg_sig_post(msgport, st->expect_value, 0, __mach_task_self_);
-                __mach_port_deallocate(__mach_task_self_, msgport);
-            } else {
-                failure("%s:%d: kill: no message port for pid %d", R.s->path, st->line, last_child);
-            }
+            /* glibc's kill (kill.c): proc_getmsgport, proc_pid2task, msg_sig_post (P12) */
+            pid_t pid = strcmp(st->args[0], "child") == 0    ? last_child
+                        : strcmp(st->args[0], "parent") == 0 ? _hurd_ppid
+                                                             : _hurd_pid;
+            int err = fi_kill(pid, st->signo);
+            if (err != 0)
+                failure("%s:%d: kill %s to %s (pid %d): %s", R.s->path, st->line,
+                        fi_signal_name(st->signo), st->args[0], (int)pid,
+                        hurd_errno_name(err) ? hurd_errno_name(err) : "error");
+            break;
+        }
+        case STEP_HANDLER: {
+            fi_sig_act act = strcmp(st->routine, "record") == 0   ? FI_ACT_RECORD
+                             : strcmp(st->routine, "ignore") == 0 ? FI_ACT_IGNORE
+                             : strcmp(st->routine, "exit") == 0   ? FI_ACT_EXIT
+                                                                  : FI_ACT_DEFAULT;
+            int err = fi_signal_action(st->signo, act, st->expect_value);
+            if (err != 0)
+                failure("%s:%d: handler %s: sigaction failed: %s", R.s->path, st->line,
+                        fi_signal_name(st->signo),
+                        hurd_errno_name(err) ? hurd_errno_name(err) : "error");
+            break;
+        }
+        case STEP_MASK: {
+            int err = fi_signal_block(st->signo, strcmp(st->routine, "block") == 0);
+            if (err != 0)
+                failure("%s:%d: %s %s: sigprocmask failed", R.s->path, st->line, st->routine,
+                        fi_signal_name(st->signo));
             break;
         }
         case STEP_RPC:
@@ -811,7 +834,7 @@ static int parent_main(void *arg)
     (void)arg;
     R.parent_id = sim_task_id(sim_task_self());
     label_set("task-self", __mach_task_self_);
-    label_set("thread-self", _hurd_self_sigstate()->thread);
+    label_set("thread-self", fi_self_thread_name());
     label_set("sigthread", _hurd_msgport_thread);
     label_set("proc", _hurd_ports[INIT_PORT_PROC].port);
     label_set("msgport", _hurd_msgport);

@@ -5,6 +5,7 @@
 #include "scenario.h"
 
 #include "hurd_errno.h"
+#include "forkimpl.h" /* the Hurd's signal names */
 
 #include <ctype.h>
 #include <errno.h>
@@ -366,7 +367,7 @@ static int parse_step(parser *p, scenario *s, scn_who who, char **w, int n)
     st->who = who;
     st->line = p->line;
     if (n < 2)
-        return fail(p, "%s what? (fork, exit, wait, yield, rpc, kill)", w[0]);
+        return fail(p, "%s what? (fork, exit, wait, yield, rpc, kill, handler, block, unblock)", w[0]);
     /* an optional "-> RESULT" at the end */
     int end = n;
     const char *result = NULL;
@@ -418,20 +419,64 @@ static int parse_step(parser *p, scenario *s, scn_who who, char **w, int n)
             if (!parse_int(w[4], &st->expect_value) || st->expect_value < 0 || st->expect_value > 255)
                 return fail(p, "wait -> status N: N is the exit status, from 0 to 255");
             st->has_expect = true;
+        } else if (n == 5 && strcmp(w[2], "->") == 0 && strcmp(w[3], "signal") == 0) {
+            /* ended by a signal: the status is the signal's number (W_EXITCODE(0, SIG)) */
+            st->expect_value = fi_signal_number(w[4]);
+            if (st->expect_value < 0)
+                return fail(p, "wait -> signal SIG: unknown signal '%s' (a Hurd signal name or number)", w[4]);
+            st->has_expect = true;
+            st->by_signal = true;
         } else if (n != 2) {
-            return fail(p, "wait, or wait -> status N");
+            return fail(p, "wait, wait -> status N, or wait -> signal SIG");
         }
     } else if (strcmp(verb, "yield") == 0) {
         st->kind = STEP_YIELD;
         if (n != 2)
             return fail(p, "yield takes no arguments");
     } else if (strcmp(verb, "kill") == 0) {
-        if (who != WHO_PARENT)
-            return fail(p, "only the parent kills (its last child)");
         st->kind = STEP_KILL;
-        if (end != 3 || !parse_int(w[2], &st->expect_value) || st->expect_value < 1 ||
-            st->expect_value > 63)
-            return fail(p, "kill SIGNAL: a signal number from 1 to 63");
+        if (end != 3 && !(end == 5 && strcmp(w[3], "to") == 0))
+            return fail(p, "kill SIG [to child|parent|self]");
+        st->signo = fi_signal_number(w[2]);
+        if (st->signo < 0)
+            return fail(p, "kill: unknown signal '%s' (a Hurd signal name, SIGTERM or TERM, or a number from 1 to 32)", w[2]);
+        st->expect_value = st->signo;
+        const char *to = end == 5 ? w[4] : "child";
+        if (strcmp(to, "child") != 0 && strcmp(to, "parent") != 0 && strcmp(to, "self") != 0)
+            return fail(p, "kill SIG to child|parent|self, not '%s'", to);
+        if (strcmp(to, "child") == 0 && who != WHO_PARENT)
+            return fail(p, "kill ... to child: only the parent has a child");
+        snprintf(st->args[0], sizeof st->args[0], "%s", to);
+        st->nargs = 1;
+    } else if (strcmp(verb, "handler") == 0) {
+        st->kind = STEP_HANDLER;
+        if (end < 4)
+            return fail(p, "handler SIG record|ignore|default|exit N");
+        st->signo = fi_signal_number(w[2]);
+        if (st->signo < 0)
+            return fail(p, "handler: unknown signal '%s'", w[2]);
+        if (st->signo == 9 || st->signo == 17)
+            return fail(p, "handler: %s cannot be caught or ignored", w[2]);
+        const char *act = w[3];
+        if (strcmp(act, "exit") == 0) {
+            if (end != 5 || !parse_int(w[4], &st->expect_value) || st->expect_value < 0 ||
+                st->expect_value > 255)
+                return fail(p, "handler SIG exit N: N from 0 to 255");
+        } else if (strcmp(act, "record") != 0 && strcmp(act, "ignore") != 0 &&
+                   strcmp(act, "default") != 0) {
+            return fail(p, "handler SIG record|ignore|default|exit N, not '%s'", act);
+        } else if (end != 4) {
+            return fail(p, "handler SIG %s takes nothing more", act);
+        }
+        snprintf(st->routine, sizeof st->routine, "%s", act);
+    } else if (strcmp(verb, "block") == 0 || strcmp(verb, "unblock") == 0) {
+        st->kind = STEP_MASK;
+        if (end != 3)
+            return fail(p, "%s SIG", verb);
+        st->signo = fi_signal_number(w[2]);
+        if (st->signo < 0)
+            return fail(p, "%s: unknown signal '%s'", verb, w[2]);
+        snprintf(st->routine, sizeof st->routine, "%s", verb);
     } else if (strcmp(verb, "rpc") == 0) {
         st->kind = STEP_RPC;
         if (end < 3)
@@ -459,7 +504,7 @@ static int parse_step(parser *p, scenario *s, scn_who who, char **w, int n)
             st->has_expect = true;
         }
     } else {
-        return fail(p, "unknown step '%s' (fork, exit, wait, yield, rpc, kill)", verb);
+        return fail(p, "unknown step '%s' (fork, exit, wait, yield, rpc, kill, handler, block, unblock)", verb);
     }
     s->nsteps++;
     return 0;

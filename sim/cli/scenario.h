@@ -77,7 +77,9 @@ typedef enum scn_step_kind {
     STEP_WAIT,          /* wait [-> status N] */
     STEP_YIELD,         /* yield */
     STEP_RPC,           /* rpc ROUTINE ARGS... [-> CODE] */
-    STEP_KILL,          /* kill SIGNAL: msg_sig_post to the last child */
+    STEP_KILL,          /* kill SIG [to child|parent|self]: glibc's kill (default: the last child) */
+    STEP_HANDLER,       /* handler SIG record|ignore|default|exit N: glibc's sigaction */
+    STEP_MASK,          /* block SIG | unblock SIG: glibc's sigprocmask */
 } scn_step_kind;
 
 typedef struct scn_step {
@@ -90,6 +92,8 @@ typedef struct scn_step {
     bool has_errno;             /* fork -> error CODE: expect_code is the errno */
     kern_return_t expect_code;  /* rpc; fork's errno */
     int expect_value;           /* exit code, wait status, signal */
+    bool by_signal;             /* wait -> signal SIG: expect_value is the signal */
+    int signo;                  /* kill, handler, block, unblock: the Hurd's number */
     int line;
 } scn_step;
 

@@ -55,6 +55,7 @@ const char *hurd_errno_name(kern_return_t code);
 #define PROC_ID_TASK2PROC         24031
 #define MSG_ID_SIG_POST           23000
 #define MSG_ID_PROC_NEWIDS        23001
+#define HURD_INTERRUPT_OPERATION_ID 33000
 #define TERM_ID_GETCTTY           28000     /* term.defs: subsystem 28000, getctty, open_ctty */
 #define TERM_ID_OPEN_CTTY         28001
 #define FS_ID_GETROOT             29000     /* forksim's own: the fs server's one routine */
@@ -86,7 +87,7 @@ kern_return_t __proc_wait(mach_port_t process, pid_t pid, int options, int *stat
 
 /* msg.defs: msg_sig_post waits for the reply (23100); msg_proc_newids is sent one-way, as the
  * proc server sends it (no reply port). */
-kern_return_t __msg_sig_post(mach_port_t process, int signal, int sigcode, mach_port_t refport);
+kern_return_t __msg_sig_post(mach_port_t process, int signal, natural_t sigcode, mach_port_t refport);
 kern_return_t __msg_proc_newids(mach_port_t process, mach_port_t task, pid_t ppid, pid_t pgrp,
                                 int orphaned);
 
@@ -166,5 +167,8 @@ bool hurd_term_ctty_peek(uint32_t port_id, pid_t *pid, pid_t *pgrp);
  * of its ctty id port; 0 before boot. */
 enum hurd_term_port { HURD_TERM_IO, HURD_TERM_CTTYID };
 uint32_t hurd_term_port_id(enum hurd_term_port which);
+
+/* interrupt_operation (33000) to the server of port: srv_msg.c. */
+kern_return_t hurd_interrupt_operation(mach_port_t server, mach_msg_timeout_t timeout);
 
 #endif

@@ -734,8 +734,56 @@ uint64_t kern_msg_deadline(mach_msg_timeout_t timeout)
     return (elapsed + ticks + 1) * (1000 / KERN_HZ);
 }
 
+static mach_msg_return_t kern_msg_wait_in(kthread_t *self, mach_msg_return_t mr,
+                                          mach_msg_option_t option, mach_msg_timeout_t timeout,
+                                          const char *what);
+
+/* --- a thread's own registers ------------------------------------------------------------------ */
+
+/* The model keeps the registers as 4-byte words: they are copied, never cast. */
+static natural_t *self_state_words(void)
+{
+    kthread_t *self = kern_self();
+    if (self == NULL)
+        kern_unmodelled("a thread's state from the host");
+    return kthread_state_words(self, KERN_THREAD_STATE_FLAVOR);
+}
+
+void kern_self_state_publish(uint64_t pc, uint64_t sysreturn)
+{
+    natural_t *words = self_state_words();
+    kern_thread_state ts;
+    memcpy(&ts, words, sizeof ts);
+    ts.kind = KERN_STATE_PARKED;
+    ts.pc = pc;
+    ts.sysreturn = sysreturn;
+    ts.tls = (uintptr_t)sim_thread_tls(sim_self());
+    memcpy(words, &ts, sizeof ts);
+}
+
+void kern_self_state_read(kern_thread_state *out)
+{
+    memcpy(out, self_state_words(), sizeof *out);
+}
+
+uint64_t kern_self_state_gen(void)
+{
+    return sim_thread_gen(sim_self());
+}
+
 mach_msg_return_t kern_msg_wait(kthread_t *self, mach_msg_return_t mr, mach_msg_option_t option,
                                 mach_msg_timeout_t timeout, const char *what)
+{
+    /* Blocked in the kernel: an injected call waits for the trap's way back to its caller. */
+    sim_kernel_enter();
+    mr = kern_msg_wait_in(self, mr, option, timeout, what);
+    sim_kernel_leave();
+    return mr;
+}
+
+static mach_msg_return_t kern_msg_wait_in(kthread_t *self, mach_msg_return_t mr,
+                                          mach_msg_option_t option, mach_msg_timeout_t timeout,
+                                          const char *what)
 {
     while (mr == MK_MSG_BLOCKED) {
         /* Each wait of a phase with a timeout gets the whole timeout (ipc_mqueue_send and

@@ -136,16 +136,34 @@ void kern_set_rpc_observer(kern_rpc_observer_fn fn, void *arg);
 /* --- Thread state ---------------------------------------------------------------------- */
 
 /* forksim's machine thread state (glibc 2.36 has no x86_64 Hurd port, so the layout is ours):
- * a thread either starts by calling pc(arg) on stack sp, or resumes by longjmp(env, value) in
- * its task's image; either way with the TLS pointer given. 14 words of natural_t. */
+ * a thread that never ran either starts by calling pc(arg) on stack sp, or resumes by
+ * longjmp(env, value) in its task's image; either way with the TLS pointer given. A thread
+ * that ran is PARKED: pc says where (the code above the kernel publishes it:
+ * kern_self_state_publish), sysreturn what its trap returns. thread_set_state on a parked
+ * thread with the pc it is parked at changes only what the trap returns; with another pc it
+ * makes the thread call pc(arg) first when it runs again (sim_thread_inject: a signal frame).
+ * 16 words of natural_t. */
 #define KERN_THREAD_STATE_FLAVOR 0x7f01
-enum { KERN_STATE_NONE = 0, KERN_STATE_CALL = 1, KERN_STATE_LONGJMP = 2 };
+enum { KERN_STATE_NONE = 0, KERN_STATE_CALL = 1, KERN_STATE_LONGJMP = 2, KERN_STATE_PARKED = 3 };
 typedef struct kern_thread_state {
     uint64_t kind;
     uint64_t pc, sp, arg;       /* KERN_STATE_CALL */
     uint64_t env, value;        /* KERN_STATE_LONGJMP */
     uint64_t tls;               /* the thread's TLS pointer (an image address), 0 to keep */
+    uint64_t sysreturn;         /* KERN_STATE_PARKED: what the trap it is in returns */
 } kern_thread_state;
+
+/* The running thread says where it is parked from now on (pc) and what its trap returns
+ * (sysreturn), in the registers thread_get_state reads; the generation of its state moves
+ * when thread_set_state or thread_abort changes them (kern_self_state_gen). */
+void kern_self_state_publish(uint64_t pc, uint64_t sysreturn);
+void kern_self_state_read(kern_thread_state *out);
+uint64_t kern_self_state_gen(void);
+/* The mach_msg trap itself for code above the kernel that makes its own retries (glibc's
+ * intr-msg.c): no retry on interruption, no trace line of its own (the RPC's covers it). */
+mach_msg_return_t kern_mach_msg_trap(mach_msg_header_t *msg, mach_msg_option_t option,
+                                     mach_msg_size_t send_size, mach_msg_size_t rcv_size,
+                                     mach_port_t rcv_name, mach_msg_timeout_t timeout);
 #define KERN_THREAD_STATE_COUNT ((mach_msg_type_number_t)(sizeof(kern_thread_state) / sizeof(natural_t)))
 
 /* --- What the stubs share (sim/mig_*.c) --------------------------------------------------- */

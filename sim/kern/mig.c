@@ -209,6 +209,10 @@ static mach_msg_return_t msg_trap(kthread_t *self, mig_msg_t *m, mach_msg_option
             mach_port_t waited = (option & MACH_RCV_MSG) ? rcv_name : dest;
             mr = kern_msg_wait_port(self, mr, option, timeout, waited);
         }
+        /* Back in user code between the tries (glibc's __mach_msg, H10): a signal frame set
+         * meanwhile runs here. */
+        if (mr == MACH_SEND_INTERRUPTED || mr == MACH_RCV_INTERRUPTED)
+            sim_run_injected();
         if (mr == MACH_SEND_INTERRUPTED)
             mr = mk_mach_msg(self, &m->head, option, send_size, rcv_size, rcv_name, timeout);
         else if (mr == MACH_RCV_INTERRUPTED)

@@ -684,9 +684,23 @@ kern_return_t __thread_resume(mach_port_t thread)
 }
 ALIAS(thread_resume)
 
+/* After thread_abort, a thread that was blocked in mach_msg reports the interruption as
+ * what its trap returns (H6: GNU Mach's thread leaves the kernel with it before it halts). */
 kern_return_t __thread_abort(mach_port_t thread)
 {
-    return thread_count_call("thread_abort", thread, mk_thread_abort);
+    kthread_t *target = kern_self() != NULL ? kthread_named(kern_self(), thread) : NULL;
+    mk_wait_t was = target != NULL ? mk_thread_blocked(target, NULL) : MK_WAIT_NONE;
+    kern_return_t kr = thread_count_call("thread_abort", thread, mk_thread_abort);
+    if (kr == KERN_SUCCESS && target != NULL && was != MK_WAIT_NONE &&
+        kern_sim_thread(target) != NULL) {
+        natural_t *words = kthread_state_words(target, KERN_THREAD_STATE_FLAVOR);
+        kern_thread_state ts; /* the model's words are 4-byte aligned: copied, not cast */
+        memcpy(&ts, words, sizeof ts);
+        ts.sysreturn = was == MK_WAIT_RECEIVE ? MACH_RCV_INTERRUPTED : MACH_SEND_INTERRUPTED;
+        memcpy(words, &ts, sizeof ts);
+        sim_thread_gen_bump(kern_sim_thread(target));
+    }
+    return kr;
 }
 ALIAS(thread_abort)
 
@@ -735,16 +749,37 @@ kern_return_t __thread_set_state(mach_port_t thread, int flavor, natural_t *stat
     kthread_t *self = kern_rpc_begin_on(&r, "thread_set_state", false, thread, MACH_PORT_NULL);
     kern_return_t kr;
     kthread_t *target = kthread_named(self, thread);
+    kern_thread_state before;
+    memset(&before, 0, sizeof before);
+    if (target != NULL)
+        memcpy(&before, kthread_state_words(target, KERN_THREAD_STATE_FLAVOR), sizeof before);
     FAULT_OR(r, kr, (void)0)
         kr = mk_thread_set_state(self, thread, flavor, state, count);
     char outs[48] = "";
-    if (kr == KERN_SUCCESS && flavor == KERN_THREAD_STATE_FLAVOR && target != NULL) {
+    sim_thread *started = target != NULL && kern_sim_thread(target) != NULL &&
+                                  sim_thread_started(kern_sim_thread(target))
+                              ? kern_sim_thread(target) : NULL;
+    if (kr == KERN_SUCCESS && flavor == KERN_THREAD_STATE_FLAVOR && started != NULL) {
+        /* A thread that ran: a new pc is a call it makes first (a signal frame); the same pc
+         * changes what its trap returns. */
+        kern_thread_state ts;
+        memcpy(&ts, state, sizeof ts);
+        if ((ts.kind == KERN_STATE_CALL || ts.kind == KERN_STATE_PARKED) && ts.pc != before.pc) {
+            sim_thread_inject(started, (void (*)(void *))(uintptr_t)ts.pc, (void *)(uintptr_t)ts.arg);
+            kern_fmt(outs, sizeof outs, "a call first (a signal frame)");
+        } else if (ts.kind == KERN_STATE_LONGJMP) {
+            kern_unmodelled("thread_set_state: a longjmp state for a thread that has run");
+        } else {
+            kern_fmt(outs, sizeof outs, "trap returns %#llx", (unsigned long long)ts.sysreturn);
+        }
+        sim_thread_gen_bump(started);
+    } else if (kr == KERN_SUCCESS && flavor == KERN_THREAD_STATE_FLAVOR && target != NULL) {
         kern_thread_state ts;
         memcpy(&ts, state, sizeof ts);
         sim_thread *th = kern_sim_thread(target);
         if (ts.tls != 0)
             sim_thread_set_tls(th, (void *)(uintptr_t)ts.tls);
-        if (ts.kind == KERN_STATE_CALL) {
+        if (ts.kind == KERN_STATE_CALL || ts.kind == KERN_STATE_PARKED) {
             sim_thread_set_start(th, (void (*)(void *))(uintptr_t)ts.pc, (void *)(uintptr_t)ts.arg,
                                  (void *)(uintptr_t)ts.sp);
             kern_fmt(outs, sizeof outs, "start at a function");
@@ -911,6 +946,18 @@ ALIAS(mach_thread_self)
 mach_port_t __mach_task_self(void) { return self_trap("mach_task_self", mk_mach_task_self); }
 ALIAS(mach_task_self)
 
+mach_msg_return_t kern_mach_msg_trap(mach_msg_header_t *msg, mach_msg_option_t option,
+                                     mach_msg_size_t send_size, mach_msg_size_t rcv_size,
+                                     mach_port_t rcv_name, mach_msg_timeout_t timeout)
+{
+    kthread_t *self = kern_self();
+    mach_port_t dest = (option & MACH_SEND_MSG) ? msg->msgh_remote_port : MACH_PORT_NULL;
+    mach_msg_return_t mr = mk_mach_msg(self, msg, option, send_size, rcv_size, rcv_name, timeout);
+    if (mr == MK_MSG_BLOCKED)
+        mr = kern_msg_wait_port(self, mr, option, timeout, (option & MACH_RCV_MSG) ? rcv_name : dest);
+    return mr;
+}
+
 /* glibc's __mach_msg (mach/msg.c; H10): the trap, repeated on interruptions the caller did not
  * ask to see. A wait parks the thread until the model ends it. */
 mach_msg_return_t __mach_msg(mach_msg_header_t *msg, mach_msg_option_t option,
@@ -928,6 +975,9 @@ mach_msg_return_t __mach_msg(mach_msg_header_t *msg, mach_msg_option_t option,
             mach_port_t waited = (option & MACH_RCV_MSG) ? rcv_name : dest;
             mr = kern_msg_wait_port(self, mr, option, timeout, waited);
         }
+        /* Back in user code between the tries: a signal frame set meanwhile runs here. */
+        if (mr == MACH_SEND_INTERRUPTED || mr == MACH_RCV_INTERRUPTED)
+            sim_run_injected();
         if (mr == MACH_SEND_INTERRUPTED && !(option & MACH_SEND_INTERRUPT))
             mr = mk_mach_msg(self, msg, option, send_size, rcv_size, rcv_name, timeout);
         else if (mr == MACH_RCV_INTERRUPTED && !(option & MACH_RCV_INTERRUPT))

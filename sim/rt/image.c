@@ -173,7 +173,10 @@ static int arena_map(size_t arena_size, size_t stack_size)
         munmap((void *)SIM_ARENA_BASE, arena_kept.arena_size);
         arena_kept.arena_size = 0;
     }
-    void *p = mmap((void *)SIM_ARENA_BASE, arena_size, PROT_READ | PROT_WRITE,
+    /* Executable, as a Hurd thread's stack is: glibc's signal code (hurd/hurdsig.c) hands
+     * nested functions around (post_signal's reply), and GCC builds their trampolines on the
+     * stack of the simulated thread that runs it, which is in the arena. */
+    void *p = mmap((void *)SIM_ARENA_BASE, arena_size, PROT_READ | PROT_WRITE | PROT_EXEC,
                    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED_NOREPLACE, -1, 0);
     if (p == MAP_FAILED) return -1;
     if ((uintptr_t)p != SIM_ARENA_BASE) {   /* an old kernel took it as a hint */

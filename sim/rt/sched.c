@@ -295,6 +295,9 @@ static void thread_reset(sim_thread *th)
     sim_api_check(th != sim_rt.cur, "setting the state of the running thread");
     sim_api_check(th->state != TH_DONE, "setting the state of an ended thread");
     th->ctx_sp = 0;
+    th->inject_fn = NULL;
+    th->inject_arg = NULL;
+    th->kernel_depth = 0;
     th->wait = WAIT_NONE;
     th->deadline = SIM_FOREVER;
     th->timed_out = false;
@@ -480,9 +483,51 @@ static void switch_out(const char *why)
     sim_ctx_swap(&th->ctx_sp, r->sched_sp);
     san_finish(r->cur->fake_stack, NULL, NULL);
     errno = r->cur->err;
+    if (r->cur->inject_fn != NULL && r->cur->kernel_depth == 0)
+        sim_run_injected();
 }
 
 void sim_yield(const char *why) { switch_out(why ? why : "yield"); }
+
+/* --- Injected calls ------------------------------------------------------------------------------ */
+
+void sim_thread_inject(sim_thread *th, void (*fn)(void *), void *arg)
+{
+    th->inject_fn = fn;
+    th->inject_arg = arg;
+    sim_event("inject t%d", th->id);
+}
+
+bool sim_thread_started(const sim_thread *th) { return th->ctx_sp != 0; }
+uint64_t sim_thread_gen(const sim_thread *th) { return th->gen; }
+void sim_thread_gen_bump(sim_thread *th) { th->gen++; }
+
+void sim_kernel_enter(void)
+{
+    sim_api_check(sim_rt.cur, "sim_kernel_enter from the host");
+    sim_rt.cur->kernel_depth++;
+}
+
+void sim_kernel_leave(void)
+{
+    sim_api_check(sim_rt.cur && sim_rt.cur->kernel_depth > 0, "sim_kernel_leave without enter");
+    sim_rt.cur->kernel_depth--;
+}
+
+/* The call runs on the thread's stack below its parked frames, as a signal frame does; it
+ * may park itself, and may be given another injected call while it runs. */
+void sim_run_injected(void)
+{
+    sim_thread *th = sim_rt.cur;
+    sim_api_check(th, "sim_run_injected from the host");
+    while (th->inject_fn != NULL && th->kernel_depth == 0) {
+        void (*fn)(void *) = th->inject_fn;
+        void *arg = th->inject_arg;
+        th->inject_fn = NULL;
+        th->inject_arg = NULL;
+        fn(arg);
+    }
+}
 
 _Noreturn void sim_stop(const char *why)
 {

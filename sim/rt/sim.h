@@ -200,6 +200,25 @@ void sim_thread_set_kthread(sim_thread *th, void *kthread);
 int sim_thread_suspend_count(const sim_thread *th);
 void sim_thread_set_tls(sim_thread *th, void *tls);
 
+/* --- Injected calls (a signal frame) ------------------------------------------------------ */
+
+/* Makes th, which has run and is parked, call fn(arg) on its own stack when it next leaves
+ * its parking point, before the code it was parked in goes on (what thread_set_state with a
+ * handler's PC does to a stopped thread). A thread parked in the kernel (between
+ * sim_kernel_enter and sim_kernel_leave) makes the call only when the kernel code returns to
+ * it through sim_run_injected. One call at a time: a second replaces the first. */
+void sim_thread_inject(sim_thread *th, void (*fn)(void *), void *arg);
+/* Whether th has ever run (a thread that never ran starts by sim_thread_set_start). */
+bool sim_thread_started(const sim_thread *th);
+void sim_kernel_enter(void);
+void sim_kernel_leave(void);
+/* From the running thread at its way back to user code: makes a pending injected call. */
+void sim_run_injected(void);
+/* A counter the layer above moves whenever another thread changes th's registers (the
+ * kernel's thread_set_state, thread_abort), so th can tell on waking. */
+uint64_t sim_thread_gen(const sim_thread *th);
+void sim_thread_gen_bump(sim_thread *th);
+
 /* --- Scheduling points and blocking (for stubs and the model) ------------------------- */
 
 /* A scheduling point: the scheduler may run another thread before this returns.

@@ -119,6 +119,10 @@ struct sim_thread {
     void *tls;              /* simulated TLS pointer */
     void *kthread;          /* the model's thread (opaque) */
     int err;                /* simulated errno while switched out */
+    void (*inject_fn)(void *);  /* an injected call to make on leaving the parking point */
+    void *inject_arg;
+    int kernel_depth;       /* > 0: parked in the kernel (sim_kernel_enter) */
+    uint64_t gen;           /* sim_thread_gen */
 
     /* what it waits for, while TH_BLOCKED */
     enum wait_kind wait;

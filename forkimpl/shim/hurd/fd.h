@@ -12,7 +12,12 @@
 #include "auth.h"
 #include "io.h"
 #include "port.h"
-#include "signal.h"
+/* glibc's hurd/fd.h brings hurd/signal.h (the critical sections dtable.c opens before it
+ * includes it itself); code that only reads the table (sim/cli, tests) has neither glibc's
+ * tree nor the Hurd's signal ABI on its include path, and needs neither. */
+#if __has_include(<hurd/signal.h>)
+#include <hurd/signal.h>
+#endif
 
 typedef mach_port_t io_t;
 typedef mach_port_t file_t;

@@ -1,0 +1,1 @@
+/* bits/sigaction.h (forksim shim): struct sigaction is in ../signal.h (the Hurd's layout). */

@@ -1,0 +1,150 @@
+/*
+ * sigapi.c: signals as a scenario or a test asks for them, through glibc's own calls (the
+ * Hurd's sigaction, kill, sigprocmask, compiled unmodified from the package), and the trace
+ * notes that say what became of each signal.
+ *
+ * Callers above forkimpl (sim/cli) never see the Hurd's signal ABI: they pass signal numbers
+ * (the Hurd's, fi_signal_number) and actions by kind. The handler a scenario installs is one
+ * C function whose behaviour per signal is in host memory, so that a forked child runs "the
+ * parent's handler" exactly as a real child runs the parent's code.
+ *
+ * Trace notes (issue 9, item 5), one line per signal event, written where glibc's code makes
+ * the decision visible:
+ *   # signal SIGNAME to tT: pending|blocked   glibc's post_signal left it pending (after the
+ *                                             signal thread's msg_sig_post routine returned)
+ *   # signal SIGNAME to tT: ignored           its action is to ignore it
+ *   # signal SIGNAME to tT: handler           the handler runs (sigrt.c's trampoline)
+ *   # signal SIGNAME to tT: default terminate the process ends by it (_hurd_exit)
+ *   # signal SIGNAME to tT: default stop|default continue
+ */
+#include "forkimpl.h"
+#include "kern.h"
+
+#include <hurd/signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+
+/* The Hurd's signal names, by number (glibc 2.36's bits/signum-generic.h and
+ * sysdeps/mach/hurd/bits/signum-arch.h; the numbers come from ./shim/signal.h). */
+static const struct {
+    const char *name;
+    int number;
+} signal_names[] = {
+    {"HUP", SIGHUP},     {"INT", SIGINT},       {"QUIT", SIGQUIT},   {"ILL", SIGILL},
+    {"TRAP", SIGTRAP},   {"ABRT", SIGABRT},     {"EMT", SIGEMT},     {"FPE", SIGFPE},
+    {"KILL", SIGKILL},   {"BUS", SIGBUS},       {"SEGV", SIGSEGV},   {"SYS", SIGSYS},
+    {"PIPE", SIGPIPE},   {"ALRM", SIGALRM},     {"TERM", SIGTERM},   {"URG", SIGURG},
+    {"STOP", SIGSTOP},   {"TSTP", SIGTSTP},     {"CONT", SIGCONT},   {"CHLD", SIGCHLD},
+    {"TTIN", SIGTTIN},   {"TTOU", SIGTTOU},     {"IO", SIGIO},       {"XCPU", SIGXCPU},
+    {"XFSZ", SIGXFSZ},   {"VTALRM", SIGVTALRM}, {"PROF", SIGPROF},   {"WINCH", SIGWINCH},
+    {"INFO", SIGINFO},   {"USR1", SIGUSR1},     {"USR2", SIGUSR2},   {"LOST", SIGLOST},
+};
+
+const char *fi_signal_name(int signo)
+{
+    static char other[16];
+    for (size_t i = 0; i < sizeof signal_names / sizeof signal_names[0]; i++)
+        if (signal_names[i].number == signo)
+            return signal_names[i].name;
+    snprintf(other, sizeof other, "%d", signo);
+    return other;
+}
+
+int fi_signal_number(const char *word)
+{
+    if (strncmp(word, "SIG", 3) == 0)
+        word += 3;
+    for (size_t i = 0; i < sizeof signal_names / sizeof signal_names[0]; i++)
+        if (strcmp(signal_names[i].name, word) == 0)
+            return signal_names[i].number;
+    char *end;
+    long n = strtol(word, &end, 10);
+    if (*word != '\0' && *end == '\0' && n > 0 && n < NSIG)
+        return (int)n;
+    return -1;
+}
+
+void fi_signal_event(int signo, const char *what)
+{
+    kern_trace_note("signal SIG%s to t%d: %s", fi_signal_name(signo),
+                    sim_task_id(sim_task_self()), what);
+}
+
+/* --- the scenario's handler ------------------------------------------------------------------ */
+
+static struct {
+    fi_sig_act act;
+    int code;
+} actions[NSIG];    /* host memory: the same for every process, as the program text is */
+
+static void scenario_handler(int signo)
+{
+    fi_signal_note(sim_task_id(sim_task_self()), signo, 0);
+    if (actions[signo].act == FI_ACT_EXIT)
+        _hurd_exit(W_EXITCODE(actions[signo].code, 0));
+}
+
+int fi_signal_action(int signo, fi_sig_act act, int code)
+{
+    if (signo <= 0 || signo >= NSIG)
+        return EINVAL;
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = act == FI_ACT_DEFAULT ? SIG_DFL
+                    : act == FI_ACT_IGNORE ? SIG_IGN
+                                           : scenario_handler;
+    sa.sa_flags = SA_RESTART;
+    if (act == FI_ACT_RECORD || act == FI_ACT_EXIT) {
+        actions[signo].act = act;
+        actions[signo].code = code;
+    }
+    return __libc_sigaction(signo, &sa, NULL) == 0 ? 0 : errno;
+}
+
+int fi_kill(pid_t pid, int signo)
+{
+    return __kill(pid, signo) == 0 ? 0 : errno;
+}
+
+int fi_signal_block(int signo, bool block)
+{
+    sigset_t set = __sigmask(signo);
+    return __sigprocmask(block ? SIG_BLOCK : SIG_UNBLOCK, &set, NULL) == 0 ? 0 : errno;
+}
+
+/* After glibc's msg_sig_post routine returned on the signal thread: what became of signo
+ * there, when it is visible in the sigstates (a handler's run and a termination are noted
+ * where they happen). */
+void fi_signal_posted(int signo)
+{
+    if (signo <= 0 || signo >= NSIG)
+        return;
+    sigset_t bit = __sigmask(signo);
+    if (_hurd_global_sigstate != NULL && (_hurd_global_sigstate->pending & bit)) {
+        fi_signal_event(signo, "pending");
+        return;
+    }
+    for (struct hurd_sigstate *ss = _hurd_sigstates; ss != NULL; ss = ss->next)
+        if (ss->pending & bit) {
+            fi_signal_event(signo, (ss->blocked & bit) ? "blocked" : "pending");
+            return;
+        }
+    struct sigaction *acts = _hurd_global_sigstate != NULL ? _hurd_global_sigstate->actions : NULL;
+    if (acts == NULL)
+        return;
+    if (acts[signo].sa_handler == SIG_IGN) {
+        fi_signal_event(signo, "ignored");
+        return;
+    }
+    if (acts[signo].sa_handler == SIG_DFL) {
+        switch (signo) {
+        case SIGCONT: case SIGIO: case SIGURG: case SIGCHLD: case SIGWINCH:
+            fi_signal_event(signo, signo == SIGCONT ? "default continue" : "ignored");
+            break;
+        case SIGTTIN: case SIGTTOU: case SIGSTOP: case SIGTSTP:
+            fi_signal_event(signo, "default stop");
+            break;
+        }
+    }
+}
