@@ -48,6 +48,30 @@ typedef int (*fi_main_fn)(void *arg);
  * sigstates, then main(arg) on its main thread. Call from the host. */
 sim_task *fi_spawn(fi_main_fn main, void *arg, sim_thread **thp);
 
+/* What glibc's start-up hands a process before main (hurd/hurdinit.c: _hurd_init, hurd/hurdsig.c:
+ * _hurdsig_init): its ports by INIT_PORT_* index, its pid, the init ints by INIT_* index of the
+ * Hurd's hurd_types.h (none: NULL, 0) and its descriptors (NULL: descriptors 0-2 on the
+ * console, as fi_dtable_start gives a process hurd_spawn started). */
+typedef struct fi_start_info {
+    mach_port_t ports[INIT_PORT_MAX];
+    pid_t pid;
+    const int *ints;
+    unsigned nints;
+    const mach_port_t *dtable;
+    unsigned ndtable;
+} fi_start_info;
+
+/* The start-up of a simulated process on its main thread, up to its main: the port cells and
+ * __mach_task_self_, the sigstates and the signal settings of the ints (fi_start_signals), the
+ * message port given to proc and served by a new signal thread, the descriptors. */
+void fi_process_init(const fi_start_info *si);
+
+/* Applies the init ints a process was given to its signal state, as _hurdsig_init does:
+ * INIT_SIGMASK to the main thread's blocked set, INIT_SIGPENDING to the global sigstate's
+ * pending set, INIT_SIGIGN as ignored signals (forkimpl/exec.c; its body goes when glibc's
+ * own _hurdsig_init runs). Indexes beyond n are not read. */
+void fi_start_signals(const int *ints, unsigned n);
+
 /* glibc's fork as compiled: as shipped (asserts active) or with -DNDEBUG. */
 typedef enum fi_fork_variant { FI_FORK_GLIBC, FI_FORK_GLIBC_NDEBUG } fi_fork_variant;
 void fi_set_fork_variant(fi_fork_variant v);
@@ -63,6 +87,14 @@ pid_t fi_fork(void);
  * ctty id (the console's), its process group (1) and descriptors 0-2 on the console, built by
  * glibc's own init_dtable (the _hurd_subinit hooks), each with a ctty port of its own. */
 void fi_dtable_start(void);
+
+/* The calling process's blocked (its thread's), pending (the global sigstate's) and ignored
+ * signal sets, as Hurd sigset_t bits (signal n is bit n-1). forkimpl/exec.c. */
+void fi_signals_now(unsigned long *blocked, unsigned long *pending, unsigned long *ignored);
+
+/* The same with the descriptors a process was given (exec): n send rights, one per entry
+ * (MACH_PORT_NULL for a closed one), whose array is copied; the ctty id is the port cell's. */
+void fi_dtable_start_given(const mach_port_t *dtable, unsigned n);
 
 /* Signals that reached a process's signal thread (host log, in order). */
 typedef struct fi_signal_record {

@@ -38,6 +38,14 @@ const char *hurd_errno_name(kern_return_t code);
 #define HURD_CLD_EXITED  1
 #define HURD_CLD_STOPPED 5
 
+/* --- The init ports and ints a program is started with (the Hurd's hurd/hurd_types.h) ------- */
+
+enum hurd_init_port { HURD_INIT_PORT_CWDIR, HURD_INIT_PORT_CRDIR, HURD_INIT_PORT_AUTH,
+                      HURD_INIT_PORT_PROC, HURD_INIT_PORT_CTTYID, HURD_INIT_PORT_BOOTSTRAP,
+                      HURD_INIT_PORT_MAX };
+enum hurd_init_int { HURD_INIT_UMASK, HURD_INIT_SIGMASK, HURD_INIT_SIGIGN, HURD_INIT_SIGPENDING,
+                     HURD_INIT_TRACEMASK, HURD_INIT_INT_MAX };
+
 /* --- Message ids (P3) ---------------------------------------------------------------------- */
 
 #define PROC_ID_CHILD             24012
