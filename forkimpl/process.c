@@ -122,7 +122,8 @@ static void start_signal_thread(void)
 
 void fi_process_init(const fi_start_info *si)
 {
-    __mach_task_self_ = mach_task_self(); /* the trap, as glibc's start-up does */
+    if (__mach_task_self_ == MACH_PORT_NULL)
+        __mach_task_self_ = mach_task_self(); /* the trap, as glibc's start-up does */
     for (int i = 0; i < INIT_PORT_MAX; i++)
         _hurd_ports[i].port = si->ports[i];
     _hurd_pid = si->pid;
