@@ -92,6 +92,50 @@ void fi_dtable_start(void);
  * signal sets, as Hurd sigset_t bits (signal n is bit n-1). forkimpl/exec.c. */
 void fi_signals_now(unsigned long *blocked, unsigned long *pending, unsigned long *ignored);
 
+/* --- exec: built-in programs and their start (forkimpl/exec.c, programs.c) ----------------- */
+
+/* A built-in program: its path in the simulated file system and its main. */
+typedef struct fi_builtin {
+    const char *path;
+    fi_main_fn main;
+} fi_builtin;
+
+/* Registers the built-in programs with the file system (hurd_program_add): /bin/true (exits
+ * 0), /bin/false (exits 1), /bin/sigwait (waits for a signal: fi_wait_for_signal, then exits
+ * 0), /bin/sigreport (a trace note with the signals blocked, pending and ignored at its start,
+ * then exits 0). Call after hurd_boot_ex(HURD_BOOT_EXEC). Returns 0, -1 if the file system is
+ * full. */
+int fi_programs_install(void);
+
+/* The entry the exec server starts a built-in program at (arg: its fi_builtin). */
+void fi_exec_entry(void *arg);
+
+/* Blocks the calling thread until a signal ends the wait (a receive on a port of its own, with
+ * MACH_RCV_INTERRUPT: thread_abort ends it; a default action ends the task). Stands where
+ * sigsuspend with an empty mask goes once glibc's signal code runs. */
+void fi_wait_for_signal(void);
+
+/* What each program exec started had before its main (host log, in order). Names are in the
+ * task's space. */
+#define FI_MAX_EXECS 16
+#define FI_EXEC_DTABLE_MAX 8
+typedef struct fi_exec_record {
+    int task;
+    const char *path;
+    pid_t pid;
+    mach_port_t ports[INIT_PORT_MAX];   /* the port cells, by INIT_PORT_* */
+    uint32_t port_ids[INIT_PORT_MAX];   /* the ports they name (0: none) */
+    unsigned nports;                     /* how many exec_startup_get_info gave */
+    mach_port_t dtable[FI_EXEC_DTABLE_MAX];
+    uint32_t dtable_ids[FI_EXEC_DTABLE_MAX];
+    unsigned ndtable;
+    int ints[5];
+    unsigned nints;
+    unsigned long blocked, pending, ignored;
+} fi_exec_record;
+unsigned fi_execs(const fi_exec_record **records);
+void fi_execs_reset(void);
+
 /* The same with the descriptors a process was given (exec): n send rights, one per entry
  * (MACH_PORT_NULL for a closed one), whose array is copied; the ctty id is the port cell's. */
 void fi_dtable_start_given(const mach_port_t *dtable, unsigned n);
