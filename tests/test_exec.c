@@ -598,6 +598,32 @@ static void test_EX12_wait_interrupted(void **state)
     finish();
 }
 
+/* A process whose message port is gone: proc_getmsgport on itself waits in proc (P7: a dead
+ * message port is dropped and the call waits for a new one) until its second thread's
+ * interrupt_operation on its proc port. */
+static int getmsgport_main(void *arg)
+{
+    (void)arg;
+    __mach_port_mod_refs(__mach_task_self_, _hurd_msgport, MACH_PORT_RIGHT_RECEIVE, -1);
+    start_thread(interrupt_wait, NULL);
+    mach_port_t port = MACH_PORT_NULL;
+    T.wait_kr = __proc_getmsgport(_hurd_ports[INIT_PORT_PROC].port, _hurd_pid, &port);
+    return 0;
+}
+
+/* EX12 for proc_getmsgport: EINTR when interrupted. */
+static void test_EX12_getmsgport_interrupted(void **state)
+{
+    (void)state;
+    boot(SIM_ROUND_ROBIN);
+    fi_spawn(getmsgport_main, NULL, NULL);
+    run_ok();
+    assert_int_equal(T.intr_kr, KERN_SUCCESS);                  /* rule EX11 */
+    assert_int_equal(T.wait_kr, HURD_EINTR);                    /* rule EX12 */
+    assert_int_equal(hurd_proc_pending(), 0);
+    finish();
+}
+
 /* The child's second thread: once the exec server holds its exec, interrupt_operation on the
  * child's file port, as glibc's signal thread does on the intr_port of an interrupted RPC. */
 static void interrupt_exec(void *arg)
@@ -693,6 +719,7 @@ int main(int argc, char **argv)
         cmocka_unit_test_teardown(test_EX10_sigreport, close_left),
         cmocka_unit_test_teardown(test_EX3_EX5_refused, close_left),
         cmocka_unit_test_teardown(test_EX12_wait_interrupted, close_left),
+        cmocka_unit_test_teardown(test_EX12_getmsgport_interrupted, close_left),
         cmocka_unit_test_teardown(test_EX11_exec_interrupted, close_left),
         cmocka_unit_test_teardown(test_EX13_exec_delayed, close_left),
         cmocka_unit_test_teardown(test_EX14_newtask_unmodelled, close_left),
