@@ -23,9 +23,11 @@
 
 #include "kern.h"
 
-/* Large enough for exec's requests: their port and name arrays travel inline (a larger one ends
- * the run as unmodelled). */
-#define MIG_MSG_MAX 2048
+/* A message's largest size. exec's requests fit with their arrays inline (a forked child's, with
+ * 10 names to destroy, is 248 bytes in Debian's layout); a larger one ends the run as
+ * unmodelled. Kept small: simulated threads hold messages on their stacks, which are part of
+ * the images that every switch and fork copies. */
+#define MIG_MSG_MAX 512
 
 /* A message being built or read. len: bytes used so far (building) or received (reading);
  * pos: the next item to read; bad: an item did not have the type or size asked for. */
