@@ -38,6 +38,30 @@ typedef int (*fi_main_fn)(void *arg);
  * sigstates, then main(arg) on its main thread. Call from the host. */
 sim_task *fi_spawn(fi_main_fn main, void *arg, sim_thread **thp);
 
+/* What glibc's start-up hands a process before main (hurd/hurdinit.c: _hurd_init, hurd/hurdsig.c:
+ * _hurdsig_init): its ports by INIT_PORT_* index, its pid, the init ints by INIT_* index of the
+ * Hurd's hurd_types.h (none: NULL, 0) and its descriptors (NULL: descriptors 0-2 on the
+ * console, as fi_dtable_start gives a process hurd_spawn started). */
+typedef struct fi_start_info {
+    mach_port_t ports[INIT_PORT_MAX];
+    pid_t pid;
+    const int *ints;
+    unsigned nints;
+    const mach_port_t *dtable;
+    unsigned ndtable;
+} fi_start_info;
+
+/* The start-up of a simulated process on its main thread, up to its main: the port cells and
+ * __mach_task_self_, the sigstates and the signal settings of the ints (fi_start_signals), the
+ * message port given to proc and served by a new signal thread, the descriptors. */
+void fi_process_init(const fi_start_info *si);
+
+/* Applies the init ints a process was given to its signal state, as _hurdsig_init does:
+ * INIT_SIGMASK to the main thread's blocked set, INIT_SIGPENDING to the global sigstate's
+ * pending set, INIT_SIGIGN as ignored signals (forkimpl/exec.c; its body goes when glibc's
+ * own _hurdsig_init runs). Indexes beyond n are not read. */
+void fi_start_signals(const int *ints, unsigned n);
+
 /* glibc's fork as compiled: as shipped (asserts active) or with -DNDEBUG. */
 typedef enum fi_fork_variant { FI_FORK_GLIBC, FI_FORK_GLIBC_NDEBUG } fi_fork_variant;
 void fi_set_fork_variant(fi_fork_variant v);
@@ -53,6 +77,58 @@ pid_t fi_fork(void);
  * ctty id (the console's), its process group (1) and descriptors 0-2 on the console, built by
  * glibc's own init_dtable (the _hurd_subinit hooks), each with a ctty port of its own. */
 void fi_dtable_start(void);
+
+/* The calling process's blocked (its thread's), pending (the global sigstate's) and ignored
+ * signal sets, as Hurd sigset_t bits (signal n is bit n-1). forkimpl/exec.c. */
+void fi_signals_now(unsigned long *blocked, unsigned long *pending, unsigned long *ignored);
+
+/* --- exec: built-in programs and their start (forkimpl/exec.c, programs.c) ----------------- */
+
+/* A built-in program: its path in the simulated file system and its main. */
+typedef struct fi_builtin {
+    const char *path;
+    fi_main_fn main;
+} fi_builtin;
+
+/* Registers the built-in programs with the file system (hurd_program_add): /bin/true (exits
+ * 0), /bin/false (exits 1), /bin/sigwait (waits for a signal: fi_wait_for_signal, then exits
+ * 0), /bin/sigreport (a trace note with the signals blocked, pending and ignored at its start,
+ * then exits 0). Call after hurd_boot_ex(HURD_BOOT_EXEC). Returns 0, -1 if the file system is
+ * full. */
+int fi_programs_install(void);
+
+/* The entry the exec server starts a built-in program at (arg: its fi_builtin). */
+void fi_exec_entry(void *arg);
+
+/* Blocks the calling thread until a signal ends the wait (a receive on a port of its own, with
+ * MACH_RCV_INTERRUPT: thread_abort ends it; a default action ends the task). Stands where
+ * sigsuspend with an empty mask goes once glibc's signal code runs. */
+void fi_wait_for_signal(void);
+
+/* What each program exec started had before its main (host log, in order). Names are in the
+ * task's space. */
+#define FI_MAX_EXECS 16
+#define FI_EXEC_DTABLE_MAX 8
+typedef struct fi_exec_record {
+    int task;
+    const char *path;
+    pid_t pid;
+    mach_port_t ports[INIT_PORT_MAX];   /* the port cells, by INIT_PORT_* */
+    uint32_t port_ids[INIT_PORT_MAX];   /* the ports they name (0: none) */
+    unsigned nports;                     /* how many exec_startup_get_info gave */
+    mach_port_t dtable[FI_EXEC_DTABLE_MAX];
+    uint32_t dtable_ids[FI_EXEC_DTABLE_MAX];
+    unsigned ndtable;
+    int ints[5];
+    unsigned nints;
+    unsigned long blocked, pending, ignored;
+} fi_exec_record;
+unsigned fi_execs(const fi_exec_record **records);
+void fi_execs_reset(void);
+
+/* The same with the descriptors a process was given (exec): n send rights, one per entry
+ * (MACH_PORT_NULL for a closed one), whose array is copied; the ctty id is the port cell's. */
+void fi_dtable_start_given(const mach_port_t *dtable, unsigned n);
 
 /* Signals that reached a process's signal thread (host log, in order). */
 typedef struct fi_signal_record {

@@ -125,16 +125,13 @@ static void start_signal_thread(void)
         kern_unmodelled("could not start the signal thread");
 }
 
-/* Runs on the process's main thread, started by hurd_spawn with its ports in hand. */
-static int process_start(void *arg)
+void fi_process_init(const fi_start_info *si)
 {
-    const fi_program *program = arg;
-    __mach_task_self_ = mach_task_self(); /* the trap, as glibc's start-up does */
-    _hurd_ports[INIT_PORT_PROC].port = hurd_port(HURD_PORT_PROC);
-    _hurd_ports[INIT_PORT_AUTH].port = hurd_port(HURD_PORT_AUTH);
-    _hurd_ports[INIT_PORT_CRDIR].port = hurd_port(HURD_PORT_CRDIR);
-    _hurd_ports[INIT_PORT_CWDIR].port = hurd_port(HURD_PORT_CWDIR);
-    _hurd_pid = hurd_pid();
+    if (__mach_task_self_ == MACH_PORT_NULL)
+        __mach_task_self_ = mach_task_self(); /* the trap, as glibc's start-up does */
+    for (int i = 0; i < INIT_PORT_MAX; i++)
+        _hurd_ports[i].port = si->ports[i];
+    _hurd_pid = si->pid;
 
     /* The main thread's own send right, as the thread library keeps one (glibc's libpthread:
      * the thread's kernel_thread). */
@@ -147,6 +144,7 @@ static int process_start(void *arg)
     __sigfillset(&_hurd_global_sigstate->blocked);
     struct hurd_sigstate *ss = _hurd_self_sigstate();
     _hurd_sigstate_set_global_rcv(ss);
+    fi_start_signals(si->ints, si->nints);
 
     /* The message port: receive right and send right under one name, given to proc. */
     if (__mach_port_allocate(__mach_task_self_, MACH_PORT_RIGHT_RECEIVE, &_hurd_msgport) !=
@@ -159,7 +157,24 @@ static int process_start(void *arg)
     if (__proc_setmsgport(_hurd_ports[INIT_PORT_PROC].port, _hurd_msgport, &old) == KERN_SUCCESS &&
         MACH_PORT_VALID(old))
         __mach_port_deallocate(__mach_task_self_, old);
-    fi_dtable_start();
+    if (si->dtable == NULL)
+        fi_dtable_start();
+    else
+        fi_dtable_start_given(si->dtable, si->ndtable);
+}
+
+/* Runs on the process's main thread, started by hurd_spawn with its ports in hand. */
+static int process_start(void *arg)
+{
+    const fi_program *program = arg;
+    fi_start_info si;
+    memset(&si, 0, sizeof si);
+    si.ports[INIT_PORT_PROC] = hurd_port(HURD_PORT_PROC);
+    si.ports[INIT_PORT_AUTH] = hurd_port(HURD_PORT_AUTH);
+    si.ports[INIT_PORT_CRDIR] = hurd_port(HURD_PORT_CRDIR);
+    si.ports[INIT_PORT_CWDIR] = hurd_port(HURD_PORT_CWDIR);
+    si.pid = hurd_pid();
+    fi_process_init(&si);
     return program->main(program->arg);
 }
 

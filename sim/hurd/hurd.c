@@ -1,7 +1,8 @@
 /*
  * hurd.c: booting the simulated Hurd and starting simulated processes.
  *
- * hurd_boot starts one task per server (proc, auth, fs, term), each with one daemon thread
+ * hurd_boot starts one task per server (proc, auth, fs, term, and with HURD_BOOT_EXEC exec,
+ * whose port startup hands the fs server), each with one daemon thread
  * running its server loop, and runs them until they wait for requests. Then a startup task
  * (the Hurd's pid 2 stands behind it) is given send rights to the servers' tasks, as a boot
  * loader would, takes send rights to their ports with mach_port_extract_right, and leaves them
@@ -28,6 +29,7 @@ static struct hurd {
     sim_task *startup;
     mach_port_t srv_task[HURD_NSERVERS]; /* startup's names for the servers' task ports */
     bool startup_done;
+    bool with_exec;
     spawn_t spawns[SPAWN_MAX];
     int nspawn;
 } H;
@@ -62,6 +64,12 @@ static void startup_main(void *arg)
         MACH_PORT_NULL,
     };
     __mach_ports_register(self, reg, TASK_PORT_REGISTER_MAX);
+    if (H.with_exec) {
+        /* The file system's exec server (libdiskfs looks up /servers/exec for it). */
+        mach_port_t exec = take_send_right(H.srv_task[HURD_SRV_EXEC], exec_server_port());
+        __fs_set_exec(reg[1], exec);
+        __mach_port_deallocate(self, exec);
+    }
     for (int i = 0; i < 3; i++)
         __mach_port_deallocate(self, reg[i]);
     H.startup_done = true;
@@ -93,6 +101,15 @@ static const char *hurd_msg_id_name(mach_msg_id_t id)
         {TERM_ID_GETCTTY, "term_getctty", "term_getctty reply"},
         {TERM_ID_OPEN_CTTY, "term_open_ctty", "term_open_ctty reply"},
         {FS_ID_GETROOT, "fs_getroot", "fs_getroot reply"},
+        {FS_ID_SET_EXEC, "fs_set_exec", "fs_set_exec reply"},
+        {FS_ID_FILE_EXEC, "file_exec", "file_exec reply"},
+        {FS_ID_DIR_LOOKUP, "dir_lookup", "dir_lookup reply"},
+        {FS_ID_FILE_EXEC_PATHS, "file_exec_paths", "file_exec_paths reply"},
+        {IO_ID_READ, "io_read", "io_read reply"},
+        {EXEC_ID_EXEC, "exec_exec", "exec_exec reply"},
+        {EXEC_ID_EXEC_PATHS, "exec_exec_paths", "exec_exec_paths reply"},
+        {EXEC_STARTUP_ID_GET_INFO, "exec_startup_get_info", "exec_startup_get_info reply"},
+        {INTERRUPT_ID_OPERATION, "interrupt_operation", "interrupt_operation reply"},
     };
     for (size_t i = 0; i < sizeof ids / sizeof ids[0]; i++) {
         if (ids[i].id == id)
@@ -105,17 +122,28 @@ static const char *hurd_msg_id_name(mach_msg_id_t id)
 
 int hurd_boot(void)
 {
+    return hurd_boot_ex(0);
+}
+
+int hurd_boot_ex(unsigned options)
+{
     memset(&H, 0, sizeof H);
+    H.with_exec = (options & HURD_BOOT_EXEC) != 0;
     kern_set_msg_id_fn(hurd_msg_id_name);
     proc_server_reset();
     minor_servers_reset();
+    fs_server_reset();
+    exec_server_reset();
+    hurd_loop_reset();
     static void (*const mains[HURD_NSERVERS])(void *) = {
         [HURD_SRV_PROC] = proc_server_main,
         [HURD_SRV_AUTH] = auth_server_main,
         [HURD_SRV_FS] = fs_server_main,
         [HURD_SRV_TERM] = term_server_main,
+        [HURD_SRV_EXEC] = exec_server_main,
     };
-    for (int i = 0; i < HURD_NSERVERS; i++) {
+    int nservers = H.with_exec ? HURD_NSERVERS : HURD_SRV_EXEC;
+    for (int i = 0; i < nservers; i++) {
         sim_thread *th;
         H.srv[i] = kern_boot_host_task(mains[i], NULL, &th); /* host code: no image to swap */
         sim_thread_set_daemon(th, true);
@@ -123,7 +151,7 @@ int hurd_boot(void)
     if (sim_run() != SIM_OK)
         return -1;
     H.startup = kern_boot_task(startup_main, NULL, NULL);
-    for (int i = 0; i < HURD_NSERVERS; i++)
+    for (int i = 0; i < nservers; i++)
         H.srv_task[i] = world_give_task_port(kern_ktask(H.startup), kern_ktask(H.srv[i]));
     if (sim_run() != SIM_OK || !H.startup_done)
         return -1;

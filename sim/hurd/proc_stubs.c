@@ -273,6 +273,12 @@ const char *hurd_errno_name(kern_return_t code)
     case HURD_EAGAIN: return "EAGAIN";
     case HURD_EOPNOTSUPP: return "EOPNOTSUPP";
     case HURD_EIEIO: return "EIEIO";
+    case HURD_ENOENT: return "ENOENT";
+    case HURD_ENOEXEC: return "ENOEXEC";
+    case HURD_EBADF: return "EBADF";
+    case HURD_EACCES: return "EACCES";
+    case HURD_ENOTDIR: return "ENOTDIR";
+    case HURD_EISDIR: return "EISDIR";
     }
     return NULL;
 }

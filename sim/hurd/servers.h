@@ -38,6 +38,14 @@ const char *hurd_errno_name(kern_return_t code);
 #define HURD_CLD_EXITED  1
 #define HURD_CLD_STOPPED 5
 
+/* --- The init ports and ints a program is started with (the Hurd's hurd/hurd_types.h) ------- */
+
+enum hurd_init_port { HURD_INIT_PORT_CWDIR, HURD_INIT_PORT_CRDIR, HURD_INIT_PORT_AUTH,
+                      HURD_INIT_PORT_PROC, HURD_INIT_PORT_CTTYID, HURD_INIT_PORT_BOOTSTRAP,
+                      HURD_INIT_PORT_MAX };
+enum hurd_init_int { HURD_INIT_UMASK, HURD_INIT_SIGMASK, HURD_INIT_SIGIGN, HURD_INIT_SIGPENDING,
+                     HURD_INIT_TRACEMASK, HURD_INIT_INT_MAX };
+
 /* --- Message ids (P3) ---------------------------------------------------------------------- */
 
 #define PROC_ID_CHILD             24012
@@ -58,7 +66,27 @@ const char *hurd_errno_name(kern_return_t code);
 #define HURD_INTERRUPT_OPERATION_ID 33000
 #define TERM_ID_GETCTTY           28000     /* term.defs: subsystem 28000, getctty, open_ctty */
 #define TERM_ID_OPEN_CTTY         28001
-#define FS_ID_GETROOT             29000     /* forksim's own: the fs server's one routine */
+#define FS_ID_GETROOT             29000     /* forksim's own: the root directory port */
+#define FS_ID_SET_EXEC            29001     /* forksim's own: startup gives fs the exec server */
+#define FS_ID_FILE_EXEC           20000     /* fs.defs: subsystem 20000, routine 0 */
+#define FS_ID_DIR_LOOKUP          20018     /* fs.defs: routine 18 */
+#define FS_ID_FILE_EXEC_PATHS     20034     /* fs.defs: routine 34 (after two skips) */
+#define IO_ID_READ                21001     /* io.defs: subsystem 21000, io_write 0, io_read 1 */
+#define EXEC_ID_EXEC              30000     /* exec.defs: subsystem 30000, exec_exec */
+#define EXEC_ID_EXEC_PATHS        30004     /* exec.defs: after skip, exec_init, setexecdata */
+#define EXEC_STARTUP_ID_GET_INFO  30500     /* exec_startup.defs: subsystem 30500, routine 0 */
+#define INTERRUPT_ID_OPERATION    33000     /* interrupt.defs: subsystem 33000, routine 0 */
+
+/* exec flags (the Hurd's hurd_types.h) and open modes (the Hurd's fcntl.h: O_READ, O_EXEC). */
+#define HURD_EXEC_NEWTASK  0x1
+#define HURD_EXEC_SECURE   0x2
+#define HURD_EXEC_DEFAULTS 0x4
+#define HURD_EXEC_SIGTRAP  0x8
+#define HURD_O_READ  0x1
+#define HURD_O_WRITE 0x2
+#define HURD_O_EXEC  0x4
+/* dir_lookup's retry type (hurd_types.h: enum retry_type) */
+#define HURD_FS_RETRY_NORMAL 1
 
 typedef struct rusage rusage_t;
 
@@ -97,6 +125,69 @@ kern_return_t __term_open_ctty(mach_port_t terminal, pid_t pid, pid_t pgrp, mach
 kern_return_t __term_getctty(mach_port_t terminal, mach_port_t *cttyid);
 /* forksim's fs: a new send right to the root directory port. */
 kern_return_t __fs_getroot(mach_port_t fs, mach_port_t *root);
+/* forksim's fs: the exec server's port for the file system to hand execs to (COPY_SEND). */
+kern_return_t __fs_set_exec(mach_port_t fs, mach_port_t execserver);
+
+/* fs.defs, io.defs, exec.defs, exec_startup.defs and interrupt.defs (sim/hurd/exec_stubs.c):
+ * the prototypes of the stubs MIG generates for glibc (const_* types as const pointers). The
+ * arrays travel inline; a request larger than MIG_MSG_MAX ends the run as unmodelled. */
+kern_return_t __dir_lookup(mach_port_t start_dir, const char *file_name, int flags,
+                           mode_t mode, int *do_retry, char *retry_name, mach_port_t *result);
+kern_return_t __file_exec_paths(mach_port_t exec_file, mach_port_t exec_task, int flags,
+                                const char *path, const char *abspath,
+                                const char *argv, mach_msg_type_number_t argvCnt,
+                                const char *envp, mach_msg_type_number_t envpCnt,
+                                const mach_port_t *fdarray, mach_msg_type_name_t fdarrayPoly,
+                                mach_msg_type_number_t fdarrayCnt,
+                                const mach_port_t *portarray, mach_msg_type_name_t portarrayPoly,
+                                mach_msg_type_number_t portarrayCnt,
+                                const int *intarray, mach_msg_type_number_t intarrayCnt,
+                                const mach_port_t *deallocnames,
+                                mach_msg_type_number_t deallocnamesCnt,
+                                const mach_port_t *destroynames,
+                                mach_msg_type_number_t destroynamesCnt);
+kern_return_t __file_exec(mach_port_t exec_file, mach_port_t exec_task, int flags,
+                          const char *argv, mach_msg_type_number_t argvCnt,
+                          const char *envp, mach_msg_type_number_t envpCnt,
+                          const mach_port_t *fdarray, mach_msg_type_name_t fdarrayPoly,
+                          mach_msg_type_number_t fdarrayCnt,
+                          const mach_port_t *portarray, mach_msg_type_name_t portarrayPoly,
+                          mach_msg_type_number_t portarrayCnt,
+                          const int *intarray, mach_msg_type_number_t intarrayCnt,
+                          const mach_port_t *deallocnames, mach_msg_type_number_t deallocnamesCnt,
+                          const mach_port_t *destroynames, mach_msg_type_number_t destroynamesCnt);
+kern_return_t __exec_exec_paths(mach_port_t execserver, mach_port_t file,
+                                mach_msg_type_name_t filePoly, mach_port_t oldtask, int flags,
+                                const char *path, const char *abspath,
+                                const char *argv, mach_msg_type_number_t argvCnt,
+                                const char *envp, mach_msg_type_number_t envpCnt,
+                                const mach_port_t *dtable, mach_msg_type_name_t dtablePoly,
+                                mach_msg_type_number_t dtableCnt,
+                                const mach_port_t *portarray, mach_msg_type_name_t portarrayPoly,
+                                mach_msg_type_number_t portarrayCnt,
+                                const int *intarray, mach_msg_type_number_t intarrayCnt,
+                                const mach_port_t *deallocnames,
+                                mach_msg_type_number_t deallocnamesCnt,
+                                const mach_port_t *destroynames,
+                                mach_msg_type_number_t destroynamesCnt);
+/* io.defs io_read and exec_startup.defs exec_startup_get_info, with MIG's out-array rule: *x
+ * points at the caller's buffer of *xCnt elements, filled when the reply fits (a reply that
+ * does not fit would come out of line: unmodelled here); *xCnt gets the count. io_read: at most
+ * amount bytes from offset (-1: the file pointer). get_info: what the exec server stored for
+ * the new program, on its bootstrap port. */
+kern_return_t __io_read(mach_port_t io_object, char **data, mach_msg_type_number_t *dataCnt,
+                        long long offset, vm_size_t amount);
+kern_return_t __exec_startup_get_info(mach_port_t bootstrap, vm_address_t *user_entry,
+                                      vm_address_t *phdr_data, vm_size_t *phdr_size,
+                                      vm_address_t *stack_base, vm_size_t *stack_size, int *flags,
+                                      char **argv, mach_msg_type_number_t *argvCnt,
+                                      char **envp, mach_msg_type_number_t *envpCnt,
+                                      mach_port_t **dtable, mach_msg_type_number_t *dtableCnt,
+                                      mach_port_t **portarray,
+                                      mach_msg_type_number_t *portarrayCnt,
+                                      int **intarray, mach_msg_type_number_t *intarrayCnt);
+/* interrupt.defs: a routine with a waittime (MACH_RCV_TIMEOUT, timeout ms). */
+kern_return_t __interrupt_operation(mach_port_t object, mach_msg_timeout_t timeout);
 
 /* --- A minimal msg server (a process's message port), for tests ----------------------------- */
 
@@ -116,12 +207,38 @@ mach_msg_return_t hurd_msg_serve_one(mach_port_t msgport, hurd_msg_seen *seen);
 
 /* --- Boot and processes --------------------------------------------------------------------- */
 
-enum hurd_server { HURD_SRV_PROC, HURD_SRV_AUTH, HURD_SRV_FS, HURD_SRV_TERM, HURD_NSERVERS };
+enum hurd_server { HURD_SRV_PROC, HURD_SRV_AUTH, HURD_SRV_FS, HURD_SRV_TERM, HURD_SRV_EXEC,
+                   HURD_NSERVERS };
 
 /* Starts the server tasks and a startup task that hands their ports to new processes, and
  * runs the simulation until they wait for requests (call after kern_open, before the test's
  * own threads). Returns 0, or -1 if the boot run did not end cleanly. */
 int hurd_boot(void);
+/* hurd_boot with options: HURD_BOOT_EXEC also starts the exec server (its task after the
+ * term server's, before startup's: the task numbers of a run without it are unchanged), whose
+ * port startup gives the fs server (fs_set_exec). */
+#define HURD_BOOT_EXEC 0x1
+int hurd_boot_ex(unsigned options);
+
+/* --- Programs and exec (sim/hurd/srv_fs.c, srv_exec.c) -------------------------------------- */
+
+/* A program file of the simulated root file system: dir_lookup of path (absolute, "/bin/true")
+ * gives a file port; exec of it starts a thread in the task at entry(arg) (host code that
+ * runs glibc's start-up, forkimpl/). Call after hurd_boot_ex; at most 16. Returns 0, -1 when
+ * full. */
+int hurd_program_add(const char *path, void (*entry)(void *), void *arg);
+
+/* --- Delayed replies and interrupt_operation (sim/hurd/srv_loop.c) -------------------------- */
+
+/* Server which holds each request of routine id it receives for ms milliseconds of the
+ * virtual clock (SIM_FOREVER: until interrupted) before it serves it; an interrupt_operation
+ * on the request's port meanwhile cancels it: the request answers EINTR, its rights are
+ * destroyed (M11). Kept until hurd_server_delays_clear or the next boot; at most 8. Returns 0,
+ * -1 when full. Host or thread. */
+int hurd_server_delay(enum hurd_server which, mach_msg_id_t id, uint64_t ms);
+void hurd_server_delays_clear(void);
+/* Requests server which holds now (delayed, not yet served). */
+unsigned hurd_server_held(enum hurd_server which);
 
 /* A simulated process: a new task (a child of startup, so it inherits the servers' ports) with
  * one thread that gets its proc port with proc_task2proc, its root and working directories and

@@ -1,13 +1,10 @@
 /*
  * srv_minor.c: the small servers a simulated process needs to start: auth (a port, nothing
- * served yet), fs (the root file system: fs_getroot hands out a new directory port, as a
- * protid, for the root and working directories) and term (the console: term_getctty, id 28000,
+ * served yet) and term (the console: term_getctty, id 28000,
  * gives its ctty id port; term_open_ctty gives a new ctty port per (pid, pgrp) request, term.defs
  * id 28001). Each is a daemon thread of its own
  * task serving a port set through mig_server_loop (M11). State is host memory.
- *
- * Added rule: fs_getroot (id 29000) is forksim's own routine, standing in for the fsys_getroot
- * and dir_lookup a real start-up goes through; the new ports come back as MAKE_SEND.
+ * The fs server is in srv_fs.c.
  */
 #include "hurd_int.h"
 #include "mach_stubs.h"
@@ -29,9 +26,6 @@ static struct minor {
         int nctty, cap;
     } term;
     struct {
-        mach_port_t self, pset, port;
-    } fs;
-    struct {
         mach_port_t self, port;
     } auth;
 } M;
@@ -43,7 +37,6 @@ void minor_servers_reset(void)
 }
 
 mach_port_t term_server_port(void) { return M.term.port; }
-mach_port_t fs_server_port(void) { return M.fs.port; }
 mach_port_t auth_server_port(void) { return M.auth.port; }
 
 /* A new receive right in the server's set. */
@@ -156,47 +149,6 @@ kern_return_t __term_open_ctty(mach_port_t terminal, pid_t pid, pid_t pgrp, mach
     kern_fmt(args, sizeof args, "%u, %d, %d", terminal, pid, pgrp);
     if (kr == KERN_SUCCESS) {
         *newtty = p;
-        kern_fmt(outs, sizeof outs, "%u", p);
-    }
-    return kern_rpc_end(&r, kr, args, outs);
-}
-
-/* --- fs ------------------------------------------------------------------------------------- */
-
-static kern_return_t fs_demux(void *ctx, mig_msg_t *in, mig_msg_t *out)
-{
-    (void)ctx;
-    if (in->head.msgh_id != FS_ID_GETROOT || in->head.msgh_local_port != M.fs.port)
-        return MIG_BAD_ID;
-    /* a new port per call, as the Hurd's file systems make one per open; nothing to keep */
-    mach_port_t p = new_port(M.fs.self, M.fs.pset);
-    mig_put_port(out, p, MACH_MSG_TYPE_MAKE_SEND);
-    return KERN_SUCCESS;
-}
-
-void fs_server_main(void *arg)
-{
-    (void)arg;
-    M.fs.self = __mach_task_self();
-    __mach_port_allocate(M.fs.self, MACH_PORT_RIGHT_PORT_SET, &M.fs.pset);
-    M.fs.port = new_port(M.fs.self, M.fs.pset);
-    mig_server_loop(M.fs.pset, fs_demux, NULL);
-}
-
-kern_return_t __fs_getroot(mach_port_t fs, mach_port_t *root)
-{
-    kern_rpc r;
-    mig_msg_t m;
-    kern_rpc_begin(&r, "fs_getroot", false);
-    mig_request_init(&m, fs, FS_ID_GETROOT);
-    kern_return_t kr = mig_rpc(&r, &m, MIG_REPLY_SIZE + mig_port_item_size(), true);
-    mach_port_t p = MACH_PORT_NULL;
-    if (kr == KERN_SUCCESS && !mig_get_port(&m, &p, NULL))
-        kr = MIG_TYPE_ERROR;
-    char args[16], outs[16] = "";
-    kern_fmt(args, sizeof args, "%u", fs);
-    if (kr == KERN_SUCCESS) {
-        *root = p;
         kern_fmt(outs, sizeof outs, "%u", p);
     }
     return kern_rpc_end(&r, kr, args, outs);

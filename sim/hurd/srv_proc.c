@@ -770,6 +770,19 @@ static kern_return_t proc_demux(void *ctx, mig_msg_t *in, mig_msg_t *out)
     return MIG_BAD_ID;
 }
 
+/* interrupt_operation on a proc port (EX12): the caller's blocked wait or getmsgport answers
+ * EINTR (hurd_condition_wait cancelled, proc/wait.c and msg.c). */
+static void proc_cancel(void *ctx, mach_port_t port)
+{
+    (void)ctx;
+    proc_t *caller = port_find(port);
+    unsigned seq = 0;
+    int i;
+    while ((i = pend_next(seq, &seq)) >= 0)
+        if (S.pend[i].caller == caller && caller != NULL)
+            pend_answer(&S.pend[i], HURD_EINTR, NULL, NULL);
+}
+
 /* --- the server thread --------------------------------------------------------------------- */
 
 void proc_server_main(void *arg)
@@ -790,7 +803,7 @@ void proc_server_main(void *arg)
     new_proc(S.self, PID_PROC)->p_parentset = true;
     new_proc(MACH_PORT_NULL, genpid())->p_parentset = true;
     S.ready = true;
-    mig_server_loop(S.pset, proc_demux, NULL);
+    hurd_serve(HURD_SRV_PROC, S.pset, proc_demux, NULL, proc_cancel);
 }
 
 /* --- inspection ---------------------------------------------------------------------------- */

@@ -88,6 +88,49 @@ void mig_put_port(mig_msg_t *m, mach_port_t name, mach_msg_type_name_t dispositi
     m->head.msgh_bits |= MACH_MSGH_BITS_COMPLEX;
 }
 
+void mig_put_ports(mig_msg_t *m, const mach_port_t *names, uint32_t n,
+                   mach_msg_type_name_t disposition)
+{
+    unsigned bits = mk_msg_port_bits(layout());
+    uint8_t slots[MIG_MSG_MAX];
+    if ((size_t)n * (bits / 8) > sizeof slots)
+        kern_unmodelled("a MIG message larger than MIG_MSG_MAX");
+    memset(slots, 0, (size_t)n * (bits / 8));
+    for (uint32_t i = 0; i < n; i++) /* x86_64: each name in the low half of its slot (W2) */
+        memcpy(slots + (size_t)i * (bits / 8), &names[i], sizeof names[i]);
+    put_item(m, disposition, bits, n, slots);
+    m->head.msgh_bits |= MACH_MSGH_BITS_COMPLEX;
+}
+
+void mig_put_words(mig_msg_t *m, unsigned type, const uint32_t *v, uint32_t n)
+{
+    put_item(m, type, 32, n, v);
+}
+
+/* Reads one item's descriptor at m->pos, whatever its number (at most max); *data gets its
+ * offset, *number its element count. */
+static bool get_item_var(mig_msg_t *m, unsigned *name, unsigned size, uint32_t max,
+                         uint32_t *number, mach_msg_size_t *data)
+{
+    mk_msg_type_t t;
+    if (m->bad || m->pos > m->len ||
+        !mk_msg_type_read(layout(), m->bytes + m->pos, m->len - m->pos, &t))
+        goto bad;
+    if (!t.is_inline || t.size != size || t.number > max)
+        goto bad;
+    mach_msg_size_t bytes = (mach_msg_size_t)(((uint64_t)size * t.number + 7) / 8);
+    if (m->pos + t.hdr + bytes > m->len)
+        goto bad;
+    *name = t.name;
+    *number = t.number;
+    *data = (mach_msg_size_t)(m->pos + t.hdr);
+    m->pos = (mach_msg_size_t)mk_msg_align(layout(), *data + bytes);
+    return true;
+bad:
+    m->bad = true;
+    return false;
+}
+
 /* Reads one item's descriptor at m->pos; *data gets its offset. */
 static bool get_item(mig_msg_t *m, unsigned *name, unsigned size, unsigned number,
                      mach_msg_size_t *data)
@@ -164,6 +207,37 @@ bool mig_get_port(mig_msg_t *m, mach_port_t *name, mach_msg_type_name_t *type)
     memcpy(name, m->bytes + at, sizeof *name);
     if (type != NULL)
         *type = t;
+    return true;
+}
+
+bool mig_get_ports(mig_msg_t *m, mach_port_t *names, uint32_t max, uint32_t *n)
+{
+    unsigned t, bits = mk_msg_port_bits(layout());
+    mach_msg_size_t at;
+    if (!get_item_var(m, &t, bits, max, n, &at) || !is_port_type(t))
+        return !(m->bad = true);
+    for (uint32_t i = 0; i < *n; i++)
+        memcpy(&names[i], m->bytes + at + (size_t)i * (bits / 8), sizeof names[i]);
+    return true;
+}
+
+bool mig_get_words(mig_msg_t *m, unsigned type, uint32_t *v, uint32_t max, uint32_t *n)
+{
+    unsigned t;
+    mach_msg_size_t at;
+    if (!get_item_var(m, &t, 32, max, n, &at) || t != type)
+        return !(m->bad = true);
+    memcpy(v, m->bytes + at, (size_t)*n * 4);
+    return true;
+}
+
+bool mig_get_byte_array(mig_msg_t *m, void *p, uint32_t max, uint32_t *n)
+{
+    unsigned t;
+    mach_msg_size_t at;
+    if (!get_item_var(m, &t, 8, max, n, &at) || t != MACH_MSG_TYPE_BYTE)
+        return !(m->bad = true);
+    memcpy(p, m->bytes + at, *n);
     return true;
 }
 
@@ -253,6 +327,12 @@ static void drop_reply_right(void *ctx, mach_port_t name, unsigned type)
 
 kern_return_t mig_rpc(kern_rpc *r, mig_msg_t *m, mach_msg_size_t reply_size, bool reply_complex)
 {
+    return mig_rpc_ex(r, m, reply_size, reply_complex, false, 0);
+}
+
+kern_return_t mig_rpc_ex(kern_rpc *r, mig_msg_t *m, mach_msg_size_t reply_size,
+                         bool reply_complex, bool timed, mach_msg_timeout_t timeout)
+{
     kthread_t *self = r->self;
     mach_msg_id_t id = m->head.msgh_id;
     if (r->fault == KF_SEND_FAILS)
@@ -262,7 +342,9 @@ kern_return_t mig_rpc(kern_rpc *r, mig_msg_t *m, mach_msg_size_t reply_size, boo
         return r->fault_error;
     }
     mach_port_t reply_port = m->head.msgh_local_port;
-    mach_msg_return_t mr = msg_trap(self, m, MACH_SEND_MSG | MACH_RCV_MSG, reply_port, 0);
+    mach_msg_return_t mr = msg_trap(self, m,
+                                    MACH_SEND_MSG | MACH_RCV_MSG | (timed ? MACH_RCV_TIMEOUT : 0),
+                                    reply_port, timed ? timeout : 0);
     if (mr != MACH_MSG_SUCCESS)
         return mr; /* M12 step 1: kern_rpc_end deallocates the reply port */
     if (m->head.msgh_id != id + 100) {
@@ -275,7 +357,8 @@ kern_return_t mig_rpc(kern_rpc *r, mig_msg_t *m, mach_msg_size_t reply_size, boo
     int32_t code = KERN_SUCCESS;
     if (m->len >= MIG_REPLY_SIZE)
         memcpy(&code, m->bytes + retcode_offset(), sizeof code);
-    if ((m->len != reply_size || complex != reply_complex) &&
+    bool size_bad = reply_size != 0 ? m->len != reply_size : m->len < MIG_REPLY_SIZE;
+    if ((size_bad || complex != reply_complex) &&
         (m->len != MIG_REPLY_SIZE || complex || code == KERN_SUCCESS))
         return MIG_TYPE_ERROR; /* M12 step 3 */
     if (code != KERN_SUCCESS)

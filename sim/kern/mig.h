@@ -23,6 +23,10 @@
 
 #include "kern.h"
 
+/* A message's largest size. exec's requests fit with their arrays inline (a forked child's, with
+ * 10 names to destroy, is 248 bytes in Debian's layout); a larger one ends the run as
+ * unmodelled. Kept small: simulated threads hold messages on their stacks, which are part of
+ * the images that every switch and fork copies. */
 #define MIG_MSG_MAX 512
 
 /* A message being built or read. len: bytes used so far (building) or received (reading);
@@ -59,6 +63,11 @@ void mig_put_int64(mig_msg_t *m, int64_t v);
 void mig_put_bytes(mig_msg_t *m, const void *p, uint32_t n);   /* n BYTE elements */
 /* A port item with its disposition; the message becomes COMPLEX. */
 void mig_put_port(mig_msg_t *m, mach_port_t name, mach_msg_type_name_t disposition);
+/* Variable-length arrays, inline: n port names with one disposition (COMPLEX), n 32-bit
+ * elements of a type (INTEGER_32, or PORT_NAME for a mach_port_name_array_t), n bytes. */
+void mig_put_ports(mig_msg_t *m, const mach_port_t *names, uint32_t n,
+                   mach_msg_type_name_t disposition);
+void mig_put_words(mig_msg_t *m, unsigned type, const uint32_t *v, uint32_t n);
 
 /* Reading: each returns false (and sets m->bad) on a type, size or length mismatch. */
 bool mig_get_int32(mig_msg_t *m, int32_t *v);
@@ -68,6 +77,11 @@ bool mig_get_int64(mig_msg_t *m, int64_t *v);
 bool mig_get_bytes(mig_msg_t *m, void *p, uint32_t n);
 /* A port item as received: *name in the receiver's space, *type its carried type (16-18). */
 bool mig_get_port(mig_msg_t *m, mach_port_t *name, mach_msg_type_name_t *type);
+/* Variable-length arrays of at most max elements: *n gets the count. Ports as received (any
+ * port type); words of the type given; bytes. */
+bool mig_get_ports(mig_msg_t *m, mach_port_t *names, uint32_t max, uint32_t *n);
+bool mig_get_words(mig_msg_t *m, unsigned type, uint32_t *v, uint32_t max, uint32_t *n);
+bool mig_get_byte_array(mig_msg_t *m, void *p, uint32_t max, uint32_t *n);
 
 /* --- Client ---------------------------------------------------------------------------------- */
 
@@ -88,6 +102,11 @@ bool mig_get_port(mig_msg_t *m, mach_port_t *name, mach_msg_type_name_t *type);
  * KF_REPLY_LOST lets the server act, destroys the rights of the reply, MIG_SERVER_DIED.
  */
 kern_return_t mig_rpc(kern_rpc *r, mig_msg_t *m, mach_msg_size_t reply_size, bool reply_complex);
+/* mig_rpc for a reply of variable size (reply_size 0: any size from MIG_REPLY_SIZE up, as MIG
+ * checks a reply with variable-length arrays) and for a routine with a waittime (timed: the
+ * receive has MACH_RCV_TIMEOUT with timeout ms, MACH_RCV_TIMED_OUT its result, M12 step 1). */
+kern_return_t mig_rpc_ex(kern_rpc *r, mig_msg_t *m, mach_msg_size_t reply_size,
+                         bool reply_complex, bool timed, mach_msg_timeout_t timeout);
 
 /* One-way send from a simulated thread through the model (no reply, no trace line of its own:
  * the caller's kern_rpc covers it). timeout_zero: MACH_SEND_TIMEOUT with 0 (never wait). */

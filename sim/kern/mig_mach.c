@@ -23,6 +23,8 @@
 #include "kern.h"
 #include "mach_stubs.h"
 
+#include <mach/vm_param.h>
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -915,9 +917,18 @@ kern_return_t __vm_deallocate(mach_port_t task, vm_address_t address, vm_size_t 
     kern_return_t kr;
     FAULT_OR(r, kr, (void)0)
     {
-        if (!own_task(self, task))
+        sim_task *other = own_task(self, task) ? NULL : sim_task_named(self, task);
+        if (other != NULL && address == VM_MIN_ADDRESS &&
+            size >= VM_MAX_ADDRESS - VM_MIN_ADDRESS) {
+            /* The whole address space of a task whose threads are gone (exec): a fresh image.
+             * Anything else in another task's space is not modelled. */
+            if (!sim_task_reset_image(other))
+                kern_unmodelled("vm_deallocate of the whole address space of a task with threads");
+        } else if (!own_task(self, task)) {
             kern_unmodelled("vm_deallocate in another task's address space");
-        kern_vm_deallocate_own(address, size);
+        } else {
+            kern_vm_deallocate_own(address, size);
+        }
         kr = KERN_SUCCESS;
     }
     char args[48];

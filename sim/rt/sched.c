@@ -684,6 +684,36 @@ sim_task *sim_task_create_host(void)
 
 bool sim_task_is_host(const sim_task *t) { return t->host; }
 
+static void drop_if_in_place(sim_task *t);
+
+bool sim_task_reset_image(sim_task *t)
+{
+    struct sim_rt *r = &sim_rt;
+    sim_api_check(r->open, "runtime not open");
+    if (t->host || t->dying)
+        return false;
+    for (sim_thread *th = r->threads; th; th = th->next)
+        if (th->task == t) return false;
+    drop_if_in_place(t);
+    image_free(&t->img);
+    image_init_fresh(&t->img);
+    sim_event("task-reset %d fresh", t->id);
+    return true;
+}
+
+/* Drops t's image from the arena when it is in place. The runtime does it on behalf of the
+ * running thread, which may be a host task's (a server that terminates or execs a task): the
+ * heap check against host tasks is for their own code, not for this. */
+static void drop_if_in_place(sim_task *t)
+{
+    struct sim_rt *r = &sim_rt;
+    if (r->in_place != t) return;
+    sim_thread *cur = r->cur;
+    r->cur = NULL;
+    image_drop_in_place();
+    r->cur = cur;
+}
+
 static void task_free(sim_task *t)
 {
     struct sim_rt *r = &sim_rt;
@@ -692,7 +722,7 @@ static void task_free(sim_task *t)
         if (th->task == t) thread_unlink_free(th);
     }
     if (t->ktask && r->task_freed) r->task_freed(t->ktask);
-    if (r->in_place == t) image_drop_in_place();
+    drop_if_in_place(t);
     image_free(&t->img);
     sim_task **pp = &r->tasks;
     while (*pp != t) pp = &(*pp)->next;

@@ -142,6 +142,11 @@ sim_task *sim_task_create(sim_task *parent, int inherit);
 sim_task *sim_task_create_host(void);
 bool sim_task_is_host(const sim_task *t);
 
+/* Gives a task with no threads a fresh image, as sim_task_create(NULL, 0) does (exec's
+ * vm_deallocate of the whole address space, then a new program). Returns false, changing
+ * nothing, for a task that still has threads, a host task or a dying one. */
+bool sim_task_reset_image(sim_task *t);
+
 /* Destroys a task, its threads and its image. When the running thread belongs to it,
  * that thread stops here (does not return). */
 void sim_task_destroy(sim_task *t);

@@ -1,0 +1,135 @@
+/*
+ * exec.c: a simulated process's side of exec: the signal settings a new program starts with,
+ * from the init ints it was given.
+ *
+ * Stands in for the part of glibc's hurd/hurdsig.c (_hurdsig_init) that copies the inherited
+ * signal settings: INIT_SIGMASK becomes the main thread's blocked set, INIT_SIGPENDING the
+ * global sigstate's pending set, and each signal of INIT_SIGIGN gets SIG_IGN as its action
+ * (index values: the Hurd's hurd/hurd_types.h, servers.h's HURD_INIT_*). Until glibc's own
+ * _hurdsig_init runs here, the ignored set is kept in a global of the image, since forksim's
+ * sigstate has no action table; fi_signals_now reads the three sets back.
+ *
+ * And the new program's start in the task the exec server left (fi_exec_entry): glibc's
+ * start-up (hurd/hurdstartup.c: exec_startup_get_info on the bootstrap port; hurd/hurdinit.c:
+ * _hurd_init, _hurd_new_proc_init) on the fresh image, then the built-in program's main.
+ */
+#include "forkimpl.h"
+#include "servers.h"
+#include "kern.h"
+
+#include <string.h>
+
+SIM_GLOBAL static hurd_sigset_t sig_ignored;
+
+void fi_start_signals(const int *ints, unsigned n)
+{
+    struct hurd_sigstate *ss = _hurd_self_sigstate();
+    if (n > HURD_INIT_SIGMASK)
+        ss->blocked = (hurd_sigset_t)(unsigned)ints[HURD_INIT_SIGMASK];
+    if (n > HURD_INIT_SIGPENDING)
+        _hurd_global_sigstate->pending = (hurd_sigset_t)(unsigned)ints[HURD_INIT_SIGPENDING];
+    if (n > HURD_INIT_SIGIGN)
+        sig_ignored = (hurd_sigset_t)(unsigned)ints[HURD_INIT_SIGIGN];
+}
+
+void fi_signals_now(unsigned long *blocked, unsigned long *pending, unsigned long *ignored)
+{
+    *blocked = _hurd_self_sigstate()->blocked;
+    *pending = _hurd_global_sigstate->pending;
+    *ignored = sig_ignored;
+}
+
+/* --- the new program's start (glibc's hurd/hurdstartup.c, hurdinit.c) ------------------------ */
+
+mach_port_t mach_task_self(void); /* the trap (sim/kern/mig_mach.c); glibc's macro shadows __ */
+kern_return_t __task_get_special_port(mach_port_t task, int which, mach_port_t *port);
+
+#define START_MAX 32
+
+/* What each started program had before its main (host memory, in order of starts). */
+static fi_exec_record records[FI_MAX_EXECS];
+static unsigned nrecords;
+
+unsigned fi_execs(const fi_exec_record **r)
+{
+    if (r != NULL)
+        *r = records;
+    return nrecords;
+}
+
+void fi_execs_reset(void)
+{
+    nrecords = 0;
+}
+
+/* The thread the exec server starts in the task (its entry, EX10): on a fresh image, the
+ * start-up of glibc's _hurd_startup, _hurd_init and _hurd_new_proc_init, then main, then _exit
+ * as a spawned process's (proc_mark_exit, task_terminate). */
+void fi_exec_entry(void *arg)
+{
+    const fi_builtin *prog = arg;
+    __mach_task_self_ = mach_task_self();
+    mach_port_t self = __mach_task_self_;
+    /* exec_startup_get_info on the bootstrap port the exec server left, then that right goes. */
+    mach_port_t boot = MACH_PORT_NULL;
+    if (__task_get_special_port(self, TASK_BOOTSTRAP_PORT, &boot) != KERN_SUCCESS ||
+        !MACH_PORT_VALID(boot))
+        kern_unmodelled("an exec'd program without a bootstrap port");
+    char *argv = sim_heap_alloc(512), *envp = sim_heap_alloc(512);
+    mach_port_t *dtable = sim_heap_alloc(START_MAX * sizeof *dtable);
+    mach_port_t *ports = sim_heap_alloc(START_MAX * sizeof *ports);
+    int *ints = sim_heap_alloc(START_MAX * sizeof *ints);
+    if (argv == NULL || envp == NULL || dtable == NULL || ports == NULL || ints == NULL)
+        kern_unmodelled("image heap exhausted at an exec'd program's start-up");
+    mach_msg_type_number_t nargv = 512, nenvp = 512, ndtable = START_MAX, nports = START_MAX,
+                           nints = START_MAX;
+    vm_address_t entry, phdr, stack;
+    vm_size_t phdrsz, stacksz;
+    int flags;
+    if (__exec_startup_get_info(boot, &entry, &phdr, &phdrsz, &stack, &stacksz, &flags, &argv,
+                                &nargv, &envp, &nenvp, &dtable, &ndtable, &ports, &nports, &ints,
+                                &nints) != KERN_SUCCESS)
+        kern_unmodelled("exec_startup_get_info failed at an exec'd program's start-up");
+    __mach_port_deallocate(self, boot);
+    /* _hurd_init: the bootstrap port the program was given becomes the task's again. */
+    if (nports > HURD_INIT_PORT_BOOTSTRAP)
+        __task_set_special_port(self, TASK_BOOTSTRAP_PORT, ports[HURD_INIT_PORT_BOOTSTRAP]);
+    fi_start_info si;
+    memset(&si, 0, sizeof si);
+    for (unsigned i = 0; i < nports && i < INIT_PORT_MAX; i++)
+        si.ports[i] = ports[i];
+    /* The pids, as glibc's init_pids asks proc. */
+    pid_t ppid;
+    int orphaned;
+    __proc_getpids(si.ports[INIT_PORT_PROC], &si.pid, &ppid, &orphaned);
+    si.ints = ints;
+    si.nints = nints;
+    si.dtable = dtable;
+    si.ndtable = ndtable;
+    fi_process_init(&si);
+
+    if (nrecords < FI_MAX_EXECS) {
+        fi_exec_record *r = &records[nrecords++];
+        memset(r, 0, sizeof *r);
+        r->task = sim_task_id(sim_task_self());
+        r->path = prog->path;
+        r->pid = si.pid;
+        ktask_t *kt = kthread_task(kern_self());
+        name_info_t info;
+        for (int i = 0; i < INIT_PORT_MAX; i++) {
+            r->ports[i] = _hurd_ports[i].port;
+            r->port_ids[i] = space_peek(kt, r->ports[i], &info) ? info.port_id : 0;
+        }
+        r->nports = nports;
+        r->ndtable = ndtable < FI_EXEC_DTABLE_MAX ? ndtable : FI_EXEC_DTABLE_MAX;
+        memcpy(r->dtable, dtable, r->ndtable * sizeof *dtable);
+        for (unsigned i = 0; i < r->ndtable; i++)
+            r->dtable_ids[i] = space_peek(kt, r->dtable[i], &info) ? info.port_id : 0;
+        r->nints = nints < HURD_INIT_INT_MAX ? nints : HURD_INIT_INT_MAX;
+        memcpy(r->ints, ints, r->nints * sizeof *ints);
+        fi_signals_now(&r->blocked, &r->pending, &r->ignored);
+    }
+    int v = prog->main(NULL);
+    __proc_mark_exit(_hurd_ports[INIT_PORT_PROC].port, HURD_W_EXITCODE(v, 0), 0);
+    __task_terminate(__mach_task_self_);
+}
