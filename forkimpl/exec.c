@@ -3,40 +3,43 @@
  * from the init ints it was given.
  *
  * Stands in for the part of glibc's hurd/hurdsig.c (_hurdsig_init) that copies the inherited
- * signal settings: INIT_SIGMASK becomes the main thread's blocked set, INIT_SIGPENDING the
- * global sigstate's pending set, and each signal of INIT_SIGIGN gets SIG_IGN as its action
- * (index values: the Hurd's hurd/hurd_types.h, servers.h's HURD_INIT_*). Until glibc's own
- * _hurdsig_init runs here, the ignored set is kept in a global of the image, since forksim's
- * sigstate has no action table; fi_signals_now reads the three sets back.
+ * signal settings, on glibc's own sigstates: INIT_SIGMASK becomes the main thread's blocked
+ * set, INIT_SIGPENDING the global sigstate's pending set, and each signal of INIT_SIGIGN gets
+ * SIG_IGN as its action (index values: the Hurd's hurd/hurd_types.h). fi_signals_now reads
+ * the three sets back.
  *
  * And the new program's start in the task the exec server left (fi_exec_entry): glibc's
  * start-up (hurd/hurdstartup.c: exec_startup_get_info on the bootstrap port; hurd/hurdinit.c:
  * _hurd_init, _hurd_new_proc_init) on the fresh image, then the built-in program's main.
  */
 #include "forkimpl.h"
+#include <hurd/signal.h>
 #include "servers.h"
 #include "kern.h"
 
 #include <string.h>
 
-SIM_GLOBAL static hurd_sigset_t sig_ignored;
-
 void fi_start_signals(const int *ints, unsigned n)
 {
     struct hurd_sigstate *ss = _hurd_self_sigstate();
-    if (n > HURD_INIT_SIGMASK)
-        ss->blocked = (hurd_sigset_t)(unsigned)ints[HURD_INIT_SIGMASK];
-    if (n > HURD_INIT_SIGPENDING)
-        _hurd_global_sigstate->pending = (hurd_sigset_t)(unsigned)ints[HURD_INIT_SIGPENDING];
-    if (n > HURD_INIT_SIGIGN)
-        sig_ignored = (hurd_sigset_t)(unsigned)ints[HURD_INIT_SIGIGN];
+    if (n > INIT_SIGMASK)
+        ss->blocked = (sigset_t)(unsigned)ints[INIT_SIGMASK];
+    if (n > INIT_SIGPENDING)
+        _hurd_global_sigstate->pending = (sigset_t)(unsigned)ints[INIT_SIGPENDING];
+    if (n > INIT_SIGIGN && ints[INIT_SIGIGN] != 0)
+        for (int signo = 1; signo < NSIG; ++signo)
+            if ((unsigned)ints[INIT_SIGIGN] & __sigmask(signo))
+                _hurd_global_sigstate->actions[signo].sa_handler = SIG_IGN;
 }
 
 void fi_signals_now(unsigned long *blocked, unsigned long *pending, unsigned long *ignored)
 {
     *blocked = _hurd_self_sigstate()->blocked;
     *pending = _hurd_global_sigstate->pending;
-    *ignored = sig_ignored;
+    *ignored = 0;
+    for (int signo = 1; signo < NSIG; ++signo)
+        if (_hurd_global_sigstate->actions[signo].sa_handler == SIG_IGN)
+            *ignored |= __sigmask(signo);
 }
 
 /* --- the new program's start (glibc's hurd/hurdstartup.c, hurdinit.c) ------------------------ */

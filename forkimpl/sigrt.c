@@ -262,11 +262,7 @@ kern_return_t __msg_sig_post_untraced_reply(mach_port_t reply_port,
     return __msg_sig_post_reply(reply_port, reply_portPoly, return_code);
 }
 
-/* interrupt_operation (interrupt.defs, 33000) with the send timeout hurdsig.c gives. */
-kern_return_t __interrupt_operation(mach_port_t server, mach_msg_timeout_t timeout)
-{
-    return hurd_interrupt_operation(server, timeout);
-}
+/* interrupt_operation: sim/hurd/exec_stubs.c. */
 
 kern_return_t __crash_dump_task(mach_port_t crashserver, mach_port_t task, file_t core_file,
                                 int signo, integer_t sigcode, int sigerror, natural_t exc,

@@ -63,7 +63,6 @@ enum hurd_init_int { HURD_INIT_UMASK, HURD_INIT_SIGMASK, HURD_INIT_SIGIGN, HURD_
 #define PROC_ID_TASK2PROC         24031
 #define MSG_ID_SIG_POST           23000
 #define MSG_ID_PROC_NEWIDS        23001
-#define HURD_INTERRUPT_OPERATION_ID 33000
 #define TERM_ID_GETCTTY           28000     /* term.defs: subsystem 28000, getctty, open_ctty */
 #define TERM_ID_OPEN_CTTY         28001
 #define FS_ID_GETROOT             29000     /* forksim's own: the root directory port */
@@ -284,8 +283,5 @@ bool hurd_term_ctty_peek(uint32_t port_id, pid_t *pid, pid_t *pgrp);
  * of its ctty id port; 0 before boot. */
 enum hurd_term_port { HURD_TERM_IO, HURD_TERM_CTTYID };
 uint32_t hurd_term_port_id(enum hurd_term_port which);
-
-/* interrupt_operation (33000) to the server of port: srv_msg.c. */
-kern_return_t hurd_interrupt_operation(mach_port_t server, mach_msg_timeout_t timeout);
 
 #endif

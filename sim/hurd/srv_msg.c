@@ -87,19 +87,3 @@ mach_msg_return_t hurd_msg_serve_one(mach_port_t msgport, hurd_msg_seen *seen)
     return MACH_MSG_SUCCESS;
 }
 
-/* interrupt_operation (the Hurd's interrupt.defs, 33000): asks the server of port to end the
- * RPCs its client has in progress there. The send timeout glibc gives (hurdsig.c,
- * _hurdsig_interrupt_timeout) bounds the wait for the request to be queued; forksim's servers
- * never leave it queued that long, so the timeout is not modelled. A server that does not
- * know the routine answers MIG_BAD_ID, which glibc treats as a failed interruption. */
-kern_return_t hurd_interrupt_operation(mach_port_t server, mach_msg_timeout_t timeout)
-{
-    kern_rpc r;
-    mig_msg_t m;
-    kern_rpc_begin(&r, "interrupt_operation", false);
-    mig_request_init(&m, server, HURD_INTERRUPT_OPERATION_ID);
-    kern_return_t kr = mig_rpc(&r, &m, MIG_REPLY_SIZE, false);
-    char args[48];
-    snprintf(args, sizeof args, "%u, %u ms", server, (unsigned)timeout);
-    return kern_rpc_end(&r, kr, args, "");
-}
