@@ -63,7 +63,7 @@ GLIBC_FD_OBJS := $(patsubst %,fd-%.o,$(GLIBC_FD_NAMES))
 # includes the header). Compiled once per source, their data in the image, as dtable.c's.
 GLIBC_SIG_SRCS := hurd/hurdsig.c hurd/intr-msg.c hurd/hurd-raise.c \
                   sysdeps/mach/hurd/sigprocmask.c sysdeps/mach/hurd/libc_sigaction.c \
-                  sysdeps/mach/hurd/kill.c sysdeps/mach/hurd/sigsuspend.c
+                  sysdeps/mach/hurd/kill.c sysdeps/mach/hurd/sigsuspend.c posix/vfork.c
 GLIBC_SIG_NAMES := $(basename $(notdir $(GLIBC_SIG_SRCS))) signal-inlines
 GLIBC_SIG_OBJS := $(patsubst %,sig-%.o,$(GLIBC_SIG_NAMES))
 # The headers of glibc's Hurd code that it is compiled against as they are (the rest are
@@ -264,6 +264,9 @@ endef
 $(foreach f,$(GLIBC_SIG_SRCS),$(eval $(call glibc_sig_rules,$(f))))
 # The inline functions are compiled where glibc compiles them: inside libc (_LIBC, IS_IN).
 # (The generated file defines _LIBC and IS_IN itself, after the host's headers that refuse it.)
+# posix/vfork.c: glibc 2.36's vfork on the Hurd is fork (__vfork calls __fork); both names get
+# forksim's own, as _Fork does, so the host's libc never answers for them.
+$(BUILD)/glibc/%/sig-vfork.o $(SAN_BUILD)/glibc/%/sig-vfork.o: GLIBC_CFLAGS += -D__vfork=forksim_glibc_vfork -D__fork=forksim_posix_fork
 $(eval $(call glibc_sig_rules,hurd/signal-inlines.c,$(BUILD)/glibc/%/src/hurd/signal-inlines.c))
 
 $(BUILD)/forkimpl/%.o $(SAN_BUILD)/forkimpl/%.o: EXTRA_CFLAGS = $(FORKIMPL_INC) $(FORKIMPL_GLIBC_INC)

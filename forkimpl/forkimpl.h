@@ -70,6 +70,8 @@ fi_fork_variant fi_get_fork_variant(void);
 /* Forks the calling simulated process with glibc's real _Fork: the child's pid in the parent,
  * 0 in the child, -1 with errno on failure. */
 pid_t fi_fork(void);
+/* glibc's vfork (posix/vfork.c, compiled unmodified: on the Hurd it is fork). */
+pid_t fi_vfork(void);
 
 /* --- the file descriptor table (fdrt.c beneath glibc's hurd/dtable.c) --------------------- */
 
@@ -150,6 +152,8 @@ typedef enum fi_sig_act { FI_ACT_DEFAULT, FI_ACT_IGNORE, FI_ACT_RECORD, FI_ACT_E
 int fi_signal_action(int signo, fi_sig_act act, int code);
 int fi_kill(pid_t pid, int signo);
 int fi_signal_block(int signo, bool block);
+/* pause(): glibc's sigsuspend with the mask as it is, until a handler has run. */
+void fi_pause(void);
 /* A trace note "# signal SIGNAME to tT: what" for the running task. */
 void fi_signal_event(int signo, const char *what);
 /* The signal thread's note after glibc's msg_sig_post routine returned. */

@@ -79,6 +79,8 @@ int *__forksim_errno_location(void)
 void fi_install(void)
 {
     kern_set_reply_cell_fn(reply_cell);
+    /* H11: the proc server's RPCs go through glibc's interruptible send and receive */
+    kern_set_intr_msg_fn((kern_intr_msg_fn)_hurd_intr_rpc_mach_msg);
 }
 
 /* --- locks: the runtime's image locks; waiting is a scheduling point --------------------------- */

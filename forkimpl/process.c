@@ -47,6 +47,25 @@ pid_t fi_fork(void)
     return fork_variant == FI_FORK_GLIBC_NDEBUG ? forksim_glibc_fork_ndebug() : forksim_glibc_fork();
 }
 
+/* Stands in for glibc 2.36's posix/fork.c (__libc_fork), which posix/vfork.c's __vfork calls
+ * and which needs libio's, ld.so's and nss's internals to compile. In a simulated process it
+ * reduces to _Fork: no pthread_atfork handlers are ever registered (so __run_prefork_handlers
+ * and __run_postfork_handlers run none), and the process is single-threaded in fork.c's sense
+ * (the signal thread is no pthread), so fork.c takes none of the stdio, malloc and nss locks;
+ * what is left in the child (fork_system_setup, reclaim_stacks) touches nothing the Hurd's
+ * _Fork has not already set up. */
+pid_t forksim_posix_fork(void)
+{
+    return fi_fork();
+}
+
+pid_t forksim_glibc_vfork(void);
+
+pid_t fi_vfork(void)
+{
+    return forksim_glibc_vfork();
+}
+
 /* --- the signal thread ----------------------------------------------------------------------- */
 
 static kern_return_t msg_demux(void *ctx, mig_msg_t *in, mig_msg_t *out)

@@ -113,6 +113,13 @@ int fi_signal_block(int signo, bool block)
     return __sigprocmask(block ? SIG_BLOCK : SIG_UNBLOCK, &set, NULL) == 0 ? 0 : errno;
 }
 
+void fi_pause(void)
+{
+    sigset_t mask;
+    __sigprocmask(SIG_BLOCK, NULL, &mask);
+    __sigsuspend(&mask);
+}
+
 /* After glibc's msg_sig_post routine returned on the signal thread: what became of signo
  * there, when it is visible in the sigstates (a handler's run and a termination are noted
  * where they happen). */

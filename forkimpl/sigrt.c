@@ -154,8 +154,10 @@ static void trampoline(void *arg)
     else
         ((void (*)(int, long, struct sigcontext *))(void *)f->handler)(f->signo, f->sigcode,
                                                                         &f->ctx);
-    __sigreturn(&f->ctx);
-    kern_unmodelled("sigreturn returned");
+    /* sigreturn puts the context back; the thread then goes on from its parking point with
+     * the context's SYSRETURN (the frame is freed: f is not touched again). */
+    if (__sigreturn(&f->ctx) != 0)
+        kern_unmodelled("sigreturn refused the signal frame's context");
 }
 
 struct sigcontext *_hurd_setup_sighandler(struct hurd_sigstate *ss,

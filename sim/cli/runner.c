@@ -649,7 +649,7 @@ static int run_steps(scn_who who, size_t from)
         case STEP_FORK: {
             snapshot(sim_task_self(), &R.r->before_fork);
             snapshot_fds(&R.r->before_fork);
-            pid_t pid = fi_fork();
+            pid_t pid = st->vfork ? fi_vfork() : fi_fork();
             if (R.r->nfork_returns < RUN_MAX_FORK_RETURNS)
                 R.r->fork_returns[R.r->nfork_returns++] = (run_fork_return){
                     sim_task_id(sim_task_self()), pid, pid < 0 ? fi_self_tls()->err : 0};
@@ -738,6 +738,9 @@ static int run_steps(scn_who who, size_t from)
                         hurd_errno_name(err) ? hurd_errno_name(err) : "error");
             break;
         }
+        case STEP_PAUSE:
+            fi_pause();
+            break;
         case STEP_MASK: {
             int err = fi_signal_block(st->signo, strcmp(st->routine, "block") == 0);
             if (err != 0)

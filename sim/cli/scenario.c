@@ -367,7 +367,7 @@ static int parse_step(parser *p, scenario *s, scn_who who, char **w, int n)
     st->who = who;
     st->line = p->line;
     if (n < 2)
-        return fail(p, "%s what? (fork, exit, wait, yield, rpc, kill, handler, block, unblock)", w[0]);
+        return fail(p, "%s what? (fork, vfork, exit, wait, yield, rpc, kill, handler, block, unblock, pause)", w[0]);
     /* an optional "-> RESULT" at the end */
     int end = n;
     const char *result = NULL;
@@ -390,12 +390,13 @@ static int parse_step(parser *p, scenario *s, scn_who who, char **w, int n)
         end = n - 2;
     }
     const char *verb = w[1];
-    if (strcmp(verb, "fork") == 0) {
+    if (strcmp(verb, "fork") == 0 || strcmp(verb, "vfork") == 0) {
         if (who != WHO_PARENT)
             return fail(p, "only the parent forks");
         st->kind = STEP_FORK;
+        st->vfork = strcmp(verb, "vfork") == 0;
         if (end != 2)
-            return fail(p, "fork takes no arguments");
+            return fail(p, "%s takes no arguments", verb);
         if (result != NULL) {
             st->has_expect = true;
             if (strcmp(result, "ok") == 0)
@@ -469,6 +470,10 @@ static int parse_step(parser *p, scenario *s, scn_who who, char **w, int n)
             return fail(p, "handler SIG %s takes nothing more", act);
         }
         snprintf(st->routine, sizeof st->routine, "%s", act);
+    } else if (strcmp(verb, "pause") == 0) {
+        st->kind = STEP_PAUSE;
+        if (n != 2)
+            return fail(p, "pause takes no arguments");
     } else if (strcmp(verb, "block") == 0 || strcmp(verb, "unblock") == 0) {
         st->kind = STEP_MASK;
         if (end != 3)
@@ -504,7 +509,7 @@ static int parse_step(parser *p, scenario *s, scn_who who, char **w, int n)
             st->has_expect = true;
         }
     } else {
-        return fail(p, "unknown step '%s' (fork, exit, wait, yield, rpc, kill, handler, block, unblock)", verb);
+        return fail(p, "unknown step '%s' (fork, vfork, exit, wait, yield, rpc, kill, handler, block, unblock, pause)", verb);
     }
     s->nsteps++;
     return 0;

@@ -80,6 +80,7 @@ typedef enum scn_step_kind {
     STEP_KILL,          /* kill SIG [to child|parent|self]: glibc's kill (default: the last child) */
     STEP_HANDLER,       /* handler SIG record|ignore|default|exit N: glibc's sigaction */
     STEP_MASK,          /* block SIG | unblock SIG: glibc's sigprocmask */
+    STEP_PAUSE,         /* pause: glibc's sigsuspend, until a handler has run */
 } scn_step_kind;
 
 typedef struct scn_step {
@@ -93,6 +94,7 @@ typedef struct scn_step {
     kern_return_t expect_code;  /* rpc; fork's errno */
     int expect_value;           /* exit code, wait status, signal */
     bool by_signal;             /* wait -> signal SIG: expect_value is the signal */
+    bool vfork;                 /* vfork: glibc's vfork (posix/vfork.c), which is fork */
     int signo;                  /* kill, handler, block, unblock: the Hurd's number */
     int line;
 } scn_step;

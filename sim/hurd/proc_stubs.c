@@ -87,6 +87,7 @@ kern_return_t __proc_child(mach_port_t process, mach_port_t child)
     kern_rpc r;
     mig_msg_t m;
     kern_rpc_begin(&r, "proc_child", false);
+    r.intr = true; /* process.defs is an INTR_INTERFACE (H11) */
     mig_request_init(&m, process, PROC_ID_CHILD);
     mig_put_port(&m, child, MACH_MSG_TYPE_COPY_SEND);
     kern_return_t kr = mig_rpc(&r, &m, MIG_REPLY_SIZE, false);
@@ -101,6 +102,7 @@ kern_return_t __proc_setmsgport(mach_port_t process, mach_port_t newmsgport,
     kern_rpc r;
     mig_msg_t m;
     kern_rpc_begin(&r, "proc_setmsgport", false);
+    r.intr = true; /* process.defs is an INTR_INTERFACE (H11) */
     mig_request_init(&m, process, PROC_ID_SETMSGPORT);
     mig_put_port(&m, newmsgport, MACH_MSG_TYPE_COPY_SEND);
     kern_return_t kr = mig_rpc(&r, &m, R_PORT, true);
@@ -120,6 +122,7 @@ kern_return_t __proc_getmsgport(mach_port_t process, pid_t pid, mach_port_t *msg
     kern_rpc r;
     mig_msg_t m;
     kern_rpc_begin(&r, "proc_getmsgport", false);
+    r.intr = true; /* process.defs is an INTR_INTERFACE (H11) */
     mig_request_init(&m, process, PROC_ID_GETMSGPORT);
     mig_put_int32(&m, pid);
     kern_return_t kr = mig_rpc(&r, &m, R_PORT, true);
@@ -139,6 +142,7 @@ kern_return_t __proc_getpids(mach_port_t process, pid_t *pid, pid_t *ppid, int *
     kern_rpc r;
     mig_msg_t m;
     kern_rpc_begin(&r, "proc_getpids", false);
+    r.intr = true; /* process.defs is an INTR_INTERFACE (H11) */
     mig_request_init(&m, process, PROC_ID_GETPIDS);
     kern_return_t kr = mig_rpc(&r, &m, R_INT3, false);
     int32_t v[3] = {0, 0, 0};
@@ -162,6 +166,7 @@ kern_return_t __proc_get_arg_locations(mach_port_t process, vm_address_t *argv,
     kern_rpc r;
     mig_msg_t m;
     kern_rpc_begin(&r, "proc_get_arg_locations", false);
+    r.intr = true; /* process.defs is an INTR_INTERFACE (H11) */
     mig_request_init(&m, process, PROC_ID_GET_ARG_LOCATIONS);
     kern_return_t kr = mig_rpc(&r, &m, R_ADDR2, false);
     int64_t a = 0, e = 0;
@@ -183,6 +188,7 @@ kern_return_t __proc_set_arg_locations(mach_port_t process, vm_address_t argv,
     kern_rpc r;
     mig_msg_t m;
     kern_rpc_begin(&r, "proc_set_arg_locations", false);
+    r.intr = true; /* process.defs is an INTR_INTERFACE (H11) */
     mig_request_init(&m, process, PROC_ID_SET_ARG_LOCATIONS);
     mig_put_int64(&m, (int64_t)argv);
     mig_put_int64(&m, (int64_t)envp);
@@ -198,6 +204,7 @@ kern_return_t __proc_dostop(mach_port_t process, mach_port_t contthread)
     kern_rpc r;
     mig_msg_t m;
     kern_rpc_begin(&r, "proc_dostop", false);
+    r.intr = true; /* process.defs is an INTR_INTERFACE (H11) */
     mig_request_init(&m, process, PROC_ID_DOSTOP);
     mig_put_port(&m, contthread, MACH_MSG_TYPE_COPY_SEND);
     kern_return_t kr = mig_rpc(&r, &m, MIG_REPLY_SIZE, false);
@@ -212,6 +219,7 @@ static kern_return_t two_ints(const char *routine, mach_msg_id_t id, mach_port_t
     kern_rpc r;
     mig_msg_t m;
     kern_rpc_begin(&r, routine, false);
+    r.intr = true; /* process.defs is an INTR_INTERFACE (H11) */
     mig_request_init(&m, process, id);
     mig_put_int32(&m, a);
     mig_put_int32(&m, b);
@@ -237,6 +245,7 @@ kern_return_t __proc_wait(mach_port_t process, pid_t pid, int options, int *stat
     kern_rpc r;
     mig_msg_t m;
     kern_rpc_begin(&r, "proc_wait", false);
+    r.intr = true; /* process.defs is an INTR_INTERFACE (H11) */
     mig_request_init(&m, process, PROC_ID_WAIT);
     mig_put_int32(&m, pid);
     mig_put_int32(&m, options);

@@ -191,7 +191,21 @@ typedef struct kern_rpc {
                                  * anchor compares with */
     int nnames;
     unsigned after_faults;      /* bit i: fault i fires when this call ends */
+    bool intr;                  /* an interruptible RPC (H11): sent through kern_set_intr_msg_fn */
 } kern_rpc;
+
+/* The send and receive of the interruptible RPCs (H11: proc_*, the interfaces the Hurd declares
+ * INTR_INTERFACE): glibc's _hurd_intr_rpc_mach_msg (hurd/intr-msg.c), which the code above
+ * the kernel installs. Without it they go as __mach_msg would send them. */
+typedef mach_msg_return_t (*kern_intr_msg_fn)(mach_msg_header_t *msg, mach_msg_option_t option,
+                                              mach_msg_size_t send_size, mach_msg_size_t rcv_size,
+                                              mach_port_t rcv_name, mach_msg_timeout_t timeout,
+                                              mach_port_t notify);
+void kern_set_intr_msg_fn(kern_intr_msg_fn fn);
+kern_intr_msg_fn kern_intr_msg(void);
+/* Whether the running thread is inside an RPC's own send and receive (an interruptible RPC's
+ * glibc code): a __mach_msg made there is that RPC's, with no trace line of its own. */
+bool kern_in_rpc_trap(void);
 
 /* Starts an RPC: the scheduling point, the reply port (created on a thread's first RPC), and
  * the fault plan, and with sites on the call site. Returns the calling thread's kernel half.

@@ -330,6 +330,11 @@ kern_return_t mig_rpc(kern_rpc *r, mig_msg_t *m, mach_msg_size_t reply_size, boo
     return mig_rpc_ex(r, m, reply_size, reply_complex, false, 0);
 }
 
+static kern_intr_msg_fn intr_msg_fn;
+void kern_set_intr_msg_fn(kern_intr_msg_fn fn) { intr_msg_fn = fn; }
+kern_intr_msg_fn kern_intr_msg(void) { return intr_msg_fn; }
+bool kern_in_rpc_trap(void) { return sim_self() != NULL && sim_thread_in_rpc_trap(sim_self()); }
+
 kern_return_t mig_rpc_ex(kern_rpc *r, mig_msg_t *m, mach_msg_size_t reply_size,
                          bool reply_complex, bool timed, mach_msg_timeout_t timeout)
 {
@@ -342,9 +347,25 @@ kern_return_t mig_rpc_ex(kern_rpc *r, mig_msg_t *m, mach_msg_size_t reply_size,
         return r->fault_error;
     }
     mach_port_t reply_port = m->head.msgh_local_port;
-    mach_msg_return_t mr = msg_trap(self, m,
-                                    MACH_SEND_MSG | MACH_RCV_MSG | (timed ? MACH_RCV_TIMEOUT : 0),
-                                    reply_port, timed ? timeout : 0);
+    mach_msg_option_t option = MACH_SEND_MSG | MACH_RCV_MSG | (timed ? MACH_RCV_TIMEOUT : 0);
+    mach_msg_return_t mr;
+    /* (a server's task has no image, so no glibc: its calls go as __mach_msg would) */
+    kern_intr_msg_fn intr = r->intr && !sim_task_is_host(sim_task_self()) ? kern_intr_msg() : NULL;
+    if (intr != NULL) {
+        /* H11: glibc's interruptible send and receive, over the bare trap */
+        sim_thread *th = sim_self();
+        sim_thread_set_in_rpc_trap(th, true);
+        mr = intr(&m->head, option, m->len, MIG_MSG_MAX, reply_port, timed ? timeout : 0,
+                  MACH_PORT_NULL);
+        sim_thread_set_in_rpc_trap(th, false);
+        if (mr == MACH_MSG_SUCCESS) {
+            m->len = m->head.msgh_size;
+            m->pos = sizeof(mach_msg_header_t);
+            m->bad = false;
+        }
+    } else {
+        mr = msg_trap(self, m, option, reply_port, timed ? timeout : 0);
+    }
     if (mr != MACH_MSG_SUCCESS)
         return mr; /* M12 step 1: kern_rpc_end deallocates the reply port */
     if (m->head.msgh_id != id + 100) {

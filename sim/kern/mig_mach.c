@@ -976,6 +976,24 @@ mach_msg_return_t __mach_msg(mach_msg_header_t *msg, mach_msg_option_t option,
                              mach_port_t rcv_name, mach_msg_timeout_t timeout, mach_port_t notify)
 {
     (void)notify;
+    if (kern_in_rpc_trap()) {
+        /* glibc's intr-msg.c falling back to __mach_msg inside an RPC the stub traces: the
+         * trap and H10's retries, no line of its own */
+        mach_msg_return_t mr;
+        for (;;) {
+            mr = kern_mach_msg_trap(msg, option, send_size, rcv_size, rcv_name, timeout);
+            if (mr == MACH_SEND_INTERRUPTED || mr == MACH_RCV_INTERRUPTED)
+                sim_run_injected();
+            if (mr == MACH_SEND_INTERRUPTED && !(option & MACH_SEND_INTERRUPT))
+                continue;
+            if (mr == MACH_RCV_INTERRUPTED && !(option & MACH_RCV_INTERRUPT)) {
+                option &= ~MACH_SEND_MSG;
+                send_size = 0;
+                continue;
+            }
+            return mr;
+        }
+    }
     kern_rpc r;
     kthread_t *self = kern_rpc_begin(&r, "mach_msg", true);
     mach_msg_id_t id = (option & MACH_SEND_MSG) ? msg->msgh_id : 0;

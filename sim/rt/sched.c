@@ -500,6 +500,8 @@ void sim_thread_inject(sim_thread *th, void (*fn)(void *), void *arg)
 
 bool sim_thread_started(const sim_thread *th) { return th->ctx_sp != 0; }
 uint64_t sim_thread_gen(const sim_thread *th) { return th->gen; }
+bool sim_thread_in_rpc_trap(const sim_thread *th) { return th->in_rpc_trap; }
+void sim_thread_set_in_rpc_trap(sim_thread *th, bool in) { th->in_rpc_trap = in; }
 void sim_thread_gen_bump(sim_thread *th) { th->gen++; }
 
 void sim_kernel_enter(void)

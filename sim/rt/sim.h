@@ -222,6 +222,9 @@ void sim_run_injected(void);
 /* A counter the layer above moves whenever another thread changes th's registers (the
  * kernel's thread_set_state, thread_abort), so th can tell on waking. */
 uint64_t sim_thread_gen(const sim_thread *th);
+/* A flag the kernel glue keeps per thread: inside an RPC's own send and receive. */
+bool sim_thread_in_rpc_trap(const sim_thread *th);
+void sim_thread_set_in_rpc_trap(sim_thread *th, bool in);
 void sim_thread_gen_bump(sim_thread *th);
 
 /* --- Scheduling points and blocking (for stubs and the model) ------------------------- */

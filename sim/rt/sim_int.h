@@ -123,6 +123,7 @@ struct sim_thread {
     void *inject_arg;
     int kernel_depth;       /* > 0: parked in the kernel (sim_kernel_enter) */
     uint64_t gen;           /* sim_thread_gen */
+    bool in_rpc_trap;       /* sim_thread_in_rpc_trap */
 
     /* what it waits for, while TH_BLOCKED */
     enum wait_kind wait;

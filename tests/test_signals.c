@@ -1,0 +1,193 @@
+/*
+ * test_signals.c: glibc's own signal code (hurdsig.c, intr-msg.c, kill.c, sigsuspend.c,
+ * compiled unmodified) on the simulator, checked against the order of calls its source text
+ * makes (glibc 2.36) and the rules of mach-msg-thread-proc.md (H11, P12-P14).
+ *
+ * Each test runs a scenario and reads its trace: which process or thread made which call, in
+ * which order. The expected orders come from the source: kill.c's HURD_MSGPORT_RPC (getmsgport,
+ * then pid2task for the refport, then msg_sig_post), post_signal's "handle" branch
+ * (thread_suspend, thread_abort, thread_get_state, ..., thread_set_state, thread_resume, and the
+ * reply once the action is taken), _hurdsig_abort_rpcs (interrupt_operation on the interrupted
+ * RPC's port), intr-msg.c (a reply of EINTR with intr_port still set sends the request again).
+ */
+#include "simtest.h"
+#include "runner.h"
+#include "scenario.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static char path[64];
+
+static run_result *run_text(const char *text)
+{
+    snprintf(path, sizeof path, "/tmp/forksim-test-signals-%d.fsim", (int)getpid());
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fputs(text, f);
+    fclose(f);
+    scenario *s = calloc(1, sizeof *s);
+    char err[512];
+    if (scenario_load(path, s, err, sizeof err) != 0)
+        fail_msg("%s", err);
+    run_result *r = calloc(1, sizeof *r);
+    run_options none = {0};
+    assert_int_equal(run_scenario(s, &none, r), 0);
+    free(s);
+    unlink(path);
+    assert_int_equal(r->invariant_violations, 0);
+    return r;
+}
+
+static void run_done(run_result *r)
+{
+    run_result_free(r);
+    free(r);
+}
+
+/* The first line at or after *from that contains every one of the given fragments; its index
+ * after it in *from. False when there is none. */
+static bool find_from(const char *trace, const char **from, const char *a, const char *b)
+{
+    const char *t = *from;
+    while (t != NULL && *t != '\0') {
+        const char *e = strchr(t, '\n');
+        size_t l = e != NULL ? (size_t)(e - t) : strlen(t);
+        char line[512];
+        snprintf(line, sizeof line, "%.*s", (int)(l < 511 ? l : 511), t);
+        if (strstr(line, a) != NULL && (b == NULL || strstr(line, b) != NULL)) {
+            *from = e != NULL ? e + 1 : t + l;
+            return true;
+        }
+        t = e != NULL ? e + 1 : NULL;
+    }
+    (void)trace;
+    return false;
+}
+
+/* Asserts that the lines holding each pair of fragments come in this order after the set-up. */
+static void check_order(const run_result *r, const char *const (*steps)[2], size_t n)
+{
+    const char *at = strstr(r->trace, "# scenario: set-up done");
+    assert_non_null(at);
+    for (size_t i = 0; i < n; i++)
+        if (!find_from(r->trace, &at, steps[i][0], steps[i][1]))
+            fail_msg("no line with \"%s\"%s%s after the step before it", steps[i][0],
+                     steps[i][1] ? " and " : "", steps[i][1] ? steps[i][1] : "");
+}
+
+/* The parent sends the child SIGUSR1 as soon as fork returns; the child waits in sigsuspend. */
+static const char handled_before_sigthread[] =
+    "forksim-scenario 1\n"
+    "parent handler USR1 record\n"
+    "parent fork -> ok\n"
+    "parent kill USR1\n"
+    "child  pause\n"
+    "child  exit 4\n"
+    "parent wait -> status 4\n";
+
+static void test_P12_kill_asks_proc_then_posts(void **state)
+{
+    (void)state;
+    run_result *r = run_text(handled_before_sigthread);
+    /* kill.c: HURD_MSGPORT_RPC (__proc_getmsgport (proc, pid, &msgport),
+     * __proc_pid2task (proc, pid, &refport), __msg_sig_post (msgport, sig, 0, refport)) */
+    static const char *const steps[][2] = {
+        {"t6.6 proc_getmsgport(", NULL},
+        {"t6.6 proc_pid2task(", NULL},
+        {"t6.6 msg_sig_post(", ", 30, 0, "}, /* SIGUSR1 is 30 on the Hurd, code 0 (SI_USER) */
+    };
+    check_order(r, steps, sizeof steps / sizeof steps[0]); /* rule P12 */
+    const char *at = strstr(r->trace, "# scenario: set-up done");
+    assert_true(find_from(r->trace, &at, "t6.6 msg_sig_post(", "= KERN_SUCCESS")); /* rule P12 */
+    run_done(r);
+}
+
+static void test_P13_P14_handler_frame_then_reply(void **state)
+{
+    (void)state;
+    run_result *r = run_text(handled_before_sigthread);
+    /* The child's signal thread (t7.9) serves its message port (msgportdemux.c); post_signal's
+     * "handle": thread_suspend, thread_abort (abort_thread), thread_get_state
+     * (machine_get_basic_state), the frame (thread_set_state), thread_resume, and only then the
+     * reply to the sender (P13: after the action is taken). */
+    static const char *const steps[][2] = {
+        {"t7.9 trap mach_msg(|RCV", "msg_sig_post"},
+        {"t7.9 thread_suspend(", NULL},
+        {"t7.9 thread_abort(", NULL},
+        {"t7.9 thread_get_state(", NULL},
+        {"t7.9 thread_set_state(", "signal frame"},
+        {"t7.9 thread_resume(", NULL},
+        {"t7.9 trap mach_msg(SEND", "msg_sig_post reply"},
+        {"# signal SIGUSR1 to t7: handler", NULL},
+    };
+    check_order(r, steps, sizeof steps / sizeof steps[0]); /* rules P13 P14 */
+    assert_int_equal(r->verdict, VERDICT_OK); /* rule P14: the handler ran, then exit 4 was seen */
+    run_done(r);
+}
+
+static void test_P14_default_term_ends_the_process(void **state)
+{
+    (void)state;
+    run_result *r = run_text("forksim-scenario 1\n"
+                             "parent fork -> ok\n"
+                             "parent kill TERM\n"
+                             "child  pause\n"
+                             "child  exit 0\n"
+                             "parent wait -> signal TERM\n");
+    /* post_signal's "term": proc_dostop, then (after the reply) _hurd_exit (W_EXITCODE (0,
+     * signo)): proc_mark_exit with status 15 (SIGTERM), by the signal thread. */
+    static const char *const steps[][2] = {
+        {"t7.9 proc_dostop(", NULL},
+        {"t7.9 trap mach_msg(SEND", "msg_sig_post reply"},
+        {"# signal SIGTERM to t7: default terminate", NULL},
+        {"t7.9 proc_mark_exit(", ", 15, 0)"},
+        {"t6.6 proc_wait(", "status 0xf,"},
+    };
+    check_order(r, steps, sizeof steps / sizeof steps[0]); /* rule P14 */
+    assert_int_equal(r->verdict, VERDICT_OK);
+    run_done(r);
+}
+
+static void test_H11_interrupted_wait_is_sent_again(void **state)
+{
+    (void)state;
+    run_result *r = run_text("forksim-scenario 1\n"
+                             "parent handler USR1 record\n"
+                             "parent fork -> ok\n"
+                             "child  kill USR1 to parent\n"
+                             "child  exit 5\n"
+                             "parent wait -> status 5\n");
+    /* The parent (t6.6) waits in proc_wait, an interruptible RPC (intr-msg.c). Its signal
+     * thread (t6.7) aborts it: interrupt_operation on proc's port (hurdsig.c:
+     * _hurdsig_abort_rpcs), proc answers the waiting request EINTR (libports), the frame waits
+     * for that reply, the handler runs, and with SA_RESTART intr_port stays set, so intr-msg.c
+     * sends the request again (H11: a RetCode EINTR reply with intr_port set is resent). */
+    static const char *const steps[][2] = {
+        {"t1.1 trap mach_msg(|RCV", "24020 proc_wait"},         /* the first request */
+        {"t6.7 thread_abort(6)", NULL},
+        {"t1.1 trap mach_msg(|RCV", "33000 interrupt_operation"},
+        {"t1.1 trap mach_msg(SEND", "24120 proc_wait reply"},   /* EINTR to the first */
+        {"t6.7 interrupt_operation(", "KERN_SUCCESS"},
+        {"t6.7 thread_set_state(6", "signal frame"},
+        {"# signal SIGUSR1 to t6: handler", NULL},
+        {"t1.1 trap mach_msg(|RCV", "24020 proc_wait"},         /* sent again */
+        {"t6.6 proc_wait(", "status 0x500,"},
+    };
+    check_order(r, steps, sizeof steps / sizeof steps[0]); /* rule H11 */
+    assert_int_equal(r->verdict, VERDICT_OK);
+    run_done(r);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_P12_kill_asks_proc_then_posts),
+        cmocka_unit_test(test_P13_P14_handler_frame_then_reply),
+        cmocka_unit_test(test_P14_default_term_ends_the_process),
+        cmocka_unit_test(test_H11_interrupted_wait_is_sent_again),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
