@@ -268,6 +268,12 @@ space_t *mk_space_of_task_name(kthread_t *self, mach_port_name_t task, kern_retu
 ktask_t *mk_task_of_name(kthread_t *self, mach_port_name_t name, kern_return_t *kr);
 kthread_t *mk_thread_of_name(kthread_t *self, mach_port_name_t name, kern_return_t *kr);
 
+/* world.c: host memory for the model's objects and tables, as world_set_host_memory says
+ * (model.h); abort when out of memory. Temporary arrays a call frees itself use malloc. */
+void *model_zalloc(size_t n);
+void *model_realloc(void *p, size_t n);
+void model_free(void *p);
+
 /* space.c (ipc_space, ipc_entry) */
 space_t *space_create(world_t *world, ktask_t *task);
 void space_destroy(space_t *space);        /* K5 step 3: cleans every entry */

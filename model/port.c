@@ -34,9 +34,7 @@ port_t *port_alloc(world_t *world)
         size_t cap = world->w_port_by_id_cap ? world->w_port_by_id_cap : 256;
         while (cap <= port->ip_id)
             cap *= 2;
-        port_t **v = realloc(world->w_port_by_id, cap * sizeof *v);
-        if (v == NULL)
-            abort();
+        port_t **v = model_realloc(world->w_port_by_id, cap * sizeof *v);
         memset(v + world->w_port_by_id_cap, 0, (cap - world->w_port_by_id_cap) * sizeof *v);
         world->w_port_by_id = v;
         world->w_port_by_id_cap = cap;

@@ -42,9 +42,7 @@ static void holes_push(space_t *space, mach_port_name_t key)
 {
     if (space->is_nholes == space->is_holes_cap) {
         size_t cap = space->is_holes_cap ? space->is_holes_cap * 2 : 16;
-        mach_port_name_t *h = realloc(space->is_holes, cap * sizeof *h);
-        if (h == NULL)
-            abort();
+        mach_port_name_t *h = model_realloc(space->is_holes, cap * sizeof *h);
         space->is_holes = h;
         space->is_holes_cap = cap;
     }
@@ -115,13 +113,11 @@ static void map_add(entry_map_t *m, uintptr_t key, entry_t *entry)
         g.em_shift = 64;
         for (size_t c = g.em_cap; c > 1; c >>= 1)
             g.em_shift--;
-        g.em_slots = calloc(g.em_cap, sizeof *g.em_slots);
-        if (g.em_slots == NULL)
-            abort();
+        g.em_slots = model_zalloc(g.em_cap * sizeof *g.em_slots);
         for (size_t i = 0; i < m->em_cap; i++)
             if (m->em_slots[i].key != 0)
                 map_put_new(&g, m->em_slots[i].key, m->em_slots[i].entry);
-        free(m->em_slots);
+        model_free(m->em_slots);
         *m = g;
     }
     map_put_new(m, key, entry);
@@ -152,7 +148,7 @@ static void map_remove(entry_map_t *m, uintptr_t key)
 
 static void map_free(entry_map_t *m)
 {
-    free(m->em_slots);
+    model_free(m->em_slots);
     memset(m, 0, sizeof *m);
 }
 
@@ -181,9 +177,7 @@ static void table_grow(space_t *space, size_t name)
     size_t old = space->is_nslots, n = old ? old : SLOTS_MIN;
     while (n <= name)
         n *= 2;
-    entry_t **v = realloc(space->is_slots, n * sizeof *v);
-    if (v == NULL)
-        abort();
+    entry_t **v = model_realloc(space->is_slots, n * sizeof *v);
     memset(v + old, 0, (n - old) * sizeof *v);
     space->is_slots = v;
     space->is_nslots = n;
@@ -515,10 +509,10 @@ void space_destroy(space_t *space)
         world_free(space->is_world, e);
     }
     free(v);
-    free(space->is_slots);
+    model_free(space->is_slots);
     map_free(&space->is_far);
     map_free(&space->is_rev);
-    free(space->is_holes);
+    model_free(space->is_holes);
     world_free(space->is_world, space);
 }
 

@@ -16,7 +16,7 @@
 
 world_t *world_create(const world_config_t *config)
 {
-    world_t *world = calloc(1, sizeof *world);
+    world_t *world = model_zalloc(sizeof *world);
     if (world == NULL)
         return NULL;
     if (config != NULL)
@@ -100,12 +100,59 @@ static pool_hdr *slab_cut(size_t rounded)
     return h;
 }
 
+/* Where the model's objects and tables live (world_set_host_memory): the host's heap, or the
+ * kernel glue's world heap, whose worlds can then be snapshotted and restored as bytes. */
+static struct {
+    void *(*zalloc)(size_t);
+    void *(*realloc)(void *, size_t);
+    void (*free)(void *);
+} host_mem;
+
+void world_set_host_memory(void *(*zalloc)(size_t), void *(*realloc_fn)(void *, size_t),
+                           void (*free_fn)(void *))
+{
+    host_mem.zalloc = zalloc;
+    host_mem.realloc = realloc_fn;
+    host_mem.free = free_fn;
+}
+
+void *model_zalloc(size_t n)
+{
+    void *p = host_mem.zalloc != NULL ? host_mem.zalloc(n) : calloc(1, n ? n : 1);
+    if (p == NULL) {
+        fprintf(stderr, "forksim: out of host memory\n");
+        abort();
+    }
+    return p;
+}
+
+void *model_realloc(void *p, size_t n)
+{
+    void *q = host_mem.realloc != NULL ? host_mem.realloc(p, n) : realloc(p, n ? n : 1);
+    if (q == NULL) {
+        fprintf(stderr, "forksim: out of host memory\n");
+        abort();
+    }
+    return q;
+}
+
+void model_free(void *p)
+{
+    if (host_mem.free != NULL)
+        host_mem.free(p);
+    else
+        free(p);
+}
+
 void *world_alloc(world_t *world, size_t size)
 {
     size_t rounded = (size + POOL_GRAIN - 1) / POOL_GRAIN * POOL_GRAIN;
     size_t cls = rounded / POOL_GRAIN;
     pool_hdr *h;
-    if (POOL && cls <= POOL_CLASSES && pool.head[cls] != NULL) {
+    if (host_mem.zalloc != NULL) {      /* the world heap: no pools of ours */
+        h = model_zalloc(sizeof *h + rounded);
+        h->size = rounded;
+    } else if (POOL && cls <= POOL_CLASSES && pool.head[cls] != NULL) {
         pool_free *f = pool.head[cls];
         pool.head[cls] = f->next;
         pool.n[cls]--;
@@ -131,6 +178,10 @@ static void pool_put(void *p)
 {
     pool_hdr *h = (pool_hdr *)p - 1;
     size_t cls = h->size / POOL_GRAIN;
+    if (host_mem.free != NULL) {
+        host_mem.free(h);
+        return;
+    }
     if (POOL && cls <= POOL_CLASSES && (cls <= SLAB_MAX_CLASS || pool.n[cls] < POOL_KEEP_BIG)) {
         pool_free *f = p;
         f->next = pool.head[cls];
@@ -255,9 +306,9 @@ size_t world_destroy(world_t *world)
         pool_put(p);
         p = next;
     }
-    free(world->w_port_by_id);
-    free(world->w_dying);
-    free(world);
+    model_free(world->w_port_by_id);
+    model_free(world->w_dying);
+    model_free(world);
     return leaked;
 }
 
