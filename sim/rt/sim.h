@@ -103,6 +103,8 @@ size_t sim_host_allocations(size_t *bytes);
 void *sim_walloc(size_t n);
 void *sim_wrealloc(void *p, size_t n);
 void sim_wfree(void *p);
+/* Bytes of the world heap in use now, block headers included (0 under ASan: host malloc). */
+size_t sim_world_heap_live(void);
 
 /* A whole world (runtime, kernel, servers, images, host stacks, SIM_WORLD_STATE statics) as
  * it was between two picks, restored in place for sim_open. In-process copies only. */

@@ -47,7 +47,7 @@
 #define WHEAP_SIZE ((size_t)4 << 30)                /* reserved, not committed */
 #define WHEAP_GRAIN 16
 #define WHEAP_SMALL 64                              /* classes of 16..1024 bytes by 16 */
-#define WHEAP_CLASSES (WHEAP_SMALL + 28)            /* then powers of 2 up to 2^38 */
+#define WHEAP_CLASSES (WHEAP_SMALL + 4 * 28)        /* then 4 a power of 2, up to 2^38 */
 
 extern unsigned char __start_forksim_worldstate[] __attribute__((weak));
 extern unsigned char __stop_forksim_worldstate[] __attribute__((weak));
@@ -67,6 +67,7 @@ typedef struct wfree {
 SIM_WORLD_STATE static struct {
     uintptr_t top;                  /* first byte never handed out */
     wfree *head[WHEAP_CLASSES];
+    size_t live;                    /* bytes of the blocks in use, headers included */
 } wh;
 
 static bool wheap_mapped;
@@ -82,14 +83,17 @@ static size_t class_of(size_t n, size_t *size)
         *size = c * WHEAP_GRAIN;
         return c - 1;
     }
-    size_t s = 2 * WHEAP_SMALL * WHEAP_GRAIN, c = WHEAP_SMALL;
-    while (s < n) {
-        s *= 2;
-        c++;
+    /* 1.25, 1.5, 1.75 and 2 times a power of 2: at most a fifth wasted (image buffers) */
+    size_t c = WHEAP_SMALL;
+    for (size_t base = WHEAP_SMALL * WHEAP_GRAIN;; base *= 2) {
+        for (size_t q = 5; q <= 8; q++, c++) {
+            sim_assert(c < WHEAP_CLASSES);
+            if (n <= base / 4 * q) {
+                *size = base / 4 * q;
+                return c;
+            }
+        }
     }
-    sim_assert(c < WHEAP_CLASSES);
-    *size = s;
-    return c;
 }
 
 static void wheap_map(void)
@@ -140,6 +144,7 @@ void *sim_walloc(size_t n)
     (void)VALGRIND_MAKE_MEM_UNDEFINED(b + 1, size);
 #endif
     memset(b + 1, 0, n);
+    wh.live += sizeof *b + size;
     return b + 1;
 }
 
@@ -156,7 +161,10 @@ void sim_wfree(void *p)
     wfree *f = p;
     f->next = wh.head[b->cls];
     wh.head[b->cls] = f;
+    wh.live -= sizeof *b + b->size;
 }
+
+size_t sim_world_heap_live(void) { return SIM_ASAN ? 0 : wh.live; }
 
 /* Like realloc: the bytes past the old size are unspecified (zero when fresh). */
 void *sim_wrealloc(void *p, size_t n)
