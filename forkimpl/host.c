@@ -5,10 +5,11 @@
  */
 #include "forkimpl.h"
 
-int errno_host;
+/* World state, copied by snapshots (sim/rt/snapshot.c). */
+SIM_WORLD_STATE int errno_host;
 
-static fi_abort_record aborts[FI_MAX_ABORTS];
-static unsigned naborts;
+SIM_WORLD_STATE static fi_abort_record aborts[FI_MAX_ABORTS];
+SIM_WORLD_STATE static unsigned naborts;
 
 void fi_abort_note(const fi_abort_record *record)
 {
@@ -32,8 +33,8 @@ void fi_aborts_reset(void)
 }
 
 #define FI_MAX_SIGNALS 64
-static fi_signal_record signals[FI_MAX_SIGNALS];
-static unsigned nsignals;
+SIM_WORLD_STATE static fi_signal_record signals[FI_MAX_SIGNALS];
+SIM_WORLD_STATE static unsigned nsignals;
 
 void fi_signal_note(int task, int signo, int sigcode)
 {

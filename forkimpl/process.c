@@ -34,7 +34,7 @@ typedef struct fi_program {
     void *arg;
 } fi_program;
 
-static fi_fork_variant fork_variant = FI_FORK_GLIBC;
+SIM_WORLD_STATE static fi_fork_variant fork_variant = FI_FORK_GLIBC;  /* world state */
 
 void fi_set_fork_variant(fi_fork_variant v) { fork_variant = v; }
 fi_fork_variant fi_get_fork_variant(void) { return fork_variant; }

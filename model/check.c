@@ -215,17 +215,23 @@ size_t model_check(world_t *world, char (*diags)[MODEL_DIAG_LEN], size_t max)
         space_t *space = task->tk_space;
         if (space == NULL)
             continue;
-        entry_t *e, *tmp;
-        HASH_ITER(hh, space->is_table, e, tmp) {
+        entry_t **all, *e;
+        size_t nall = space_entries(space, false, &all);
+        for (size_t i = 0; i < nall; i++) {
+            e = all[i];
             check_entry(&c, task, space, e);
             if (e->ie_type & MACH_PORT_TYPE_PORT_SET)
                 count_queue(&c, &e->ie_pset->ips_messages);
         }
-        HASH_ITER(hh_rev, space->is_rev, e, tmp) {
+        free(all);
+        nall = space_rev_entries(space, &all);
+        for (size_t i = 0; i < nall; i++) {
+            e = all[i];
             if (!(e->ie_type & MACH_PORT_TYPE_SEND_RECEIVE))
                 report(&c, "task %u name 0x%x: in the reverse map without send or receive",
                        task->tk_id, e->ie_name);
         }
+        free(all);
     }
     for (port_t *p = world->w_ports; p != NULL; p = p->ip_wnext) {
         count_queue(&c, &p->ip_messages);

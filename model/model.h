@@ -229,6 +229,12 @@ typedef struct port_info {
 } port_info_t;
 bool port_peek(world_t *world, uint32_t port_id, port_info_t *info);
 
+/* Where every world's objects and tables are allocated from now on (the kernel glue's world
+ * heap, so that a world can be snapshotted as bytes); NULLs for the host's malloc. Set it with
+ * no world alive. zalloc returns zeroed memory. */
+void world_set_host_memory(void *(*zalloc)(size_t), void *(*realloc_fn)(void *, size_t),
+                           void (*free_fn)(void *));
+
 /* The task's names in ascending order (mach_port_names' order, without side effects): up to
  * max into out; returns how many there are. */
 size_t ktask_names(ktask_t *task, mach_port_name_t *out, size_t max);

@@ -87,7 +87,6 @@ struct port {
 
     world_t *ip_world;
     port_t *ip_wnext, *ip_wprev; /* the world's list of ports */
-    UT_hash_handle hh;           /* world's table by id */
 };
 
 /* ipc_pset. */
@@ -111,19 +110,34 @@ struct entry {
     pset_t *ie_pset;
     dnreq_t *ie_request;        /* dead-name request, live or fired */
     bool ie_in_rev;             /* in the space's reverse map */
+    port_t *ie_rev_key;         /* the port it is filed under there */
     bool ie_free;               /* on the free list (still in the tree) */
     entry_t *ie_free_next, *ie_free_prev;
-    UT_hash_handle hh;          /* by name */
-    UT_hash_handle hh_rev;      /* by port, send/receive entries only (T3) */
 };
+
+/* A map from a nonzero key (a name, a port's address) to an entry: open addressing with
+ * linear probing, in one array (space.c). */
+typedef struct entry_map {
+    struct entry_map_slot {
+        uintptr_t key;          /* 0: empty */
+        entry_t *entry;
+    } *em_slots;
+    size_t em_cap, em_count;    /* em_cap a power of 2, or 0 */
+    unsigned em_shift;          /* 64 - log2(em_cap) */
+} entry_map_t;
 
 /* ipc_space plus the name allocator of ipc/ipc_entry.c. */
 struct space {
     bool is_active;
     ktask_t *is_task;
     world_t *is_world;
-    entry_t *is_table;          /* uthash by name: the "radix tree" */
-    entry_t *is_rev;            /* uthash by port */
+    /* The "radix tree" (space.c): names below is_nslots by index in is_slots, the rest (far
+     * caller-chosen names) in is_far. Free-listed entries are in it too. */
+    entry_t **is_slots;
+    size_t is_nslots;
+    entry_map_t is_far;
+    size_t is_count;            /* entries in the tree, in use or free-listed */
+    entry_map_t is_rev;         /* by port (T3) */
     entry_t *is_free_head;      /* LIFO free list (N3) */
     unsigned is_free_count;
     /* Lowest free key: every key below is_frontier is in the tree except those in is_holes
@@ -228,7 +242,8 @@ struct world {
     world_config_t w_config;
     uint32_t w_next_port_id, w_next_task_id, w_next_thread_id;
     port_t *w_ports;            /* all ports, live or dead but referenced */
-    port_t *w_port_table;       /* by id, for port_peek */
+    port_t **w_port_by_id;      /* indexed by ip_id (serials), for port_peek; NULL once freed */
+    size_t w_port_by_id_cap;
     ktask_t *w_tasks;           /* all tasks, including terminated ones kept for their ids */
     size_t w_live;              /* model objects allocated (audit) */
     long w_fail_after, w_fail_count, w_failed;
@@ -253,6 +268,12 @@ space_t *mk_space_of_task_name(kthread_t *self, mach_port_name_t task, kern_retu
 ktask_t *mk_task_of_name(kthread_t *self, mach_port_name_t name, kern_return_t *kr);
 kthread_t *mk_thread_of_name(kthread_t *self, mach_port_name_t name, kern_return_t *kr);
 
+/* world.c: host memory for the model's objects and tables, as world_set_host_memory says
+ * (model.h); abort when out of memory. Temporary arrays a call frees itself use malloc. */
+void *model_zalloc(size_t n);
+void *model_realloc(void *p, size_t n);
+void model_free(void *p);
+
 /* space.c (ipc_space, ipc_entry) */
 space_t *space_create(world_t *world, ktask_t *task);
 void space_destroy(space_t *space);        /* K5 step 3: cleans every entry */
@@ -264,6 +285,13 @@ entry_t *space_reverse(space_t *space, port_t *port);
 void space_rev_add(space_t *space, entry_t *entry);
 void space_rev_remove(space_t *space, entry_t *entry);
 size_t space_names(space_t *space, mach_port_name_t **names, mach_port_type_t **types);
+/* The entries of the tree ascending by name, all or (in_use) those with a type: the count,
+ * *out malloc'ed (NULL when 0). */
+size_t space_entries(space_t *space, bool in_use, entry_t ***out);
+/* The names in use, ascending, into out[0..max): the count of them all. */
+size_t space_list(space_t *space, mach_port_name_t *out, size_t max);
+/* The entries of the reverse map, in no particular order: the count, *out malloc'ed. */
+size_t space_rev_entries(space_t *space, entry_t ***out);
 
 /* port.c (ipc_port, ipc_notify) */
 port_t *port_alloc(world_t *world);        /* NULL under the countdown */

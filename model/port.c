@@ -13,6 +13,7 @@
  */
 #include "model_int.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 port_t *port_alloc(world_t *world)
@@ -29,7 +30,16 @@ port_t *port_alloc(world_t *world)
     if (world->w_ports != NULL)
         world->w_ports->ip_wprev = port;
     world->w_ports = port;
-    HASH_ADD(hh, world->w_port_table, ip_id, sizeof port->ip_id, port);
+    if (port->ip_id >= world->w_port_by_id_cap) {
+        size_t cap = world->w_port_by_id_cap ? world->w_port_by_id_cap : 256;
+        while (cap <= port->ip_id)
+            cap *= 2;
+        port_t **v = model_realloc(world->w_port_by_id, cap * sizeof *v);
+        memset(v + world->w_port_by_id_cap, 0, (cap - world->w_port_by_id_cap) * sizeof *v);
+        world->w_port_by_id = v;
+        world->w_port_by_id_cap = cap;
+    }
+    world->w_port_by_id[port->ip_id] = port;
     return port;
 }
 
@@ -51,7 +61,7 @@ void port_release(port_t *port)
         world->w_ports = port->ip_wnext;
     if (port->ip_wnext != NULL)
         port->ip_wnext->ip_wprev = port->ip_wprev;
-    HASH_DELETE(hh, world->w_port_table, port);
+    world->w_port_by_id[port->ip_id] = NULL;
     world_free(world, port);
 }
 
@@ -359,9 +369,7 @@ void notify_port_destroyed(port_t *notify, port_t *right)
 
 port_t *port_lookup_id(world_t *world, uint32_t port_id)
 {
-    port_t *port;
-    HASH_FIND(hh, world->w_port_table, &port_id, sizeof port_id, port);
-    return port;
+    return port_id < world->w_port_by_id_cap ? world->w_port_by_id[port_id] : NULL;
 }
 
 bool port_peek(world_t *world, uint32_t port_id, port_info_t *info)

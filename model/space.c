@@ -7,9 +7,19 @@
  * the reverse map that gives one name per port for send and receive rights (T3), and the
  * teardown of a space at task termination (K5 step 3).
  *
- * uthash stands in for the radix tree: lookups are O(1) on average. "Lowest key not in the
- * tree" is kept with a frontier (all keys below it are in the tree except known holes) and a
- * min-heap of holes, so allocation is O(log n) amortised instead of a scan.
+ * The tree. GNU Mach's is a radix tree (kern/rdxtree.c) keyed by the name itself: a lookup
+ * indexes arrays by the name's bits, and a walk visits names in ascending order. Ours is one
+ * array indexed by the name (is_slots), for names below a bound that grows with the entries
+ * (at most about 4 per entry, at least 1024): kernel-chosen names are the lowest free keys,
+ * so they are all dense. A caller-chosen name past the bound (mach_port_allocate_name of
+ * 0x7fff0000, say) goes in a hash instead (is_far), and moves into the array when the array
+ * grows past it. So a lookup is one index, a walk in name order is one pass over the array
+ * (plus the few far names, sorted), and the cost per name stays flat from 10 to 100,000 names
+ * (issue 11; it was a hash over scattered entries and a qsort per listing). Which name a new
+ * entry gets depends only on which keys are in the tree, so it is the same as before.
+ * "Lowest key not in the tree" is kept with a frontier (all keys below it are in the tree
+ * except known holes) and a min-heap of holes, so allocation is O(log n) amortised instead of
+ * a scan.
  */
 #include "model_int.h"
 
@@ -32,9 +42,7 @@ static void holes_push(space_t *space, mach_port_name_t key)
 {
     if (space->is_nholes == space->is_holes_cap) {
         size_t cap = space->is_holes_cap ? space->is_holes_cap * 2 : 16;
-        mach_port_name_t *h = realloc(space->is_holes, cap * sizeof *h);
-        if (h == NULL)
-            abort();
+        mach_port_name_t *h = model_realloc(space->is_holes, cap * sizeof *h);
         space->is_holes = h;
         space->is_holes_cap = cap;
     }
@@ -67,11 +75,179 @@ static mach_port_name_t holes_pop(space_t *space)
     return top;
 }
 
+/* --- entry maps: open addressing, linear probing, deletion by backward shift ------------ */
+
+static size_t map_home(const entry_map_t *m, uintptr_t key)
+{
+    return (size_t)(((uint64_t)key * 0x9E3779B97F4A7C15ULL) >> m->em_shift);
+}
+
+static entry_t *map_find(const entry_map_t *m, uintptr_t key)
+{
+    if (m->em_count == 0)
+        return NULL;
+    size_t mask = m->em_cap - 1;
+    for (size_t i = map_home(m, key);; i = (i + 1) & mask) {
+        if (m->em_slots[i].key == key)
+            return m->em_slots[i].entry;
+        if (m->em_slots[i].key == 0)
+            return NULL;
+    }
+}
+
+static void map_put_new(entry_map_t *m, uintptr_t key, entry_t *entry)
+{
+    size_t mask = m->em_cap - 1, i = map_home(m, key);
+    while (m->em_slots[i].key != 0)
+        i = (i + 1) & mask;
+    m->em_slots[i].key = key;
+    m->em_slots[i].entry = entry;
+    m->em_count++;
+}
+
+/* Adds key (not in the map). */
+static void map_add(entry_map_t *m, uintptr_t key, entry_t *entry)
+{
+    if ((m->em_count + 1) * 4 > m->em_cap * 3) {
+        entry_map_t g = {.em_cap = m->em_cap ? m->em_cap * 2 : 16};
+        g.em_shift = 64;
+        for (size_t c = g.em_cap; c > 1; c >>= 1)
+            g.em_shift--;
+        g.em_slots = model_zalloc(g.em_cap * sizeof *g.em_slots);
+        for (size_t i = 0; i < m->em_cap; i++)
+            if (m->em_slots[i].key != 0)
+                map_put_new(&g, m->em_slots[i].key, m->em_slots[i].entry);
+        model_free(m->em_slots);
+        *m = g;
+    }
+    map_put_new(m, key, entry);
+}
+
+/* Removes key (in the map). */
+static void map_remove(entry_map_t *m, uintptr_t key)
+{
+    size_t mask = m->em_cap - 1, i = map_home(m, key);
+    while (m->em_slots[i].key != key)
+        i = (i + 1) & mask;
+    /* Backward shift: move later members of the probe run into the gap they may not skip. */
+    for (size_t j = i;;) {
+        j = (j + 1) & mask;
+        if (m->em_slots[j].key == 0)
+            break;
+        size_t home = map_home(m, m->em_slots[j].key);
+        bool movable = i <= j ? (home <= i || home > j) : (home <= i && home > j);
+        if (movable) {
+            m->em_slots[i] = m->em_slots[j];
+            i = j;
+        }
+    }
+    m->em_slots[i].key = 0;
+    m->em_slots[i].entry = NULL;
+    m->em_count--;
+}
+
+static void map_free(entry_map_t *m)
+{
+    model_free(m->em_slots);
+    memset(m, 0, sizeof *m);
+}
+
+/* --- the tree: names by index, far names by hash --------------------------------------------- */
+
+#define SLOTS_MIN 64
+#define DENSE_MIN 1024
+
 static entry_t *table_find(space_t *space, mach_port_name_t name)
 {
-    entry_t *entry;
-    HASH_FIND(hh, space->is_table, &name, sizeof name, entry);
-    return entry;
+    if (name < space->is_nslots)
+        return space->is_slots[name];
+    return map_find(&space->is_far, name);
+}
+
+/* Names below this go in the array: it stays within about 4 slots per entry. */
+static size_t dense_bound(const space_t *space)
+{
+    size_t bound = 4 * (space->is_count + 1);
+    return bound < DENSE_MIN ? DENSE_MIN : bound;
+}
+
+/* Grows the array past name; far entries that now fit move in. */
+static void table_grow(space_t *space, size_t name)
+{
+    size_t old = space->is_nslots, n = old ? old : SLOTS_MIN;
+    while (n <= name)
+        n *= 2;
+    entry_t **v = model_realloc(space->is_slots, n * sizeof *v);
+    memset(v + old, 0, (n - old) * sizeof *v);
+    space->is_slots = v;
+    space->is_nslots = n;
+    for (size_t i = 0; i < space->is_far.em_cap;) {
+        struct entry_map_slot *sl = &space->is_far.em_slots[i];
+        if (sl->key != 0 && sl->key < n) {
+            v[sl->key] = sl->entry;
+            map_remove(&space->is_far, sl->key);  /* may shift another into slot i */
+        } else {
+            i++;
+        }
+    }
+}
+
+static void table_add(space_t *space, entry_t *entry)
+{
+    mach_port_name_t name = entry->ie_name;
+    if (name >= space->is_nslots && name < dense_bound(space))
+        table_grow(space, name);
+    if (name < space->is_nslots)
+        space->is_slots[name] = entry;
+    else
+        map_add(&space->is_far, name, entry);
+    space->is_count++;
+}
+
+static void table_remove(space_t *space, entry_t *entry)
+{
+    if (entry->ie_name < space->is_nslots)
+        space->is_slots[entry->ie_name] = NULL;
+    else
+        map_remove(&space->is_far, entry->ie_name);
+    space->is_count--;
+}
+
+static int name_cmp(const void *a, const void *b)
+{
+    mach_port_name_t x = (*(entry_t *const *)a)->ie_name, y = (*(entry_t *const *)b)->ie_name;
+    return x < y ? -1 : x > y;
+}
+
+/*
+ * space_entries: the entries of the tree, ascending by name (the radix tree's walk order, L2):
+ * all of them, or (in_use) those with a type. Returns the count; *out is malloc'ed, NULL if 0.
+ */
+size_t space_entries(space_t *space, bool in_use, entry_t ***out)
+{
+    size_t n = 0, far = 0;
+    for (size_t i = 0; i < space->is_nslots; i++)
+        n += space->is_slots[i] != NULL && (!in_use || space->is_slots[i]->ie_type != 0);
+    const entry_map_t *fm = &space->is_far;
+    for (size_t i = 0; i < fm->em_cap; i++)
+        far += fm->em_slots[i].key != 0 && (!in_use || fm->em_slots[i].entry->ie_type != 0);
+    *out = NULL;
+    if (n + far == 0)
+        return 0;
+    entry_t **v = malloc((n + far) * sizeof *v);
+    if (v == NULL)
+        abort();
+    size_t k = 0;
+    for (size_t i = 0; i < space->is_nslots; i++)
+        if (space->is_slots[i] != NULL && (!in_use || space->is_slots[i]->ie_type != 0))
+            v[k++] = space->is_slots[i];
+    for (size_t i = 0; i < fm->em_cap; i++)
+        if (fm->em_slots[i].key != 0 && (!in_use || fm->em_slots[i].entry->ie_type != 0))
+            v[k++] = fm->em_slots[i].entry;
+    /* far names are all past the array's: only they need sorting */
+    qsort(v + n, far, sizeof *v, name_cmp);
+    *out = v;
+    return k;
 }
 
 /* The lowest key not in the tree (N3 step 2). */
@@ -139,7 +315,7 @@ kern_return_t space_entry_alloc(space_t *space, entry_t **entryp)
     if (entry == NULL)
         return KERN_RESOURCE_SHORTAGE;
     entry->ie_name = lowest_free_key(space);
-    HASH_ADD(hh, space->is_table, ie_name, sizeof entry->ie_name, entry);
+    table_add(space, entry);
     *entryp = entry;
     return KERN_SUCCESS;
 }
@@ -167,7 +343,7 @@ kern_return_t space_entry_alloc_name(space_t *space, mach_port_name_t name, entr
     if (entry == NULL)
         return KERN_RESOURCE_SHORTAGE;
     entry->ie_name = name;
-    HASH_ADD(hh, space->is_table, ie_name, sizeof entry->ie_name, entry);
+    table_add(space, entry);
     *entryp = entry;
     return KERN_SUCCESS;
 }
@@ -198,7 +374,7 @@ void space_entry_dealloc(space_t *space, entry_t *entry)
         space->is_free_count++;
         return;
     }
-    HASH_DELETE(hh, space->is_table, entry);
+    table_remove(space, entry);
     if (entry->ie_name < space->is_frontier)
         holes_push(space, entry->ie_name);
     world_free(space->is_world, entry);
@@ -208,16 +384,15 @@ void space_entry_dealloc(space_t *space, entry_t *entry)
 
 entry_t *space_reverse(space_t *space, port_t *port)
 {
-    entry_t *entry;
-    HASH_FIND(hh_rev, space->is_rev, &port, sizeof port, entry);
-    return entry;
+    return map_find(&space->is_rev, (uintptr_t)port);
 }
 
 void space_rev_add(space_t *space, entry_t *entry)
 {
     if (entry->ie_in_rev)
         return;
-    HASH_ADD(hh_rev, space->is_rev, ie_port, sizeof entry->ie_port, entry);
+    map_add(&space->is_rev, (uintptr_t)entry->ie_port, entry);
+    entry->ie_rev_key = entry->ie_port;
     entry->ie_in_rev = true;
 }
 
@@ -225,39 +400,29 @@ void space_rev_remove(space_t *space, entry_t *entry)
 {
     if (!entry->ie_in_rev)
         return;
-    HASH_DELETE(hh_rev, space->is_rev, entry);
+    map_remove(&space->is_rev, (uintptr_t)entry->ie_rev_key);
+    entry->ie_rev_key = NULL;
     entry->ie_in_rev = false;
 }
 
-/* --- listing ------------------------------------------------------------------------------ */
-
-static int name_cmp(const void *a, const void *b)
+size_t space_rev_entries(space_t *space, entry_t ***out)
 {
-    mach_port_name_t x = (*(entry_t *const *)a)->ie_name, y = (*(entry_t *const *)b)->ie_name;
-    return x < y ? -1 : x > y;
-}
-
-/* Entries in use, ascending by name (L2: the radix-tree walk order). malloc'ed; NULL if none. */
-static entry_t **space_sorted(space_t *space, size_t *countp)
-{
-    size_t n = 0;
-    entry_t *e, *tmp;
-    HASH_ITER(hh, space->is_table, e, tmp)
-        if (e->ie_type != 0)
-            n++;
-    *countp = n;
-    if (n == 0)
-        return NULL;
-    entry_t **v = malloc(n * sizeof *v);
+    const entry_map_t *m = &space->is_rev;
+    *out = NULL;
+    if (m->em_count == 0)
+        return 0;
+    entry_t **v = malloc(m->em_count * sizeof *v);
     if (v == NULL)
         abort();
-    size_t i = 0;
-    HASH_ITER(hh, space->is_table, e, tmp)
-        if (e->ie_type != 0)
-            v[i++] = e;
-    qsort(v, n, sizeof *v, name_cmp);
-    return v;
+    size_t k = 0;
+    for (size_t i = 0; i < m->em_cap; i++)
+        if (m->em_slots[i].key != 0)
+            v[k++] = m->em_slots[i].entry;
+    *out = v;
+    return k;
 }
+
+/* --- listing ------------------------------------------------------------------------------ */
 
 /*
  * space_names: names and types as mach_port_names reports them (L1-L3): every entry in use,
@@ -267,8 +432,8 @@ static entry_t **space_sorted(space_t *space, size_t *countp)
  */
 size_t space_names(space_t *space, mach_port_name_t **names, mach_port_type_t **types)
 {
-    size_t n;
-    entry_t **v = space_sorted(space, &n);
+    entry_t **v;
+    size_t n = space_entries(space, true, &v);
     *names = NULL;
     *types = NULL;
     if (n == 0)
@@ -290,6 +455,36 @@ size_t space_names(space_t *space, mach_port_name_t **names, mach_port_type_t **
     return n;
 }
 
+/* The names in use, ascending (as space_names lists them), into out[0..max): the count. */
+size_t space_list(space_t *space, mach_port_name_t *out, size_t max)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < space->is_nslots; i++) {
+        const entry_t *e = space->is_slots[i];
+        if (e != NULL && e->ie_type != 0) {
+            if (n < max)
+                out[n] = (mach_port_name_t)i;
+            n++;
+        }
+    }
+    const entry_map_t *fm = &space->is_far;
+    if (fm->em_count == 0)
+        return n;
+    entry_t **v = malloc(fm->em_count * sizeof *v);
+    if (v == NULL)
+        abort();
+    size_t far = 0;
+    for (size_t i = 0; i < fm->em_cap; i++)
+        if (fm->em_slots[i].key != 0 && fm->em_slots[i].entry->ie_type != 0)
+            v[far++] = fm->em_slots[i].entry;
+    qsort(v, far, sizeof *v, name_cmp);
+    for (size_t i = 0; i < far; i++, n++)
+        if (n < max)
+            out[n] = v[i]->ie_name;
+    free(v);
+    return n;
+}
+
 /*
  * space_destroy: K5 step 3 (ipc_space_destroy): the space becomes inactive, then every entry is
  * cleaned in ascending name order (right_clean: receive rights destroy their ports, send rights
@@ -300,31 +495,37 @@ size_t space_names(space_t *space, mach_port_name_t **names, mach_port_type_t **
 void space_destroy(space_t *space)
 {
     space->is_active = false;
-    size_t n;
-    entry_t **v = space_sorted(space, &n);
+    entry_t **v;
+    size_t n = space_entries(space, true, &v);
     for (size_t i = 0; i < n; i++)
         right_clean(space, v[i]);
     free(v);
-    entry_t *e, *tmp;
-    HASH_ITER(hh, space->is_table, e, tmp) {
+    n = space_entries(space, false, &v);
+    for (size_t i = 0; i < n; i++) {
+        entry_t *e = v[i];
         if (e->ie_in_rev)
-            HASH_DELETE(hh_rev, space->is_rev, e);
-        HASH_DELETE(hh, space->is_table, e);
+            space_rev_remove(space, e);
+        table_remove(space, e);
         world_free(space->is_world, e);
     }
-    free(space->is_holes);
+    free(v);
+    model_free(space->is_slots);
+    map_free(&space->is_far);
+    map_free(&space->is_rev);
+    model_free(space->is_holes);
     world_free(space->is_world, space);
 }
 
 size_t space_count(ktask_t *task)
 {
-    if (task->tk_space == NULL)
+    space_t *space = task->tk_space;
+    if (space == NULL)
         return 0;
     size_t n = 0;
-    entry_t *e, *tmp;
-    HASH_ITER(hh, task->tk_space->is_table, e, tmp)
-        if (e->ie_type != 0)
-            n++;
+    for (size_t i = 0; i < space->is_nslots; i++)
+        n += space->is_slots[i] != NULL && space->is_slots[i]->ie_type != 0;
+    for (size_t i = 0; i < space->is_far.em_cap; i++)
+        n += space->is_far.em_slots[i].key != 0 && space->is_far.em_slots[i].entry->ie_type != 0;
     return n;
 }
 

@@ -21,16 +21,24 @@
  *   simulated forks fit in the CPU time of one native fork), in CPU time and in wall time.
  *   Printed: the median over the rounds, with the min and the max.
  *   `fork rate ratio (simulated/native): R` is the median CPU-time ratio.
+ * - Restored worlds (issue 11, item 2): the same world taken once as a snapshot between the
+ *   picks just before the parent's fork (the servers booted, the 32 names made: sim_at_step,
+ *   sim/rt/snapshot.c), then, for each world, restored in place of forksim_open and the
+ *   set-up, run to its end and closed. Measured as a third batch in each round, beside the
+ *   others, the order rotating; its ratio is printed on a line of its own,
+ *   `fork rate ratio, worlds restored from a snapshot (simulated/native): R`.
  * - Image copies per world: sim_image_copies over the calibration batch (saves and loads of
  *   images, and inheriting copies), and the bytes they copied.
  * - The fork alone (forksim_fork in the parent to the end of its forksim_wait) is timed with
  *   getrusage inside the world, as CPU time, its median over the worlds of the rounds printed.
  *
  * `bench_fork --sim SECS`: simulated worlds only, for about SECS seconds of CPU, for a profiler
- * or strace; `bench_fork --worlds N`: N of them (for instruction counts under callgrind).
+ * or strace; `bench_fork --restored SECS`: the same, restored from a snapshot; `bench_fork
+ * --worlds N`: N booted worlds (for instruction counts under callgrind).
  */
 #include "forksim.h"
 #include "fork_names.h"
+#include "sim.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -131,8 +139,11 @@ static struct {
     double fork_cpu;        /* fork + child to exit + wait, CPU seconds */
     uint64_t fork_rpcs;
     size_t names;           /* the parent's names when it forked */
+    uint64_t fork_step;     /* the scheduler's picks made when it forked */
     int failed;
 } job = {.pad_to = 32};
+
+static sim_snapshot *snap;  /* a world just before the fork (restored worlds) */
 
 static double *fork_cpus;
 static size_t nfork_cpus, cap_fork_cpus;
@@ -147,6 +158,7 @@ static int parent_main(void *arg)
             job.failed = 1;
     job.names = forksim_names(forksim_self(), NULL, 0);
     uint64_t r0 = kern_rpc_count();
+    job.fork_step = sim_steps();
     double c0 = cpu_now();
     pid_t pid = forksim_fork();
     if (pid == 0)
@@ -159,16 +171,29 @@ static int parent_main(void *arg)
     return 0;
 }
 
-/* One world, one process, one fork, trace off. Exits the benchmark if anything failed. */
-static void sim_one(void)
+static void take_snapshot(void *arg)
+{
+    (void)arg;
+    snap = sim_snapshot_take();
+}
+
+/* One world, one process, one fork, trace off; restored from snap when `restored`, else
+ * booted (and, with `take`, snapshotted on the way). Exits the benchmark if anything failed. */
+static void sim_world(bool restored, bool take)
 {
     forksim_options o = FORKSIM_DEFAULTS;
     job.failed = 0;
-    if (forksim_open(&o) != 0) {
-        fprintf(stderr, "bench_fork: forksim_open failed\n");
-        exit(1);
+    if (restored) {
+        kern_snapshot_restore(snap);
+    } else {
+        if (forksim_open(&o) != 0) {
+            fprintf(stderr, "bench_fork: forksim_open failed\n");
+            exit(1);
+        }
+        if (take)
+            sim_at_step(job.fork_step - 1, take_snapshot, NULL);
+        forksim_spawn(parent_main, NULL);
     }
-    forksim_spawn(parent_main, NULL);
     enum forksim_result res = forksim_run();
     size_t aborts = forksim_aborts(NULL, 0);
     size_t leaked = forksim_close();
@@ -185,15 +210,19 @@ static void sim_one(void)
     fork_cpus[nfork_cpus++] = job.fork_cpu;
 }
 
-/* n worlds; *wall and *cpu get seconds per world. */
-static void sim_batch(long n, double *wall, double *cpu)
+static void sim_one(void) { sim_world(false, false); }
+
+/* n worlds, booted or restored; *wall and *cpu get seconds per world. */
+static void sim_batch_of(bool restored, long n, double *wall, double *cpu)
 {
     double w0 = wall_now(), c0 = cpu_now();
     for (long i = 0; i < n; i++)
-        sim_one();
+        sim_world(restored, false);
     *wall = (wall_now() - w0) / (double)n;
     *cpu = (cpu_now() - c0) / (double)n;
 }
+
+static void sim_batch(long n, double *wall, double *cpu) { sim_batch_of(false, n, wall, cpu); }
 
 /* The batch size for about BATCH_CPU seconds at `per` seconds each (at least 10). */
 static long batch_for(double per)
@@ -205,13 +234,19 @@ static long batch_for(double per)
 int main(int argc, char **argv)
 {
     setvbuf(stdout, NULL, _IOLBF, 0);
-    if (argc == 3 && (strcmp(argv[1], "--sim") == 0 || strcmp(argv[1], "--worlds") == 0)) {
+    if (argc == 3 && (strcmp(argv[1], "--sim") == 0 || strcmp(argv[1], "--worlds") == 0 ||
+                      strcmp(argv[1], "--restored") == 0)) {
         bool worlds = strcmp(argv[1], "--worlds") == 0;
+        bool restored = strcmp(argv[1], "--restored") == 0 && sim_snapshots_supported();
+        if (restored) {         /* a booted world for the fork's step, one more for the snapshot */
+            sim_one();
+            sim_world(false, true);
+        }
         double secs = atof(argv[2]), c0 = cpu_now(), w0 = wall_now();
         uint64_t b0, k0 = sim_image_copies(&b0), b1;
         long n = 0;
         do {
-            sim_one();
+            sim_world(restored, false);
             n++;
         } while (worlds ? n < atol(argv[2]) : cpu_now() - c0 < secs);
         uint64_t k1 = sim_image_copies(&b1);
@@ -223,7 +258,7 @@ int main(int argc, char **argv)
         return 0;
     }
     if (argc != 1) {
-        fprintf(stderr, "usage: bench_fork [--sim SECS | --worlds N]\n");
+        fprintf(stderr, "usage: bench_fork [--sim SECS | --restored SECS | --worlds N]\n");
         return 2;
     }
     /* tests/native_fork.c is built beside this program. */
@@ -246,23 +281,40 @@ int main(int argc, char **argv)
     sim_batch(20, &sw, &sc);
     uint64_t k1 = sim_image_copies(&b1);
     long nn = batch_for(nc), ns = batch_for(sc);
+    /* the snapshot: one more booted world, taken just before its fork (job.fork_step is known) */
+    bool restores = sim_snapshots_supported();
+    double rw = 0, rc = 0;
+    long nr = 0;
+    if (restores) {
+        sim_world(false, true);
+        if (snap == NULL) {
+            fprintf(stderr, "bench_fork: no snapshot was taken\n");
+            return 1;
+        }
+        sim_batch_of(true, 20, &rw, &rc);
+        nr = batch_for(rc);
+    }
     nfork_cpus = 0;
 
     double cpu_ratio[ROUNDS], wall_ratio[ROUNDS], ncpu[ROUNDS], scpu[ROUNDS], nwall[ROUNDS],
-        swall[ROUNDS];
+        swall[ROUNDS], rcpu[ROUNDS], rwall[ROUNDS], rratio[ROUNDS];
     for (int r = 0; r < ROUNDS; r++) {
-        for (int side = 0; side < 2; side++) {
-            if ((side == 0) == (r % 2 == 0)) {
+        for (int k = 0; k < 3; k++) {
+            int side = (k + r) % 3;     /* native, booted, restored: the order rotates */
+            if (side == 0) {
                 if (native_batch(nn, &nwall[r], &ncpu[r]) != 0) {
                     fprintf(stderr, "bench_fork: %s failed\n", native_path);
                     return 1;
                 }
-            } else {
+            } else if (side == 1) {
                 sim_batch(ns, &swall[r], &scpu[r]);
+            } else if (restores) {
+                sim_batch_of(true, nr, &rwall[r], &rcpu[r]);
             }
         }
         cpu_ratio[r] = ncpu[r] / scpu[r];
         wall_ratio[r] = nwall[r] / swall[r];
+        rratio[r] = restores ? ncpu[r] / rcpu[r] : 0;
     }
     double cmin, cmax, wmin, wmax;
     double cmed = median(cpu_ratio, ROUNDS, &cmin, &cmax);
@@ -284,6 +336,15 @@ int main(int argc, char **argv)
     printf("  wall-time ratio (simulated/native): median %.2f, min %.2f, max %.2f\n", wmed, wmin, wmax);
     printf("  CPU-time ratio (simulated/native):  median %.2f, min %.2f, max %.2f\n", cmed, cmin, cmax);
     printf("fork rate ratio (simulated/native): %.2f\n", cmed);
+    if (restores) {
+        double rmin, rmax, rmed = median(rratio, ROUNDS, &rmin, &rmax);
+        printf("  CPU us per simulated world restored:    median %8.1f (restore of the booted, set-up "
+               "world, fork, close; %ld a round)\n", median(rcpu, ROUNDS, NULL, NULL) * 1e6, nr);
+        printf("  CPU-time ratio, restored worlds (simulated/native): median %.2f, min %.2f, max %.2f\n",
+               rmed, rmin, rmax);
+        printf("fork rate ratio, worlds restored from a snapshot (simulated/native): %.2f\n", rmed);
+        sim_snapshot_free(snap);
+    }
     free(fork_cpus);
     return 0;
 }

@@ -165,6 +165,49 @@ static void test_L2_many_names_sorted(void **state)
     free(types);
 }
 
+/* Caller-chosen names far past the kernel's (model/space.c keeps them apart from its array
+ * until the array grows past them): a name in the tree is never chosen by the kernel (N3 step
+ * 2: the lowest key not in the tree), lookups find them, and mach_port_names lists them in
+ * ascending order with the rest (L2). The counts come from the rule, not from a run. */
+static void test_N3_far_chosen_names(void **state)
+{
+    fx_t *fx = *state;
+    mach_port_name_t t;
+    empty_task(fx, &t);
+    const mach_port_name_t far[] = {0x7fff0000, 3000, 0x12345};
+    for (size_t i = 0; i < 3; i++)
+        check_kr(mk_mach_port_allocate_name(fx->th, t, MACH_PORT_RIGHT_RECEIVE, far[i]),
+                 KERN_SUCCESS);
+    /* 3100 kernel-chosen names: 1..2999, then 3001..3101, skipping 3000 (in the tree). */
+    for (mach_port_name_t i = 1; i <= 3100; i++)
+        assert_int_equal(alloc_rcv(fx, t), i < 3000 ? i : i + 1); /* rule N3 */
+    mach_port_type_t type;
+    for (size_t i = 0; i < 3; i++) {
+        check_kr(mk_mach_port_type(fx->th, t, far[i], &type), KERN_SUCCESS);
+        assert_int_equal(type, MACH_PORT_TYPE_RECEIVE);
+    }
+    check_kr(mk_mach_port_type(fx->th, t, 0x7fff0001, &type), KERN_INVALID_NAME);
+    /* Destroy the far one past 2^16 and 3000: 3000 comes back first only through the free list
+     * (most recent first), then the lowest key. */
+    check_kr(mk_mach_port_destroy(fx->th, t, 0x12345), KERN_SUCCESS);
+    check_kr(mk_mach_port_destroy(fx->th, t, 3000), KERN_SUCCESS);
+    assert_int_equal(alloc_rcv(fx, t), 3000);   /* rule N3: free list, most recent first */
+    assert_int_equal(alloc_rcv(fx, t), 0x12345); /* rule N3: free list */
+    assert_int_equal(alloc_rcv(fx, t), 3102);    /* rule N3: lowest key */
+    mach_port_name_t *names;
+    mach_port_type_t *types;
+    mach_msg_type_number_t count;
+    check_kr(mk_mach_port_names(fx->th, t, &names, &types, &count), KERN_SUCCESS);
+    assert_int_equal(count, 3100 + 3 + 1);
+    for (mach_msg_type_number_t i = 1; i < count; i++)
+        assert_true(names[i - 1] < names[i]); /* rule L2 */
+    assert_int_equal(names[count - 1], 0x7fff0000);
+    assert_int_equal(names[count - 2], 0x12345);
+    free(names);
+    free(types);
+    check_model_clean(fx->w);
+}
+
 int main(int argc, char **argv)
 {
     const struct CMUnitTest tests[] = {
@@ -176,6 +219,7 @@ int main(int argc, char **argv)
         FX_TEST(test_N2_reserved_names),
         FX_TEST(test_N4_errors),
         FX_TEST(test_L2_many_names_sorted),
+        FX_TEST(test_N3_far_chosen_names),
     };
     if (argc > 1)
         cmocka_set_test_filter(argv[1]);

@@ -3,7 +3,8 @@
 # strace, tracing process creation, and fails if any program creates a process or a thread
 # (fork, vfork, clone, clone3). The program's own execve is the only process call allowed.
 # Then the same for the simulator as users and benchmarks run it: `forksim explore` (a whole
-# fault sweep), and the simulated side of `make bench` (bench_fork --sim, bench_explore).
+# fault sweep, its runs restored from snapshots), and the simulated side of `make bench`
+# (bench_fork --sim and --restored, bench_explore). Snapshots are copies in this process.
 # bench_fork's native baseline is a separate program (DIR/bench/native_fork), the one place
 # the project forks a host process; it is not run here.
 #
@@ -41,6 +42,7 @@ for need in "$dir/forksim" "$dir/bench/bench_fork" "$dir/bench/bench_explore"; d
 done
 check "forksim explore" "$dir/forksim" explore traces/sweep-default.fsim --faults
 check "bench_fork --sim" "$dir/bench/bench_fork" --sim 0.2
+check "bench_fork --restored" "$dir/bench/bench_fork" --restored 0.2
 check "bench_explore" "$dir/bench/bench_explore" --sweep 1
 echo "host processes: $checked programs checked, none may fork or clone"
 exit $status

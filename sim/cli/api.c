@@ -47,7 +47,7 @@ static kern_fault_kind fault_kind(enum forksim_fault_kind k)
 /* Why the last forksim_open failed (the boot's report: a replay that diverged in it, say),
  * kept past the runtime's close for forksim_report. */
 static char open_error[1024];
-static bool is_open;
+SIM_WORLD_STATE static bool is_open;  /* restored with a world (sim/rt/snapshot.c) */
 
 int forksim_open(const forksim_options *o)
 {

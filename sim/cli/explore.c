@@ -215,6 +215,8 @@ typedef struct baseline {
     size_t nrpcs;
     int parent_task, child_task;
     pid_t child_pid;
+    uint64_t fork_step;         /* picks made when the parent's fork step began */
+    run_snapshot *snap;         /* the world just before it (NULL: runs are made whole) */
 } baseline;
 
 static scenario *scenario_for(const scenario *s, bool ndebug)
@@ -283,6 +285,7 @@ static int baseline_run(const scenario *s, bool ndebug, const explore_options *o
             b->child_task = r->fork_returns[i].task;
     }
     b->child_pid = r->child_pid;
+    b->fork_step = r->fork_step;
     if (b->parent_task == 0 || b->child_task == 0 || r->invariant_violations != 0 || r->leaked != 0 ||
         fi_aborts(NULL) != 0) {
         say(o, "explore: %s (fork %s): the run without faults is not a successful fork "
@@ -310,6 +313,23 @@ static int baseline_run(const scenario *s, bool ndebug, const explore_options *o
     }
     run_result_free(r);
     return 0;
+}
+
+/* The world of s just before the parent's fork step, for the runs to start from (the point where
+ * they part: every fault of a sweep is at an RPC of the fork). Taken in a run of its own, made
+ * as the sweep's runs are (trace off): a sweep's output is the same with or without it. */
+static run_snapshot *snapshot_run(const scenario *s, const baseline *b, run_result *r)
+{
+    if (b->fork_step < 2)
+        return NULL;
+    scenario *sc = scenario_for(s, b->ndebug);
+    run_snapshot *sn = NULL;
+    run_options ro = {.no_trace = true, .snap_step = b->fork_step - 1, .snap_out = &sn};
+    OBS.n = 0;
+    if (sc != NULL && run_scenario(sc, &ro, r) == 0)
+        run_result_free(r);
+    free(sc);
+    return sn;
 }
 
 /* --- one run and its audit ------------------------------------------------------------------ */
@@ -508,7 +528,7 @@ static void run_one(const scenario *s, const baseline *b, explore_row *row, run_
     audit a = {.b = b, .r = r, .row = row, .has_victim = row->kind == KF_PORT_DEATH};
     /* The trace is formatted only when someone reads it: a kept trace, or --run N's. */
     run_options ro = {.after_run = audit_after_run, .after_run_arg = &a,
-                      .no_trace = !o->keep_traces && o->only_run == 0};
+                      .no_trace = !o->keep_traces && o->only_run == 0, .snap_from = b->snap};
     OBS.n = 0;
     if (run_scenario(sc, &ro, r) != 0) {
         snprintf(row->bug, sizeof row->bug, "the run could not start: %.200s", r->messages[0]);
@@ -729,6 +749,8 @@ int explore_run(const scenario *s, const explore_options *o, explore_summary *su
             continue;
         if (baseline_run(s, k == 1, o, &base[k], r) != 0)
             goto out;
+        if (!o->whole_runs && o->only_run == 0 && !o->keep_traces)
+            base[k].snap = snapshot_run(s, &base[k], r);
         for (size_t i = 0; i < base[k].nrpcs; i++) {
             const explore_rpc *e = &base[k].rpcs[i];
             if (o->kind == EXPLORE_FAULTS && cannot_fail(e->routine))
@@ -793,6 +815,7 @@ int explore_run(const scenario *s, const explore_options *o, explore_summary *su
                 if (o->only_run != 0 && o->out != NULL && r->trace != NULL)
                     fwrite(r->trace, 1, r->trace_len, o->out);
                 sum->runs++;
+                sum->restored += r->restored;
                 sum->violations += row->violations;
                 sum->leak_runs += row->nleaks > 0;
                 sum->bugs += row->bug[0] != '\0';
@@ -843,8 +866,10 @@ int explore_run(const scenario *s, const explore_options *o, explore_summary *su
     rc = 0;
 out:
     kern_set_rpc_observer(NULL, NULL);
-    for (int k = 0; k < 2; k++)
+    for (int k = 0; k < 2; k++) {
         free(base[k].rpcs);
+        run_snapshot_free(base[k].snap);
+    }
     free(row);
     free(r);
     free(OBS.v);

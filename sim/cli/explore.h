@@ -99,6 +99,7 @@ typedef struct explore_summary {
     size_t runs, violations, leak_runs, bugs;
     size_t aborts, failures, ok, deadlocks;
     size_t orphans, terminated;          /* children left as orphans; terminated, entry left */
+    size_t restored;                     /* runs that began from the snapshot (whole_runs) */
 } explore_summary;
 
 typedef struct explore_options {
@@ -111,6 +112,9 @@ typedef struct explore_options {
     FILE *progress;             /* "fault sweep: 120/750 runs" every progress_every runs, or NULL */
     unsigned progress_every;
     bool keep_traces;           /* explore_row.trace is set for the on_row callback */
+    bool whole_runs;            /* every run boots and sets up; by default a run whose trace
+                                 * nobody reads starts from a snapshot of the world taken just
+                                 * before the fork (issue 11, item 5): the same rows either way */
     void (*on_row)(const explore_row *row, void *arg);
     void *on_row_arg;
 } explore_options;

@@ -42,7 +42,9 @@ typedef struct label_entry {
     bool child_bound;           /* made by a child's step */
 } label_entry;
 
-static struct {
+/* World state, copied by snapshots with the rest of the world (sim/rt/snapshot.c): the set-up
+ * made these labels, and a run restored from a snapshot goes on with them. */
+SIM_WORLD_STATE static struct {
     const scenario *s;
     run_result *r;
     label_entry labels[RUN_MAX_LABELS];
@@ -278,22 +280,25 @@ static void result_reset(run_result *r)
     r->findings[0][0] = '\0';
 }
 
+/* Each name is looked up and described in one step: at 100,000 names a second pass over the
+ * ports missed the cache on every one (issue 11, item 6). */
 static void snapshot(sim_task *task, run_space *sp)
 {
-    static forksim_name names[RUN_MAX_NAMES];
+    static mach_port_name_t names[RUN_MAX_NAMES];
     space_reset(sp);
     sp->taken = true;
     sp->task = sim_task_id(task);
-    sp->total = forksim_names(task, names, RUN_MAX_NAMES);
+    sp->total = ktask_names(kern_ktask(task), names, RUN_MAX_NAMES);
     sp->n = sp->total < RUN_MAX_NAMES ? sp->total : RUN_MAX_NAMES;
     for (size_t i = 0; i < sp->n; i++) {
         run_name *rn = &sp->names[i];
-        rn->name = names[i].name;
-        rn->type = names[i].dead && !(names[i].type & MACH_PORT_TYPE_RECEIVE)
-                       ? MACH_PORT_TYPE_DEAD_NAME : names[i].type;
-        rn->urefs = names[i].urefs;
-        rn->port = names[i].port;
-        describe(kern_ktask(task), &names[i], rn->denotes, sizeof rn->denotes);
+        forksim_name fn;
+        forksim_name_info(task, names[i], &fn);
+        rn->name = fn.name;
+        rn->type = fn.dead && !(fn.type & MACH_PORT_TYPE_RECEIVE) ? MACH_PORT_TYPE_DEAD_NAME : fn.type;
+        rn->urefs = fn.urefs;
+        rn->port = fn.port;
+        describe(kern_ktask(task), &fn, rn->denotes, sizeof rn->denotes);
         snprintf(rn->label, sizeof rn->label, "%s", label_of(rn->name));
     }
 }
@@ -637,7 +642,7 @@ static void run_rpc(const scn_step *st)
     }
 }
 
-static pid_t last_child;
+SIM_WORLD_STATE static pid_t last_child;
 
 static int run_steps(scn_who who, size_t from)
 {
@@ -647,6 +652,8 @@ static int run_steps(scn_who who, size_t from)
             continue;
         switch (st->kind) {
         case STEP_FORK: {
+            if (R.r->fork_step == 0)
+                R.r->fork_step = sim_steps();
             snapshot(sim_task_self(), &R.r->before_fork);
             snapshot_fds(&R.r->before_fork);
             pid_t pid = st->vfork ? fi_vfork() : fi_fork();
@@ -764,7 +771,7 @@ static int run_steps(scn_who who, size_t from)
 /* "at rpc N insert NAME into child same|other": another actor (a task holding rights to the
  * child's task, as the proc server does) puts a send right under NAME into the newest child:
  * the parent's own right under NAME (same), or a right to a port of the peer (other). */
-static struct insert_action {
+SIM_WORLD_STATE static struct insert_action {
     char label[SCN_MAX_LABEL];
     bool same;
 } insert_actions[KERN_MAX_FAULTS];
@@ -832,6 +839,36 @@ static bool anchor_match(const kern_rpc *rpc, void *arg)
     return a->text[0] == '\0' || fi_source_site_has(rpc->site, a->text);
 }
 
+/* The fault plan of R.s, as the kernel glue takes it; returns whether it needs call sites. */
+static bool faults_build(kern_fault faults[KERN_MAX_FAULTS])
+{
+    memcpy(faults, R.s->faults, KERN_MAX_FAULTS * sizeof faults[0]);
+    bool need_sites = false;
+    for (unsigned i = 0; i < R.s->nfaults; i++) {
+        if (R.s->anchors[i].meaning) {
+            faults[i].match = anchor_match;
+            faults[i].match_arg = (void *)&R.s->anchors[i];
+            faults[i].after = R.s->anchors[i].after;
+            need_sites |= R.s->anchors[i].text[0] != '\0';
+        }
+        if (faults[i].kind == KF_CALL) {
+            snprintf(insert_actions[i].label, SCN_MAX_LABEL, "%s", R.s->fault_labels[i]);
+            insert_actions[i].same = R.s->fault_insert_same[i];
+            faults[i].call = insert_into_child;
+            faults[i].call_arg = &insert_actions[i];
+            continue;
+        }
+        if (faults[i].kind != KF_PORT_DEATH)
+            continue;
+        /* Port deaths named by label: the peer's name for that port. */
+        faults[i].task_id = R.peer_id;
+        for (size_t h = 0; h < R.s->nhaves; h++)
+            if (strcmp(R.s->haves[h].label, R.s->fault_labels[i]) == 0)
+                faults[i].name = PEER_SLOT_BASE + (mach_port_name_t)h;
+    }
+    return need_sites;
+}
+
 static int parent_main(void *arg)
 {
     (void)arg;
@@ -852,31 +889,8 @@ static int parent_main(void *arg)
         ok(__mach_port_allocate(__mach_task_self_, MACH_PORT_RIGHT_RECEIVE, &r), 0, "an actor's port");
         give_receive_to_peer(r, SCN_MAX_ITEMS * 64, 0);
     }
-    /* Port deaths named by label: the peer's name for that port. */
     kern_fault faults[KERN_MAX_FAULTS];
-    memcpy(faults, R.s->faults, sizeof faults);
-    bool need_sites = false;
-    for (unsigned i = 0; i < R.s->nfaults; i++) {
-        if (R.s->anchors[i].meaning) {
-            faults[i].match = anchor_match;
-            faults[i].match_arg = (void *)&R.s->anchors[i];
-            faults[i].after = R.s->anchors[i].after;
-            need_sites |= R.s->anchors[i].text[0] != '\0';
-        }
-        if (faults[i].kind == KF_CALL) {
-            snprintf(insert_actions[i].label, SCN_MAX_LABEL, "%s", R.s->fault_labels[i]);
-            insert_actions[i].same = R.s->fault_insert_same[i];
-            faults[i].call = insert_into_child;
-            faults[i].call_arg = &insert_actions[i];
-            continue;
-        }
-        if (faults[i].kind != KF_PORT_DEATH)
-            continue;
-        faults[i].task_id = R.peer_id;
-        for (size_t h = 0; h < R.s->nhaves; h++)
-            if (strcmp(R.s->haves[h].label, R.s->fault_labels[i]) == 0)
-                faults[i].name = PEER_SLOT_BASE + (mach_port_name_t)h;
-    }
+    bool need_sites = faults_build(faults);
     /* Faults count RPCs from here: the scenario's RPC numbers start after the set-up. */
     kern_need_sites(need_sites);
     kern_set_faults(faults, R.s->nfaults);
@@ -1415,8 +1429,130 @@ static void check_expectations(const scenario *s, run_result *r)
     }
 }
 
+/* --- snapshots: runs that start where the runs of a sweep part ------------------------------ */
+
+struct run_snapshot {
+    sim_snapshot *world;        /* everything of the world, R included (SIM_WORLD_STATE) */
+    const run_result *result;   /* the result it wrote to: restores write to the same */
+    bool ndebug, x86_64_layout, ipc_compat;
+    int policy;
+    uint64_t seed;
+    bool steps_begun;           /* the set-up was done: a restore replaces the fault plan */
+    uint64_t rpcs;              /* RPCs since the plan was set (kern_rpcs_since_faults) */
+    /* what the run had put in its result by then */
+    size_t nmessages, messages_dropped, nfindings;
+    unsigned failures;
+    char (*messages)[1024];
+    char (*findings)[256];
+};
+
+void run_snapshot_free(run_snapshot *sn)
+{
+    if (sn == NULL)
+        return;
+    sim_snapshot_free(sn->world);
+    free(sn->messages);
+    free(sn->findings);
+    free(sn);
+}
+
+size_t run_snapshot_bytes(const run_snapshot *sn) { return sim_snapshot_bytes(sn->world); }
+
+/* Runs that may start from a snapshot, or take one: no output but the result's, nothing
+ * replayed, nothing stopped early. */
+static bool snapshot_options_ok(const run_options *o, const scenario *s)
+{
+    return sim_snapshots_supported() && o->no_trace && !o->explain && o->stop_at == 0 &&
+           !o->sites && o->replay == NULL && !o->has_seed && s->decisions[0] == '\0';
+}
+
+/* s may start from sn: the same world and set-up, and faults that the glue can take over
+ * (kern_faults_replace: by number among all calls, still ahead). */
+static bool restorable(const scenario *s, const run_options *o, const run_snapshot *sn,
+                       const run_result *r)
+{
+    if (sn == NULL || sn->result != r || !snapshot_options_ok(o, s) || sn->ndebug != s->ndebug ||
+        sn->x86_64_layout != s->x86_64_layout || sn->ipc_compat != s->ipc_compat ||
+        sn->policy != (int)s->policy || sn->seed != s->seed)
+        return false;
+    for (unsigned i = 0; i < s->nfaults; i++)
+        if (s->faults[i].kind == KF_CALL || s->anchors[i].meaning || s->fault_routines[i][0] != '\0' ||
+            (sn->steps_begun && s->faults[i].nth <= sn->rpcs))
+            return false;
+    return true;
+}
+
+static const run_options *snap_options;
+static const scenario *snap_scenario;
+
+/* The scenario a world reads, at one address for every run that takes or restores a snapshot:
+ * a snapshot's simulated stacks hold pointers into it (the have line being made, the step
+ * being run), and so does R.r's result (the caller's, the same for both: restorable). */
+static scenario snap_scn;
+
+/* sim_at_step's function: the world between two picks, taken whole. */
+static void snapshot_take_now(void *arg)
+{
+    (void)arg;
+    run_snapshot *sn = calloc(1, sizeof *sn);
+    if (sn == NULL)
+        return;
+    const scenario *s = snap_scenario;
+    sn->world = sim_snapshot_take();
+    sn->ndebug = s->ndebug;
+    sn->x86_64_layout = s->x86_64_layout;
+    sn->ipc_compat = s->ipc_compat;
+    sn->policy = (int)s->policy;
+    sn->seed = s->seed;
+    sn->steps_begun = R.steps_begun;
+    sn->result = R.r;
+    sn->rpcs = kern_rpcs_since_faults();
+    const run_result *r = R.r;
+    sn->nmessages = r->nmessages;
+    sn->messages_dropped = r->messages_dropped;
+    sn->failures = r->failures;
+    sn->nfindings = r->nfindings;
+    sn->messages = malloc((r->nmessages + 1) * sizeof *sn->messages);
+    sn->findings = malloc((r->nfindings + 1) * sizeof *sn->findings);
+    if (sn->messages == NULL || sn->findings == NULL) {
+        run_snapshot_free(sn);
+        return;
+    }
+    memcpy(sn->messages, r->messages, r->nmessages * sizeof *sn->messages);
+    memcpy(sn->findings, r->findings, r->nfindings * sizeof *sn->findings);
+    *snap_options->snap_out = sn;
+}
+
+/* Puts sn's world back for s, as forksim_open, the set-up and the steps up to it would have. */
+static void snapshot_restore(const scenario *s, run_result *r, const run_snapshot *sn)
+{
+    kern_snapshot_restore(sn->world);
+    R.s = s;    /* the snapshot's R pointed to its own run's */
+    R.r = r;
+    r->restored = true;
+    r->nmessages = sn->nmessages;
+    r->messages_dropped = sn->messages_dropped;
+    r->failures = sn->failures;
+    r->nfindings = sn->nfindings;
+    memcpy(r->messages, sn->messages, sn->nmessages * sizeof *sn->messages);
+    memcpy(r->findings, sn->findings, sn->nfindings * sizeof *sn->findings);
+    if (sn->steps_begun) {
+        kern_fault faults[KERN_MAX_FAULTS];
+        faults_build(faults);
+        if (!kern_faults_replace(faults, s->nfaults))
+        {
+            fprintf(stderr, "forksim: runner: a fault plan restorable() let through was refused\n");
+            abort();
+        }
+    }
+}
+
 int run_scenario(const scenario *s, const run_options *o, run_result *r)
 {
+    if ((o->snap_out != NULL || o->snap_from != NULL) && s != &snap_scn) {
+        memcpy(&snap_scn, s, sizeof snap_scn);
+        s = &snap_scn;
+    }
     result_reset(r);
     memset(&R, 0, sizeof R);
     last_child = 0;
@@ -1448,7 +1584,13 @@ int run_scenario(const scenario *s, const run_options *o, run_result *r)
         }
     }
     bool listed = from_file != NULL;
-    FILE *trace = o->no_trace ? NULL : open_memstream(&r->trace, &r->trace_len);
+    FILE *trace = NULL;
+    if (restorable(s, o, o->snap_from, r)) {
+        snapshot_restore(s, r, o->snap_from);
+        r->sim = forksim_run();
+        goto ran;
+    }
+    trace = o->no_trace ? NULL : open_memstream(&r->trace, &r->trace_len);
     forksim_options fo = FORKSIM_DEFAULTS;
     fo.fork = s->ndebug ? FORKSIM_FORK_GLIBC_NDEBUG : FORKSIM_FORK_GLIBC;
     fo.policy = (enum forksim_policy)s->policy; /* same numbers (api.c) */
@@ -1480,6 +1622,11 @@ int run_scenario(const scenario *s, const run_options *o, run_result *r)
             sim_decisions_free(from_file);
         return -1;
     }
+    if (o->snap_out != NULL && o->snap_step != 0 && snapshot_options_ok(o, s)) {
+        snap_options = o;
+        snap_scenario = s;
+        sim_at_step(o->snap_step, snapshot_take_now, NULL);
+    }
     if (o->stop_at != 0)
         kern_set_step_hook(o->stop_at, stop_hook, NULL);
     if (o->explain)
@@ -1497,6 +1644,7 @@ int run_scenario(const scenario *s, const run_options *o, run_result *r)
     r->sim = forksim_run();
     if (o->explain)
         kern_set_rpc_observer(NULL, NULL);
+ran:;
     char why[300];
     snprintf(why, sizeof why, "%s", r->sim == FORKSIM_DIVERGED ? forksim_report() : "");
     why[strcspn(why, "\n")] = '\0';

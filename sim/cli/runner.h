@@ -62,7 +62,23 @@ typedef struct run_options {
     void (*after_run)(void *arg);   /* on the host once the run ended, before the simulation
                                      * closes (forksim explore audits tasks and proc here) */
     void *after_run_arg;
+    /* Snapshots (issue 11, items 2 and 5; sim/rt/snapshot.c). snap_step and snap_out: take one
+     * into *snap_out between the picks when snap_step picks have been made (a fork_step - 1 of
+     * an earlier run of the same scenario: just before the parent's first fork step). snap_from:
+     * instead of booting and setting up, restore it and go on from there; the scenario must be
+     * the one it was taken from but for fault lines by RPC number that land after it, and the
+     * result the same object (a run that does not fit is made whole, as without snap_from). Trace off, no --explain,
+     * --stop-at, --sites, replay or decisions file: those runs are always made whole. */
+    uint64_t snap_step;
+    struct run_snapshot **snap_out;
+    const struct run_snapshot *snap_from;
 } run_options;
+
+/* A world taken by run_scenario (run_options.snap_out); free with run_snapshot_free. */
+typedef struct run_snapshot run_snapshot;
+void run_snapshot_free(run_snapshot *s);
+/* What a restore copies, in bytes. */
+size_t run_snapshot_bytes(const run_snapshot *s);
 
 /* What one fork call returned, in the process it returned in. */
 typedef struct run_fork_return {
@@ -110,6 +126,8 @@ typedef struct run_result {
     char unmodelled[300];           /* what stopped the run (an unmodelled call), or "" */
     char error[1024];               /* an error in the user's input found by running it
                                      * ("file:line: what is wrong", exit 2), or "" */
+    uint64_t fork_step;             /* picks made when the parent's first fork step began (0: none) */
+    bool restored;                  /* the run began from run_options.snap_from */
 } run_result;
 
 /* Runs s. Returns 0 when the run happened (whatever its verdict), -1 if forksim could not

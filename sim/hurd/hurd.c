@@ -24,7 +24,7 @@ typedef struct spawn {
     void *arg;
 } spawn_t;
 
-static struct hurd {
+SIM_WORLD_STATE static struct hurd {     /* world state (sim/rt/snapshot.c) */
     sim_task *srv[HURD_NSERVERS];
     sim_task *startup;
     mach_port_t srv_task[HURD_NSERVERS]; /* startup's names for the servers' task ports */

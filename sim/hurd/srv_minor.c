@@ -18,7 +18,7 @@
  * until the next boot. */
 struct ctty_port { mach_port_t port; pid_t pid, pgrp; };
 
-static struct minor {
+SIM_WORLD_STATE static struct minor {   /* world state (sim/rt/snapshot.c) */
     struct {
         mach_port_t self, pset, port;
         mach_port_t cttyid;     /* the console's ctty id: a receive right, never served */
@@ -32,7 +32,9 @@ static struct minor {
 
 void minor_servers_reset(void)
 {
-    free(M.term.ctty);
+    /* The table is in the world heap: with snapshots, sim_open has emptied it already. */
+    if (!sim_snapshots_supported())
+        sim_wfree(M.term.ctty);
     memset(&M, 0, sizeof M);
 }
 
@@ -66,9 +68,7 @@ static kern_return_t term_demux(void *ctx, mig_msg_t *in, mig_msg_t *out)
         return MIG_BAD_ARGUMENTS;
     if (M.term.nctty == M.term.cap) {
         int cap = M.term.cap ? 2 * M.term.cap : 64;
-        struct ctty_port *t = realloc(M.term.ctty, (size_t)cap * sizeof *t);
-        if (t == NULL)
-            return KERN_RESOURCE_SHORTAGE; /* the server is out of memory */
+        struct ctty_port *t = sim_wrealloc(M.term.ctty, (size_t)cap * sizeof *t);
         M.term.ctty = t;
         M.term.cap = cap;
     }

@@ -62,7 +62,7 @@ typedef struct pending {
     proc_t *target;             /* getmsgport */
 } pending_t;
 
-static struct procsrv {
+SIM_WORLD_STATE static struct procsrv {  /* world state (sim/rt/snapshot.c) */
     mach_port_t self;           /* the server's name for its own task port */
     mach_port_t pset;           /* every proc port and the notify port */
     mach_port_t notify;         /* dead-name notifications (the generic port) */
@@ -80,9 +80,12 @@ static struct procsrv {
 
 void proc_server_reset(void)
 {
-    for (int i = 0; i < S.nprocs; i++)
-        free(S.procs[i]);
-    free(S.procs);
+    /* The entries are in the world heap: with snapshots, sim_open has emptied it already. */
+    if (!sim_snapshots_supported()) {
+        for (int i = 0; i < S.nprocs; i++)
+            sim_wfree(S.procs[i]);
+        sim_wfree(S.procs);
+    }
     memset(&S, 0, sizeof S);
 }
 
@@ -160,12 +163,8 @@ static proc_t *new_proc(mach_port_t task, pid_t pid)
         if (!S.procs[i]->p_used)
             p = S.procs[i];
     if (p == NULL) {
-        proc_t **t = realloc(S.procs, (size_t)(S.nprocs + 1) * sizeof *t);
-        p = t != NULL ? malloc(sizeof *p) : NULL;
-        if (t != NULL)
-            S.procs = t;
-        if (p == NULL)
-            kern_unmodelled("out of host memory for a process entry");
+        S.procs = sim_wrealloc(S.procs, (size_t)(S.nprocs + 1) * sizeof *S.procs);
+        p = sim_walloc(sizeof *p);
         S.procs[S.nprocs++] = p;
     }
     memset(p, 0, sizeof *p);

@@ -21,7 +21,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-static struct kern {
+/* K, host_blocks and what they point to are world state: in the snapshot section and the world
+ * heap (sim/rt/snapshot.c). */
+SIM_WORLD_STATE static struct kern {
     bool open;
     world_t *world;
     FILE *trace;
@@ -53,11 +55,12 @@ static struct kern {
 
 /* A host task's vm_allocate'd blocks (kern_mem_alloc): host memory, listed. */
 typedef struct host_block {
-    void *p;
+    void *p;                    /* page-aligned, inside raw */
+    void *raw;                  /* from the world heap */
     size_t size;
     struct host_block *next;
 } host_block;
-static host_block *host_blocks;
+SIM_WORLD_STATE static host_block *host_blocks;
 
 /* Outside K: installed before kern_open, kept across runs. */
 static kern_rpc_observer_fn rpc_observer;
@@ -100,6 +103,30 @@ void kern_set_faults(const kern_fault *faults, unsigned n)
     memset(K.seen, 0, sizeof K.seen);
     memset(K.fired, 0, sizeof K.fired);
     K.nfired = 0;
+}
+
+uint64_t kern_rpcs_since_faults(void) { return K.rpcs - K.fault_base; }
+
+void kern_snapshot_restore(const sim_snapshot *s)
+{
+    sim_snapshot_restore(s);    /* K and the world come back with it */
+    world_set_host_memory(sim_walloc, sim_wrealloc, sim_wfree);
+}
+
+bool kern_faults_replace(const kern_fault *faults, unsigned n)
+{
+    uint64_t made = K.rpcs - K.fault_base;
+    if (K.nfired != 0 || n > KERN_MAX_FAULTS)
+        return false;
+    for (unsigned i = 0; i < n; i++)
+        if (faults[i].routine != NULL || faults[i].match != NULL || faults[i].nth <= made)
+            return false;
+    K.nfaults = n;
+    memcpy(K.faults, faults, n * sizeof K.faults[0]);
+    for (unsigned i = 0; i < n; i++)
+        K.seen[i] = (unsigned)made;     /* every call so far matched a fault by number */
+    memset(K.fired, 0, sizeof K.fired);
+    return true;
 }
 
 void kern_set_msg_id_fn(kern_msg_id_fn fn)
@@ -291,6 +318,7 @@ int kern_open(const kern_config *cfg)
     if (sim_open(&cfg->sim) != 0)
         return -1;
     memset(&K, 0, sizeof K);
+    world_set_host_memory(sim_walloc, sim_wrealloc, sim_wfree);  /* the world heap (sim_open emptied it) */
     K.world = world_create(&cfg->world);
     sim_set_free_hooks(task_freed, thread_freed);
     world_set_wake_hook(K.world, on_wake, NULL);
@@ -306,6 +334,7 @@ int kern_open(const kern_config *cfg)
         if (K.trace == NULL) {
             sim_close();
             world_destroy(K.world);
+            world_set_host_memory(NULL, NULL, NULL);
             return -1;
         }
     }
@@ -327,11 +356,12 @@ size_t kern_close(void)
     world_set_wake_hook(K.world, NULL, NULL); /* the runtime's threads go first */
     sim_close();
     size_t leaked = world_destroy(K.world) + sim_host_allocations(NULL);
+    world_set_host_memory(NULL, NULL, NULL);
     while (host_blocks != NULL) { /* what a host task never deallocated */
         host_block *b = host_blocks;
         host_blocks = b->next;
-        free(b->p);
-        free(b);
+        sim_wfree(b->raw);
+        sim_wfree(b);
         leaked++;
     }
     trace_file_finish();
@@ -422,13 +452,9 @@ void *kern_mem_alloc(size_t size)
     enum { PAGE = 4096 };
     if (!running_host_task())
         return sim_heap_alloc_aligned(size, PAGE);
-    host_block *b = malloc(sizeof *b);
-    void *p = aligned_alloc(PAGE, (size + PAGE - 1) / PAGE * PAGE);
-    if (b == NULL || p == NULL) {
-        free(b);
-        free(p);
-        return NULL;
-    }
+    host_block *b = sim_walloc(sizeof *b);
+    b->raw = sim_walloc((size + PAGE - 1) / PAGE * PAGE + PAGE);
+    void *p = (void *)(((uintptr_t)b->raw + PAGE - 1) & ~(uintptr_t)(PAGE - 1));
     b->p = p;
     b->size = size;
     b->next = host_blocks;
@@ -456,8 +482,8 @@ void kern_mem_free(void *p)
         if ((*pp)->p == p) {
             host_block *b = *pp;
             *pp = b->next;
-            free(b->p);
-            free(b);
+            sim_wfree(b->raw);
+            sim_wfree(b);
             return;
         }
     kern_unmodelled("vm_deallocate of memory a host task was not given");

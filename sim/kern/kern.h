@@ -68,6 +68,16 @@ void kern_set_site_fn(kern_site_fn fn);
 
 /* Replaces the fault plan (before or during a run: faults count RPCs from kern_open). */
 void kern_set_faults(const kern_fault *faults, unsigned n);
+/* RPCs made since the fault plan was set. */
+uint64_t kern_rpcs_since_faults(void);
+/* A world restored from a snapshot (sim/rt/snapshot.c) taken after the plan was set: its plan
+ * becomes faults[0..n), as if set then, the calls made since counted. Only a plan that never
+ * fired, replaced by faults by number among all calls (no routine, no match) that are all
+ * still ahead, can be: else false, and nothing changed. */
+bool kern_faults_replace(const kern_fault *faults, unsigned n);
+/* Restores a world taken with sim_snapshot_take (closed before, open after), the model's
+ * memory with it: what kern_open would have made and the run made since. */
+void kern_snapshot_restore(const sim_snapshot *s);
 
 /* Call sites are looked up for every RPC from now on even when the trace does not show them
  * (a fault plan that matches calls by their site needs them). kern_open turns it off. */

@@ -48,7 +48,8 @@ size_t sim_globals_size(void) { return (size_t)(__stop_forksim_image - __start_f
 
 /* --- Counted host allocations ------------------------------------------------------- */
 
-static size_t host_count, host_bytes;
+/* Counted, and from the world heap (snapshot.c): a world's runtime objects are part of it. */
+SIM_WORLD_STATE static size_t host_count, host_bytes;
 
 struct xhdr {
     size_t n;
@@ -57,8 +58,7 @@ struct xhdr {
 
 void *sim_xalloc(size_t n)
 {
-    struct xhdr *h = calloc(1, sizeof *h + n);
-    if (!h) sim_fatal("out of host memory (%zu bytes)", n);
+    struct xhdr *h = sim_walloc(sizeof *h + n);
     h->n = n;
     host_count++;
     host_bytes += n;
@@ -70,8 +70,7 @@ void *sim_xrealloc(void *p, size_t n)
     if (!p) return sim_xalloc(n);
     struct xhdr *h = (struct xhdr *)p - 1;
     size_t old = h->n;
-    h = realloc(h, sizeof *h + n);
-    if (!h) sim_fatal("out of host memory (%zu bytes)", n);
+    h = sim_wrealloc(h, sizeof *h + n);
     h->n = n;
     host_bytes = host_bytes - old + n;
     return h + 1;
@@ -84,7 +83,7 @@ void sim_xfree(void *p)
     sim_assert(host_count > 0);
     host_count--;
     host_bytes -= h->n;
-    free(h);
+    sim_wfree(h);
 }
 
 size_t sim_host_allocations(size_t *bytes)
@@ -142,7 +141,7 @@ static void shadow_clear(uintptr_t lo, uintptr_t hi)
 #endif
 
 #if SIM_VALGRIND
-static unsigned *vg_stacks;     /* valgrind's ids of the stack slots */
+SIM_WORLD_STATE static unsigned *vg_stacks;     /* valgrind's ids of the stack slots */
 #endif
 
 /* --- Arena -------------------------------------------------------------------------------- */
@@ -194,6 +193,7 @@ static int arena_map(size_t arena_size, size_t stack_size)
 int image_arena_open(size_t arena_size, size_t stack_size)
 {
     struct sim_rt *r = &sim_rt;
+    wheap_reset();      /* everything of the world before is gone (snapshot.c) */
     r->page = (size_t)sysconf(_SC_PAGESIZE);
     if (arena_map(arena_size, stack_size) != 0) return -1;
     r->arena_lo = SIM_ARENA_BASE;
@@ -235,6 +235,29 @@ void image_arena_close(void)
     arena_kept.arena_size = r->arena_hi - r->arena_lo;
     arena_kept.stack_size = r->stack_size;
     r->arena_lo = r->arena_hi = 0;
+}
+
+/* A snapshot's restore takes the kept arena back (as arena_map does) without touching the
+ * world state, which the restore copies in after (snapshot.c). */
+int image_arena_resume(size_t arena_size, size_t stack_size)
+{
+    if (arena_kept.arena_size != arena_size || arena_kept.stack_size != stack_size) {
+        errno = ESTALE;     /* another world's arena since: not the snapshot's */
+        return -1;
+    }
+    arena_kept.arena_size = 0;
+    return 0;
+}
+
+/* ...and, the world state back, what image_arena_open tells valgrind. */
+void image_arena_resumed(void)
+{
+#if SIM_VALGRIND
+    struct sim_rt *r = &sim_rt;
+    for (size_t i = 0; i < r->nslots; i++)
+        vg_stacks[i] = VALGRIND_STACK_REGISTER(r->arena_hi - (i + 1) * r->stack_size + r->page,
+                                               r->arena_hi - i * r->stack_size);
+#endif
 }
 
 bool image_contains(uintptr_t addr, size_t len)
@@ -356,6 +379,30 @@ unsigned char *image_host_stack_get(void)
     }
     memset(region + r->stack_size - SIM_HOST_TLS_SIZE, 0, SIM_HOST_TLS_SIZE);
     return region;
+}
+
+/* A restore gives a snapshot's thread its region again: out of the free pool (every region is
+ * back there once the world before closed), or mapped anew at its address. */
+void image_host_stack_take(unsigned char *region, size_t stack_size)
+{
+    struct sim_rt *r = &sim_rt;
+    if (host_stacks.size == stack_size) {
+        for (size_t i = 0; i < host_stacks.nfree; i++) {
+            if (host_stacks.free[i] == region) {
+                host_stacks.free[i] = host_stacks.free[--host_stacks.nfree];
+                goto taken;
+            }
+        }
+    }
+    void *p = mmap(region, stack_size, PROT_READ | PROT_WRITE,
+                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+    if (p != region) sim_fatal("a snapshot's host stack cannot be mapped again");
+    mprotect(region, (size_t)sysconf(_SC_PAGESIZE), PROT_NONE);
+taken:
+    (void)r;
+#if SIM_ASAN
+    shadow_clear((uintptr_t)region + r->page, (uintptr_t)region + stack_size);
+#endif
 }
 
 void image_host_stack_put(unsigned char *region)
@@ -512,6 +559,20 @@ void image_drop_in_place(void)
     t->img.saved = true;    /* its bytes are gone: only image_free may follow */
     t->img.len = 0;
     sim_rt.in_place = NULL;
+}
+
+// Saves the image in place into its task's buffer and leaves the arena to nobody: what a
+// snapshot needs of the images is then all in the world heap (snapshot.c).
+void image_save_in_place(void)
+{
+    struct sim_rt *r = &sim_rt;
+    if (!r->in_place) return;
+    struct sim_image *img = &r->in_place->img;
+    sim_assert(sim_image_task == r->in_place->id);
+    uintptr_t hwm = heap_hwm();
+    capture(img, img);
+    clear_shadow(img, hwm);
+    r->in_place = NULL;
 }
 
 // Puts t's image in place, saving the one there. The running thread (if any) must have

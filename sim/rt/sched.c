@@ -76,7 +76,7 @@
 #include <stdarg.h>
 #include <string.h>
 
-struct sim_rt sim_rt;
+SIM_WORLD_STATE struct sim_rt sim_rt;   /* snapshots copy it with the world (snapshot.c) */
 
 /* --- Sanitizer fiber notes ------------------------------------------------------------------ */
 
@@ -809,25 +809,48 @@ static enum sim_result finish(enum sim_result res)
     return res;
 }
 
+void sim_at_step(uint64_t step, void (*fn)(void *), void *arg)
+{
+    sim_rt.at_step = step;
+    sim_rt.at_step_fn = fn;
+    sim_rt.at_step_arg = arg;
+}
+
+uint64_t sim_steps(void) { return sim_rt.steps; }
+
 enum sim_result sim_run(void)
 {
     struct sim_rt *r = &sim_rt;
     sim_api_check(r->open && !r->cur, "sim_run from a simulated thread, or not open");
     r->report_len = 0;
     if (r->report) r->report[0] = 0;
+    /* host memory of this call only, never the world's (a snapshot taken below must not hold it) */
     int *cands = NULL;
     size_t cap = 0;
-    int prev = 0;
-    const char *why = "start";
     enum sim_result res;
+    if (!r->resuming) {     /* a call of its own, not the rest of a restored snapshot's */
+        r->run_prev = 0;
+        r->run_why = "start";
+    }
+    r->resuming = false;
     for (;;) {
+        /* The last pick and the next reason live in sim_rt: a snapshot taken here carries them,
+         * and a sim_run after its restore goes on from them. */
+        int prev = r->run_prev;
+        const char *why = r->run_why;
+        if (r->at_step_fn != NULL && r->steps == r->at_step) {
+            void (*fn)(void *) = r->at_step_fn;
+            r->at_step_fn = NULL;
+            fn(r->at_step_arg);
+        }
         size_t n = 0, live = 0;
         for (sim_thread *th = r->threads; th; th = th->next) {
             if (!th->daemon) live++;
             if (!runnable(th)) continue;
             if (n == cap) {
                 cap = cap ? 2 * cap : 16;
-                cands = sim_xrealloc(cands, cap * sizeof *cands);
+                cands = realloc(cands, cap * sizeof *cands);
+                if (cands == NULL) sim_fatal("out of host memory");
             }
             cands[n++] = th->id;
         }
@@ -837,7 +860,7 @@ enum sim_result sim_run(void)
                 break;
             }
             if (clock_advance()) {
-                why = "timeout";
+                r->run_why = "timeout";
                 continue;
             }
             report("deadlock at step %" PRIu64 ": no thread can run\n", r->steps);
@@ -893,14 +916,14 @@ enum sim_result sim_run(void)
         sim_thread *th = thread_find(pick);
         r->why = "exit";
         run_thread(th);     /* th may be freed now */
-        why = r->why;
+        r->run_why = r->why;
+        r->run_prev = thread_find(pick) ? pick : 0;
         if (r->stop) {
             r->stop = false;
             res = finish(SIM_STOPPED);
             break;
         }
-        prev = thread_find(pick) ? pick : 0;
     }
-    sim_xfree(cands);
+    free(cands);
     return res;
 }

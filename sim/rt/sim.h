@@ -26,6 +26,11 @@
 #define SIM_IMAGE_SECTION "forksim_image"
 #define SIM_GLOBAL __attribute__((section(SIM_IMAGE_SECTION)))
 
+/* Declares a host static that is part of a simulated world's state (the runtime's, the kernel
+ * glue's, the servers', the runner's): snapshots copy the section whole (snapshot.c). Memory
+ * such state points to comes from the world heap (sim_walloc). */
+#define SIM_WORLD_STATE __attribute__((section("forksim_worldstate")))
+
 typedef struct sim_task sim_task;
 typedef struct sim_thread sim_thread;
 
@@ -90,6 +95,29 @@ uint64_t sim_image_copies(uint64_t *bytes);
 
 /* Host allocations the runtime holds now (count; *bytes if bytes != NULL). 0 after close. */
 size_t sim_host_allocations(size_t *bytes);
+
+/* --- World memory and snapshots (snapshot.c) ------------------------------------------- */
+
+/* The world heap: host memory of an open world (zeroed; emptied at every sim_open), at the
+ * same addresses in every world, so that a snapshot is a byte copy. */
+void *sim_walloc(size_t n);
+void *sim_wrealloc(void *p, size_t n);
+void sim_wfree(void *p);
+/* Bytes of the world heap in use now, block headers included (0 under ASan: host malloc). */
+size_t sim_world_heap_live(void);
+
+/* A whole world (runtime, kernel, servers, images, host stacks, SIM_WORLD_STATE statics) as
+ * it was between two picks, restored in place for sim_open. In-process copies only. */
+typedef struct sim_snapshot sim_snapshot;
+bool sim_snapshots_supported(void);        /* false under ASan */
+/* Calls fn(arg) once, between picks, when `step` picks have been made (in sim_run). */
+void sim_at_step(uint64_t step, void (*fn)(void *), void *arg);
+uint64_t sim_steps(void);                  /* picks made so far */
+sim_snapshot *sim_snapshot_take(void);     /* from a sim_at_step function */
+void sim_snapshot_restore(const sim_snapshot *s); /* closed runtime -> open, as taken */
+uint64_t sim_snapshot_steps(const sim_snapshot *s);
+size_t sim_snapshot_bytes(const sim_snapshot *s);  /* what a restore copies */
+void sim_snapshot_free(sim_snapshot *s);
 
 /* --- Running -------------------------------------------------------------------------- */
 

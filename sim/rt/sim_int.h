@@ -165,6 +165,12 @@ struct sim_rt {
     char *report;
     size_t report_len, report_cap;
     bool stop;                      /* sim_stop was called: sim_run ends */
+    int run_prev;                   /* sim_run's last pick (0: none), kept across a snapshot */
+    bool resuming;                  /* restored from a snapshot: sim_run goes on, not afresh */
+    const char *run_why;            /* the reason of the next pick */
+    uint64_t at_step;               /* sim_at_step */
+    void (*at_step_fn)(void *);
+    void *at_step_arg;
     void (*task_freed)(void *ktask);        /* sim_set_free_hooks */
     void (*thread_freed)(void *kthread);
 };
@@ -174,14 +180,21 @@ extern struct sim_rt sim_rt;
 unsigned char *sim_globals_lo(void);
 size_t sim_globals_size(void);
 
+/* snapshot.c */
+void wheap_reset(void);
+
 /* image.c */
 int image_arena_open(size_t arena_size, size_t stack_size);
+int image_arena_resume(size_t arena_size, size_t stack_size);
+void image_arena_resumed(void);
+void image_host_stack_take(unsigned char *region, size_t stack_size);
 void image_arena_close(void);
 void image_init_fresh(struct sim_image *img);
 void image_init_copy(struct sim_image *dst, sim_task *parent, uintptr_t sp);
 void image_free(struct sim_image *img);
 void image_put_in_place(sim_task *t);
 void image_drop_in_place(void);
+void image_save_in_place(void);
 int image_stack_alloc(struct sim_image *img, int owner);
 void image_stack_release(struct sim_image *img, int slot);
 int image_stack_find(const struct sim_image *img, uintptr_t addr);
