@@ -73,10 +73,12 @@ void fi_signal_event(int signo, const char *what)
 
 /* --- the scenario's handler ------------------------------------------------------------------ */
 
-static struct {
+/* Host memory: the same for every process, as the program text is; part of the world (a
+ * restored snapshot brings it back). */
+SIM_WORLD_STATE static struct {
     fi_sig_act act;
     int code;
-} actions[NSIG];    /* host memory: the same for every process, as the program text is */
+} actions[NSIG];
 
 static void scenario_handler(int signo)
 {

@@ -547,6 +547,15 @@ static void test_EX3_EX5_refused(void **state)
 
 /* The parent's second thread: once its proc_wait is held in proc, interrupt_operation on the
  * parent's proc port. */
+/* EX12 is the server's rule: proc answers an interrupted request EINTR. These two tests read
+ * that answer with the bare MIG client (no glibc interruptible send: kern_set_intr_msg_fn
+ * NULL), because glibc's own client (intr-msg.c) sends the request again while the thread's
+ * intr_port is set (H11; tests/test_signals.c covers that path). */
+static void bare_proc_client(void)
+{
+    kern_set_intr_msg_fn(NULL);
+}
+
 static void interrupt_wait(void *arg)
 {
     (void)arg;
@@ -584,6 +593,7 @@ static void test_EX12_wait_interrupted(void **state)
 {
     (void)state;
     boot(SIM_ROUND_ROBIN);
+    bare_proc_client();
     fi_spawn(sigwait_parent_main, NULL, NULL);
     run_ok();
     assert_int_equal(T.intr_kr, KERN_SUCCESS);                   /* rule EX11 */
@@ -616,6 +626,7 @@ static void test_EX12_getmsgport_interrupted(void **state)
 {
     (void)state;
     boot(SIM_ROUND_ROBIN);
+    bare_proc_client();
     fi_spawn(getmsgport_main, NULL, NULL);
     run_ok();
     assert_int_equal(T.intr_kr, KERN_SUCCESS);                  /* rule EX11 */
