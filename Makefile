@@ -5,7 +5,8 @@
 #   make check      every test, plain build and sanitizer build (build-san/), then the rule table
 #   make san        the ASan+UBSan build only, in build-san/ (never over build/)
 #   make bench      benchmarks (figures only; no test asserts them)
-#   make install    bin/forksim, libforksim.so.0 and .a, forksim.h, forksim.pc, man pages (PREFIX, DESTDIR)
+#   make install    bin/forksim, libforksim.so.0 and .a, forksim.h, forksim.pc, man pages, bash
+#                   completion (PREFIX, DESTDIR)
 #   make clean
 #
 # Missing Debian packages are installed by tools/deps.sh (root) or named in one line (others).
@@ -44,7 +45,10 @@ SAN_ENV    := ASAN_OPTIONS=detect_leaks=1:halt_on_error=1:abort_on_error=1 \
               UBSAN_OPTIONS=halt_on_error=1:abort_on_error=1:print_stacktrace=1
 LDLIBS     := -lcmocka -lunwind -ldw -lelf
 
-LIB_SRCS   := $(sort $(wildcard model/*.c sim/rt/*.c sim/kern/*.c sim/hurd/*.c) $(filter-out sim/cli/main.c,$(wildcard sim/cli/*.c)))
+# The command's own files (issue 14, items 2-4: option parsing, output formats): in the command
+# only, not in the library (CMD_SRCS).
+CMD_SRCS   := sim/cli/main.c sim/cli/cliopt.c
+LIB_SRCS   := $(sort $(wildcard model/*.c sim/rt/*.c sim/kern/*.c sim/hurd/*.c) $(filter-out $(CMD_SRCS),$(wildcard sim/cli/*.c)))
 TEST_SRCS  := $(sort $(wildcard tests/test_*.c))
 TEST_NAMES := $(patsubst tests/%.c,%,$(TEST_SRCS))
 # Helpers shared by the test programs (tests/testlib*.c), linked into each.
@@ -251,11 +255,11 @@ $(BUILD)/glibc/%/source-info.o: $(BUILD)/glibc/%/source-info.c
 # names what a glibc tree other than 2.36 still needs from forkimpl/).
 CORE_OBJS = $(patsubst %.c,$(BUILD)/%.o,$(LIB_SRCS) $(FORKIMPL_SRCS))
 FORKSIM_LIBS := -lunwind -ldw -lelf
-$(BUILD)/forksim: $(BUILD)/sim/cli/main.o $(BUILD)/glibc/source-info.o $(BUILD)/libforksim.a
-	@tools/glibc-lacks.sh "$(addprefix $(GLIBC_DIR)/,$(GLIBC_OBJS))" "$(CORE_OBJS) $(BUILD)/sim/cli/main.o" >/dev/null \
-	  || tools/glibc-lacks.sh "$(addprefix $(GLIBC_DIR)/,$(GLIBC_OBJS))" "$(CORE_OBJS) $(BUILD)/sim/cli/main.o"
+$(BUILD)/forksim: $(patsubst %.c,$(BUILD)/%.o,$(CMD_SRCS)) $(BUILD)/glibc/source-info.o $(BUILD)/libforksim.a
+	@tools/glibc-lacks.sh "$(addprefix $(GLIBC_DIR)/,$(GLIBC_OBJS))" "$(CORE_OBJS) $(patsubst %.c,$(BUILD)/%.o,$(CMD_SRCS))" >/dev/null \
+	  || tools/glibc-lacks.sh "$(addprefix $(GLIBC_DIR)/,$(GLIBC_OBJS))" "$(CORE_OBJS) $(patsubst %.c,$(BUILD)/%.o,$(CMD_SRCS))"
 	$(CC) $(PLAIN_CFLAGS) $^ -o $@ $(FORKSIM_LIBS)
-$(BUILD)/glibc/%/forksim: $(BUILD)/sim/cli/main.o $(CORE_OBJS) $(addprefix $(BUILD)/glibc/%/,$(GLIBC_OBJS) source-info.o)
+$(BUILD)/glibc/%/forksim: $(patsubst %.c,$(BUILD)/%.o,$(CMD_SRCS)) $(CORE_OBJS) $(addprefix $(BUILD)/glibc/%/,$(GLIBC_OBJS) source-info.o)
 	@tools/glibc-lacks.sh "$(filter $(BUILD)/glibc/%,$^)" "$(filter-out $(BUILD)/glibc/%,$^)" >/dev/null \
 	  || tools/glibc-lacks.sh "$(filter $(BUILD)/glibc/%,$^)" "$(filter-out $(BUILD)/glibc/%,$^)"
 	$(CC) $(PLAIN_CFLAGS) $^ -o $@ $(FORKSIM_LIBS)
@@ -265,7 +269,7 @@ $(SAN_BUILD)/glibc/source-info.o: $(BUILD)/glibc/source-info.c
 	@mkdir -p $(@D)
 	$(CC) $(SAN_CFLAGS) -c $< -o $@
 # (with tests/san_options.c: a sanitizer report stops it, whatever the environment says)
-$(SAN_BUILD)/forksim: $(SAN_BUILD)/sim/cli/main.o $(SAN_BUILD)/glibc/source-info.o $(SAN_BUILD)/tests/san_options.o $(SAN_BUILD)/libforksim.a
+$(SAN_BUILD)/forksim: $(patsubst %.c,$(SAN_BUILD)/%.o,$(CMD_SRCS)) $(SAN_BUILD)/glibc/source-info.o $(SAN_BUILD)/tests/san_options.o $(SAN_BUILD)/libforksim.a
 	$(CC) $(SAN_CFLAGS) $^ -o $@ $(SAN_LDFLAGS) $(FORKSIM_LIBS)
 
 # --sites against the source text, every RPC of every scenario, in both builds.
@@ -289,7 +293,8 @@ quoted: $(BUILD)/forksim
 # The feature probe and the shims it selects, on sed-edited copies of the packaged _Fork.c.
 .PHONY: glibc-features
 glibc-features: $(BUILD)/forksim
-	@tools/check-glibc-features.sh $(BUILD) $(GLIBC_CFLAGS)
+	@FORKSIM_CMD_OBJS="$(patsubst %.c,$(BUILD)/%.o,$(CMD_SRCS))" FORKSIM_CMD_LIBS="$(FORKSIM_LIBS)" \
+	  tools/check-glibc-features.sh $(BUILD) $(GLIBC_CFLAGS)
 
 # The same scenarios under the sanitizer build of forksim: a report stops the run and fails it.
 traces-san: $(SAN_BUILD)/forksim
@@ -298,6 +303,7 @@ traces-san: $(SAN_BUILD)/forksim
 # The forksim command as a user meets it.
 cli: $(BUILD)/forksim
 	@tools/check-cli.sh $(BUILD)/forksim
+	@tools/check-signames.sh $(BUILD)/forksim
 
 # Scenario anchors survive a patch to _Fork.c, made at test time in a scratch copy of the
 # package's tree and built into $(BUILD)-anchors (removed afterwards); global RPC numbers do not.
@@ -482,8 +488,10 @@ public: $(BUILD)/forksim $(PUB_BUILD)/libforksim.so.$(FORKSIM_SOVERSION) $(PUB_B
 install: public
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/pkgconfig \
 	  $(DESTDIR)$(PREFIX)/include/forksim $(DESTDIR)$(PREFIX)/share/man/man1 \
-	  $(DESTDIR)$(PREFIX)/share/man/man5 $(DESTDIR)$(PREFIX)/share/forksim/traces
+	  $(DESTDIR)$(PREFIX)/share/man/man5 $(DESTDIR)$(PREFIX)/share/forksim/traces \
+	  $(DESTDIR)$(PREFIX)/share/bash-completion/completions
 	install -m 755 $(BUILD)/forksim $(DESTDIR)$(PREFIX)/bin/forksim
+	install -m 644 sim/cli/forksim.bash-completion $(DESTDIR)$(PREFIX)/share/bash-completion/completions/forksim
 	install -m 755 $(PUB_BUILD)/libforksim.so.$(FORKSIM_SOVERSION) $(DESTDIR)$(PREFIX)/lib/
 	ln -sf libforksim.so.$(FORKSIM_SOVERSION) $(DESTDIR)$(PREFIX)/lib/libforksim.so
 	install -m 644 $(PUB_BUILD)/libforksim.a $(DESTDIR)$(PREFIX)/lib/
@@ -498,7 +506,8 @@ uninstall:
 	rm -f $(DESTDIR)$(PREFIX)/bin/forksim $(DESTDIR)$(PREFIX)/lib/libforksim.so \
 	  $(DESTDIR)$(PREFIX)/lib/libforksim.so.$(FORKSIM_SOVERSION) $(DESTDIR)$(PREFIX)/lib/libforksim.a \
 	  $(DESTDIR)$(PREFIX)/lib/pkgconfig/forksim.pc $(DESTDIR)$(PREFIX)/include/forksim/forksim.h \
-	  $(DESTDIR)$(PREFIX)/share/man/man1/forksim.1 $(DESTDIR)$(PREFIX)/share/man/man5/forksim-scenario.5
+	  $(DESTDIR)$(PREFIX)/share/man/man1/forksim.1 $(DESTDIR)$(PREFIX)/share/man/man5/forksim-scenario.5 \
+	  $(DESTDIR)$(PREFIX)/share/bash-completion/completions/forksim
 	rm -f $(addprefix $(DESTDIR)$(PREFIX)/share/forksim/traces/,$(notdir $(SHARE_FILES)))
 	-rmdir $(DESTDIR)$(PREFIX)/include/forksim $(DESTDIR)$(PREFIX)/share/forksim/traces \
 	  $(DESTDIR)$(PREFIX)/share/forksim 2>/dev/null
@@ -506,7 +515,7 @@ uninstall:
 # make check: install into a temporary DESTDIR with PREFIX=/usr, build tests/test_api.c out of
 # tree with pkg-config only, against the shared and the static library, and check the exports,
 # a user's own assert, the man pages and make uninstall (tools/check-install.sh).
-install-check: public $(MAN_PAGES)
+install-check: public $(MAN_PAGES) sim/cli/forksim.bash-completion
 	+@MAKE="$(MAKE)" tools/check-install.sh sim/cli/forksim.h tests/test_api.c
 # --- end of install ------------------------------------------------------------------
 

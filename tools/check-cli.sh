@@ -32,6 +32,39 @@ printf 'forksim-scenario 1\nhave send x\nparent wobble\n' >"$tmp/bad.fsim"
 expect_status 2 "$forksim" run "$tmp/bad.fsim"
 grep -q "bad.fsim:3: unknown step 'wobble'" "$tmp/err" || bad "a bad line is not reported as file:line"
 
+# Conventional options (issue 14, item 2): every subcommand's --help and forksim help SUB
+# exit 0 and list the options; --opt=value and --opt value give the same run; an unknown
+# option or a missing value is refused, exit 2, naming the subcommand.
+for sub in run replay explore signals help; do
+    expect_status 0 "$forksim" "$sub" --help
+    grep -q "^usage: forksim $sub" "$tmp/out" && ok || bad "forksim $sub --help shows no usage"
+    cp "$tmp/out" "$tmp/help1"
+    expect_status 0 "$forksim" help "$sub"
+    cmp -s "$tmp/out" "$tmp/help1" && ok || bad "forksim help $sub is not forksim $sub --help"
+done
+expect_status 0 "$forksim" help
+grep -q '^usage: forksim run FILE' "$tmp/out" || bad "forksim help does not show the usage"
+expect_status 2 "$forksim" help frobnicate
+"$forksim" run --help >"$tmp/out"
+for o in format seed stop-at sites all explain record save-decisions; do
+    grep -q "^  --$o\b" "$tmp/out" && ok || bad "forksim run --help does not list --$o"
+done
+"$forksim" run traces/walkthrough.fsim --seed=5 --stop-at=150 --format=jsonl >"$tmp/eq"
+"$forksim" run --seed 5 --stop-at 150 --format jsonl traces/walkthrough.fsim >"$tmp/sp"
+[ -s "$tmp/eq" ] && cmp -s "$tmp/eq" "$tmp/sp" && ok || bad "--opt=value and --opt value differ"
+"$forksim" run traces/walkthrough.fsim -- >/dev/null 2>&1 && ok || bad "-- does not end the options"
+expect_status 2 "$forksim" run traces/walkthrough.fsim --seed
+grep -q "^forksim: run: --seed needs a value" "$tmp/err" && ok || bad "a missing value is not named"
+expect_status 2 "$forksim" run traces/walkthrough.fsim --format=xml
+grep -q "^forksim: run: --format" "$tmp/err" && ok || bad "a bad --format is not named"
+expect_status 2 "$forksim" explore traces/walkthrough.fsim --faults --bogus
+grep -q "^forksim: explore: unknown option '--bogus'" "$tmp/err" && ok || bad "explore: an unknown option is not named"
+expect_status 2 "$forksim" replay --bogus x
+expect_status 2 "$forksim" --bogus
+grep -q "^forksim: unknown option '--bogus'" "$tmp/err" && ok || bad "forksim --bogus is not an unknown option"
+expect_status 0 "$forksim" explore traces/walkthrough.fsim --faults --fault=send-fails --run=1 --fork glibc
+expect_status 2 "$forksim" explore traces/walkthrough.fsim --faults --fault=sideways
+
 # --version: the compiled fork source is the package's file, byte for byte (by sha256).
 expect_status 0 "$forksim" --version
 if [ -z "${GLIBC_SRC:-}" ]; then

@@ -5,6 +5,7 @@
 #include "scenario.h"
 
 #include "hurd_errno.h"
+#include "signames.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -429,9 +430,9 @@ static int parse_step(parser *p, scenario *s, scn_who who, char **w, int n)
         if (who != WHO_PARENT)
             return fail(p, "only the parent kills (its last child)");
         st->kind = STEP_KILL;
-        if (end != 3 || !parse_int(w[2], &st->expect_value) || st->expect_value < 1 ||
-            st->expect_value > 63)
-            return fail(p, "kill SIGNAL: a signal number from 1 to 63");
+        if (end != 3 || !signame_parse(w[2], &st->expect_value))
+            return fail(p, "kill SIGNAL: a signal name (TERM, SIGTERM) or a number from 1 to %d, "
+                           "the Hurd's (forksim signals lists them)", SIGNAME_MAX);
     } else if (strcmp(verb, "rpc") == 0) {
         st->kind = STEP_RPC;
         if (end < 3)
