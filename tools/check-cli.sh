@@ -103,8 +103,15 @@ grep -q 'id 24025 proc_mark_exit$' "$tmp/out" && ok || bad "the proc server's re
 expect_status 0 "$forksim" run traces/walkthrough.fsim --format=jsonl
 if awk '!/^\{.*\}$/ {bad = 1} END {exit bad}' "$tmp/out"; then ok; else bad "jsonl: a line is not an object"; fi
 tail -n 1 "$tmp/out" | grep -q '"type":"verdict","verdict":"ok","expected":true' && ok || bad "jsonl: no verdict line"
-grep -q '"routine":"task_create","args":"1, 1","result":"KERN_SUCCESS","outs":"16"' "$tmp/out" \
-    && ok || bad "jsonl: task_create is not an rpc object"
+grep -q '"routine":"task_create","args":\[{"param":"target_task","text":"1","value":1},{"param":"inherit_memory","text":"1","value":1}\],"result":"KERN_SUCCESS","outs":\[{"text":"16","value":16}\]' "$tmp/out" \
+    && ok || bad "jsonl: task_create is not an rpc object with structured arguments"
+grep -q '"type":"fd","process":"child","task":7,"fd":2,' "$tmp/out" && ok || bad "jsonl: no descriptor line"
+# the formats of item 3 and 4, every scenario, against the schema and strict checkers
+# (tools/check-formats.py, make formats); here only that each is accepted and written
+for f in json mermaid dot perfetto; do
+    expect_status 0 "$forksim" run traces/walkthrough.fsim --format "$f"
+    [ -s "$tmp/out" ] && ok || bad "--format $f writes nothing"
+done
 
 # --stop-at: both spaces at that step.
 expect_status 0 "$forksim" run traces/walkthrough.fsim --stop-at 150

@@ -132,7 +132,7 @@ c() { COMP_WORDS=("$@"); COMP_CWORD=$((${#COMP_WORDS[@]} - 1)); COMPREPLY=(); _f
 want() { got=$(c "${@:2}"); [ "$got" = "$1" ] || { echo "completing '${*:2}': '$got', wanted '$1'"; exit 1; }; }
 want "replay run " forksim r
 want "--format= " forksim run --form
-want "jsonl " forksim run --format = js
+want "json jsonl " forksim run --format = js
 want "text " forksim run --format t
 want "routine-fails " forksim explore --fault = ro
 want "explore " forksim help ex

@@ -15,6 +15,7 @@
  */
 #include "cliopt.h"
 #include "explore.h"
+#include "export.h"
 #include "record.h"
 #include "runner.h"
 #include "signames.h"
@@ -75,79 +76,6 @@ static bool option_number(const char *w, unsigned long long lo, unsigned long lo
 }
 
 /* --- output ------------------------------------------------------------------------------- */
-
-static void json_string(FILE *out, const char *s, size_t n)
-{
-    fputc('"', out);
-    for (size_t i = 0; i < n && s[i] != '\0'; i++) {
-        unsigned char c = (unsigned char)s[i];
-        if (c == '"' || c == '\\')
-            fprintf(out, "\\%c", c);
-        else if (c < 0x20)
-            fprintf(out, "\\u%04x", c);
-        else
-            fputc(c, out);
-    }
-    fputc('"', out);
-}
-
-/* One trace line as JSON: "STEP tT.TH [trap ]routine(args) = CODE[ -> outs][  @ site]" or
- * "STEP # note". */
-static void json_event(FILE *out, const char *line, size_t len)
-{
-    char buf[2048];
-    if (len >= sizeof buf)
-        len = sizeof buf - 1;
-    memcpy(buf, line, len);
-    buf[len] = '\0';
-    unsigned long long step;
-    int t, th, off = 0;
-    if (sscanf(buf, " %llu # %n", &step, &off) == 1 && off > 0) {
-        fprintf(out, "{\"type\":\"note\",\"step\":%llu,\"text\":", step);
-        json_string(out, buf + off, strlen(buf + off));
-        fputs("}\n", out);
-        return;
-    }
-    if (sscanf(buf, " %llu t%d.%d %n", &step, &t, &th, &off) != 3 || off == 0) {
-        fputs("{\"type\":\"raw\",\"text\":", out);
-        json_string(out, buf, len);
-        fputs("}\n", out);
-        return;
-    }
-    char *p = buf + off;
-    bool trap = strncmp(p, "trap ", 5) == 0;
-    if (trap)
-        p += 5;
-    char *open = strchr(p, '('), *close = strstr(p, ") = ");
-    fprintf(out, "{\"type\":\"rpc\",\"step\":%llu,\"task\":%d,\"thread\":%d,\"trap\":%s,", step, t, th,
-            trap ? "true" : "false");
-    if (open == NULL || close == NULL) {
-        fputs("\"text\":", out);
-        json_string(out, p, strlen(p));
-        fputs("}\n", out);
-        return;
-    }
-    fputs("\"routine\":", out);
-    json_string(out, p, (size_t)(open - p));
-    fputs(",\"args\":", out);
-    json_string(out, open + 1, (size_t)(close - open - 1));
-    char *result = close + 4, *site = strstr(result, "  @ "), *outs = strstr(result, " -> ");
-    if (site != NULL)
-        *site = '\0';
-    if (outs != NULL)
-        *outs = '\0';
-    fputs(",\"result\":", out);
-    json_string(out, result, strlen(result));
-    if (outs != NULL) {
-        fputs(",\"outs\":", out);
-        json_string(out, outs + 4, strlen(outs + 4));
-    }
-    if (site != NULL) {
-        fputs(",\"site\":", out);
-        json_string(out, site + 4, strlen(site + 4));
-    }
-    fputs("}\n", out);
-}
 
 /* The trace, with a note after each RPC of the scenario's parent and child (--explain). */
 static void put_trace(FILE *out, const char *from, const run_result *r, bool explain)
@@ -297,22 +225,6 @@ static void print_fds(FILE *out, const run_result *r)
     }
 }
 
-static void print_json_spaces(FILE *out, const run_result *r)
-{
-    const run_space *sides[2] = {&r->parent, &r->child};
-    const char *who[2] = {"parent", "child"};
-    for (int s = 0; s < 2; s++)
-        for (size_t i = 0; i < sides[s]->n; i++) {
-            const run_name *n = &sides[s]->names[i];
-            fprintf(out, "{\"type\":\"name\",\"process\":\"%s\",\"task\":%d,\"name\":%u,\"rights\":\"%s\",\"urefs\":%u,\"denotes\":",
-                    who[s], sides[s]->task, n->name, scn_type_name(n->type), n->urefs);
-            json_string(out, n->denotes, sizeof n->denotes);
-            fputs(",\"label\":", out);
-            json_string(out, n->label, sizeof n->label);
-            fputs("}\n", out);
-        }
-}
-
 static int exit_status(const run_result *r)
 {
     if (r->invariant_violations > 0 || r->leaked > 0)
@@ -324,42 +236,11 @@ static int exit_status(const run_result *r)
     return r->expected ? 0 : 1;
 }
 
-static void print_result(FILE *out, const scenario *s, const run_result *r, bool json, bool show_all,
-                         bool explain)
+static void print_result(FILE *out, const scenario *s, const run_result *r, bool show_all, bool explain)
 {
     routine_count counts[96];
     unsigned total;
     size_t nc = count_rpcs(r->trace, r->parent.task, r->child.task, counts, 96, &total);
-    if (json) {
-        for (const char *line = r->trace; line != NULL && *line != '\0';) {
-            const char *end = strchr(line, '\n');
-            size_t len = end != NULL ? (size_t)(end - line) : strlen(line);
-            if (strncmp(line, "forksim-trace", 13) == 0)
-                fprintf(out, "{\"type\":\"version\",\"trace\":1}\n");
-            else
-                json_event(out, line, len);
-            line = end != NULL ? end + 1 : NULL;
-        }
-        print_json_spaces(out, r);
-        fprintf(out, "{\"type\":\"rpcs\",\"total\":%u,\"by_routine\":{", total);
-        for (size_t i = 0; i < nc; i++)
-            fprintf(out, "%s\"%s\":%u", i ? "," : "", counts[i].name, counts[i].n);
-        fputs("}}\n", out);
-        for (size_t i = 0; i < r->nfindings; i++) {
-            fputs("{\"type\":\"finding\",\"text\":", out);
-            json_string(out, r->findings[i], strlen(r->findings[i]));
-            fputs("}\n", out);
-        }
-        for (size_t i = 0; i < r->nmessages; i++) {
-            fputs("{\"type\":\"message\",\"text\":", out);
-            json_string(out, r->messages[i], strlen(r->messages[i]));
-            fputs("}\n", out);
-        }
-        fprintf(out, "{\"type\":\"verdict\",\"verdict\":\"%s\",\"expected\":%s,\"invariant_violations\":%zu,\"leaked\":%zu}\n",
-                run_verdict_name(r->verdict), r->expected ? "true" : "false",
-                r->invariant_violations, r->leaked);
-        return;
-    }
     const char *from = r->trace;
     const char *setup_end = show_all ? NULL : strstr(r->trace, "# scenario: set-up done");
     if (setup_end != NULL) {
@@ -767,8 +648,10 @@ static int explore_command(int argc, char **argv)
 /* --- run ------------------------------------------------------------------------------------- */
 
 static const cli_option run_options_table[] = {
-    {"format", OPT_FORMAT, "text|jsonl", "text (default): the trace and a summary; jsonl: one "
-                                         "JSON object a line"},
+    {"format", OPT_FORMAT, "text|json|jsonl|mermaid|dot|perfetto",
+     "the trace and a summary (text, the default); the same as one JSON document (json, "
+     "docs/forksim-run.schema.json) or one object a line (jsonl); the fork as a Mermaid "
+     "sequence diagram; both name spaces as a Graphviz graph; a timeline for Perfetto"},
     {"seed", OPT_SEED, "N", "the scheduler's seed (default: the scenario's, else 1)"},
     {"stop-at", OPT_STOP_AT, "STEP", "show both name spaces as they were just before trace step STEP"},
     {"sites", OPT_SITES, NULL, "annotate each RPC of the fork with its _Fork.c line"},
@@ -790,7 +673,8 @@ static const cli_command run_cmd = {
 static int run_command(int argc, char **argv)
 {
     const char *record_path = NULL, *decisions_path = NULL;
-    bool json = false, show_all = false, explain = false;
+    bool as_text = true, show_all = false, explain = false;
+    export_format format = EXPORT_JSON;
     run_options o = {0};
     cli_parser p;
     cliopt_begin(&p, &run_cmd, argc, argv);
@@ -804,11 +688,12 @@ static int run_command(int argc, char **argv)
             return 2;
         case OPT_FORMAT:
             if (strcmp(w, "text") == 0)
-                json = false;
-            else if (strcmp(w, "jsonl") == 0)
-                json = true;
+                as_text = true;
+            else if (export_format_of(w, &format))
+                as_text = false;
             else
-                return cliopt_fail(&run_cmd, "--format text or jsonl, not '%s'", w);
+                return cliopt_fail(&run_cmd, "--format text, json, jsonl, mermaid, dot or perfetto, "
+                                             "not '%s'", w);
             break;
         case OPT_SITES:
             o.sites = true;
@@ -876,7 +761,10 @@ static int run_command(int argc, char **argv)
         free(text);
         return 2;
     }
-    print_result(stdout, s, r, json, show_all, explain);
+    if (as_text)
+        print_result(stdout, s, r, show_all, explain);
+    else if (export_write(stdout, format, s, r, explain) != 0)
+        fprintf(stderr, "forksim: out of memory writing the output\n");
     int status = exit_status(r);
     if (r->error[0] != '\0')
         fprintf(stderr, "%s\n", r->error);
