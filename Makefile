@@ -128,8 +128,9 @@ planted-san: san
 
 # The rule table: every spec rule listed in tests/rules.txt needs a passing test with an
 # assertion marked for it (see tools/rule-table.sh).
-# tests/rules.txt must name every rule id of the specification (SPEC_DIR; skipped, saying so,
-# when it is absent), and the checks are fed planted defects (tools/check-planted-rules.sh).
+# tests/rules.txt must name every rule id docs/ states, each under the file that states it, and
+# docs/ every id of the specification (SPEC_DIR, when present); the checks are fed planted
+# defects (tools/check-planted-rules.sh).
 SPEC_DIR ?= ../shared/spec
 rules: test-plain
 	@tools/check-rules-list.sh tests/rules.txt $(SPEC_DIR)

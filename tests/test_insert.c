@@ -2,7 +2,7 @@
  * test_insert.c: putting rights into a space and taking them out, allocating, renaming and
  * listing names (rules I1-I4, X1-X2, A1-A4, L1-L4, K8), model/mach_port.c and model/right.c.
  *
- * Each test asserts what spec/mach-ipc.md says, rule by rule; where a call fails, it also
+ * Each test asserts what docs/spec-rules.md says, rule by rule; where a call fails, it also
  * asserts what the failure leaves behind (a snapshot of the space before and after, and the
  * port counters), since side effects that survive errors are observable (spec section 12).
  */

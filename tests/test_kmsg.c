@@ -1,5 +1,5 @@
 /*
- * test_kmsg.c: messages (rules M1-M9 of spec/mach-msg-thread-proc.md), model/kmsg.c.
+ * test_kmsg.c: messages (rules M1-M9 of docs/spec-rules.md), model/kmsg.c.
  *
  * Each test builds typed (Mach 3) messages by hand, the way MIG lays them out: a header, then
  * for each item a mach_msg_type_t and its inline data padded to 4 bytes. A second thread in the

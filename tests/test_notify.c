@@ -1,5 +1,5 @@
 /*
- * test_notify.c: port death and notifications (rules D1, D2, D4, D5, D7, D8 of spec/mach-ipc.md),
+ * test_notify.c: port death and notifications (rules D1, D2, D4, D5, D7, D8 of docs/spec-rules.md),
  * model/port.c with the request routines of model/mach_port.c.
  *
  * Notifications are checked where user space sees them: as messages queued on the notify port,

@@ -1,7 +1,7 @@
 /*
  * test_ool.c: out-of-line memory in messages and the two message layouts (model/kmsg.c,
  * model/msgfmt.c), rules O1-O6 and W1-W3 of docs/mach-rules.md, with M2, M4, M9 of
- * ../shared/spec/mach-msg-thread-proc.md. Every model test runs in both layouts: Debian's
+ * docs/spec-rules.md. Every model test runs in both layouts: Debian's
  * headers and current GNU Mach on x86_64.
  *
  * The oracles are GNU Mach's source text as docs/mach-rules.md states it, and the test's own

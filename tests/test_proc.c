@@ -1,6 +1,6 @@
 /*
  * test_proc.c: the simulated proc server (sim/hurd/srv_proc.c) through its client stubs, rules
- * P1-P11 of mach-msg-thread-proc.md.
+ * P1-P11 of docs/spec-rules.md.
  *
  * Each test boots the Hurd (hurd_boot), starts simulated processes with hurd_spawn, and has
  * them make RPCs. What the processes see, and what each RPC did to both spaces (the caller's

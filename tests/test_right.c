@@ -4,7 +4,7 @@
  * (R0-R5), the lazy dead-name conversion (D3) and send-right accounting (D6). Model files:
  * model/right.c (ipc_right.c's twin) and model/mach_port.c.
  *
- * Each test asserts what spec/mach-ipc.md says; where GNU Mach's ipc/ipc_right.c settles what
+ * Each test asserts what docs/spec-rules.md says; where GNU Mach's ipc/ipc_right.c settles what
  * the spec leaves open, the test says so. Notifications are real messages: a test receives
  * them on its notify port and checks msgh_id and the word after the body's type descriptor.
  */

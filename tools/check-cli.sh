@@ -65,6 +65,24 @@ grep -q "^forksim: unknown option '--bogus'" "$tmp/err" && ok || bad "forksim --
 expect_status 0 "$forksim" explore traces/walkthrough.fsim --faults --fault=send-fails --run=1 --fork glibc
 expect_status 2 "$forksim" explore traces/walkthrough.fsim --faults --fault=sideways
 
+# README.md, "Writing your first scenario": the commands it gives beyond the quoted runs
+# (tools/check-quoted.pl checks those): the changed expectation fails with status 1 at its
+# line, a misspelt directive with status 2 and file:line, the diagram and the graph are written.
+expect_status 0 "$forksim" run traces/first.fsim
+line=$(grep -n '^expect child inbox SEND|RECEIVE urefs 3$' traces/first.fsim | cut -d: -f1)
+sed 's/^expect child inbox SEND|RECEIVE urefs 3$/expect child inbox SEND|RECEIVE urefs 2/' traces/first.fsim >"$tmp/first.fsim"
+expect_status 1 "$forksim" run "$tmp/first.fsim"
+grep -q "first.fsim:$line: " "$tmp/out" && ok || bad "first.fsim with urefs 2: no failure at line $line"
+sed 's/^have fd file$/have fd fiel/' traces/first.fsim >"$tmp/first.fsim"
+expect_status 2 "$forksim" run "$tmp/first.fsim"
+grep -q "first.fsim:[0-9]*: " "$tmp/err" && ok || bad "first.fsim misspelt: no file:line error"
+expect_status 0 "$forksim" run traces/first.fsim --format=mermaid --explain
+grep -q '^    Note over parent: ' "$tmp/out" && ok || bad "first.fsim --format=mermaid --explain has no note"
+if command -v dot >/dev/null; then
+    "$forksim" run traces/first.fsim --format=dot | dot -Tsvg >"$tmp/first.svg" && grep -q '<svg' "$tmp/first.svg" \
+        && ok || bad "first.fsim --format=dot | dot -Tsvg"
+fi
+
 # --version: the compiled fork source is the package's file, byte for byte (by sha256).
 expect_status 0 "$forksim" --version
 if [ -z "${GLIBC_SRC:-}" ]; then
