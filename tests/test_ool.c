@@ -219,13 +219,6 @@ static uint64_t addr_at(const msg_t *m, size_t off)
     return a;
 }
 
-static mach_port_name_t alloc_rcv(fx_t *fx)
-{
-    mach_port_name_t n = 0;
-    check_kr(mk_mach_port_allocate(fx->th, fx->self, MACH_PORT_RIGHT_RECEIVE, &n), KERN_SUCCESS);
-    return n;
-}
-
 /* The fixture task's memory: one page-aligned region of npages, filled with a pattern. */
 static uint64_t make_buffer(fx_t *fx, size_t npages, uint8_t seed)
 {
