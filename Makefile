@@ -5,7 +5,9 @@
 #   make check      every test, plain build and sanitizer build (build-san/), then the rule table
 #   make san        the ASan+UBSan build only, in build-san/ (never over build/)
 #   make bench      benchmarks (figures only; no test asserts them)
-#   make install    bin/forksim, libforksim.so.0 and .a, forksim.h, forksim.pc, man pages (PREFIX, DESTDIR)
+#   make formats    the output formats against their schema and checkers; make pictures: build/walkthrough-*
+#   make install    bin/forksim, libforksim.so.0 and .a, forksim.h, forksim.pc, man pages, bash
+#                   completion (PREFIX, DESTDIR)
 #   make clean
 #
 # Missing Debian packages are installed by tools/deps.sh (root) or named in one line (others).
@@ -44,7 +46,10 @@ SAN_ENV    := ASAN_OPTIONS=detect_leaks=1:halt_on_error=1:abort_on_error=1 \
               UBSAN_OPTIONS=halt_on_error=1:abort_on_error=1:print_stacktrace=1
 LDLIBS     := -lcmocka -lunwind -ldw -lelf
 
-LIB_SRCS   := $(sort $(wildcard model/*.c sim/rt/*.c sim/kern/*.c sim/hurd/*.c) $(filter-out sim/cli/main.c,$(wildcard sim/cli/*.c)))
+# The command's own files (issue 14, items 2-4: option parsing, output formats): in the command
+# only, not in the library (CMD_SRCS).
+CMD_SRCS   := sim/cli/main.c sim/cli/cliopt.c sim/cli/export.c sim/cli/picture.c
+LIB_SRCS   := $(sort $(wildcard model/*.c sim/rt/*.c sim/kern/*.c sim/hurd/*.c) $(filter-out $(CMD_SRCS),$(wildcard sim/cli/*.c)))
 TEST_SRCS  := $(sort $(wildcard tests/test_*.c))
 TEST_NAMES := $(patsubst tests/%.c,%,$(TEST_SRCS))
 # Helpers shared by the test programs (tests/testlib*.c), linked into each.
@@ -137,8 +142,9 @@ planted-san: san
 
 # The rule table: every spec rule listed in tests/rules.txt needs a passing test with an
 # assertion marked for it (see tools/rule-table.sh).
-# tests/rules.txt must name every rule id of the specification (SPEC_DIR; skipped, saying so,
-# when it is absent), and the checks are fed planted defects (tools/check-planted-rules.sh).
+# tests/rules.txt must name every rule id docs/ states, each under the file that states it, and
+# docs/ every id of the specification (SPEC_DIR, when present); the checks are fed planted
+# defects (tools/check-planted-rules.sh).
 SPEC_DIR ?= ../shared/spec
 rules: test-plain
 	@tools/check-rules-list.sh tests/rules.txt $(SPEC_DIR)
@@ -156,7 +162,7 @@ host-processes: all $(BUILD)/bench/bench_fork $(BUILD)/bench/bench_explore
 valgrind: all
 	@tools/valgrind-tests.sh $(BUILD) 2
 
-check: test-plain test-san rules host-processes valgrind image-globals traces cli quoted anchors install-check compare-check sites glibc-features planted-san traces-san fuzz-replay
+check: test-plain test-san rules host-processes valgrind image-globals traces cli quoted anchors install-check compare-check sites glibc-features planted-san traces-san fuzz-replay formats
 
 bench: all
 	@for b in $(BENCH_PROGS); do $$b || exit 1; done
@@ -299,22 +305,24 @@ $(BUILD)/glibc/%/source-info.o: $(BUILD)/glibc/%/source-info.c
 # names what a glibc tree other than 2.36 still needs from forkimpl/).
 CORE_OBJS = $(patsubst %.c,$(BUILD)/%.o,$(LIB_SRCS) $(FORKIMPL_SRCS))
 FORKSIM_LIBS := -lunwind -ldw -lelf
-$(BUILD)/forksim: $(BUILD)/sim/cli/main.o $(BUILD)/glibc/source-info.o $(BUILD)/libforksim.a
-	@tools/glibc-lacks.sh "$(addprefix $(GLIBC_DIR)/,$(GLIBC_OBJS))" "$(CORE_OBJS) $(BUILD)/sim/cli/main.o" >/dev/null \
-	  || tools/glibc-lacks.sh "$(addprefix $(GLIBC_DIR)/,$(GLIBC_OBJS))" "$(CORE_OBJS) $(BUILD)/sim/cli/main.o"
-	$(CC) $(PLAIN_CFLAGS) $^ -o $@ $(FORKSIM_LIBS)
-$(BUILD)/glibc/%/forksim: $(BUILD)/sim/cli/main.o $(CORE_OBJS) $(addprefix $(BUILD)/glibc/%/,$(GLIBC_OBJS) source-info.o)
+# The command alone writes JSON, with jansson (sim/cli/export.c says why); the library does not.
+FORKSIM_CMD_LIBS := $(FORKSIM_LIBS) -ljansson
+$(BUILD)/forksim: $(patsubst %.c,$(BUILD)/%.o,$(CMD_SRCS)) $(BUILD)/glibc/source-info.o $(BUILD)/libforksim.a
+	@tools/glibc-lacks.sh "$(addprefix $(GLIBC_DIR)/,$(GLIBC_OBJS))" "$(CORE_OBJS) $(patsubst %.c,$(BUILD)/%.o,$(CMD_SRCS))" >/dev/null \
+	  || tools/glibc-lacks.sh "$(addprefix $(GLIBC_DIR)/,$(GLIBC_OBJS))" "$(CORE_OBJS) $(patsubst %.c,$(BUILD)/%.o,$(CMD_SRCS))"
+	$(CC) $(PLAIN_CFLAGS) $^ -o $@ $(FORKSIM_CMD_LIBS)
+$(BUILD)/glibc/%/forksim: $(patsubst %.c,$(BUILD)/%.o,$(CMD_SRCS)) $(CORE_OBJS) $(addprefix $(BUILD)/glibc/%/,$(GLIBC_OBJS) source-info.o)
 	@tools/glibc-lacks.sh "$(filter $(BUILD)/glibc/%,$^)" "$(filter-out $(BUILD)/glibc/%,$^)" >/dev/null \
 	  || tools/glibc-lacks.sh "$(filter $(BUILD)/glibc/%,$^)" "$(filter-out $(BUILD)/glibc/%,$^)"
-	$(CC) $(PLAIN_CFLAGS) $^ -o $@ $(FORKSIM_LIBS)
+	$(CC) $(PLAIN_CFLAGS) $^ -o $@ $(FORKSIM_CMD_LIBS)
 
 # The command in the sanitizer build too (make sites runs it).
 $(SAN_BUILD)/glibc/source-info.o: $(BUILD)/glibc/source-info.c
 	@mkdir -p $(@D)
 	$(CC) $(SAN_CFLAGS) -c $< -o $@
 # (with tests/san_options.c: a sanitizer report stops it, whatever the environment says)
-$(SAN_BUILD)/forksim: $(SAN_BUILD)/sim/cli/main.o $(SAN_BUILD)/glibc/source-info.o $(SAN_BUILD)/tests/san_options.o $(SAN_BUILD)/libforksim.a
-	$(CC) $(SAN_CFLAGS) $^ -o $@ $(SAN_LDFLAGS) $(FORKSIM_LIBS)
+$(SAN_BUILD)/forksim: $(patsubst %.c,$(SAN_BUILD)/%.o,$(CMD_SRCS)) $(SAN_BUILD)/glibc/source-info.o $(SAN_BUILD)/tests/san_options.o $(SAN_BUILD)/libforksim.a
+	$(CC) $(SAN_CFLAGS) $^ -o $@ $(SAN_LDFLAGS) $(FORKSIM_CMD_LIBS)
 
 # --sites against the source text, every RPC of every scenario, in both builds.
 .PHONY: sites
@@ -337,15 +345,39 @@ quoted: $(BUILD)/forksim
 # The feature probe and the shims it selects, on sed-edited copies of the packaged _Fork.c.
 .PHONY: glibc-features
 glibc-features: $(BUILD)/forksim
-	@tools/check-glibc-features.sh $(BUILD) $(GLIBC_CFLAGS) -I$(GLIBC_DIR)/src/hurd
+	@FORKSIM_CMD_OBJS="$(patsubst %.c,$(BUILD)/%.o,$(CMD_SRCS))" FORKSIM_CMD_LIBS="$(FORKSIM_CMD_LIBS)" \
+	  tools/check-glibc-features.sh $(BUILD) $(GLIBC_CFLAGS) -I$(GLIBC_DIR)/src/hurd
 
 # The same scenarios under the sanitizer build of forksim: a report stops the run and fails it.
 traces-san: $(SAN_BUILD)/forksim
 	@echo "traces under $(SAN_BUILD)/forksim:"; $(SAN_ENV) tools/check-traces.sh $(SAN_BUILD)/forksim traces
 
+# --- output formats (issue 14, items 3 and 4) ---------------------------------------
+# make formats: every scenario's --format=json against docs/forksim-run.schema.json (Debian's
+# python3-jsonschema) and its text output, jsonl, and strict checkers of the Mermaid and
+# Perfetto subsets forksim writes; dot -Tsvg for the graph (tools/check-formats.py).
+# make pictures: the walkthrough's pictures in build/: the name spaces as SVG (when Graphviz's
+# dot is installed), the Mermaid diagram and the Perfetto timeline as text.
+.PHONY: formats pictures
+formats: $(BUILD)/forksim
+	@tools/check-formats.py $(BUILD)/forksim docs/forksim-run.schema.json traces
+	@for k in $$(tools/check-formats.py --plants); do \
+	  if FORMATS_PLANT=$$k tools/check-formats.py $(BUILD)/forksim docs/forksim-run.schema.json traces walkthrough.fsim >/dev/null 2>&1; \
+	  then echo "formats: FAIL: the planted defect $$k passes the check"; exit 1; fi; done; \
+	  echo "formats: each planted defect ($$(tools/check-formats.py --plants | wc -w)) fails the check"
+pictures: $(BUILD)/forksim
+	$(BUILD)/forksim run traces/walkthrough.fsim --explain --format=mermaid > $(BUILD)/walkthrough.mmd
+	$(BUILD)/forksim run traces/walkthrough.fsim --format=perfetto > $(BUILD)/walkthrough.perfetto.json
+	$(BUILD)/forksim run traces/walkthrough.fsim --format=dot > $(BUILD)/walkthrough.dot
+	@if command -v dot >/dev/null; then dot -Tsvg $(BUILD)/walkthrough.dot -o $(BUILD)/walkthrough-names.svg && \
+	  echo "pictures: $(BUILD)/walkthrough-names.svg, $(BUILD)/walkthrough.mmd, $(BUILD)/walkthrough.perfetto.json"; \
+	  else echo "pictures: no dot (Debian's graphviz): $(BUILD)/walkthrough.dot not rendered"; fi
+# --- end of output formats --------------------------------------------------------------
+
 # The forksim command as a user meets it.
 cli: $(BUILD)/forksim
 	@tools/check-cli.sh $(BUILD)/forksim
+	@tools/check-signames.sh $(BUILD)/forksim
 
 # Scenario anchors survive a patch to _Fork.c, made at test time in a scratch copy of the
 # package's tree and built into $(BUILD)-anchors (removed afterwards); global RPC numbers do not.
@@ -484,6 +516,7 @@ $(BUILD)/bench/%: $(BUILD)/tests/%.o $(BUILD)/libforksim.a
 .SECONDARY:
 
 # --- install: the command, the public library, its header, pkg-config file and man pages ---
+#   make formats    the output formats against their schema and checkers; make pictures: build/walkthrough-*
 #   make install [PREFIX=/usr/local] [DESTDIR=]     make uninstall (same variables)
 # The installed libraries export the API of sim/cli/forksim.h and nothing else, so forksim's
 # own implementations of glibc internals (__assert_fail, __libc_fatal, ...) never stand in for
@@ -530,8 +563,10 @@ public: $(BUILD)/forksim $(PUB_BUILD)/libforksim.so.$(FORKSIM_SOVERSION) $(PUB_B
 install: public
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/pkgconfig \
 	  $(DESTDIR)$(PREFIX)/include/forksim $(DESTDIR)$(PREFIX)/share/man/man1 \
-	  $(DESTDIR)$(PREFIX)/share/man/man5 $(DESTDIR)$(PREFIX)/share/forksim/traces
+	  $(DESTDIR)$(PREFIX)/share/man/man5 $(DESTDIR)$(PREFIX)/share/forksim/traces \
+	  $(DESTDIR)$(PREFIX)/share/bash-completion/completions
 	install -m 755 $(BUILD)/forksim $(DESTDIR)$(PREFIX)/bin/forksim
+	install -m 644 sim/cli/forksim.bash-completion $(DESTDIR)$(PREFIX)/share/bash-completion/completions/forksim
 	install -m 755 $(PUB_BUILD)/libforksim.so.$(FORKSIM_SOVERSION) $(DESTDIR)$(PREFIX)/lib/
 	ln -sf libforksim.so.$(FORKSIM_SOVERSION) $(DESTDIR)$(PREFIX)/lib/libforksim.so
 	install -m 644 $(PUB_BUILD)/libforksim.a $(DESTDIR)$(PREFIX)/lib/
@@ -546,7 +581,8 @@ uninstall:
 	rm -f $(DESTDIR)$(PREFIX)/bin/forksim $(DESTDIR)$(PREFIX)/lib/libforksim.so \
 	  $(DESTDIR)$(PREFIX)/lib/libforksim.so.$(FORKSIM_SOVERSION) $(DESTDIR)$(PREFIX)/lib/libforksim.a \
 	  $(DESTDIR)$(PREFIX)/lib/pkgconfig/forksim.pc $(DESTDIR)$(PREFIX)/include/forksim/forksim.h \
-	  $(DESTDIR)$(PREFIX)/share/man/man1/forksim.1 $(DESTDIR)$(PREFIX)/share/man/man5/forksim-scenario.5
+	  $(DESTDIR)$(PREFIX)/share/man/man1/forksim.1 $(DESTDIR)$(PREFIX)/share/man/man5/forksim-scenario.5 \
+	  $(DESTDIR)$(PREFIX)/share/bash-completion/completions/forksim
 	rm -f $(addprefix $(DESTDIR)$(PREFIX)/share/forksim/traces/,$(notdir $(SHARE_FILES)))
 	-rmdir $(DESTDIR)$(PREFIX)/include/forksim $(DESTDIR)$(PREFIX)/share/forksim/traces \
 	  $(DESTDIR)$(PREFIX)/share/forksim 2>/dev/null
@@ -554,7 +590,7 @@ uninstall:
 # make check: install into a temporary DESTDIR with PREFIX=/usr, build tests/test_api.c out of
 # tree with pkg-config only, against the shared and the static library, and check the exports,
 # a user's own assert, the man pages and make uninstall (tools/check-install.sh).
-install-check: public $(MAN_PAGES)
+install-check: public $(MAN_PAGES) sim/cli/forksim.bash-completion
 	+@MAKE="$(MAKE)" tools/check-install.sh sim/cli/forksim.h tests/test_api.c
 # --- end of install ------------------------------------------------------------------
 

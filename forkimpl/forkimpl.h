@@ -26,6 +26,10 @@ typedef struct fi_abort_record {
 } fi_abort_record;
 unsigned fi_aborts(const fi_abort_record **records);
 void fi_abort_note(const fi_abort_record *record);
+/* Calls fn(record, arg) from fi_abort_note, on the aborting simulated thread before its task
+ * is terminated (the command snapshots the name spaces there: issue 14, item 3). NULL
+ * removes it. */
+void fi_set_abort_hook(void (*fn)(const fi_abort_record *record, void *arg), void *arg);
 void fi_aborts_reset(void);
 
 /* --- processes and fork (process.c) ------------------------------------------------------ */

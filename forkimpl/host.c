@@ -11,11 +11,22 @@ SIM_WORLD_STATE int errno_host;
 SIM_WORLD_STATE static fi_abort_record aborts[FI_MAX_ABORTS];
 SIM_WORLD_STATE static unsigned naborts;
 
+static void (*abort_hook)(const fi_abort_record *record, void *arg);
+static void *abort_hook_arg;
+
+void fi_set_abort_hook(void (*fn)(const fi_abort_record *record, void *arg), void *arg)
+{
+    abort_hook = fn;
+    abort_hook_arg = arg;
+}
+
 void fi_abort_note(const fi_abort_record *record)
 {
     if (naborts < FI_MAX_ABORTS)
         aborts[naborts] = *record;
     naborts++;
+    if (abort_hook != NULL)
+        abort_hook(record, abort_hook_arg);
 }
 
 unsigned fi_aborts(const fi_abort_record **records)

@@ -10,8 +10,9 @@
  * returned in the reply (X2, T5) itself; later layers (mock MIG stubs) only marshal, schedule
  * and trace around these calls and never touch entries.
  *
- * Rules cited below are those of ../shared/spec/mach-ipc.md (N, T, A, L, R, I, X, D, K, C) and
- * ../shared/spec/mach-msg-thread-proc.md (M, H). Each mk_* function names the GNU Mach routine
+ * Rules cited below (N, T, A, L, R, I, X, D, K, C; M, H) are stated in docs/spec-rules.md, in
+ * this project's words, each with the GNU Mach functions it comes from (the specification it
+ * summarises, ../shared/spec/, is outside the repository). Each mk_* function names the GNU Mach routine
  * it stands in for. Where the spec is silent, the rule added is written down at that function
  * in the model source ("Added rule: ...").
  *

@@ -1,7 +1,7 @@
 /*
  * test_clock.c: the virtual clock (sim/rt/sched.c "Time", sim/kern/kern.c kern_msg_wait) and
  * mach_msg timeouts, rules V1-V3 of docs/mach-rules.md with M4 and M7 of
- * ../shared/spec/mach-msg-thread-proc.md.
+ * docs/spec-rules.md.
  *
  * The oracles: the deadline a test passes in (the clock must read exactly it when the wait
  * ends, and must not move while a thread can run); GNU Mach's conversion of a timeout to clock

@@ -205,7 +205,7 @@ static bool check_one(mach_port_name_t n, const name_info_t *pi, const name_info
          * send-once right for its receive right, since we have one for ours", _Fork.c), but
          * the code looks for MACH_PORT_TYPE_SEND_ONCE in the type of the receive right's name,
          * and Mach never puts it there: a send-once right always has a name of its own
-         * (mach-ipc.md, "each send-once right gets its own fresh name"). That branch is dead
+         * (docs/spec-rules.md I3, "each send-once right gets its own fresh name"). That branch is dead
          * code, and the name of the send-once right itself matches neither branch of the loop.
          * (A send-once right to another task's port cannot be copied at all: Mach has no
          * COPY_SEND_ONCE.) */
@@ -230,7 +230,7 @@ static bool check_one(mach_port_name_t n, const name_info_t *pi, const name_info
         /* FINDING F2: a dead name reaches the child with one uref, whatever the parent held.
          * By intent "Give the child as many references for it as we have"; but the refs come
          * from mach_port_get_refs(..., MACH_PORT_RIGHT_SEND), which counts 0 for a dead name
-         * (a dead name holds no send right, mach-ipc.md), so after allocate_name(DEAD_NAME)
+         * (a dead name holds no send right, docs/spec-rules.md), so after allocate_name(DEAD_NAME)
          * no mod_refs follows. A program that deallocates a dead name as many times as it
          * received it gets KERN_INVALID_NAME in the child from the second call on. */
         assert_int_equal(ci->urefs, 1); /* finding F2, not the intent (pi->urefs) */

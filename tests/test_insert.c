@@ -2,7 +2,7 @@
  * test_insert.c: putting rights into a space and taking them out, allocating, renaming and
  * listing names (rules I1-I4, X1-X2, A1-A4, L1-L4, K8), model/mach_port.c and model/right.c.
  *
- * Each test asserts what spec/mach-ipc.md says, rule by rule; where a call fails, it also
+ * Each test asserts what docs/spec-rules.md says, rule by rule; where a call fails, it also
  * asserts what the failure leaves behind (a snapshot of the space before and after, and the
  * port counters), since side effects that survive errors are observable (spec section 12).
  */
@@ -27,18 +27,6 @@ static mach_port_name_t alloc_in(fx_t *fx, mach_port_name_t task, mach_port_righ
     return n;
 }
 
-static mach_port_name_t alloc_rcv(fx_t *fx)
-{
-    return alloc_in(fx, fx->self, MACH_PORT_RIGHT_RECEIVE);
-}
-
-/* Gives the fixture's receive right r a send right under the same name (the I3 idiom). */
-static void make_send(fx_t *fx, mach_port_name_t r)
-{
-    check_kr(mk_mach_port_insert_right(fx->th, fx->self, r, r, MACH_MSG_TYPE_MAKE_SEND),
-             KERN_SUCCESS);
-}
-
 /* A send (or, with MAKE_SEND_ONCE, a send-once) right in the fixture's space to a port whose
  * receive right is *rname in the task named tn. */
 static mach_port_name_t foreign_right(fx_t *fx, mach_port_name_t tn, mach_port_name_t *rname,
@@ -49,18 +37,6 @@ static mach_port_name_t foreign_right(fx_t *fx, mach_port_name_t tn, mach_port_n
     mach_msg_type_name_t type = 0;
     check_kr(mk_mach_port_extract_right(fx->th, tn, *rname, how, &s, &type), KERN_SUCCESS);
     return s;
-}
-
-/* Registers a dead-name request on name (in the task named task), notifying the fixture's
- * receive right notify. */
-static void dnrequest(fx_t *fx, mach_port_name_t task, mach_port_name_t name,
-                      mach_port_name_t notify)
-{
-    mach_port_name_t prev = 1234;
-    check_kr(mk_mach_port_request_notification(fx->th, task, name, MACH_NOTIFY_DEAD_NAME, 0,
-                                               notify, MACH_MSG_TYPE_MAKE_SEND_ONCE, &prev),
-             KERN_SUCCESS);
-    assert_int_equal(prev, MACH_PORT_NULL);
 }
 
 /* A notification: header, one type descriptor, one word (a name, a count or a right). */

@@ -1,5 +1,5 @@
 /*
- * test_kmsg.c: messages (rules M1-M9 of spec/mach-msg-thread-proc.md), model/kmsg.c.
+ * test_kmsg.c: messages (rules M1-M9 of docs/spec-rules.md), model/kmsg.c.
  *
  * Each test builds typed (Mach 3) messages by hand, the way MIG lays them out: a header, then
  * for each item a mach_msg_type_t and its inline data padded to 4 bytes. A second thread in the
@@ -8,18 +8,12 @@
  * space and the port counters.
  */
 #include "testlib.h"
+#include "testmsg.h"
 
 #include <string.h>
 
 /* --- building and reading messages ---------------------------------------------------------- */
 
-typedef struct msgbuf {
-    mach_msg_header_t h;
-    uint8_t body[512];
-    size_t len; /* body bytes used; not part of the message */
-} msgbuf_t;
-
-#define MSGBUF_SIZE ((mach_msg_size_t)offsetof(msgbuf_t, len))
 #define HDR ((mach_msg_size_t)sizeof(mach_msg_header_t))
 #define TYPE_LEN ((mach_msg_size_t)sizeof(mach_msg_type_t))
 
@@ -85,74 +79,11 @@ static mach_msg_return_t send_simple(kthread_t *th, mach_port_name_t dest,
     return msg_send(th, &m, 0, 0);
 }
 
-static mach_msg_return_t recv_msg(kthread_t *th, mach_port_name_t name, msgbuf_t *m)
-{
-    memset(m, 0, sizeof *m);
-    return recv_now(th, name, m, MSGBUF_SIZE);
-}
-
-static mach_msg_type_t type_at(const msgbuf_t *m, size_t off)
-{
-    mach_msg_type_t t;
-    memcpy(&t, m->body + off, sizeof t);
-    return t;
-}
-
-static uint32_t word_at(const msgbuf_t *m, size_t off)
-{
-    uint32_t v;
-    memcpy(&v, m->body + off, sizeof v);
-    return v;
-}
-
-/* How many messages are queued on name; their first 16 ids go into ids. */
-static size_t ids_of(ktask_t *task, mach_port_name_t name, mach_msg_id_t *ids)
-{
-    return queued(task, name, ids, 16);
-}
-
-static mach_port_name_t alloc_rcv(fx_t *fx)
-{
-    mach_port_name_t n = 0;
-    check_kr(mk_mach_port_allocate(fx->th, fx->self, MACH_PORT_RIGHT_RECEIVE, &n), KERN_SUCCESS);
-    return n;
-}
-
 static mach_port_name_t alloc_kind(fx_t *fx, mach_port_right_t right)
 {
     mach_port_name_t n = 0;
     check_kr(mk_mach_port_allocate(fx->th, fx->self, right, &n), KERN_SUCCESS);
     return n;
-}
-
-/* Gives the receive right under r a send right under the same name (SEND|RECEIVE). */
-static void make_send(fx_t *fx, mach_port_name_t r)
-{
-    check_kr(mk_mach_port_insert_right(fx->th, fx->self, r, r, MACH_MSG_TYPE_MAKE_SEND),
-             KERN_SUCCESS);
-}
-
-/* A port whose receive right another task holds, and a send right to it in the fixture task.
- * *rcv is the other task's name for the receive right. */
-static mach_port_name_t remote_send(fx_t *fx, mach_port_name_t other, mach_port_name_t *rcv)
-{
-    mach_port_name_t r, s;
-    mach_msg_type_name_t t;
-    check_kr(mk_mach_port_allocate(fx->th, other, MACH_PORT_RIGHT_RECEIVE, &r), KERN_SUCCESS);
-    check_kr(mk_mach_port_extract_right(fx->th, other, r, MACH_MSG_TYPE_MAKE_SEND, &s, &t),
-             KERN_SUCCESS);
-    if (rcv != NULL)
-        *rcv = r;
-    return s;
-}
-
-static mach_port_name_t make_send_once(fx_t *fx, mach_port_name_t r)
-{
-    mach_port_name_t so;
-    mach_msg_type_name_t t;
-    check_kr(mk_mach_port_extract_right(fx->th, fx->self, r, MACH_MSG_TYPE_MAKE_SEND_ONCE, &so, &t),
-             KERN_SUCCESS);
-    return so;
 }
 
 static void fill(fx_t *fx, mach_port_name_t r, int n)

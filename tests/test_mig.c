@@ -11,6 +11,7 @@
 #include "mach_stubs.h"
 #include "mig.h"
 #include "testlib.h"
+#include "testsim.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -327,20 +328,6 @@ static void client_queued(void *arg)
     int o;
     K.queued = __proc_getpids(srv, &a, &b, &o);
     K.queued_done = true;
-}
-
-static mach_port_t start_thread(void (*fn)(void *), void *arg)
-{
-    mach_port_t t;
-    __thread_create(__mach_task_self(), &t);
-    kern_thread_state ts;
-    memset(&ts, 0, sizeof ts);
-    ts.kind = KERN_STATE_CALL;
-    ts.pc = (uintptr_t)fn;
-    ts.arg = (uintptr_t)arg;
-    __thread_set_state(t, KERN_THREAD_STATE_FLAVOR, (natural_t *)&ts, KERN_THREAD_STATE_COUNT);
-    __thread_resume(t);
-    return t;
 }
 
 static void client_server_dies(void *arg)

@@ -6,8 +6,8 @@
  * is done the host reads the model directly: both spaces a call touched (the caller's, and the
  * target task's when the call names another task), the port counters, the queues, and the
  * trace, whose lines it matches exactly ("STEP tT.TH [trap ]routine(args) = CODE[ -> outs]").
- * Every expected value comes from a rule of ../shared/spec/mach-ipc.md or
- * ../shared/spec/mach-msg-thread-proc.md, cited on the assertion. Each run ends with the
+ * Every expected value comes from a rule of docs/spec-rules.md or
+ * docs/spec-rules.md, cited on the assertion. Each run ends with the
  * invariant walker and the leak audit (kern_close() == 0).
  *
  * Names in the comments are computed by the rules: a boot task's space is empty, so its first

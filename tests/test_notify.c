@@ -1,5 +1,5 @@
 /*
- * test_notify.c: port death and notifications (rules D1, D2, D4, D5, D7, D8 of spec/mach-ipc.md),
+ * test_notify.c: port death and notifications (rules D1, D2, D4, D5, D7, D8 of docs/spec-rules.md),
  * model/port.c with the request routines of model/mach_port.c.
  *
  * Notifications are checked where user space sees them: as messages queued on the notify port,
@@ -7,16 +7,10 @@
  * the ports under test, so that a port's death shows in another space too.
  */
 #include "testlib.h"
+#include "testmsg.h"
 
 #include <string.h>
 
-typedef struct msgbuf {
-    mach_msg_header_t h;
-    uint8_t body[256];
-    size_t len; /* body bytes used; not part of the message */
-} msgbuf_t;
-
-#define MSGBUF_SIZE ((mach_msg_size_t)offsetof(msgbuf_t, len))
 #define HDR ((mach_msg_size_t)sizeof(mach_msg_header_t))
 #define TYPE_LEN ((mach_msg_size_t)sizeof(mach_msg_type_t))
 #define TYPE_MASK (~(MACH_PORT_TYPE_DNREQUEST | MACH_PORT_TYPE_MAREQUEST | MACH_PORT_TYPE_COMPAT))
@@ -50,32 +44,6 @@ static mach_msg_return_t send_port(kthread_t *th, mach_port_name_t dest,
     return mk_mach_msg(th, &m.h, MACH_SEND_MSG, size, 0, MACH_PORT_NULL, 0);
 }
 
-static mach_msg_return_t recv_msg(kthread_t *th, mach_port_name_t name, msgbuf_t *m)
-{
-    memset(m, 0, sizeof *m);
-    return recv_now(th, name, m, MSGBUF_SIZE);
-}
-
-static uint32_t word_at(const msgbuf_t *m, size_t off)
-{
-    uint32_t v;
-    memcpy(&v, m->body + off, sizeof v);
-    return v;
-}
-
-static mach_msg_type_t type_at(const msgbuf_t *m, size_t off)
-{
-    mach_msg_type_t t;
-    memcpy(&t, m->body + off, sizeof t);
-    return t;
-}
-
-/* How many messages are queued on name; their first 16 ids go into ids. */
-static size_t ids_of(ktask_t *task, mach_port_name_t name, mach_msg_id_t *ids)
-{
-    return queued(task, name, ids, 16);
-}
-
 /* Receives one message on name now and returns its id, or -1 if there was none. */
 static mach_msg_id_t next_id(kthread_t *th, mach_port_name_t name)
 {
@@ -83,42 +51,6 @@ static mach_msg_id_t next_id(kthread_t *th, mach_port_name_t name)
     if (recv_msg(th, name, &m) != MACH_MSG_SUCCESS)
         return -1;
     return m.h.msgh_id;
-}
-
-static mach_port_name_t alloc_rcv(fx_t *fx)
-{
-    mach_port_name_t n = 0;
-    check_kr(mk_mach_port_allocate(fx->th, fx->self, MACH_PORT_RIGHT_RECEIVE, &n), KERN_SUCCESS);
-    return n;
-}
-
-static void make_send(fx_t *fx, mach_port_name_t r)
-{
-    check_kr(mk_mach_port_insert_right(fx->th, fx->self, r, r, MACH_MSG_TYPE_MAKE_SEND),
-             KERN_SUCCESS);
-}
-
-static mach_port_name_t make_send_once(fx_t *fx, mach_port_name_t r)
-{
-    mach_port_name_t so;
-    mach_msg_type_name_t t;
-    check_kr(mk_mach_port_extract_right(fx->th, fx->self, r, MACH_MSG_TYPE_MAKE_SEND_ONCE, &so, &t),
-             KERN_SUCCESS);
-    return so;
-}
-
-/* A port whose receive right the task `other` holds (*rcv, its name there), and a send right to
- * it in the fixture task (returned). */
-static mach_port_name_t remote_send(fx_t *fx, mach_port_name_t other, mach_port_name_t *rcv)
-{
-    mach_port_name_t r, s;
-    mach_msg_type_name_t t;
-    check_kr(mk_mach_port_allocate(fx->th, other, MACH_PORT_RIGHT_RECEIVE, &r), KERN_SUCCESS);
-    check_kr(mk_mach_port_extract_right(fx->th, other, r, MACH_MSG_TYPE_MAKE_SEND, &s, &t),
-             KERN_SUCCESS);
-    if (rcv != NULL)
-        *rcv = r;
-    return s;
 }
 
 static kern_return_t request(fx_t *fx, mach_port_name_t task, mach_port_name_t name,

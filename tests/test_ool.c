@@ -1,7 +1,7 @@
 /*
  * test_ool.c: out-of-line memory in messages and the two message layouts (model/kmsg.c,
  * model/msgfmt.c), rules O1-O6 and W1-W3 of docs/mach-rules.md, with M2, M4, M9 of
- * ../shared/spec/mach-msg-thread-proc.md. Every model test runs in both layouts: Debian's
+ * docs/spec-rules.md. Every model test runs in both layouts: Debian's
  * headers and current GNU Mach on x86_64.
  *
  * The oracles are GNU Mach's source text as docs/mach-rules.md states it, and the test's own
@@ -217,13 +217,6 @@ static uint64_t addr_at(const msg_t *m, size_t off)
     uint64_t a;
     memcpy(&a, m->body + off + type_at(m, off).hdr, sizeof a);
     return a;
-}
-
-static mach_port_name_t alloc_rcv(fx_t *fx)
-{
-    mach_port_name_t n = 0;
-    check_kr(mk_mach_port_allocate(fx->th, fx->self, MACH_PORT_RIGHT_RECEIVE, &n), KERN_SUCCESS);
-    return n;
 }
 
 /* The fixture task's memory: one page-aligned region of npages, filled with a pattern. */

@@ -1,6 +1,6 @@
 /*
  * test_proc.c: the simulated proc server (sim/hurd/srv_proc.c) through its client stubs, rules
- * P1-P11 of mach-msg-thread-proc.md.
+ * P1-P11 of docs/spec-rules.md.
  *
  * Each test boots the Hurd (hurd_boot), starts simulated processes with hurd_spawn, and has
  * them make RPCs. What the processes see, and what each RPC did to both spaces (the caller's
@@ -10,6 +10,7 @@
 #include "servers.h"
 #include "mach_stubs.h"
 #include "testlib.h"
+#include "testsim.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -86,20 +87,6 @@ static void blocked_thread(void *arg)
         char body[64];
     } m;
     __mach_msg(&m.h, MACH_RCV_MSG, 0, sizeof m, p, 0, MACH_PORT_NULL);
-}
-
-static mach_port_t start_thread(void (*fn)(void *), void *arg)
-{
-    mach_port_t t;
-    __thread_create(__mach_task_self(), &t);
-    kern_thread_state ts;
-    memset(&ts, 0, sizeof ts);
-    ts.kind = KERN_STATE_CALL;
-    ts.pc = (uintptr_t)fn;
-    ts.arg = (uintptr_t)arg;
-    __thread_set_state(t, KERN_THREAD_STATE_FLAVOR, (natural_t *)&ts, KERN_THREAD_STATE_COUNT);
-    __thread_resume(t);
-    return t;
 }
 
 /* A receive right with one send right, under one name (a message port). */

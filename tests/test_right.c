@@ -4,7 +4,7 @@
  * (R0-R5), the lazy dead-name conversion (D3) and send-right accounting (D6). Model files:
  * model/right.c (ipc_right.c's twin) and model/mach_port.c.
  *
- * Each test asserts what spec/mach-ipc.md says; where GNU Mach's ipc/ipc_right.c settles what
+ * Each test asserts what docs/spec-rules.md says; where GNU Mach's ipc/ipc_right.c settles what
  * the spec leaves open, the test says so. Notifications are real messages: a test receives
  * them on its notify port and checks msgh_id and the word after the body's type descriptor.
  */
@@ -31,25 +31,6 @@ static mach_port_name_t rcv(fx_t *fx)
     return n;
 }
 
-/* Adds a send right to the fixture's receive right r under r (SEND|RECEIVE, urefs+1). */
-static void make_send(fx_t *fx, mach_port_name_t r)
-{
-    check_kr(mk_mach_port_insert_right(fx->th, fx->self, r, r, MACH_MSG_TYPE_MAKE_SEND),
-             KERN_SUCCESS);
-}
-
-/* A new send-once right to the fixture's receive right r, under a fresh name. */
-static mach_port_name_t make_send_once(fx_t *fx, mach_port_name_t r)
-{
-    mach_port_name_t so = MACH_PORT_NULL;
-    mach_msg_type_name_t type = 0;
-    check_kr(mk_mach_port_extract_right(fx->th, fx->self, r, MACH_MSG_TYPE_MAKE_SEND_ONCE, &so,
-                                        &type),
-             KERN_SUCCESS);
-    assert_int_equal(type, MACH_MSG_TYPE_PORT_SEND_ONCE);
-    return so;
-}
-
 /* Another task (no threads) the fixture reaches through *t. */
 static ktask_t *other(fx_t *fx, mach_port_name_t *t)
 {
@@ -60,7 +41,7 @@ static ktask_t *other(fx_t *fx, mach_port_name_t *t)
 
 /* A port whose receive right lives in another task: *t names the task, *r_in_t the receive
  * right there. Returns the fixture's name for a new send right to it, with `urefs` urefs. */
-static mach_port_name_t remote_send(fx_t *fx, mach_port_name_t *t, mach_port_name_t *r_in_t,
+static mach_port_name_t remote_send_urefs(fx_t *fx, mach_port_name_t *t, mach_port_name_t *r_in_t,
                                     mach_port_urefs_t urefs)
 {
     other(fx, t);
@@ -85,18 +66,6 @@ static mach_port_name_t remote_send_once(fx_t *fx, mach_port_name_t t, mach_port
                                         &type),
              KERN_SUCCESS);
     return so;
-}
-
-/* Registers a dead-name request on `name` in task `task`, notifying the fixture's receive
- * right `notify` (a send-once right made from it). There must be no previous request. */
-static void dnrequest(fx_t *fx, mach_port_name_t task, mach_port_name_t name,
-                      mach_port_name_t notify)
-{
-    mach_port_name_t prev = 1234;
-    check_kr(mk_mach_port_request_notification(fx->th, task, name, MACH_NOTIFY_DEAD_NAME, 0,
-                                               notify, MACH_MSG_TYPE_MAKE_SEND_ONCE, &prev),
-             KERN_SUCCESS);
-    assert_int_equal(prev, MACH_PORT_NULL);
 }
 
 /* Registers a no-senders request on the fixture's receive right r, notifying `notify`. */
@@ -183,7 +152,7 @@ static void test_T1_T2_types_and_urefs(void **state)
     assert_int_equal(type_of(fx, sr), 0x30000);                         /* rule T1 */
 
     mach_port_name_t t, rt;
-    mach_port_name_t s = remote_send(fx, &t, &rt, 7);
+    mach_port_name_t s = remote_send_urefs(fx, &t, &rt, 7);
     check_name(fx->task, s, MACH_PORT_TYPE_SEND, 7);                    /* rule T2 */
     assert_int_equal(type_of(fx, s), 0x10000);                          /* rule T1 */
 
@@ -235,7 +204,7 @@ static void test_T2_send_once_fresh_name(void **state)
 
     /* a send-once right to a port the space holds only a send right for: fresh name too */
     mach_port_name_t t, rt;
-    mach_port_name_t s = remote_send(fx, &t, &rt, 1);
+    mach_port_name_t s = remote_send_urefs(fx, &t, &rt, 1);
     mach_port_name_t c = remote_send_once(fx, t, rt);
     assert_int_not_equal(c, s);                                         /* rule T2 */
     check_name(fx->task, s, MACH_PORT_TYPE_SEND, 1);                    /* rule T2 */
@@ -311,7 +280,7 @@ static void test_T3_send_merges_with_send(void **state)
 {
     fx_t *fx = *state;
     mach_port_name_t t, rt;
-    mach_port_name_t s = remote_send(fx, &t, &rt, 1);
+    mach_port_name_t s = remote_send_urefs(fx, &t, &rt, 1);
     size_t names = space_count(fx->task);
     mach_port_name_t s2 = MACH_PORT_NULL;
     mach_msg_type_name_t type;
@@ -375,7 +344,7 @@ static void test_T4_send_capped_at_65534(void **state)
 {
     fx_t *fx = *state;
     mach_port_name_t t, rt;
-    mach_port_name_t s = remote_send(fx, &t, &rt, 1);
+    mach_port_name_t s = remote_send_urefs(fx, &t, &rt, 1);
     snapshot_t snap;
     snapshot_take(fx->task, &snap);
     check_kr(mk_mach_port_mod_refs(fx->th, fx->self, s, MACH_PORT_RIGHT_SEND, 65534),
@@ -427,7 +396,7 @@ static void test_T4_dead_names_reach_65535(void **state)
     /* the reserved uref: a send right at 65534 with a dead-name request becomes 65535 */
     mach_port_name_t n = rcv(fx);
     mach_port_name_t t, rt;
-    mach_port_name_t s = remote_send(fx, &t, &rt, 65534);
+    mach_port_name_t s = remote_send_urefs(fx, &t, &rt, 65534);
     dnrequest(fx, fx->self, s, n);
     check_kr(mk_mach_port_destroy(fx->th, t, rt), KERN_SUCCESS);
     assert_int_equal(type_of(fx, s), MACH_PORT_TYPE_DEAD_NAME);         /* rule T4 */
@@ -479,7 +448,7 @@ static void test_T5_insert_right_overflow(void **state)
 
     /* the same into a send-only entry of another task, with COPY_SEND */
     mach_port_name_t t, rt;
-    mach_port_name_t s = remote_send(fx, &t, &rt, 65534);
+    mach_port_name_t s = remote_send_urefs(fx, &t, &rt, 65534);
     check_kr(mk_mach_port_insert_right(fx->th, t, rt, s, MACH_MSG_TYPE_COPY_SEND), KERN_SUCCESS);
     /* t's entry rt is SEND|RECEIVE now; push it to 65534 and try again */
     check_kr(mk_mach_port_mod_refs(fx->th, t, rt, MACH_PORT_RIGHT_SEND, 65533), KERN_SUCCESS);
@@ -496,7 +465,7 @@ static void test_T5_reply_and_receive_peg(void **state)
 {
     fx_t *fx = *state;
     mach_port_name_t t, rt;
-    mach_port_name_t s = remote_send(fx, &t, &rt, 65534);
+    mach_port_name_t s = remote_send_urefs(fx, &t, &rt, 65534);
     uint32_t pid = port_of(fx->task, s);
     assert_int_equal(port_info(fx->w, pid).srights, 1);
     mach_port_name_t got = MACH_PORT_NULL;
@@ -529,7 +498,7 @@ static void test_T6_dnrequest_flag(void **state)
     fx_t *fx = *state;
     mach_port_name_t n = rcv(fx);
     mach_port_name_t t, rt;
-    mach_port_name_t s = remote_send(fx, &t, &rt, 1);
+    mach_port_name_t s = remote_send_urefs(fx, &t, &rt, 1);
     assert_int_equal(type_of(fx, s), MACH_PORT_TYPE_SEND);              /* rule T6 */
     dnrequest(fx, fx->self, s, n);
     assert_int_equal(type_of(fx, s), MACH_PORT_TYPE_SEND | MACH_PORT_TYPE_DNREQUEST); /* rule T6 */
@@ -571,11 +540,11 @@ static void test_D3_conversion(void **state)
     fx_t *fx = *state;
     mach_port_name_t n = rcv(fx);
     mach_port_name_t t, rt;
-    mach_port_name_t s = remote_send(fx, &t, &rt, 2);
+    mach_port_name_t s = remote_send_urefs(fx, &t, &rt, 2);
     mach_port_name_t so = remote_send_once(fx, t, rt);
     /* a second port's send right, without a request, for contrast */
     mach_port_name_t t2, rt2;
-    mach_port_name_t s2 = remote_send(fx, &t2, &rt2, 3);
+    mach_port_name_t s2 = remote_send_urefs(fx, &t2, &rt2, 3);
     dnrequest(fx, fx->self, s, n);
     dnrequest(fx, fx->self, so, n);
 
@@ -625,11 +594,11 @@ static void test_R0_conversion_survives_errors(void **state)
     fx_t *fx = *state;
     mach_port_name_t n = rcv(fx);
     mach_port_name_t t, rt;
-    mach_port_name_t s = remote_send(fx, &t, &rt, 2);
+    mach_port_name_t s = remote_send_urefs(fx, &t, &rt, 2);
     mach_port_name_t so = remote_send_once(fx, t, rt);
     mach_port_name_t s3 = MACH_PORT_NULL;
     mach_port_name_t t3, rt3;
-    s3 = remote_send(fx, &t3, &rt3, 1);
+    s3 = remote_send_urefs(fx, &t3, &rt3, 1);
     dnrequest(fx, fx->self, s, n);
     check_kr(mk_mach_port_destroy(fx->th, t, rt), KERN_SUCCESS);
     check_kr(mk_mach_port_destroy(fx->th, t3, rt3), KERN_SUCCESS);
@@ -648,7 +617,7 @@ static void test_R0_conversion_survives_errors(void **state)
     check_name(fx->task, s3, MACH_PORT_TYPE_DEAD_NAME, 1);              /* rule R0 */
     /* mach_port_request_notification(DEAD_NAME) without sync: converted, then INVALID_ARGUMENT */
     mach_port_name_t t4, rt4;
-    mach_port_name_t s4 = remote_send(fx, &t4, &rt4, 2);
+    mach_port_name_t s4 = remote_send_urefs(fx, &t4, &rt4, 2);
     check_kr(mk_mach_port_destroy(fx->th, t4, rt4), KERN_SUCCESS);
     mach_port_name_t prev = MACH_PORT_NULL;
     check_kr(mk_mach_port_request_notification(fx->th, fx->self, s4, MACH_NOTIFY_DEAD_NAME, 0, n,
@@ -680,7 +649,7 @@ static void test_R1_type(void **state)
     /* R0 applies: a send right to a dead port reads as, and becomes, a dead name */
     mach_port_name_t n = rcv(fx);
     mach_port_name_t t, rt;
-    mach_port_name_t s = remote_send(fx, &t, &rt, 4);
+    mach_port_name_t s = remote_send_urefs(fx, &t, &rt, 4);
     mach_port_name_t so = remote_send_once(fx, t, rt);
     dnrequest(fx, fx->self, s, n);
     check_kr(mk_mach_port_destroy(fx->th, t, rt), KERN_SUCCESS);
@@ -725,7 +694,7 @@ static void test_R2_get_refs_values(void **state)
     make_send(fx, sr);
     check_kr(mk_mach_port_mod_refs(fx->th, fx->self, sr, MACH_PORT_RIGHT_SEND, 2), KERN_SUCCESS);
     mach_port_name_t t, rt;
-    mach_port_name_t s = remote_send(fx, &t, &rt, 9);
+    mach_port_name_t s = remote_send_urefs(fx, &t, &rt, 9);
     mach_port_name_t so = make_send_once(fx, r);
     mach_port_name_t ps, dn;
     check_kr(mk_mach_port_allocate(fx->th, fx->self, MACH_PORT_RIGHT_PORT_SET, &ps), KERN_SUCCESS);
@@ -766,10 +735,10 @@ static void test_R2_get_refs_dead(void **state)
     fx_t *fx = *state;
     mach_port_name_t n = rcv(fx);
     mach_port_name_t t, rt;
-    mach_port_name_t s = remote_send(fx, &t, &rt, 3);
+    mach_port_name_t s = remote_send_urefs(fx, &t, &rt, 3);
     mach_port_name_t so = remote_send_once(fx, t, rt);
     mach_port_name_t t2, rt2;
-    mach_port_name_t s2 = remote_send(fx, &t2, &rt2, 3);
+    mach_port_name_t s2 = remote_send_urefs(fx, &t2, &rt2, 3);
     dnrequest(fx, fx->self, s, n);
     dnrequest(fx, fx->self, s2, n);
     check_kr(mk_mach_port_destroy(fx->th, t, rt), KERN_SUCCESS);
@@ -817,7 +786,7 @@ static void test_R3_receive_checks(void **state)
     fx_t *fx = *state;
     mach_port_name_t r = rcv(fx);
     mach_port_name_t t, rt;
-    mach_port_name_t s = remote_send(fx, &t, &rt, 1);
+    mach_port_name_t s = remote_send_urefs(fx, &t, &rt, 1);
     mach_port_name_t ps, dn;
     check_kr(mk_mach_port_allocate(fx->th, fx->self, MACH_PORT_RIGHT_PORT_SET, &ps), KERN_SUCCESS);
     check_kr(mk_mach_port_allocate(fx->th, fx->self, MACH_PORT_RIGHT_DEAD_NAME, &dn),
@@ -1024,7 +993,7 @@ static void test_R3_send_once(void **state)
     mach_port_name_t r = rcv(fx);
     mach_port_name_t so = make_send_once(fx, r);
     mach_port_name_t t, rt;
-    mach_port_name_t s = remote_send(fx, &t, &rt, 1);
+    mach_port_name_t s = remote_send_urefs(fx, &t, &rt, 1);
     snapshot_t snap;
     snapshot_take(fx->task, &snap);
     /* missing bit */
@@ -1076,7 +1045,7 @@ static void test_R3_send_check_order_on_dead_entry(void **state)
 {
     fx_t *fx = *state;
     mach_port_name_t t, rt;
-    mach_port_name_t s = remote_send(fx, &t, &rt, 2);
+    mach_port_name_t s = remote_send_urefs(fx, &t, &rt, 2);
     check_kr(mk_mach_port_destroy(fx->th, t, rt), KERN_SUCCESS);
     check_kr(mk_mach_port_mod_refs(fx->th, fx->self, s, MACH_PORT_RIGHT_SEND, -3),
              KERN_INVALID_VALUE);                                       /* rules R3 D3 */
@@ -1096,7 +1065,7 @@ static void test_R3_send_check_order_on_dead_entry(void **state)
 
     /* with a good nonzero delta on another untouched entry */
     mach_port_name_t t2, rt2;
-    mach_port_name_t s2 = remote_send(fx, &t2, &rt2, 2);
+    mach_port_name_t s2 = remote_send_urefs(fx, &t2, &rt2, 2);
     check_kr(mk_mach_port_destroy(fx->th, t2, rt2), KERN_SUCCESS);
     check_kr(mk_mach_port_mod_refs(fx->th, fx->self, s2, MACH_PORT_RIGHT_SEND, -1),
              KERN_INVALID_RIGHT);                                       /* rule R3 */
@@ -1120,7 +1089,7 @@ static void test_R3_send_live(void **state)
     assert_int_equal(port_info(fx->w, port_of(fx->task, r)).srights, 0);
 
     mach_port_name_t t, rt;
-    mach_port_name_t s = remote_send(fx, &t, &rt, 1);
+    mach_port_name_t s = remote_send_urefs(fx, &t, &rt, 1);
     uint32_t pid = port_of(fx->task, s);
     snapshot_take(fx->task, &snap);
     check_kr(mk_mach_port_mod_refs(fx->th, fx->self, s, MACH_PORT_RIGHT_SEND, -2),
@@ -1220,7 +1189,7 @@ static void test_R3_dead_name(void **state)
     check_kr(mk_mach_port_allocate(fx->th, fx->self, MACH_PORT_RIGHT_PORT_SET, &ps), KERN_SUCCESS);
     mach_port_name_t so = make_send_once(fx, r);
     mach_port_name_t t, rt;
-    mach_port_name_t s = remote_send(fx, &t, &rt, 2);
+    mach_port_name_t s = remote_send_urefs(fx, &t, &rt, 2);
     snapshot_t snap;
     snapshot_take(fx->task, &snap);
     /* live send, live send-once, receive, set: no dead-name bit */
@@ -1319,7 +1288,7 @@ static void test_R4_deallocate_send(void **state)
 
     /* a send right to a dead port is a dead name: urefs (+1 for a request) minus one */
     mach_port_name_t t2, rt2;
-    mach_port_name_t s = remote_send(fx, &t2, &rt2, 3);
+    mach_port_name_t s = remote_send_urefs(fx, &t2, &rt2, 3);
     dnrequest(fx, fx->self, s, n);
     check_kr(mk_mach_port_destroy(fx->th, t2, rt2), KERN_SUCCESS);
     assert_int_equal(next_msg(fx, n, NULL), MACH_NOTIFY_DEAD_NAME);
@@ -1591,7 +1560,7 @@ static void test_R5_destroy_dead_port_silent(void **state)
     fx_t *fx = *state;
     mach_port_name_t n = rcv(fx);
     mach_port_name_t t, rt;
-    mach_port_name_t s = remote_send(fx, &t, &rt, 3);
+    mach_port_name_t s = remote_send_urefs(fx, &t, &rt, 3);
     mach_port_name_t so = remote_send_once(fx, t, rt);
     dnrequest(fx, fx->self, s, n);
     dnrequest(fx, fx->self, so, n);

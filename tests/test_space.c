@@ -11,7 +11,7 @@ static ktask_t *empty_task(fx_t *fx, mach_port_name_t *name)
     return t;
 }
 
-static mach_port_name_t alloc_rcv(fx_t *fx, mach_port_name_t task)
+static mach_port_name_t alloc_rcv_in(fx_t *fx, mach_port_name_t task)
 {
     mach_port_name_t n = 0;
     check_kr(mk_mach_port_allocate(fx->th, task, MACH_PORT_RIGHT_RECEIVE, &n), KERN_SUCCESS);
@@ -23,16 +23,16 @@ static void test_N3_reuse_sequence(void **state)
     fx_t *fx = *state;
     mach_port_name_t t;
     empty_task(fx, &t);
-    assert_int_equal(alloc_rcv(fx, t), 1); /* rule N3 */
-    assert_int_equal(alloc_rcv(fx, t), 2); /* rule N3 */
-    assert_int_equal(alloc_rcv(fx, t), 3); /* rule N3 */
+    assert_int_equal(alloc_rcv_in(fx, t), 1); /* rule N3 */
+    assert_int_equal(alloc_rcv_in(fx, t), 2); /* rule N3 */
+    assert_int_equal(alloc_rcv_in(fx, t), 3); /* rule N3 */
     check_kr(mk_mach_port_destroy(fx->th, t, 2), KERN_SUCCESS);
-    assert_int_equal(alloc_rcv(fx, t), 2); /* rule N3 */
+    assert_int_equal(alloc_rcv_in(fx, t), 2); /* rule N3 */
     check_kr(mk_mach_port_destroy(fx->th, t, 1), KERN_SUCCESS);
     check_kr(mk_mach_port_destroy(fx->th, t, 3), KERN_SUCCESS);
-    assert_int_equal(alloc_rcv(fx, t), 3); /* rule N3 */
-    assert_int_equal(alloc_rcv(fx, t), 1); /* rule N3 */
-    assert_int_equal(alloc_rcv(fx, t), 4); /* rule N3 */
+    assert_int_equal(alloc_rcv_in(fx, t), 3); /* rule N3 */
+    assert_int_equal(alloc_rcv_in(fx, t), 1); /* rule N3 */
+    assert_int_equal(alloc_rcv_in(fx, t), 4); /* rule N3 */
     check_model_clean(fx->w);
 }
 
@@ -42,10 +42,10 @@ static void test_N1_no_generations(void **state)
     fx_t *fx = *state;
     mach_port_name_t t;
     empty_task(fx, &t);
-    mach_port_name_t a = alloc_rcv(fx, t);
+    mach_port_name_t a = alloc_rcv_in(fx, t);
     for (int i = 0; i < 10; i++) {
         check_kr(mk_mach_port_mod_refs(fx->th, t, a, MACH_PORT_RIGHT_RECEIVE, -1), KERN_SUCCESS);
-        assert_int_equal(alloc_rcv(fx, t), a); /* rule N1 */
+        assert_int_equal(alloc_rcv_in(fx, t), a); /* rule N1 */
     }
 }
 
@@ -56,15 +56,15 @@ static void test_N3_free_list_limit(void **state)
     mach_port_name_t t;
     empty_task(fx, &t);
     for (int i = 1; i <= 70; i++)
-        assert_int_equal(alloc_rcv(fx, t), (mach_port_name_t)i);
+        assert_int_equal(alloc_rcv_in(fx, t), (mach_port_name_t)i);
     /* Free 1..65: 1..64 fill the list (head 64), 65 leaves the tree. */
     for (mach_port_name_t n = 1; n <= 65; n++)
         check_kr(mk_mach_port_destroy(fx->th, t, n), KERN_SUCCESS);
     /* LIFO: 64, 63, ..., 1 from the list; then the lowest key not in the tree: 65. */
     for (mach_port_name_t n = 64; n >= 1; n--)
-        assert_int_equal(alloc_rcv(fx, t), n); /* rule N3 */
-    assert_int_equal(alloc_rcv(fx, t), 65); /* rule N3 */
-    assert_int_equal(alloc_rcv(fx, t), 71); /* rule N3 */
+        assert_int_equal(alloc_rcv_in(fx, t), n); /* rule N3 */
+    assert_int_equal(alloc_rcv_in(fx, t), 65); /* rule N3 */
+    assert_int_equal(alloc_rcv_in(fx, t), 71); /* rule N3 */
 }
 
 /* Caller-chosen names take part: freed, a huge name is the next kernel choice (N3 step 4). */
@@ -76,32 +76,32 @@ static void test_N3_chosen_name_on_free_list(void **state)
     check_kr(mk_mach_port_allocate_name(fx->th, t, MACH_PORT_RIGHT_RECEIVE, 0x40000000),
              KERN_SUCCESS);
     check_kr(mk_mach_port_destroy(fx->th, t, 0x40000000), KERN_SUCCESS);
-    assert_int_equal(alloc_rcv(fx, t), 0x40000000); /* rule N3 */
-    assert_int_equal(alloc_rcv(fx, t), 1);          /* rule N3 */
+    assert_int_equal(alloc_rcv_in(fx, t), 0x40000000); /* rule N3 */
+    assert_int_equal(alloc_rcv_in(fx, t), 1);          /* rule N3 */
     /* allocate_name takes a requested name off the free list */
-    mach_port_name_t a = alloc_rcv(fx, t), b = alloc_rcv(fx, t);
+    mach_port_name_t a = alloc_rcv_in(fx, t), b = alloc_rcv_in(fx, t);
     assert_int_equal(a, 2);
     assert_int_equal(b, 3);
     check_kr(mk_mach_port_destroy(fx->th, t, a), KERN_SUCCESS);
     check_kr(mk_mach_port_destroy(fx->th, t, b), KERN_SUCCESS);
     check_kr(mk_mach_port_allocate_name(fx->th, t, MACH_PORT_RIGHT_DEAD_NAME, 3), KERN_SUCCESS);
-    assert_int_equal(alloc_rcv(fx, t), 2); /* rule N3 */
+    assert_int_equal(alloc_rcv_in(fx, t), 2); /* rule N3 */
     /* a chosen name in the middle of the key range is skipped by the lowest-key search */
     check_kr(mk_mach_port_allocate_name(fx->th, t, MACH_PORT_RIGHT_DEAD_NAME, 4), KERN_SUCCESS);
-    assert_int_equal(alloc_rcv(fx, t), 5); /* rule N3 */
+    assert_int_equal(alloc_rcv_in(fx, t), 5); /* rule N3 */
 }
 
 /* A failed call that reserved a name puts it at the head of the free list (N3 step 6). */
 static void test_N3_failed_insert_frees_name(void **state)
 {
     fx_t *fx = *state;
-    mach_port_name_t r = alloc_rcv(fx, fx->self);
+    mach_port_name_t r = alloc_rcv_in(fx, fx->self);
     check_kr(mk_mach_port_insert_right(fx->th, fx->self, r, r, MACH_MSG_TYPE_MAKE_SEND),
              KERN_SUCCESS);
     /* the port is already here under r: inserting it under 100 is RIGHT_EXISTS */
     check_kr(mk_mach_port_insert_right(fx->th, fx->self, 100, r, MACH_MSG_TYPE_MAKE_SEND),
              KERN_RIGHT_EXISTS);
-    assert_int_equal(alloc_rcv(fx, fx->self), 100); /* rule N3 */
+    assert_int_equal(alloc_rcv_in(fx, fx->self), 100); /* rule N3 */
 }
 
 static void test_N2_reserved_names(void **state)
@@ -115,7 +115,7 @@ static void test_N2_reserved_names(void **state)
              KERN_INVALID_VALUE); /* rule N2 */
     check_kr(mk_mach_port_allocate_name(fx->th, fx->self, MACH_PORT_RIGHT_RECEIVE, MACH_PORT_DEAD),
              KERN_INVALID_VALUE); /* rule N2 */
-    mach_port_name_t r = alloc_rcv(fx, fx->self);
+    mach_port_name_t r = alloc_rcv_in(fx, fx->self);
     check_kr(mk_mach_port_rename(fx->th, fx->self, r, 0), KERN_INVALID_VALUE); /* rule N2 */
     check_kr(mk_mach_port_insert_right(fx->th, fx->self, MACH_PORT_DEAD, r, MACH_MSG_TYPE_MAKE_SEND),
              KERN_INVALID_VALUE); /* rule N2 */

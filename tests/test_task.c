@@ -13,22 +13,6 @@
 
 /* --- helpers ----------------------------------------------------------------------------------- */
 
-static mach_port_name_t alloc_rcv(fx_t *fx)
-{
-    mach_port_name_t n = MACH_PORT_NULL;
-    check_kr(mk_mach_port_allocate(fx->th, fx->self, MACH_PORT_RIGHT_RECEIVE, &n), KERN_SUCCESS);
-    return n;
-}
-
-/* A receive right with one send uref under the same name (SEND|RECEIVE). */
-static mach_port_name_t alloc_rcv_send(fx_t *fx)
-{
-    mach_port_name_t n = alloc_rcv(fx);
-    check_kr(mk_mach_port_insert_right(fx->th, fx->self, n, n, MACH_MSG_TYPE_MAKE_SEND),
-             KERN_SUCCESS);
-    return n;
-}
-
 static mach_port_urefs_t send_refs(fx_t *fx, mach_port_name_t name)
 {
     mach_port_urefs_t r = 0;

@@ -1,5 +1,6 @@
 /* testlib.c: fixtures and checks shared by the model's tests (see testlib.h). */
 #include "testlib.h"
+#include "testmsg.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -226,4 +227,83 @@ void check_snapshot_same_(ktask_t *task, const snapshot_t *s, const char *file, 
         return;
     }
     free(why);
+}
+
+/* --- helpers the test programs shared as copies (issue 14, item 7) --------------------------- */
+
+mach_port_name_t alloc_rcv(fx_t *fx)
+{
+    mach_port_name_t n = MACH_PORT_NULL;
+    check_kr(mk_mach_port_allocate(fx->th, fx->self, MACH_PORT_RIGHT_RECEIVE, &n), KERN_SUCCESS);
+    return n;
+}
+
+mach_port_name_t alloc_rcv_send(fx_t *fx)
+{
+    mach_port_name_t n = alloc_rcv(fx);
+    make_send(fx, n);
+    return n;
+}
+
+void make_send(fx_t *fx, mach_port_name_t r)
+{
+    check_kr(mk_mach_port_insert_right(fx->th, fx->self, r, r, MACH_MSG_TYPE_MAKE_SEND),
+             KERN_SUCCESS);
+}
+
+mach_port_name_t make_send_once(fx_t *fx, mach_port_name_t r)
+{
+    mach_port_name_t so = MACH_PORT_NULL;
+    mach_msg_type_name_t type = 0;
+    check_kr(mk_mach_port_extract_right(fx->th, fx->self, r, MACH_MSG_TYPE_MAKE_SEND_ONCE, &so,
+                                        &type),
+             KERN_SUCCESS);
+    assert_int_equal(type, MACH_MSG_TYPE_PORT_SEND_ONCE);
+    return so;
+}
+
+void dnrequest(fx_t *fx, mach_port_name_t task, mach_port_name_t name, mach_port_name_t r)
+{
+    mach_port_name_t prev = 1234;
+    check_kr(mk_mach_port_request_notification(fx->th, task, name, MACH_NOTIFY_DEAD_NAME, 0, r,
+                                               MACH_MSG_TYPE_MAKE_SEND_ONCE, &prev),
+             KERN_SUCCESS);
+    assert_int_equal(prev, MACH_PORT_NULL);
+}
+
+mach_port_name_t remote_send(fx_t *fx, mach_port_name_t other, mach_port_name_t *rcv)
+{
+    mach_port_name_t r, s;
+    mach_msg_type_name_t t;
+    check_kr(mk_mach_port_allocate(fx->th, other, MACH_PORT_RIGHT_RECEIVE, &r), KERN_SUCCESS);
+    check_kr(mk_mach_port_extract_right(fx->th, other, r, MACH_MSG_TYPE_MAKE_SEND, &s, &t),
+             KERN_SUCCESS);
+    if (rcv != NULL)
+        *rcv = r;
+    return s;
+}
+
+mach_msg_return_t recv_msg(kthread_t *th, mach_port_name_t name, msgbuf_t *m)
+{
+    memset(m, 0, sizeof *m);
+    return recv_now(th, name, m, MSGBUF_SIZE);
+}
+
+mach_msg_type_t type_at(const msgbuf_t *m, size_t off)
+{
+    mach_msg_type_t t;
+    memcpy(&t, m->body + off, sizeof t);
+    return t;
+}
+
+uint32_t word_at(const msgbuf_t *m, size_t off)
+{
+    uint32_t v;
+    memcpy(&v, m->body + off, sizeof v);
+    return v;
+}
+
+size_t ids_of(ktask_t *task, mach_port_name_t name, mach_msg_id_t *ids)
+{
+    return queued(task, name, ids, 16);
 }

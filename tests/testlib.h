@@ -81,6 +81,20 @@ void check_snapshot_same_(ktask_t *task, const snapshot_t *s, const char *file, 
 
 const char *kr_name(kern_return_t kr);
 
+/* Rights in the fixture task, each call checked (KERN_SUCCESS): a new receive right; one with a
+ * send uref under the same name (SEND|RECEIVE); a send right made under the receive right r's
+ * name (urefs+1); a new send-once right to r under a fresh name; a dead-name request on name in
+ * the task named task, notifying r through a send-once right made from it (there must be no
+ * earlier request). */
+mach_port_name_t alloc_rcv(fx_t *fx);
+mach_port_name_t alloc_rcv_send(fx_t *fx);
+void make_send(fx_t *fx, mach_port_name_t r);
+mach_port_name_t make_send_once(fx_t *fx, mach_port_name_t r);
+void dnrequest(fx_t *fx, mach_port_name_t task, mach_port_name_t name, mach_port_name_t r);
+/* A port whose receive right the task other holds (*rcv, its name there, when rcv is not
+ * NULL), and a send right to it in the fixture task (returned). */
+mach_port_name_t remote_send(fx_t *fx, mach_port_name_t other, mach_port_name_t *rcv);
+
 /* main() for a test program: runs the tests, optionally only those matching argv[1]. */
 #define TEST_MAIN(tests)                                             \
     int main(int argc, char **argv)                                  \

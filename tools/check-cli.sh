@@ -32,6 +32,57 @@ printf 'forksim-scenario 1\nhave send x\nparent wobble\n' >"$tmp/bad.fsim"
 expect_status 2 "$forksim" run "$tmp/bad.fsim"
 grep -q "bad.fsim:3: unknown step 'wobble'" "$tmp/err" || bad "a bad line is not reported as file:line"
 
+# Conventional options (issue 14, item 2): every subcommand's --help and forksim help SUB
+# exit 0 and list the options; --opt=value and --opt value give the same run; an unknown
+# option or a missing value is refused, exit 2, naming the subcommand.
+for sub in run replay explore signals help; do
+    expect_status 0 "$forksim" "$sub" --help
+    grep -q "^usage: forksim $sub" "$tmp/out" && ok || bad "forksim $sub --help shows no usage"
+    cp "$tmp/out" "$tmp/help1"
+    expect_status 0 "$forksim" help "$sub"
+    cmp -s "$tmp/out" "$tmp/help1" && ok || bad "forksim help $sub is not forksim $sub --help"
+done
+expect_status 0 "$forksim" help
+grep -q '^usage: forksim run FILE' "$tmp/out" || bad "forksim help does not show the usage"
+expect_status 2 "$forksim" help frobnicate
+"$forksim" run --help >"$tmp/out"
+for o in format seed stop-at sites all explain record save-decisions; do
+    grep -q "^  --$o\b" "$tmp/out" && ok || bad "forksim run --help does not list --$o"
+done
+"$forksim" run traces/walkthrough.fsim --seed=5 --stop-at=150 --format=jsonl >"$tmp/eq"
+"$forksim" run --seed 5 --stop-at 150 --format jsonl traces/walkthrough.fsim >"$tmp/sp"
+[ -s "$tmp/eq" ] && cmp -s "$tmp/eq" "$tmp/sp" && ok || bad "--opt=value and --opt value differ"
+"$forksim" run traces/walkthrough.fsim -- >/dev/null 2>&1 && ok || bad "-- does not end the options"
+expect_status 2 "$forksim" run traces/walkthrough.fsim --seed
+grep -q "^forksim: run: --seed needs a value" "$tmp/err" && ok || bad "a missing value is not named"
+expect_status 2 "$forksim" run traces/walkthrough.fsim --format=xml
+grep -q "^forksim: run: --format" "$tmp/err" && ok || bad "a bad --format is not named"
+expect_status 2 "$forksim" explore traces/walkthrough.fsim --faults --bogus
+grep -q "^forksim: explore: unknown option '--bogus'" "$tmp/err" && ok || bad "explore: an unknown option is not named"
+expect_status 2 "$forksim" replay --bogus x
+expect_status 2 "$forksim" --bogus
+grep -q "^forksim: unknown option '--bogus'" "$tmp/err" && ok || bad "forksim --bogus is not an unknown option"
+expect_status 0 "$forksim" explore traces/walkthrough.fsim --faults --fault=send-fails --run=1 --fork glibc
+expect_status 2 "$forksim" explore traces/walkthrough.fsim --faults --fault=sideways
+
+# README.md, "Writing your first scenario": the commands it gives beyond the quoted runs
+# (tools/check-quoted.pl checks those): the changed expectation fails with status 1 at its
+# line, a misspelt directive with status 2 and file:line, the diagram and the graph are written.
+expect_status 0 "$forksim" run traces/first.fsim
+line=$(grep -n '^expect child inbox SEND|RECEIVE urefs 3$' traces/first.fsim | cut -d: -f1)
+sed 's/^expect child inbox SEND|RECEIVE urefs 3$/expect child inbox SEND|RECEIVE urefs 2/' traces/first.fsim >"$tmp/first.fsim"
+expect_status 1 "$forksim" run "$tmp/first.fsim"
+grep -q "first.fsim:$line: " "$tmp/out" && ok || bad "first.fsim with urefs 2: no failure at line $line"
+sed 's/^have fd file$/have fd fiel/' traces/first.fsim >"$tmp/first.fsim"
+expect_status 2 "$forksim" run "$tmp/first.fsim"
+grep -q "first.fsim:[0-9]*: " "$tmp/err" && ok || bad "first.fsim misspelt: no file:line error"
+expect_status 0 "$forksim" run traces/first.fsim --format=mermaid --explain
+grep -q '^    Note over parent: ' "$tmp/out" && ok || bad "first.fsim --format=mermaid --explain has no note"
+if command -v dot >/dev/null; then
+    "$forksim" run traces/first.fsim --format=dot | dot -Tsvg >"$tmp/first.svg" && grep -q '<svg' "$tmp/first.svg" \
+        && ok || bad "first.fsim --format=dot | dot -Tsvg"
+fi
+
 # --version: the compiled fork source is the package's file, byte for byte (by sha256).
 expect_status 0 "$forksim" --version
 if [ -z "${GLIBC_SRC:-}" ]; then
@@ -70,8 +121,15 @@ grep -q 'id 24025 proc_mark_exit$' "$tmp/out" && ok || bad "the proc server's re
 expect_status 0 "$forksim" run traces/walkthrough.fsim --format=jsonl
 if awk '!/^\{.*\}$/ {bad = 1} END {exit bad}' "$tmp/out"; then ok; else bad "jsonl: a line is not an object"; fi
 tail -n 1 "$tmp/out" | grep -q '"type":"verdict","verdict":"ok","expected":true' && ok || bad "jsonl: no verdict line"
-grep -q '"routine":"task_create","args":"1, 1","result":"KERN_SUCCESS","outs":"16"' "$tmp/out" \
-    && ok || bad "jsonl: task_create is not an rpc object"
+grep -q '"routine":"task_create","args":\[{"param":"target_task","text":"1","value":1},{"param":"inherit_memory","text":"1","value":1}\],"result":"KERN_SUCCESS","outs":\[{"text":"16","value":16}\]' "$tmp/out" \
+    && ok || bad "jsonl: task_create is not an rpc object with structured arguments"
+grep -q '"type":"fd","process":"child","task":7,"fd":2,' "$tmp/out" && ok || bad "jsonl: no descriptor line"
+# the formats of item 3 and 4, every scenario, against the schema and strict checkers
+# (tools/check-formats.py, make formats); here only that each is accepted and written
+for f in json mermaid dot perfetto; do
+    expect_status 0 "$forksim" run traces/walkthrough.fsim --format "$f"
+    [ -s "$tmp/out" ] && ok || bad "--format $f writes nothing"
+done
 
 # --stop-at: both spaces at that step.
 expect_status 0 "$forksim" run traces/walkthrough.fsim --stop-at 150

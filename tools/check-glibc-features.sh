@@ -11,6 +11,8 @@
 #       MACHINE_THREAD_STATE_SETUP_CALL (stack base, size, function).
 #
 # usage: tools/check-glibc-features.sh BUILD GLIBC_CFLAGS...   (make glibc-features)
+#   FORKSIM_CMD_OBJS, FORKSIM_CMD_LIBS: the command's own objects and the libraries it links
+#   (the Makefile's CMD_SRCS and FORKSIM_CMD_LIBS)
 set -u
 build=$1
 shift
@@ -134,7 +136,7 @@ fi
 # upstream change moves the signal thread's first frame, not one RPC.
 cp "$build/libforksim.a" "$tmp/lib.a"
 if cc_fork setup-call setup-call fork-glibc.o "$@" -g -O2 && (cd "$tmp" && ar r lib.a fork-glibc.o) &&
-    ${CC:-cc} "$build/sim/cli/main.o" "$build/glibc/source-info.o" "$tmp/lib.a" -o "$tmp/forksim" -lunwind -ldw -lelf; then
+    ${CC:-cc} ${FORKSIM_CMD_OBJS:-"$build/sim/cli/main.o"} "$build/glibc/source-info.o" "$tmp/lib.a" -o "$tmp/forksim" ${FORKSIM_CMD_LIBS:--lunwind -ldw -lelf}; then
     "$tmp/forksim" run traces/walkthrough.fsim >"$tmp/walk.out" 2>&1
     if cmp -s "$tmp/walk.out" traces/walkthrough.expected; then ok; else
         bad "the walkthrough with the SETUP_CALL fork is not its golden output:"

@@ -9,7 +9,8 @@
 #     message starts with the program's name, as glibc's assert.c writes it; forksim's own
 #     stand-in for the simulated processes writes no name), another defines __assert_fail
 #     itself and must link and get its own;
-#   - both man pages render with man -l and no warning; make uninstall leaves no file.
+#   - both man pages render with man -l and no warning; the bash completion, sourced by bash,
+#     completes what the installed command's --help lists; make uninstall leaves no file.
 # Prints one line per check; exits 1 at the first failure.
 set -u
 header=$1 example=$2
@@ -25,7 +26,7 @@ $make --no-print-directory install DESTDIR="$d/root" PREFIX=/usr >"$d/install.lo
 for f in bin/forksim lib/libforksim.so.0 lib/libforksim.so lib/libforksim.a \
          include/forksim/forksim.h lib/pkgconfig/forksim.pc share/man/man1/forksim.1 \
          share/man/man5/forksim-scenario.5 share/forksim/traces/README.md \
-         share/forksim/traces/walkthrough.fsim; do
+         share/forksim/traces/walkthrough.fsim share/bash-completion/completions/forksim; do
     [ -e "$d/root/usr/$f" ] || fail "make install did not install /usr/$f"
 done
 cmp -s "$header" "$d/root/usr/include/forksim/forksim.h" || fail "the installed forksim.h is not $header"
@@ -118,6 +119,32 @@ ok "man --warnings -l renders forksim(1) and forksim-scenario(5) without a warni
 "$d/root/usr/bin/forksim" run "$d/root/usr/share/forksim/traces/random-replay.fsim" >run.out 2>&1 \
     || { cat run.out; fail "installed forksim run share/forksim/traces/random-replay.fsim (decisions beside it)"; }
 ok "the installed forksim runs the installed traces"
+
+# The bash completion, as bash loads it: subcommands from `forksim help`, options and their
+# values from each `forksim SUBCOMMAND --help` of the installed command. Every option its --help
+# lists must be offered (the oracle is the command's own help, not a copy of it).
+if command -v bash >/dev/null; then
+    cat >comp.sh <<'B'
+. "$1/usr/share/bash-completion/completions/forksim" || exit 1
+PATH="$1/usr/bin:$PATH"
+complete -p forksim | grep -q -- '-F _forksim forksim$' || { echo "no complete -F _forksim forksim"; exit 1; }
+c() { COMP_WORDS=("$@"); COMP_CWORD=$((${#COMP_WORDS[@]} - 1)); COMPREPLY=(); _forksim; printf '%s\n' "${COMPREPLY[@]}" | sort | tr '\n' ' '; }
+want() { got=$(c "${@:2}"); [ "$got" = "$1" ] || { echo "completing '${*:2}': '$got', wanted '$1'"; exit 1; }; }
+want "replay run " forksim r
+want "--format= " forksim run --form
+want "json jsonl " forksim run --format = js
+want "text " forksim run --format t
+want "routine-fails " forksim explore --fault = ro
+want "explore " forksim help ex
+for sub in $(forksim help | sed -n 's/^ *\(usage:\)\{0,1\} *forksim \([a-z][a-z]*\).*/\2/p' | sort -u); do
+    for o in $(forksim "$sub" --help | sed -n 's/^  \(-[a-zA-Z], \)\{0,1\}\(--[a-z][a-z-]*\).*/\2/p'); do
+        case " $(c forksim "$sub" "$o") " in *" $o "*|*" $o= "*) ;; *) echo "forksim $sub $o is not completed"; exit 1 ;; esac
+    done
+done
+B
+    bash comp.sh "$d/root" >comp.out 2>&1 || { cat comp.out; fail "the installed bash completion"; }
+    ok "bash completion: subcommands, every option of every subcommand's --help, option values"
+fi
 
 cd "$tree" || exit 1
 $make --no-print-directory uninstall DESTDIR="$d/root" PREFIX=/usr >"$d/uninstall.log" 2>&1 \

@@ -144,9 +144,11 @@ side() {
 
 # names_of JSON PARENT: the name spaces of a jsonl run, "process name<TAB>rights urefs
 # (denotes) label" a line, sorted; the process told by its task (PARENT's, or another: the
-# child's).
+# child's). The port's serial (in the jsonl since issue 14) is not shown.
 names_of() {
-    sed -n 's/^{"type":"name","process":"[a-z]*","task":\([0-9]*\),"name":\([0-9]*\),"rights":"\([^"]*\)","urefs":\([0-9]*\),"denotes":"\([^"]*\)","label":"\([^"]*\)"}$/\1 \2\t\3 urefs \4 (\5) \6/p' "$1" |
+    # spaces kept as an abort began are not the end's (at_last_rpc then compares both sides)
+    grep -q '^{"type":"spaces","at":"abort"' "$1" && return 0
+    sed -n 's/^{"type":"name","process":"[a-z]*","task":\([0-9]*\),"name":\([0-9]*\),"rights":"\([^"]*\)","urefs":\([0-9]*\),\("port":[0-9]*,\)\{0,1\}"denotes":"\([^"]*\)","label":"\([^"]*\)"}$/\1 \2\t\3 urefs \4 (\6) \7/p' "$1" |
         awk -v parent="$2" '{ t = $1; sub(/^[0-9]+ /, ""); print (t == parent ? "parent" : "child") " " $0 }' | sort
 }
 

@@ -1,18 +1,24 @@
 /*
  * main.c: the forksim command.
  *
- *   forksim run FILE [--format=text|jsonl] [--seed N] [--stop-at STEP] [--sites] [--record RUN]
- *   forksim replay RUN          (a recording: sim/cli/record.h)
- *   forksim explore FILE --faults|--port-deaths [--fork glibc|glibc-ndebug|both]
- *                   [--routine R] [--fault KIND] [--run N] [--no-progress]
+ *   forksim run FILE [options]          a scenario, with glibc's real fork
+ *   forksim replay RUN                  a recording (sim/cli/record.h), checked event by event
+ *   forksim explore FILE --faults|--port-deaths [options]
  *   forksim explore --errors
+ *   forksim signals                     the Hurd's signal names and numbers
+ *   forksim help [SUBCOMMAND]
  *
- * Exit status: 0 the expectations held; 1 one failed; 2 bad usage or input (file:line: what
- * is wrong); 3 forksim's own error (an invariant violation, a leak, an unmodelled call).
+ * Each subcommand's options are one table (cli_option rows, parsed by cliopt.c over
+ * getopt_long): `--opt=value` and `--opt value` alike, and `forksim SUBCOMMAND --help` lists
+ * them. Exit status: 0 the expectations held; 1 one failed; 2 bad usage or input (file:line:
+ * what is wrong); 3 forksim's own error (an invariant violation, a leak, an unmodelled call).
  */
+#include "cliopt.h"
 #include "explore.h"
+#include "export.h"
 #include "record.h"
 #include "runner.h"
+#include "signames.h"
 
 #include <sys/stat.h>
 
@@ -36,29 +42,16 @@ static void usage(FILE *out)
           "       forksim explore FILE --faults       fail each RPC of the fork in turn (3 ways)\n"
           "       forksim explore FILE --port-deaths  a port dies before each RPC of the fork\n"
           "       forksim explore --errors            the error each routine fails with, and why\n"
+          "       forksim signals                 the Hurd's signal names and numbers\n"
+          "       forksim help [SUBCOMMAND]       this help, or a subcommand's options\n"
           "       forksim --help | --version\n"
           "\n"
-          "options of run:\n"
-          "  --format=text|jsonl   output: the trace and a summary (text), or one JSON object a line\n"
-          "  --seed N              the scheduler's seed (default: the scenario's, else 1)\n"
-          "  --stop-at STEP        show both name spaces as they were just before trace step STEP\n"
-          "  --sites               annotate each RPC of the fork with its _Fork.c line\n"
-          "  --all                 show the boot and set-up too (text format hides them)\n"
-          "  --explain             a one-line note after each RPC of the parent and the child\n"
-          "  --record RUN          save the run (scenario, decisions, trace) for forksim replay\n"
-          "  --save-decisions F    save the scheduler's decisions (for a scenario's decisions line)\n"
-          "\n"
-          "options of explore (one row per run on stdout, progress on stderr):\n"
-          "  --fork glibc|glibc-ndebug|both   which build of the fork (default: both)\n"
-          "  --routine R           only the RPCs of routine R\n"
-          "  --fault send-fails|routine-fails|reply-lost   only that fault\n"
-          "  --run N               only run N of the sweep, with its trace\n"
-          "  --no-progress         no progress lines on stderr\n"
-          "  exit status 0, or 3 when a run shows forksim's own error (an invariant violation)\n"
+          "Each subcommand lists its options with forksim SUBCOMMAND --help; an option's value\n"
+          "is given as --opt=value or --opt value.\n"
           "\n"
           "exit status: 0 expectations held, 1 one failed, 2 bad usage or input,\n"
           "             3 forksim's own error (invariant violation, leak, unmodelled call)\n"
-          "Scenario files are described in README.md (\"Scenario files\"); examples in traces/.\n",
+          "Scenario files: forksim-scenario(5), README.md (\"Scenario files\"); examples in traces/.\n",
           out);
 }
 
@@ -83,79 +76,6 @@ static bool option_number(const char *w, unsigned long long lo, unsigned long lo
 }
 
 /* --- output ------------------------------------------------------------------------------- */
-
-static void json_string(FILE *out, const char *s, size_t n)
-{
-    fputc('"', out);
-    for (size_t i = 0; i < n && s[i] != '\0'; i++) {
-        unsigned char c = (unsigned char)s[i];
-        if (c == '"' || c == '\\')
-            fprintf(out, "\\%c", c);
-        else if (c < 0x20)
-            fprintf(out, "\\u%04x", c);
-        else
-            fputc(c, out);
-    }
-    fputc('"', out);
-}
-
-/* One trace line as JSON: "STEP tT.TH [trap ]routine(args) = CODE[ -> outs][  @ site]" or
- * "STEP # note". */
-static void json_event(FILE *out, const char *line, size_t len)
-{
-    char buf[2048];
-    if (len >= sizeof buf)
-        len = sizeof buf - 1;
-    memcpy(buf, line, len);
-    buf[len] = '\0';
-    unsigned long long step;
-    int t, th, off = 0;
-    if (sscanf(buf, " %llu # %n", &step, &off) == 1 && off > 0) {
-        fprintf(out, "{\"type\":\"note\",\"step\":%llu,\"text\":", step);
-        json_string(out, buf + off, strlen(buf + off));
-        fputs("}\n", out);
-        return;
-    }
-    if (sscanf(buf, " %llu t%d.%d %n", &step, &t, &th, &off) != 3 || off == 0) {
-        fputs("{\"type\":\"raw\",\"text\":", out);
-        json_string(out, buf, len);
-        fputs("}\n", out);
-        return;
-    }
-    char *p = buf + off;
-    bool trap = strncmp(p, "trap ", 5) == 0;
-    if (trap)
-        p += 5;
-    char *open = strchr(p, '('), *close = strstr(p, ") = ");
-    fprintf(out, "{\"type\":\"rpc\",\"step\":%llu,\"task\":%d,\"thread\":%d,\"trap\":%s,", step, t, th,
-            trap ? "true" : "false");
-    if (open == NULL || close == NULL) {
-        fputs("\"text\":", out);
-        json_string(out, p, strlen(p));
-        fputs("}\n", out);
-        return;
-    }
-    fputs("\"routine\":", out);
-    json_string(out, p, (size_t)(open - p));
-    fputs(",\"args\":", out);
-    json_string(out, open + 1, (size_t)(close - open - 1));
-    char *result = close + 4, *site = strstr(result, "  @ "), *outs = strstr(result, " -> ");
-    if (site != NULL)
-        *site = '\0';
-    if (outs != NULL)
-        *outs = '\0';
-    fputs(",\"result\":", out);
-    json_string(out, result, strlen(result));
-    if (outs != NULL) {
-        fputs(",\"outs\":", out);
-        json_string(out, outs + 4, strlen(outs + 4));
-    }
-    if (site != NULL) {
-        fputs(",\"site\":", out);
-        json_string(out, site + 4, strlen(site + 4));
-    }
-    fputs("}\n", out);
-}
 
 /* The trace, with a note after each RPC of the scenario's parent and child (--explain). */
 static void put_trace(FILE *out, const char *from, const run_result *r, bool explain)
@@ -305,22 +225,6 @@ static void print_fds(FILE *out, const run_result *r)
     }
 }
 
-static void print_json_spaces(FILE *out, const run_result *r)
-{
-    const run_space *sides[2] = {&r->parent, &r->child};
-    const char *who[2] = {"parent", "child"};
-    for (int s = 0; s < 2; s++)
-        for (size_t i = 0; i < sides[s]->n; i++) {
-            const run_name *n = &sides[s]->names[i];
-            fprintf(out, "{\"type\":\"name\",\"process\":\"%s\",\"task\":%d,\"name\":%u,\"rights\":\"%s\",\"urefs\":%u,\"denotes\":",
-                    who[s], sides[s]->task, n->name, scn_type_name(n->type), n->urefs);
-            json_string(out, n->denotes, sizeof n->denotes);
-            fputs(",\"label\":", out);
-            json_string(out, n->label, sizeof n->label);
-            fputs("}\n", out);
-        }
-}
-
 static int exit_status(const run_result *r)
 {
     if (r->invariant_violations > 0 || r->leaked > 0)
@@ -332,42 +236,11 @@ static int exit_status(const run_result *r)
     return r->expected ? 0 : 1;
 }
 
-static void print_result(FILE *out, const scenario *s, const run_result *r, bool json, bool show_all,
-                         bool explain)
+static void print_result(FILE *out, const scenario *s, const run_result *r, bool show_all, bool explain)
 {
     routine_count counts[96];
     unsigned total;
     size_t nc = count_rpcs(r->trace, r->parent.task, r->child.task, counts, 96, &total);
-    if (json) {
-        for (const char *line = r->trace; line != NULL && *line != '\0';) {
-            const char *end = strchr(line, '\n');
-            size_t len = end != NULL ? (size_t)(end - line) : strlen(line);
-            if (strncmp(line, "forksim-trace", 13) == 0)
-                fprintf(out, "{\"type\":\"version\",\"trace\":1}\n");
-            else
-                json_event(out, line, len);
-            line = end != NULL ? end + 1 : NULL;
-        }
-        print_json_spaces(out, r);
-        fprintf(out, "{\"type\":\"rpcs\",\"total\":%u,\"by_routine\":{", total);
-        for (size_t i = 0; i < nc; i++)
-            fprintf(out, "%s\"%s\":%u", i ? "," : "", counts[i].name, counts[i].n);
-        fputs("}}\n", out);
-        for (size_t i = 0; i < r->nfindings; i++) {
-            fputs("{\"type\":\"finding\",\"text\":", out);
-            json_string(out, r->findings[i], strlen(r->findings[i]));
-            fputs("}\n", out);
-        }
-        for (size_t i = 0; i < r->nmessages; i++) {
-            fputs("{\"type\":\"message\",\"text\":", out);
-            json_string(out, r->messages[i], strlen(r->messages[i]));
-            fputs("}\n", out);
-        }
-        fprintf(out, "{\"type\":\"verdict\",\"verdict\":\"%s\",\"expected\":%s,\"invariant_violations\":%zu,\"leaked\":%zu}\n",
-                run_verdict_name(r->verdict), r->expected ? "true" : "false",
-                r->invariant_violations, r->leaked);
-        return;
-    }
     const char *from = r->trace;
     const char *setup_end = show_all ? NULL : strstr(r->trace, "# scenario: set-up done");
     if (setup_end != NULL) {
@@ -629,53 +502,94 @@ static int replay(const char *path, FILE *out)
 
 /* --- explore --------------------------------------------------------------------------------- */
 
+static void explore_errors(void)
+{
+    static const char *const routines[] = {
+        "proc_dostop", "thread_abort", "task_create", "mach_port_names", "task_threads",
+        "proc_task2proc", "mach_port_get_refs", "mach_port_insert_right",
+        "mach_port_allocate_name", "mach_port_extract_right", "mach_port_mod_refs",
+        "mach_port_deallocate", "proc_setmsgport", "task_set_special_port", "thread_resume",
+        "thread_create", "thread_get_state", "thread_set_state", "proc_get_arg_locations",
+        "proc_set_arg_locations", "proc_task2pid", "proc_child", "proc_getpids",
+        "term_open_ctty", "vm_deallocate", "task_terminate"};
+    printf("routine-fails errors (send-fails gives MACH_SEND_INVALID_DEST: the port is dead; "
+           "reply-lost gives MIG_SERVER_DIED: the server died after acting):\n");
+    for (size_t i = 0; i < sizeof routines / sizeof routines[0]; i++) {
+        kern_return_t e;
+        const char *why;
+        char buf[16];
+        if (explore_error(routines[i], &e, &why))
+            printf("  %-24s %-24s %s\n", routines[i], explore_code_name(e, buf, sizeof buf), why);
+    }
+    printf("  %-24s %-24s %s\n", "mach_task_self", "-", "a trap that returns a name: cannot fail");
+    printf("  %-24s %-24s %s\n", "mach_thread_self", "-", "a trap that returns a name: cannot fail");
+}
+
+enum {
+    OPT_FAULTS = 256, OPT_PORT_DEATHS, OPT_ERRORS, OPT_FORK, OPT_ROUTINE, OPT_FAULT, OPT_RUN,
+    OPT_NO_PROGRESS,
+    OPT_FORMAT, OPT_SEED, OPT_STOP_AT, OPT_SITES, OPT_ALL, OPT_EXPLAIN, OPT_RECORD,
+    OPT_SAVE_DECISIONS,
+};
+
+static const cli_option explore_options_table[] = {
+    {"faults", OPT_FAULTS, NULL, "fail each RPC of the fork in turn, 3 ways (send-fails, "
+                                 "routine-fails, reply-lost)"},
+    {"port-deaths", OPT_PORT_DEATHS, NULL, "a port of another task dies before each RPC of the fork"},
+    {"errors", OPT_ERRORS, NULL, "the error each routine fails with, and why (no FILE)"},
+    {"fork", OPT_FORK, "glibc|glibc-ndebug|both", "which build of the fork (default: both)"},
+    {"routine", OPT_ROUTINE, "R", "only the RPCs of routine R"},
+    {"fault", OPT_FAULT, "send-fails|routine-fails|reply-lost", "only that fault"},
+    {"run", OPT_RUN, "N", "only run N of the sweep, with its trace"},
+    {"no-progress", OPT_NO_PROGRESS, NULL, "no progress lines on stderr"},
+    {NULL, 0, NULL, NULL},
+};
+
+static const cli_command explore_cmd = {
+    "explore", "FILE --faults|--port-deaths [options]  |  forksim explore --errors",
+    "runs the scenario once per fault or port death of its fork; one row per run on stdout,\n"
+    "progress on stderr",
+    explore_options_table,
+    "exit status 0, or 3 when a run shows forksim's own error (an invariant violation);\n"
+    "2 for bad usage or input\n",
+};
+
 static int explore_command(int argc, char **argv)
 {
-    if (argc == 3 && strcmp(argv[2], "--errors") == 0) {
-        static const char *const routines[] = {
-            "proc_dostop", "thread_abort", "task_create", "mach_port_names", "task_threads",
-            "proc_task2proc", "mach_port_get_refs", "mach_port_insert_right",
-            "mach_port_allocate_name", "mach_port_extract_right", "mach_port_mod_refs",
-            "mach_port_deallocate", "proc_setmsgport", "task_set_special_port", "thread_resume",
-            "thread_create", "thread_get_state", "thread_set_state", "proc_get_arg_locations",
-            "proc_set_arg_locations", "proc_task2pid", "proc_child", "proc_getpids",
-            "term_open_ctty", "vm_deallocate", "task_terminate"};
-        printf("routine-fails errors (send-fails gives MACH_SEND_INVALID_DEST: the port is dead; "
-               "reply-lost gives MIG_SERVER_DIED: the server died after acting):\n");
-        for (size_t i = 0; i < sizeof routines / sizeof routines[0]; i++) {
-            kern_return_t e;
-            const char *why;
-            char buf[16];
-            if (explore_error(routines[i], &e, &why))
-                printf("  %-24s %-24s %s\n", routines[i], explore_code_name(e, buf, sizeof buf), why);
-        }
-        printf("  %-24s %-24s %s\n", "mach_task_self", "-", "a trap that returns a name: cannot fail");
-        printf("  %-24s %-24s %s\n", "mach_thread_self", "-", "a trap that returns a name: cannot fail");
-        return 0;
-    }
-    const char *file = NULL;
     explore_options o = {.glibc = true, .ndebug = true, .out = stdout, .progress = stderr};
-    bool kind_set = false;
-    for (int i = 2; i < argc; i++) {
-        const char *a = argv[i];
-        if (strcmp(a, "--faults") == 0) {
+    bool kind_set = false, errors = false;
+    cli_parser p;
+    cliopt_begin(&p, &explore_cmd, argc, argv);
+    for (int key; (key = cliopt_next(&p)) != CLI_END;) {
+        const char *w = p.value;
+        switch (key) {
+        case CLI_HELP:
+            return 0;
+        case CLI_ERROR:
+            return 2;
+        case OPT_FAULTS:
             o.kind = EXPLORE_FAULTS;
             kind_set = true;
-        } else if (strcmp(a, "--port-deaths") == 0) {
+            break;
+        case OPT_PORT_DEATHS:
             o.kind = EXPLORE_PORT_DEATHS;
             kind_set = true;
-        } else if (strcmp(a, "--fork") == 0 && i + 1 < argc) {
-            const char *w = argv[++i];
+            break;
+        case OPT_ERRORS:
+            errors = true;
+            break;
+        case OPT_FORK:
             o.glibc = strcmp(w, "glibc") == 0 || strcmp(w, "both") == 0;
             o.ndebug = strcmp(w, "glibc-ndebug") == 0 || strcmp(w, "both") == 0;
             if (!o.glibc && !o.ndebug) {
                 fprintf(stderr, "forksim: --fork glibc, glibc-ndebug or both, not '%s'\n", w);
                 return 2;
             }
-        } else if (strcmp(a, "--routine") == 0 && i + 1 < argc) {
-            o.routine = argv[++i];
-        } else if (strcmp(a, "--fault") == 0 && i + 1 < argc) {
-            const char *w = argv[++i];
+            break;
+        case OPT_ROUTINE:
+            o.routine = w;
+            break;
+        case OPT_FAULT:
             o.fault = strcmp(w, "send-fails") == 0      ? KF_SEND_FAILS
                       : strcmp(w, "routine-fails") == 0 ? KF_ROUTINE_FAILS
                       : strcmp(w, "reply-lost") == 0    ? KF_REPLY_LOST
@@ -684,29 +598,36 @@ static int explore_command(int argc, char **argv)
                 fprintf(stderr, "forksim: --fault send-fails, routine-fails or reply-lost, not '%s'\n", w);
                 return 2;
             }
-        } else if (strcmp(a, "--run") == 0 && i + 1 < argc) {
+            break;
+        case OPT_RUN: {
             unsigned long long v;
-            if (!option_number(argv[++i], 1, UINT_MAX, &v)) {
-                fprintf(stderr, "forksim: --run needs a run number from 1 to %u, not '%s'\n", UINT_MAX, argv[i]);
+            if (!option_number(w, 1, UINT_MAX, &v)) {
+                fprintf(stderr, "forksim: --run needs a run number from 1 to %u, not '%s'\n", UINT_MAX, w);
                 return 2;
             }
             o.only_run = (unsigned)v;
-        } else if (strcmp(a, "--no-progress") == 0) {
+            break;
+        }
+        case OPT_NO_PROGRESS:
             o.progress = NULL;
-        } else if (a[0] == '-') {
-            fprintf(stderr, "forksim: unknown option '%s' (try forksim --help)\n", a);
-            return 2;
-        } else if (file == NULL) {
-            file = a;
-        } else {
-            fprintf(stderr, "forksim: one scenario at a time ('%s' and '%s')\n", file, a);
-            return 2;
+            break;
         }
     }
-    if (file == NULL || !kind_set) {
-        fprintf(stderr, "usage: forksim explore FILE --faults|--port-deaths [options] (try forksim --help)\n");
+    int nops = argc - p.first;
+    if (errors) {
+        if (nops != 0 || kind_set)
+            return cliopt_fail(&explore_cmd, "--errors takes no scenario and no other option");
+        explore_errors();
+        return 0;
+    }
+    if (nops > 1)
+        return cliopt_fail(&explore_cmd, "one scenario at a time ('%s' and '%s')", argv[p.first],
+                           argv[p.first + 1]);
+    if (nops == 0 || !kind_set) {
+        fprintf(stderr, "usage: forksim explore FILE --faults|--port-deaths [options] (try forksim explore --help)\n");
         return 2;
     }
+    const char *file = argv[p.first];
     if (o.only_run != 0)
         o.progress = NULL;
     scenario *s = calloc(1, sizeof *s);
@@ -724,99 +645,99 @@ static int explore_command(int argc, char **argv)
     return sum.violations != 0 || sum.bugs != 0 ? 3 : 0;
 }
 
-/* --- main ------------------------------------------------------------------------------------ */
+/* --- run ------------------------------------------------------------------------------------- */
 
-int main(int argc, char **argv)
+static const cli_option run_options_table[] = {
+    {"format", OPT_FORMAT, "text|json|jsonl|mermaid|dot|perfetto",
+     "the trace and a summary (text, the default); the same as one JSON document (json, "
+     "docs/forksim-run.schema.json) or one object a line (jsonl); the fork as a Mermaid "
+     "sequence diagram; both name spaces as a Graphviz graph; a timeline for Perfetto"},
+    {"seed", OPT_SEED, "N", "the scheduler's seed (default: the scenario's, else 1)"},
+    {"stop-at", OPT_STOP_AT, "STEP", "show both name spaces as they were just before trace step STEP"},
+    {"sites", OPT_SITES, NULL, "annotate each RPC of the fork with its _Fork.c line"},
+    {"all", OPT_ALL, NULL, "show the boot and set-up too (text format hides them)"},
+    {"explain", OPT_EXPLAIN, NULL, "a one-line note after each RPC of the parent and the child"},
+    {"record", OPT_RECORD, "RUN", "save the run (scenario, decisions, trace) for forksim replay"},
+    {"save-decisions", OPT_SAVE_DECISIONS, "FILE", "save the scheduler's decisions (for a "
+                                                   "scenario's decisions line)"},
+    {NULL, 0, NULL, NULL},
+};
+
+static const cli_command run_cmd = {
+    "run", "FILE [options]", "runs a scenario (forksim-scenario(5)) on the simulated Hurd with "
+    "glibc's real fork", run_options_table,
+    "exit status: 0 expectations held, 1 one failed, 2 bad usage or input,\n"
+    "             3 forksim's own error (invariant violation, leak, unmodelled call)\n",
+};
+
+static int run_command(int argc, char **argv)
 {
-    /* A closed standard output: its descriptor would go to the next file opened (a record),
-     * and every result would be lost. */
-    if (fcntl(STDOUT_FILENO, F_GETFD) == -1) {
-        fprintf(stderr, "forksim: standard output is closed\n");
-        return 3;
-    }
-    if (argc < 2) {
-        usage(stderr);
-        return 2;
-    }
-    if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "help") == 0) {
-        usage(stdout);
-        return stdout_status(0);
-    }
-    if (strcmp(argv[1], "--version") == 0) {
-        printf("forksim %s\n%s", FORKSIM_VERSION, forksim_fork_source);
-        return stdout_status(0);
-    }
-    if (strcmp(argv[1], "replay") == 0) {
-        if (argc != 3) {
-            fprintf(stderr, "usage: forksim replay RUN\n");
-            return 2;
-        }
-        /* fopen opens a directory for reading; its first read fails, and the parser would
-         * report line 0 of it */
-        struct stat st;
-        if (stat(argv[2], &st) == 0 && S_ISDIR(st.st_mode)) {
-            fprintf(stderr, "forksim: %s: is a directory, not a recorded run\n", argv[2]);
-            return 2;
-        }
-        return stdout_status(replay(argv[2], stdout));
-    }
-    if (strcmp(argv[1], "explore") == 0)
-        return stdout_status(explore_command(argc, argv));
-    if (strcmp(argv[1], "run") != 0) {
-        fprintf(stderr, "forksim: unknown command '%s' (try forksim --help)\n", argv[1]);
-        return 2;
-    }
-    const char *file = NULL, *record_path = NULL, *decisions_path = NULL;
-    bool json = false, show_all = false, explain = false;
+    const char *record_path = NULL, *decisions_path = NULL;
+    bool as_text = true, show_all = false, explain = false;
+    export_format format = EXPORT_JSON;
     run_options o = {0};
-    for (int i = 2; i < argc; i++) {
-        const char *a = argv[i];
-        if (strcmp(a, "--format=text") == 0) {
-            json = false;
-        } else if (strcmp(a, "--format=jsonl") == 0) {
-            json = true;
-        } else if (strcmp(a, "--sites") == 0) {
+    cli_parser p;
+    cliopt_begin(&p, &run_cmd, argc, argv);
+    for (int key; (key = cliopt_next(&p)) != CLI_END;) {
+        const char *w = p.value;
+        unsigned long long v;
+        switch (key) {
+        case CLI_HELP:
+            return 0;
+        case CLI_ERROR:
+            return 2;
+        case OPT_FORMAT:
+            if (strcmp(w, "text") == 0)
+                as_text = true;
+            else if (export_format_of(w, &format))
+                as_text = false;
+            else
+                return cliopt_fail(&run_cmd, "--format text, json, jsonl, mermaid, dot or perfetto, "
+                                             "not '%s'", w);
+            break;
+        case OPT_SITES:
             o.sites = true;
-        } else if (strcmp(a, "--all") == 0) {
+            break;
+        case OPT_ALL:
             show_all = true;
-        } else if (strcmp(a, "--explain") == 0) {
+            break;
+        case OPT_EXPLAIN:
             explain = true;
             o.explain = true;
-        } else if (strcmp(a, "--seed") == 0 && i + 1 < argc) {
-            unsigned long long v;
-            if (!option_number(argv[++i], 0, UINT64_MAX, &v)) {
+            break;
+        case OPT_SEED:
+            if (!option_number(w, 0, UINT64_MAX, &v)) {
                 fprintf(stderr, "forksim: --seed needs a number from 0 to %llu, not '%s'\n",
-                        (unsigned long long)UINT64_MAX, argv[i]);
+                        (unsigned long long)UINT64_MAX, w);
                 return 2;
             }
             o.seed = v;
             o.has_seed = true;
-        } else if (strcmp(a, "--stop-at") == 0 && i + 1 < argc) {
-            unsigned long long v;
-            if (!option_number(argv[++i], 1, UINT64_MAX, &v)) {
+            break;
+        case OPT_STOP_AT:
+            if (!option_number(w, 1, UINT64_MAX, &v)) {
                 fprintf(stderr, "forksim: --stop-at needs a step number from 1 to %llu, not '%s'\n",
-                        (unsigned long long)UINT64_MAX, argv[i]);
+                        (unsigned long long)UINT64_MAX, w);
                 return 2;
             }
             o.stop_at = v;
-        } else if (strcmp(a, "--record") == 0 && i + 1 < argc) {
-            record_path = argv[++i];
-        } else if (strcmp(a, "--save-decisions") == 0 && i + 1 < argc) {
-            decisions_path = argv[++i];
-        } else if (a[0] == '-') {
-            fprintf(stderr, "forksim: unknown option '%s' (try forksim --help)\n", a);
-            return 2;
-        } else if (file == NULL) {
-            file = a;
-        } else {
-            fprintf(stderr, "forksim: one scenario at a time ('%s' and '%s')\n", file, a);
-            return 2;
+            break;
+        case OPT_RECORD:
+            record_path = w;
+            break;
+        case OPT_SAVE_DECISIONS:
+            decisions_path = w;
+            break;
         }
     }
-    if (file == NULL) {
-        fprintf(stderr, "usage: forksim run FILE [options] (try forksim --help)\n");
+    if (argc - p.first > 1)
+        return cliopt_fail(&run_cmd, "one scenario at a time ('%s' and '%s')", argv[p.first],
+                           argv[p.first + 1]);
+    if (argc - p.first == 0) {
+        fprintf(stderr, "usage: forksim run FILE [options] (try forksim run --help)\n");
         return 2;
     }
+    const char *file = argv[p.first];
     scenario *s = calloc(1, sizeof *s);
     char err[1024];
     if (scenario_load(file, s, err, sizeof err) != 0) {
@@ -840,7 +761,10 @@ int main(int argc, char **argv)
         free(text);
         return 2;
     }
-    print_result(stdout, s, r, json, show_all, explain);
+    if (as_text)
+        print_result(stdout, s, r, show_all, explain);
+    else if (export_write(stdout, format, s, r, explain) != 0)
+        fprintf(stderr, "forksim: out of memory writing the output\n");
     int status = exit_status(r);
     if (r->error[0] != '\0')
         fprintf(stderr, "%s\n", r->error);
@@ -864,4 +788,134 @@ int main(int argc, char **argv)
     free(r);
     free(s);
     return status;
+}
+
+/* --- replay, signals, help ---------------------------------------------------------------------- */
+
+static const cli_option no_options[] = {{NULL, 0, NULL, NULL}};
+
+static const cli_command replay_cmd = {
+    "replay", "RUN", "re-runs a recording made by forksim run --record RUN and checks that the "
+    "same events happen,\nline by line; says when this forksim's glibc files differ from the "
+    "recording's", no_options,
+    "exit status: 0 the same events, 1 a difference (the first one is shown), 2 a bad file,\n"
+    "             3 forksim's own error\n",
+};
+
+static int replay_command(int argc, char **argv)
+{
+    cli_parser p;
+    cliopt_begin(&p, &replay_cmd, argc, argv);
+    for (int key; (key = cliopt_next(&p)) != CLI_END;) {
+        if (key == CLI_HELP)
+            return 0;
+        return 2;
+    }
+    if (argc - p.first != 1) {
+        fprintf(stderr, "usage: forksim replay RUN (try forksim replay --help)\n");
+        return 2;
+    }
+    const char *path = argv[p.first];
+    /* fopen opens a directory for reading; its first read fails, and the parser would report
+     * line 0 of it */
+    struct stat st;
+    if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
+        fprintf(stderr, "forksim: %s: is a directory, not a recorded run\n", path);
+        return 2;
+    }
+    return replay(path, stdout);
+}
+
+static const cli_command signals_cmd = {
+    "signals", "", "lists the Hurd's signal numbers and names (glibc's sysdeps/mach/hurd/bits/"
+    "signum-arch.h),\nas a scenario's kill takes them: TERM, SIGTERM or 15", no_options, NULL,
+};
+
+static int signals_command(int argc, char **argv)
+{
+    cli_parser p;
+    cliopt_begin(&p, &signals_cmd, argc, argv);
+    for (int key; (key = cliopt_next(&p)) != CLI_END;)
+        return key == CLI_HELP ? 0 : 2;
+    if (argc - p.first != 0)
+        return cliopt_fail(&signals_cmd, "takes no operand ('%s')", argv[p.first]);
+    int n;
+    const signame *t = signame_table(&n);
+    for (int i = 0; i < n; i++)
+        printf("%2d SIG%s\n", t[i].sig, t[i].name);
+    return 0;
+}
+
+static int help_command(int argc, char **argv);
+
+static const cli_command help_cmd = {
+    "help", "[SUBCOMMAND]", "the command's usage, or a subcommand's options", no_options, NULL,
+};
+
+/* The subcommands, in the order the usage lists them. */
+static const struct {
+    const cli_command *cmd;
+    int (*fn)(int argc, char **argv);
+} commands[] = {
+    {&run_cmd, run_command},         {&replay_cmd, replay_command},
+    {&explore_cmd, explore_command}, {&signals_cmd, signals_command},
+    {&help_cmd, help_command},
+};
+#define NCOMMANDS (sizeof commands / sizeof commands[0])
+
+static int help_command(int argc, char **argv)
+{
+    cli_parser p;
+    cliopt_begin(&p, &help_cmd, argc, argv);
+    for (int key; (key = cliopt_next(&p)) != CLI_END;)
+        return key == CLI_HELP ? 0 : 2;
+    if (argc - p.first == 0) {
+        usage(stdout);
+        return 0;
+    }
+    if (argc - p.first > 1)
+        return cliopt_fail(&help_cmd, "one subcommand at a time");
+    for (size_t i = 0; i < NCOMMANDS; i++)
+        if (strcmp(argv[p.first], commands[i].cmd->name) == 0) {
+            cliopt_help(stdout, commands[i].cmd);
+            return 0;
+        }
+    fprintf(stderr, "forksim: help: no subcommand '%s' (try forksim help)\n", argv[p.first]);
+    return 2;
+}
+
+/* --- main ------------------------------------------------------------------------------------ */
+
+int main(int argc, char **argv)
+{
+    /* A closed standard output: its descriptor would go to the next file opened (a record),
+     * and every result would be lost. */
+    if (fcntl(STDOUT_FILENO, F_GETFD) == -1) {
+        fprintf(stderr, "forksim: standard output is closed\n");
+        return 3;
+    }
+    if (argc < 2) {
+        usage(stderr);
+        return 2;
+    }
+    if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+        usage(stdout);
+        return stdout_status(0);
+    }
+    if (strcmp(argv[1], "--version") == 0) {
+        if (argc != 2) {
+            fprintf(stderr, "forksim: --version takes nothing after it (try forksim --help)\n");
+            return 2;
+        }
+        printf("forksim %s\n%s", FORKSIM_VERSION, forksim_fork_source);
+        return stdout_status(0);
+    }
+    for (size_t i = 0; i < NCOMMANDS; i++)
+        if (strcmp(argv[1], commands[i].cmd->name) == 0)
+            return stdout_status(commands[i].fn(argc - 1, argv + 1));
+    if (argv[1][0] == '-')
+        fprintf(stderr, "forksim: unknown option '%s' (try forksim --help)\n", argv[1]);
+    else
+        fprintf(stderr, "forksim: unknown command '%s' (try forksim --help)\n", argv[1]);
+    return 2;
 }

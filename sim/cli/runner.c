@@ -1056,6 +1056,35 @@ static void explain_rpc(const kern_rpc_note *n, char *buf, size_t len)
             snprintf(buf, len, "%s", plain[i].note);
 }
 
+/* A simulated process aborts (an assertion in the fork): its task is about to end, and with
+ * it the name space the summary would show. The first time, both spaces are kept as they are
+ * now: the parent's and the newest child's (the half-built one when the parent aborted
+ * mid-fork). */
+static void abort_snapshot(const fi_abort_record *a, void *arg)
+{
+    (void)a, (void)arg;
+    run_result *r = R.r;
+    if (r == NULL || r->at_abort != NULL || R.parent_id == 0)
+        return;
+    r->at_abort = calloc(2, sizeof *r->at_abort);
+    if (r->at_abort == NULL)
+        return;
+    sim_task *p = sim_task_by_id(R.parent_id);
+    ktask_t *newest = world_newest_task(kern_world());
+    sim_task *c = newest != NULL ? kern_sim_task(newest) : NULL;
+    if (c != NULL && (sim_task_id(c) <= R.parent_id || sim_task_id(c) == R.peer_id))
+        c = NULL;
+    if (p != NULL)
+        snapshot(p, &r->at_abort[0]);
+    if (c != NULL)
+        snapshot(c, &r->at_abort[1]);
+    /* the descriptor table of the process that aborts: its image is the one in place */
+    if (sim_task_self() == p && p != NULL)
+        snapshot_fds(&r->at_abort[0]);
+    else if (sim_task_self() == c && c != NULL)
+        snapshot_fds(&r->at_abort[1]);
+}
+
 static void explain_observer(const kern_rpc_note *n, void *arg)
 {
     (void)arg;
@@ -1631,6 +1660,7 @@ int run_scenario(const scenario *s, const run_options *o, run_result *r)
         kern_set_step_hook(o->stop_at, stop_hook, NULL);
     if (o->explain)
         kern_set_rpc_observer(explain_observer, NULL);
+    fi_set_abort_hook(abort_snapshot, NULL);
     bool peer_needed = false;
     for (size_t i = 0; i < s->nhaves; i++)
         peer_needed |= s->haves[i].kind == HAVE_SEND || s->haves[i].kind == HAVE_SEND_ONCE ||
@@ -1642,6 +1672,7 @@ int run_scenario(const scenario *s, const run_options *o, run_result *r)
     }
     forksim_spawn(parent_main, NULL);
     r->sim = forksim_run();
+    fi_set_abort_hook(NULL, NULL);
     if (o->explain)
         kern_set_rpc_observer(NULL, NULL);
 ran:;
@@ -1760,6 +1791,8 @@ ran:;
 
 void run_result_free(run_result *r)
 {
+    free(r->at_abort);
+    r->at_abort = NULL;
     free(r->notes);
     r->notes = NULL;
     r->nnotes = 0;

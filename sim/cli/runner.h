@@ -107,6 +107,10 @@ typedef struct run_result {
     run_space parent, child;        /* at the end of their steps, or at --stop-at */
     run_space before_fork;          /* the parent just before its (last) fork */
     bool stopped;                   /* --stop-at reached */
+    run_space *at_abort;            /* [0] the parent, [1] the newest child, as the first
+                                     * abort of a simulated process began, before its task
+                                     * ended (malloc'ed), or NULL: the JSON output's spaces
+                                     * after an abort (the text summary keeps its own) */
     char messages[RUN_MAX_MESSAGES][1024];   /* failed expectations, aborts, reports */
     size_t nmessages;
     size_t messages_dropped;        /* messages past RUN_MAX_MESSAGES, counted */

@@ -5,7 +5,7 @@
 #include "scenario.h"
 
 #include "hurd_errno.h"
-#include "forkimpl.h" /* the Hurd's signal names */
+#include "signames.h" /* the Hurd's signal names */
 
 #include <ctype.h>
 #include <errno.h>
@@ -422,8 +422,7 @@ static int parse_step(parser *p, scenario *s, scn_who who, char **w, int n)
             st->has_expect = true;
         } else if (n == 5 && strcmp(w[2], "->") == 0 && strcmp(w[3], "signal") == 0) {
             /* ended by a signal: the status is the signal's number (W_EXITCODE(0, SIG)) */
-            st->expect_value = fi_signal_number(w[4]);
-            if (st->expect_value < 0)
+            if (!signame_parse(w[4], &st->expect_value))
                 return fail(p, "wait -> signal SIG: unknown signal '%s' (a Hurd signal name or number)", w[4]);
             st->has_expect = true;
             st->by_signal = true;
@@ -438,9 +437,9 @@ static int parse_step(parser *p, scenario *s, scn_who who, char **w, int n)
         st->kind = STEP_KILL;
         if (end != 3 && !(end == 5 && strcmp(w[3], "to") == 0))
             return fail(p, "kill SIG [to child|parent|self]");
-        st->signo = fi_signal_number(w[2]);
-        if (st->signo < 0)
-            return fail(p, "kill: unknown signal '%s' (a Hurd signal name, SIGTERM or TERM, or a number from 1 to 32)", w[2]);
+        if (!signame_parse(w[2], &st->signo))
+            return fail(p, "kill SIGNAL: a signal name (TERM, SIGTERM) or a number from 1 to %d, "
+                           "the Hurd's (forksim signals lists them)", SIGNAME_MAX);
         st->expect_value = st->signo;
         const char *to = end == 5 ? w[4] : "child";
         if (strcmp(to, "child") != 0 && strcmp(to, "parent") != 0 && strcmp(to, "self") != 0)
@@ -453,9 +452,8 @@ static int parse_step(parser *p, scenario *s, scn_who who, char **w, int n)
         st->kind = STEP_HANDLER;
         if (end < 4)
             return fail(p, "handler SIG record|ignore|default|exit N");
-        st->signo = fi_signal_number(w[2]);
-        if (st->signo < 0)
-            return fail(p, "handler: unknown signal '%s'", w[2]);
+        if (!signame_parse(w[2], &st->signo))
+            return fail(p, "handler: unknown signal '%s' (forksim signals lists them)", w[2]);
         if (st->signo == 9 || st->signo == 17)
             return fail(p, "handler: %s cannot be caught or ignored", w[2]);
         const char *act = w[3];
@@ -478,9 +476,8 @@ static int parse_step(parser *p, scenario *s, scn_who who, char **w, int n)
         st->kind = STEP_MASK;
         if (end != 3)
             return fail(p, "%s SIG", verb);
-        st->signo = fi_signal_number(w[2]);
-        if (st->signo < 0)
-            return fail(p, "%s: unknown signal '%s'", verb, w[2]);
+        if (!signame_parse(w[2], &st->signo))
+            return fail(p, "%s: unknown signal '%s' (forksim signals lists them)", verb, w[2]);
         snprintf(st->routine, sizeof st->routine, "%s", verb);
     } else if (strcmp(verb, "rpc") == 0) {
         st->kind = STEP_RPC;

@@ -5,7 +5,7 @@
  * running host code; each stub is one RPC of the calling simulated thread over real messages
  * (sim/kern/mig.h). Error numbers are the Hurd's (the _HURD_ERRNO encoding), never Linux's.
  *
- * Rules: ../shared/spec/mach-msg-thread-proc.md, M10-M12 (MIG) and P1-P11 (proc).
+ * Rules: docs/spec-rules.md, M10-M12 (MIG) and P1-P11 (proc).
  */
 #ifndef FORKSIM_HURD_SERVERS_H
 #define FORKSIM_HURD_SERVERS_H

@@ -1,7 +1,7 @@
 /*
  * srv_proc.c: the simulated proc server (the Hurd's proc/: hash.c, mgt.c, info.c, msg.c,
  * wait.c, dead-name.c), as far as glibc's fork, wait and kill need it. Rules P1-P11 of
- * ../shared/spec/mach-msg-thread-proc.md.
+ * docs/spec-rules.md.
  *
  * One daemon thread of its own task serves every proc port from one port set, so requests are
  * serialized as under proc's global lock (P3). The server's state is host memory (the server
