@@ -42,7 +42,7 @@ SAN_CFLAGS := $(BASEFLAGS) -O1 -fno-omit-frame-pointer -fsanitize=address,undefi
 SAN_LDFLAGS := -fsanitize=address,undefined
 SAN_ENV    := ASAN_OPTIONS=detect_leaks=1:halt_on_error=1:abort_on_error=1 \
               UBSAN_OPTIONS=halt_on_error=1:abort_on_error=1:print_stacktrace=1
-LDLIBS     := -lcmocka -lunwind -ldw -lelf
+LDLIBS     := -lcmocka -lunwind -ldw -lelf -ljansson -lm
 
 LIB_SRCS   := $(sort $(wildcard model/*.c sim/rt/*.c sim/kern/*.c sim/hurd/*.c) $(filter-out sim/cli/main.c,$(wildcard sim/cli/*.c)))
 TEST_SRCS  := $(sort $(wildcard tests/test_*.c))
@@ -250,7 +250,7 @@ $(BUILD)/glibc/%/source-info.o: $(BUILD)/glibc/%/source-info.c
 # Before linking: every symbol the glibc code imports must be defined (tools/glibc-lacks.sh
 # names what a glibc tree other than 2.36 still needs from forkimpl/).
 CORE_OBJS = $(patsubst %.c,$(BUILD)/%.o,$(LIB_SRCS) $(FORKIMPL_SRCS))
-FORKSIM_LIBS := -lunwind -ldw -lelf
+FORKSIM_LIBS := -lunwind -ldw -lelf -ljansson -lm
 $(BUILD)/forksim: $(BUILD)/sim/cli/main.o $(BUILD)/glibc/source-info.o $(BUILD)/libforksim.a
 	@tools/glibc-lacks.sh "$(addprefix $(GLIBC_DIR)/,$(GLIBC_OBJS))" "$(CORE_OBJS) $(BUILD)/sim/cli/main.o" >/dev/null \
 	  || tools/glibc-lacks.sh "$(addprefix $(GLIBC_DIR)/,$(GLIBC_OBJS))" "$(CORE_OBJS) $(BUILD)/sim/cli/main.o"

@@ -134,7 +134,7 @@ fi
 # upstream change moves the signal thread's first frame, not one RPC.
 cp "$build/libforksim.a" "$tmp/lib.a"
 if cc_fork setup-call setup-call fork-glibc.o "$@" -g -O2 && (cd "$tmp" && ar r lib.a fork-glibc.o) &&
-    ${CC:-cc} "$build/sim/cli/main.o" "$build/glibc/source-info.o" "$tmp/lib.a" -o "$tmp/forksim" -lunwind -ldw -lelf; then
+    ${CC:-cc} "$build/sim/cli/main.o" "$build/glibc/source-info.o" "$tmp/lib.a" -o "$tmp/forksim" -lunwind -ldw -lelf -ljansson -lm; then
     "$tmp/forksim" run traces/walkthrough.fsim >"$tmp/walk.out" 2>&1
     if cmp -s "$tmp/walk.out" traces/walkthrough.expected; then ok; else
         bad "the walkthrough with the SETUP_CALL fork is not its golden output:"
