@@ -142,7 +142,7 @@ host-processes: all $(BUILD)/bench/bench_fork $(BUILD)/bench/bench_explore
 valgrind: all
 	@tools/valgrind-tests.sh $(BUILD) 2
 
-check: test-plain test-san rules host-processes valgrind image-globals traces cli quoted anchors install-check compare-check sites glibc-features planted-san traces-san fuzz-replay
+check: test-plain test-san rules host-processes valgrind image-globals traces cli quoted anchors install-check compare-check sites glibc-features planted-san traces-san fuzz-replay schedules
 
 bench: all
 	@for b in $(BENCH_PROGS); do $$b || exit 1; done
@@ -332,6 +332,22 @@ compare-check: all
 .PHONY: sweep
 sweep: $(BUILD)/forksim
 	@tools/sweep.sh $(BUILD)/forksim $(BUILD)/sweep traces/sweep-default.fsim traces/sweep-rights.fsim
+
+# --- the race explorer (issue 10, items 1-7) ------------------------------------------
+# make check: the command as a user runs it, 4 shards through GNU parallel merged against the
+# single search, save/replay/shrink, events (tools/check-schedules.sh; the known answers are
+# tests/test_schedules.c). make sweep: the walkthrough's whole searches at bounds 0 and 1, with
+# and without pruning where it ends in minutes, and the port-death-anywhere scenario at bound 0.
+.PHONY: schedules sweep-schedules
+schedules: $(BUILD)/forksim
+	@tools/check-schedules.sh $(BUILD)/forksim
+sweep: sweep-schedules
+sweep-schedules: $(BUILD)/forksim
+	@for a in "--bound 0 --no-prune" "--bound 0" "--bound 1" "--bound 2 --max-runs 200000"; do \
+	  echo "schedules: traces/walkthrough.fsim $$a"; \
+	  $(BUILD)/forksim explore traces/walkthrough.fsim --schedules $$a | tail -3 || exit 1; done
+	@echo "schedules: tests/schedules/port-death-anywhere.fsim --bound 0 --max-runs 100000"; \
+	  $(BUILD)/forksim explore tests/schedules/port-death-anywhere.fsim --schedules --bound 0 --max-runs 100000 | tail -6
 
 # The main job: the fork walkthrough.
 run: all
