@@ -95,6 +95,19 @@ if [ -n "$k" ]; then
     echo "schedules: $(sed -n 's/^shrink: //p' "$tmp/shrink.txt" | tr '\n' ' ')"
 fi
 
+# --shrink: a failing outcome (the child's a is not what the scenario expects once the port died)
+# shrunk at the end of the search; the shrunk schedule still fails the expectation
+printf 'forksim-scenario 1\nfork glibc\nhave send a\nanywhere destroy a\nparent fork -> ok\nchild exit 0\nparent wait -> status 0\nexpect child a SEND urefs 1\n' >"$tmp/exp.fsim"
+"$fs" explore "$tmp/exp.fsim" --schedules --bound 0 --max-runs 300 --shrink --save "$tmp/exps" --no-progress >"$tmp/exps.txt"
+grep -q 'expectation failed' "$tmp/exps.txt" && grep -q '^  shrunk from ' "$tmp/exps.txt" || fail "--shrink: $(cat "$tmp/exps.txt")"
+d=$(ls "$tmp"/exps/outcome-*.shrunk.dec 2>/dev/null | head -1)
+if [ -n "$d" ]; then
+    cp "$tmp/exp.fsim" "$tmp/exps/replay.fsim" && echo "decisions $(basename "$d")" >>"$tmp/exps/replay.fsim"
+    "$fs" run "$tmp/exps/replay.fsim" >/dev/null 2>&1; [ $? = 1 ] || fail "the shrunk failing schedule does not fail its expectation"
+else
+    fail "--shrink --save wrote no outcome-N.shrunk.dec"
+fi
+
 # 5. bad input
 "$fs" explore $scn --schedules --shard 4/4 >/dev/null 2>&1; [ $? = 2 ] || fail "--shard 4/4 accepted"
 printf 'forksim-scenario 1\nhave send a\nanywhere destroy b\nparent fork -> ok\n' >"$tmp/bad.fsim"

@@ -506,7 +506,7 @@ static void schedules_usage(FILE *f)
 {
     fputs("usage: forksim explore FILE --schedules [--bound K | --no-bound | --pct D --runs N [--seed S]]\n"
           "                [--no-prune] [--stop-on abort|deadlock|finding|expectation] [--shard I/N]\n"
-          "                [--format=text|jsonl] [--save DIR] [--max-runs N] [--no-progress]\n",
+          "                [--format=text|jsonl] [--save DIR] [--shrink] [--max-runs N] [--no-progress]\n",
           f);
 }
 
@@ -514,7 +514,7 @@ int schedules_command(int argc, char **argv)
 {
     const char *file = NULL, *save = NULL;
     sx_options o = {.bound = 2, .prune = true, .pct_runs = 1000, .seed = 1};
-    bool json = false, progress_on = true, runs_set = false;
+    bool json = false, progress_on = true, runs_set = false, shrink = false;
     for (int i = 2; i < argc; i++) {
         const char *a = argv[i];
         uint64_t v;
@@ -576,6 +576,8 @@ int schedules_command(int argc, char **argv)
             }
         } else if (strcmp(a, "--no-progress") == 0) {
             progress_on = false;
+        } else if (strcmp(a, "--shrink") == 0) {
+            shrink = true;
         } else if (a[0] == '-') {
             fprintf(stderr, "forksim: unknown option '%s' of explore --schedules\n", a);
             schedules_usage(stderr);
@@ -659,6 +661,29 @@ int schedules_command(int argc, char **argv)
                 json_line(stdout, j);
             } else {
                 outcome_print(stdout, i, oc->runs, oc->first_preemptions, oc->first_events, oc->title, dec);
+            }
+            /* --shrink: each failing outcome's first schedule, shrunk (item 4) */
+            if (shrink && !json && (oc->flags & (SX_STOP_ABORT | SX_STOP_DEADLOCK | SX_STOP_EXPECTATION))) {
+                sx_shrink_sizes before, after;
+                uint64_t runs = 0;
+                char serr[512];
+                sim_decisions *small = sx_shrink(&prog, oc->first, &before, &after, &runs, serr, sizeof serr);
+                if (small == NULL) {
+                    printf("  shrink: %s\n", serr);
+                    continue;
+                }
+                printf("  shrunk from %zu departures, %zu preemptions, %zu event(s) to %zu, %zu, %zu (%llu runs)",
+                       before.departures, before.preemptions, before.events, after.departures,
+                       after.preemptions, after.events, (unsigned long long)runs);
+                if (save != NULL) {
+                    char path[1200];
+                    snprintf(path, sizeof path, "%s/outcome-%zu.shrunk.dec", save, i + 1);
+                    if (decisions_save(small, s->path, path) != 0)
+                        status = 3;
+                    printf(" [%s]", path);
+                }
+                putchar('\n');
+                sim_decisions_free(small);
             }
         }
         summary sm = {.pct = o.pct_depth != 0, .prune = o.prune, .bound = o.bound,
