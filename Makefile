@@ -44,7 +44,7 @@ SAN_CFLAGS := $(BASEFLAGS) -O1 -fno-omit-frame-pointer -fsanitize=address,undefi
 SAN_LDFLAGS := -fsanitize=address,undefined
 SAN_ENV    := ASAN_OPTIONS=detect_leaks=1:halt_on_error=1:abort_on_error=1 \
               UBSAN_OPTIONS=halt_on_error=1:abort_on_error=1:print_stacktrace=1
-LDLIBS     := -lcmocka -lunwind -ldw -lelf
+LDLIBS     := -lcmocka -lunwind -ldw -lelf -ljansson -lm
 
 # The command's own files (issue 14, items 2-4: option parsing, output formats): in the command
 # only, not in the library (CMD_SRCS).
@@ -162,7 +162,7 @@ host-processes: all $(BUILD)/bench/bench_fork $(BUILD)/bench/bench_explore
 valgrind: all
 	@tools/valgrind-tests.sh $(BUILD) 2
 
-check: test-plain test-san rules host-processes valgrind image-globals traces cli quoted anchors install-check compare-check sites glibc-features planted-san traces-san fuzz-replay formats
+check: test-plain test-san rules host-processes valgrind image-globals traces cli quoted anchors install-check compare-check sites glibc-features planted-san traces-san fuzz-replay formats schedules
 
 bench: all
 	@for b in $(BENCH_PROGS); do $$b || exit 1; done
@@ -304,8 +304,9 @@ $(BUILD)/glibc/%/source-info.o: $(BUILD)/glibc/%/source-info.c
 # Before linking: every symbol the glibc code imports must be defined (tools/glibc-lacks.sh
 # names what a glibc tree other than 2.36 still needs from forkimpl/).
 CORE_OBJS = $(patsubst %.c,$(BUILD)/%.o,$(LIB_SRCS) $(FORKIMPL_SRCS))
-FORKSIM_LIBS := -lunwind -ldw -lelf
-# The command alone writes JSON, with jansson (sim/cli/export.c says why); the library does not.
+# jansson: the command writes JSON (sim/cli/export.c says why), and so does the schedule
+# explorer in the library (sim/cli/schedules.c, --format=jsonl).
+FORKSIM_LIBS := -lunwind -ldw -lelf -ljansson -lm
 FORKSIM_CMD_LIBS := $(FORKSIM_LIBS) -ljansson
 $(BUILD)/forksim: $(patsubst %.c,$(BUILD)/%.o,$(CMD_SRCS)) $(BUILD)/glibc/source-info.o $(BUILD)/libforksim.a
 	@tools/glibc-lacks.sh "$(addprefix $(GLIBC_DIR)/,$(GLIBC_OBJS))" "$(CORE_OBJS) $(patsubst %.c,$(BUILD)/%.o,$(CMD_SRCS))" >/dev/null \
@@ -412,6 +413,22 @@ compare-check: all
 .PHONY: sweep
 sweep: $(BUILD)/forksim
 	@tools/sweep.sh $(BUILD)/forksim $(BUILD)/sweep traces/sweep-default.fsim traces/sweep-rights.fsim
+
+# --- the race explorer (issue 10, items 1-7) ------------------------------------------
+# make check: the command as a user runs it, 4 shards through GNU parallel merged against the
+# single search, save/replay/shrink, events (tools/check-schedules.sh; the known answers are
+# tests/test_schedules.c). make sweep: the walkthrough's whole searches at bounds 0 and 1, with
+# and without pruning where it ends in minutes, and the port-death-anywhere scenario at bound 0.
+.PHONY: schedules sweep-schedules
+schedules: $(BUILD)/forksim
+	@tools/check-schedules.sh $(BUILD)/forksim
+sweep: sweep-schedules
+sweep-schedules: $(BUILD)/forksim
+	@for a in "--bound 0 --no-prune" "--bound 0" "--bound 1" "--bound 2 --max-runs 200000"; do \
+	  echo "schedules: traces/walkthrough.fsim $$a"; \
+	  $(BUILD)/forksim explore traces/walkthrough.fsim --schedules $$a | tail -3 || exit 1; done
+	@echo "schedules: tests/schedules/port-death-anywhere.fsim --bound 0 --max-runs 100000"; \
+	  $(BUILD)/forksim explore tests/schedules/port-death-anywhere.fsim --schedules --bound 0 --max-runs 100000 | tail -6
 
 # The main job: the fork walkthrough.
 run: all

@@ -251,6 +251,9 @@ static void mqueue_deliver(kmsg_t *kmsg)
         kmsg_destroy(kmsg); /* M5: the send still succeeds */
         return;
     }
+    WORLD_TOUCH(port->ip_world, NULL, port->ip_id);
+    if (port->ip_receiver != NULL)
+        WORLD_TOUCH(port->ip_world, port->ip_receiver->is_task, 0);
     port->ip_msgcount++;
     waitq_t *waiters = port->ip_pset != NULL ? &port->ip_pset->ips_receivers : &port->ip_receivers;
     kthread_t *receiver = receiver_for(waiters, kmsg);

@@ -111,6 +111,14 @@ void world_set_after_copyin_hook(world_t *world, world_hook_fn fn, void *arg);
 typedef void (*world_wake_fn)(kthread_t *thread, void *arg);
 void world_set_wake_hook(world_t *world, world_wake_fn fn, void *arg);
 
+/* Runs fn(task, port_id, arg) as a kernel call reaches another task's state through its task
+ * or thread port (task != NULL, port_id 0), or a port (task NULL, its serial): a name looked up
+ * in a space, a message queued (then with the receiving space's task too). For the race
+ * explorer's independence of steps (issue 10, item 1): two steps that reach no common task or
+ * port commute. Not a rule of GNU Mach's: an observation. NULL removes it. */
+typedef void (*world_touch_fn)(ktask_t *task, uint32_t port_id, void *arg);
+void world_set_touch_hook(world_t *world, world_touch_fn fn, void *arg);
+
 /* Another actor's doing, not an RPC of a simulated thread: destroys every right under name in
  * task's space, as mach_port_destroy from that task would (a server dropping a port, a fault
  * plan killing one). Returns KERN_SUCCESS, KERN_INVALID_NAME or KERN_INVALID_TASK. */

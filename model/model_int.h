@@ -249,6 +249,8 @@ struct world {
     long w_fail_after, w_fail_count, w_failed;
     world_wake_fn w_wake_hook;
     void *w_wake_arg;
+    world_touch_fn w_touch_hook;
+    void *w_touch_arg;
     world_vm_t w_vm;            /* the tasks' memory, for out-of-line data (O1-O6) */
     world_hook_fn w_after_copyin;
     void *w_after_copyin_arg;
@@ -264,6 +266,10 @@ struct world {
 void *world_alloc(world_t *world, size_t size);          /* infallible (aborts on host OOM) */
 void *world_alloc_fallible(world_t *world, size_t size); /* NULL under the countdown */
 void world_free(world_t *world, void *p);
+/* The explorer's touch hook (world_set_touch_hook): a task, or a port by serial. */
+#define WORLD_TOUCH(world, task, port_id)                                       \
+    ((world)->w_touch_hook != NULL ? (world)->w_touch_hook((task), (port_id), (world)->w_touch_arg) \
+                                   : (void)0)
 space_t *mk_space_of_task_name(kthread_t *self, mach_port_name_t task, kern_return_t *kr);
 ktask_t *mk_task_of_name(kthread_t *self, mach_port_name_t name, kern_return_t *kr);
 kthread_t *mk_thread_of_name(kthread_t *self, mach_port_name_t name, kern_return_t *kr);

@@ -277,6 +277,8 @@ entry_t *space_lookup(space_t *space, mach_port_name_t name)
     entry_t *entry = table_find(space, name);
     if (entry == NULL || entry->ie_type == 0)
         return NULL;
+    if (IO_VALID(entry->ie_port))
+        WORLD_TOUCH(entry->ie_port->ip_world, NULL, entry->ie_port->ip_id);
     return entry;
 }
 

@@ -350,6 +350,7 @@ space_t *mk_space_of_task_name(kthread_t *self, mach_port_name_t name, kern_retu
         return NULL;
     }
     ktask_t *task = port->ip_kobject;
+    WORLD_TOUCH(task->tk_world, task, 0);
     return task->tk_space;
 }
 
@@ -360,7 +361,9 @@ ktask_t *mk_task_of_name(kthread_t *self, mach_port_name_t name, kern_return_t *
     port_t *port = request_port(self, name, kr);
     if (port == NULL || !port->ip_active || port->ip_kotype != IKOT_TASK)
         return NULL;
-    return port->ip_kobject;
+    ktask_t *task = port->ip_kobject;
+    WORLD_TOUCH(task->tk_world, task, 0);
+    return task;
 }
 
 kthread_t *mk_thread_of_name(kthread_t *self, mach_port_name_t name, kern_return_t *kr)
@@ -368,7 +371,15 @@ kthread_t *mk_thread_of_name(kthread_t *self, mach_port_name_t name, kern_return
     port_t *port = request_port(self, name, kr);
     if (port == NULL || !port->ip_active || port->ip_kotype != IKOT_THREAD)
         return NULL;
-    return port->ip_kobject;
+    kthread_t *thread = port->ip_kobject;
+    WORLD_TOUCH(thread->th_task->tk_world, thread->th_task, 0);
+    return thread;
+}
+
+void world_set_touch_hook(world_t *world, world_touch_fn fn, void *arg)
+{
+    world->w_touch_hook = fn;
+    world->w_touch_arg = arg;
 }
 
 void world_set_wake_hook(world_t *world, world_wake_fn fn, void *arg)

@@ -611,7 +611,7 @@ static void test_decision_file_errors(void **state)
         { "forksim-decisions 1\nseed x\n", "F:2: expected 'seed <unsigned number>'" },
         { "forksim-decisions 1\nseed 3\n# c\n\npick 0\n", "F:5: expected 'pick <thread id>' (a positive number)" },
         { "forksim-decisions 1\nseed 3\npick 2 3\n", "F:3: expected 'pick <thread id>' (a positive number)" },
-        { "forksim-decisions 1\nseed 3\nsignal 4\n", "F:3: unknown decision 'signal' (known: seed, policy, pick)" },
+        { "forksim-decisions 1\nseed 3\nsignal 4\n", "F:3: unknown decision 'signal' (known: seed, policy, pick, event)" },
         { "forksim-decisions 1\n", "F:2: no 'seed' line" },
     };
     char path[] = "/tmp/forksim-bad-XXXXXX";

@@ -180,7 +180,7 @@ static void test_N3_far_chosen_names(void **state)
                  KERN_SUCCESS);
     /* 3100 kernel-chosen names: 1..2999, then 3001..3101, skipping 3000 (in the tree). */
     for (mach_port_name_t i = 1; i <= 3100; i++)
-        assert_int_equal(alloc_rcv(fx, t), i < 3000 ? i : i + 1); /* rule N3 */
+        assert_int_equal(alloc_rcv_in(fx, t), i < 3000 ? i : i + 1); /* rule N3 */
     mach_port_type_t type;
     for (size_t i = 0; i < 3; i++) {
         check_kr(mk_mach_port_type(fx->th, t, far[i], &type), KERN_SUCCESS);
@@ -191,9 +191,9 @@ static void test_N3_far_chosen_names(void **state)
      * (most recent first), then the lowest key. */
     check_kr(mk_mach_port_destroy(fx->th, t, 0x12345), KERN_SUCCESS);
     check_kr(mk_mach_port_destroy(fx->th, t, 3000), KERN_SUCCESS);
-    assert_int_equal(alloc_rcv(fx, t), 3000);   /* rule N3: free list, most recent first */
-    assert_int_equal(alloc_rcv(fx, t), 0x12345); /* rule N3: free list */
-    assert_int_equal(alloc_rcv(fx, t), 3102);    /* rule N3: lowest key */
+    assert_int_equal(alloc_rcv_in(fx, t), 3000);   /* rule N3: free list, most recent first */
+    assert_int_equal(alloc_rcv_in(fx, t), 0x12345); /* rule N3: free list */
+    assert_int_equal(alloc_rcv_in(fx, t), 3102);    /* rule N3: lowest key */
     mach_port_name_t *names;
     mach_port_type_t *types;
     mach_msg_type_number_t count;

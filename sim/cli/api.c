@@ -3,6 +3,7 @@
  * simulated servers (sim/hurd/servers.h) and the code under test (forkimpl/).
  */
 #include "forksim.h"
+#include "runner.h"
 
 #include "kern.h"
 #include "servers.h"
@@ -49,6 +50,21 @@ static kern_fault_kind fault_kind(enum forksim_fault_kind k)
 static char open_error[1024];
 SIM_WORLD_STATE static bool is_open;  /* restored with a world (sim/rt/snapshot.c) */
 
+/* runner.h: the next open's custom policy and event hook (the explorer's), then forgotten. */
+static struct {
+    const sim_policy *custom;
+    bool (*event_fire)(const char *, void *);
+    void *event_arg;
+} next_sched;
+
+void forksim_set_scheduler(const sim_policy *custom, bool (*event_fire)(const char *, void *),
+                           void *event_arg)
+{
+    next_sched.custom = custom;
+    next_sched.event_fire = event_fire;
+    next_sched.event_arg = event_arg;
+}
+
 int forksim_open(const forksim_options *o)
 {
     open_error[0] = '\0';
@@ -61,6 +77,13 @@ int forksim_open(const forksim_options *o)
     cfg.sim.seed = o->seed;
     cfg.sim.max_steps = o->max_steps;
     cfg.sim.replay = o->replay;
+    if (next_sched.custom != NULL) {
+        cfg.sim.policy = SIM_CUSTOM;
+        cfg.sim.custom = next_sched.custom;
+    }
+    cfg.sim.event_fire = next_sched.event_fire;
+    cfg.sim.event_arg = next_sched.event_arg;
+    memset(&next_sched, 0, sizeof next_sched);
     cfg.trace = o->trace;
     cfg.sites = o->sites;
     cfg.world.ipc_compat = o->ipc_compat;

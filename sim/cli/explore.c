@@ -26,6 +26,7 @@
 
 #include "servers.h"
 #include "forkimpl.h"
+#include "progress.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -782,7 +783,8 @@ int explore_run(const scenario *s, const explore_options *o, explore_summary *su
     size_t nsites = 0;
     unsigned run = 0;
     size_t done = 0;
-    unsigned every = o->progress_every ? o->progress_every : 50;
+    progress pg;    /* on a terminal only (progress.c, shared with the race explorer) */
+    progress_open(&pg, o->progress, sweep);
     for (int k = 0; k < 2; k++) {
         if (!builds[k])
             continue;
@@ -839,11 +841,11 @@ int explore_run(const scenario *s, const explore_options *o, explore_summary *su
                 row->trace = NULL;
                 run_result_free(r);
                 done++;
-                if (o->progress != NULL && (done % every == 0 || done == selected))
-                    fprintf(o->progress, "%s: %zu/%zu runs\n", sweep, done, selected);
+                progress_update(&pg, done, SIZE_MAX, (double)done / (double)selected, done == selected);
             }
         }
     }
+    progress_close(&pg);
     if (o->out != NULL) {
         fprintf(o->out, "%s: %zu runs, %zu invariant violations, %zu runs with leaks\n", sweep,
                 sum->runs, sum->violations, sum->leak_runs);

@@ -109,8 +109,8 @@ typedef struct explore_options {
     kern_fault_kind fault;      /* faults: only this kind, or KF_NONE for all three */
     unsigned only_run;          /* 0: every run; N: only run N */
     FILE *out;                  /* the rows and the summary lines, or NULL */
-    FILE *progress;             /* "fault sweep: 120/750 runs" every progress_every runs, or NULL */
-    unsigned progress_every;
+    FILE *progress;             /* the progress line (progress.h: on a terminal only), or NULL */
+    unsigned progress_every;    /* unused: the line is paced by time */
     bool keep_traces;           /* explore_row.trace is set for the on_row callback */
     bool whole_runs;            /* every run boots and sets up; by default a run whose trace
                                  * nobody reads starts from a snapshot of the world taken just

@@ -19,6 +19,7 @@
 #include "record.h"
 #include "runner.h"
 #include "signames.h"
+#include "schedules.h"
 
 #include <sys/stat.h>
 
@@ -44,6 +45,12 @@ static void usage(FILE *out)
           "       forksim explore --errors            the error each routine fails with, and why\n"
           "       forksim signals                 the Hurd's signal names and numbers\n"
           "       forksim help [SUBCOMMAND]       this help, or a subcommand's options\n"
+          "       forksim explore FILE --schedules    every schedule up to a preemption bound (--bound K,\n"
+          "                                           --no-bound; or --pct D --runs N --seed S), outcomes\n"
+          "                                           [--no-prune] [--stop-on abort|deadlock|finding|expectation]\n"
+          "                                           [--shard I/N] [--format=jsonl] [--save DIR] [--max-runs N]\n"
+          "       forksim shrink [FILE] RUN.dec [-o OUT.dec]  the smallest schedule with RUN.dec's outcome\n"
+          "       forksim merge FILE...               shards' --format=jsonl outputs as one search's summary\n"
           "       forksim --help | --version\n"
           "\n"
           "Each subcommand lists its options with forksim SUBCOMMAND --help; an option's value\n"
@@ -456,6 +463,13 @@ static int replay(const char *path, FILE *out)
         return 2;
     }
     sim_decisions d = {.seed = rec.seed, .picks = rec.picks, .npicks = rec.npicks, .cap = rec.npicks};
+    sim_decided_event ev[RECORD_MAX_EVENTS]; /* the explorer's events (issue 10, item 5) */
+    for (size_t i = 0; i < rec.nevents; i++) {
+        ev[i].step = rec.events[i].step;
+        snprintf(ev[i].what, sizeof ev[i].what, "%s", rec.events[i].what);
+    }
+    d.events = ev;
+    d.nevents = d.ecap = rec.nevents;
     run_options o = {.replay = &d, .seed = rec.seed, .has_seed = true};
     run_result *r = calloc(1, sizeof *r);
     if (run_scenario(s, &o, r) != 0) {
@@ -910,6 +924,14 @@ int main(int argc, char **argv)
         printf("forksim %s\n%s", FORKSIM_VERSION, forksim_fork_source);
         return stdout_status(0);
     }
+    /* The race explorer's commands parse their own options (sim/cli/schedules_cmd.c). */
+    for (int i = 2; strcmp(argv[1], "explore") == 0 && i < argc; i++)
+        if (strcmp(argv[i], "--schedules") == 0)
+            return stdout_status(schedules_command(argc, argv));
+    if (strcmp(argv[1], "shrink") == 0)
+        return stdout_status(shrink_command(argc, argv));
+    if (strcmp(argv[1], "merge") == 0)
+        return stdout_status(merge_command(argc, argv));
     for (size_t i = 0; i < NCOMMANDS; i++)
         if (strcmp(argv[1], commands[i].cmd->name) == 0)
             return stdout_status(commands[i].fn(argc - 1, argv + 1));

@@ -66,7 +66,7 @@ static bool number(const char *s, size_t n, unsigned long long max, unsigned lon
         if (s[i] < '0' || s[i] > '9')
             return false;
         unsigned d = (unsigned)(s[i] - '0');
-        if (v > (max - d) / 10)
+        if (d > max || v > (max - d) / 10) /* d > max: max - d would wrap */
             return false;
         v = v * 10 + d;
     }
@@ -102,6 +102,7 @@ void record_free(run_record *r)
 {
     free(r->scenario_text);
     free(r->picks);
+    free(r->events);
     free(r->trace);
     memset(r, 0, sizeof *r);
 }
@@ -221,6 +222,26 @@ int record_parse(const char *buf, size_t len, run_record *r, char *err, size_t e
                     i = j;
                 }
             }
+        } else if (keyword(l, n, "event", &v, &vn)) {
+            const char *sp = memchr(v, ' ', vn);
+            size_t sn = sp != NULL ? (size_t)(sp - v) : 0, wn = sp != NULL ? vn - sn - 1 : 0;
+            if (!have_picks)
+                return bad(&c, "an event line before the picks"), record_free(r), -1;
+            if (r->nevents == RECORD_MAX_EVENTS)
+                return bad(&c, "more than %d events", RECORD_MAX_EVENTS), record_free(r), -1;
+            if (sp == NULL || !number(v, sn, r->npicks, &x) || wn == 0 ||
+                wn >= sizeof r->events[0].what || memchr(sp + 1, '\0', wn) != NULL ||
+                (r->nevents > 0 && x < r->events[r->nevents - 1].step))
+                return bad(&c, "event STEP WHAT: STEP at most the picks, ascending; WHAT at most 63 characters"),
+                       record_free(r), -1;
+            if (r->nevents == 0) {
+                r->events = malloc(RECORD_MAX_EVENTS * sizeof *r->events);
+                if (r->events == NULL)
+                    return bad(&c, "out of memory for events"), record_free(r), -1;
+            }
+            r->events[r->nevents].step = x;
+            memcpy(r->events[r->nevents].what, sp + 1, wn);
+            r->events[r->nevents++].what[wn] = '\0';
         } else if (n == 5 && memcmp(l, "trace", 5) == 0) {
             have_trace = true;
         } else {
@@ -272,6 +293,15 @@ int record_write(FILE *f, const char *scenario_path, const char *text, size_t te
                  unsigned long long seed, const int *picks, size_t npicks, const char *glibc_source,
                  const char *trace)
 {
+    return record_write_events(f, scenario_path, text, text_len, seed, picks, npicks, NULL, 0,
+                               glibc_source, trace);
+}
+
+int record_write_events(FILE *f, const char *scenario_path, const char *text, size_t text_len,
+                        unsigned long long seed, const int *picks, size_t npicks,
+                        const record_event *events, size_t nevents, const char *glibc_source,
+                        const char *trace)
+{
     record_glibc g[RECORD_MAX_GLIBC];
     size_t ng = record_glibc_of(glibc_source, g, RECORD_MAX_GLIBC);
     size_t lines = 0;
@@ -288,6 +318,8 @@ int record_write(FILE *f, const char *scenario_path, const char *text, size_t te
     fprintf(f, "picks %zu\n", npicks);
     for (size_t i = 0; i < npicks; i++)
         fprintf(f, "%d%c", picks[i], (i + 1) % 32 == 0 || i + 1 == npicks ? '\n' : ' ');
+    for (size_t i = 0; i < nevents; i++)
+        fprintf(f, "event %llu %s\n", events[i].step, events[i].what);
     fprintf(f, "trace\n");
     fputs(trace, f);
     return ferror(f) ? -1 : 0;

@@ -12,6 +12,8 @@
  *     glibc FILE SHA256              one line per glibc file built in
  *     scenario-text N                then the scenario's N lines, verbatim
  *     picks N                        then the N decisions, numbers separated by spaces
+ *     event STEP WHAT                an event the race explorer placed before pick STEP (0 or
+ *                                    more, steps ascending: "destroy NAME"; issue 10 item 5)
  *     trace                          then the trace, to the end
  *
  * Version 1 recordings (no scenario text, no glibc lines) are read too: their scenario is
@@ -32,6 +34,13 @@ typedef struct record_glibc {
     char sha256[65];
 } record_glibc;
 
+#define RECORD_MAX_EVENTS 256
+
+typedef struct record_event {
+    unsigned long long step;
+    char what[64];
+} record_event;
+
 typedef struct run_record {
     int version;
     char scenario_path[1024];
@@ -42,6 +51,8 @@ typedef struct run_record {
     size_t npicks;
     record_glibc glibc[RECORD_MAX_GLIBC];
     size_t nglibc;
+    record_event *events;       /* malloc'ed, or NULL */
+    size_t nevents;
     char *trace;                /* NUL-terminated */
     size_t trace_len;
 } run_record;
@@ -58,6 +69,12 @@ void record_free(run_record *r);
 int record_write(FILE *f, const char *scenario_path, const char *scenario_text, size_t scenario_len,
                  unsigned long long seed, const int *picks, size_t npicks, const char *glibc_source,
                  const char *trace);
+
+/* record_write with the events placed among the picks (record_event's, steps ascending). */
+int record_write_events(FILE *f, const char *scenario_path, const char *scenario_text,
+                        size_t scenario_len, unsigned long long seed, const int *picks, size_t npicks,
+                        const record_event *events, size_t nevents, const char *glibc_source,
+                        const char *trace);
 
 /* The "FILE sha256 HASH" lines of glibc_source as record_glibc entries; returns how many. */
 size_t record_glibc_of(const char *glibc_source, record_glibc *out, size_t max);

@@ -1576,6 +1576,74 @@ static void snapshot_restore(const scenario *s, run_result *r, const run_snapsho
     }
 }
 
+bool run_steps_begun(void) { return R.steps_begun; }
+
+/* --- events at scheduling points (issue 10, item 2) ------------------------------------------ */
+
+/* The peer's name for the port of the scenario's right NAME (have send|send-once NAME). */
+static bool peer_slot_of(const scenario *s, const char *label, mach_port_name_t *name)
+{
+    for (size_t h = 0; s != NULL && h < s->nhaves; h++)
+        if ((s->haves[h].kind == HAVE_SEND || s->haves[h].kind == HAVE_SEND_ONCE) &&
+            strcmp(s->haves[h].label, label) == 0) {
+            *name = PEER_SLOT_BASE + (mach_port_name_t)h;
+            return true;
+        }
+    return false;
+}
+
+/* "destroy NAME": the peer destroys the port NAME, as a scenario's "at ... destroy NAME". */
+static bool event_destroy(const char *label)
+{
+    mach_port_name_t name;
+    sim_task *peer = R.peer_id != 0 ? sim_task_by_id(R.peer_id) : NULL;
+    if (!peer_slot_of(R.s, label, &name) || peer == NULL)
+        return false;
+    sim_touch(SIM_OBJ_TASK | (uint64_t)R.peer_id);
+    kern_return_t kr = world_port_destroy(kern_ktask(peer), name);
+    kern_trace_note("event: the peer destroys %s (its name %u) = %s", label, name,
+                    mk_return_name(kr) ? mk_return_name(kr) : "?");
+    return true;
+}
+
+/* The kinds: a new one (a signal, a delayed reply) is one more entry. */
+static const struct run_event_kind {
+    const char *word;
+    bool (*fire)(const char *arg);
+} run_event_kinds[] = {
+    {"destroy", event_destroy},
+};
+
+bool run_event_fire(const char *what, void *arg)
+{
+    (void)arg;
+    for (size_t i = 0; i < sizeof run_event_kinds / sizeof run_event_kinds[0]; i++) {
+        size_t n = strlen(run_event_kinds[i].word);
+        if (strncmp(what, run_event_kinds[i].word, n) == 0 && what[n] == ' ')
+            return run_event_kinds[i].fire(what + n + 1);
+    }
+    return false;
+}
+
+bool run_event_valid(const scenario *s, const char *what, char *err, size_t len)
+{
+    mach_port_name_t name;
+    if (strncmp(what, "destroy ", 8) == 0 && !peer_slot_of(s, what + 8, &name)) {
+        snprintf(err, len, "'%s': no 'have send|send-once %s' for the peer to destroy", what, what + 8);
+        return false;
+    }
+    for (size_t i = 0; i < sizeof run_event_kinds / sizeof run_event_kinds[0]; i++) {
+        size_t n = strlen(run_event_kinds[i].word);
+        if (strncmp(what, run_event_kinds[i].word, n) == 0 && what[n] == ' ') {
+            if (err != NULL && len > 0)
+                err[0] = '\0';
+            return true;
+        }
+    }
+    snprintf(err, len, "'%s': unknown event (known: destroy NAME)", what);
+    return false;
+}
+
 int run_scenario(const scenario *s, const run_options *o, run_result *r)
 {
     if ((o->snap_out != NULL || o->snap_from != NULL) && s != &snap_scn) {
@@ -1631,6 +1699,7 @@ int run_scenario(const scenario *s, const run_options *o, run_result *r)
     fo.replay = o->replay != NULL ? o->replay : from_file;
     if (from_file != NULL)
         fo.seed = from_file->seed;
+    forksim_set_scheduler(o->policy, run_event_fire, NULL);
     if (forksim_open(&fo) != 0) {
         if (trace != NULL)
             fclose(trace);
@@ -1734,6 +1803,10 @@ ran:;
     r->decisions->picks = malloc((d->npicks + 1) * sizeof *d->picks);
     memcpy(r->decisions->picks, d->picks, d->npicks * sizeof *d->picks);
     r->decisions->cap = d->npicks;
+    r->decisions->events = malloc((d->nevents + 1) * sizeof *d->events);
+    if (d->nevents != 0)
+        memcpy(r->decisions->events, d->events, d->nevents * sizeof *d->events);
+    r->decisions->ecap = d->nevents;
     if (r->stopped)
         message("--stop-at: the spaces shown are those of that step; expectations about names are not checked");
     if (!r->stopped)
@@ -1799,6 +1872,7 @@ void run_result_free(run_result *r)
     free(r->trace);
     if (r->decisions != NULL) {
         free(r->decisions->picks);
+        free(r->decisions->events);
         free(r->decisions);
     }
     r->trace = NULL;

@@ -72,6 +72,8 @@ typedef struct run_options {
     uint64_t snap_step;
     struct run_snapshot **snap_out;
     const struct run_snapshot *snap_from;
+    const sim_policy *policy;       /* the scheduler's policy instead of the scenario's (the
+                                     * race explorer's, sim/cli/schedules.c), or NULL */
 } run_options;
 
 /* A world taken by run_scenario (run_options.snap_out); free with run_snapshot_free. */
@@ -138,5 +140,22 @@ typedef struct run_result {
  * start it (message in r->messages). Free with run_result_free. */
 int run_scenario(const scenario *s, const run_options *o, run_result *r);
 void run_result_free(run_result *r);
+
+/* True once the run's set-up is done and the scenario's steps run (the explorer branches
+ * only from there: the boot and the set-up are forksim's, not the scenario's). */
+bool run_steps_begun(void);
+
+/* The events a scheduling point may carry (issue 10, item 2), acted out on the host between
+ * two steps: "destroy NAME" (the peer destroys the port NAME). One table in runner.c: a new
+ * kind is one more entry. Returns false for a text it does not know, or a NAME not the
+ * peer's. Given to the runtime as sim_config.event_fire for every run. */
+bool run_event_fire(const char *what, void *arg);
+/* Whether what is an event the table knows, with a NAME scenario s gives the peer ("" in
+ * err), or why not. */
+bool run_event_valid(const scenario *s, const char *what, char *err, size_t len);
+
+/* For runner.c: the next forksim_open's custom policy and event hook (api.c; not public). */
+void forksim_set_scheduler(const sim_policy *custom, bool (*event_fire)(const char *, void *),
+                           void *event_arg);
 
 #endif

@@ -909,6 +909,21 @@ static int scenario_read(const char *path, FILE *f, scenario *s, char *err, size
         } else if (strcmp(k, "fault") == 0 || strcmp(k, "at") == 0 || strcmp(k, "before") == 0 ||
                    strcmp(k, "after") == 0) {
             parse_fault(&p, s, w, n);
+        } else if (strcmp(k, "anywhere") == 0) {
+            /* anywhere destroy NAME [up to N]: an event for the race explorer to place */
+            unsigned times = 1;
+            if (s->nchoices == SCN_MAX_CHOICES)
+                fail(&p, "at most %d anywhere lines", SCN_MAX_CHOICES);
+            else if ((n != 3 && n != 6) || strcmp(w[1], "destroy") != 0 || !label_ok(w[2]) ||
+                     (n == 6 && (strcmp(w[3], "up") != 0 || strcmp(w[4], "to") != 0 ||
+                                 !parse_uint(w[5], &times) || times < 1 || times > 16)))
+                fail(&p, "anywhere destroy NAME [up to N] (N from 1 to 16)");
+            else {
+                scn_choice *c = &s->choices[s->nchoices++];
+                snprintf(c->what, sizeof c->what, "destroy %s", w[2]);
+                c->times = times;
+                c->line = p.line;
+            }
         } else {
             fail(&p, "unknown directive '%s'", k);
         }

@@ -122,6 +122,15 @@ typedef struct scn_expect {
     int line;
 } scn_expect;
 
+/* An event the race explorer places at every scheduling point, within its bound (issue 10,
+ * item 2): "anywhere destroy NAME [up to N]". A plain run ignores it. */
+#define SCN_MAX_CHOICES 8
+typedef struct scn_choice {
+    char what[64];              /* as the decisions file writes it: "destroy NAME" */
+    unsigned times;             /* at most this many times in a run (1 by default) */
+    int line;
+} scn_choice;
+
 typedef struct scenario {
     char path[512];
     char title[160];
@@ -146,6 +155,8 @@ typedef struct scenario {
     int fault_lines[KERN_MAX_FAULTS];                  /* its line in the file (0: added by
                                                         * forksim explore) */
     unsigned nfaults;
+    scn_choice choices[SCN_MAX_CHOICES];
+    unsigned nchoices;
 } scenario;
 
 /* Parses path into *s. Returns 0, or -1 with "file:line: what is wrong" in err. */

@@ -306,6 +306,18 @@ static void trace_file_finish(void)
  * thread whose code returned, or whose own task_terminate failed, keeps its kernel thread and
  * port; describing that port must not reach the freed thread). */
 static void task_freed(void *ktask) { ktask_set_user(ktask, NULL); }
+
+/* The model's touch hook: what the running step reached, for the explorer (sim_touch). */
+static void on_touch(ktask_t *task, uint32_t port_id, void *arg)
+{
+    (void)arg;
+    if (task == NULL) {
+        sim_touch(SIM_OBJ_PORT | port_id);
+        return;
+    }
+    sim_task *t = kern_sim_task(task);
+    sim_touch(t != NULL ? SIM_OBJ_TASK | (uint64_t)sim_task_id(t) : SIM_OBJ_GLOBAL);
+}
 static void thread_freed(void *kthread) { kthread_set_user(kthread, NULL); }
 
 int kern_open(const kern_config *cfg)
@@ -322,6 +334,7 @@ int kern_open(const kern_config *cfg)
     K.world = world_create(&cfg->world);
     sim_set_free_hooks(task_freed, thread_freed);
     world_set_wake_hook(K.world, on_wake, NULL);
+    world_set_touch_hook(K.world, on_touch, NULL);
     world_set_vm(K.world, &kern_vm);
     world_register_state_flavor(K.world, KERN_THREAD_STATE_FLAVOR, KERN_THREAD_STATE_COUNT);
     K.trace = cfg->trace;
@@ -634,6 +647,9 @@ kthread_t *kern_rpc_begin_on(kern_rpc *r, const char *routine, bool trap, mach_p
     }
     K.rpcs++;
     r->nth = K.rpcs - K.fault_base;
+    /* Planned faults count RPCs across threads: with any, every RPC's order matters. */
+    if (K.nfaults != 0)
+        sim_touch(SIM_OBJ_GLOBAL);
     if (!trap)
         reply_port_get(self);
     for (unsigned i = 0; i < K.nfaults; i++) {

@@ -11,8 +11,10 @@
  *
  * The version line comes first; `seed` once before the picks; `policy` is informational;
  * one `pick <thread id>` per scheduling decision, in step order; blank lines and lines
- * starting with '#' are ignored. Later decision kinds (a signal's delivery, a port's death)
- * will be new keywords; a reader that does not know one says so with its file and line.
+ * starting with '#' are ignored. `event WHAT` (the explorer's, issue 10 item 2: "destroy
+ * NAME", a port's death) is acted out at the scheduling point of the next pick, before it;
+ * WHAT is the layer above's (sim_config.event_fire). A reader that does not know a keyword
+ * says so with its file and line.
  * Lists belong to their caller, not to the runtime: they use malloc, not the runtime's
  * counted allocations, so a list read for a replay outlives the runtime that replays it.
  * Stands in for rr's trace of scheduling events (rr/src/TraceStream.cc), much reduced.
@@ -37,6 +39,18 @@ void decisions_push(sim_decisions *d, int pick)
     d->picks[d->npicks++] = pick;
 }
 
+void decisions_push_event(sim_decisions *d, uint64_t step, const char *what)
+{
+    if (d->nevents == d->ecap) {
+        d->ecap = d->ecap ? 2 * d->ecap : 8;
+        d->events = realloc(d->events, d->ecap * sizeof *d->events);
+        if (!d->events) sim_fatal("out of host memory for %zu events", d->ecap);
+    }
+    sim_decided_event *e = &d->events[d->nevents++];
+    e->step = step;
+    snprintf(e->what, sizeof e->what, "%s", what);
+}
+
 int sim_decisions_write(const sim_decisions *d, const char *path)
 {
     /* A path that is not a regular file (a device, a pipe) is written in place: a rename
@@ -57,20 +71,24 @@ int sim_decisions_write(const sim_decisions *d, const char *path)
     }
     fprintf(f, "forksim-decisions 1\nseed %" PRIu64 "\n", d->seed);
     if (d->policy[0]) fprintf(f, "policy %s\n", d->policy);
-    for (size_t i = 0; i < d->npicks; i++) fprintf(f, "pick %d\n", d->picks[i]);
+    size_t e = 0;
+    for (size_t i = 0; i <= d->npicks; i++) {
+        for (; e < d->nevents && d->events[e].step <= i; e++) fprintf(f, "event %s\n", d->events[e].what);
+        if (i < d->npicks) fprintf(f, "pick %d\n", d->picks[i]);
+    }
     bool bad = ferror(f) != 0;
-    int e = bad ? errno : 0;
+    int err = bad ? errno : 0;
     if (fclose(f) != 0 && !bad) {
         bad = true;
-        e = errno;
+        err = errno;
     }
     if (!bad && !in_place && rename(tmp, path) != 0) {
         bad = true;
-        e = errno;
+        err = errno;
     }
     if (bad && !in_place) unlink(tmp);
     free(tmp);
-    errno = e;
+    errno = err;
     return bad ? -2 : 0;
 }
 
@@ -78,6 +96,7 @@ void sim_decisions_free(sim_decisions *d)
 {
     if (!d) return;
     free(d->picks);
+    free(d->events);
     free(d);
 }
 
@@ -144,8 +163,15 @@ sim_decisions *sim_decisions_read(const char *path, char *err, size_t errlen)
                 return fail(d, f, err, errlen, "%s:%d: expected 'pick <thread id>' (a positive number)",
                             path, lineno);
             decisions_push(d, t);
+        } else if (!strcmp(word, "event")) {
+            if (!have_seed) return fail(d, f, err, errlen, "%s:%d: 'event' before 'seed'", path, lineno);
+            const char *what = line + end;
+            if (!*what || strlen(what) >= sizeof d->events[0].what)
+                return fail(d, f, err, errlen, "%s:%d: expected 'event WHAT' (at most %zu characters)",
+                            path, lineno, sizeof d->events[0].what - 1);
+            decisions_push_event(d, d->npicks, what);
         } else {
-            return fail(d, f, err, errlen, "%s:%d: unknown decision '%s' (known: seed, policy, pick)",
+            return fail(d, f, err, errlen, "%s:%d: unknown decision '%s' (known: seed, policy, pick, event)",
                         path, lineno, word);
         }
     }

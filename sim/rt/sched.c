@@ -36,9 +36,11 @@
  * not blocked) in ascending id and asks one function which runs next: the policy's pick.
  * Policies are interchangeable behind sim_policy: run-until-block (the last thread keeps
  * running while it can: the most natural order, and the reference run), round robin, and
- * seeded random. A future explorer is one more policy (bounded exhaustive search over
- * the choice points, PCT priorities); later choice kinds (deliver a signal now, kill a
- * port now) will be offered at the same points and recorded the same way.
+ * seeded random. The explorer (sim/cli/schedules.c) is one more policy: bounded exhaustive
+ * search over the choice points, PCT priorities. Its event hook may act out an event at a
+ * point (a port dies now: sim_decide_event), recorded among the decisions and replayed at
+ * the same step. For its independence of steps, each step notes what it touched
+ * (sim_touch: its task always, and what the kernel glue says, ports and other tasks).
  *
  * Recording and replay. Every pick is a decision, recorded in order, even when there was
  * one candidate: a run is fully described by its seed and its decision list, and
@@ -151,6 +153,35 @@ void sim_describe_addr(uintptr_t a, char *buf, size_t len)
         snprintf(buf, len, "outside the image");
 }
 
+/* --- What a step touched ------------------------------------------------------------------------ */
+
+/* Host memory outside sim_rt: reset at each step, read by the policy at the next point. */
+#define STEP_TOUCH_MAX 64
+static struct {
+    uint64_t v[STEP_TOUCH_MAX];
+    size_t n;
+} step_touch;
+
+void sim_touch(uint64_t obj)
+{
+    if (step_touch.n == 1 && step_touch.v[0] == SIM_OBJ_GLOBAL)
+        return;     /* overflowed: touches everything already */
+    for (size_t i = 0; i < step_touch.n; i++)
+        if (step_touch.v[i] == obj) return;
+    if (step_touch.n == STEP_TOUCH_MAX) {
+        step_touch.v[0] = SIM_OBJ_GLOBAL;
+        step_touch.n = 1;
+        return;
+    }
+    step_touch.v[step_touch.n++] = obj;
+}
+
+size_t sim_step_touched(const uint64_t **objs)
+{
+    *objs = step_touch.v;
+    return step_touch.n;
+}
+
 /* --- Policies ----------------------------------------------------------------------------------- */
 
 static size_t index_of(const sim_choice *c, int id)
@@ -205,9 +236,9 @@ int sim_open(const sim_config *cfg)
     if (!r->cfg.stack_size) r->cfg.stack_size = 64u << 10;
     r->rng = cfg->seed;
     switch (cfg->policy) {
-    case SIM_RUN_UNTIL_BLOCK: r->policy = (sim_policy){ "run-until-block", pick_run_until_block, NULL }; break;
-    case SIM_ROUND_ROBIN: r->policy = (sim_policy){ "round-robin", pick_round_robin, NULL }; break;
-    case SIM_RANDOM: r->policy = (sim_policy){ "random", pick_random, &r->rng }; break;
+    case SIM_RUN_UNTIL_BLOCK: r->policy = (sim_policy){ "run-until-block", pick_run_until_block, NULL, NULL }; break;
+    case SIM_ROUND_ROBIN: r->policy = (sim_policy){ "round-robin", pick_round_robin, NULL, NULL }; break;
+    case SIM_RANDOM: r->policy = (sim_policy){ "random", pick_random, &r->rng, NULL }; break;
     case SIM_CUSTOM:
         sim_api_check(cfg->custom && cfg->custom->pick, "SIM_CUSTOM without a policy");
         r->policy = *cfg->custom;
@@ -237,12 +268,25 @@ int sim_close(void)
     }
     image_arena_close();
     free(r->made.picks);
+    free(r->made.events);
     sim_xfree(r->report);
     memset(r, 0, sizeof *r);
     return left;
 }
 
 const sim_decisions *sim_decisions_made(void) { return &sim_rt.made; }
+
+bool sim_decide_event(const char *what)
+{
+    struct sim_rt *r = &sim_rt;
+    sim_api_check(r->open && !r->cur, "sim_decide_event from a simulated thread, or not open");
+    if (!r->cfg.event_fire) return false;
+    step_touch.n = 0;   /* the event's own footprint, for the policy to read */
+    if (!r->cfg.event_fire(what, r->cfg.event_arg)) return false;
+    decisions_push_event(&r->made, r->steps, what);
+    sim_event("event %s", what);
+    return true;
+}
 
 /* --- Threads ------------------------------------------------------------------------------------- */
 
@@ -818,6 +862,20 @@ void sim_at_step(uint64_t step, void (*fn)(void *), void *arg)
 
 uint64_t sim_steps(void) { return sim_rt.steps; }
 
+// Replay: acts out the recorded events due before this step's pick, once each (r->replay_ev
+// counts those done). Returns true when one fired: the caller collects the runnable again.
+static bool replay_events(struct sim_rt *r)
+{
+    const sim_decisions *d = r->cfg.replay;
+    if (r->replay_ev >= d->nevents || d->events[r->replay_ev].step != r->steps) return false;
+    const char *what = d->events[r->replay_ev++].what;
+    if (!sim_decide_event(what)) {
+        report("replay: event '%s' at step %" PRIu64 " cannot be acted out here\n", what, r->steps);
+        r->stop = true;
+    }
+    return true;
+}
+
 enum sim_result sim_run(void)
 {
     struct sim_rt *r = &sim_rt;
@@ -868,6 +926,11 @@ enum sim_result sim_run(void)
             res = finish(SIM_DEADLOCK);
             break;
         }
+        if (r->stop) {     /* a replayed event that could not be acted out */
+            r->stop = false;
+            res = finish(SIM_DIVERGED);
+            break;
+        }
         if (r->steps >= r->cfg.max_steps) {
             report("step bound %" PRIu64 " reached: a livelock, or a run longer than the bound\n",
                    r->cfg.max_steps);
@@ -880,6 +943,11 @@ enum sim_result sim_run(void)
             break;
         }
         int pick;
+        if (r->cfg.replay && replay_events(r)) continue;
+        if (!r->cfg.replay && r->policy.event) {
+            sim_choice c = { r->steps, prev, cands, n, why };
+            if (r->policy.event(r->policy.self, &c)) continue;
+        }
         if (r->cfg.replay) {
             const sim_decisions *d = r->cfg.replay;
             if (r->steps >= d->npicks) {
@@ -914,6 +982,8 @@ enum sim_result sim_run(void)
         }
         r->steps++;
         sim_thread *th = thread_find(pick);
+        step_touch.n = 1;
+        step_touch.v[0] = SIM_OBJ_TASK | (uint64_t)th->task->id;
         r->why = "exit";
         run_thread(th);     /* th may be freed now */
         r->run_why = r->why;

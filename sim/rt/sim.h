@@ -51,6 +51,11 @@ typedef struct sim_policy {
     const char *name;
     size_t (*pick)(void *self, const sim_choice *c);
     void *self;
+    /* Optional, for an explorer that places events at scheduling points (issue 10, item 2):
+     * called at each choice point before pick, with the same choice. Returning true means it
+     * fired an event there (through sim_decide_event): the runnable threads are collected
+     * again and it is asked again, at the same step. */
+    bool (*event)(void *self, const sim_choice *c);
 } sim_policy;
 
 enum sim_policy_kind {
@@ -60,12 +65,21 @@ enum sim_policy_kind {
     SIM_CUSTOM,              /* sim_config.custom */
 };
 
-/* A run's decisions: the seed and the thread picked at each step. */
+/* An event decided at a scheduling point: before the pick numbered step, what (a text the
+ * layer above gives meaning to, through sim_config.event_fire: "destroy NAME"). */
+typedef struct sim_decided_event {
+    uint64_t step;
+    char what[64];
+} sim_decided_event;
+
+/* A run's decisions: the seed, the thread picked at each step, and the events decided. */
 typedef struct sim_decisions {
     uint64_t seed;
     char policy[32];        /* informational: the policy that made them */
     int *picks;             /* thread id per step */
     size_t npicks, cap;
+    sim_decided_event *events;  /* in the order they fired (steps ascending) */
+    size_t nevents, ecap;
 } sim_decisions;
 
 typedef struct sim_config {
@@ -77,6 +91,10 @@ typedef struct sim_config {
     FILE *events;                     /* event log (one line per event), or NULL */
     size_t arena_size;                /* 0: 64 MiB */
     size_t stack_size;                /* per stack slot, guard page included; 0: 64 KiB */
+    /* Acts out a decided event (a policy's, or a replayed list's), on the host between two
+     * steps; returns false when what means nothing to it. NULL: events cannot be decided. */
+    bool (*event_fire)(const char *what, void *arg);
+    void *event_arg;
 } sim_config;
 
 /* Opens the runtime: maps the arena, keeps a pristine copy of the image globals.
@@ -141,6 +159,25 @@ const char *sim_report(void);
 
 /* The decisions made so far in this runtime (valid until sim_close). */
 const sim_decisions *sim_decisions_made(void);
+
+/* From a policy's event hook (on the host, at a choice point): acts out the event through
+ * sim_config.event_fire and records it among the decisions, before this step's pick.
+ * Returns event_fire's answer (false: not known, nothing recorded). */
+bool sim_decide_event(const char *what);
+
+/* --- What a step touched (for an explorer's independence of steps, issue 10 item 1) ----- */
+
+/* Objects, as 64-bit keys: the kind in the top 8 bits, an id below. A step always touches its
+ * own task (so two steps of one task are always dependent: they share memory). */
+#define SIM_OBJ_TASK   (1ULL << 56)     /* | sim task id: its memory, its space, its threads */
+#define SIM_OBJ_PORT   (2ULL << 56)     /* | the model's port serial */
+#define SIM_OBJ_GLOBAL (3ULL << 56)     /* something every step may see (a global counter) */
+#define SIM_OBJ_KIND(o) ((o) & (0xffULL << 56))
+/* Notes that the running step touches obj (from a thread, or from the host during an event). */
+void sim_touch(uint64_t obj);
+/* The objects the last step touched (its task first), until the next step starts; the
+ * list is SIM_OBJ_GLOBAL alone when it overflowed. */
+size_t sim_step_touched(const uint64_t **objs);
 
 /* Writes d to path in the text format (see sim/rt/decisions.c), through path.tmp renamed
  * at the end. Returns 0; -1 (errno) when path.tmp cannot be created (a bad path); -2 (errno)

@@ -171,6 +171,7 @@ struct sim_rt {
     uint64_t at_step;               /* sim_at_step */
     void (*at_step_fn)(void *);
     void *at_step_arg;
+    size_t replay_ev;               /* replay: the recorded events acted out so far */
     void (*task_freed)(void *ktask);        /* sim_set_free_hooks */
     void (*thread_freed)(void *kthread);
 };
@@ -221,6 +222,7 @@ void sim_thread_main(void);     /* defined in sched.c; where every new context b
 
 /* decisions.c */
 void decisions_push(sim_decisions *d, int pick);
+void decisions_push_event(sim_decisions *d, uint64_t step, const char *what);
 
 /* sched.c: event log and report */
 void sim_event(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
