@@ -60,11 +60,14 @@ if [ -n "${GLIBC_SRC:-}" ]; then
     cp -R "$GLIBC_SRC/hurd" "$src/hurd"
     mkdir -p "$src/sysdeps/mach"
     cp -R "$GLIBC_SRC/sysdeps/mach/hurd" "$src/sysdeps/mach/hurd"
+    mkdir -p "$src/posix"
+    cp "$GLIBC_SRC/posix/vfork.c" "$src/posix/"
 else
     tarball=$(ls /usr/src/glibc/glibc-*.tar.xz | head -n 1)
     top=$(basename "$tarball" .tar.xz)
-    tar -xJf "$tarball" -C "$tmp" "$top/hurd" "$top/sysdeps/mach/hurd"
-    mv "$tmp/$top/hurd" "$tmp/$top/sysdeps" "$src/"
+    # what forksim takes from glibc: hurd/, sysdeps/mach/hurd/ and posix/vfork.c (GLIBC_FILES)
+    tar -xJf "$tarball" -C "$tmp" "$top/hurd" "$top/sysdeps/mach/hurd" "$top/posix/vfork.c"
+    mv "$tmp/$top/hurd" "$tmp/$top/sysdeps" "$tmp/$top/posix" "$src/"
 fi
 fork="$src/sysdeps/mach/hurd/_Fork.c"
 sed -i '/^_Fork (void)$/,/^{$/ s/^{$/{ volatile int forksim_planted_ub = __INT_MAX__; forksim_planted_ub += 1;/' "$fork"

@@ -266,6 +266,10 @@ void sim_snapshot_restore(const sim_snapshot *s)
     for (size_t i = 0; i < s->nstacks; i++) {
         const struct snap_stack *st = &s->stacks[i];
         uintptr_t hi = (uintptr_t)st->region + s->stack_size;
+#if SIM_VALGRIND
+        /* a host stack's bytes below an old stack pointer are dead to valgrind: made writable */
+        (void)VALGRIND_MAKE_MEM_UNDEFINED(st->lo, hi - st->lo);
+#endif
         memcpy((void *)st->lo, st->bytes, hi - st->lo);
     }
     r->made.picks = xmalloc((s->npicks + 1) * sizeof *r->made.picks);
