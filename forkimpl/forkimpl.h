@@ -145,8 +145,14 @@ unsigned fi_signals(const fi_signal_record **records);
 
 /* --- signals through glibc's own calls (sigapi.c) --------------------------------------------- */
 
-/* The Hurd's signal numbers by name ("TERM", "SIGTERM" or a number; -1 if none) and back. */
-int fi_signal_number(const char *word);
+/* The Hurd's signal names and numbers (sigapi.c): the one table, in number order with aliases
+ * after the signal they alias; a signal's first name ("TERM"), or its number as text. */
+#define FI_SIGNAL_MAX 32
+typedef struct fi_signame {
+    int sig;
+    const char *name;
+} fi_signame;
+const fi_signame *fi_signal_table(int *n);
 const char *fi_signal_name(int signo);
 /* What a scenario's handler does: the Hurd's default, ignore, or the one handler function,
  * which records the signal, or ends the process with an exit code. */

@@ -25,44 +25,38 @@
 #include <string.h>
 #include <sys/wait.h>
 
-/* The Hurd's signal names, by number (glibc 2.36's bits/signum-generic.h and
- * sysdeps/mach/hurd/bits/signum-arch.h; the numbers come from ./shim/signal.h). */
-static const struct {
-    const char *name;
-    int number;
-} signal_names[] = {
-    {"HUP", SIGHUP},     {"INT", SIGINT},       {"QUIT", SIGQUIT},   {"ILL", SIGILL},
-    {"TRAP", SIGTRAP},   {"ABRT", SIGABRT},     {"EMT", SIGEMT},     {"FPE", SIGFPE},
-    {"KILL", SIGKILL},   {"BUS", SIGBUS},       {"SEGV", SIGSEGV},   {"SYS", SIGSYS},
-    {"PIPE", SIGPIPE},   {"ALRM", SIGALRM},     {"TERM", SIGTERM},   {"URG", SIGURG},
-    {"STOP", SIGSTOP},   {"TSTP", SIGTSTP},     {"CONT", SIGCONT},   {"CHLD", SIGCHLD},
-    {"TTIN", SIGTTIN},   {"TTOU", SIGTTOU},     {"IO", SIGIO},       {"XCPU", SIGXCPU},
-    {"XFSZ", SIGXFSZ},   {"VTALRM", SIGVTALRM}, {"PROF", SIGPROF},   {"WINCH", SIGWINCH},
-    {"INFO", SIGINFO},   {"USR1", SIGUSR1},     {"USR2", SIGUSR2},   {"LOST", SIGLOST},
+/* The Hurd's signal names, by number, aliases after the signal they alias: the one table of
+ * them (sim/cli/signames.c reads it for the command line and the scenario language). The
+ * numbers are ./shim/signal.h's, the Hurd's ABI the signal code is compiled against; the names
+ * glibc 2.36's (bits/signum-generic.h, sysdeps/mach/hurd/bits/signum-arch.h).
+ * tools/check-signames.sh compares the table with the headers of the glibc tarball. */
+static const fi_signame signal_names[] = {
+    {SIGHUP, "HUP"},   {SIGINT, "INT"},       {SIGQUIT, "QUIT"},   {SIGILL, "ILL"},
+    {SIGTRAP, "TRAP"}, {SIGABRT, "ABRT"},     {SIGIOT, "IOT"},     {SIGEMT, "EMT"},
+    {SIGFPE, "FPE"},   {SIGKILL, "KILL"},     {SIGBUS, "BUS"},     {SIGSEGV, "SEGV"},
+    {SIGSYS, "SYS"},   {SIGPIPE, "PIPE"},     {SIGALRM, "ALRM"},   {SIGTERM, "TERM"},
+    {SIGURG, "URG"},   {SIGSTOP, "STOP"},     {SIGTSTP, "TSTP"},   {SIGCONT, "CONT"},
+    {SIGCHLD, "CHLD"}, {SIGCLD, "CLD"},       {SIGTTIN, "TTIN"},   {SIGTTOU, "TTOU"},
+    {SIGPOLL, "POLL"}, {SIGIO, "IO"},         {SIGXCPU, "XCPU"},   {SIGXFSZ, "XFSZ"},
+    {SIGVTALRM, "VTALRM"}, {SIGPROF, "PROF"}, {SIGWINCH, "WINCH"}, {SIGINFO, "INFO"},
+    {SIGUSR1, "USR1"}, {SIGUSR2, "USR2"},     {SIGLOST, "LOST"},
 };
+_Static_assert(NSIG - 1 == FI_SIGNAL_MAX, "the Hurd has 32 signals (_NSIG 33)");
+
+const fi_signame *fi_signal_table(int *n)
+{
+    *n = (int)(sizeof signal_names / sizeof signal_names[0]);
+    return signal_names;
+}
 
 const char *fi_signal_name(int signo)
 {
     static char other[16];
     for (size_t i = 0; i < sizeof signal_names / sizeof signal_names[0]; i++)
-        if (signal_names[i].number == signo)
+        if (signal_names[i].sig == signo)
             return signal_names[i].name;
     snprintf(other, sizeof other, "%d", signo);
     return other;
-}
-
-int fi_signal_number(const char *word)
-{
-    if (strncmp(word, "SIG", 3) == 0)
-        word += 3;
-    for (size_t i = 0; i < sizeof signal_names / sizeof signal_names[0]; i++)
-        if (strcmp(signal_names[i].name, word) == 0)
-            return signal_names[i].number;
-    char *end;
-    long n = strtol(word, &end, 10);
-    if (*word != '\0' && *end == '\0' && n > 0 && n < NSIG)
-        return (int)n;
-    return -1;
 }
 
 void fi_signal_event(int signo, const char *what)

@@ -1,5 +1,5 @@
 /*
- * signames.c: the Hurd's signal names and numbers (signames.h).
+ * signames.c: the Hurd's signal names and numbers (signames.h), from forkimpl's one table.
  *
  * Read from glibc 2.36's bits/signum-generic.h (the numbers every glibc port shares: HUP 1,
  * INT 2, QUIT 3, ILL 4, TRAP 5, ABRT 6, FPE 8, KILL 9, SEGV 11, PIPE 13, ALRM 14, TERM 15) and
@@ -9,32 +9,31 @@
  * post 30, what glibc's Hurd code compares with.
  */
 #include "signames.h"
+#include "forkimpl.h"
 
 #include <ctype.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <strings.h>
 
-static const signame table[] = {
-    {1, "HUP"},     {2, "INT"},     {3, "QUIT"},    {4, "ILL"},     {5, "TRAP"},
-    {6, "ABRT"},    {6, "IOT"},     {7, "EMT"},     {8, "FPE"},     {9, "KILL"},
-    {10, "BUS"},    {11, "SEGV"},   {12, "SYS"},    {13, "PIPE"},   {14, "ALRM"},
-    {15, "TERM"},   {16, "URG"},    {17, "STOP"},   {18, "TSTP"},   {19, "CONT"},
-    {20, "CHLD"},   {20, "CLD"},    {21, "TTIN"},   {22, "TTOU"},   {23, "POLL"},
-    {23, "IO"},     {24, "XCPU"},   {25, "XFSZ"},   {26, "VTALRM"}, {27, "PROF"},
-    {28, "WINCH"},  {29, "INFO"},   {30, "USR1"},   {31, "USR2"},   {32, "LOST"},
-};
-#define NTABLE ((int)(sizeof table / sizeof table[0]))
+/* The table is forkimpl's (forkimpl/sigapi.c), built from the Hurd signal ABI the signal code
+ * is compiled against: one table for the simulator and the command line. */
+static const signame *table_of(int *n)
+{
+    _Static_assert(sizeof(signame) == sizeof(fi_signame), "the same entries");
+    return (const signame *)(const void *)fi_signal_table(n);
+}
 
 const signame *signame_table(int *n)
 {
-    *n = NTABLE;
-    return table;
+    return table_of(n);
 }
 
 const char *signame_of(int sig)
 {
-    for (int i = 0; i < NTABLE; i++)
+    int n;
+    const signame *table = table_of(&n);
+    for (int i = 0; i < n; i++)
         if (table[i].sig == sig)
             return table[i].name;
     return NULL;
@@ -54,7 +53,9 @@ bool signame_parse(const char *word, int *sig)
         return true;
     }
     const char *w = strncasecmp(word, "SIG", 3) == 0 ? word + 3 : word;
-    for (int i = 0; i < NTABLE; i++)
+    int n;
+    const signame *table = table_of(&n);
+    for (int i = 0; i < n; i++)
         if (strcasecmp(w, table[i].name) == 0) {
             *sig = table[i].sig;
             return true;

@@ -13,7 +13,7 @@
 
 #include <stdbool.h>
 
-#define SIGNAME_MAX 32      /* the highest Hurd signal number (_NSIG - 1) */
+#define SIGNAME_MAX 32      /* the highest Hurd signal number (_NSIG - 1; FI_SIGNAL_MAX) */
 
 /* The name of the Hurd's signal sig without "SIG" ("TERM", "CHLD"), the first of its names
  * when it has several (SIGPOLL also named SIGIO); NULL for no such signal. */
