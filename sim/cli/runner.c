@@ -62,6 +62,12 @@ SIM_WORLD_STATE static struct {
      * before the child's own steps. */
     mach_port_name_t *child_at_fork;
     size_t nchild_at_fork;
+    /* "anywhere kill": the killer process's thread, and the kills it has yet to make */
+    int killer_thread;
+    pid_t parent_pid;
+    int kill_sig[8];
+    bool kill_to_child[8];
+    unsigned nkills;
 } R;
 
 static void child_names_at_fork(void)
@@ -873,6 +879,7 @@ static int parent_main(void *arg)
 {
     (void)arg;
     R.parent_id = sim_task_id(sim_task_self());
+    R.parent_pid = _hurd_pid;
     label_set("task-self", __mach_task_self_);
     label_set("thread-self", fi_self_thread_name());
     label_set("sigthread", _hurd_msgport_thread);
@@ -1606,12 +1613,56 @@ static bool event_destroy(const char *label)
     return true;
 }
 
+/* The killer: a process of the scenario's that sends, with glibc's kill, each signal an
+ * "anywhere kill" event gave it, when the scheduler next runs it (so the send itself is a step
+ * the explorer places too). */
+static int killer_main(void *arg)
+{
+    (void)arg;
+    R.killer_thread = sim_thread_id(sim_self());
+    sim_thread_set_daemon(sim_self(), true);
+    for (;;) {
+        while (R.nkills == 0)
+            sim_block("the killer waits for an event");
+        int sig = R.kill_sig[0];
+        bool to_child = R.kill_to_child[0];
+        R.nkills--;
+        memmove(R.kill_sig, R.kill_sig + 1, R.nkills * sizeof R.kill_sig[0]);
+        memmove(R.kill_to_child, R.kill_to_child + 1, R.nkills * sizeof R.kill_to_child[0]);
+        pid_t pid = to_child ? last_child : R.parent_pid;
+        if (pid > 0) {
+            int err = fi_kill(pid, sig);
+            kern_trace_note("event: the killer sends SIG%s to the %s (pid %d): %s",
+                            fi_signal_name(sig), to_child ? "child" : "parent", (int)pid,
+                            err == 0 ? "sent" : (hurd_errno_name(err) ? hurd_errno_name(err) : "error"));
+        }
+    }
+    return 0;
+}
+
+/* "kill SIG child|parent": the killer is given the kill and made runnable. */
+static bool event_kill(const char *arg)
+{
+    int sig;
+    char to[16];
+    if (sscanf(arg, "%d %15s", &sig, to) != 2 || R.killer_thread == 0 ||
+        R.nkills == sizeof R.kill_sig / sizeof R.kill_sig[0])
+        return false;
+    R.kill_sig[R.nkills] = sig;
+    R.kill_to_child[R.nkills] = strcmp(to, "child") == 0;
+    R.nkills++;
+    kern_trace_note("event: the killer is to send SIG%s to the %s", fi_signal_name(sig), to);
+    sim_thread *killer = sim_thread_by_id(R.killer_thread);
+    return killer != NULL && (sim_unblock(killer) == 0 || R.nkills > 1);
+}
+
 /* The kinds: a new one (a signal, a delayed reply) is one more entry. */
 static const struct run_event_kind {
     const char *word;
     bool (*fire)(const char *arg);
 } run_event_kinds[] = {
     {"destroy", event_destroy},
+    {"kill", event_kill},
 };
 
 bool run_event_fire(const char *what, void *arg)
@@ -1740,6 +1791,14 @@ int run_scenario(const scenario *s, const run_options *o, run_result *r)
         R.peer_id = sim_task_id(forksim_spawn(peer_main, NULL));
     }
     forksim_spawn(parent_main, NULL);
+    /* A killer process for "anywhere kill" events (after the parent, whose task id stays). Only
+     * under the explorer (or a replay of its schedule) do events fire; a plain run leaves it
+     * waiting, a daemon. */
+    bool killer_needed = false;
+    for (unsigned i = 0; i < s->nchoices; i++)
+        killer_needed |= strncmp(s->choices[i].what, "kill ", 5) == 0;
+    if (killer_needed)
+        forksim_spawn(killer_main, NULL);
     r->sim = forksim_run();
     fi_set_abort_hook(NULL, NULL);
     if (o->explain)

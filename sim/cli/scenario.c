@@ -914,10 +914,24 @@ static int scenario_read(const char *path, FILE *f, scenario *s, char *err, size
             unsigned times = 1;
             if (s->nchoices == SCN_MAX_CHOICES)
                 fail(&p, "at most %d anywhere lines", SCN_MAX_CHOICES);
-            else if ((n != 3 && n != 6) || strcmp(w[1], "destroy") != 0 || !label_ok(w[2]) ||
+            else if (n >= 5 && strcmp(w[1], "kill") == 0) {
+                /* anywhere kill SIG to child|parent [up to N]: a kill the explorer places */
+                int sig;
+                if ((n != 5 && n != 8) || !signame_parse(w[2], &sig) || strcmp(w[3], "to") != 0 ||
+                    (strcmp(w[4], "child") != 0 && strcmp(w[4], "parent") != 0) ||
+                    (n == 8 && (strcmp(w[5], "up") != 0 || strcmp(w[6], "to") != 0 ||
+                                !parse_uint(w[7], &times) || times < 1 || times > 16)))
+                    fail(&p, "anywhere kill SIG to child|parent [up to N] (N from 1 to 16)");
+                else {
+                    scn_choice *c = &s->choices[s->nchoices++];
+                    snprintf(c->what, sizeof c->what, "kill %d %s", sig, w[4]);
+                    c->times = times;
+                    c->line = p.line;
+                }
+            } else if ((n != 3 && n != 6) || strcmp(w[1], "destroy") != 0 || !label_ok(w[2]) ||
                      (n == 6 && (strcmp(w[3], "up") != 0 || strcmp(w[4], "to") != 0 ||
                                  !parse_uint(w[5], &times) || times < 1 || times > 16)))
-                fail(&p, "anywhere destroy NAME [up to N] (N from 1 to 16)");
+                fail(&p, "anywhere destroy NAME [up to N], or anywhere kill SIG to child|parent [up to N] (N from 1 to 16)");
             else {
                 scn_choice *c = &s->choices[s->nchoices++];
                 snprintf(c->what, sizeof c->what, "destroy %s", w[2]);

@@ -412,6 +412,7 @@ int sim_thread_resume(sim_thread *th)
 
 void sim_thread_set_daemon(sim_thread *th, bool daemon) { th->daemon = daemon; }
 sim_thread *sim_self(void) { return sim_rt.cur; }
+sim_thread *sim_thread_by_id(int id) { return thread_find(id); }
 sim_task *sim_task_self(void) { return sim_rt.cur ? sim_rt.cur->task : NULL; }
 int sim_thread_id(const sim_thread *th) { return th->id; }
 sim_task *sim_thread_task(const sim_thread *th) { return th->task; }

@@ -260,6 +260,7 @@ _Noreturn void sim_thread_exit(void);
 void sim_thread_set_daemon(sim_thread *th, bool daemon);
 
 sim_thread *sim_self(void);                   /* NULL on the host */
+sim_thread *sim_thread_by_id(int id);         /* NULL if no such thread (it ended) */
 sim_task *sim_task_self(void);                /* NULL on the host */
 int sim_thread_id(const sim_thread *th);
 sim_task *sim_thread_task(const sim_thread *th);
