@@ -8,30 +8,16 @@
 #include "runner.h"
 #include "source.h"
 #include "testlib.h"
+#include "testlib_run.h"
 
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
-static char path[64];
-
 static run_result *run_explained(const char *text)
 {
-    snprintf(path, sizeof path, "/tmp/forksim-explain-%d.fsim", (int)getpid());
-    FILE *f = fopen(path, "w");
-    assert_non_null(f);
-    fputs(text, f);
-    fclose(f);
-    scenario *s = calloc(1, sizeof *s);
-    char err[512];
-    if (scenario_load(path, s, err, sizeof err) != 0)
-        fail_msg("%s", err);
-    run_result *r = calloc(1, sizeof *r);
     run_options o = {.explain = true, .sites = true};
-    assert_int_equal(run_scenario(s, &o, r), 0);
-    unlink(path);
-    free(s);
-    return r;
+    return test_run_text(text, &o);
 }
 
 static mach_port_name_t label_name(const run_result *r, const char *label)

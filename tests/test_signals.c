@@ -13,38 +13,17 @@
 #include "simtest.h"
 #include "runner.h"
 #include "scenario.h"
+#include "testlib_run.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
-
-static char path[64];
 
 static run_result *run_text(const char *text)
 {
-    snprintf(path, sizeof path, "/tmp/forksim-test-signals-%d.fsim", (int)getpid());
-    FILE *f = fopen(path, "w");
-    assert_non_null(f);
-    fputs(text, f);
-    fclose(f);
-    scenario *s = calloc(1, sizeof *s);
-    char err[512];
-    if (scenario_load(path, s, err, sizeof err) != 0)
-        fail_msg("%s", err);
-    run_result *r = calloc(1, sizeof *r);
-    run_options none = {0};
-    assert_int_equal(run_scenario(s, &none, r), 0);
-    free(s);
-    unlink(path);
+    run_result *r = test_run_text(text, NULL);
     assert_int_equal(r->invariant_violations, 0);
     return r;
-}
-
-static void run_done(run_result *r)
-{
-    run_result_free(r);
-    free(r);
 }
 
 /* The first line at or after *from that contains every one of the given fragments; its index
@@ -102,7 +81,7 @@ static void test_P12_kill_asks_proc_then_posts(void **state)
     check_order(r, steps, sizeof steps / sizeof steps[0]); /* rule P12 */
     const char *at = strstr(r->trace, "# scenario: set-up done");
     assert_true(find_from(r->trace, &at, "t6.6 msg_sig_post(", "= KERN_SUCCESS")); /* rule P12 */
-    run_done(r);
+    test_run_done(r);
 }
 
 static void test_P13_P14_handler_frame_then_reply(void **state)
@@ -125,7 +104,7 @@ static void test_P13_P14_handler_frame_then_reply(void **state)
     };
     check_order(r, steps, sizeof steps / sizeof steps[0]); /* rules P13 P14 */
     assert_int_equal(r->verdict, VERDICT_OK); /* rule P14: the handler ran, then exit 4 was seen */
-    run_done(r);
+    test_run_done(r);
 }
 
 static void test_P14_default_term_ends_the_process(void **state)
@@ -148,7 +127,7 @@ static void test_P14_default_term_ends_the_process(void **state)
     };
     check_order(r, steps, sizeof steps / sizeof steps[0]); /* rule P14 */
     assert_int_equal(r->verdict, VERDICT_OK);
-    run_done(r);
+    test_run_done(r);
 }
 
 static void test_H11_interrupted_wait_is_sent_again(void **state)
@@ -178,7 +157,7 @@ static void test_H11_interrupted_wait_is_sent_again(void **state)
     };
     check_order(r, steps, sizeof steps / sizeof steps[0]); /* rule H11 */
     assert_int_equal(r->verdict, VERDICT_OK);
-    run_done(r);
+    test_run_done(r);
 }
 
 int main(void)
