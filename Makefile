@@ -31,8 +31,8 @@ ALL_INC    := $(HURD_INC) -Isim/cli -Itests
 LAYER_INC   = $(ALL_INC)
 $(BUILD)/model/%.o $(SAN_BUILD)/model/%.o: LAYER_INC = -Imodel
 $(BUILD)/sim/rt/%.o $(SAN_BUILD)/sim/rt/%.o: LAYER_INC = $(RT_INC)
-$(BUILD)/sim/kern/%.o $(SAN_BUILD)/sim/kern/%.o: LAYER_INC = $(KERN_INC)
-$(BUILD)/sim/hurd/%.o $(SAN_BUILD)/sim/hurd/%.o: LAYER_INC = $(HURD_INC)
+$(BUILD)/sim/kern/%.o $(SAN_BUILD)/sim/kern/%.o: LAYER_INC = $(KERN_INC) $(STUB_INC)
+$(BUILD)/sim/hurd/%.o $(SAN_BUILD)/sim/hurd/%.o: LAYER_INC = $(HURD_INC) $(STUB_INC)
 $(BUILD)/forkimpl/%.o $(SAN_BUILD)/forkimpl/%.o: LAYER_INC = $(HURD_INC)
 PLAIN_CFLAGS := $(BASEFLAGS) -O2
 # Sanitizers that stop: every report ends the program (-fno-sanitize-recover=all here and in
@@ -477,8 +477,8 @@ $(FUZZ_BUILD)/%.o: %.c $(HDRS) | deps
 	$(FUZZ_CC) $(FUZZ_CFLAGS) $(LAYER_INC) $(EXTRA_CFLAGS) -c $< -o $@
 $(FUZZ_BUILD)/model/%.o: LAYER_INC = -Imodel
 $(FUZZ_BUILD)/sim/rt/%.o: LAYER_INC = $(RT_INC)
-$(FUZZ_BUILD)/sim/kern/%.o: LAYER_INC = $(KERN_INC)
-$(FUZZ_BUILD)/sim/hurd/%.o: LAYER_INC = $(HURD_INC)
+$(FUZZ_BUILD)/sim/kern/%.o: LAYER_INC = $(KERN_INC) $(STUB_INC)
+$(FUZZ_BUILD)/sim/hurd/%.o: LAYER_INC = $(HURD_INC) $(STUB_INC)
 $(FUZZ_BUILD)/forkimpl/%.o: LAYER_INC = $(HURD_INC)
 $(FUZZ_BUILD)/forkimpl/%.o: EXTRA_CFLAGS = $(FORKIMPL_INC) $(FORKIMPL_GLIBC_INC)
 $(FUZZ_BUILD)/sim/cli/%.o $(FUZZ_BUILD)/tests/fuzz/%.o: EXTRA_CFLAGS = -Iforkimpl
@@ -512,6 +512,25 @@ fuzz-replay: $(addprefix $(SAN_BUILD)/fuzz/replay_,$(FUZZ_NAMES))
 	  [ -n "$$dirs" ] || { echo "fuzz-replay: $$n: no tests/fuzz/corpus/$$n/"; exit 1; }; \
 	  $(SAN_ENV) $(SAN_BUILD)/fuzz/replay_$$n $$dirs || { echo "fuzz-replay: $$n failed"; exit 1; }; \
 	done
+
+# --- MIG stubs from tables (issue 14, item 7) ---------------------------------------
+# The mock MIG stubs are generated from routine tables, as MIG generates glibc's from the
+# .defs files: tools/stubgen.py turns sim/kern/mach.stubs and sim/hurd/hurd.stubs into
+# BUILD/sim/kern/mach.stubs.c and BUILD/sim/hurd/hurd.stubs.c (in each build's own directory:
+# plain, sanitizer, fuzz), which sim/kern/mig_mach.c and sim/hurd/hurd_stubs.c include; the
+# object's own directory is on their include path (STUB_INC). A new table needs its line in
+# STUB_INCLUDERS: the table, then the object that includes its output.
+STUB_INC    = -iquote $(@D)
+STUB_INCLUDERS := sim/kern/mach.stubs:sim/kern/mig_mach sim/hurd/hurd.stubs:sim/hurd/hurd_stubs
+define stub_rules
+$(1)/%.stubs.c: %.stubs tools/stubgen.py
+	@mkdir -p $$(@D)
+	tools/stubgen.py $$< >$$@.tmp && mv $$@.tmp $$@
+$(foreach t,$(STUB_INCLUDERS),$(1)/$(word 2,$(subst :, ,$(t))).o: $(1)/$(word 1,$(subst :, ,$(t))).c
+)
+endef
+$(foreach b,$(BUILD) $(SAN_BUILD) $(FUZZ_BUILD),$(eval $(call stub_rules,$(b))))
+# --- end of MIG stubs from tables -----------------------------------------------------
 
 # --- sim/ flags ---------------------------------------------------------------
 # Files that switch stacks are built unfortified: __longjmp_chk aborts a longjmp between

@@ -127,7 +127,7 @@ kern_return_t __fs_getroot(mach_port_t fs, mach_port_t *root);
 /* forksim's fs: the exec server's port for the file system to hand execs to (COPY_SEND). */
 kern_return_t __fs_set_exec(mach_port_t fs, mach_port_t execserver);
 
-/* fs.defs, io.defs, exec.defs, exec_startup.defs and interrupt.defs (sim/hurd/exec_stubs.c):
+/* fs.defs, io.defs, exec.defs, exec_startup.defs and interrupt.defs (sim/hurd/hurd.stubs):
  * the prototypes of the stubs MIG generates for glibc (const_* types as const pointers). The
  * arrays travel inline; a request larger than MIG_MSG_MAX ends the run as unmodelled. */
 kern_return_t __dir_lookup(mach_port_t start_dir, const char *file_name, int flags,

@@ -11,6 +11,13 @@
  * destroys the rights the reply carried (kern_rpc_drop_reply_right), the caller seeing
  * MIG_SERVER_DIED.
  *
+ * Most stubs are generated from the routine table sim/kern/mach.stubs by tools/stubgen.py, as
+ * MIG generates glibc's from the .defs files (the build writes mach.stubs.c beside this file's
+ * object, and it is included below). This file holds what the generated stubs share (the hooks
+ * a table line names with effect= and made=) and the stubs that do what no table line says:
+ * out-of-line arrays (mach_port_names, task_threads, mach_ports_register, mach_ports_lookup),
+ * thread_abort, thread_set_state, vm_allocate, vm_deallocate, the self traps and mach_msg.
+ *
  * Where the simulated machine owns the effect (a task's memory, a thread's start state,
  * suspension), the stub carries it to the runtime after the model succeeds: task_create copies
  * the parent's image, thread_create makes a coroutine, thread_set_state gives it its start,
@@ -95,178 +102,116 @@ static void sync_task_suspend(ktask_t *task, kthread_t *self)
         sync_suspend(self);
 }
 
+/* --- what the table's hooks do (mach.stubs: effect=, made=) ----------------------------------- */
+
+/* What an effect's _before takes hold of, for its _after: the call's target, looked up while
+ * its name still names it. */
+typedef struct stub_hold {
+    ktask_t *task;
+    kthread_t *thread;
+    sim_task *sim;
+} stub_hold;
+
+/* task_create: the new task's memory, a copy of the parent's image as of now (record trap 3). */
+static void task_made(kthread_t *self, mach_port_t parent, boolean_t inherit_memory,
+                      mach_port_name_t child)
+{
+    ktask_t *kchild = ktask_by_name(kthread_task(self), child);
+    sim_task *sparent = sim_task_named(self, parent);
+    sim_task *schild = sim_task_create(sparent, inherit_memory && sparent != NULL);
+    sim_task_set_ktask(schild, kchild);
+    ktask_set_user(kchild, schild);
+}
+
+/* thread_create: a coroutine, suspended once as the model's thread is (H1). */
+static void thread_made(kthread_t *self, mach_port_t task, mach_port_name_t thread)
+{
+    (void)task;
+    kthread_t *kth = kthread_named(self, thread);
+    sim_task *st = kern_sim_task(kthread_task(kth));
+    sim_thread *th = sim_thread_create(st);
+    sim_thread_set_kthread(th, kth);
+    kthread_set_user(kth, th);
+}
+
+/* task_terminate: the runtime's task goes when the model's did (a lost reply too: the routine
+ * acted). Does not return when it is the caller's own task. */
+static stub_hold task_end_before(kthread_t *self, mach_port_t task)
+{
+    return (stub_hold){.sim = sim_task_named(self, task)};
+}
+
+static void task_end_after(stub_hold h, kthread_t *self, const kern_rpc *r, kern_return_t kr)
+{
+    (void)self;
+    if ((kr == KERN_SUCCESS || kr == MIG_SERVER_DIED) && h.sim != NULL &&
+        r->fault != KF_SEND_FAILS && r->fault != KF_ROUTINE_FAILS)
+        sim_task_destroy(h.sim);
+}
+
+/* task_suspend, task_resume: every thread of the task follows the hold, the caller last. */
+static stub_hold task_hold_before(kthread_t *self, mach_port_t task)
+{
+    return (stub_hold){.task = ktask_by_name(kthread_task(self), task)};
+}
+
+static void task_hold_after(stub_hold h, kthread_t *self, const kern_rpc *r, kern_return_t kr)
+{
+    (void)r;
+    if (h.task != NULL && (kr == KERN_SUCCESS || kr == MIG_SERVER_DIED))
+        sync_task_suspend(h.task, self);
+}
+
+#define task_release_before task_hold_before
+static void task_release_after(stub_hold h, kthread_t *self, const kern_rpc *r, kern_return_t kr)
+{
+    (void)self;
+    task_hold_after(h, NULL, r, kr);
+}
+
+/* thread_suspend, thread_resume, thread_abort: the thread's suspend count follows (H1). */
+static stub_hold thread_count_before(kthread_t *self, mach_port_t thread)
+{
+    return (stub_hold){.thread = kthread_named(self, thread)};
+}
+
+static void thread_count_after(stub_hold h, kthread_t *self, const kern_rpc *r, kern_return_t kr)
+{
+    (void)self, (void)r;
+    if (h.thread != NULL && (kr == KERN_SUCCESS || kr == MIG_SERVER_DIED))
+        sync_suspend(h.thread);
+}
+
+/* thread_terminate: the coroutine goes with the model's thread; not for the caller itself. */
+#define thread_end_before thread_count_before
+static void thread_end_after(stub_hold h, kthread_t *self, const kern_rpc *r, kern_return_t kr)
+{
+    (void)self, (void)r, (void)kr;
+    kthread_t *target = h.thread;
+    if (target != NULL && !kthread_active(target) && kern_sim_thread(target) != NULL) {
+        sim_thread *th = kern_sim_thread(target);
+        kthread_set_user(target, NULL);
+        sim_thread_destroy(th); /* does not return for the caller itself */
+    }
+}
+
+/* mach_port_extract_right: the right a reply carried, by the type it came as. */
+static mach_port_right_t stub_poly_right(mach_msg_type_name_t type)
+{
+    return type == MACH_MSG_TYPE_PORT_RECEIVE ? MACH_PORT_RIGHT_RECEIVE : MACH_PORT_RIGHT_SEND;
+}
+
+static const char *stub_poly_name(mach_msg_type_name_t type)
+{
+    return type == MACH_MSG_TYPE_PORT_RECEIVE ? "PORT_RECEIVE"
+           : type == MACH_MSG_TYPE_PORT_SEND_ONCE ? "PORT_SEND_ONCE" : "PORT_SEND";
+}
+
+/* The stubs of the routine table (tools/stubgen.py from sim/kern/mach.stubs). */
+#define STUB_ALIAS(name) ALIAS(name)
+#include "mach.stubs.c"
+
 /* --- mach_port_* -------------------------------------------------------------------------- */
-
-kern_return_t __mach_port_allocate(mach_port_t task, mach_port_right_t right, mach_port_t *name)
-{
-    kern_rpc r;
-    kthread_t *self = kern_rpc_begin(&r, "mach_port_allocate", true);
-    kern_return_t kr;
-    mach_port_name_t n = MACH_PORT_NULL;
-    FAULT_OR(r, kr, (void)0)
-    {
-        kr = mk_trap_mach_port_allocate(self, task, right, &n);
-        if (kr == MACH_SEND_INTERRUPTED) {
-            kern_rpc_fallback(&r);
-            kr = mk_mach_port_allocate(self, task, right, &n);
-        }
-    }
-    if (reply_lost(&r, kr))
-        kr = MIG_SERVER_DIED; /* a trap has no reply: the name stays allocated */
-    char args[64], outs[32] = "";
-    kern_fmt(args, sizeof args, "%u, %s", task, kern_right_name(right));
-    if (kr == KERN_SUCCESS) {
-        *name = n;
-        kern_fmt(outs, sizeof outs, "%u", n);
-    }
-    return kern_rpc_end(&r, kr, args, outs);
-}
-ALIAS(mach_port_allocate)
-
-kern_return_t __mach_port_allocate_name(mach_port_t task, mach_port_right_t right, mach_port_t name)
-{
-    kern_rpc r;
-    kthread_t *self = kern_rpc_begin_on(&r, "mach_port_allocate_name", true, name, MACH_PORT_NULL);
-    kern_return_t kr;
-    FAULT_OR(r, kr, (void)0)
-    {
-        kr = mk_trap_mach_port_allocate_name(self, task, right, name);
-        if (kr == MACH_SEND_INTERRUPTED) {
-            kern_rpc_fallback(&r);
-            kr = mk_mach_port_allocate_name(self, task, right, name);
-        }
-    }
-    if (reply_lost(&r, kr))
-        kr = MIG_SERVER_DIED;
-    char args[64];
-    kern_fmt(args, sizeof args, "%u, %s, %u", task, kern_right_name(right), name);
-    return kern_rpc_end(&r, kr, args, "");
-}
-ALIAS(mach_port_allocate_name)
-
-kern_return_t __mach_port_deallocate(mach_port_t task, mach_port_t name)
-{
-    kern_rpc r;
-    kthread_t *self = kern_rpc_begin_on(&r, "mach_port_deallocate", true, name, MACH_PORT_NULL);
-    kern_return_t kr;
-    FAULT_OR(r, kr, (void)0)
-    {
-        kr = mk_trap_mach_port_deallocate(self, task, name);
-        if (kr == MACH_SEND_INTERRUPTED) {
-            kern_rpc_fallback(&r);
-            kr = mk_mach_port_deallocate(self, task, name);
-        }
-    }
-    if (reply_lost(&r, kr))
-        kr = MIG_SERVER_DIED;
-    char args[48];
-    kern_fmt(args, sizeof args, "%u, %u", task, name);
-    return kern_rpc_end(&r, kr, args, "");
-}
-ALIAS(mach_port_deallocate)
-
-kern_return_t __mach_port_destroy(mach_port_t task, mach_port_t name)
-{
-    kern_rpc r;
-    kthread_t *self = kern_rpc_begin_on(&r, "mach_port_destroy", false, name, MACH_PORT_NULL);
-    kern_return_t kr;
-    FAULT_OR(r, kr, (void)0)
-        kr = mk_mach_port_destroy(self, task, name);
-    if (reply_lost(&r, kr))
-        kr = MIG_SERVER_DIED;
-    char args[48];
-    kern_fmt(args, sizeof args, "%u, %u", task, name);
-    return kern_rpc_end(&r, kr, args, "");
-}
-ALIAS(mach_port_destroy)
-
-kern_return_t __mach_port_insert_right(mach_port_t task, mach_port_t name, mach_port_t poly,
-                                       mach_msg_type_name_t polyPoly)
-{
-    kern_rpc r;
-    kthread_t *self = kern_rpc_begin_on(&r, "mach_port_insert_right", true, name, poly);
-    kern_return_t kr;
-    FAULT_OR(r, kr, mk_request_discard(self, poly, polyPoly))
-    {
-        kr = mk_trap_mach_port_insert_right(self, task, name, poly, polyPoly);
-        if (kr == MACH_SEND_INTERRUPTED) {
-            kern_rpc_fallback(&r);
-            kr = mk_mach_port_insert_right(self, task, name, poly, polyPoly);
-        }
-    }
-    if (reply_lost(&r, kr))
-        kr = MIG_SERVER_DIED;
-    char args[80];
-    kern_fmt(args, sizeof args, "%u, %u, %u, %s", task, name, poly, kern_msgt_name(polyPoly));
-    return kern_rpc_end(&r, kr, args, "");
-}
-ALIAS(mach_port_insert_right)
-
-kern_return_t __mach_port_extract_right(mach_port_t task, mach_port_t name,
-                                        mach_msg_type_name_t msgt_name, mach_port_t *poly,
-                                        mach_msg_type_name_t *polyPoly)
-{
-    kern_rpc r;
-    kthread_t *self = kern_rpc_begin_on(&r, "mach_port_extract_right", false, name, MACH_PORT_NULL);
-    kern_return_t kr;
-    mach_port_name_t p = MACH_PORT_NULL;
-    mach_msg_type_name_t pt = 0;
-    FAULT_OR(r, kr, (void)0)
-        kr = mk_mach_port_extract_right(self, task, name, msgt_name, &p, &pt);
-    if (reply_lost(&r, kr)) {
-        kern_rpc_drop_reply_right(&r, p, pt == MACH_MSG_TYPE_PORT_RECEIVE ? MACH_PORT_RIGHT_RECEIVE
-                                                                         : MACH_PORT_RIGHT_SEND);
-        kr = MIG_SERVER_DIED;
-    }
-    char args[64], outs[48] = "";
-    kern_fmt(args, sizeof args, "%u, %u, %s", task, name, kern_msgt_name(msgt_name));
-    if (kr == KERN_SUCCESS) {
-        *poly = p;
-        *polyPoly = pt;
-        kern_fmt(outs, sizeof outs, "%u %s", p,
-                 pt == MACH_MSG_TYPE_PORT_RECEIVE ? "PORT_RECEIVE"
-                 : pt == MACH_MSG_TYPE_PORT_SEND_ONCE ? "PORT_SEND_ONCE" : "PORT_SEND");
-    }
-    return kern_rpc_end(&r, kr, args, outs);
-}
-ALIAS(mach_port_extract_right)
-
-kern_return_t __mach_port_get_refs(mach_port_t task, mach_port_t name, mach_port_right_t right,
-                                   mach_port_urefs_t *refs)
-{
-    kern_rpc r;
-    kthread_t *self = kern_rpc_begin_on(&r, "mach_port_get_refs", false, name, MACH_PORT_NULL);
-    kern_return_t kr;
-    mach_port_urefs_t n = 0;
-    FAULT_OR(r, kr, (void)0)
-        kr = mk_mach_port_get_refs(self, task, name, right, &n);
-    if (reply_lost(&r, kr))
-        kr = MIG_SERVER_DIED;
-    char args[64], outs[16] = "";
-    kern_fmt(args, sizeof args, "%u, %u, %s", task, name, kern_right_name(right));
-    if (kr == KERN_SUCCESS) {
-        *refs = n;
-        kern_fmt(outs, sizeof outs, "%u", n);
-    }
-    return kern_rpc_end(&r, kr, args, outs);
-}
-ALIAS(mach_port_get_refs)
-
-kern_return_t __mach_port_mod_refs(mach_port_t task, mach_port_t name, mach_port_right_t right,
-                                   mach_port_delta_t delta)
-{
-    kern_rpc r;
-    kthread_t *self = kern_rpc_begin_on(&r, "mach_port_mod_refs", false, name, MACH_PORT_NULL);
-    kern_return_t kr;
-    FAULT_OR(r, kr, (void)0)
-        kr = mk_mach_port_mod_refs(self, task, name, right, delta);
-    if (reply_lost(&r, kr))
-        kr = MIG_SERVER_DIED;
-    char args[64];
-    kern_fmt(args, sizeof args, "%u, %u, %s, %d", task, name, kern_right_name(right), delta);
-    return kern_rpc_end(&r, kr, args, "");
-}
-ALIAS(mach_port_mod_refs)
 
 /* Copies an array into the caller's image, page-aligned as vm_allocate would give it. */
 static void *ool_copy(const void *src, size_t len)
@@ -308,206 +253,7 @@ kern_return_t __mach_port_names(mach_port_t task, mach_port_t **names,
 }
 ALIAS(mach_port_names)
 
-kern_return_t __mach_port_type(mach_port_t task, mach_port_t name, mach_port_type_t *ptype)
-{
-    kern_rpc r;
-    kthread_t *self = kern_rpc_begin_on(&r, "mach_port_type", false, name, MACH_PORT_NULL);
-    kern_return_t kr;
-    mach_port_type_t t = 0;
-    FAULT_OR(r, kr, (void)0)
-        kr = mk_mach_port_type(self, task, name, &t);
-    if (reply_lost(&r, kr))
-        kr = MIG_SERVER_DIED;
-    char args[48], outs[16] = "";
-    kern_fmt(args, sizeof args, "%u, %u", task, name);
-    if (kr == KERN_SUCCESS) {
-        *ptype = t;
-        kern_fmt(outs, sizeof outs, "0x%x", t);
-    }
-    return kern_rpc_end(&r, kr, args, outs);
-}
-ALIAS(mach_port_type)
-
-kern_return_t __mach_port_rename(mach_port_t task, mach_port_t old_name, mach_port_t new_name)
-{
-    kern_rpc r;
-    kthread_t *self = kern_rpc_begin_on(&r, "mach_port_rename", false, old_name, new_name);
-    kern_return_t kr;
-    FAULT_OR(r, kr, (void)0)
-        kr = mk_mach_port_rename(self, task, old_name, new_name);
-    if (reply_lost(&r, kr))
-        kr = MIG_SERVER_DIED;
-    char args[64];
-    kern_fmt(args, sizeof args, "%u, %u, %u", task, old_name, new_name);
-    return kern_rpc_end(&r, kr, args, "");
-}
-ALIAS(mach_port_rename)
-
-kern_return_t __mach_port_move_member(mach_port_t task, mach_port_t member, mach_port_t after)
-{
-    kern_rpc r;
-    kthread_t *self = kern_rpc_begin_on(&r, "mach_port_move_member", false, member, after);
-    kern_return_t kr;
-    FAULT_OR(r, kr, (void)0)
-        kr = mk_mach_port_move_member(self, task, member, after);
-    if (reply_lost(&r, kr))
-        kr = MIG_SERVER_DIED;
-    char args[64];
-    kern_fmt(args, sizeof args, "%u, %u, %u", task, member, after);
-    return kern_rpc_end(&r, kr, args, "");
-}
-ALIAS(mach_port_move_member)
-
-kern_return_t __mach_port_request_notification(mach_port_t task, mach_port_t name,
-                                               mach_msg_id_t id, mach_port_mscount_t sync,
-                                               mach_port_t notify, mach_msg_type_name_t notifyPoly,
-                                               mach_port_t *previous)
-{
-    kern_rpc r;
-    kthread_t *self = kern_rpc_begin_on(&r, "mach_port_request_notification", false, name, notify);
-    kern_return_t kr;
-    mach_port_name_t prev = MACH_PORT_NULL;
-    FAULT_OR(r, kr, mk_request_discard(self, notify, notifyPoly))
-        kr = mk_mach_port_request_notification(self, task, name, id, sync, notify, notifyPoly,
-                                               &prev);
-    if (reply_lost(&r, kr)) {
-        kern_rpc_drop_reply_right(&r, prev, MACH_PORT_RIGHT_SEND_ONCE);
-        kr = MIG_SERVER_DIED;
-    }
-    char args[96], outs[16] = "";
-    kern_fmt(args, sizeof args, "%u, %u, %d, %u, %u, %s", task, name, id, sync, notify,
-             kern_msgt_name(notifyPoly));
-    if (kr == KERN_SUCCESS) {
-        *previous = prev;
-        kern_fmt(outs, sizeof outs, "%u", prev);
-    }
-    return kern_rpc_end(&r, kr, args, outs);
-}
-ALIAS(mach_port_request_notification)
-
-kern_return_t __mach_port_set_qlimit(mach_port_t task, mach_port_t name, mach_port_msgcount_t qlimit)
-{
-    kern_rpc r;
-    kthread_t *self = kern_rpc_begin_on(&r, "mach_port_set_qlimit", false, name, MACH_PORT_NULL);
-    kern_return_t kr;
-    FAULT_OR(r, kr, (void)0)
-        kr = mk_mach_port_set_qlimit(self, task, name, qlimit);
-    if (reply_lost(&r, kr))
-        kr = MIG_SERVER_DIED;
-    char args[64];
-    kern_fmt(args, sizeof args, "%u, %u, %u", task, name, qlimit);
-    return kern_rpc_end(&r, kr, args, "");
-}
-ALIAS(mach_port_set_qlimit)
-
-kern_return_t __mach_port_set_mscount(mach_port_t task, mach_port_t name,
-                                      mach_port_mscount_t mscount)
-{
-    kern_rpc r;
-    kthread_t *self = kern_rpc_begin_on(&r, "mach_port_set_mscount", false, name, MACH_PORT_NULL);
-    kern_return_t kr;
-    FAULT_OR(r, kr, (void)0)
-        kr = mk_mach_port_set_mscount(self, task, name, mscount);
-    if (reply_lost(&r, kr))
-        kr = MIG_SERVER_DIED;
-    char args[64];
-    kern_fmt(args, sizeof args, "%u, %u, %u", task, name, mscount);
-    return kern_rpc_end(&r, kr, args, "");
-}
-ALIAS(mach_port_set_mscount)
-
 /* --- tasks ---------------------------------------------------------------------------------- */
-
-kern_return_t __task_create(mach_port_t parent, boolean_t inherit_memory, mach_port_t *child)
-{
-    kern_rpc r;
-    kthread_t *self = kern_rpc_begin(&r, "task_create", true);
-    kern_return_t kr;
-    mach_port_name_t c = MACH_PORT_NULL;
-    FAULT_OR(r, kr, (void)0)
-        kr = mk_task_create(self, parent, inherit_memory, &c);
-    if (kr == KERN_SUCCESS) {
-        /* The new task's memory: a copy of the parent's image as of now (record trap 3). */
-        ktask_t *kchild = ktask_by_name(kthread_task(self), c);
-        sim_task *sparent = sim_task_named(self, parent);
-        sim_task *schild = sim_task_create(sparent, inherit_memory && sparent != NULL);
-        sim_task_set_ktask(schild, kchild);
-        ktask_set_user(kchild, schild);
-    }
-    if (reply_lost(&r, kr)) {
-        kern_rpc_drop_reply_right(&r, c, MACH_PORT_RIGHT_SEND);
-        kr = MIG_SERVER_DIED;
-    }
-    char args[48], outs[16] = "";
-    kern_fmt(args, sizeof args, "%u, %d", parent, inherit_memory);
-    if (kr == KERN_SUCCESS) {
-        *child = c;
-        kern_fmt(outs, sizeof outs, "%u", c);
-    }
-    return kern_rpc_end(&r, kr, args, outs);
-}
-ALIAS(task_create)
-
-kern_return_t __task_terminate(mach_port_t task)
-{
-    kern_rpc r;
-    kthread_t *self = kern_rpc_begin_on(&r, "task_terminate", true, task, MACH_PORT_NULL);
-    kern_return_t kr;
-    sim_task *victim = sim_task_named(self, task);
-    bool own = victim != NULL && victim == sim_thread_task(sim_self());
-    FAULT_OR(r, kr, (void)0)
-        kr = mk_task_terminate(self, task);
-    if (reply_lost(&r, kr))
-        kr = MIG_SERVER_DIED;
-    char args[16];
-    kern_fmt(args, sizeof args, "%u", task);
-    kern_rpc_end(&r, kr, args, "");
-    if ((kr == KERN_SUCCESS || kr == MIG_SERVER_DIED) && victim != NULL && r.fault != KF_SEND_FAILS &&
-        r.fault != KF_ROUTINE_FAILS) {
-        (void)own;
-        sim_task_destroy(victim); /* does not return when it is the caller's task */
-    }
-    return kr;
-}
-ALIAS(task_terminate)
-
-kern_return_t __task_suspend(mach_port_t task)
-{
-    kern_rpc r;
-    kthread_t *self = kern_rpc_begin_on(&r, "task_suspend", true, task, MACH_PORT_NULL);
-    kern_return_t kr;
-    ktask_t *kt = ktask_by_name(kthread_task(self), task);
-    FAULT_OR(r, kr, (void)0)
-        kr = mk_task_suspend(self, task);
-    if (reply_lost(&r, kr))
-        kr = MIG_SERVER_DIED;
-    char args[16];
-    kern_fmt(args, sizeof args, "%u", task);
-    kern_rpc_end(&r, kr, args, "");
-    if (kt != NULL && (kr == KERN_SUCCESS || kr == MIG_SERVER_DIED))
-        sync_task_suspend(kt, self);
-    return kr;
-}
-ALIAS(task_suspend)
-
-kern_return_t __task_resume(mach_port_t task)
-{
-    kern_rpc r;
-    kthread_t *self = kern_rpc_begin_on(&r, "task_resume", false, task, MACH_PORT_NULL);
-    kern_return_t kr;
-    ktask_t *kt = ktask_by_name(kthread_task(self), task);
-    FAULT_OR(r, kr, (void)0)
-        kr = mk_task_resume(self, task);
-    if (reply_lost(&r, kr))
-        kr = MIG_SERVER_DIED;
-    char args[16];
-    kern_fmt(args, sizeof args, "%u", task);
-    kern_rpc_end(&r, kr, args, "");
-    if (kt != NULL && (kr == KERN_SUCCESS || kr == MIG_SERVER_DIED))
-        sync_task_suspend(kt, NULL);
-    return kr;
-}
-ALIAS(task_resume)
 
 kern_return_t __task_threads(mach_port_t task, mach_port_t **threads, mach_msg_type_number_t *count)
 {
@@ -537,43 +283,6 @@ kern_return_t __task_threads(mach_port_t task, mach_port_t **threads, mach_msg_t
     return kern_rpc_end(&r, kr, args, outs);
 }
 ALIAS(task_threads)
-
-kern_return_t __task_get_special_port(mach_port_t task, int which, mach_port_t *port)
-{
-    kern_rpc r;
-    kthread_t *self = kern_rpc_begin(&r, "task_get_special_port", false);
-    kern_return_t kr;
-    mach_port_name_t p = MACH_PORT_NULL;
-    FAULT_OR(r, kr, (void)0)
-        kr = mk_task_get_special_port(self, task, which, &p);
-    if (reply_lost(&r, kr)) {
-        kern_rpc_drop_reply_right(&r, p, MACH_PORT_RIGHT_SEND);
-        kr = MIG_SERVER_DIED;
-    }
-    char args[32], outs[16] = "";
-    kern_fmt(args, sizeof args, "%u, %d", task, which);
-    if (kr == KERN_SUCCESS) {
-        *port = p;
-        kern_fmt(outs, sizeof outs, "%u", p);
-    }
-    return kern_rpc_end(&r, kr, args, outs);
-}
-ALIAS(task_get_special_port)
-
-kern_return_t __task_set_special_port(mach_port_t task, int which, mach_port_t port)
-{
-    kern_rpc r;
-    kthread_t *self = kern_rpc_begin_on(&r, "task_set_special_port", true, port, MACH_PORT_NULL);
-    kern_return_t kr;
-    FAULT_OR(r, kr, mk_request_discard(self, port, MACH_MSG_TYPE_COPY_SEND))
-        kr = mk_task_set_special_port(self, task, which, port, MACH_MSG_TYPE_COPY_SEND);
-    if (reply_lost(&r, kr))
-        kr = MIG_SERVER_DIED;
-    char args[48];
-    kern_fmt(args, sizeof args, "%u, %d, %u", task, which, port);
-    return kern_rpc_end(&r, kr, args, "");
-}
-ALIAS(task_set_special_port)
 
 kern_return_t __mach_ports_register(mach_port_t task, mach_port_t *ports,
                                     mach_msg_type_number_t count)
@@ -626,73 +335,13 @@ ALIAS(mach_ports_lookup)
 
 /* --- threads -------------------------------------------------------------------------------- */
 
-kern_return_t __thread_create(mach_port_t task, mach_port_t *thread)
-{
-    kern_rpc r;
-    kthread_t *self = kern_rpc_begin(&r, "thread_create", false);
-    kern_return_t kr;
-    mach_port_name_t t = MACH_PORT_NULL;
-    FAULT_OR(r, kr, (void)0)
-        kr = mk_thread_create(self, task, &t);
-    if (kr == KERN_SUCCESS) {
-        kthread_t *kth = kthread_named(self, t);
-        sim_task *st = kern_sim_task(kthread_task(kth));
-        sim_thread *th = sim_thread_create(st); /* suspended once, as the model's (H1) */
-        sim_thread_set_kthread(th, kth);
-        kthread_set_user(kth, th);
-    }
-    if (reply_lost(&r, kr)) {
-        kern_rpc_drop_reply_right(&r, t, MACH_PORT_RIGHT_SEND);
-        kr = MIG_SERVER_DIED;
-    }
-    char args[16], outs[16] = "";
-    kern_fmt(args, sizeof args, "%u", task);
-    if (kr == KERN_SUCCESS) {
-        *thread = t;
-        kern_fmt(outs, sizeof outs, "%u", t);
-    }
-    return kern_rpc_end(&r, kr, args, outs);
-}
-ALIAS(thread_create)
-
-static kern_return_t thread_count_call(const char *routine, mach_port_t thread,
-                                       kern_return_t (*call)(kthread_t *, mach_port_name_t))
-{
-    kern_rpc r;
-    kthread_t *self = kern_rpc_begin_on(&r, routine, false, thread, MACH_PORT_NULL);
-    kern_return_t kr;
-    kthread_t *target = kthread_named(self, thread);
-    FAULT_OR(r, kr, (void)0)
-        kr = call(self, thread);
-    if (reply_lost(&r, kr))
-        kr = MIG_SERVER_DIED;
-    char args[16];
-    kern_fmt(args, sizeof args, "%u", thread);
-    kern_rpc_end(&r, kr, args, "");
-    if (target != NULL && (kr == KERN_SUCCESS || kr == MIG_SERVER_DIED))
-        sync_suspend(target);
-    return kr;
-}
-
-kern_return_t __thread_suspend(mach_port_t thread)
-{
-    return thread_count_call("thread_suspend", thread, mk_thread_suspend);
-}
-ALIAS(thread_suspend)
-
-kern_return_t __thread_resume(mach_port_t thread)
-{
-    return thread_count_call("thread_resume", thread, mk_thread_resume);
-}
-ALIAS(thread_resume)
-
 /* After thread_abort, a thread that was blocked in mach_msg reports the interruption as
  * what its trap returns (H6: GNU Mach's thread leaves the kernel with it before it halts). */
 kern_return_t __thread_abort(mach_port_t thread)
 {
     kthread_t *target = kern_self() != NULL ? kthread_named(kern_self(), thread) : NULL;
     mk_wait_t was = target != NULL ? mk_thread_blocked(target, NULL) : MK_WAIT_NONE;
-    kern_return_t kr = thread_count_call("thread_abort", thread, mk_thread_abort);
+    kern_return_t kr = thread_abort_rpc(thread);
     if (kr == KERN_SUCCESS && target != NULL && was != MK_WAIT_NONE &&
         kern_sim_thread(target) != NULL) {
         natural_t *words = kthread_state_words(target, KERN_THREAD_STATE_FLAVOR);
@@ -705,44 +354,6 @@ kern_return_t __thread_abort(mach_port_t thread)
     return kr;
 }
 ALIAS(thread_abort)
-
-kern_return_t __thread_terminate(mach_port_t thread)
-{
-    kern_rpc r;
-    kthread_t *self = kern_rpc_begin_on(&r, "thread_terminate", false, thread, MACH_PORT_NULL);
-    kern_return_t kr;
-    kthread_t *target = kthread_named(self, thread);
-    FAULT_OR(r, kr, (void)0)
-        kr = mk_thread_terminate(self, thread);
-    if (reply_lost(&r, kr))
-        kr = MIG_SERVER_DIED;
-    char args[16];
-    kern_fmt(args, sizeof args, "%u", thread);
-    kern_rpc_end(&r, kr, args, "");
-    if (target != NULL && !kthread_active(target) && kern_sim_thread(target) != NULL) {
-        sim_thread *th = kern_sim_thread(target);
-        kthread_set_user(target, NULL);
-        sim_thread_destroy(th); /* does not return for the caller itself */
-    }
-    return kr;
-}
-ALIAS(thread_terminate)
-
-kern_return_t __thread_get_state(mach_port_t thread, int flavor, natural_t *state,
-                                 mach_msg_type_number_t *count)
-{
-    kern_rpc r;
-    kthread_t *self = kern_rpc_begin_on(&r, "thread_get_state", false, thread, MACH_PORT_NULL);
-    kern_return_t kr;
-    FAULT_OR(r, kr, (void)0)
-        kr = mk_thread_get_state(self, thread, flavor, state, count);
-    if (reply_lost(&r, kr))
-        kr = MIG_SERVER_DIED;
-    char args[48];
-    kern_fmt(args, sizeof args, "%u, %d", thread, flavor);
-    return kern_rpc_end(&r, kr, args, "");
-}
-ALIAS(thread_get_state)
 
 kern_return_t __thread_set_state(mach_port_t thread, int flavor, natural_t *state,
                                  mach_msg_type_number_t count)
@@ -797,43 +408,6 @@ kern_return_t __thread_set_state(mach_port_t thread, int flavor, natural_t *stat
     return kern_rpc_end(&r, kr, args, outs);
 }
 ALIAS(thread_set_state)
-
-kern_return_t __thread_get_special_port(mach_port_t thread, int which, mach_port_t *port)
-{
-    kern_rpc r;
-    kthread_t *self = kern_rpc_begin_on(&r, "thread_get_special_port", false, thread, MACH_PORT_NULL);
-    kern_return_t kr;
-    mach_port_name_t p = MACH_PORT_NULL;
-    FAULT_OR(r, kr, (void)0)
-        kr = mk_thread_get_special_port(self, thread, which, &p);
-    if (reply_lost(&r, kr)) {
-        kern_rpc_drop_reply_right(&r, p, MACH_PORT_RIGHT_SEND);
-        kr = MIG_SERVER_DIED;
-    }
-    char args[32], outs[16] = "";
-    kern_fmt(args, sizeof args, "%u, %d", thread, which);
-    if (kr == KERN_SUCCESS) {
-        *port = p;
-        kern_fmt(outs, sizeof outs, "%u", p);
-    }
-    return kern_rpc_end(&r, kr, args, outs);
-}
-ALIAS(thread_get_special_port)
-
-kern_return_t __thread_set_special_port(mach_port_t thread, int which, mach_port_t port)
-{
-    kern_rpc r;
-    kthread_t *self = kern_rpc_begin_on(&r, "thread_set_special_port", false, thread, port);
-    kern_return_t kr;
-    FAULT_OR(r, kr, mk_request_discard(self, port, MACH_MSG_TYPE_COPY_SEND))
-        kr = mk_thread_set_special_port(self, thread, which, port, MACH_MSG_TYPE_COPY_SEND);
-    if (reply_lost(&r, kr))
-        kr = MIG_SERVER_DIED;
-    char args[48];
-    kern_fmt(args, sizeof args, "%u, %d, %u", thread, which, port);
-    return kern_rpc_end(&r, kr, args, "");
-}
-ALIAS(thread_set_special_port)
 
 /* --- memory ---------------------------------------------------------------------------------- */
 
