@@ -35,15 +35,25 @@ grep -q "bad.fsim:3: unknown step 'wobble'" "$tmp/err" || bad "a bad line is not
 # Conventional options (issue 14, item 2): every subcommand's --help and forksim help SUB
 # exit 0 and list the options; --opt=value and --opt value give the same run; an unknown
 # option or a missing value is refused, exit 2, naming the subcommand.
-for sub in run replay explore signals help; do
+# The subcommands are those of forksim(1)'s synopsis (the user's documentation, not the
+# command's own list): each is in forksim help and forksim --help (the same text), and each
+# one's --help is forksim help SUB; forksim help lists no subcommand the page lacks.
+man_subs=$(sed -n '/^\.SH SYNOPSIS/,/^\.SH DESCRIPTION/s/^\.B forksim \([a-z][a-z]*\).*/\1/p' man/forksim.1 | sort -u)
+[ "$(echo "$man_subs" | wc -w)" -ge 7 ] && ok || bad "man/forksim.1's synopsis names fewer subcommands than forksim has: fix this check"
+expect_status 0 "$forksim" help
+grep -q '^usage: forksim run FILE' "$tmp/out" || bad "forksim help does not show the usage"
+cp "$tmp/out" "$tmp/help-all"
+"$forksim" --help >"$tmp/usage" 2>&1
+cmp -s "$tmp/help-all" "$tmp/usage" && ok || bad "forksim help and forksim --help differ"
+listed=$(sed -n 's/^ *\(usage:\)\{0,1\} *forksim \([a-z][a-z]*\).*/\2/p' "$tmp/help-all" | sort -u)
+[ "$listed" = "$man_subs" ] && ok || bad "forksim help lists $(echo $listed), forksim(1) $(echo $man_subs)"
+for sub in $man_subs; do
     expect_status 0 "$forksim" "$sub" --help
     grep -q "^usage: forksim $sub" "$tmp/out" && ok || bad "forksim $sub --help shows no usage"
     cp "$tmp/out" "$tmp/help1"
     expect_status 0 "$forksim" help "$sub"
     cmp -s "$tmp/out" "$tmp/help1" && ok || bad "forksim help $sub is not forksim $sub --help"
 done
-expect_status 0 "$forksim" help
-grep -q '^usage: forksim run FILE' "$tmp/out" || bad "forksim help does not show the usage"
 expect_status 2 "$forksim" help frobnicate
 "$forksim" run --help >"$tmp/out"
 for o in format seed stop-at sites all explain record save-decisions; do

@@ -5,8 +5,12 @@
  *   forksim replay RUN                  a recording (sim/cli/record.h), checked event by event
  *   forksim explore FILE --faults|--port-deaths [options]
  *   forksim explore --errors
+ *   forksim explore FILE --schedules [options], forksim shrink, forksim merge: the race explorer
  *   forksim signals                     the Hurd's signal names and numbers
  *   forksim help [SUBCOMMAND]
+ *
+ * One list of the subcommands (commands[], below) gives the usage, forksim help, each one's
+ * --help and the dispatch.
  *
  * Each subcommand's options are one table (cli_option rows, parsed by cliopt.c over
  * getopt_long): `--opt=value` and `--opt value` alike, and `forksim SUBCOMMAND --help` lists
@@ -36,31 +40,7 @@
 
 extern const char forksim_fork_source[]; /* generated from build/glibc/KEY/src/SOURCE */
 
-static void usage(FILE *out)
-{
-    fputs("usage: forksim run FILE [options]     run a scenario with glibc's real fork\n"
-          "       forksim replay RUN              re-run a recorded run, check the same events\n"
-          "       forksim explore FILE --faults       fail each RPC of the fork in turn (3 ways)\n"
-          "       forksim explore FILE --port-deaths  a port dies before each RPC of the fork\n"
-          "       forksim explore --errors            the error each routine fails with, and why\n"
-          "       forksim signals                 the Hurd's signal names and numbers\n"
-          "       forksim help [SUBCOMMAND]       this help, or a subcommand's options\n"
-          "       forksim explore FILE --schedules    every schedule up to a preemption bound (--bound K,\n"
-          "                                           --no-bound; or --pct D --runs N --seed S), outcomes\n"
-          "                                           [--no-prune] [--stop-on abort|deadlock|finding|expectation]\n"
-          "                                           [--shard I/N] [--format=jsonl] [--save DIR] [--max-runs N]\n"
-          "       forksim shrink [FILE] RUN.dec [-o OUT.dec]  the smallest schedule with RUN.dec's outcome\n"
-          "       forksim merge FILE...               shards' --format=jsonl outputs as one search's summary\n"
-          "       forksim --help | --version\n"
-          "\n"
-          "Each subcommand lists its options with forksim SUBCOMMAND --help; an option's value\n"
-          "is given as --opt=value or --opt value.\n"
-          "\n"
-          "exit status: 0 expectations held, 1 one failed, 2 bad usage or input,\n"
-          "             3 forksim's own error (invariant violation, leak, unmodelled call)\n"
-          "Scenario files: forksim-scenario(5), README.md (\"Scenario files\"); examples in traces/.\n",
-          out);
-}
+static void usage(FILE *out); /* from the list of subcommands, below */
 
 /* An option's number: decimal, 0x hex or 0 octal, from lo to hi. strtoull alone takes "-1"
  * (as 2^64 - 1) and saturates on overflow, and a cast to a narrower type wraps: all three
@@ -866,16 +846,85 @@ static const cli_command help_cmd = {
     "help", "[SUBCOMMAND]", "the command's usage, or a subcommand's options", no_options, NULL,
 };
 
-/* The subcommands, in the order the usage lists them. */
+/* The race explorer's commands parse their own words (sim/cli/schedules_cmd.c); their help is
+ * here, with every other subcommand's. */
+static const cli_command shrink_cmd = {
+    "shrink", "[FILE] RUN.dec [-o OUT.dec]",
+    "shrinks a schedule (a decisions file, as forksim explore --schedules --save writes) to the\n"
+    "smallest with the same outcome: fewest departures from the reference order, preemptions\n"
+    "and events. FILE is the scenario (default: the one RUN.dec names)", no_options,
+    "  -o OUT.dec                 where the shrunk schedule goes (default: RUN.shrunk.dec)\n",
+};
+
+static const cli_command merge_cmd = {
+    "merge", "FILE...",
+    "merges the --format=jsonl outputs of forksim explore --schedules --shard I/N into the\n"
+    "summary of the one search they are parts of", no_options, NULL,
+};
+
+/* The subcommands: one list for forksim --help, forksim help [SUBCOMMAND], forksim SUBCOMMAND
+ * --help, the dispatch in main and the bash completion (which reads forksim help). usage: the
+ * subcommand's lines in the command's usage, "SYNOPSIS\tWHAT" each ("\tWHAT" goes on with
+ * the line before). whole: the subcommand parses its own words from argv[1] on, and main
+ * answers its --help. */
 static const struct {
     const cli_command *cmd;
     int (*fn)(int argc, char **argv);
+    const char *usage;
+    bool whole;
 } commands[] = {
-    {&run_cmd, run_command},         {&replay_cmd, replay_command},
-    {&explore_cmd, explore_command}, {&signals_cmd, signals_command},
-    {&help_cmd, help_command},
+    {&run_cmd, run_command, "run FILE [options]\trun a scenario with glibc's real fork", false},
+    {&replay_cmd, replay_command, "replay RUN\tre-run a recorded run, check the same events", false},
+    {&explore_cmd, explore_command,
+     "explore FILE --faults\tfail each RPC of the fork in turn (3 ways)\n"
+     "explore FILE --port-deaths\ta port dies before each RPC of the fork\n"
+     "explore --errors\tthe error each routine fails with, and why\n"
+     "explore FILE --schedules\tevery schedule up to a preemption bound (--bound K,\n"
+     "\t--no-bound; or --pct D --runs N --seed S), outcomes\n"
+     "\t[--no-prune] [--stop-on abort|deadlock|finding|expectation]\n"
+     "\t[--shard I/N] [--format=jsonl] [--save DIR] [--max-runs N]", false},
+    {&shrink_cmd, shrink_command, "shrink [FILE] RUN.dec [-o OUT.dec]\tthe smallest schedule with "
+     "RUN.dec's outcome", true},
+    {&merge_cmd, merge_command, "merge FILE...\tshards' --format=jsonl outputs as one search's "
+     "summary", true},
+    {&signals_cmd, signals_command, "signals\tthe Hurd's signal names and numbers", false},
+    {&help_cmd, help_command, "help [SUBCOMMAND]\tthis help, or a subcommand's options", false},
 };
 #define NCOMMANDS (sizeof commands / sizeof commands[0])
+
+static void usage(FILE *out)
+{
+    const char *lead = "usage: ";
+    for (size_t i = 0; i < NCOMMANDS; i++)
+        for (const char *l = commands[i].usage; *l != '\0';) {
+            size_t len = strcspn(l, "\n");
+            const char *tab = memchr(l, '\t', len);
+            int head = tab != NULL ? (int)(tab - l) : (int)len;
+            const char *what = tab != NULL ? tab + 1 : l + len;
+            fprintf(out, "%s%s%-34.*s  %.*s\n", lead, head > 0 ? "forksim " : "        ", head, l,
+                    (int)(l + len - what), what);
+            lead = "       ";
+            l += len + (l[len] == '\n');
+        }
+    fputs("       forksim --help | --version\n"
+          "\n"
+          "Each subcommand lists its options with forksim SUBCOMMAND --help (or forksim help\n"
+          "SUBCOMMAND); an option's value is given as --opt=value or --opt value.\n"
+          "\n"
+          "exit status: 0 expectations held, 1 one failed, 2 bad usage or input,\n"
+          "             3 forksim's own error (invariant violation, leak, unmodelled call)\n"
+          "Scenario files: forksim-scenario(5), README.md (\"Scenario files\"); examples in traces/.\n",
+          out);
+}
+
+/* A subcommand that parses its own words: its --help (before a "--") is answered here. */
+static bool asks_help(int argc, char **argv)
+{
+    for (int i = 2; i < argc && strcmp(argv[i], "--") != 0; i++)
+        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
+            return true;
+    return false;
+}
 
 static int help_command(int argc, char **argv)
 {
@@ -928,13 +977,17 @@ int main(int argc, char **argv)
     for (int i = 2; strcmp(argv[1], "explore") == 0 && i < argc; i++)
         if (strcmp(argv[i], "--schedules") == 0)
             return stdout_status(schedules_command(argc, argv));
-    if (strcmp(argv[1], "shrink") == 0)
-        return stdout_status(shrink_command(argc, argv));
-    if (strcmp(argv[1], "merge") == 0)
-        return stdout_status(merge_command(argc, argv));
-    for (size_t i = 0; i < NCOMMANDS; i++)
-        if (strcmp(argv[1], commands[i].cmd->name) == 0)
+    for (size_t i = 0; i < NCOMMANDS; i++) {
+        if (strcmp(argv[1], commands[i].cmd->name) != 0)
+            continue;
+        if (!commands[i].whole)
             return stdout_status(commands[i].fn(argc - 1, argv + 1));
+        if (asks_help(argc, argv)) {
+            cliopt_help(stdout, commands[i].cmd);
+            return stdout_status(0);
+        }
+        return stdout_status(commands[i].fn(argc, argv));
+    }
     if (argv[1][0] == '-')
         fprintf(stderr, "forksim: unknown option '%s' (try forksim --help)\n", argv[1]);
     else
