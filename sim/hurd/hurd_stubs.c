@@ -1,9 +1,10 @@
 /*
  * hurd_stubs.c: the client stubs of the Hurd's interfaces that glibc calls (process.defs,
- * fs.defs, io.defs, exec.defs, exec_startup.defs, interrupt.defs), standing in for the stubs
- * MIG generates for glibc. Their bodies are generated from the routine table sim/hurd/hurd.stubs
- * by tools/stubgen.py, as MIG generates them from the .defs files; this file holds what the
- * generated bodies share: the trace's array formatting and MIG's out-array rule.
+ * msg.defs, term.defs, fs.defs, io.defs, exec.defs, exec_startup.defs, interrupt.defs),
+ * standing in for the stubs MIG generates for glibc. Their bodies are generated from the
+ * routine table sim/hurd/hurd.stubs by tools/stubgen.py, as MIG generates them from the .defs
+ * files; this file holds what the generated bodies share: the trace's array formatting and
+ * MIG's out-array rule.
  *
  * The variable-length arrays travel inline, in the order of the .defs; a port array is one
  * item with the caller's disposition (the Poly argument), a name array one item of

@@ -114,46 +114,6 @@ uint32_t hurd_term_port_id(enum hurd_term_port which)
     return info.port_id;
 }
 
-kern_return_t __term_getctty(mach_port_t terminal, mach_port_t *cttyid)
-{
-    kern_rpc r;
-    mig_msg_t m;
-    kern_rpc_begin(&r, "term_getctty", false);
-    mig_request_init(&m, terminal, TERM_ID_GETCTTY);
-    kern_return_t kr = mig_rpc(&r, &m, MIG_REPLY_SIZE + mig_port_item_size(), true);
-    mach_port_t p = MACH_PORT_NULL;
-    if (kr == KERN_SUCCESS && !mig_get_port(&m, &p, NULL))
-        kr = MIG_TYPE_ERROR;
-    char args[16], outs[16] = "";
-    kern_fmt(args, sizeof args, "%u", terminal);
-    if (kr == KERN_SUCCESS) {
-        *cttyid = p;
-        kern_fmt(outs, sizeof outs, "%u", p);
-    }
-    return kern_rpc_end(&r, kr, args, outs);
-}
-
-kern_return_t __term_open_ctty(mach_port_t terminal, pid_t pid, pid_t pgrp, mach_port_t *newtty)
-{
-    kern_rpc r;
-    mig_msg_t m;
-    kern_rpc_begin(&r, "term_open_ctty", false);
-    mig_request_init(&m, terminal, TERM_ID_OPEN_CTTY);
-    mig_put_int32(&m, pid);
-    mig_put_int32(&m, pgrp);
-    kern_return_t kr = mig_rpc(&r, &m, MIG_REPLY_SIZE + mig_port_item_size(), true);
-    mach_port_t p = MACH_PORT_NULL;
-    if (kr == KERN_SUCCESS && !mig_get_port(&m, &p, NULL))
-        kr = MIG_TYPE_ERROR;
-    char args[48], outs[16] = "";
-    kern_fmt(args, sizeof args, "%u, %d, %d", terminal, pid, pgrp);
-    if (kr == KERN_SUCCESS) {
-        *newtty = p;
-        kern_fmt(outs, sizeof outs, "%u", p);
-    }
-    return kern_rpc_end(&r, kr, args, outs);
-}
-
 /* --- auth ----------------------------------------------------------------------------------- */
 
 static kern_return_t auth_demux(void *ctx, mig_msg_t *in, mig_msg_t *out)

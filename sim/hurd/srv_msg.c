@@ -2,29 +2,15 @@
  * srv_msg.c: the message formats of the Hurd's msg.defs (subsystem 23000) as glibc and the
  * proc server send them, and a minimal receiver for tests. The real server side is a process's
  * own signal thread (glibc hurd/msgportdemux.c, hurdsig.c; spec P13), which comes with the fork
- * work; here a test thread serves its message port with hurd_msg_serve_one.
+ * work; here a test thread serves its message port with hurd_msg_serve_one. msg_sig_post
+ * (23000: signal, sigcode, refport COPY_SEND; waits for the reply, 23100) is a line of the
+ * routine table sim/hurd/hurd.stubs.
  */
 #include "hurd_int.h"
 #include "mach_stubs.h"
 
 #include <stdio.h>
 #include <string.h>
-
-/* msg_sig_post (23000): signal, sigcode, refport COPY_SEND; waits for the reply (23100). */
-kern_return_t __msg_sig_post(mach_port_t process, int signal, natural_t sigcode, mach_port_t refport)
-{
-    kern_rpc r;
-    mig_msg_t m;
-    kern_rpc_begin(&r, "msg_sig_post", false);
-    mig_request_init(&m, process, MSG_ID_SIG_POST);
-    mig_put_int32(&m, signal);
-    mig_put_int32(&m, sigcode);
-    mig_put_port(&m, refport, MACH_MSG_TYPE_COPY_SEND);
-    kern_return_t kr = mig_rpc(&r, &m, MIG_REPLY_SIZE, false);
-    char args[48];
-    snprintf(args, sizeof args, "%u, %d, %d, %u", process, signal, sigcode, refport);
-    return kern_rpc_end(&r, kr, args, "");
-}
 
 /* msg_proc_newids (23001) as proc sends it: one-way, no reply port, no timeout. Traced as a
  * trap-like line: a message with no reply has no reply port to create or lose. */
