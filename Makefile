@@ -162,7 +162,7 @@ host-processes: all $(BUILD)/bench/bench_fork $(BUILD)/bench/bench_explore
 valgrind: all
 	@tools/valgrind-tests.sh $(BUILD) 2
 
-check: test-plain test-san rules host-processes valgrind image-globals traces cli quoted anchors install-check compare-check sites glibc-features planted-san traces-san fuzz-replay formats schedules
+check: test-plain test-san rules host-processes valgrind image-globals traces cli quoted anchors install-check compare-check sites glibc-features planted-san traces-san fuzz-replay formats schedules stubgen-check
 
 bench: all
 	@for b in $(BENCH_PROGS); do $$b || exit 1; done
@@ -530,6 +530,10 @@ $(foreach t,$(STUB_INCLUDERS),$(1)/$(word 2,$(subst :, ,$(t))).o: $(1)/$(word 1,
 )
 endef
 $(foreach b,$(BUILD) $(SAN_BUILD) $(FUZZ_BUILD),$(eval $(call stub_rules,$(b))))
+# make check: the tables are accepted, and copies with a defect planted are refused at its line.
+.PHONY: stubgen-check
+stubgen-check:
+	@tools/check-stubgen.sh
 # --- end of MIG stubs from tables -----------------------------------------------------
 
 # --- sim/ flags ---------------------------------------------------------------

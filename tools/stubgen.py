@@ -184,6 +184,8 @@ def trace_piece(p, value, count=None, where=None):
             fail(p.where, "a {list} trace is for an array")
         label, elem = lm.groups()
         return Piece(label, [], literal_len(label), list_of=(elem, value, count))
+    if p.array and not count_form:
+        fail(p.where, "an array is traced as -, #\"FORMAT\" (its count) or \"LABEL{%u}\"")
     cast, size = conv_cast(body)
     if cast is None:
         fail(p.where, "trace \"%s\" has no conversion" % body)
