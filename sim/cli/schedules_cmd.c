@@ -19,6 +19,8 @@
  */
 #include "schedules.h"
 
+#include "cliopt.h"
+
 #include "forkimpl.h"
 #include "progress.h"
 #include "record.h"
@@ -502,97 +504,133 @@ static bool parse_u64(const char *w, uint64_t lo, uint64_t hi, uint64_t *out)
     return true;
 }
 
-static void schedules_usage(FILE *f)
-{
-    fputs("usage: forksim explore FILE --schedules [--bound K | --no-bound | --pct D --runs N [--seed S]]\n"
-          "                [--no-prune] [--stop-on abort|deadlock|finding|expectation] [--shard I/N]\n"
-          "                [--format=text|jsonl] [--save DIR] [--shrink] [--max-runs N] [--no-progress]\n",
-          f);
-}
+/* The options of forksim explore FILE --schedules, parsed by cliopt (getopt_long): --opt=value
+ * and --opt value alike, and --help listing them (issue 14, item 2). */
+enum { SO_SCHEDULES = 256, SO_BOUND, SO_NO_BOUND, SO_PCT, SO_RUNS, SO_SEED, SO_NO_PRUNE,
+       SO_STOP_ON, SO_SHARD, SO_FORMAT, SO_SAVE, SO_MAX_RUNS, SO_NO_PROGRESS, SO_SHRINK };
+static const cli_option schedules_options[] = {
+    {"schedules", SO_SCHEDULES, NULL, "search the schedules (this mode of explore)"},
+    {"bound", SO_BOUND, "K", "schedules with at most K preemptions (default 2)"},
+    {"no-bound", SO_NO_BOUND, NULL, "every schedule"},
+    {"pct", SO_PCT, "D", "PCT with bug depth D (1 to 64) instead of the depth-first search"},
+    {"runs", SO_RUNS, "N", "with --pct: N runs (default 1000)"},
+    {"seed", SO_SEED, "S", "with --pct: the seed (default 1)"},
+    {"no-prune", SO_NO_PRUNE, NULL, "no sleep sets (they prune orders of independent steps)"},
+    {"stop-on", SO_STOP_ON, "abort|deadlock|finding|expectation", "end the search at the first such outcome"},
+    {"shard", SO_SHARD, "I/N", "part I of N of the same tree (forksim merge joins the parts)"},
+    {"format", SO_FORMAT, "text|jsonl", "text (default), or one JSON object per run, per outcome and a summary"},
+    {"save", SO_SAVE, "DIR", "each outcome's first schedule as DIR/outcome-N.dec, .fsim and .run"},
+    {"max-runs", SO_MAX_RUNS, "N", "stop after N runs"},
+    {"no-progress", SO_NO_PROGRESS, NULL, "no progress line (shown on a terminal only)"},
+    {"shrink", SO_SHRINK, NULL, "shrink each failing outcome's first schedule at the end"},
+    {NULL, 0, NULL, NULL},
+};
+static const cli_command schedules_cli = {
+    "explore", "FILE --schedules [options]",
+    "searches the scenario's schedules (the race explorer): every one up to a preemption bound,\n"
+    "or random ones (PCT); one line per outcome, then a summary", schedules_options, NULL,
+};
 
 int schedules_command(int argc, char **argv)
 {
     const char *file = NULL, *save = NULL;
     sx_options o = {.bound = 2, .prune = true, .pct_runs = 1000, .seed = 1};
     bool json = false, progress_on = true, runs_set = false, shrink = false;
-    for (int i = 2; i < argc; i++) {
-        const char *a = argv[i];
+    cli_parser p;
+    cliopt_begin(&p, &schedules_cli, argc - 1, argv + 1);
+    for (int key; (key = cliopt_next(&p)) != CLI_END;) {
+        const char *a = p.value;
         uint64_t v;
-        if (strcmp(a, "--schedules") == 0) {
-            continue;
-        } else if (strcmp(a, "--bound") == 0 && i + 1 < argc) {
-            if (!parse_u64(argv[++i], 0, 1000, &v)) {
-                fprintf(stderr, "forksim: --bound needs a number of preemptions from 0 to 1000, not '%s'\n", argv[i]);
+        switch (key) {
+        case CLI_HELP:
+            return 0;
+        case CLI_ERROR:
+            return 2;
+        case SO_SCHEDULES:
+            break;
+        case SO_BOUND:
+            if (!parse_u64(a, 0, 1000, &v)) {
+                fprintf(stderr, "forksim: --bound needs a number of preemptions from 0 to 1000, not '%s'\n", a);
                 return 2;
             }
             o.bound = (unsigned)v;
-        } else if (strcmp(a, "--no-bound") == 0) {
+            break;
+        case SO_NO_BOUND:
             o.bound = SX_UNBOUNDED;
-        } else if (strcmp(a, "--pct") == 0 && i + 1 < argc) {
-            if (!parse_u64(argv[++i], 1, 64, &v)) {
-                fprintf(stderr, "forksim: --pct needs a bug depth from 1 to 64, not '%s'\n", argv[i]);
+            break;
+        case SO_PCT:
+            if (!parse_u64(a, 1, 64, &v)) {
+                fprintf(stderr, "forksim: --pct needs a bug depth from 1 to 64, not '%s'\n", a);
                 return 2;
             }
             o.pct_depth = (unsigned)v;
-        } else if (strcmp(a, "--runs") == 0 && i + 1 < argc) {
-            if (!parse_u64(argv[++i], 1, UINT64_MAX, &o.pct_runs)) {
-                fprintf(stderr, "forksim: --runs needs a positive number, not '%s'\n", argv[i]);
+            break;
+        case SO_RUNS:
+            if (!parse_u64(a, 1, UINT64_MAX, &o.pct_runs)) {
+                fprintf(stderr, "forksim: --runs needs a positive number, not '%s'\n", a);
                 return 2;
             }
             runs_set = true;
-        } else if (strcmp(a, "--seed") == 0 && i + 1 < argc) {
-            if (!parse_u64(argv[++i], 0, UINT64_MAX, &o.seed)) {
-                fprintf(stderr, "forksim: --seed needs a number, not '%s'\n", argv[i]);
+            break;
+        case SO_SEED:
+            if (!parse_u64(a, 0, UINT64_MAX, &o.seed)) {
+                fprintf(stderr, "forksim: --seed needs a number, not '%s'\n", a);
                 return 2;
             }
-        } else if (strcmp(a, "--no-prune") == 0) {
+            break;
+        case SO_NO_PRUNE:
             o.prune = false;
-        } else if (strcmp(a, "--stop-on") == 0 && i + 1 < argc) {
-            const char *w = argv[++i];
+            break;
+        case SO_STOP_ON: {
             unsigned f = 0;
             for (unsigned k = 0; k < 4; k++)
-                if (strcmp(w, stop_names[k]) == 0)
+                if (strcmp(a, stop_names[k]) == 0)
                     f = 1u << k;
             if (f == 0) {
-                fprintf(stderr, "forksim: --stop-on abort, deadlock, finding or expectation, not '%s'\n", w);
+                fprintf(stderr, "forksim: --stop-on abort, deadlock, finding or expectation, not '%s'\n", a);
                 return 2;
             }
             o.stop_on |= f;
-        } else if (strcmp(a, "--shard") == 0 && i + 1 < argc) {
-            if (!parse_shard(argv[++i], &o.shard, &o.nshards)) {
-                fprintf(stderr, "forksim: --shard I/N with 0 <= I < N <= 4096, not '%s'\n", argv[i]);
+            break;
+        }
+        case SO_SHARD:
+            if (!parse_shard(a, &o.shard, &o.nshards)) {
+                fprintf(stderr, "forksim: --shard I/N with 0 <= I < N <= 4096, not '%s'\n", a);
                 return 2;
             }
-        } else if (strcmp(a, "--format=jsonl") == 0) {
-            json = true;
-        } else if (strcmp(a, "--format=text") == 0) {
-            json = false;
-        } else if (strcmp(a, "--save") == 0 && i + 1 < argc) {
-            save = argv[++i];
-        } else if (strcmp(a, "--max-runs") == 0 && i + 1 < argc) {
-            if (!parse_u64(argv[++i], 1, UINT64_MAX, &o.max_runs)) {
-                fprintf(stderr, "forksim: --max-runs needs a positive number, not '%s'\n", argv[i]);
+            break;
+        case SO_FORMAT:
+            if (strcmp(a, "jsonl") != 0 && strcmp(a, "text") != 0)
+                return cliopt_fail(&schedules_cli, "--format text or jsonl, not '%s'", a);
+            json = strcmp(a, "jsonl") == 0;
+            break;
+        case SO_SAVE:
+            save = a;
+            break;
+        case SO_MAX_RUNS:
+            if (!parse_u64(a, 1, UINT64_MAX, &o.max_runs)) {
+                fprintf(stderr, "forksim: --max-runs needs a positive number, not '%s'\n", a);
                 return 2;
             }
-        } else if (strcmp(a, "--no-progress") == 0) {
+            break;
+        case SO_NO_PROGRESS:
             progress_on = false;
-        } else if (strcmp(a, "--shrink") == 0) {
+            break;
+        case SO_SHRINK:
             shrink = true;
-        } else if (a[0] == '-') {
-            fprintf(stderr, "forksim: unknown option '%s' of explore --schedules\n", a);
-            schedules_usage(stderr);
-            return 2;
-        } else if (file == NULL) {
-            file = a;
-        } else {
-            fprintf(stderr, "forksim: one scenario at a time ('%s' and '%s')\n", file, a);
-            return 2;
+            break;
         }
     }
-    if (file == NULL) {
-        schedules_usage(stderr);
+    if (argc - 1 - p.first != 1) {
+        if (argc - 1 - p.first > 1)
+            fprintf(stderr, "forksim: one scenario at a time ('%s' and '%s')\n", argv[1 + p.first],
+                    argv[2 + p.first]);
+        else
+            fprintf(stderr, "usage: forksim explore FILE --schedules [options] (try forksim explore "
+                            "FILE --schedules --help)\n");
         return 2;
     }
+    file = argv[1 + p.first];
     if (runs_set && o.pct_depth == 0) {
         fprintf(stderr, "forksim: --runs goes with --pct D\n");
         return 2;
