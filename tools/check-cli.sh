@@ -63,6 +63,17 @@ done
 "$forksim" run --seed 5 --stop-at 150 --format jsonl traces/walkthrough.fsim >"$tmp/sp"
 [ -s "$tmp/eq" ] && cmp -s "$tmp/eq" "$tmp/sp" && ok || bad "--opt=value and --opt value differ"
 "$forksim" run traces/walkthrough.fsim -- >/dev/null 2>&1 && ok || bad "-- does not end the options"
+# the race explorer's options too (explore FILE --schedules): both forms, and --help
+"$forksim" explore traces/walkthrough.fsim --schedules --bound=0 --max-runs=40 --format=jsonl --no-progress >"$tmp/eq" 2>&1
+"$forksim" explore --schedules --bound 0 --max-runs 40 --format jsonl --no-progress traces/walkthrough.fsim >"$tmp/sp" 2>&1
+[ -s "$tmp/eq" ] && grep -q '"type":"summary"' "$tmp/eq" && cmp -s "$tmp/eq" "$tmp/sp" && ok \
+    || bad "explore --schedules: --opt=value and --opt value differ"
+expect_status 0 "$forksim" explore traces/walkthrough.fsim --schedules --help
+for o in bound no-bound pct runs seed no-prune stop-on shard format save max-runs no-progress shrink; do
+    grep -q "^  --$o\b" "$tmp/out" && ok || bad "forksim explore FILE --schedules --help does not list --$o"
+done
+expect_status 2 "$forksim" explore traces/walkthrough.fsim --schedules --bound
+grep -q "^forksim: explore: --bound needs a value" "$tmp/err" && ok || bad "explore --schedules: a missing value is not named"
 expect_status 2 "$forksim" run traces/walkthrough.fsim --seed
 grep -q "^forksim: run: --seed needs a value" "$tmp/err" && ok || bad "a missing value is not named"
 expect_status 2 "$forksim" run traces/walkthrough.fsim --format=xml

@@ -545,7 +545,8 @@ static const cli_command explore_cmd = {
     "progress on stderr",
     explore_options_table,
     "exit status 0, or 3 when a run shows forksim's own error (an invariant violation);\n"
-    "2 for bad usage or input\n",
+    "2 for bad usage or input\n"
+    "The race explorer's options: forksim explore FILE --schedules --help.\n",
 };
 
 static int explore_command(int argc, char **argv)
