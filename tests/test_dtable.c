@@ -17,6 +17,7 @@
 #include "kern.h"
 #include "shim/hurd/fd.h"
 #include "testlib.h"
+#include "testlib_fork.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -140,17 +141,7 @@ static void run(fi_fork_variant variant)
     fi_set_fork_variant(variant);
     assert_int_equal(hurd_boot(), 0);
     fi_spawn(dtable_main, NULL, NULL);
-    enum sim_result res = sim_run();
-    if (res != SIM_OK)
-        print_error("sim_run: %s\n", sim_report());
-    assert_int_equal(res, SIM_OK);
-    const fi_abort_record *ab;
-    unsigned naborts = fi_aborts(&ab);
-    for (unsigned i = 0; i < naborts; i++)
-        print_error("abort in task %d at %s: %s (0x%x)\n", ab[i].task, ab[i].site, ab[i].what,
-                    ab[i].err);
-    assert_int_equal(naborts, 0);
-    check_model_clean(kern_world());
+    test_fork_run_clean();
 }
 
 /* Closes the world: nothing may leak. */

@@ -10,6 +10,7 @@
  */
 #include "explore.h"
 #include "hurd_errno.h"
+#include "testlib_run.h"
 
 #include <setjmp.h>
 #include <stdarg.h>
@@ -43,23 +44,7 @@ static void keep_row(const explore_row *row, void *arg)
     r->v[r->n++].trace = NULL;
 }
 
-static scenario *load_text(const char *text)
-{
-    char path[64];
-    snprintf(path, sizeof path, "/tmp/forksim-explore-%d.fsim", (int)getpid());
-    FILE *f = fopen(path, "w");
-    assert_non_null(f);
-    fputs(text, f);
-    fclose(f);
-    scenario *s = calloc(1, sizeof *s);
-    char err[512];
-    if (scenario_load(path, s, err, sizeof err) != 0)
-        fail_msg("%s", err);
-    unlink(path);
-    return s;
-}
-
-static scenario *load(void) { return load_text(sweep_default); }
+static scenario *load(void) { return test_scenario_text(sweep_default); }
 
 /* Runs a filtered sweep, checks it found no forksim problem, returns its rows. */
 static rows sweep(explore_kind kind, bool glibc, bool ndebug, const char *routine,
@@ -499,7 +484,7 @@ static const char steps_before_fork[] = "forksim-scenario 1\n"
 
 static void restored_is_whole(const char *text)
 {
-    scenario *s = load_text(text);
+    scenario *s = test_scenario_text(text);
     static run_result whole, restored;
     run_options o = {.no_trace = true};
     assert_int_equal(run_scenario(s, &o, &whole), 0);
@@ -514,7 +499,7 @@ static void restored_is_whole(const char *text)
     static const unsigned nths[] = {5, 9, 30};  /* past the RPC steps before the fork */
     static const kern_fault_kind fk[] = {KF_ROUTINE_FAILS, KF_SEND_FAILS, KF_REPLY_LOST};
     for (size_t i = 0; i < 3; i++) {
-        scenario *sc = load_text(text);
+        scenario *sc = test_scenario_text(text);
         kern_fault *f = &sc->faults[sc->nfaults++];
         memset(f, 0, sizeof *f);
         f->kind = fk[i];

@@ -19,6 +19,7 @@
 #include "kern.h"
 #include "shim/hurd/fd.h"
 #include "testlib.h"
+#include "testlib_fork.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -145,16 +146,7 @@ static void run(unsigned nmake, const fn_kind *kinds, unsigned nkinds)
     fi_set_fork_variant(FI_FORK_GLIBC);
     assert_int_equal(hurd_boot(), 0);
     fi_spawn(scale_main, NULL, NULL);
-    enum sim_result res = sim_run();
-    if (res != SIM_OK)
-        print_error("sim_run: %s\n", sim_report());
-    assert_int_equal(res, SIM_OK);
-    const fi_abort_record *ab;
-    unsigned naborts = fi_aborts(&ab);
-    for (unsigned i = 0; i < naborts; i++)
-        print_error("abort in task %d at %s: %s (0x%x)\n", ab[i].task, ab[i].site, ab[i].what, ab[i].err);
-    assert_int_equal(naborts, 0);
-    check_model_clean(kern_world());
+    test_fork_run_clean();
     assert_int_equal(kern_close(), 0);
     assert_false(seen.make_failed);
     assert_int_equal(seen.nmade, nmake);
