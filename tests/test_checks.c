@@ -11,6 +11,7 @@
  */
 #include "runner.h"
 #include "testlib.h"
+#include "testlib_run.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -79,21 +80,11 @@ static const char extra_name_scenario[] =
 
 static void run_extra_name(bool planted, run_result *r)
 {
-    char path[64], text[1024];
-    snprintf(path, sizeof path, "/tmp/forksim-checks-%d.fsim", (int)getpid());
+    char text[1024];
     /* the insert lands after task_create: the 20th RPC after the set-up is well inside the
      * fork's copy loop for the default process (traces/name-exists.fsim uses the same) */
     snprintf(text, sizeof text, extra_name_scenario, planted ? "at rpc 20 insert s into child other\n" : "");
-    FILE *f = fopen(path, "w");
-    assert_non_null(f);
-    fputs(text, f);
-    fclose(f);
-    scenario *s = calloc(1, sizeof *s);
-    assert_non_null(s);
-    char err[512];
-    if (scenario_load(path, s, err, sizeof err) != 0)
-        fail_msg("%s", err);
-    unlink(path);
+    scenario *s = test_scenario_text(text);
     run_options o = {0};
     memset(r, 0, sizeof *r);
     assert_int_equal(run_scenario(s, &o, r), 0);
