@@ -78,6 +78,8 @@ struct port {
     enum { IKOT_NONE, IKOT_TASK, IKOT_THREAD } ip_kotype;
 
     pset_t *ip_pset;
+    entry_t *ip_rev_first;      /* the entries filed under it in reverse maps (space.c) */
+    port_t *ip_pset_next, *ip_pset_prev; /* the set's members (storage: destroy is O(members)) */
     port_t *ip_nsrequest;       /* send-once right for no-senders */
     port_t *ip_pdrequest;       /* send-once right for port-destroyed */
     dnreq_t *ip_dnrequests;     /* list */
@@ -98,7 +100,8 @@ struct pset {
     kmsg_queue_t ips_messages;
     waitq_t ips_receivers;
     world_t *ips_world;
-    unsigned ips_members;       /* ports in the set: destroying an empty set scans nothing */
+    unsigned ips_members;       /* ports in the set */
+    port_t *ips_first;          /* the members, linked by ip_pset_next (most recently added first) */
 };
 
 /* ipc_entry. */
@@ -110,8 +113,12 @@ struct entry {
     pset_t *ie_pset;
     dnreq_t *ie_request;        /* dead-name request, live or fired */
     bool ie_in_rev;             /* in the space's reverse map */
-    port_t *ie_rev_key;         /* the port it is filed under there */
     bool ie_free;               /* on the free list (still in the tree) */
+    port_t *ie_rev_key;         /* the port it is filed under there */
+    /* The reverse map is kept on the ports (space.c): each port lists the entries that name
+     * it in a reverse map, one per space at most (T3); these link that list. */
+    entry_t *ie_rev_next;
+    space_t *ie_rev_space;
     entry_t *ie_free_next, *ie_free_prev;
 };
 
@@ -137,7 +144,7 @@ struct space {
     size_t is_nslots;
     entry_map_t is_far;
     size_t is_count;            /* entries in the tree, in use or free-listed */
-    entry_map_t is_rev;         /* by port (T3) */
+    size_t is_nrev;             /* entries in the reverse map (T3), filed on their ports */
     entry_t *is_free_head;      /* LIFO free list (N3) */
     unsigned is_free_count;
     /* Lowest free key: every key below is_frontier is in the tree except those in is_holes
