@@ -19,13 +19,23 @@ typedef struct tally {
     bool known; /* the port is in the world's list */
 } tally_t;
 
-/* The tallies: open addressing keyed by the port's address, linear probing, one block from the
- * model's host memory (the world heap in a simulation, whose pages stay between worlds). It was
- * a uthash with one calloc per port: at 100,000 names those allocations, their page faults and
- * the chained lookups were a fifth of a world's time (issue 11, item 6). */
+/* The tallies. The world's ports get one each in an array indexed by serial (ip_id), as the
+ * world's table holds them (checked against the tally's port, so a stale serial is harmless);
+ * a port not in the world (a defect the checker reports) goes to a hash by address. Under ASan every port goes to the hash, so that a freed port is never
+ * read. Both are blocks of the model's host memory (the world heap in a simulation, whose
+ * pages stay between worlds). It was a uthash with one calloc per port: at 100,000 names
+ * those allocations, their page faults and the chained lookups at random addresses were a
+ * fifth of a world's time (issue 11, item 6). */
+#if defined(__SANITIZE_ADDRESS__)
+#define CHECK_BY_INDEX 0
+#else
+#define CHECK_BY_INDEX 1
+#endif
 typedef struct checker {
     world_t *world;
-    tally_t *slots;
+    tally_t *known;     /* the world's ports, by serial */
+    size_t nknown;
+    tally_t *slots;     /* other ports, by address */
     size_t cap, count;  /* cap a power of 2, at most half full */
     char (*diags)[MODEL_DIAG_LEN];
     size_t max, ndiags;
@@ -63,6 +73,11 @@ static void tally_table(checker_t *c, size_t cap)
 
 static tally_t *tally_of(checker_t *c, port_t *port)
 {
+    if (CHECK_BY_INDEX) {
+        uint32_t i = port->ip_id;
+        if (i < c->nknown && c->known[i].port == port)
+            return &c->known[i];
+    }
     tally_t *t = tally_slot(c, port);
     if (t->port != NULL)
         return t;
@@ -210,18 +225,42 @@ static void check_entry(checker_t *c, ktask_t *task, space_t *space, entry_t *e)
     }
 }
 
+struct walk {
+    checker_t *c;
+    ktask_t *task;
+    space_t *space;
+};
+
+static void check_one(entry_t *e, void *arg)
+{
+    struct walk *w = arg;
+    check_entry(w->c, w->task, w->space, e);
+    if (e->ie_type & MACH_PORT_TYPE_PORT_SET)
+        count_queue(w->c, &e->ie_pset->ips_messages);
+}
+
 size_t model_check(world_t *world, char (*diags)[MODEL_DIAG_LEN], size_t max)
 {
     checker_t c = {.world = world, .diags = diags, .max = max};
-    size_t nports = 0;
-    for (port_t *p = world->w_ports; p != NULL; p = p->ip_wnext)
+    size_t cap = 64, nports = 0;
+    WORLD_FOR_PORTS(world, p)
         nports++;
-    size_t cap = 64;
-    while (cap < 2 * nports + 64)
+    while (!CHECK_BY_INDEX && cap < 2 * nports + 64)
         cap *= 2;
     tally_table(&c, cap);
-    for (port_t *p = world->w_ports; p != NULL; p = p->ip_wnext)
-        tally_of(&c, p)->known = true;
+    if (CHECK_BY_INDEX) {
+        /* by serial: the world's table holds each port at its ip_id */
+        c.nknown = world->w_port_by_id_cap < world->w_next_port_id ? world->w_port_by_id_cap
+                                                                   : world->w_next_port_id;
+        c.known = model_zalloc((c.nknown ? c.nknown : 1) * sizeof *c.known);
+        WORLD_FOR_PORTS(world, p) {
+            c.known[p_i].port = p;
+            c.known[p_i].known = true;
+        }
+    } else {
+        WORLD_FOR_PORTS(world, p)
+            tally_of(&c, p)->known = true;
+    }
 
     for (ktask_t *task = world->w_tasks; task != NULL; task = task->tk_next) {
         count_kernel_send(&c, task->tk_sself);
@@ -251,16 +290,10 @@ size_t model_check(world_t *world, char (*diags)[MODEL_DIAG_LEN], size_t max)
         space_t *space = task->tk_space;
         if (space == NULL)
             continue;
+        struct walk w = {&c, task, space};
+        space_walk(space, false, check_one, &w);
         entry_t **all, *e;
-        size_t nall = space_entries(space, false, &all);
-        for (size_t i = 0; i < nall; i++) {
-            e = all[i];
-            check_entry(&c, task, space, e);
-            if (e->ie_type & MACH_PORT_TYPE_PORT_SET)
-                count_queue(&c, &e->ie_pset->ips_messages);
-        }
-        free(all);
-        nall = space_rev_entries(space, &all);
+        size_t nall = space_rev_entries(space, &all);
         for (size_t i = 0; i < nall; i++) {
             e = all[i];
             if (!(e->ie_type & MACH_PORT_TYPE_SEND_RECEIVE))
@@ -269,7 +302,7 @@ size_t model_check(world_t *world, char (*diags)[MODEL_DIAG_LEN], size_t max)
         }
         free(all);
     }
-    for (port_t *p = world->w_ports; p != NULL; p = p->ip_wnext) {
+    WORLD_FOR_PORTS(world, p) {
         count_queue(&c, &p->ip_messages);
         naked_t ns = {p->ip_nsrequest, MACH_MSG_TYPE_PORT_SEND_ONCE};
         naked_t pd = {p->ip_pdrequest, MACH_MSG_TYPE_PORT_SEND_ONCE};
@@ -281,7 +314,7 @@ size_t model_check(world_t *world, char (*diags)[MODEL_DIAG_LEN], size_t max)
         }
     }
 
-    for (port_t *p = world->w_ports; p != NULL; p = p->ip_wnext) {
+    WORLD_FOR_PORTS(world, p) {
         tally_t *t = tally_of(&c, p);
         if (p->ip_active) {
             if (p->ip_srights != t->send + p->ip_leaked_srights)
@@ -312,5 +345,6 @@ size_t model_check(world_t *world, char (*diags)[MODEL_DIAG_LEN], size_t max)
         if (c.slots[i].port != NULL && !c.slots[i].known)
             report(&c, "a right names a port that is not in the world (freed?)");
     model_free(c.slots);
+    model_free(c.known);
     return c.ndiags;
 }

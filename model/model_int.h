@@ -88,7 +88,6 @@ struct port {
     waitq_t ip_blocked;         /* senders blocked on a full queue (M3) */
 
     world_t *ip_world;
-    port_t *ip_wnext, *ip_wprev; /* the world's list of ports */
 };
 
 /* ipc_pset. */
@@ -114,6 +113,8 @@ struct entry {
     dnreq_t *ie_request;        /* dead-name request, live or fired */
     bool ie_in_rev;             /* in the space's reverse map */
     bool ie_free;               /* on the free list (still in the tree) */
+    bool ie_used;               /* in the tree (space.c: entries live in chunks by name) */
+    bool ie_far;                /* a far name's, allocated alone (space.c) */
     port_t *ie_rev_key;         /* the port it is filed under there */
     /* The reverse map is kept on the ports (space.c): each port lists the entries that name
      * it in a reverse map, one per space at most (T3); these link that list. */
@@ -138,9 +139,9 @@ struct space {
     bool is_active;
     ktask_t *is_task;
     world_t *is_world;
-    /* The "radix tree" (space.c): names below is_nslots by index in is_slots, the rest (far
+    /* The "radix tree" (space.c): names below is_nslots in is_chunks, the rest (far
      * caller-chosen names) in is_far. Free-listed entries are in it too. */
-    entry_t **is_slots;
+    entry_t **is_chunks;        /* is_nslots / 32 chunks of 32 entries by name, or NULL */
     size_t is_nslots;
     entry_map_t is_far;
     size_t is_count;            /* entries in the tree, in use or free-listed */
@@ -248,8 +249,11 @@ struct ktask {
 struct world {
     world_config_t w_config;
     uint32_t w_next_port_id, w_next_task_id, w_next_thread_id;
-    port_t *w_ports;            /* all ports, live or dead but referenced */
-    port_t **w_port_by_id;      /* indexed by ip_id (serials), for port_peek; NULL once freed */
+    /* All ports, live or dead but referenced, by ip_id (serials; NULL once freed, and for the
+     * ids port sets took). Walked by WORLD_FOR_PORTS, newest first. It was also a linked list
+     * through the ports: walking that chased a pointer, and missed the cache, per port, and
+     * unlinking a port touched two others (issue 11, item 6). */
+    port_t **w_port_by_id;
     size_t w_port_by_id_cap;
     ktask_t *w_tasks;           /* all tasks, including terminated ones kept for their ids */
     size_t w_live;              /* model objects allocated (audit) */
@@ -269,9 +273,15 @@ struct world {
     size_t w_ndying, w_dying_cap;
 };
 
+/* Every port of the world, newest first (descending ip_id): `WORLD_FOR_PORTS(world, p) {...}`. */
+#define WORLD_FOR_PORTS(world, p)                                                    \
+    for (size_t p##_i = (world)->w_port_by_id_cap; p##_i-- > 0;)                    \
+        for (port_t *p = (world)->w_port_by_id[p##_i]; p != NULL; p = NULL)
+
 /* world.c */
 void *world_alloc(world_t *world, size_t size);          /* infallible (aborts on host OOM) */
 void *world_alloc_fallible(world_t *world, size_t size); /* NULL under the countdown */
+bool world_alloc_allowed(world_t *world);  /* the countdown's step: false for a failure */
 void world_free(world_t *world, void *p);
 /* The explorer's touch hook (world_set_touch_hook): a task, or a port by serial. */
 #define WORLD_TOUCH(world, task, port_id)                                       \
@@ -301,6 +311,8 @@ size_t space_names(space_t *space, mach_port_name_t **names, mach_port_type_t **
 /* The entries of the tree ascending by name, all or (in_use) those with a type: the count,
  * *out malloc'ed (NULL when 0). */
 size_t space_entries(space_t *space, bool in_use, entry_t ***out);
+/* fn on the same entries in the same order, without the array; fn adds and removes none. */
+void space_walk(space_t *space, bool in_use, void (*fn)(entry_t *, void *), void *arg);
 /* The names in use, ascending, into out[0..max): the count of them all. */
 size_t space_list(space_t *space, mach_port_name_t *out, size_t max);
 /* The entries of the reverse map, in no particular order: the count, *out malloc'ed. */
