@@ -69,6 +69,8 @@ struct port {
     unsigned ip_srights, ip_sorights, ip_mscount, ip_seqno;
     unsigned ip_qlimit, ip_msgcount;
     unsigned ip_leaked_srights; /* send rights leaked into dead names by R3 (RECEIVE -1) */
+    entry_t *ip_rev_first;      /* the entries filed under it in reverse maps (space.c); in
+                                 * the first cache line with the counters a copyin reads */
 
     /* Where the receive right is: exactly one of these, or in transit (ikm rights), or dead. */
     space_t *ip_receiver;       /* the space holding the receive right, if any */
@@ -78,7 +80,6 @@ struct port {
     enum { IKOT_NONE, IKOT_TASK, IKOT_THREAD } ip_kotype;
 
     pset_t *ip_pset;
-    entry_t *ip_rev_first;      /* the entries filed under it in reverse maps (space.c) */
     port_t *ip_pset_next, *ip_pset_prev; /* the set's members (storage: destroy is O(members)) */
     port_t *ip_nsrequest;       /* send-once right for no-senders */
     port_t *ip_pdrequest;       /* send-once right for port-destroyed */
@@ -108,14 +109,14 @@ struct entry {
     mach_port_name_t ie_name;
     mach_port_type_t ie_type;   /* MACH_PORT_TYPE_* bits; 0 for a free-listed entry */
     mach_port_urefs_t ie_urefs;
-    port_t *ie_port;            /* for send, receive, send-once and not-yet-converted rights */
-    pset_t *ie_pset;
-    dnreq_t *ie_request;        /* dead-name request, live or fired */
     bool ie_in_rev;             /* in the space's reverse map */
     bool ie_free;               /* on the free list (still in the tree) */
     bool ie_used;               /* in the tree (space.c: entries live in chunks by name) */
     bool ie_far;                /* a far name's, allocated alone (space.c) */
-    port_t *ie_rev_key;         /* the port it is filed under there */
+    port_t *ie_port;            /* for send, receive, send-once and not-yet-converted rights */
+    pset_t *ie_pset;
+    dnreq_t *ie_request;        /* dead-name request, live or fired */
+    port_t *ie_rev_key;         /* the port it is filed under in the reverse map */
     /* The reverse map is kept on the ports (space.c): each port lists the entries that name
      * it in a reverse map, one per space at most (T3); these link that list. */
     entry_t *ie_rev_next;
