@@ -30,16 +30,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
+#include <time.h>
 #include <unistd.h>
 
-static double tv_s(struct timeval tv) { return (double)tv.tv_sec + (double)tv.tv_usec * 1e-6; }
-
+/* The process's CPU time, user plus system: what getrusage(RUSAGE_SELF) sums, to the
+ * nanosecond (getrusage rounds to microseconds, a run of 10 names is about 100). */
 static double cpu_now(void)
 {
-    struct rusage ru;
-    getrusage(RUSAGE_SELF, &ru);
-    return tv_s(ru.ru_utime) + tv_s(ru.ru_stime);
+    struct timespec ts;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
 static int cmp_double(const void *a, const void *b)
@@ -96,6 +96,25 @@ static double run_once(const scenario *s, size_t *names)
     return c;
 }
 
+/* A sample: `batch` runs of each scenario, alternating one by one (each first every other
+ * time), so that both sides see the same load; the CPU seconds per run of each. */
+static void run_pairs(const scenario *base, const scenario *sized, int batch, double *tb,
+                      double *tn, size_t *n0, size_t *nn)
+{
+    *tb = *tn = 0;
+    for (int i = 0; i < batch; i++) {
+        if (i % 2 == 0) {
+            *tb += run_once(base, n0);
+            *tn += run_once(sized, nn);
+        } else {
+            *tn += run_once(sized, nn);
+            *tb += run_once(base, n0);
+        }
+    }
+    *tb /= batch;
+    *tn /= batch;
+}
+
 /* --- memory per process ----------------------------------------------------------------------- */
 
 static int idle_main(void *arg)
@@ -133,30 +152,42 @@ static size_t world_with(unsigned procs)
 int main(void)
 {
     setvbuf(stdout, NULL, _IOLBF, 0);
-    static scenario base, sized;
+    enum { NSIZES = 5, ROUNDS = 3, MAXS = 33 };
+    static scenario base, sized[NSIZES];
     if (load_scale(0, &base) != 0)
         return 1;
-    static const unsigned sizes[] = {10, 100, 1000, 10000, 100000};
-    static const int pairs[] = {61, 31, 11, 3, 1};
-    double per_name[5];
+    static const unsigned sizes[NSIZES] = {10, 100, 1000, 10000, 100000};
+    /* a sample is a batch of runs of each side, a few milliseconds of CPU or more */
+    static const int per_round[NSIZES] = {11, 11, 7, 3, 1}, batch[NSIZES] = {128, 32, 4, 1, 1};
+    static double tb[NSIZES][MAXS], tn[NSIZES][MAXS], td[NSIZES][MAXS];
+    size_t n0 = 0, nn[NSIZES] = {0};
     printf("forksim scale benchmark (figures only; method: tests/bench_names.c)\n");
-    printf("  %8s %8s %6s %14s %14s %12s\n", "names", "added", "pairs", "world us CPU",
-           "baseline us", "us/name");
-    size_t n0 = 0, nn = 0;
     (void)run_once(&base, &n0); /* warm the arena and the caches */
-    for (size_t k = 0; k < sizeof sizes / sizeof sizes[0]; k++) {
-        unsigned count = (sizes[k] + 3) / 7;
-        if (load_scale(count, &sized) != 0)
+    for (int k = NSIZES - 1; k >= 0; k--) {
+        if (load_scale((sizes[k] + 3) / 7, &sized[k]) != 0)
             return 1;
-        double tb[61], tn[61];
-        for (int i = 0; i < pairs[k]; i++) {
-            tb[i] = run_once(&base, &n0);
-            tn[i] = run_once(&sized, &nn);
-        }
-        double mb = median(tb, (size_t)pairs[k]), mn = median(tn, (size_t)pairs[k]);
-        per_name[k] = (mn - mb) / (double)(nn - n0);
-        printf("  %8u %8zu %6d %14.1f %14.1f %12.3f\n", sizes[k], nn - n0, pairs[k], mn * 1e6,
-               mb * 1e6, per_name[k] * 1e6);
+        (void)run_once(&sized[k], &nn[k]); /* the pages a size needs: faulted in once */
+    }
+    /* rounds over all sizes: a change of load in the middle reaches every size alike */
+    for (int round = 0; round < ROUNDS; round++)
+        for (int k = 0; k < NSIZES; k++)
+            for (int i = round * per_round[k]; i < (round + 1) * per_round[k]; i++) {
+                run_pairs(&base, &sized[k], batch[k], &tb[k][i], &tn[k][i], &n0, &nn[k]);
+                td[k][i] = tn[k][i] - tb[k][i];
+            }
+    printf("  %8s %8s %6s %6s %14s %14s %12s\n", "names", "added", "pairs", "batch",
+           "world us CPU", "baseline us", "us/name");
+    double per_name[NSIZES];
+    for (int k = 0; k < NSIZES; k++) {
+        size_t np = (size_t)(ROUNDS * per_round[k]);
+        if (getenv("BENCH_NAMES_DIFFS") != NULL)
+            for (size_t i = 0; i < np; i++)
+                fprintf(stderr, "  %u: pair %zu base %.1f sized %.1f us\n", sizes[k], i,
+                        tb[k][i] * 1e6, tn[k][i] * 1e6);
+        per_name[k] = median(td[k], np) / (double)(nn[k] - n0);
+        double mb = median(tb[k], np), mn = median(tn[k], np);
+        printf("  %8u %8zu %6zu %6d %14.1f %14.1f %12.3f\n", sizes[k], nn[k] - n0, np, batch[k],
+               mn * 1e6, mb * 1e6, per_name[k] * 1e6);
     }
     double lo = per_name[0], hi = per_name[0];
     for (int k = 1; k < 4; k++) {
