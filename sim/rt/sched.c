@@ -286,6 +286,7 @@ int sim_close(void)
     }
     free(r->made.events);
     sim_xfree(r->report);
+    sim_xfree(r->thread_by_id);
     memset(r, 0, sizeof *r);
     return left;
 }
@@ -306,11 +307,12 @@ bool sim_decide_event(const char *what)
 
 /* --- Threads ------------------------------------------------------------------------------------- */
 
+/* By the id table: the scheduler looks its pick up twice a step, and walking the list of
+ * threads for it was a tenth of a world's scheduling (issue 11). */
 static sim_thread *thread_find(int id)
 {
-    for (sim_thread *t = sim_rt.threads; t; t = t->next)
-        if (t->id == id) return t;
-    return NULL;
+    struct sim_rt *r = &sim_rt;
+    return id > 0 && (size_t)id < r->thread_by_id_cap ? r->thread_by_id[id] : NULL;
 }
 
 static void thread_unlink_free(sim_thread *th)
@@ -319,6 +321,7 @@ static void thread_unlink_free(sim_thread *th)
     sim_thread **pp = &sim_rt.threads;
     while (*pp != th) pp = &(*pp)->next;
     *pp = th->next;
+    sim_rt.thread_by_id[th->id] = NULL;
     if (th->slot >= 0) image_stack_release(&th->task->img, th->slot);
     if (th->host_stack) image_host_stack_put(th->host_stack);
 #if SIM_VALGRIND
@@ -333,6 +336,14 @@ sim_thread *sim_thread_create(sim_task *t)
     sim_api_check(t && !t->dying, "thread in a dead task");
     sim_thread *th = sim_xalloc(sizeof *th);
     th->id = r->next_thread_id++;
+    if ((size_t)th->id >= r->thread_by_id_cap) {
+        size_t cap = r->thread_by_id_cap ? 2 * r->thread_by_id_cap : 64;
+        r->thread_by_id = sim_xrealloc(r->thread_by_id, cap * sizeof *r->thread_by_id);
+        memset(r->thread_by_id + r->thread_by_id_cap, 0,
+               (cap - r->thread_by_id_cap) * sizeof *r->thread_by_id);
+        r->thread_by_id_cap = cap;
+    }
+    r->thread_by_id[th->id] = th;
     th->task = t;
     th->state = TH_IDLE;
     th->suspend = 1;
