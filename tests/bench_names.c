@@ -2,19 +2,45 @@
  * bench_names.c: how forksim's cost grows with the names a process holds, and what memory one
  * simulated process takes. Figures only: nothing here is asserted (run by `make bench`).
  *
- * Method, per-name cost: for each size N (10 to 100,000 names) a scenario
- *     have names C          (C = N / 7: each count is one name of each of 7 kinds)
+ * Method, per-name cost: for each size N (10, 100, 1,000, 10,000 and 100,000 names) a scenario
+ *     have names C          (C = (N + 3) / 7: each count is one name of each of 7 kinds)
  *     parent fork -> ok, child exit 0, parent wait -> status 0
  * runs through the scenario runner with the trace off (run_options.no_trace), beside the same
  * scenario with `have send held` instead (one name, and the peer process `have names` starts
- * too): the baseline. The two are run in interleaved pairs
- * (baseline, N, baseline, N, ...), so the baseline is measured in the same sample as the size;
- * each run's cost is the CPU time getrusage(RUSAGE_SELF) reports for it, user plus system. The
- * cost per name is (median of N's runs - median of the baseline's) / the names added (the
- * parent's names just before fork, from the run's snapshot, less the baseline's). It covers
- * the whole world: the set-up RPCs that make the names, the fork that copies them, the child's
- * exit, the runner's snapshots and model_check. Printed per size, then the spread (largest over
- * smallest cost per name) from 10 to 10,000 names and from 10 to 100,000.
+ * too): the baseline. A sample is a batch of runs of each (BATCH of them: 128 at 10 names
+ * down to 1 at 10,000 and more, a few milliseconds of CPU at least), alternating baseline and
+ * sized run by run, each first every other time, so that both see the same load; a run's cost
+ * is the CPU time of the process over it, user plus system (CLOCK_PROCESS_CPUTIME_ID, what
+ * getrusage(RUSAGE_SELF) sums, to the nanosecond). All sizes are sampled in three rounds
+ * (a change of load midway reaches every size alike), 33, 33, 21, 9 and 3 samples in all.
+ * The cost per name is the median over the samples of (sized - baseline) per run, divided by
+ * the names added (the parent's names just before fork, from the run's result, less the
+ * baseline's). It covers the whole world: the set-up RPCs that make the names, the fork that
+ * copies them, the child's exit, the runner's listings of the spaces and model_check. Each
+ * size runs once unmeasured first (its pages faulted in once, as the baseline's are), so the
+ * figures are of a loop of runs, as a sweep makes. Printed per size, then the spread (largest
+ * over smallest cost per name) from 10 to 10,000 names and from 10 to 100,000.
+ * BENCH_NAMES_DIFFS=1 prints every sample on stderr.
+ *
+ * What bounds the spread (issue 11, item 6). A name costs about 440 bytes of world heap, by
+ * the structures' sizes (its entry in the parent, the child and the peer, 80 bytes each; its port, 184 bytes, and
+ * the child's new port for a receive right; a port set's 80): 1,000 names fit in this
+ * machine's 1 MiB L2 cache, 10,000 (4.4 MB) and 100,000 (44 MB) do not, so there every pass
+ * over the names misses the cache. What grew faster than the names was removed (profile of a
+ * loop of 100,000-name worlds against 10,000-name ones, perf record -F 2000, same names in
+ * all): a server's port-set teardown that scanned every port of the world; the reverse map
+ * (a per-space hash by port address, a miss per lookup: now a list on the port); model_check's
+ * uthash with a calloc per port (now one array by serial) and its three pointer-chasing walks
+ * of the world's port list (now the serial table); entries allocated one by one behind an
+ * array of pointers (now in chunks of 32 by name: a walk reads memory in sequence); the
+ * decision list regrown and faulted in at every run. Measured before these, under a load of
+ * 5 to 11: 0.83 / 0.74 / 0.84 / 1.22 / 4.34 us a name at 10 / 100 / 1k / 10k / 100k names
+ * (spreads 1.65 and 5.84); after, under a load of 11: about 0.75 / 0.80 / 0.78 / 1.09 /
+ * 1.05 (spreads 1.3 to 1.5 and 1.4 to 1.55). What remains at 10,000 names and more is a
+ * port read per name and operation that misses the cache (space_lookup's touch of the port for
+ * the explorer, right_copyin, right_destroy_common at exit, the runner's description of each
+ * name), about 0.3 us a name on this machine under load: within 1.5x at 10,000 names only
+ * just, and the figure moves with the load, which evicts the caches of the bigger worlds more.
  *
  * Method, memory per simulated process: two worlds, one with FEW and one with MANY idle Hurd
  * processes (each ran its start-up, then blocks as a daemon); after forksim_run, the host memory
