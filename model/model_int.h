@@ -69,6 +69,8 @@ struct port {
     unsigned ip_srights, ip_sorights, ip_mscount, ip_seqno;
     unsigned ip_qlimit, ip_msgcount;
     unsigned ip_leaked_srights; /* send rights leaked into dead names by R3 (RECEIVE -1) */
+    entry_t *ip_rev_first;      /* the entries filed under it in reverse maps (space.c); in
+                                 * the first cache line with the counters a copyin reads */
 
     /* Where the receive right is: exactly one of these, or in transit (ikm rights), or dead. */
     space_t *ip_receiver;       /* the space holding the receive right, if any */
@@ -78,6 +80,7 @@ struct port {
     enum { IKOT_NONE, IKOT_TASK, IKOT_THREAD } ip_kotype;
 
     pset_t *ip_pset;
+    port_t *ip_pset_next, *ip_pset_prev; /* the set's members (storage: destroy is O(members)) */
     port_t *ip_nsrequest;       /* send-once right for no-senders */
     port_t *ip_pdrequest;       /* send-once right for port-destroyed */
     dnreq_t *ip_dnrequests;     /* list */
@@ -86,7 +89,6 @@ struct port {
     waitq_t ip_blocked;         /* senders blocked on a full queue (M3) */
 
     world_t *ip_world;
-    port_t *ip_wnext, *ip_wprev; /* the world's list of ports */
 };
 
 /* ipc_pset. */
@@ -98,7 +100,8 @@ struct pset {
     kmsg_queue_t ips_messages;
     waitq_t ips_receivers;
     world_t *ips_world;
-    unsigned ips_members;       /* ports in the set: destroying an empty set scans nothing */
+    unsigned ips_members;       /* ports in the set */
+    port_t *ips_first;          /* the members, linked by ip_pset_next (most recently added first) */
 };
 
 /* ipc_entry. */
@@ -106,12 +109,18 @@ struct entry {
     mach_port_name_t ie_name;
     mach_port_type_t ie_type;   /* MACH_PORT_TYPE_* bits; 0 for a free-listed entry */
     mach_port_urefs_t ie_urefs;
+    bool ie_in_rev;             /* in the space's reverse map */
+    bool ie_free;               /* on the free list (still in the tree) */
+    bool ie_used;               /* in the tree (space.c: entries live in chunks by name) */
+    bool ie_far;                /* a far name's, allocated alone (space.c) */
     port_t *ie_port;            /* for send, receive, send-once and not-yet-converted rights */
     pset_t *ie_pset;
     dnreq_t *ie_request;        /* dead-name request, live or fired */
-    bool ie_in_rev;             /* in the space's reverse map */
-    port_t *ie_rev_key;         /* the port it is filed under there */
-    bool ie_free;               /* on the free list (still in the tree) */
+    port_t *ie_rev_key;         /* the port it is filed under in the reverse map */
+    /* The reverse map is kept on the ports (space.c): each port lists the entries that name
+     * it in a reverse map, one per space at most (T3); these link that list. */
+    entry_t *ie_rev_next;
+    space_t *ie_rev_space;
     entry_t *ie_free_next, *ie_free_prev;
 };
 
@@ -131,13 +140,13 @@ struct space {
     bool is_active;
     ktask_t *is_task;
     world_t *is_world;
-    /* The "radix tree" (space.c): names below is_nslots by index in is_slots, the rest (far
+    /* The "radix tree" (space.c): names below is_nslots in is_chunks, the rest (far
      * caller-chosen names) in is_far. Free-listed entries are in it too. */
-    entry_t **is_slots;
+    entry_t **is_chunks;        /* is_nslots / 32 chunks of 32 entries by name, or NULL */
     size_t is_nslots;
     entry_map_t is_far;
     size_t is_count;            /* entries in the tree, in use or free-listed */
-    entry_map_t is_rev;         /* by port (T3) */
+    size_t is_nrev;             /* entries in the reverse map (T3), filed on their ports */
     entry_t *is_free_head;      /* LIFO free list (N3) */
     unsigned is_free_count;
     /* Lowest free key: every key below is_frontier is in the tree except those in is_holes
@@ -241,8 +250,11 @@ struct ktask {
 struct world {
     world_config_t w_config;
     uint32_t w_next_port_id, w_next_task_id, w_next_thread_id;
-    port_t *w_ports;            /* all ports, live or dead but referenced */
-    port_t **w_port_by_id;      /* indexed by ip_id (serials), for port_peek; NULL once freed */
+    /* All ports, live or dead but referenced, by ip_id (serials; NULL once freed, and for the
+     * ids port sets took). Walked by WORLD_FOR_PORTS, newest first. It was also a linked list
+     * through the ports: walking that chased a pointer, and missed the cache, per port, and
+     * unlinking a port touched two others (issue 11, item 6). */
+    port_t **w_port_by_id;
     size_t w_port_by_id_cap;
     ktask_t *w_tasks;           /* all tasks, including terminated ones kept for their ids */
     size_t w_live;              /* model objects allocated (audit) */
@@ -262,9 +274,15 @@ struct world {
     size_t w_ndying, w_dying_cap;
 };
 
+/* Every port of the world, newest first (descending ip_id): `WORLD_FOR_PORTS(world, p) {...}`. */
+#define WORLD_FOR_PORTS(world, p)                                                    \
+    for (size_t p##_i = (world)->w_port_by_id_cap; p##_i-- > 0;)                    \
+        for (port_t *p = (world)->w_port_by_id[p##_i]; p != NULL; p = NULL)
+
 /* world.c */
 void *world_alloc(world_t *world, size_t size);          /* infallible (aborts on host OOM) */
 void *world_alloc_fallible(world_t *world, size_t size); /* NULL under the countdown */
+bool world_alloc_allowed(world_t *world);  /* the countdown's step: false for a failure */
 void world_free(world_t *world, void *p);
 /* The explorer's touch hook (world_set_touch_hook): a task, or a port by serial. */
 #define WORLD_TOUCH(world, task, port_id)                                       \
@@ -294,6 +312,8 @@ size_t space_names(space_t *space, mach_port_name_t **names, mach_port_type_t **
 /* The entries of the tree ascending by name, all or (in_use) those with a type: the count,
  * *out malloc'ed (NULL when 0). */
 size_t space_entries(space_t *space, bool in_use, entry_t ***out);
+/* fn on the same entries in the same order, without the array; fn adds and removes none. */
+void space_walk(space_t *space, bool in_use, void (*fn)(entry_t *, void *), void *arg);
 /* The names in use, ascending, into out[0..max): the count of them all. */
 size_t space_list(space_t *space, mach_port_name_t *out, size_t max);
 /* The entries of the reverse map, in no particular order: the count, *out malloc'ed. */

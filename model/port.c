@@ -26,10 +26,6 @@ port_t *port_alloc(world_t *world)
     port->ip_references = 1; /* the receive right's */
     port->ip_qlimit = QLIMIT_DEFAULT; /* A1 */
     port->ip_world = world;
-    port->ip_wnext = world->w_ports;
-    if (world->w_ports != NULL)
-        world->w_ports->ip_wprev = port;
-    world->w_ports = port;
     if (port->ip_id >= world->w_port_by_id_cap) {
         size_t cap = world->w_port_by_id_cap ? world->w_port_by_id_cap : 256;
         while (cap <= port->ip_id)
@@ -55,12 +51,6 @@ void port_release(port_t *port)
     if (--port->ip_references > 0 || port->ip_active)
         return;
     world_t *world = port->ip_world;
-    if (port->ip_wprev != NULL)
-        port->ip_wprev->ip_wnext = port->ip_wnext;
-    else
-        world->w_ports = port->ip_wnext;
-    if (port->ip_wnext != NULL)
-        port->ip_wnext->ip_wprev = port->ip_wprev;
     world->w_port_by_id[port->ip_id] = NULL;
     world_free(world, port);
 }
@@ -268,7 +258,7 @@ static bool kmsg_carries_receive(const kmsg_t *kmsg, const port_t *port)
 static port_t *transit_destination(const port_t *port)
 {
     world_t *world = port->ip_world;
-    for (port_t *p = world->w_ports; p != NULL; p = p->ip_wnext) {
+    WORLD_FOR_PORTS(world, p) {
         for (kmsg_t *k = p->ip_messages.head; k != NULL; k = k->ikm_next)
             if (kmsg_carries_receive(k, port))
                 return k->ikm_remote.port;

@@ -8,15 +8,19 @@
  * teardown of a space at task termination (K5 step 3).
  *
  * The tree. GNU Mach's is a radix tree (kern/rdxtree.c) keyed by the name itself: a lookup
- * indexes arrays by the name's bits, and a walk visits names in ascending order. Ours is one
- * array indexed by the name (is_slots), for names below a bound that grows with the entries
- * (at most about 4 per entry, at least 1024): kernel-chosen names are the lowest free keys,
- * so they are all dense. A caller-chosen name past the bound (mach_port_allocate_name of
- * 0x7fff0000, say) goes in a hash instead (is_far), and moves into the array when the array
- * grows past it. So a lookup is one index, a walk in name order is one pass over the array
- * (plus the few far names, sorted), and the cost per name stays flat from 10 to 100,000 names
- * (issue 11; it was a hash over scattered entries and a qsort per listing). Which name a new
- * entry gets depends only on which keys are in the tree, so it is the same as before.
+ * indexes arrays by the name's bits, and a walk visits names in ascending order. Ours keeps
+ * the entries themselves in chunks of 32 indexed by the name (is_chunks), for names below a
+ * bound that grows with the entries (at most about 4 per entry, at least 1024): kernel-chosen
+ * names are the lowest free keys, so they are all dense. A caller-chosen name past the bound
+ * (mach_port_allocate_name of 0x7fff0000, say) gets an entry of its own in a hash instead
+ * (is_far), and keeps it there even once the array grows past it: entries never move, the
+ * model holds pointers to them. So a lookup is one index, and a walk in name order reads the
+ * chunks in sequence (merging in the few far names, sorted). With entries allocated one by
+ * one and an array of pointers, every walk missed the cache on every entry at 100,000 names
+ * (issue 11, item 6; before that it was a hash over scattered entries and a qsort per
+ * listing). Which name a new entry gets depends only on which keys are in the tree, so it is
+ * the same as before. Allocation failure (N4) is the world's countdown, stepped once per new
+ * entry as before.
  * "Lowest key not in the tree" is kept with a frontier (all keys below it are in the tree
  * except known holes) and a min-heap of holes, so allocation is O(log n) amortised instead of
  * a scan.
@@ -152,15 +156,28 @@ static void map_free(entry_map_t *m)
     memset(m, 0, sizeof *m);
 }
 
-/* --- the tree: names by index, far names by hash --------------------------------------------- */
+/* --- the tree: entries in chunks by name, far names by hash --------------------------------- */
 
+#define CHUNK_SHIFT 5                   /* 32 entries a chunk */
+#define CHUNK ((size_t)1 << CHUNK_SHIFT)
 #define SLOTS_MIN 64
 #define DENSE_MIN 1024
 
+/* The entry under name if it is in the array's range, used or not; NULL if its chunk is not
+ * there yet. */
+static entry_t *table_slot(space_t *space, size_t name)
+{
+    if (name >= space->is_nslots)
+        return NULL;
+    entry_t *chunk = space->is_chunks[name >> CHUNK_SHIFT];
+    return chunk != NULL ? &chunk[name & (CHUNK - 1)] : NULL;
+}
+
 static entry_t *table_find(space_t *space, mach_port_name_t name)
 {
-    if (name < space->is_nslots)
-        return space->is_slots[name];
+    entry_t *e = table_slot(space, name);
+    if (e != NULL && e->ie_used)
+        return e;
     return map_find(&space->is_far, name);
 }
 
@@ -171,46 +188,54 @@ static size_t dense_bound(const space_t *space)
     return bound < DENSE_MIN ? DENSE_MIN : bound;
 }
 
-/* Grows the array past name; far entries that now fit move in. */
+/* Grows the array's range past name (the chunks come when a name in them does). Far entries
+ * stay where they are: entries never move. */
 static void table_grow(space_t *space, size_t name)
 {
     size_t old = space->is_nslots, n = old ? old : SLOTS_MIN;
     while (n <= name)
         n *= 2;
-    entry_t **v = model_realloc(space->is_slots, n * sizeof *v);
-    memset(v + old, 0, (n - old) * sizeof *v);
-    space->is_slots = v;
+    entry_t **v = model_realloc(space->is_chunks, (n >> CHUNK_SHIFT) * sizeof *v);
+    memset(v + (old >> CHUNK_SHIFT), 0, ((n - old) >> CHUNK_SHIFT) * sizeof *v);
+    space->is_chunks = v;
     space->is_nslots = n;
-    for (size_t i = 0; i < space->is_far.em_cap;) {
-        struct entry_map_slot *sl = &space->is_far.em_slots[i];
-        if (sl->key != 0 && sl->key < n) {
-            v[sl->key] = sl->entry;
-            map_remove(&space->is_far, sl->key);  /* may shift another into slot i */
-        } else {
-            i++;
-        }
-    }
 }
 
-static void table_add(space_t *space, entry_t *entry)
+/* A new entry under name (not in the tree), zeroed but for its name. */
+static entry_t *table_new(space_t *space, mach_port_name_t name)
 {
-    mach_port_name_t name = entry->ie_name;
     if (name >= space->is_nslots && name < dense_bound(space))
         table_grow(space, name);
-    if (name < space->is_nslots)
-        space->is_slots[name] = entry;
-    else
+    entry_t *entry;
+    if (name < space->is_nslots) {
+        entry_t **chunk = &space->is_chunks[name >> CHUNK_SHIFT];
+        if (*chunk == NULL)
+            *chunk = model_zalloc(CHUNK * sizeof **chunk);
+        entry = &(*chunk)[name & (CHUNK - 1)];
+        memset(entry, 0, sizeof *entry);
+    } else {
+        entry = model_zalloc(sizeof *entry);
+        entry->ie_far = true;
         map_add(&space->is_far, name, entry);
+    }
+    entry->ie_used = true;
+    entry->ie_name = name;
     space->is_count++;
+    space->is_world->w_live++;  /* an object of the world, as world_alloc counts them */
+    return entry;
 }
 
+/* The entry leaves the tree; its memory is not to be touched after. */
 static void table_remove(space_t *space, entry_t *entry)
 {
-    if (entry->ie_name < space->is_nslots)
-        space->is_slots[entry->ie_name] = NULL;
-    else
+    if (entry->ie_far) {
         map_remove(&space->is_far, entry->ie_name);
+        model_free(entry);
+    } else {
+        memset(entry, 0, sizeof *entry);
+    }
     space->is_count--;
+    space->is_world->w_live--;
 }
 
 static int name_cmp(const void *a, const void *b)
@@ -219,35 +244,80 @@ static int name_cmp(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
+static bool walk_wants(const entry_t *e, bool in_use)
+{
+    return e->ie_used && (!in_use || e->ie_type != 0);
+}
+
 /*
- * space_entries: the entries of the tree, ascending by name (the radix tree's walk order, L2):
- * all of them, or (in_use) those with a type. Returns the count; *out is malloc'ed, NULL if 0.
+ * space_walk: fn on each entry of the tree, ascending by name (the radix tree's walk order,
+ * L2): all of them, or (in_use) those with a type. The array's chunks are read in order (the
+ * entries lie in them by name, so a walk reads memory in sequence); the few far names are
+ * sorted and merged in. fn must not add or remove entries.
+ */
+void space_walk(space_t *space, bool in_use, void (*fn)(entry_t *, void *), void *arg)
+{
+    const entry_map_t *fm = &space->is_far;
+    entry_t **far = NULL;
+    size_t nfar = 0, k = 0;
+    if (fm->em_count > 0) {
+        far = malloc(fm->em_count * sizeof *far);
+        if (far == NULL)
+            abort();
+        for (size_t i = 0; i < fm->em_cap; i++)
+            if (fm->em_slots[i].key != 0 && walk_wants(fm->em_slots[i].entry, in_use))
+                far[nfar++] = fm->em_slots[i].entry;
+        qsort(far, nfar, sizeof *far, name_cmp);
+    }
+    size_t nchunks = space->is_nslots >> CHUNK_SHIFT;
+    for (size_t c = 0; c < nchunks; c++) {
+        entry_t *chunk = space->is_chunks[c];
+        if (chunk == NULL)
+            continue;
+        for (size_t i = 0; i < CHUNK; i++) {
+            entry_t *e = &chunk[i];
+            if (!walk_wants(e, in_use))
+                continue;
+            while (k < nfar && far[k]->ie_name < e->ie_name)
+                fn(far[k++], arg);
+            fn(e, arg);
+        }
+    }
+    while (k < nfar)
+        fn(far[k++], arg);
+    free(far);
+}
+
+struct collect {
+    entry_t **v;
+    size_t n;
+};
+
+static void collect_one(entry_t *e, void *arg)
+{
+    struct collect *c = arg;
+    c->v[c->n++] = e;
+}
+
+/*
+ * space_entries: the entries of the tree, ascending by name (L2): all of them, or (in_use)
+ * those with a type. Returns the count; *out is malloc'ed, NULL if 0.
  */
 size_t space_entries(space_t *space, bool in_use, entry_t ***out)
 {
-    size_t n = 0, far = 0;
-    for (size_t i = 0; i < space->is_nslots; i++)
-        n += space->is_slots[i] != NULL && (!in_use || space->is_slots[i]->ie_type != 0);
-    const entry_map_t *fm = &space->is_far;
-    for (size_t i = 0; i < fm->em_cap; i++)
-        far += fm->em_slots[i].key != 0 && (!in_use || fm->em_slots[i].entry->ie_type != 0);
     *out = NULL;
-    if (n + far == 0)
+    if (space->is_count == 0)
         return 0;
-    entry_t **v = malloc((n + far) * sizeof *v);
-    if (v == NULL)
+    struct collect c = {malloc(space->is_count * sizeof *c.v), 0};
+    if (c.v == NULL)
         abort();
-    size_t k = 0;
-    for (size_t i = 0; i < space->is_nslots; i++)
-        if (space->is_slots[i] != NULL && (!in_use || space->is_slots[i]->ie_type != 0))
-            v[k++] = space->is_slots[i];
-    for (size_t i = 0; i < fm->em_cap; i++)
-        if (fm->em_slots[i].key != 0 && (!in_use || fm->em_slots[i].entry->ie_type != 0))
-            v[k++] = fm->em_slots[i].entry;
-    /* far names are all past the array's: only they need sorting */
-    qsort(v + n, far, sizeof *v, name_cmp);
-    *out = v;
-    return k;
+    space_walk(space, in_use, collect_one, &c);
+    if (c.n == 0) {
+        free(c.v);
+        return 0;
+    }
+    *out = c.v;
+    return c.n;
 }
 
 /* The lowest key not in the tree (N3 step 2). */
@@ -277,8 +347,9 @@ entry_t *space_lookup(space_t *space, mach_port_name_t name)
     entry_t *entry = table_find(space, name);
     if (entry == NULL || entry->ie_type == 0)
         return NULL;
-    if (IO_VALID(entry->ie_port))
-        WORLD_TOUCH(entry->ie_port->ip_world, NULL, entry->ie_port->ip_id);
+    /* the space's world is the port's: the hook is tested before the port is read */
+    if (space->is_world->w_touch_hook != NULL && IO_VALID(entry->ie_port))
+        WORLD_TOUCH(space->is_world, NULL, entry->ie_port->ip_id);
     return entry;
 }
 
@@ -313,12 +384,9 @@ kern_return_t space_entry_alloc(space_t *space, entry_t **entryp)
         *entryp = entry;
         return KERN_SUCCESS;
     }
-    entry = world_alloc_fallible(space->is_world, sizeof *entry);
-    if (entry == NULL)
+    if (!world_alloc_allowed(space->is_world))
         return KERN_RESOURCE_SHORTAGE;
-    entry->ie_name = lowest_free_key(space);
-    table_add(space, entry);
-    *entryp = entry;
+    *entryp = table_new(space, lowest_free_key(space));
     return KERN_SUCCESS;
 }
 
@@ -341,12 +409,9 @@ kern_return_t space_entry_alloc_name(space_t *space, mach_port_name_t name, entr
         *entryp = entry;
         return KERN_SUCCESS;
     }
-    entry = world_alloc_fallible(space->is_world, sizeof *entry);
-    if (entry == NULL)
+    if (!world_alloc_allowed(space->is_world))
         return KERN_RESOURCE_SHORTAGE;
-    entry->ie_name = name;
-    table_add(space, entry);
-    *entryp = entry;
+    *entryp = table_new(space, name);
     return KERN_SUCCESS;
 }
 
@@ -376,52 +441,75 @@ void space_entry_dealloc(space_t *space, entry_t *entry)
         space->is_free_count++;
         return;
     }
+    mach_port_name_t name = entry->ie_name;
     table_remove(space, entry);
-    if (entry->ie_name < space->is_frontier)
-        holes_push(space, entry->ie_name);
-    world_free(space->is_world, entry);
+    if (name < space->is_frontier)
+        holes_push(space, name);
 }
 
 /* --- the reverse map (T3) ---------------------------------------------------------------- */
 
+/* The reverse map of every space is kept on the ports: a port lists the entries filed under
+ * it, at most one per space (T3: one name per port for send and receive rights), so a lookup
+ * walks as many entries as spaces hold send or receive rights to the port, reading the port
+ * the caller holds anyway. A hash by port address per space, as before, missed the cache on
+ * nearly every lookup at 100,000 names (issue 11, item 6). */
 entry_t *space_reverse(space_t *space, port_t *port)
 {
-    return map_find(&space->is_rev, (uintptr_t)port);
+    if (!IO_VALID(port))
+        return NULL;
+    for (entry_t *e = port->ip_rev_first; e != NULL; e = e->ie_rev_next)
+        if (e->ie_rev_space == space)
+            return e;
+    return NULL;
 }
 
 void space_rev_add(space_t *space, entry_t *entry)
 {
     if (entry->ie_in_rev)
         return;
-    map_add(&space->is_rev, (uintptr_t)entry->ie_port, entry);
-    entry->ie_rev_key = entry->ie_port;
+    port_t *port = entry->ie_port;
+    entry->ie_rev_key = port;
+    entry->ie_rev_space = space;
+    entry->ie_rev_next = port->ip_rev_first;
+    port->ip_rev_first = entry;
     entry->ie_in_rev = true;
+    space->is_nrev++;
 }
 
 void space_rev_remove(space_t *space, entry_t *entry)
 {
     if (!entry->ie_in_rev)
         return;
-    map_remove(&space->is_rev, (uintptr_t)entry->ie_rev_key);
+    entry_t **pp = &entry->ie_rev_key->ip_rev_first;
+    while (*pp != entry)
+        pp = &(*pp)->ie_rev_next;
+    *pp = entry->ie_rev_next;
+    entry->ie_rev_next = NULL;
+    entry->ie_rev_space = NULL;
     entry->ie_rev_key = NULL;
     entry->ie_in_rev = false;
+    space->is_nrev--;
+}
+
+static void collect_rev(entry_t *e, void *arg)
+{
+    struct collect *c = arg;
+    if (e->ie_in_rev)
+        c->v[c->n++] = e;
 }
 
 size_t space_rev_entries(space_t *space, entry_t ***out)
 {
-    const entry_map_t *m = &space->is_rev;
     *out = NULL;
-    if (m->em_count == 0)
+    if (space->is_nrev == 0 || space->is_count == 0)
         return 0;
-    entry_t **v = malloc(m->em_count * sizeof *v);
-    if (v == NULL)
+    struct collect c = {malloc(space->is_count * sizeof *c.v), 0};
+    if (c.v == NULL)
         abort();
-    size_t k = 0;
-    for (size_t i = 0; i < m->em_cap; i++)
-        if (m->em_slots[i].key != 0)
-            v[k++] = m->em_slots[i].entry;
-    *out = v;
-    return k;
+    space_walk(space, false, collect_rev, &c);
+    *out = c.v;
+    return c.n;
 }
 
 /* --- listing ------------------------------------------------------------------------------ */
@@ -432,59 +520,55 @@ size_t space_rev_entries(space_t *space, entry_t ***out)
  * DEAD_NAME without flags and without converting the entry.
  * Returns the count; *names and *types are malloc'ed (NULL when 0).
  */
+struct names_out {
+    mach_port_name_t *names;
+    mach_port_type_t *types;
+    size_t n, max;
+};
+
+static void name_one(entry_t *e, void *arg)
+{
+    struct names_out *o = arg;
+    if (o->n < o->max) {
+        o->names[o->n] = e->ie_name;
+        if (o->types == NULL)
+            ;
+        else if ((e->ie_type & MACH_PORT_TYPE_SEND_RIGHTS) &&
+                 !(e->ie_type & MACH_PORT_TYPE_RECEIVE) && !e->ie_port->ip_active)
+            o->types[o->n] = MACH_PORT_TYPE_DEAD_NAME;
+        else
+            o->types[o->n] = e->ie_type | (e->ie_request != NULL ? MACH_PORT_TYPE_DNREQUEST : 0);
+    }
+    o->n++;
+}
+
 size_t space_names(space_t *space, mach_port_name_t **names, mach_port_type_t **types)
 {
-    entry_t **v;
-    size_t n = space_entries(space, true, &v);
     *names = NULL;
     *types = NULL;
-    if (n == 0)
+    if (space->is_count == 0)
         return 0;
-    *names = malloc(n * sizeof **names);
-    *types = malloc(n * sizeof **types);
-    if (*names == NULL || *types == NULL)
+    struct names_out o = {malloc(space->is_count * sizeof *o.names),
+                          malloc(space->is_count * sizeof *o.types), 0, space->is_count};
+    if (o.names == NULL || o.types == NULL)
         abort();
-    for (size_t i = 0; i < n; i++) {
-        entry_t *e = v[i];
-        (*names)[i] = e->ie_name;
-        if ((e->ie_type & MACH_PORT_TYPE_SEND_RIGHTS) && !(e->ie_type & MACH_PORT_TYPE_RECEIVE) &&
-            !e->ie_port->ip_active)
-            (*types)[i] = MACH_PORT_TYPE_DEAD_NAME;
-        else
-            (*types)[i] = e->ie_type | (e->ie_request != NULL ? MACH_PORT_TYPE_DNREQUEST : 0);
+    space_walk(space, true, name_one, &o);
+    if (o.n == 0) {
+        free(o.names);
+        free(o.types);
+        return 0;
     }
-    free(v);
-    return n;
+    *names = o.names;
+    *types = o.types;
+    return o.n;
 }
 
 /* The names in use, ascending (as space_names lists them), into out[0..max): the count. */
 size_t space_list(space_t *space, mach_port_name_t *out, size_t max)
 {
-    size_t n = 0;
-    for (size_t i = 0; i < space->is_nslots; i++) {
-        const entry_t *e = space->is_slots[i];
-        if (e != NULL && e->ie_type != 0) {
-            if (n < max)
-                out[n] = (mach_port_name_t)i;
-            n++;
-        }
-    }
-    const entry_map_t *fm = &space->is_far;
-    if (fm->em_count == 0)
-        return n;
-    entry_t **v = malloc(fm->em_count * sizeof *v);
-    if (v == NULL)
-        abort();
-    size_t far = 0;
-    for (size_t i = 0; i < fm->em_cap; i++)
-        if (fm->em_slots[i].key != 0 && fm->em_slots[i].entry->ie_type != 0)
-            v[far++] = fm->em_slots[i].entry;
-    qsort(v, far, sizeof *v, name_cmp);
-    for (size_t i = 0; i < far; i++, n++)
-        if (n < max)
-            out[n] = v[i]->ie_name;
-    free(v);
-    return n;
+    struct names_out o = {out, NULL, 0, out != NULL ? max : 0};
+    space_walk(space, true, name_one, &o);
+    return o.n;
 }
 
 /*
@@ -508,26 +592,28 @@ void space_destroy(space_t *space)
         if (e->ie_in_rev)
             space_rev_remove(space, e);
         table_remove(space, e);
-        world_free(space->is_world, e);
     }
     free(v);
-    model_free(space->is_slots);
+    for (size_t c = 0; c < space->is_nslots >> CHUNK_SHIFT; c++)
+        model_free(space->is_chunks[c]);
+    model_free(space->is_chunks);
     map_free(&space->is_far);
-    map_free(&space->is_rev);
     model_free(space->is_holes);
     world_free(space->is_world, space);
+}
+
+static void count_one(entry_t *e, void *arg)
+{
+    (void)e;
+    ++*(size_t *)arg;
 }
 
 size_t space_count(ktask_t *task)
 {
     space_t *space = task->tk_space;
-    if (space == NULL)
-        return 0;
     size_t n = 0;
-    for (size_t i = 0; i < space->is_nslots; i++)
-        n += space->is_slots[i] != NULL && space->is_slots[i]->ie_type != 0;
-    for (size_t i = 0; i < space->is_far.em_cap; i++)
-        n += space->is_far.em_slots[i].key != 0 && space->is_far.em_slots[i].entry->ie_type != 0;
+    if (space != NULL)
+        space_walk(space, true, count_one, &n);
     return n;
 }
 

@@ -192,8 +192,9 @@ static void pool_put(void *p)
     free(h);
 }
 
-/* The countdown of world_fail_allocations: SQLite's faultsimStep, in one place. */
-void *world_alloc_fallible(world_t *world, size_t size)
+/* The countdown of world_fail_allocations: SQLite's faultsimStep, in one place. An object
+ * allocated elsewhere (a space's entries live in chunks) steps it here all the same. */
+bool world_alloc_allowed(world_t *world)
 {
     if (world->w_fail_after >= 0) {
         if (world->w_fail_after == 0) {
@@ -202,14 +203,19 @@ void *world_alloc_fallible(world_t *world, size_t size)
                 world->w_failed++;
                 if (world->w_fail_count == 0)
                     world->w_fail_after = -1;
-                return NULL;
+                return false;
             }
             world->w_fail_after = -1;
         } else {
             world->w_fail_after--;
         }
     }
-    return world_alloc(world, size);
+    return true;
+}
+
+void *world_alloc_fallible(world_t *world, size_t size)
+{
+    return world_alloc_allowed(world) ? world_alloc(world, size) : NULL;
 }
 
 void world_free(world_t *world, void *p)
@@ -300,12 +306,8 @@ size_t world_destroy(world_t *world)
     world->w_tasks = NULL;
     size_t leaked = world->w_live;
     /* Whatever leaked: free the ports so the host audit (ASan) points at the model, not here. */
-    port_t *p = world->w_ports;
-    while (p != NULL) {
-        port_t *next = p->ip_wnext;
+    WORLD_FOR_PORTS(world, p)
         pool_put(p);
-        p = next;
-    }
     model_free(world->w_port_by_id);
     model_free(world->w_dying);
     model_free(world);

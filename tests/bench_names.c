@@ -2,19 +2,45 @@
  * bench_names.c: how forksim's cost grows with the names a process holds, and what memory one
  * simulated process takes. Figures only: nothing here is asserted (run by `make bench`).
  *
- * Method, per-name cost: for each size N (10 to 100,000 names) a scenario
- *     have names C          (C = N / 7: each count is one name of each of 7 kinds)
+ * Method, per-name cost: for each size N (10, 100, 1,000, 10,000 and 100,000 names) a scenario
+ *     have names C          (C = (N + 3) / 7: each count is one name of each of 7 kinds)
  *     parent fork -> ok, child exit 0, parent wait -> status 0
  * runs through the scenario runner with the trace off (run_options.no_trace), beside the same
  * scenario with `have send held` instead (one name, and the peer process `have names` starts
- * too): the baseline. The two are run in interleaved pairs
- * (baseline, N, baseline, N, ...), so the baseline is measured in the same sample as the size;
- * each run's cost is the CPU time getrusage(RUSAGE_SELF) reports for it, user plus system. The
- * cost per name is (median of N's runs - median of the baseline's) / the names added (the
- * parent's names just before fork, from the run's snapshot, less the baseline's). It covers
- * the whole world: the set-up RPCs that make the names, the fork that copies them, the child's
- * exit, the runner's snapshots and model_check. Printed per size, then the spread (largest over
- * smallest cost per name) from 10 to 10,000 names and from 10 to 100,000.
+ * too): the baseline. A sample is a batch of runs of each (BATCH of them: 128 at 10 names
+ * down to 1 at 10,000 and more, a few milliseconds of CPU at least), alternating baseline and
+ * sized run by run, each first every other time, so that both see the same load; a run's cost
+ * is the CPU time of the process over it, user plus system (CLOCK_PROCESS_CPUTIME_ID, what
+ * getrusage(RUSAGE_SELF) sums, to the nanosecond). All sizes are sampled in three rounds
+ * (a change of load midway reaches every size alike), 33, 33, 21, 9 and 3 samples in all.
+ * The cost per name is the median over the samples of (sized - baseline) per run, divided by
+ * the names added (the parent's names just before fork, from the run's result, less the
+ * baseline's). It covers the whole world: the set-up RPCs that make the names, the fork that
+ * copies them, the child's exit, the runner's listings of the spaces and model_check. Each
+ * size runs once unmeasured first (its pages faulted in once, as the baseline's are), so the
+ * figures are of a loop of runs, as a sweep makes. Printed per size, then the spread (largest
+ * over smallest cost per name) from 10 to 10,000 names and from 10 to 100,000.
+ * BENCH_NAMES_DIFFS=1 prints every sample on stderr.
+ *
+ * What bounds the spread (issue 11, item 6). A name costs about 440 bytes of world heap, by
+ * the structures' sizes (its entry in the parent, the child and the peer, 80 bytes each; its port, 184 bytes, and
+ * the child's new port for a receive right; a port set's 80): 1,000 names fit in this
+ * machine's 1 MiB L2 cache, 10,000 (4.4 MB) and 100,000 (44 MB) do not, so there every pass
+ * over the names misses the cache. What grew faster than the names was removed (profile of a
+ * loop of 100,000-name worlds against 10,000-name ones, perf record -F 2000, same names in
+ * all): a server's port-set teardown that scanned every port of the world; the reverse map
+ * (a per-space hash by port address, a miss per lookup: now a list on the port); model_check's
+ * uthash with a calloc per port (now one array by serial) and its three pointer-chasing walks
+ * of the world's port list (now the serial table); entries allocated one by one behind an
+ * array of pointers (now in chunks of 32 by name: a walk reads memory in sequence); the
+ * decision list regrown and faulted in at every run. Measured before these, under a load of
+ * 5 to 11: 0.83 / 0.74 / 0.84 / 1.22 / 4.34 us a name at 10 / 100 / 1k / 10k / 100k names
+ * (spreads 1.65 and 5.84); after, under a load of 11: about 0.75 / 0.80 / 0.78 / 1.09 /
+ * 1.05 (spreads 1.3 to 1.5 and 1.4 to 1.55). What remains at 10,000 names and more is a
+ * port read per name and operation that misses the cache (space_lookup's touch of the port for
+ * the explorer, right_copyin, right_destroy_common at exit, the runner's description of each
+ * name), about 0.3 us a name on this machine under load: within 1.5x at 10,000 names only
+ * just, and the figure moves with the load, which evicts the caches of the bigger worlds more.
  *
  * Method, memory per simulated process: two worlds, one with FEW and one with MANY idle Hurd
  * processes (each ran its start-up, then blocks as a daemon); after forksim_run, the host memory
@@ -30,16 +56,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
+#include <time.h>
 #include <unistd.h>
 
-static double tv_s(struct timeval tv) { return (double)tv.tv_sec + (double)tv.tv_usec * 1e-6; }
-
+/* The process's CPU time, user plus system: what getrusage(RUSAGE_SELF) sums, to the
+ * nanosecond (getrusage rounds to microseconds, a run of 10 names is about 100). */
 static double cpu_now(void)
 {
-    struct rusage ru;
-    getrusage(RUSAGE_SELF, &ru);
-    return tv_s(ru.ru_utime) + tv_s(ru.ru_stime);
+    struct timespec ts;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
 static int cmp_double(const void *a, const void *b)
@@ -96,6 +122,25 @@ static double run_once(const scenario *s, size_t *names)
     return c;
 }
 
+/* A sample: `batch` runs of each scenario, alternating one by one (each first every other
+ * time), so that both sides see the same load; the CPU seconds per run of each. */
+static void run_pairs(const scenario *base, const scenario *sized, int batch, double *tb,
+                      double *tn, size_t *n0, size_t *nn)
+{
+    *tb = *tn = 0;
+    for (int i = 0; i < batch; i++) {
+        if (i % 2 == 0) {
+            *tb += run_once(base, n0);
+            *tn += run_once(sized, nn);
+        } else {
+            *tn += run_once(sized, nn);
+            *tb += run_once(base, n0);
+        }
+    }
+    *tb /= batch;
+    *tn /= batch;
+}
+
 /* --- memory per process ----------------------------------------------------------------------- */
 
 static int idle_main(void *arg)
@@ -133,30 +178,42 @@ static size_t world_with(unsigned procs)
 int main(void)
 {
     setvbuf(stdout, NULL, _IOLBF, 0);
-    static scenario base, sized;
+    enum { NSIZES = 5, ROUNDS = 3, MAXS = 33 };
+    static scenario base, sized[NSIZES];
     if (load_scale(0, &base) != 0)
         return 1;
-    static const unsigned sizes[] = {10, 100, 1000, 10000, 100000};
-    static const int pairs[] = {61, 31, 11, 3, 1};
-    double per_name[5];
+    static const unsigned sizes[NSIZES] = {10, 100, 1000, 10000, 100000};
+    /* a sample is a batch of runs of each side, a few milliseconds of CPU or more */
+    static const int per_round[NSIZES] = {11, 11, 7, 3, 1}, batch[NSIZES] = {128, 32, 4, 1, 1};
+    static double tb[NSIZES][MAXS], tn[NSIZES][MAXS], td[NSIZES][MAXS];
+    size_t n0 = 0, nn[NSIZES] = {0};
     printf("forksim scale benchmark (figures only; method: tests/bench_names.c)\n");
-    printf("  %8s %8s %6s %14s %14s %12s\n", "names", "added", "pairs", "world us CPU",
-           "baseline us", "us/name");
-    size_t n0 = 0, nn = 0;
     (void)run_once(&base, &n0); /* warm the arena and the caches */
-    for (size_t k = 0; k < sizeof sizes / sizeof sizes[0]; k++) {
-        unsigned count = (sizes[k] + 3) / 7;
-        if (load_scale(count, &sized) != 0)
+    for (int k = NSIZES - 1; k >= 0; k--) {
+        if (load_scale((sizes[k] + 3) / 7, &sized[k]) != 0)
             return 1;
-        double tb[61], tn[61];
-        for (int i = 0; i < pairs[k]; i++) {
-            tb[i] = run_once(&base, &n0);
-            tn[i] = run_once(&sized, &nn);
-        }
-        double mb = median(tb, (size_t)pairs[k]), mn = median(tn, (size_t)pairs[k]);
-        per_name[k] = (mn - mb) / (double)(nn - n0);
-        printf("  %8u %8zu %6d %14.1f %14.1f %12.3f\n", sizes[k], nn - n0, pairs[k], mn * 1e6,
-               mb * 1e6, per_name[k] * 1e6);
+        (void)run_once(&sized[k], &nn[k]); /* the pages a size needs: faulted in once */
+    }
+    /* rounds over all sizes: a change of load in the middle reaches every size alike */
+    for (int round = 0; round < ROUNDS; round++)
+        for (int k = 0; k < NSIZES; k++)
+            for (int i = round * per_round[k]; i < (round + 1) * per_round[k]; i++) {
+                run_pairs(&base, &sized[k], batch[k], &tb[k][i], &tn[k][i], &n0, &nn[k]);
+                td[k][i] = tn[k][i] - tb[k][i];
+            }
+    printf("  %8s %8s %6s %6s %14s %14s %12s\n", "names", "added", "pairs", "batch",
+           "world us CPU", "baseline us", "us/name");
+    double per_name[NSIZES];
+    for (int k = 0; k < NSIZES; k++) {
+        size_t np = (size_t)(ROUNDS * per_round[k]);
+        if (getenv("BENCH_NAMES_DIFFS") != NULL)
+            for (size_t i = 0; i < np; i++)
+                fprintf(stderr, "  %u: pair %zu base %.1f sized %.1f us\n", sizes[k], i,
+                        tb[k][i] * 1e6, tn[k][i] * 1e6);
+        per_name[k] = median(td[k], np) / (double)(nn[k] - n0);
+        double mb = median(tb[k], np), mn = median(tn[k], np);
+        printf("  %8u %8zu %6zu %6d %14.1f %14.1f %12.3f\n", sizes[k], nn[k] - n0, np, batch[k],
+               mn * 1e6, mb * 1e6, per_name[k] * 1e6);
     }
     double lo = per_name[0], hi = per_name[0];
     for (int k = 1; k < 4; k++) {

@@ -2,6 +2,12 @@
  * bench_rpc.c: what one RPC costs through the whole stub path (scheduling point, fault-plan
  * check, model call, trace line), measured in one run beside the model call alone.
  * Figures only: nothing here is asserted.
+ *
+ * Method: one simulated thread calls __mach_port_type on a receive right of its own N
+ * (200,000) times through the stub, the trace written to /dev/null (so formatted), then
+ * mk_mach_port_type, the model's call, N times directly; each loop's wall time
+ * (CLOCK_MONOTONIC) over N is printed, and their ratio. One run, in this one process: wall
+ * time, so a loaded machine shows in it.
  */
 #include "kern.h"
 #include "mach_stubs.h"

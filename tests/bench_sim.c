@@ -4,6 +4,14 @@
  * A "switch" is one scheduler pick that moves from one simulated thread to another:
  * thread -> scheduler -> thread, two context swaps. Across tasks each pick also saves one
  * image and loads the other, so its cost grows with the used bytes of the images.
+ *
+ * Method: two threads yield to each other under the round-robin policy, in one task or in two
+ * (1,000,000 yields each; 100,000 with 16, 64 and 256 KiB of heap written in each task); the
+ * wall time of sim_run (CLOCK_MONOTONIC) over the picks the scheduler made is the cost of a
+ * switch, and the cost per KiB is the difference to the nearly empty images over the KiB of
+ * one task's heap. task_create(inherit) + destroy: 20,000 of them from a task holding 0, 64
+ * and 256 KiB of heap, the wall time over the count. One run each, in this one process: wall
+ * time, so a loaded machine shows in them (say the load beside them).
  */
 #include "sim.h"
 

@@ -222,6 +222,12 @@ static size_t pick_random(void *self, const sim_choice *c)
 
 /* --- Open and close ----------------------------------------------------------------------------- */
 
+/* The decision list's buffer, kept from one world for the next (outside the world state):
+ * a world of 100,000 names makes about 400,000 picks, and growing a fresh list by realloc
+ * every run faulted in its pages again each time (issue 11, item 6). */
+static int *spare_picks;
+static size_t spare_cap;
+
 int sim_open(const sim_config *cfg)
 {
     struct sim_rt *r = &sim_rt;
@@ -248,6 +254,10 @@ int sim_open(const sim_config *cfg)
     if (image_arena_open(r->cfg.arena_size, r->cfg.stack_size) != 0) return -1;
     r->open = true;
     r->next_task_id = r->next_thread_id = 1;
+    r->made.picks = spare_picks;
+    r->made.cap = spare_cap;
+    spare_picks = NULL;
+    spare_cap = 0;
     r->made.seed = cfg->replay ? cfg->replay->seed : cfg->seed;
     snprintf(r->made.policy, sizeof r->made.policy, "%s", cfg->replay ? "replay" : r->policy.name);
     if (r->cfg.events) fprintf(r->cfg.events, "forksim-events 1\n");
@@ -267,9 +277,16 @@ int sim_close(void)
         left++;
     }
     image_arena_close();
-    free(r->made.picks);
+    if (r->made.cap > spare_cap) {
+        free(spare_picks);
+        spare_picks = r->made.picks;
+        spare_cap = r->made.cap;
+    } else {
+        free(r->made.picks);
+    }
     free(r->made.events);
     sim_xfree(r->report);
+    sim_xfree(r->thread_by_id);
     memset(r, 0, sizeof *r);
     return left;
 }
@@ -290,11 +307,12 @@ bool sim_decide_event(const char *what)
 
 /* --- Threads ------------------------------------------------------------------------------------- */
 
+/* By the id table: the scheduler looks its pick up twice a step, and walking the list of
+ * threads for it was a tenth of a world's scheduling (issue 11). */
 static sim_thread *thread_find(int id)
 {
-    for (sim_thread *t = sim_rt.threads; t; t = t->next)
-        if (t->id == id) return t;
-    return NULL;
+    struct sim_rt *r = &sim_rt;
+    return id > 0 && (size_t)id < r->thread_by_id_cap ? r->thread_by_id[id] : NULL;
 }
 
 static void thread_unlink_free(sim_thread *th)
@@ -303,6 +321,7 @@ static void thread_unlink_free(sim_thread *th)
     sim_thread **pp = &sim_rt.threads;
     while (*pp != th) pp = &(*pp)->next;
     *pp = th->next;
+    sim_rt.thread_by_id[th->id] = NULL;
     if (th->slot >= 0) image_stack_release(&th->task->img, th->slot);
     if (th->host_stack) image_host_stack_put(th->host_stack);
 #if SIM_VALGRIND
@@ -317,6 +336,14 @@ sim_thread *sim_thread_create(sim_task *t)
     sim_api_check(t && !t->dying, "thread in a dead task");
     sim_thread *th = sim_xalloc(sizeof *th);
     th->id = r->next_thread_id++;
+    if ((size_t)th->id >= r->thread_by_id_cap) {
+        size_t cap = r->thread_by_id_cap ? 2 * r->thread_by_id_cap : 64;
+        r->thread_by_id = sim_xrealloc(r->thread_by_id, cap * sizeof *r->thread_by_id);
+        memset(r->thread_by_id + r->thread_by_id_cap, 0,
+               (cap - r->thread_by_id_cap) * sizeof *r->thread_by_id);
+        r->thread_by_id_cap = cap;
+    }
+    r->thread_by_id[th->id] = th;
     th->task = t;
     th->state = TH_IDLE;
     th->suspend = 1;

@@ -150,6 +150,8 @@ struct sim_rt {
 
     sim_task *tasks;
     sim_thread *threads;
+    sim_thread **thread_by_id;      /* threads by id, NULL once freed (world heap) */
+    size_t thread_by_id_cap;
     int next_task_id, next_thread_id;
     sim_task *in_place;             /* whose image is in the arena (NULL: nobody's) */
     sim_thread *cur;                /* running thread (NULL: the host) */
