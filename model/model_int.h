@@ -260,7 +260,13 @@ struct world {
      * rights; those deaths are queued here and run iteratively, not recursively. */
     port_t **w_dying;
     size_t w_ndying, w_dying_cap;
+    world_counts_t w_counts;    /* world_get_counts */
 };
+
+/* The counting hooks of world_get_counts: a right of kind k (WORLD_RIGHT_*) made or destroyed
+ * in port's world. */
+#define RIGHT_MADE(port, k) ((port)->ip_world->w_counts.made[(k)]++)
+#define RIGHT_DESTROYED(port, k) ((port)->ip_world->w_counts.destroyed[(k)]++)
 
 /* world.c */
 void *world_alloc(world_t *world, size_t size);          /* infallible (aborts on host OOM) */
