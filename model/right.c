@@ -138,6 +138,7 @@ static void right_destroy_common(space_t *space, entry_t *entry, bool clean)
     port_t *nsrequest = NULL;
     mach_port_mscount_t mscount = 0;
     if (type & MACH_PORT_TYPE_SEND) {
+        RIGHT_DESTROYED(port, WORLD_RIGHT_SEND);
         if (--port->ip_srights == 0 && port->ip_nsrequest != NULL) {
             nsrequest = port->ip_nsrequest;
             port->ip_nsrequest = NULL;
