@@ -49,6 +49,8 @@ LDLIBS     := -lcmocka -lunwind -ldw -lelf -ljansson -lm
 # The command's own files (issue 14, items 2-4: option parsing, output formats): in the command
 # only, not in the library (CMD_SRCS).
 CMD_SRCS   := sim/cli/main.c sim/cli/cliopt.c sim/cli/export.c sim/cli/picture.c
+# issue 13, item 2: forksim cost (the counting itself, sim/cli/cost.c, is in the library)
+CMD_SRCS   += sim/cli/cost_cmd.c
 LIB_SRCS   := $(sort $(wildcard model/*.c sim/rt/*.c sim/kern/*.c sim/hurd/*.c) $(filter-out $(CMD_SRCS),$(wildcard sim/cli/*.c)))
 TEST_SRCS  := $(sort $(wildcard tests/test_*.c))
 TEST_NAMES := $(patsubst tests/%.c,%,$(TEST_SRCS))

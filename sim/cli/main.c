@@ -20,6 +20,7 @@
 #include "runner.h"
 #include "signames.h"
 #include "schedules.h"
+#include "cost.h"
 
 #include <sys/stat.h>
 
@@ -43,6 +44,7 @@ static void usage(FILE *out)
           "       forksim explore FILE --faults       fail each RPC of the fork in turn (3 ways)\n"
           "       forksim explore FILE --port-deaths  a port dies before each RPC of the fork\n"
           "       forksim explore --errors            the error each routine fails with, and why\n"
+          "       forksim cost FILE [--format=jsonl]  what the run costs: calls, messages, rights, time\n"
           "       forksim signals                 the Hurd's signal names and numbers\n"
           "       forksim help [SUBCOMMAND]       this help, or a subcommand's options\n"
           "       forksim explore FILE --schedules    every schedule up to a preemption bound (--bound K,\n"
@@ -873,7 +875,7 @@ static const struct {
 } commands[] = {
     {&run_cmd, run_command},         {&replay_cmd, replay_command},
     {&explore_cmd, explore_command}, {&signals_cmd, signals_command},
-    {&help_cmd, help_command},
+    {&help_cmd, help_command},       {&cost_cmd, cost_command},   /* sim/cli/cost_cmd.c */
 };
 #define NCOMMANDS (sizeof commands / sizeof commands[0])
 
