@@ -371,6 +371,10 @@ kern_return_t mk_send_right_copyin(kthread_t *self, mach_port_name_t name,
                                    mach_msg_type_name_t type, naked_t *out); /* request arg */
 void mk_slot_replace(port_t **slot, port_t *right);
 void ktask_release_kernel_rights(ktask_t *task);
+
+/* ports_register.c: a task's registered slots (PR7) at task_create and at termination */
+void registered_ports_inherit(ktask_t *child, const ktask_t *parent);
+int registered_ports_take(ktask_t *task, port_t **out);
 void kthread_terminate_internal(kthread_t *thread);
 void kthread_abort_wait(kthread_t *thread, bool timeout);
 
