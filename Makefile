@@ -416,6 +416,15 @@ compare-check: all
 sweep: $(BUILD)/forksim
 	@tools/sweep.sh $(BUILD)/forksim $(BUILD)/sweep traces/sweep-default.fsim traces/sweep-rights.fsim
 
+# --- costs (issue 13, items 2 and 3) -------------------------------------------------
+# make costs: glibc's fork for N names (10 to 10,000) and D descriptors (3, 16, 256), counted
+# by forksim cost (docs/cost-rules.md): the table, the fitted lines calls = a + b*N + c*D, and
+# the plot (gnuplot, $(BUILD)/costs.svg); fails when its N=0 point differs from the
+# walkthrough's RPC count. Figures only: tests/test_fork_costs.c checks the slopes.
+.PHONY: costs
+costs: $(BUILD)/forksim
+	@tools/costs.py $(BUILD)/forksim $(BUILD)/costs
+
 # --- the race explorer (issue 10, items 1-7) ------------------------------------------
 # make check: the command as a user runs it, 4 shards through GNU parallel merged against the
 # single search, save/replay/shrink, events (tools/check-schedules.sh; the known answers are
