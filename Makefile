@@ -50,6 +50,8 @@ LDLIBS     := -lcmocka -lunwind -ldw -lelf -ljansson -lm
 # only, not in the library (CMD_SRCS). The option parsing (cliopt.c) is in the library with the
 # race explorer's commands (sim/cli/schedules_cmd.c), which parse with it.
 CMD_SRCS   := sim/cli/main.c sim/cli/export.c sim/cli/picture.c
+# issue 13, item 2: forksim cost (the counting itself, sim/cli/cost.c, is in the library)
+CMD_SRCS   += sim/cli/cost_cmd.c
 LIB_SRCS   := $(sort $(wildcard model/*.c sim/rt/*.c sim/kern/*.c sim/hurd/*.c) $(filter-out $(CMD_SRCS),$(wildcard sim/cli/*.c)))
 TEST_SRCS  := $(sort $(wildcard tests/test_*.c))
 TEST_NAMES := $(patsubst tests/%.c,%,$(TEST_SRCS))
@@ -415,6 +417,15 @@ compare-check: all
 .PHONY: sweep
 sweep: $(BUILD)/forksim
 	@tools/sweep.sh $(BUILD)/forksim $(BUILD)/sweep traces/sweep-default.fsim traces/sweep-rights.fsim
+
+# --- costs (issue 13, items 2 and 3) -------------------------------------------------
+# make costs: glibc's fork for N names (10 to 10,000) and D descriptors (3, 16, 256), counted
+# by forksim cost (docs/cost-rules.md): the table, the fitted lines calls = a + b*N + c*D, and
+# the plot (gnuplot, $(BUILD)/costs.svg); fails when its N=0 point differs from the
+# walkthrough's RPC count. Figures only: tests/test_fork_costs.c checks the slopes.
+.PHONY: costs
+costs: $(BUILD)/forksim
+	@tools/costs.py $(BUILD)/forksim $(BUILD)/costs
 
 # --- the race explorer (issue 10, items 1-7) ------------------------------------------
 # make check: the command as a user runs it, 4 shards through GNU parallel merged against the

@@ -34,6 +34,7 @@ kmsg_t *kmsg_alloc(world_t *world, size_t body_len)
 {
     kmsg_t *kmsg = world_alloc(world, sizeof *kmsg);
     kmsg->ikm_world = world;
+    world->w_counts.kmsgs++;
     if (body_len > 0)
         kmsg->ikm_body = world_alloc(world, body_len);
     kmsg->ikm_body_len = body_len;
@@ -695,6 +696,7 @@ static mach_msg_return_t receive_complete(kthread_t *self, kmsg_t *kmsg)
     /* The destination right is used up by the receive (no send-once notification). */
     if (kmsg->ikm_remote.type == MACH_MSG_TYPE_PORT_SEND_ONCE) {
         port->ip_sorights--;
+        RIGHT_DESTROYED(port, WORLD_RIGHT_SEND_ONCE);
         port_release(port);
     } else {
         port_release_send(port);

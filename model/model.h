@@ -91,6 +91,21 @@ size_t world_destroy(world_t *world);
 /* Live model objects right now (the same count world_destroy audits). */
 size_t world_live_objects(const world_t *world);
 
+/* What the world has done since it was made, for forksim's cost accounting (issue 13, item
+ * 2; rules CO3, CO4 of docs/cost-rules.md). Rights are counted as GNU Mach's port counters
+ * count them (ipc/ipc_port.h): a receive right is made with its port and destroyed when the
+ * port dies; a send right is made by ipc_port_make_send or ipc_port_copy_send (ip_srights + 1)
+ * and destroyed when ip_srights goes down (released, or merged into a name that already held
+ * one, I3); a send-once right the same with ip_sorights. kmsgs counts every message the model
+ * carried (a request or reply to a server, a notification, a message to a kernel port and the
+ * kernel's reply), notifications the kernel's notifications among them. */
+enum { WORLD_RIGHT_RECEIVE, WORLD_RIGHT_SEND, WORLD_RIGHT_SEND_ONCE, WORLD_RIGHT_KINDS };
+typedef struct world_counts {
+    uint64_t made[WORLD_RIGHT_KINDS], destroyed[WORLD_RIGHT_KINDS];
+    uint64_t kmsgs, notifications;
+} world_counts_t;
+void world_get_counts(const world_t *world, world_counts_t *out);
+
 /* Hooks that tests need to reach rare codes. */
 
 /* Allocation countdown (KERN_RESOURCE_SHORTAGE, spec N4): the fallible allocations (entries,

@@ -272,12 +272,17 @@ struct world {
      * rights; those deaths are queued here and run iteratively, not recursively. */
     port_t **w_dying;
     size_t w_ndying, w_dying_cap;
+    world_counts_t w_counts;    /* world_get_counts */
 };
 
 /* Every port of the world, newest first (descending ip_id): `WORLD_FOR_PORTS(world, p) {...}`. */
 #define WORLD_FOR_PORTS(world, p)                                                    \
     for (size_t p##_i = (world)->w_port_by_id_cap; p##_i-- > 0;)                    \
         for (port_t *p = (world)->w_port_by_id[p##_i]; p != NULL; p = NULL)
+/* The counting hooks of world_get_counts: a right of kind k (WORLD_RIGHT_*) made or destroyed
+ * in port's world. */
+#define RIGHT_MADE(port, k) ((port)->ip_world->w_counts.made[(k)]++)
+#define RIGHT_DESTROYED(port, k) ((port)->ip_world->w_counts.destroyed[(k)]++)
 
 /* world.c */
 void *world_alloc(world_t *world, size_t size);          /* infallible (aborts on host OOM) */
@@ -385,6 +390,10 @@ kern_return_t mk_send_right_copyin(kthread_t *self, mach_port_name_t name,
                                    mach_msg_type_name_t type, naked_t *out); /* request arg */
 void mk_slot_replace(port_t **slot, port_t *right);
 void ktask_release_kernel_rights(ktask_t *task);
+
+/* ports_register.c: a task's registered slots (PR7) at task_create and at termination */
+void registered_ports_inherit(ktask_t *child, const ktask_t *parent);
+int registered_ports_take(ktask_t *task, port_t **out);
 void kthread_terminate_internal(kthread_t *thread);
 void kthread_abort_wait(kthread_t *thread, bool timeout);
 

@@ -24,6 +24,7 @@ port_t *port_alloc(world_t *world)
     port->ip_id = world->w_next_port_id++;
     port->ip_active = true;
     port->ip_references = 1; /* the receive right's */
+    world->w_counts.made[WORLD_RIGHT_RECEIVE]++;
     port->ip_qlimit = QLIMIT_DEFAULT; /* A1 */
     port->ip_world = world;
     if (port->ip_id >= world->w_port_by_id_cap) {
@@ -60,6 +61,7 @@ void port_make_send(port_t *port)
 {
     port->ip_mscount++;
     port->ip_srights++;
+    RIGHT_MADE(port, WORLD_RIGHT_SEND);
     port->ip_references++;
 }
 
@@ -67,12 +69,14 @@ void port_make_send(port_t *port)
 void port_copy_send(port_t *port)
 {
     port->ip_srights++;
+    RIGHT_MADE(port, WORLD_RIGHT_SEND);
     port->ip_references++;
 }
 
 void port_make_send_once(port_t *port)
 {
     port->ip_sorights++;
+    RIGHT_MADE(port, WORLD_RIGHT_SEND_ONCE);
     port->ip_references++;
 }
 
@@ -91,6 +95,7 @@ port_t *port_copy_send_kernel(port_t *port)
 void port_release_send(port_t *port)
 {
     port->ip_srights--;
+    RIGHT_DESTROYED(port, WORLD_RIGHT_SEND);
     if (port->ip_active && port->ip_srights == 0 && port->ip_nsrequest != NULL) {
         port_t *notify = port->ip_nsrequest;
         port->ip_nsrequest = NULL;
@@ -109,6 +114,7 @@ void port_release_send_once(port_t *port)
         return;
     }
     port->ip_sorights--;
+    RIGHT_DESTROYED(port, WORLD_RIGHT_SEND_ONCE);
     port_release(port);
 }
 
@@ -210,11 +216,13 @@ void port_destroy(port_t *port)
         }
         /* circular: drop the request silently (ipc_port_release_sonce: no notification) */
         pd->ip_sorights--;
+        RIGHT_DESTROYED(pd, WORLD_RIGHT_SEND_ONCE);
         port_release(pd);
     }
     if (port->ip_pset != NULL)
         pset_remove(port);
     port->ip_active = false;
+    RIGHT_DESTROYED(port, WORLD_RIGHT_RECEIVE);
     port->ip_receiver = NULL;
     port->ip_receiver_name = MACH_PORT_NULL;
     mqueue_port_died(port);
@@ -301,6 +309,7 @@ bool port_check_circularity(port_t *port, port_t *dest)
 static kmsg_t *notify_alloc(port_t *notify, mach_msg_id_t id, size_t body_len)
 {
     kmsg_t *kmsg = kmsg_alloc(notify->ip_world, body_len);
+    notify->ip_world->w_counts.notifications++;
     kmsg->ikm_remote.port = notify;
     kmsg->ikm_remote.type = MACH_MSG_TYPE_PORT_SEND_ONCE;
     kmsg->ikm_bits = MACH_MSGH_BITS(MACH_MSG_TYPE_PORT_SEND_ONCE, 0);

@@ -62,10 +62,13 @@ bool right_check(space_t *space, entry_t *entry)
     entry->ie_type = MACH_PORT_TYPE_DEAD_NAME;
     entry->ie_urefs = urefs;
     entry->ie_port = NULL;
-    if (type & MACH_PORT_TYPE_SEND)
+    if (type & MACH_PORT_TYPE_SEND) {
         port->ip_srights--;
-    else
+        RIGHT_DESTROYED(port, WORLD_RIGHT_SEND);
+    } else {
         port->ip_sorights--;
+        RIGHT_DESTROYED(port, WORLD_RIGHT_SEND_ONCE);
+    }
     port_release(port);
     return true;
 }
@@ -113,10 +116,13 @@ static void right_destroy_common(space_t *space, entry_t *entry, bool clean)
         if (entry->ie_request != NULL)
             request_detach(space, entry);
         space_rev_remove(space, entry);
-        if (type & MACH_PORT_TYPE_SEND)
+        if (type & MACH_PORT_TYPE_SEND) {
             port->ip_srights--;
-        else
+            RIGHT_DESTROYED(port, WORLD_RIGHT_SEND);
+        } else {
             port->ip_sorights--;
+            RIGHT_DESTROYED(port, WORLD_RIGHT_SEND_ONCE);
+        }
         entry->ie_port = NULL;
         if (!clean)
             entry_free(space, entry);
@@ -132,6 +138,7 @@ static void right_destroy_common(space_t *space, entry_t *entry, bool clean)
     port_t *nsrequest = NULL;
     mach_port_mscount_t mscount = 0;
     if (type & MACH_PORT_TYPE_SEND) {
+        RIGHT_DESTROYED(port, WORLD_RIGHT_SEND);
         if (--port->ip_srights == 0 && port->ip_nsrequest != NULL) {
             nsrequest = port->ip_nsrequest;
             port->ip_nsrequest = NULL;
@@ -526,6 +533,7 @@ kern_return_t right_copyout(space_t *space, naked_t right, bool overflow_ok,
                     entry->ie_urefs++;
                 }
                 port->ip_srights--; /* merged: one holder fewer (D6) */
+                RIGHT_DESTROYED(port, WORLD_RIGHT_SEND);
                 port_release(port);
             } else {
                 entry->ie_type |= MACH_PORT_TYPE_SEND;
@@ -596,6 +604,7 @@ kern_return_t right_copyout_name(space_t *space, mach_port_name_t name, naked_t 
                         return KERN_UREFS_OVERFLOW;
                     entry->ie_urefs++;
                     port->ip_srights--;
+                    RIGHT_DESTROYED(port, WORLD_RIGHT_SEND);
                     port_release(port);
                 } else {
                     entry->ie_type |= MACH_PORT_TYPE_SEND;

@@ -3,8 +3,9 @@
  *
  * Models GNU Mach's kern/task.c (task_create, task_terminate, task_threads, task_suspend,
  * task_resume) and kern/ipc_tt.c (ipc_task_init, ipc_task_terminate, mach_task_self,
- * task_get/set_special_port, mach_ports_register/lookup, convert_task_to_port). Rules K1, K2,
- * K4-K7, H4, C2, and PR1-PR7 of docs/ports-register.md (the registered ports).
+ * task_get/set_special_port, convert_task_to_port). Rules K1, K2, K4-K7, H4, C2. The
+ * registered ports (mach_ports_register/lookup, rules PR1-PR7 of docs/ports-register.md) are
+ * model/ports_register.c's; a task keeps their slots (tk_registered).
  *
  * A task's port is a receive right the kernel holds (tk_self, ip_kernel) with a naked send
  * right beside it (tk_sself: what mach_task_self copies; set_special_port(KERNEL) interposes
@@ -56,8 +57,7 @@ static ktask_t *ktask_alloc(world_t *world, ktask_t *parent)
     if (parent != NULL) {
         task->tk_bootstrap = port_copy_send_kernel(parent->tk_bootstrap);
         task->tk_exception = port_copy_send_kernel(parent->tk_exception);
-        for (int i = 0; i < TASK_PORT_REGISTER_MAX; i++)
-            task->tk_registered[i] = port_copy_send_kernel(parent->tk_registered[i]);
+        registered_ports_inherit(task, parent);     /* PR7 (ports_register.c) */
     }
     if (world->w_config.ipc_compat) {
         /* C2: the space starts with a receive right for the task's notify port, and the kernel
@@ -163,11 +163,8 @@ void ktask_release_kernel_rights(ktask_t *task)
     rights[n++] = task->tk_exception;
     rights[n++] = task->tk_bootstrap;
     rights[n++] = task->tk_notify;
-    for (int i = 0; i < TASK_PORT_REGISTER_MAX; i++)
-        rights[n++] = task->tk_registered[i];
+    n += registered_ports_take(task, rights + n);   /* PR7 (ports_register.c) */
     task->tk_sself = task->tk_exception = task->tk_bootstrap = task->tk_notify = NULL;
-    for (int i = 0; i < TASK_PORT_REGISTER_MAX; i++)
-        task->tk_registered[i] = NULL;
     for (int i = 0; i < n; i++)
         if (IO_VALID(rights[i]))
             port_release_send(rights[i]);
@@ -370,89 +367,3 @@ kern_return_t mk_task_set_special_port(kthread_t *self, mach_port_name_t name, i
     return KERN_SUCCESS;
 }
 
-/*
- * mk_mach_ports_register: replace the task's registered ports. Models mach_ports_register
- * (kern/ipc_tt.c) behind the request's copy-in (ipc_kmsg_copyin_header, ipc_kmsg_copyin_body).
- * Rules PR1-PR4 (docs/ports-register.md), K6.
- * Conditions: ports[0..count) are names in the caller's space, each sent COPY_SEND.
- * Returns, in this order:
- *   MACH_SEND_INVALID_DEST   name is not a send right (PR1; a terminated task's name is dead)
- *   MACH_SEND_INVALID_RIGHT  a listed name is neither null, dead, a dead name nor a send right
- *                            (PR2), whatever count and the task
- *   KERN_INVALID_ARGUMENT    the port is not a task's (PR3.1)
- *   KERN_INVALID_ARGUMENT    count > TASK_PORT_REGISTER_MAX (PR3.2)
- *   KERN_INVALID_ARGUMENT    the task is dead (PR3.3; unreachable, see PR1)
- *   KERN_SUCCESS             every slot replaced; the old rights released (PR4)
- * On any failure the rights copied in are released: the caller's urefs and the task's slots
- * are as they were. The caller's urefs never change (COPY_SEND).
- */
-kern_return_t mk_mach_ports_register(kthread_t *self, mach_port_name_t name,
-                                     const mach_port_name_t *ports, mach_msg_type_number_t count)
-{
-    kern_return_t kr;
-    ktask_t *task = mk_task_of_name(self, name, &kr);
-    if (kr != KERN_SUCCESS)
-        return kr;
-    /* Every port of the request is copied in before the routine looks at the count (the
-     * array travels in the message): a bad one fails the send whatever the count. */
-    naked_t *rights = count ? malloc(count * sizeof *rights) : NULL;
-    if (count && rights == NULL)
-        abort();
-    mach_msg_type_number_t copied = 0;
-    for (; copied < count; copied++) {
-        kr = mk_send_right_copyin(self, ports[copied], MACH_MSG_TYPE_COPY_SEND, &rights[copied]);
-        if (kr != KERN_SUCCESS) {
-            while (copied > 0)
-                port_release_naked(rights[--copied]);
-            free(rights);
-            return kr;
-        }
-    }
-    if (task == NULL || count > TASK_PORT_REGISTER_MAX || !task->tk_active) {
-        while (copied > 0)
-            port_release_naked(rights[--copied]);
-        free(rights);
-        return KERN_INVALID_ARGUMENT;
-    }
-    for (int i = 0; i < TASK_PORT_REGISTER_MAX; i++) {
-        port_t *old = task->tk_registered[i];
-        task->tk_registered[i] = (mach_msg_type_number_t)i < count ? rights[i].port : NULL;
-        if (IO_VALID(old))
-            port_release_send(old);
-    }
-    free(rights);
-    return KERN_SUCCESS;
-}
-
-/*
- * mk_mach_ports_lookup: copies of the task's registered ports, copied out into the caller.
- * Models mach_ports_lookup (kern/ipc_tt.c) and the reply's copy-out (ipc_kmsg_copyout_body).
- * Rules PR1, PR5, PR6 (docs/ports-register.md), K6, T5.
- * Conditions: none; the task may be the caller's or another.
- * Returns, in this order:
- *   MACH_SEND_INVALID_DEST  name is not a send right (PR1)
- *   KERN_INVALID_ARGUMENT   the port is not a task's, or the task is dead (PR5)
- *   KERN_SUCCESS            *count = TASK_PORT_REGISTER_MAX and *ports a new array of that many
- *                           names in slot order (PR5, PR6): MACH_PORT_NULL, MACH_PORT_DEAD, or
- *                           a new send right merged into the caller's name for the port (urefs+1,
- *                           pegged) or under a new name (urefs 1)
- * KERN_RESOURCE_SHORTAGE (GNU Mach's kalloc failing) is not modelled. On failure *ports and
- * *count are untouched. The task's slots never change.
- */
-kern_return_t mk_mach_ports_lookup(kthread_t *self, mach_port_name_t name,
-                                   mach_port_name_t **ports, mach_msg_type_number_t *count)
-{
-    kern_return_t kr;
-    ktask_t *task = mk_task_of_name(self, name, &kr);
-    if (kr != KERN_SUCCESS)
-        return kr;
-    if (task == NULL || !task->tk_active)
-        return KERN_INVALID_ARGUMENT;
-    *ports = malloc(TASK_PORT_REGISTER_MAX * sizeof **ports);
-    if (*ports == NULL)
-        abort();
-    for (int i = 0; i < TASK_PORT_REGISTER_MAX; i++)
-        (*ports)[i] = mk_kernel_right_copyout(self, task->tk_registered[i]);
-    *count = TASK_PORT_REGISTER_MAX;
-    return KERN_SUCCESS;
-}

@@ -262,6 +262,11 @@ size_t world_live_objects(const world_t *world)
     return world->w_live;
 }
 
+void world_get_counts(const world_t *world, world_counts_t *out)
+{
+    *out = world->w_counts;
+}
+
 void world_register_state_flavor(world_t *world, int flavor, mach_msg_type_number_t count)
 {
     for (unsigned i = 0; i < world->w_nflavors; i++)

@@ -257,5 +257,20 @@ expect_status 3 "$forksim" run "$tmp/unmodelled.fsim"
 grep -q "forksim: unmodelled: a simulated process survived its own task_terminate" "$tmp/err" && ok || bad "an unmodelled call does not say which"
 grep -q "^verdict: unmodelled" "$tmp/out" && ok || bad "an unmodelled run does not say so in its verdict"
 
+# forksim cost (issue 13, item 2): usage errors exit 2; a run prints its tables, or one JSON
+# object a line whose first is the run's totals; a failing expectation exits 1 as run does.
+expect_status 2 "$forksim" cost
+expect_status 2 "$forksim" cost traces/walkthrough.fsim --format=xml
+expect_status 2 "$forksim" cost "$tmp/bad.fsim"
+grep -q "bad.fsim:3: unknown step 'wobble'" "$tmp/err" && ok || bad "cost: a bad line is not reported as file:line"
+expect_status 2 "$forksim" cost "$tmp/adir"
+expect_status 0 "$forksim" cost traces/walkthrough.fsim
+grep -q '^by routine$' "$tmp/out" && grep -q '^  total ' "$tmp/out" && ok || bad "cost prints no routine table"
+expect_status 0 "$forksim" cost traces/walkthrough.fsim --format=jsonl
+python3 -c 'import json,sys; L=[json.loads(l) for l in open(sys.argv[1])]; assert L[0]["type"]=="cost" and L[-1]["type"]=="total"' "$tmp/out" \
+    && ok || bad "cost --format=jsonl is not one JSON object a line, totals first and last"
+printf 'forksim-scenario 1\nparent fork\nchild exit 0\nexpect verdict abort\n' >"$tmp/wrong.fsim"
+expect_status 1 "$forksim" cost "$tmp/wrong.fsim"
+
 echo "cli: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

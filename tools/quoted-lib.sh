@@ -26,6 +26,8 @@
 #                                   port dies just before the call of ROUTINE on LABEL's name
 #                                   (with next: the next row where LABEL's port dies)
 #   sweep_rows NAME MODE BUILD      the sweep's rows (MODE faults or port-deaths) of one build
+#   costs                           make costs' output (tools/costs.py: fork over N names and
+#                                   D descriptors, the table and the fitted lines)
 
 _fs_cached() {
     _k=$(printf '%s\n' "$@" | cksum | tr ' ' _)
@@ -73,4 +75,8 @@ death_row() {
 }
 sweep_rows() {
     explore "$1" "--$2" | grep -E "^ *[0-9]+ $3 +rpc "
+}
+costs() {
+    [ -f "$QUOTED_DIR/costs.out" ] || tools/costs.py "$QUOTED_FORKSIM" "$QUOTED_DIR/costs" >"$QUOTED_DIR/costs.out" 2>/dev/null
+    cat "$QUOTED_DIR/costs.out"
 }

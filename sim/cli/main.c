@@ -24,6 +24,7 @@
 #include "runner.h"
 #include "signames.h"
 #include "schedules.h"
+#include "cost.h"
 
 #include <sys/stat.h>
 
@@ -888,6 +889,8 @@ static const struct {
      "RUN.dec's outcome", true},
     {&merge_cmd, merge_command, "merge FILE...\tshards' --format=jsonl outputs as one search's "
      "summary", true},
+    {&cost_cmd, cost_command, "cost FILE [--format=jsonl]\twhat the run costs: calls, messages, "
+     "rights, time", false},                                       /* sim/cli/cost_cmd.c */
     {&signals_cmd, signals_command, "signals\tthe Hurd's signal names and numbers", false},
     {&help_cmd, help_command, "help [SUBCOMMAND]\tthis help, or a subcommand's options", false},
 };

@@ -460,7 +460,13 @@ static void make_have(const scn_have *h, unsigned index)
         return;
     }
     case HAVE_NAMES:
-        for (unsigned i = 0; i < h->count; i++) {
+        for (unsigned i = 0; h->names_of && i < h->count; i++) {
+            /* one kind (issue 13, item 3): send rights and dead names with 1 uref; the peer's
+             * slots after those of the mixed kinds below (at most 20000 * 8) */
+            scn_have one = {.line = h->line, .kind = h->of, .count = 1};
+            make_have(&one, SCN_MAX_ITEMS + 20001 * 8 + i);
+        }
+        for (unsigned i = 0; !h->names_of && i < h->count; i++) {
             scn_have one = {.line = h->line};
             static const scn_have_kind kinds[] = {HAVE_RECEIVE, HAVE_RECEIVE, HAVE_SEND, HAVE_SEND,
                                                   HAVE_DEAD_NAME, HAVE_SEND_ONCE, HAVE_PORT_SET};
@@ -477,10 +483,14 @@ static void make_have(const scn_have *h, unsigned index)
          * port (a terminal, so a ctty port unless O_IGNORE_CTTY), or of the root directory (no
          * terminal, no ctty). */
         mach_port_t port = h->tty ? _hurd_dtable[0]->port.port : _hurd_ports[INIT_PORT_CRDIR].port;
-        ok(__mach_port_mod_refs(self, port, MACH_PORT_RIGHT_SEND, 1), h->line, "a descriptor");
         int flags = (h->no_ctty ? O_IGNORE_CTTY : 0) | (h->cloexec ? O_CLOEXEC : 0);
-        if (_hurd_intern_fd(port, flags, 1) < 0)
-            failure("%s:%d: have fd: _hurd_intern_fd failed", R.s->path, h->line);
+        for (unsigned i = 0; i < (h->times ? h->times : 1); i++) {
+            ok(__mach_port_mod_refs(self, port, MACH_PORT_RIGHT_SEND, 1), h->line, "a descriptor");
+            if (_hurd_intern_fd(port, flags, 1) < 0) {
+                failure("%s:%d: have fd: _hurd_intern_fd failed", R.s->path, h->line);
+                return;
+            }
+        }
         return;
     }
     case HAVE_PEG: {

@@ -292,15 +292,19 @@ static int parse_have(parser *p, scenario *s, char **w, int n)
     if (strcmp(kind, "fd") == 0) {
         h->kind = HAVE_FD;
         if (n < 3 || (strcmp(w[2], "tty") && strcmp(w[2], "file")))
-            return fail(p, "have fd tty|file [no-ctty] [cloexec]");
+            return fail(p, "have fd tty|file [no-ctty] [cloexec] [times K]");
         h->tty = strcmp(w[2], "tty") == 0;
         for (int i = 3; i < n; i++) {
             if (strcmp(w[i], "no-ctty") == 0 && h->tty)
                 h->no_ctty = true;
             else if (strcmp(w[i], "cloexec") == 0)
                 h->cloexec = true;
-            else
-                return fail(p, "have fd: '%s' is not no-ctty (a tty only) or cloexec", w[i]);
+            else if (strcmp(w[i], "times") == 0 && i + 1 < n) {
+                /* issue 13, item 3: descriptors by the hundred for make costs */
+                if (!parse_uint(w[++i], &h->times) || h->times == 0 || h->times > 1024)
+                    return fail(p, "have fd ... times K: K from 1 to 1024");
+            } else
+                return fail(p, "have fd: '%s' is not no-ctty (a tty only), cloexec or times K", w[i]);
         }
         s->nhaves++;
         return 0;
@@ -309,8 +313,25 @@ static int parse_have(parser *p, scenario *s, char **w, int n)
         argi = 2;
     } else if (strcmp(kind, "names") == 0) {
         h->kind = HAVE_NAMES;
-        if (n != 3 || !parse_uint(w[2], &h->count) || h->count == 0 || h->count > 20000)
-            return fail(p, "have names COUNT: COUNT from 1 to 20000");
+        if ((n != 3 && n != 5) || !parse_uint(w[2], &h->count) || h->count == 0 || h->count > 20000)
+            return fail(p, "have names COUNT [of KIND]: COUNT from 1 to 20000");
+        if (n == 5) {
+            /* issue 13, item 3: names of one kind, so that fork's cost per name is one
+             * branch of _Fork.c's loop */
+            static const struct {
+                const char *word;
+                scn_have_kind kind;
+            } kinds[] = {{"receive", HAVE_RECEIVE}, {"send", HAVE_SEND}, {"send-once", HAVE_SEND_ONCE},
+                         {"dead-name", HAVE_DEAD_NAME}, {"port-set", HAVE_PORT_SET}};
+            size_t k = 0;
+            while (k < sizeof kinds / sizeof kinds[0] && strcmp(w[4], kinds[k].word) != 0)
+                k++;
+            if (strcmp(w[3], "of") != 0 || k == sizeof kinds / sizeof kinds[0])
+                return fail(p, "have names COUNT of KIND: KIND is receive, send, send-once, "
+                               "dead-name or port-set, not '%s %s'", w[3], w[4]);
+            h->names_of = true;
+            h->of = kinds[k].kind;
+        }
         s->nhaves++;
         return 0;
     } else {

@@ -33,7 +33,8 @@ typedef enum scn_have_kind {
     HAVE_DEAD_NAME,     /* have dead-name NAME [urefs N] */
     HAVE_PORT_SET,      /* have port-set NAME */
     HAVE_THREAD,        /* have thread: an extra thread, idle */
-    HAVE_NAMES,         /* have names COUNT: COUNT of each kind above but threads */
+    HAVE_NAMES,         /* have names COUNT: COUNT of each kind above but threads; have names
+                         * COUNT of KIND: COUNT names of that kind alone (issue 13, item 3) */
     HAVE_PEG,           /* peg NAME [N]: set NAME's send urefs to N (65534: pegged) */
     HAVE_FD,            /* have fd tty|file [no-ctty] [cloexec]: a descriptor, numbered next */
 } scn_have_kind;
@@ -43,6 +44,10 @@ typedef struct scn_have {
     char label[SCN_MAX_LABEL];
     unsigned count;     /* urefs, send urefs, or number of names */
     bool tty, no_ctty, cloexec;     /* HAVE_FD */
+    unsigned times;     /* HAVE_FD: this many descriptors alike (0: one) */
+    bool names_of;      /* HAVE_NAMES: all of kind of (receive, send: 1 uref, send-once,
+                         * dead-name: 1 uref, port-set) */
+    scn_have_kind of;
     int line;
 } scn_have;
 

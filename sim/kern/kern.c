@@ -91,6 +91,9 @@ static void rpc_observe(const kern_rpc *r, kern_return_t kr, const char *args, c
         .nnames = r->nnames,
         .args = args != NULL ? args : "",
         .outs = outs != NULL ? outs : "",
+        .trap = r->trap,
+        .fallback = r->fallback,
+        .ms = sim_now() - r->t0,
     };
     rpc_observer(&note, rpc_observer_arg);
 }
@@ -636,6 +639,7 @@ kthread_t *kern_rpc_begin_on(kern_rpc *r, const char *routine, bool trap, mach_p
     r->routine = routine;
     r->trap = trap;
     r->self = self;
+    r->t0 = sim_now();
     if (a != MACH_PORT_NULL)
         r->names[r->nnames++] = a;
     if (b != MACH_PORT_NULL)

@@ -136,6 +136,11 @@ typedef struct kern_rpc_note {
     const char *args;           /* its trace arguments, as the trace line shows them ("" without
                                  * a trace) */
     const char *outs;           /* what came back, as the trace line shows it */
+    bool trap;                  /* a GNU Mach system call, no message ("trap" in the trace) */
+    bool fallback;              /* a trap shortcut that fell back to the RPC (K8): both */
+    uint64_t ms;                /* the virtual clock's move while the call was in progress
+                                 * (sim_now at its end less at its start; rule CO2 of
+                                 * docs/cost-rules.md) */
 } kern_rpc_note;
 
 /* Calls fn(note, arg) on the calling simulated thread as each RPC ends. Kept across kern_open
@@ -202,6 +207,7 @@ typedef struct kern_rpc {
     int nnames;
     unsigned after_faults;      /* bit i: fault i fires when this call ends */
     bool intr;                  /* an interruptible RPC (H11): sent through kern_set_intr_msg_fn */
+    uint64_t t0;                /* sim_now() as the call began (after its scheduling point) */
 } kern_rpc;
 
 /* The send and receive of the interruptible RPCs (H11: proc_*, the interfaces the Hurd declares

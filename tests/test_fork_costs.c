@@ -1,0 +1,194 @@
+/*
+ * test_fork_costs.c: what glibc's fork costs as the names (N) and descriptors (D) of the
+ * forking process grow (issue 13, item 3; `make costs` runs the full series, tools/costs.py).
+ *
+ * The runs are the series' own scenarios (the walkthrough's steps: fork, the child's exit, the
+ * parent's wait) for a few N and D, counted by forksim cost (rules CO1-CO4). The fitted line
+ * calls = a + b*N + c*D over them must have b exactly the calls _Fork.c makes for one more
+ * name of the kind the series adds (a send right with 1 uref, to another task's port): the
+ * oracle is _Fork.c's own text (forkimpl/source.h, the lines the build compiled), read here,
+ * not a number a run printed. Its send-right branch (from the comment "This is a send right or
+ * a dead name" to its "switch (err)") asks the urefs (__mach_port_get_refs) and then makes one
+ * of two calls (allocate a dead name, or __mach_port_insert_right for a live right); after the
+ * switch, __mach_port_mod_refs runs only for more than 1 uref. So for this kind: the
+ * get_refs and the insert_right of that region, one each, and nothing else per name.
+ */
+#include "cost.h"
+#include "kern.h"
+#include "runner.h"
+#include "scenario.h"
+#include "source.h"
+#include "testlib.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+/* The calls _Fork.c's send-right branch makes for one plain send right, from its text. */
+static unsigned fork_calls_per_send_name(void)
+{
+    unsigned first = 0, last = 0;
+    for (unsigned l = 1; fi_source_line(l) != NULL; l++) {
+        const char *t = fi_source_line(l);
+        if (first == 0 && strstr(t, "This is a send right or a dead name") != NULL)
+            first = l;
+        else if (first != 0 && strstr(t, "switch (err)") != NULL) {
+            last = l;
+            break;
+        }
+    }
+    assert_true(first != 0 && last > first);
+    unsigned get_refs = 0, insert = 0;
+    for (unsigned l = first; l <= last; l++) {
+        const char *t = fi_source_line(l);
+        get_refs += strstr(t, "__mach_port_get_refs") != NULL;
+        insert += strstr(t, "__mach_port_insert_right") != NULL;
+    }
+    assert_int_equal(get_refs, 1);
+    assert_int_equal(insert, 1);
+    return get_refs + insert;
+}
+
+/* The series' scenario for N names and D descriptors (3 are the default process's). */
+static int series_text(char *buf, size_t len, unsigned n, unsigned d)
+{
+    int k = snprintf(buf, len, "forksim-scenario 1\ntitle cost series N=%u D=%u\nfork glibc\n", n, d);
+    if (n > 0)
+        k += snprintf(buf + k, len - (size_t)k, "have names %u of send\n", n);
+    if (d > 3)
+        k += snprintf(buf + k, len - (size_t)k, "have fd tty times %u\n", d - 3);
+    k += snprintf(buf + k, len - (size_t)k,
+                  "parent fork -> ok\nchild exit 0\nparent wait -> status 0\nexpect verdict ok\n");
+    return k;
+}
+
+/* Calls of the scenario's parent and child (the forking process's side), as counted. */
+static double fork_calls(unsigned n, unsigned d)
+{
+    char text[512];
+    int len = series_text(text, sizeof text, n, d);
+    scenario *s = calloc(1, sizeof *s);
+    char err[1024];
+    if (scenario_load_text("series.fsim", text, (size_t)len, s, err, sizeof err) != 0)
+        fail_msg("%s", err);
+    cost_report *c = calloc(1, sizeof *c);
+    run_result *r = calloc(1, sizeof *r);
+    assert_int_equal(cost_run(s, false, c, r), 0);
+    assert_int_equal(r->verdict, VERDICT_OK);
+    assert_true(r->expected);
+    uint64_t calls = 0;
+    for (int sv = 0; sv < COST_NSERVERS; sv++)
+        calls += c->callers[r->parent.task][sv].calls + c->callers[r->child.task][sv].calls;
+    run_result_free(r);
+    free(r);
+    free(c);
+    free(s);
+    return (double)calls;
+}
+
+/* Least squares of y = a + b*x1 + c*x2: the normal equations, by Cramer's rule. */
+static void fit(const double *x1, const double *x2, const double *y, int m, double out[3])
+{
+    double s[3][3] = {{0}}, t[3] = {0};
+    for (int i = 0; i < m; i++) {
+        double v[3] = {1, x1[i], x2[i]};
+        for (int j = 0; j < 3; j++) {
+            t[j] += v[j] * y[i];
+            for (int k = 0; k < 3; k++)
+                s[j][k] += v[j] * v[k];
+        }
+    }
+#define DET3(M) ((M)[0][0] * ((M)[1][1] * (M)[2][2] - (M)[1][2] * (M)[2][1]) -  \
+                 (M)[0][1] * ((M)[1][0] * (M)[2][2] - (M)[1][2] * (M)[2][0]) +  \
+                 (M)[0][2] * ((M)[1][0] * (M)[2][1] - (M)[1][1] * (M)[2][0]))
+    double det = DET3(s);
+    assert_true(fabs(det) > 1e-9);
+    for (int j = 0; j < 3; j++) {
+        double m2[3][3];
+        memcpy(m2, s, sizeof m2);
+        for (int k = 0; k < 3; k++)
+            m2[k][j] = t[k];
+        out[j] = DET3(m2) / det;
+    }
+#undef DET3
+}
+
+/* fork's calls grow with the names by exactly _Fork.c's calls per name, and with the
+ * descriptors; the fit is exact (every point on the line). */
+static void test_fork_slopes_from_Fork_c(void **state)
+{
+    (void)state;
+    static const unsigned ns[] = {10, 100, 300}, ds[] = {3, 16};
+    double x1[6], x2[6], y[6];
+    int m = 0;
+    for (size_t i = 0; i < 3; i++)
+        for (size_t j = 0; j < 2; j++) {
+            x1[m] = ns[i];
+            x2[m] = ds[j];
+            y[m] = fork_calls(ns[i], ds[j]);
+            m++;
+        }
+    double abc[3];
+    fit(x1, x2, y, m, abc);
+    unsigned per_name = fork_calls_per_send_name();
+    assert_true(abc[1] > 0);
+    assert_true(fabs(abc[1] - per_name) < 1e-6);
+    assert_true(abc[2] > 0);
+    for (int i = 0; i < m; i++)
+        assert_true(fabs(abc[0] + abc[1] * x1[i] + abc[2] * x2[i] - y[i]) < 1e-6);
+}
+
+/* The series' directives: errors name the line; the counts are what the scenario asks for. */
+static void test_series_directives(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *line, *error;
+    } bad[] = {
+        {"have names 5 of frob", "t.fsim:2: have names COUNT of KIND: KIND is receive, send, send-once, dead-name or port-set, not 'of frob'"},
+        {"have names 5 as send", "t.fsim:2: have names COUNT of KIND: KIND is receive, send, send-once, dead-name or port-set, not 'as send'"},
+        {"have names 5 of", "t.fsim:2: have names COUNT [of KIND]: COUNT from 1 to 20000"},
+        {"have fd tty times 0", "t.fsim:2: have fd ... times K: K from 1 to 1024"},
+        {"have fd tty times 1025", "t.fsim:2: have fd ... times K: K from 1 to 1024"},
+        {"have fd tty times", "t.fsim:2: have fd: 'times' is not no-ctty (a tty only), cloexec or times K"},
+    };
+    scenario *s = calloc(1, sizeof *s);
+    char text[256], err[1024];
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        int len = snprintf(text, sizeof text, "forksim-scenario 1\n%s\nparent fork\n", bad[i].line);
+        assert_int_equal(scenario_load_text("t.fsim", text, (size_t)len, s, err, sizeof err), -1);
+        assert_string_equal(err, bad[i].error);
+    }
+    /* N names of one kind and K descriptors: the parent holds exactly that many more (the
+     * count the scenario asks for, against the default process's run) */
+    size_t names[2], fds[2];
+    for (int k = 0; k < 2; k++) {
+        int len = snprintf(text, sizeof text, "forksim-scenario 1\n%s%sparent fork -> ok\n",
+                           k ? "have names 37 of dead-name\n" : "",
+                           k ? "have fd file times 5\n" : "");
+        assert_int_equal(scenario_load_text("t.fsim", text, (size_t)len, s, err, sizeof err), 0);
+        run_result *r = calloc(1, sizeof *r);
+        assert_int_equal(run_scenario(s, &(run_options){0}, r), 0);
+        assert_int_equal(r->verdict, VERDICT_OK);
+        names[k] = r->before_fork.n;
+        fds[k] = 0;
+        for (int f = 0; f < r->before_fork.nfds; f++)
+            fds[k] += r->before_fork.fds[f].open;
+        run_result_free(r);
+        free(r);
+    }
+    /* dead names need no other process (no name of its task), and the file descriptors take
+     * urefs of the root directory's port the process already names: 37 names, no more */
+    assert_int_equal(names[1] - names[0], 37);
+    assert_int_equal(fds[1] - fds[0], 5);
+    free(s);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_series_directives),
+        cmocka_unit_test(test_fork_slopes_from_Fork_c),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
