@@ -74,11 +74,17 @@ GLIBC_SIG_OBJS := $(patsubst %,sig-%.o,$(GLIBC_SIG_NAMES))
 # The headers of glibc's Hurd code that it is compiled against as they are (the rest are
 # forksim's shims, forkimpl/shim/): keyed and listed by --version like the sources.
 GLIBC_HDRS := hurd/hurd/signal.h hurd/hurd/sigpreempt.h hurd/hurd/id.h hurd/hurdfault.h
-GLIBC_OBJS := $(FORK_OBJS) $(GLIBC_FD_OBJS) $(GLIBC_SIG_OBJS)
+# glibc's exec (issue 9, item 4; hexec): _hurd_exec_paths (hurd/hurdexec.c) and its entry,
+# execve (sysdeps/mach/hurd/execve.c, which is execveat.c's with AT_FDCWD). Compiled once, as
+# the signal code, with forkimpl/shim/forkimpl-exec.h for the internals they name beyond the
+# other shims'.
+GLIBC_EXEC_SRCS := hurd/hurdexec.c sysdeps/mach/hurd/execve.c sysdeps/mach/hurd/execveat.c
+GLIBC_EXEC_OBJS := $(patsubst %,exec-%.o,$(basename $(notdir $(GLIBC_EXEC_SRCS))))
+GLIBC_OBJS := $(FORK_OBJS) $(GLIBC_FD_OBJS) $(GLIBC_SIG_OBJS) $(GLIBC_EXEC_OBJS)
 # Where the objects of the glibc source in use go: $(BUILD)/glibc/KEY (see "Builds keyed by
 # source" below).
 GLIBC_FILES := sysdeps/mach/hurd/_Fork.c $(patsubst %,hurd/%.c,$(GLIBC_FD_NAMES)) \
-               $(GLIBC_SIG_SRCS) $(GLIBC_HDRS)
+               $(GLIBC_SIG_SRCS) $(GLIBC_EXEC_SRCS) $(GLIBC_HDRS)
 glibc_key = $(shell GLIBC_KEY_CACHE=$(BUILD)/glibc tools/glibc-key.sh '$(1)' $(GLIBC_FILES))
 GLIBC_KEY := $(call glibc_key,$(GLIBC_SRC))
 GLIBC_DIR := $(BUILD)/glibc/$(GLIBC_KEY)
@@ -274,6 +280,22 @@ $(foreach f,$(GLIBC_SIG_SRCS),$(eval $(call glibc_sig_rules,$(f))))
 # forksim's own, as _Fork does, so the host's libc never answers for them.
 $(BUILD)/glibc/%/sig-vfork.o $(SAN_BUILD)/glibc/%/sig-vfork.o: GLIBC_CFLAGS += -D__vfork=forksim_glibc_vfork -D__fork=forksim_posix_fork
 $(eval $(call glibc_sig_rules,hurd/signal-inlines.c,$(BUILD)/glibc/%/src/hurd/signal-inlines.c))
+
+# The exec code (issue 9, item 4; hexec): as the signal code's rules, objects exec-NAME.o, with
+# forkimpl-exec.h first. Its entry points get forksim's names (as vfork's do), so the host's
+# libc never answers for them nor they for it.
+define glibc_exec_rules
+$(BUILD)/glibc/%/exec-$(basename $(notdir $(1))).o: $(BUILD)/glibc/%/src/SOURCE $(BUILD)/glibc/%/forksim-glibc-features.h $(GLIBC_FLAGS)
+	$$(CC) $$(GLIBC_CFLAGS) $$(GLIBC_EXEC_CFLAGS) -MT $$@ -c $$(@D)/src/$(1) -o $$@.tmp || $$(GLIBC_HINT)
+	objcopy $$(IMAGE_RENAME) $$(SIG_NOEXECSTACK) $$@.tmp $$@ && rm -f $$@.tmp
+$(SAN_BUILD)/glibc/%/exec-$(basename $(notdir $(1))).o: $(BUILD)/glibc/%/src/SOURCE $(BUILD)/glibc/%/forksim-glibc-features.h $(GLIBC_FLAGS)
+	@mkdir -p $$(@D)
+	$$(CC) $$(GLIBC_SAN_CFLAGS) $$(GLIBC_EXEC_CFLAGS) -MT $$@ -c $(BUILD)/glibc/$$*/src/$(1) -o $$@.tmp
+	objcopy $$(IMAGE_RENAME) $$(SIG_NOEXECSTACK) $$@.tmp $$@ && rm -f $$@.tmp
+endef
+GLIBC_EXEC_CFLAGS := -include forkimpl/shim/forkimpl-exec.h -D__execve=forksim_glibc_execve \
+                     -D__execveat=forksim_glibc_execveat
+$(foreach f,$(GLIBC_EXEC_SRCS),$(eval $(call glibc_exec_rules,$(f))))
 
 $(BUILD)/forkimpl/%.o $(SAN_BUILD)/forkimpl/%.o: EXTRA_CFLAGS = $(FORKIMPL_INC) $(FORKIMPL_GLIBC_INC)
 $(patsubst %.c,$(BUILD)/%.o,$(FORKIMPL_SRCS)) $(patsubst %.c,$(SAN_BUILD)/%.o,$(FORKIMPL_SRCS)): | $(GLIBC_DIR)/src/SOURCE $(GLIBC_DIR)/forksim-glibc-features.h

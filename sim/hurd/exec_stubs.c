@@ -132,6 +132,7 @@ kern_return_t __file_exec_paths(mach_port_t exec_file, mach_port_t exec_task, in
     kern_rpc r;
     mig_msg_t m;
     kern_rpc_begin(&r, "file_exec_paths", false);
+    r.intr = true; /* fs.defs is an INTR_INTERFACE (H11): glibc's stub is interruptible */
     mig_request_init(&m, exec_file, FS_ID_FILE_EXEC_PATHS);
     mig_put_port(&m, exec_task, MACH_MSG_TYPE_COPY_SEND);
     mig_put_int32(&m, flags);
@@ -163,6 +164,7 @@ kern_return_t __file_exec(mach_port_t exec_file, mach_port_t exec_task, int flag
     kern_rpc r;
     mig_msg_t m;
     kern_rpc_begin(&r, "file_exec", false);
+    r.intr = true; /* fs.defs is an INTR_INTERFACE (H11): glibc's stub is interruptible */
     mig_request_init(&m, exec_file, FS_ID_FILE_EXEC);
     mig_put_port(&m, exec_task, MACH_MSG_TYPE_COPY_SEND);
     mig_put_int32(&m, flags);
