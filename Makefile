@@ -168,13 +168,13 @@ host-processes: all $(BUILD)/bench/bench_fork $(BUILD)/bench/bench_explore
 valgrind: all
 	@tools/valgrind-tests.sh $(BUILD) 2
 
-check: test-plain test-san rules host-processes valgrind image-globals traces cli quoted anchors install-check compare-check sites glibc-features planted-san traces-san fuzz-replay formats schedules
+check: test-plain test-san rules host-processes valgrind image-globals traces cli quoted anchors install-check compare-check sites glibc-features planted-san traces-san fuzz-replay formats schedules exec-retry
 
 bench: all
 	@for b in $(BENCH_PROGS); do $$b || exit 1; done
 
 clean:
-	rm -rf $(BUILD) $(SAN_BUILD) build-glibc-src $(BUILD)-anchors $(BUILD)-anchors-san build-versions $(FUZZ_BUILD)
+	rm -rf $(BUILD) $(SAN_BUILD) build-glibc-src $(BUILD)-exec-retry $(BUILD)-anchors $(BUILD)-anchors-san build-versions $(FUZZ_BUILD)
 
 # --- forkimpl/ and the glibc code under test -------------------------------------------
 # glibc's sources are extracted unmodified from the glibc-source package (or the tree GLIBC_SRC
@@ -406,6 +406,14 @@ cli: $(BUILD)/forksim
 # package's tree and built into $(BUILD)-anchors (removed afterwards); global RPC numbers do not.
 anchors: $(BUILD)/forksim
 	@GLIBC_FILES="$(GLIBC_FILES)" tools/check-anchors.sh $(BUILD)/forksim $(BUILD)-anchors
+
+# glibc 2.36's exec retry and upstream 49b308a26e's change of it (issue 9, item 6; hexec): the
+# commit's essence applied with awk to a scratch copy of the packaged tree, forksim built from
+# it, traces/exec-signal-retry.fsim run with both builds (tools/check-exec-retry.sh says what
+# each must show).
+.PHONY: exec-retry
+exec-retry: $(BUILD)/forksim
+	@GLIBC_FILES="$(GLIBC_FILES)" tools/check-exec-retry.sh $(BUILD)/forksim $(BUILD)-exec-retry
 
 # A patch to fork against the packaged glibc (or another tree):
 #   make compare GLIBC_SRC=T [BASE_SRC=U] [SCENARIOS=DIR]
