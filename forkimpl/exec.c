@@ -176,4 +176,5 @@ static void exec_commit(int task_id, const uint32_t *ints, unsigned nints)
 void fi_exec_install(void)
 {
     hurd_set_exec_commit_hook(exec_commit);
+    fi_exec_failures_reset();
 }

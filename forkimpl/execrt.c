@@ -13,12 +13,17 @@
  *    __hurd_canonicalize_directory_name_internal (execveat with a descriptor for its
  *    directory, which execve never is: unmodelled).
  *
- * And fi_exec: a simulated process's execve of a built-in program, through glibc's __execve.
+ * And fi_exec: a simulated process's execve of a built-in program, through glibc's __execve,
+ * and what a failed one left held (fi_exec_failures; the trace note "exec PATH failed in tT:
+ * ERR; left held: ...").
  */
 #include "forkimpl.h"
 #include "forkimpl-exec.h"
 #include "servers.h"
 #include "kern.h"
+#include <hurd/signal.h>
+#include <hurd/id.h>
+#include "hurd/fd.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -101,10 +106,56 @@ char *__hurd_canonicalize_directory_name_internal(mach_port_t thisdir, char *buf
 
 int forksim_glibc_execve(const char *file_name, char *const argv[], char *const envp[]);
 
+/* Failed execs, in order (host memory, part of the world). */
+SIM_WORLD_STATE static fi_exec_failure failures[FI_MAX_EXECS];
+SIM_WORLD_STATE static unsigned nfailures;
+
+void fi_exec_failures_reset(void)
+{
+    nfailures = 0;
+}
+
+unsigned fi_exec_failures(const fi_exec_failure **f)
+{
+    if (f != NULL)
+        *f = failures;
+    return nfailures;
+}
+
+/* What a failed exec left held of the locks _hurd_exec_paths takes: its critical section
+ * (taken at retry:, released by _hurd_critical_section_unlock), the descriptor table's lock
+ * and _hurd_id's. hurdexec.c returns early, with all of them still held, when mach_port_names
+ * fails or its two counts differ; a critical section left held defers every signal with a
+ * handler for good (hurdsig.c: pending_signals gives none while it is locked). */
 int fi_exec(const char *path)
 {
     char *argv[] = {(char *)path, NULL};
     char *envp[] = {NULL};
     forksim_glibc_execve(path, argv, envp);
-    return errno;
+    int err = errno;
+    fi_exec_failure f = {
+        .task = sim_task_id(sim_task_self()),
+        .err = err,
+        .critical_section = __spin_lock_locked(&_hurd_self_sigstate()->critical_section_lock),
+        .dtable_lock = __spin_lock_locked(&_hurd_dtable_lock.lock),
+        .id_lock = __spin_lock_locked(&_hurd_id.lock.lock),
+    };
+    if (nfailures < FI_MAX_EXECS)
+        failures[nfailures++] = f;
+    const char *name = hurd_errno_name(err);
+    char held[96];
+    fi_exec_held(&f, held, sizeof held);
+    kern_trace_note("exec %s failed in t%d: %s%s; left held: %s", path, f.task,
+                    name != NULL ? name : "", name != NULL ? "" : "error", held);
+    return err;
+}
+
+void fi_exec_held(const fi_exec_failure *f, char *buf, size_t len)
+{
+    snprintf(buf, len, "%s%s%s%s%s", f->critical_section ? "critical section" : "",
+             f->critical_section && (f->dtable_lock || f->id_lock) ? ", " : "",
+             f->dtable_lock ? "fd-table lock" : "", f->dtable_lock && f->id_lock ? ", " : "",
+             f->id_lock ? "_hurd_id lock" : "");
+    if (buf[0] == '\0')
+        snprintf(buf, len, "nothing");
 }

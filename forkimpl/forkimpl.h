@@ -109,6 +109,17 @@ int fi_programs_install(void);
  * the error (a Hurd errno value); on success the calling thread is gone with its program. */
 int fi_exec(const char *path);
 
+/* A failed exec, and the locks of _hurd_exec_paths it left held (forkimpl/execrt.c). */
+typedef struct fi_exec_failure {
+    int task;
+    int err;
+    bool critical_section, dtable_lock, id_lock;
+} fi_exec_failure;
+unsigned fi_exec_failures(const fi_exec_failure **failures);
+void fi_exec_failures_reset(void);
+/* "critical section, fd-table lock", or "nothing". */
+void fi_exec_held(const fi_exec_failure *f, char *buf, size_t len);
+
 /* Installs the exec server's commit hook that notes "signal SIG to tT: lost at exec" for each
  * signal the old program had pending that the exec request's INIT_SIGPENDING does not carry
  * (rule EX15). fi_programs_install calls it. */
