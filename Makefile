@@ -77,11 +77,17 @@ GLIBC_SIG_OBJS := $(patsubst %,sig-%.o,$(GLIBC_SIG_NAMES))
 # The headers of glibc's Hurd code that it is compiled against as they are (the rest are
 # forksim's shims, forkimpl/shim/): keyed and listed by --version like the sources.
 GLIBC_HDRS := hurd/hurd/signal.h hurd/hurd/sigpreempt.h hurd/hurd/id.h hurd/hurdfault.h
-GLIBC_OBJS := $(FORK_OBJS) $(GLIBC_FD_OBJS) $(GLIBC_SIG_OBJS)
+# glibc's exec (issue 9, item 4; hexec): _hurd_exec_paths (hurd/hurdexec.c) and its entry,
+# execve (sysdeps/mach/hurd/execve.c, which is execveat.c's with AT_FDCWD). Compiled once, as
+# the signal code, with forkimpl/shim/forkimpl-exec.h for the internals they name beyond the
+# other shims'.
+GLIBC_EXEC_SRCS := hurd/hurdexec.c sysdeps/mach/hurd/execve.c sysdeps/mach/hurd/execveat.c
+GLIBC_EXEC_OBJS := $(patsubst %,exec-%.o,$(basename $(notdir $(GLIBC_EXEC_SRCS))))
+GLIBC_OBJS := $(FORK_OBJS) $(GLIBC_FD_OBJS) $(GLIBC_SIG_OBJS) $(GLIBC_EXEC_OBJS)
 # Where the objects of the glibc source in use go: $(BUILD)/glibc/KEY (see "Builds keyed by
 # source" below).
 GLIBC_FILES := sysdeps/mach/hurd/_Fork.c $(patsubst %,hurd/%.c,$(GLIBC_FD_NAMES)) \
-               $(GLIBC_SIG_SRCS) $(GLIBC_HDRS)
+               $(GLIBC_SIG_SRCS) $(GLIBC_EXEC_SRCS) $(GLIBC_HDRS)
 glibc_key = $(shell GLIBC_KEY_CACHE=$(BUILD)/glibc tools/glibc-key.sh '$(1)' $(GLIBC_FILES))
 GLIBC_KEY := $(call glibc_key,$(GLIBC_SRC))
 GLIBC_DIR := $(BUILD)/glibc/$(GLIBC_KEY)
@@ -165,13 +171,13 @@ host-processes: all $(BUILD)/bench/bench_fork $(BUILD)/bench/bench_explore
 valgrind: all
 	@tools/valgrind-tests.sh $(BUILD) 2
 
-check: test-plain test-san rules host-processes valgrind image-globals traces cli quoted anchors install-check compare-check sites glibc-features planted-san traces-san fuzz-replay formats schedules stubgen-check
+check: test-plain test-san rules host-processes valgrind image-globals traces cli quoted anchors install-check compare-check sites glibc-features planted-san traces-san fuzz-replay formats schedules stubgen-check exec-retry
 
 bench: all
 	@for b in $(BENCH_PROGS); do $$b || exit 1; done
 
 clean:
-	rm -rf $(BUILD) $(SAN_BUILD) build-glibc-src $(BUILD)-anchors $(BUILD)-anchors-san build-versions $(FUZZ_BUILD)
+	rm -rf $(BUILD) $(SAN_BUILD) build-glibc-src $(BUILD)-exec-retry $(BUILD)-anchors $(BUILD)-anchors-san build-versions $(FUZZ_BUILD)
 
 # --- forkimpl/ and the glibc code under test -------------------------------------------
 # glibc's sources are extracted unmodified from the glibc-source package (or the tree GLIBC_SRC
@@ -277,6 +283,22 @@ $(foreach f,$(GLIBC_SIG_SRCS),$(eval $(call glibc_sig_rules,$(f))))
 # forksim's own, as _Fork does, so the host's libc never answers for them.
 $(BUILD)/glibc/%/sig-vfork.o $(SAN_BUILD)/glibc/%/sig-vfork.o: GLIBC_CFLAGS += -D__vfork=forksim_glibc_vfork -D__fork=forksim_posix_fork
 $(eval $(call glibc_sig_rules,hurd/signal-inlines.c,$(BUILD)/glibc/%/src/hurd/signal-inlines.c))
+
+# The exec code (issue 9, item 4; hexec): as the signal code's rules, objects exec-NAME.o, with
+# forkimpl-exec.h first. Its entry points get forksim's names (as vfork's do), so the host's
+# libc never answers for them nor they for it.
+define glibc_exec_rules
+$(BUILD)/glibc/%/exec-$(basename $(notdir $(1))).o: $(BUILD)/glibc/%/src/SOURCE $(BUILD)/glibc/%/forksim-glibc-features.h $(GLIBC_FLAGS)
+	$$(CC) $$(GLIBC_CFLAGS) $$(GLIBC_EXEC_CFLAGS) -MT $$@ -c $$(@D)/src/$(1) -o $$@.tmp || $$(GLIBC_HINT)
+	objcopy $$(IMAGE_RENAME) $$(SIG_NOEXECSTACK) $$@.tmp $$@ && rm -f $$@.tmp
+$(SAN_BUILD)/glibc/%/exec-$(basename $(notdir $(1))).o: $(BUILD)/glibc/%/src/SOURCE $(BUILD)/glibc/%/forksim-glibc-features.h $(GLIBC_FLAGS)
+	@mkdir -p $$(@D)
+	$$(CC) $$(GLIBC_SAN_CFLAGS) $$(GLIBC_EXEC_CFLAGS) -MT $$@ -c $(BUILD)/glibc/$$*/src/$(1) -o $$@.tmp
+	objcopy $$(IMAGE_RENAME) $$(SIG_NOEXECSTACK) $$@.tmp $$@ && rm -f $$@.tmp
+endef
+GLIBC_EXEC_CFLAGS := -include forkimpl/shim/forkimpl-exec.h -D__execve=forksim_glibc_execve \
+                     -D__execveat=forksim_glibc_execveat
+$(foreach f,$(GLIBC_EXEC_SRCS),$(eval $(call glibc_exec_rules,$(f))))
 
 $(BUILD)/forkimpl/%.o $(SAN_BUILD)/forkimpl/%.o: EXTRA_CFLAGS = $(FORKIMPL_INC) $(FORKIMPL_GLIBC_INC)
 $(patsubst %.c,$(BUILD)/%.o,$(FORKIMPL_SRCS)) $(patsubst %.c,$(SAN_BUILD)/%.o,$(FORKIMPL_SRCS)): | $(GLIBC_DIR)/src/SOURCE $(GLIBC_DIR)/forksim-glibc-features.h
@@ -388,6 +410,14 @@ cli: $(BUILD)/forksim
 # package's tree and built into $(BUILD)-anchors (removed afterwards); global RPC numbers do not.
 anchors: $(BUILD)/forksim
 	@GLIBC_FILES="$(GLIBC_FILES)" tools/check-anchors.sh $(BUILD)/forksim $(BUILD)-anchors
+
+# glibc 2.36's exec retry and upstream 49b308a26e's change of it (issue 9, item 6; hexec): the
+# commit's essence applied with awk to a scratch copy of the packaged tree, forksim built from
+# it, traces/exec-signal-retry.fsim run with both builds (tools/check-exec-retry.sh says what
+# each must show).
+.PHONY: exec-retry
+exec-retry: $(BUILD)/forksim
+	@GLIBC_FILES="$(GLIBC_FILES)" tools/check-exec-retry.sh $(BUILD)/forksim $(BUILD)-exec-retry
 
 # A patch to fork against the packaged glibc (or another tree):
 #   make compare GLIBC_SRC=T [BASE_SRC=U] [SCENARIOS=DIR]

@@ -50,8 +50,8 @@ kern_return_t __task_get_special_port(mach_port_t task, int which, mach_port_t *
 #define START_MAX 32
 
 /* What each started program had before its main (host memory, in order of starts). */
-static fi_exec_record records[FI_MAX_EXECS];
-static unsigned nrecords;
+SIM_WORLD_STATE static fi_exec_record records[FI_MAX_EXECS];
+SIM_WORLD_STATE static unsigned nrecords;
 
 unsigned fi_execs(const fi_exec_record **r)
 {
@@ -135,4 +135,46 @@ void fi_exec_entry(void *arg)
     int v = prog->main(NULL);
     __proc_mark_exit(_hurd_ports[INIT_PORT_PROC].port, HURD_W_EXITCODE(v, 0), 0);
     __task_terminate(__mach_task_self_);
+}
+
+/* --- signals lost at exec (issue 9, item 5; rule EX15) ------------------------------------- */
+
+/* The exec server is committed to overlaying task_id (forkimpl installs this as its commit
+ * hook): every signal the old program's sigstates hold pending that the request's
+ * INIT_SIGPENDING does not carry is lost with the old image. hurdexec.c packs the pending set
+ * once, under the sigstate lock at its start (retry:); a signal the signal thread marks
+ * pending after that (the thread in its critical section, or the signal blocked) is in no
+ * ints the new program gets. Runs on the exec server's thread: the old image is read with
+ * sim_task_peek, never in place. */
+static void exec_commit(int task_id, const uint32_t *ints, unsigned nints)
+{
+    sim_task *t = sim_task_by_id(task_id);
+    if (t == NULL)
+        return;
+    sigset_t passed = nints > INIT_SIGPENDING ? (sigset_t)ints[INIT_SIGPENDING] : 0;
+    sigset_t pending = 0;
+    struct hurd_sigstate *ss = NULL, *global = NULL;
+    if (sim_task_peek(t, &_hurd_global_sigstate, &global, sizeof global) == 0 && global != NULL) {
+        struct hurd_sigstate g;
+        if (sim_task_peek(t, global, &g, sizeof g) == 0)
+            pending |= g.pending;
+    }
+    if (sim_task_peek(t, &_hurd_sigstates, &ss, sizeof ss) != 0)
+        ss = NULL;
+    for (int guard = 0; ss != NULL && guard < 64; guard++) {
+        struct hurd_sigstate one;
+        if (sim_task_peek(t, ss, &one, sizeof one) != 0)
+            break;
+        pending |= one.pending;
+        ss = one.next;
+    }
+    for (int signo = 1; signo < NSIG; ++signo)
+        if ((pending & __sigmask(signo)) && !(passed & __sigmask(signo)))
+            kern_trace_note("signal SIG%s to t%d: lost at exec", fi_signal_name(signo), task_id);
+}
+
+void fi_exec_install(void)
+{
+    hurd_set_exec_commit_hook(exec_commit);
+    fi_exec_failures_reset();
 }

@@ -103,6 +103,28 @@ typedef struct fi_builtin {
  * full. */
 int fi_programs_install(void);
 
+/* The calling simulated process execs path with glibc's own execve (sysdeps/mach/hurd/
+ * execve.c, execveat.c, hurd/hurdexec.c: dir_lookup, then _hurd_exec_paths' file_exec_paths),
+ * argv {path}, no environment (forkimpl/execrt.c). Returns only when the exec failed, with
+ * the error (a Hurd errno value); on success the calling thread is gone with its program. */
+int fi_exec(const char *path);
+
+/* A failed exec, and the locks of _hurd_exec_paths it left held (forkimpl/execrt.c). */
+typedef struct fi_exec_failure {
+    int task;
+    int err;
+    bool critical_section, dtable_lock, id_lock;
+} fi_exec_failure;
+unsigned fi_exec_failures(const fi_exec_failure **failures);
+void fi_exec_failures_reset(void);
+/* "critical section, fd-table lock", or "nothing". */
+void fi_exec_held(const fi_exec_failure *f, char *buf, size_t len);
+
+/* Installs the exec server's commit hook that notes "signal SIG to tT: lost at exec" for each
+ * signal the old program had pending that the exec request's INIT_SIGPENDING does not carry
+ * (rule EX15). fi_programs_install calls it. */
+void fi_exec_install(void);
+
 /* The entry the exec server starts a built-in program at (arg: its fi_builtin). */
 void fi_exec_entry(void *arg);
 

@@ -47,6 +47,7 @@ static const fi_builtin builtins[] = {
 
 int fi_programs_install(void)
 {
+    fi_exec_install();
     for (size_t i = 0; i < sizeof builtins / sizeof builtins[0]; i++)
         if (hurd_program_add(builtins[i].path, fi_exec_entry, (void *)&builtins[i]) != 0)
             return -1;

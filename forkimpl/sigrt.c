@@ -264,7 +264,7 @@ kern_return_t __msg_sig_post_untraced_reply(mach_port_t reply_port,
     return __msg_sig_post_reply(reply_port, reply_portPoly, return_code);
 }
 
-/* interrupt_operation: sim/hurd/exec_stubs.c. */
+/* interrupt_operation: sim/hurd/hurd.stubs. */
 
 kern_return_t __crash_dump_task(mach_port_t crashserver, mach_port_t task, file_t core_file,
                                 int signo, integer_t sigcode, int sigerror, natural_t exc,

@@ -94,7 +94,8 @@ static int line_at(Dwarf_Die *cu, Dwarf_Addr bias, Dwarf_Addr pc)
     return found;
 }
 
-/* The call site in _Fork.c; where the RPC comes from another glibc file that _Fork.c called
+/* The call site in _Fork.c (or in hurdexec.c or execveat.c, exec's: hexec, issue 9); where
+ * the RPC comes from another glibc file that _Fork.c called
  * (the fd table's fork hook), that file's line too: "_Fork.c:666 > dtable.c:245"; where it
  * comes from a function of forkimpl/ called there, that function: "_Fork.c:215 >
  * __assert_perror_fail". */
@@ -110,7 +111,10 @@ int fi_site_of(void *const *pcs, int n, char *buf, size_t len)
             continue;
         int line = line_at(&cu, bias, pc);
         const char *name = base_name(dwarf_diename(&cu));
-        if (strcmp(name, "_Fork.c") != 0) {
+        /* The outer files: fork's, and exec's (hurdexec.c; execveat.c's own lookup) */
+        bool outer = strcmp(name, "_Fork.c") == 0 || strcmp(name, "hurdexec.c") == 0 ||
+                     strcmp(name, "execveat.c") == 0;
+        if (!outer) {
             if (inner[0] == '\0' && line != 0)
                 snprintf(inner, sizeof inner, "%s:%d", name, line);
             continue;
@@ -128,9 +132,9 @@ int fi_site_of(void *const *pcs, int n, char *buf, size_t len)
                 snprintf(inner, sizeof inner, "%s", fn);
         }
         if (inner[0] != '\0')
-            snprintf(buf, len, "_Fork.c:%d > %s", line, inner);
+            snprintf(buf, len, "%s:%d > %s", name, line, inner);
         else
-            snprintf(buf, len, "_Fork.c:%d", line);
+            snprintf(buf, len, "%s:%d", name, line);
         return 1;
     }
     return 0;

@@ -660,23 +660,35 @@ static int held_exec_main(void *arg)
     return 0;
 }
 
-/* EX11: an exec the exec server holds (a delay until interrupted) is cancelled by an
- * interrupt_operation on the caller's file port: the fs passes it on, the exec answers EINTR
- * untouched, and the caller goes on as before (it exits 7 itself). */
+/* How many times the trace holds s. */
+static unsigned trace_count(const char *s)
+{
+    fflush(trace);
+    unsigned n = 0;
+    for (const char *p = trace_buf; p != NULL && (p = strstr(p, s)) != NULL; p += strlen(s))
+        n++;
+    return n;
+}
+
+/* EX11: an exec the exec server holds is cancelled by an interrupt_operation on the caller's
+ * file port: the fs passes it on, the exec server answers EINTR untouched. file_exec_paths is
+ * interruptible (fs.defs is an INTR_INTERFACE): glibc's _hurd_intr_rpc_mach_msg (intr-msg.c)
+ * sends the request again when the server answered EINTR and no signal asked for the
+ * interruption, so the exec is requested twice; the second, held for the delay, goes through
+ * and the child never gets to exit 7 itself. */
 static void test_EX11_exec_interrupted(void **state)
 {
     (void)state;
     boot(SIM_ROUND_ROBIN);
-    assert_int_equal(hurd_server_delay(HURD_SRV_EXEC, EXEC_ID_EXEC_PATHS, SIM_FOREVER), 0);
+    assert_int_equal(hurd_server_delay(HURD_SRV_EXEC, EXEC_ID_EXEC_PATHS, 50), 0);
     fi_spawn(held_exec_main, NULL, NULL);
     run_ok();
     assert_int_equal(T.intr_kr, KERN_SUCCESS);                  /* rule EX11 */
-    assert_int_equal(T.exec_kr, HURD_EINTR);                    /* rule EX11 */
-    assert_false(T.at.observed);                                /* rule EX11: never begun */
-    assert_int_equal(fi_execs(NULL), 0);
+    assert_int_equal(trace_count("-> id 20034 file_exec_paths"), 2); /* rule EX11: restarted */
+    assert_int_equal(trace_count("-> id 33000 interrupt_operation"), 2); /* fs, then exec */
+    assert_int_equal(fi_execs(NULL), 1);
     assert_int_equal(hurd_server_held(HURD_SRV_EXEC), 0);
-    assert_int_equal(T.status, HURD_W_EXITCODE(7, 0));
-    assert_true(trace_has("interrupt_operation"));
+    assert_int_equal(T.status, HURD_W_EXITCODE(0, 0));
     finish();
 }
 

@@ -65,6 +65,14 @@ void forksim_set_scheduler(const sim_policy *custom, bool (*event_fire)(const ch
     next_sched.event_arg = event_arg;
 }
 
+/* runner.h: whether the next open boots the exec server too (a scenario with an exec). */
+static bool next_exec;
+
+void forksim_set_exec(bool with_exec)
+{
+    next_exec = with_exec;
+}
+
 int forksim_open(const forksim_options *o)
 {
     open_error[0] = '\0';
@@ -103,8 +111,15 @@ int forksim_open(const forksim_options *o)
     fi_sites_install();
     fi_aborts_reset();
     fi_set_fork_variant(o->fork == FORKSIM_FORK_GLIBC_NDEBUG ? FI_FORK_GLIBC_NDEBUG : FI_FORK_GLIBC);
-    if (hurd_boot() != 0) {
+    bool with_exec = next_exec;
+    next_exec = false;
+    if ((with_exec ? hurd_boot_ex(HURD_BOOT_EXEC) : hurd_boot()) != 0) {
         snprintf(open_error, sizeof open_error, "the boot did not finish: %s", sim_report());
+        kern_close();
+        return -1;
+    }
+    if (with_exec && fi_programs_install() != 0) {
+        snprintf(open_error, sizeof open_error, "the built-in programs could not be registered");
         kern_close();
         return -1;
     }

@@ -96,6 +96,11 @@ static const struct explore_error_entry {
      "the task port names no task any more (it terminated already)"},
     {"task_suspend", KERN_INVALID_ARGUMENT, "the task port names no task any more"},
     {"task_resume", KERN_INVALID_ARGUMENT, "the task port names no task any more"},
+    /* exec's (hurd/hurdexec.c, in a scenario with an exec step; hexec, issue 9 item 6) */
+    {"file_exec_paths", HURD_EACCES,
+     "the file system refuses the exec (libdiskfs file-exec.c: no execute permission for the caller)"},
+    {"file_exec", HURD_EACCES,
+     "the file system refuses the exec (libdiskfs file-exec.c: no execute permission for the caller)"},
 };
 
 /* Routines that cannot fail: traps that return a name (mach_task_self, mach_thread_self,
@@ -299,7 +304,10 @@ static int baseline_run(const scenario *s, bool ndebug, const explore_options *o
     b->rpcs = calloc(OBS.n + 1, sizeof *b->rpcs);
     for (size_t i = 0; i < OBS.n; i++) {
         const seen_rpc *v = &OBS.v[i];
-        if (strncmp(v->site, "_Fork.c:", 8) != 0 ||
+        /* the fork's RPCs, and in a scenario that execs, the child's exec's (hurdexec.c) */
+        bool of_exec = s->with_exec && v->task == b->child_task &&
+                       strncmp(v->site, "hurdexec.c:", 11) == 0;
+        if ((strncmp(v->site, "_Fork.c:", 8) != 0 && !of_exec) ||
             (v->task != b->parent_task && v->task != b->child_task))
             continue;
         explore_rpc *e = &b->rpcs[b->nrpcs++];
@@ -311,6 +319,21 @@ static int baseline_run(const scenario *s, bool ndebug, const explore_options *o
         snprintf(e->routine, sizeof e->routine, "%s", v->routine);
         snprintf(e->site, sizeof e->site, "%s", v->site);
         call_of(r, v->step, v->routine, e->call, sizeof e->call);
+    }
+    /* A successful exec's file_exec_paths never returns to its caller (the exec server ends
+     * the calling thread), so no note lists it: it is planned by routine (the child's first
+     * file_exec_paths, nth 0 here) and placed from the run that faults it. */
+    bool exec_call = false;
+    for (size_t i = 0; i < b->nrpcs; i++)
+        exec_call |= b->rpcs[i].in_child && strcmp(b->rpcs[i].routine, "file_exec_paths") == 0;
+    if (s->with_exec && !exec_call) {
+        explore_rpc *e = &b->rpcs[b->nrpcs++];
+        memset(e, 0, sizeof *e);
+        e->task = b->child_task;
+        e->in_child = true;
+        snprintf(e->routine, sizeof e->routine, "file_exec_paths");
+        snprintf(e->site, sizeof e->site, "hurdexec.c");
+        snprintf(e->call, sizeof e->call, "file_exec_paths(...) (the exec)");
     }
     run_result_free(r);
     return 0;
@@ -395,6 +418,15 @@ static void audit_after_run(void *arg)
             name_from(&row->child_name, &n);
         }
     }
+    /* The child's failed exec, and what _hurd_exec_paths left held (forkimpl/execrt.c). */
+    const fi_exec_failure *ef;
+    unsigned nef = fi_exec_failures(&ef);
+    for (unsigned i = 0; i < nef; i++)
+        if (ef[i].task == b->child_task) {
+            row->exec_failed = true;
+            row->exec_err = ef[i].err;
+            fi_exec_held(&ef[i], row->exec_held, sizeof row->exec_held);
+        }
     if (a->parent_alive && !a->r->parent.taken) {
         size_t total = forksim_names(parent, NULL, 0);
         a->parent_names = calloc(total + 1, sizeof *a->parent_names);
@@ -523,6 +555,12 @@ static void run_one(const scenario *s, const baseline *b, explore_row *row, run_
     f->nth = (unsigned)row->rpc.nth;
     f->error = row->error;
     sc->fault_routines[sc->nfaults][0] = '\0';
+    if (row->rpc.nth == 0) {    /* the exec's call, by routine: its first */
+        snprintf(sc->fault_routines[sc->nfaults], sizeof sc->fault_routines[0], "%s",
+                 row->rpc.routine);
+        f->routine = sc->fault_routines[sc->nfaults];
+        f->nth = 1;
+    }
     snprintf(sc->fault_labels[sc->nfaults], SCN_MAX_LABEL, "%s", row->label);
     sc->nfaults++;
 
@@ -566,7 +604,19 @@ static void run_one(const scenario *s, const baseline *b, explore_row *row, run_
     free(a.parent_names);
 
     const seen_rpc *hit = seen_fault(row->kind, row->rpc.nth);
-    if (hit == NULL || hit->nth != row->rpc.nth || strcmp(hit->routine, row->rpc.routine) != 0 ||
+    bool by_routine = row->rpc.nth == 0;
+    if (by_routine && hit != NULL && strcmp(hit->routine, row->rpc.routine) == 0 &&
+        hit->task == row->rpc.task) {
+        /* placed now: the call the routine's fault landed on */
+        row->rpc.nth = hit->nth;
+        row->rpc.step = hit->step;
+        row->rpc.thread = hit->thread;
+        if (hit->site[0] != '\0')
+            snprintf(row->rpc.site, sizeof row->rpc.site, "%s", hit->site);
+    }
+    if (by_routine && hit == NULL && row->kind == KF_REPLY_LOST) {
+        /* the server acted: the exec went through and its caller is gone, reply and all */
+    } else if (hit == NULL || hit->nth != row->rpc.nth || strcmp(hit->routine, row->rpc.routine) != 0 ||
         hit->task != row->rpc.task || hit->thread != row->rpc.thread)
         snprintf(row->bug, sizeof row->bug, "the fault landed on %s of t%d.%d, not on the fork's %s",
                  hit != NULL ? hit->routine : "no RPC", hit != NULL ? hit->task : 0,
@@ -634,6 +684,9 @@ static void row_print(FILE *out, const explore_row *row)
         fprintf(out, "-");
     }
     /* What is left of it. */
+    if (row->exec_failed)
+        fprintf(out, " | exec: -1 (%s), left held: %s",
+                explore_code_name(row->exec_err, b1, sizeof b1), row->exec_held);
     fprintf(out, " | child left: %s", explore_child_name(row->child));
     if (row->child == CHILD_ORPHAN || row->child == CHILD_STUCK || row->child == CHILD_TERMINATED) {
         fprintf(out, " (task %d", row->child_task);
@@ -831,6 +884,9 @@ int explore_run(const scenario *s, const explore_options *o, explore_summary *su
                 } else {
                     sum->ok++;
                 }
+                sum->exec_failed += row->exec_failed;
+                sum->exec_crit_held += row->exec_failed && strstr(row->exec_held, "critical section");
+                sum->exec_dtable_held += row->exec_failed && strstr(row->exec_held, "fd-table lock");
                 sum->orphans += row->child == CHILD_ORPHAN || row->child == CHILD_STUCK;
                 sum->terminated += row->child == CHILD_TERMINATED;
                 if (o->out != NULL)
@@ -854,6 +910,11 @@ int explore_run(const scenario *s, const explore_options *o, explore_summary *su
                         "left; %zu forksim problems\n",
                 sweep, sum->aborts, sum->failures, sum->ok, sum->deadlocks, sum->orphans,
                 sum->terminated, sum->bugs);
+        if (s->with_exec)
+            fprintf(o->out, "%s: the child's exec failed in %zu runs; left held: the critical "
+                            "section in %zu, the fd-table lock in %zu (signals with a handler "
+                            "deferred for good)\n",
+                    sweep, sum->exec_failed, sum->exec_crit_held, sum->exec_dtable_held);
         qsort(sites, nsites, sizeof sites[0], site_cmp);
         for (size_t i = 0; i < nsites; i++) {
             if (i == 0 || sites[i].ndebug != sites[i - 1].ndebug)

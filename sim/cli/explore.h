@@ -74,6 +74,12 @@ typedef struct explore_row {
     run_verdict verdict;
     enum forksim_result sim;
 
+    /* The child's exec, when it failed (a scenario with an exec step): its error and the
+     * locks of _hurd_exec_paths left held ("critical section, fd-table lock", "nothing"). */
+    bool exec_failed;
+    int exec_err;
+    char exec_held[64];
+
     explore_child child;
     int child_task;             /* sim id */
     pid_t child_pid;            /* its proc entry's pid (0: none) */
@@ -100,6 +106,9 @@ typedef struct explore_summary {
     size_t aborts, failures, ok, deadlocks;
     size_t orphans, terminated;          /* children left as orphans; terminated, entry left */
     size_t restored;                     /* runs that began from the snapshot (whole_runs) */
+    /* A scenario that execs: runs whose exec failed, and those that left _hurd_exec_paths'
+     * critical section or the fd-table lock held (hexec, issue 9 item 6). */
+    size_t exec_failed, exec_crit_held, exec_dtable_held;
 } explore_summary;
 
 typedef struct explore_options {

@@ -764,6 +764,18 @@ static int run_steps(scn_who who, size_t from)
         case STEP_PAUSE:
             fi_pause();
             break;
+        case STEP_EXEC: {
+            /* glibc's execve (hurdexec.c): on success this thread is gone with its program */
+            int err = fi_exec(st->args[0]);
+            if (!st->has_expect)
+                failure("%s:%d: exec %s failed: %s", R.s->path, st->line, st->args[0],
+                        hurd_errno_name(err) ? hurd_errno_name(err) : "error");
+            else if (err != st->expect_code)
+                failure("%s:%d: exec %s failed with %s, expected %s", R.s->path, st->line,
+                        st->args[0], hurd_errno_name(err) ? hurd_errno_name(err) : "?",
+                        hurd_errno_name(st->expect_code) ? hurd_errno_name(st->expect_code) : "?");
+            break;
+        }
         case STEP_MASK: {
             int err = fi_signal_block(st->signo, strcmp(st->routine, "block") == 0);
             if (err != 0)
@@ -1761,6 +1773,7 @@ int run_scenario(const scenario *s, const run_options *o, run_result *r)
     if (from_file != NULL)
         fo.seed = from_file->seed;
     forksim_set_scheduler(o->policy, run_event_fire, NULL);
+    forksim_set_exec(s->with_exec);
     if (forksim_open(&fo) != 0) {
         if (trace != NULL)
             fclose(trace);
@@ -1781,6 +1794,9 @@ int run_scenario(const scenario *s, const run_options *o, run_result *r)
             sim_decisions_free(from_file);
         return -1;
     }
+    if (s->exec_delay_ms != 0 || s->exec_delay_forever)
+        hurd_server_delay(HURD_SRV_EXEC, EXEC_ID_EXEC_PATHS,
+                          s->exec_delay_forever ? SIM_FOREVER : s->exec_delay_ms);
     if (o->snap_out != NULL && o->snap_step != 0 && snapshot_options_ok(o, s)) {
         snap_options = o;
         snap_scenario = s;

@@ -157,5 +157,8 @@ bool run_event_valid(const scenario *s, const char *what, char *err, size_t len)
 /* For runner.c: the next forksim_open's custom policy and event hook (api.c; not public). */
 void forksim_set_scheduler(const sim_policy *custom, bool (*event_fire)(const char *, void *),
                            void *event_arg);
+/* For runner.c: the next forksim_open also boots the exec server and registers the built-in
+ * programs (a scenario that execs; api.c; not public), then forgets it. */
+void forksim_set_exec(bool with_exec);
 
 #endif

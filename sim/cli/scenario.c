@@ -388,7 +388,7 @@ static int parse_step(parser *p, scenario *s, scn_who who, char **w, int n)
     st->who = who;
     st->line = p->line;
     if (n < 2)
-        return fail(p, "%s what? (fork, vfork, exit, wait, yield, rpc, kill, handler, block, unblock, pause)", w[0]);
+        return fail(p, "%s what? (fork, vfork, exit, wait, yield, rpc, kill, handler, block, unblock, pause, exec)", w[0]);
     /* an optional "-> RESULT" at the end */
     int end = n;
     const char *result = NULL;
@@ -493,6 +493,22 @@ static int parse_step(parser *p, scenario *s, scn_who who, char **w, int n)
         st->kind = STEP_PAUSE;
         if (n != 2)
             return fail(p, "pause takes no arguments");
+    } else if (strcmp(verb, "exec") == 0) {
+        /* exec PATH [-> CODE]: glibc's execve; the code is the errno of a failed exec */
+        st->kind = STEP_EXEC;
+        if (end != 3 || w[2][0] != '/')
+            return fail(p, "exec PATH [-> CODE]: an absolute path (/bin/true, /bin/false, "
+                           "/bin/sigwait, /bin/sigreport)");
+        if (strlen(w[2]) >= SCN_MAX_LABEL)
+            return fail(p, "exec: path '%s' too long", w[2]);
+        snprintf(st->args[0], sizeof st->args[0], "%s", w[2]);
+        st->nargs = 1;
+        if (result != NULL) {
+            if (!scn_code_parse(result, &st->expect_code))
+                return fail(p, "unknown error code '%s'", result);
+            st->has_expect = true;
+        }
+        s->with_exec = true;
     } else if (strcmp(verb, "block") == 0 || strcmp(verb, "unblock") == 0) {
         st->kind = STEP_MASK;
         if (end != 3)
@@ -527,7 +543,7 @@ static int parse_step(parser *p, scenario *s, scn_who who, char **w, int n)
             st->has_expect = true;
         }
     } else {
-        return fail(p, "unknown step '%s' (fork, vfork, exit, wait, yield, rpc, kill, handler, block, unblock, pause)", verb);
+        return fail(p, "unknown step '%s' (fork, vfork, exit, wait, yield, rpc, kill, handler, block, unblock, pause, exec)", verb);
     }
     s->nsteps++;
     return 0;
@@ -904,6 +920,18 @@ static int scenario_read(const char *path, FILE *f, scenario *s, char *err, size
             else
                 fail(&p, "world ipc-compat (the removed MACH_IPC_COMPAT task creation) or world "
                          "layout debian|x86_64 (the message layout)");
+        } else if (strcmp(k, "delay") == 0) {
+            /* delay exec_exec_paths MS|forever: the exec server holds each exec request (EX13) */
+            unsigned ms = 0;
+            if (n != 3 || strcmp(w[1], "exec_exec_paths") != 0 ||
+                (strcmp(w[2], "forever") != 0 && (!parse_uint(w[2], &ms) || ms < 1 || ms > 3600000)))
+                fail(&p, "delay exec_exec_paths MS|forever (MS from 1 to 3600000)");
+            else {
+                s->exec_delay_forever = strcmp(w[2], "forever") == 0;
+                s->exec_delay_ms = ms;
+                s->exec_delay_line = p.line;
+                s->with_exec = true;
+            }
         } else if (strcmp(k, "have") == 0) {
             parse_have(&p, s, w, n);
         } else if (strcmp(k, "peg") == 0) {

@@ -86,6 +86,7 @@ typedef enum scn_step_kind {
     STEP_HANDLER,       /* handler SIG record|ignore|default|exit N: glibc's sigaction */
     STEP_MASK,          /* block SIG | unblock SIG: glibc's sigprocmask */
     STEP_PAUSE,         /* pause: glibc's sigsuspend, until a handler has run */
+    STEP_EXEC,          /* exec PATH [-> CODE]: glibc's execve of a built-in program (hexec) */
 } scn_step_kind;
 
 typedef struct scn_step {
@@ -162,6 +163,10 @@ typedef struct scenario {
     unsigned nfaults;
     scn_choice choices[SCN_MAX_CHOICES];
     unsigned nchoices;
+    bool with_exec;             /* an exec step: the exec server and the programs boot too */
+    unsigned exec_delay_ms;     /* delay exec_exec_paths MS|forever (0: none; hexec) */
+    bool exec_delay_forever;
+    int exec_delay_line;
 } scenario;
 
 /* Parses path into *s. Returns 0, or -1 with "file:line: what is wrong" in err. */

@@ -226,6 +226,11 @@ int hurd_boot_ex(unsigned options);
  * runs glibc's start-up, forkimpl/). Call after hurd_boot_ex; at most 16. Returns 0, -1 when
  * full. */
 int hurd_program_add(const char *path, void (*entry)(void *), void *arg);
+/* Called by the exec server once it is committed to an exec (exec/exec.c: "We are now
+ * committed"), before the old threads and address space go: the task's sim id and the ints of
+ * the request (forkimpl notes the signals the old program had pending that the ints do not
+ * carry: lost at exec). NULL: none. */
+void hurd_set_exec_commit_hook(void (*hook)(int task_id, const uint32_t *ints, unsigned nints));
 
 /* --- Delayed replies and interrupt_operation (sim/hurd/srv_loop.c) -------------------------- */
 

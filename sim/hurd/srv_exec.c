@@ -47,10 +47,17 @@ struct boot {
     uint32_t nints;
 };
 
-static struct execsrv {
+SIM_WORLD_STATE static struct execsrv {  /* world state (sim/rt/snapshot.c) */
     mach_port_t self, pset, port;
     struct boot boot[BOOT_MAX];
 } E;
+
+static void (*commit_hook)(int task_id, const uint32_t *ints, unsigned nints);
+
+void hurd_set_exec_commit_hook(void (*hook)(int task_id, const uint32_t *ints, unsigned nints))
+{
+    commit_hook = hook;
+}
 
 void exec_server_reset(void)
 {
@@ -172,6 +179,8 @@ static kern_return_t S_exec_exec_paths(mig_msg_t *in)
     b->flags = q.flags;
 
     /* Committed (EX8): the old threads go, then the address space, then the names. */
+    if (commit_hook != NULL)
+        commit_hook(task_id_of(task), b->ints, b->nints);
     mach_port_t *threads = NULL;
     mach_msg_type_number_t nthreads = 0;
     if (__task_threads(task, &threads, &nthreads) == KERN_SUCCESS) {

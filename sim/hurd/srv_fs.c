@@ -54,7 +54,7 @@ struct fwd {
     mig_msg_t req;          /* the caller's request: its reply right and its rights */
 };
 
-static struct fs {
+SIM_WORLD_STATE static struct fs {     /* world state (sim/rt/snapshot.c): its nodes on the world heap */
     mach_port_t self, pset, port;
     mach_port_t exec;       /* send right to the exec server, from fs_set_exec */
     struct node *nodes;
@@ -66,7 +66,7 @@ static struct fs {
 
 void fs_server_reset(void)
 {
-    free(F.nodes);
+    /* F.nodes was on the world heap of the world before, gone with it (sim_walloc) */
     memset(&F, 0, sizeof F);
 }
 
@@ -106,7 +106,7 @@ static struct node *node_new(bool dir, int openstat, const char *path)
 {
     if (F.nnodes == F.cap) {
         int cap = F.cap ? 2 * F.cap : 64;
-        struct node *t = realloc(F.nodes, (size_t)cap * sizeof *t);
+        struct node *t = sim_wrealloc(F.nodes, (size_t)cap * sizeof *t);
         if (t == NULL)
             kern_unmodelled("out of host memory for the file system's ports");
         F.nodes = t;

@@ -24,7 +24,7 @@
 #define DELAY_MAX 8
 #define HELD_MAX 16
 
-static struct {
+SIM_WORLD_STATE static struct {  /* world state (sim/rt/snapshot.c) */
     struct delay { bool used; enum hurd_server which; mach_msg_id_t id; uint64_t ms; } delay[DELAY_MAX];
     struct held {
         bool used;

@@ -62,6 +62,9 @@ SIM_NO_ASAN static struct heap_hdr *hdr(void)
 }
 
 SIM_NO_ASAN uintptr_t heap_top(void) { return hdr()->top; }
+/* The top of the image in place, for image_peek: any caller, a host thread's included (it
+ * reads the in-place image, it allocates nothing). */
+SIM_NO_ASAN uintptr_t heap_top_in_place(void) { return ((struct heap_hdr *)sim_rt.arena_lo)->top; }
 SIM_NO_ASAN uintptr_t heap_hwm(void) { return hdr()->hwm > hdr()->top ? hdr()->hwm : hdr()->top; }
 
 static void poison(uintptr_t p, size_t n)

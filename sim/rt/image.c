@@ -658,7 +658,7 @@ int image_peek(sim_task *t, const void *addr, void *out, size_t len)
     if (t->host) return -1;     /* no image: nothing of it to read */
     uintptr_t a = (uintptr_t)addr, g = (uintptr_t)sim_globals_lo();
     size_t gs = sim_globals_size();
-    uintptr_t top = img->saved ? img->heap_top : heap_top();
+    uintptr_t top = img->saved ? img->heap_top : heap_top_in_place();
     const unsigned char *src = NULL;
     if (a >= g && a + len <= g + gs) {
         src = img->saved ? img->buf + (a - g) : (const unsigned char *)a;

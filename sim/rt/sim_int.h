@@ -185,6 +185,7 @@ size_t sim_globals_size(void);
 
 /* snapshot.c */
 void wheap_reset(void);
+uintptr_t heap_top_in_place(void);
 
 /* image.c */
 int image_arena_open(size_t arena_size, size_t stack_size);
