@@ -4,8 +4,8 @@
  * INTR_INTERFACE). Each is one RPC of the calling thread over real messages: kern_rpc_begin
  * (scheduling point, reply port, fault plan), mig_rpc (M10-M12), kern_rpc_end (one trace line).
  *
- * Added rule: the interruptible-RPC path of glibc (H11: intr_port, resend on EINTR) is not
- * taken; an interruption is retried as __mach_msg retries it (H10).
+ * Every routine is interruptible (process.defs is an INTR_INTERFACE): each stub sets r.intr,
+ * and its message goes through glibc's _hurd_intr_rpc_mach_msg (H11).
  */
 #include "servers.h"
 #include "mig.h"
@@ -30,6 +30,7 @@ kern_return_t __proc_task2proc(mach_port_t process, mach_port_t task, mach_port_
     kern_rpc r;
     mig_msg_t m;
     kern_rpc_begin(&r, "proc_task2proc", false);
+    r.intr = true; /* process.defs is an INTR_INTERFACE (H11) */
     mig_request_init(&m, process, PROC_ID_TASK2PROC);
     mig_put_port(&m, task, MACH_MSG_TYPE_COPY_SEND);
     kern_return_t kr = mig_rpc(&r, &m, R_PORT, true);
@@ -49,6 +50,7 @@ kern_return_t __proc_task2pid(mach_port_t process, mach_port_t task, pid_t *pid)
     kern_rpc r;
     mig_msg_t m;
     kern_rpc_begin(&r, "proc_task2pid", false);
+    r.intr = true; /* process.defs is an INTR_INTERFACE (H11) */
     mig_request_init(&m, process, PROC_ID_TASK2PID);
     mig_put_port(&m, task, MACH_MSG_TYPE_COPY_SEND);
     kern_return_t kr = mig_rpc(&r, &m, R_INT1, false);
@@ -68,6 +70,7 @@ kern_return_t __proc_pid2task(mach_port_t process, pid_t pid, mach_port_t *task)
     kern_rpc r;
     mig_msg_t m;
     kern_rpc_begin(&r, "proc_pid2task", false);
+    r.intr = true; /* process.defs is an INTR_INTERFACE (H11) */
     mig_request_init(&m, process, PROC_ID_PID2TASK);
     mig_put_int32(&m, pid);
     kern_return_t kr = mig_rpc(&r, &m, R_PORT, true);
