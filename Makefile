@@ -280,7 +280,7 @@ $(patsubst %.c,$(BUILD)/%.o,$(FORKIMPL_SRCS)) $(patsubst %.c,$(SAN_BUILD)/%.o,$(
 # The public API and the command (sim/cli) sit on top of the runtime and the code under test.
 $(BUILD)/sim/cli/%.o $(SAN_BUILD)/sim/cli/%.o: EXTRA_CFLAGS = -Iforkimpl
 # Tests of the code under test see forkimpl's headers (tests/test_fork*.c, test_dtable.c).
-FORK_TESTS := $(patsubst tests/%.c,%.o,$(wildcard tests/test_fork*.c tests/test_dtable*.c tests/test_exec*.c))
+FORK_TESTS := $(patsubst tests/%.c,%.o,$(wildcard tests/test_fork*.c tests/test_dtable*.c tests/test_exec*.c tests/test_signals.c))
 $(addprefix $(BUILD)/tests/,$(FORK_TESTS)) $(addprefix $(SAN_BUILD)/tests/,$(FORK_TESTS)): EXTRA_CFLAGS = -Iforkimpl
 
 # The fork source forksim --version reports: where it came from and each file's sha256. For

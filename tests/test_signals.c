@@ -14,6 +14,8 @@
 #include "runner.h"
 #include "scenario.h"
 #include "testlib_run.h"
+#include "source.h"
+#include "forkimpl.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -160,6 +162,149 @@ static void test_H11_interrupted_wait_is_sent_again(void **state)
     test_run_done(r);
 }
 
+/* signal-during-fork: the four proc RPCs of _Fork after resume_threads, each interruptible
+ * (process.defs is an INTR_INTERFACE). The names come from the issue; their lines and LOSE
+ * lines from the compiled _Fork.c's text (forkimpl/source.h), never from a run. */
+static const char *const fork_intr_rpcs[] = {
+    "proc_get_arg_locations", "proc_set_arg_locations", "proc_task2pid", "proc_child",
+};
+
+/* The line of the first "LOSE" at or after the statement that calls __ROUTINE in _Fork.c. */
+static unsigned lose_line_after(const char *routine)
+{
+    char call[64];
+    snprintf(call, sizeof call, "__%s (", routine);
+    unsigned first = 0;
+    assert_int_equal(fi_source_count(call, &first), 1);
+    for (unsigned l = first; fi_source_line(l) != NULL; l++)
+        if (strstr(fi_source_line(l), "LOSE") != NULL)
+            return l;
+    fail_msg("no LOSE after %s in _Fork.c", routine);
+    return 0;
+}
+
+static void run_signal_during(const char *routine, unsigned delay_ms, bool ndebug, run_result **out)
+{
+    char text[1024];
+    snprintf(text, sizeof text,
+             "forksim-scenario 1\n"
+             "%s"
+             "parent handler USR1 record\n"
+             "before %s in parent delay reply %u\n"
+             "before %s in parent kill USR1 to parent\n"
+             "parent fork\n"
+             "child  exit 0\n"
+             "parent wait\n",
+             ndebug ? "fork glibc-ndebug\n" : "", routine, delay_ms, routine);
+    *out = run_text(text);
+}
+
+/* As shipped, proc slow for longer than the signal thread's interrupt_operation timeout
+ * (_hurdsig_interrupt_timeout, 1000 ms; the delay is 5 times that): the interrupt waits behind
+ * proc's global lock and times out, _hurdsig_abort_rpcs destroys the reply port and makes the
+ * trap return EINTR (the critical section clears intr_port: no restart, P15), and the RPC's
+ * LOSE aborts the parent with EINTR. For each of the four RPCs, at that RPC's own LOSE. */
+static void test_H11_P15_P16_signal_during_fork_shipped(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < sizeof fork_intr_rpcs / sizeof fork_intr_rpcs[0]; i++) {
+        run_result *r;
+        run_signal_during(fork_intr_rpcs[i], 5000, false, &r);
+        char want[64];
+        snprintf(want, sizeof want, "_Fork.c:%u", lose_line_after(fork_intr_rpcs[i]));
+        const fi_abort_record *ab;
+        unsigned n = fi_aborts(&ab);
+        if (n != 1 || strcmp(ab[0].site, want) != 0 || ab[0].err != EINTR) /* rule P16 */
+            fail_msg("%s: expected one abort at %s with EINTR; got %u, first at %s (err %d)",
+                     fork_intr_rpcs[i], want, n, n ? ab[0].site : "-", n ? ab[0].err : 0);
+        assert_string_equal(ab[0].site, want); /* rule P16: LOSE is assert_perror, as shipped */
+        const char *at = strstr(r->trace, "# scenario: set-up done");
+        assert_true(find_from(r->trace, &at, "interrupt_operation(", "MACH_RCV_TIMED_OUT")); /* rule P14 */
+        assert_true(find_from(r->trace, &at, "# signal SIGUSR1 to t6: pending", NULL)); /* rule P15 */
+        char rpc[64];
+        snprintf(rpc, sizeof rpc, "t6.6 %s(", fork_intr_rpcs[i]);
+        assert_true(find_from(r->trace, &at, rpc, "= 0x40000004")); /* rule H11: EINTR */
+        test_run_done(r);
+    }
+}
+
+/* Built with NDEBUG, LOSE goes to lose: (the child task terminated), the critical section ends
+ * (the pending handler runs) and _Fork's "if (err == EINTR) goto retry" forks again (P16,
+ * step 12): the fork succeeds on its second attempt. */
+static void test_P16_signal_during_fork_ndebug_retries(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < sizeof fork_intr_rpcs / sizeof fork_intr_rpcs[0]; i++) {
+        run_result *r;
+        run_signal_during(fork_intr_rpcs[i], 5000, true, &r);
+        const fi_abort_record *ab;
+        assert_int_equal(fi_aborts(&ab), 0);
+        const char *at = strstr(r->trace, "# scenario: set-up done");
+        char rpc[64];
+        snprintf(rpc, sizeof rpc, "t6.6 %s(", fork_intr_rpcs[i]);
+        assert_true(find_from(r->trace, &at, "trap task_create(", NULL));
+        assert_true(find_from(r->trace, &at, rpc, "= 0x40000004"));
+        assert_true(find_from(r->trace, &at, "t6.6 trap task_terminate(", NULL)); /* rule P16: lose: */
+        assert_true(find_from(r->trace, &at, "# signal SIGUSR1 to t6: handler", NULL)); /* rule P15 */
+        assert_true(find_from(r->trace, &at, "trap task_create(", NULL)); /* rule P16: retry */
+        assert_true(find_from(r->trace, &at, rpc, "= KERN_SUCCESS"));
+        assert_true(find_from(r->trace, &at, "t6.6 proc_wait(", "= KERN_SUCCESS"));
+        assert_int_equal(r->verdict, VERDICT_OK);
+        test_run_done(r);
+    }
+}
+
+/* proc slow, but not past the interrupt's timeout (a fifth of it): interrupt_operation answers
+ * 0 once the slow request is served, so the RPC gets proc's real reply (amendment P14/P15:
+ * EINTR only when interrupt_operation fails or times out), the fork succeeds, and the handler
+ * runs once the critical section ends. */
+static void test_P15_signal_during_fork_no_eintr_when_proc_answers(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < sizeof fork_intr_rpcs / sizeof fork_intr_rpcs[0]; i++) {
+        run_result *r;
+        run_signal_during(fork_intr_rpcs[i], 200, false, &r);
+        const fi_abort_record *ab;
+        assert_int_equal(fi_aborts(&ab), 0);
+        const char *at = strstr(r->trace, "# scenario: set-up done");
+        char rpc[64];
+        snprintf(rpc, sizeof rpc, "t6.6 %s(", fork_intr_rpcs[i]);
+        assert_true(find_from(r->trace, &at, "interrupt_operation(", "= KERN_SUCCESS")); /* rule PL1 */
+        assert_true(find_from(r->trace, &at, "# signal SIGUSR1 to t6: pending", NULL)); /* rule P15 */
+        assert_true(find_from(r->trace, &at, rpc, "= KERN_SUCCESS")); /* rule P14: the real reply */
+        assert_true(find_from(r->trace, &at, "# signal SIGUSR1 to t6: handler", NULL));
+        assert_int_equal(r->verdict, VERDICT_OK);
+        test_run_done(r);
+    }
+}
+
+/* P15: "term, core and stop are unaffected by the lock". SIGTERM with no handler reaches the
+ * parent while it waits in proc_task2pid, inside _Fork's critical section: the default action
+ * is taken at once by the signal thread (proc_dostop, proc_mark_exit with W_EXITCODE (0,
+ * SIGTERM), task_terminate), the RPC never returns, and the child task, never resumed, is left
+ * with its threads suspended: the run can never finish (a deadlock naming them). */
+static void test_P15_default_action_not_deferred_in_fork(void **state)
+{
+    (void)state;
+    run_result *r = run_text("forksim-scenario 1\n"
+                             "before proc_task2pid in parent delay reply 5000\n"
+                             "before proc_task2pid in parent kill TERM to parent\n"
+                             "parent fork\n"
+                             "child  exit 0\n"
+                             "parent wait\n");
+    static const char *const steps[][2] = {
+        {"t6.6 proc_dostop(", NULL},                            /* _Fork's own: the lock taken */
+        {"event: proc is to answer proc_task2pid", NULL},
+        {"t6.8 proc_dostop(", NULL},                            /* post_signal's "term" */
+        {"# signal SIGTERM to t6: default terminate", NULL},
+        {"t6.8 proc_mark_exit(", ", 15, 0)"},
+    };
+    check_order(r, steps, sizeof steps / sizeof steps[0]); /* rule P15 */
+    assert_null(strstr(r->trace, "t6.6 proc_task2pid(")); /* rule P15: the RPC never returned */
+    assert_int_equal(r->verdict, VERDICT_DEADLOCK); /* rule P15: the child, never resumed */
+    test_run_done(r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -167,6 +312,10 @@ int main(void)
         cmocka_unit_test(test_P13_P14_handler_frame_then_reply),
         cmocka_unit_test(test_P14_default_term_ends_the_process),
         cmocka_unit_test(test_H11_interrupted_wait_is_sent_again),
+        cmocka_unit_test(test_H11_P15_P16_signal_during_fork_shipped),
+        cmocka_unit_test(test_P16_signal_during_fork_ndebug_retries),
+        cmocka_unit_test(test_P15_signal_during_fork_no_eintr_when_proc_answers),
+        cmocka_unit_test(test_P15_default_action_not_deferred_in_fork),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -235,6 +235,16 @@ int hurd_program_add(const char *path, void (*entry)(void *), void *arg);
  * destroyed (M11). Kept until hurd_server_delays_clear or the next boot; at most 8. Returns 0,
  * -1 when full. Host or thread. */
 int hurd_server_delay(enum hurd_server which, mach_msg_id_t id, uint64_t ms);
+/* The same, once (the next such request only), for a request that holds the server's global
+ * lock while it is slow, as every request of the Hurd's proc does (proc/main.c,
+ * message_demuxer locks global_lock around each routine, interrupt_operation's too): an
+ * interrupt_operation on its port waits until it has been served, and does not cancel it (its
+ * routine never looks at cancellation). Other requests are served meanwhile (forksim's rule:
+ * the slow request is one that waited for the lock behind them). */
+int hurd_server_delay_locked(enum hurd_server which, mach_msg_id_t id, uint64_t ms);
+/* hurd_server_delay_locked for the proc server's routine of that name (proc_task2pid, ...):
+ * 0, or -1 when routine is not one of proc's. */
+int hurd_proc_delay_reply(const char *routine, uint64_t ms);
 void hurd_server_delays_clear(void);
 /* Requests server which holds now (delayed, not yet served). */
 unsigned hurd_server_held(enum hurd_server which);

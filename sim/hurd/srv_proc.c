@@ -856,3 +856,26 @@ unsigned hurd_proc_pending(void)
         n += S.pend[i].kind != PEND_NONE;
     return n;
 }
+
+int hurd_proc_delay_reply(const char *routine, uint64_t ms)
+{
+    static const struct { const char *name; mach_msg_id_t id; } routines[] = {
+        {"proc_child", PROC_ID_CHILD},
+        {"proc_setmsgport", PROC_ID_SETMSGPORT},
+        {"proc_getpids", PROC_ID_GETPIDS},
+        {"proc_set_arg_locations", PROC_ID_SET_ARG_LOCATIONS},
+        {"proc_get_arg_locations", PROC_ID_GET_ARG_LOCATIONS},
+        {"proc_getmsgport", PROC_ID_GETMSGPORT},
+        {"proc_wait", PROC_ID_WAIT},
+        {"proc_dostop", PROC_ID_DOSTOP},
+        {"proc_mark_stop", PROC_ID_MARK_STOP},
+        {"proc_mark_exit", PROC_ID_MARK_EXIT},
+        {"proc_pid2task", PROC_ID_PID2TASK},
+        {"proc_task2pid", PROC_ID_TASK2PID},
+        {"proc_task2proc", PROC_ID_TASK2PROC},
+    };
+    for (size_t i = 0; i < sizeof routines / sizeof routines[0]; i++)
+        if (strcmp(routines[i].name, routine) == 0)
+            return hurd_server_delay_locked(HURD_SRV_PROC, routines[i].id, ms);
+    return -1;
+}
