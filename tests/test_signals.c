@@ -16,6 +16,9 @@
 #include "testlib_run.h"
 #include "source.h"
 #include "forkimpl.h"
+#include "servers.h"
+#include "kern.h"
+#include "shim/hurd/fd.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -305,6 +308,154 @@ static void test_P15_default_action_not_deferred_in_fork(void **state)
     test_run_done(r);
 }
 
+/* Issue 9 item 7: an assert failing in _Fork takes glibc's own abort path (stdlib/abort.c,
+ * compiled unmodified). Expected from the source text, not from a run: abort unblocks SIGABRT
+ * (sigprocmask), raises it (pthread_kill: _hurd_raise_signal, a msg_sig_post of signal 0 to
+ * the process's own message port, waiting for the reply), then sets SIGABRT to SIG_DFL with
+ * sigaction, whose __libc_sigaction takes ss->critical_section_lock with __spin_lock.
+ * - Before resume_threads (_Fork.c:426) the signal thread is stopped (proc_dostop,
+ *   thread_abort: P16 steps 2 and 6): raise's msg_sig_post is never answered.
+ * - After it, the signal thread answers but delivers nothing (pending_signals: nothing while
+ *   the critical section is held, P15), and sigaction then waits for the critical section
+ *   lock _Fork took at line 71 and still holds: the thread waits for itself.
+ * Either way the process can never finish: the verdict is a deadlock naming where each thread
+ * waits (forksim's spin locks block where the Hurd's would spin). */
+static const char *report_line(const run_result *r, const char *a, const char *b)
+{
+    for (size_t i = 0; i < r->nmessages; i++) {
+        const char *m = r->messages[i];
+        while (m != NULL && *m != '\0') {
+            const char *e = strchr(m, '\n');
+            size_t l = e != NULL ? (size_t)(e - m) : strlen(m);
+            char line[256];
+            snprintf(line, sizeof line, "%.*s", (int)(l < 255 ? l : 255), m);
+            if (strstr(line, a) != NULL && (b == NULL || strstr(line, b) != NULL))
+                return m;
+            m = e != NULL ? e + 1 : NULL;
+        }
+    }
+    return NULL;
+}
+
+static void test_P16_abort_before_resume_threads_waits_for_stopped_sigthread(void **state)
+{
+    (void)state;
+    /* mach_port_names (_Fork.c:182) fails: its LOSE comes before resume_threads */
+    run_result *r = run_text("forksim-scenario 1\n"
+                             "fault rpc 1 routine mach_port_names routine-fails 5\n"
+                             "parent fork\n");
+    const fi_abort_record *ab;
+    assert_int_equal(fi_aborts(&ab), 1);
+    unsigned names_line = 0;
+    assert_int_equal(fi_source_count("__mach_port_names (", &names_line), 1);
+    unsigned resume_line = 0;
+    assert_true(fi_source_count("resume_threads ();", &resume_line) >= 1);
+    unsigned abort_line = (unsigned)atoi(strchr(ab[0].site, ':') + 1);
+    assert_true(abort_line > names_line && abort_line < resume_line); /* rule P16 */
+    const char *at = strstr(r->trace, "# abort: task 6:");
+    assert_non_null(at);
+    assert_true(find_from(r->trace, &at, "# raise: SIGABRT pending on thread 6", NULL));
+    assert_null(strstr(at, "t6.6 msg_sig_post(")); /* never answered */
+    assert_non_null(report_line(r, "thread 6 (task 6): waits for mach_msg", NULL)); /* rule P16 */
+    assert_non_null(report_line(r, "thread 7 (task 6): suspended", NULL)); /* rule P16 */
+    assert_int_equal(r->verdict, VERDICT_DEADLOCK); /* rule P16 */
+    test_run_done(r);
+}
+
+static void test_P15_P16_abort_after_resume_threads_waits_for_itself(void **state)
+{
+    (void)state;
+    run_result *r;
+    run_signal_during("proc_child", 5000, false, &r);
+    const char *at = strstr(r->trace, "# abort: task 6:");
+    assert_non_null(at);
+    /* sigprocmask (SIGUSR1, pending, now unblocked) and raise each post signal 0, answered */
+    assert_true(find_from(r->trace, &at, "t6.6 msg_sig_post(", ", 0, 0, "));
+    assert_true(find_from(r->trace, &at, "# raise: SIGABRT pending on thread 6", NULL));
+    assert_true(find_from(r->trace, &at, "t6.6 msg_sig_post(", ", 0, 0, "));
+    assert_null(strstr(at, "# signal SIGABRT")); /* rule P15: nothing delivered in the section */
+    assert_null(strstr(at, "# signal SIGUSR1"));  /* rule P15 */
+    assert_non_null(report_line(r, "thread 6 (task 6): waits for lock", "held by thread 6")); /* rule P16 */
+    assert_int_equal(r->verdict, VERDICT_DEADLOCK); /* rule P16 */
+    test_run_done(r);
+}
+
+/* The rest of abort's path, where no critical section is held (a child after fork), driven
+ * directly in a simulated process (no scenario step reaches it):
+ * - abort: raise (SIGABRT) reaches the signal thread, whose default action for SIGABRT (SIGIOT:
+ *   core, P14) ends the process: the parent's wait sees W_EXITCODE (0, SIGABRT), no core flag
+ *   (no crash server: write_corefile fails);
+ * - ABORT_INSTRUCTION alone (i386's hlt): GNU Mach reports the general protection fault as
+ *   exception_raise (EXC_BAD_INSTRUCTION, i386/i386/trap.c) to the exception port, the message
+ *   port (_hurdsig_init); catch-exc.c and exc2signal.c make it SIGILL, default core: the wait
+ *   sees W_EXITCODE (0, SIGILL). (Hurd numbers, glibc's bits/signum-arch.h: SIGILL 4,
+ *   SIGABRT 6.) */
+_Noreturn void forksim_glibc_abort(void);
+void fi_abort_instruction(void);
+static struct {
+    int status;
+    kern_return_t kr;
+} abort_seen;
+
+static int abort_child_main(void *arg)
+{
+    pid_t pid = fi_fork();
+    if (pid == 0) {
+        if (arg != NULL)
+            forksim_glibc_abort();
+        fi_abort_instruction();
+        return 99; /* not reached: the fault ends the process */
+    }
+    int status = 0, sigcode = 0;
+    pid_t got = 0;
+    rusage_t ru;
+    abort_seen.kr = __proc_wait(_hurd_ports[INIT_PORT_PROC].port, pid, 0, &status, &sigcode, &ru, &got);
+    abort_seen.status = status;
+    return 0;
+}
+
+static char *run_abort_child(bool whole_abort)
+{
+    memset(&abort_seen, 0, sizeof abort_seen);
+    fi_aborts_reset();
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *trace = open_memstream(&buf, &len);
+    kern_config cfg = {.trace = trace};
+    assert_int_equal(kern_open(&cfg), 0);
+    fi_install();
+    fi_set_fork_variant(FI_FORK_GLIBC);
+    assert_int_equal(hurd_boot(), 0);
+    fi_spawn(abort_child_main, whole_abort ? (void *)1 : NULL, NULL);
+    assert_int_equal(sim_run(), SIM_OK);
+    assert_int_equal(kern_close(), 0);
+    fclose(trace);
+    return buf;
+}
+
+static void test_P14_abort_outside_critical_section_ends_by_sigabrt(void **state)
+{
+    (void)state;
+    char *trace = run_abort_child(true);
+    assert_int_equal(abort_seen.kr, KERN_SUCCESS);
+    assert_int_equal(abort_seen.status, HURD_W_EXITCODE(0, 6)); /* rule P14: SIGABRT, core */
+    assert_non_null(strstr(trace, "# signal SIGABRT to t")); /* rule P14 */
+    assert_null(strstr(trace, "exception_raise")); /* hlt is never reached */
+    free(trace);
+}
+
+static void test_P14_abort_instruction_is_an_exception_then_sigill(void **state)
+{
+    (void)state;
+    char *trace = run_abort_child(false);
+    const char *at = strstr(trace, "# fault: task ");
+    assert_non_null(at);
+    assert_true(find_from(trace, &at, "trap mach_msg(|RCV", "2400 exception_raise")); /* the signal thread */
+    assert_true(find_from(trace, &at, "# signal SIGILL to t", NULL));
+    assert_int_equal(abort_seen.status, HURD_W_EXITCODE(0, 4)); /* rule P14: SIGILL, core */
+    free(trace);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -316,6 +467,10 @@ int main(void)
         cmocka_unit_test(test_P16_signal_during_fork_ndebug_retries),
         cmocka_unit_test(test_P15_signal_during_fork_no_eintr_when_proc_answers),
         cmocka_unit_test(test_P15_default_action_not_deferred_in_fork),
+        cmocka_unit_test(test_P16_abort_before_resume_threads_waits_for_stopped_sigthread),
+        cmocka_unit_test(test_P15_P16_abort_after_resume_threads_waits_for_itself),
+        cmocka_unit_test(test_P14_abort_outside_critical_section_ends_by_sigabrt),
+        cmocka_unit_test(test_P14_abort_instruction_is_an_exception_then_sigill),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

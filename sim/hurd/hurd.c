@@ -110,6 +110,7 @@ static const char *hurd_msg_id_name(mach_msg_id_t id)
         {EXEC_ID_EXEC_PATHS, "exec_exec_paths", "exec_exec_paths reply"},
         {EXEC_STARTUP_ID_GET_INFO, "exec_startup_get_info", "exec_startup_get_info reply"},
         {INTERRUPT_ID_OPERATION, "interrupt_operation", "interrupt_operation reply"},
+        {2400, "exception_raise", "exception_raise reply"}, /* GNU Mach's exc.defs */
     };
     for (size_t i = 0; i < sizeof ids / sizeof ids[0]; i++) {
         if (ids[i].id == id)
