@@ -715,7 +715,13 @@ static int run_steps(scn_who who, size_t from)
         case STEP_WAIT: {
             int status = 0;
             kern_return_t kr = forksim_wait(last_child, &status);
-            if (kr != KERN_SUCCESS)
+            if (st->has_errno) { /* wait -> error CODE */
+                if (kr != st->expect_code)
+                    failure("%s:%d: wait: expected the error %s, got %s", R.s->path, st->line,
+                            hurd_errno_name(st->expect_code) ? hurd_errno_name(st->expect_code) : "?",
+                            kr == KERN_SUCCESS ? "success"
+                            : hurd_errno_name(kr) ? hurd_errno_name(kr) : "another error");
+            } else if (kr != KERN_SUCCESS)
                 failure("%s:%d: wait failed: %s", R.s->path, st->line,
                         hurd_errno_name(kr) ? hurd_errno_name(kr) : "error");
             else if (st->has_expect && st->by_signal && status != st->expect_value)

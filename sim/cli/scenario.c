@@ -426,8 +426,14 @@ static int parse_step(parser *p, scenario *s, scn_who who, char **w, int n)
                 return fail(p, "wait -> signal SIG: unknown signal '%s' (a Hurd signal name or number)", w[4]);
             st->has_expect = true;
             st->by_signal = true;
+        } else if (n == 5 && strcmp(w[2], "->") == 0 && strcmp(w[3], "error") == 0) {
+            /* the wait itself fails with CODE (proc_wait's error, as EINTR) */
+            if (!scn_code_parse(w[4], &st->expect_code))
+                return fail(p, "wait -> error CODE: unknown code '%s'", w[4]);
+            st->has_expect = true;
+            st->has_errno = true;
         } else if (n != 2) {
-            return fail(p, "wait, wait -> status N, or wait -> signal SIG");
+            return fail(p, "wait, wait -> status N, wait -> signal SIG, or wait -> error CODE");
         }
     } else if (strcmp(verb, "yield") == 0) {
         st->kind = STEP_YIELD;
