@@ -420,6 +420,43 @@ void fi_abort_instruction(void)
     }
 }
 
+/* --- proc RPCs of stop and continue, and of kill's refport (process.defs, an INTR_INTERFACE) --- */
+
+/* proc_mark_cont (24024): no arguments, the return code (hurdsig.c's resume). */
+kern_return_t __proc_mark_cont(process_t process)
+{
+    kern_rpc r;
+    mig_msg_t m;
+    kern_rpc_begin(&r, "proc_mark_cont", false);
+    r.intr = true;
+    mig_request_init(&m, process, PROC_ID_MARK_CONT);
+    kern_return_t kr = mig_rpc(&r, &m, MIG_REPLY_SIZE, false);
+    char args[16];
+    kern_fmt(args, sizeof args, "%u", process);
+    return kern_rpc_end(&r, kr, args, "");
+}
+
+/* proc_getsidport (24046): a send right to the caller's session id port (kill.c's refport
+ * when proc_pid2task fails). */
+kern_return_t __proc_getsidport(process_t process, mach_port_t *sessport)
+{
+    kern_rpc r;
+    mig_msg_t m;
+    kern_rpc_begin(&r, "proc_getsidport", false);
+    r.intr = true;
+    mig_request_init(&m, process, PROC_ID_GETSIDPORT);
+    kern_return_t kr = mig_rpc(&r, &m, MIG_REPLY_SIZE + mig_port_item_size(), true);
+    mach_port_t p = MACH_PORT_NULL;
+    if (kr == KERN_SUCCESS && !mig_get_port(&m, &p, NULL))
+        kr = MIG_TYPE_ERROR;
+    char args[16], outs[16];
+    kern_fmt(args, sizeof args, "%u", process);
+    kern_fmt(outs, sizeof outs, "%u", p);
+    if (kr == KERN_SUCCESS)
+        *sessport = p;
+    return kern_rpc_end(&r, kr, args, kr == KERN_SUCCESS ? outs : "");
+}
+
 /* Not modelled: a run that needs one of these stops and says so. */
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wunused-parameter"
@@ -431,8 +468,6 @@ UNMODELLED_RPC(__proc_setowner, process_t p, uid_t o, int c)
 UNMODELLED_RPC(__proc_mod_stopchild, process_t p, int d)
 UNMODELLED_RPC(__io_get_icky_async_id, mach_port_t io, mach_port_t *id)
 UNMODELLED_RPC(__proc_getpgrppids, process_t p, pid_t g, pid_t **pids, mach_msg_type_number_t *n)
-UNMODELLED_RPC(__proc_getsidport, process_t p, mach_port_t *s)
-UNMODELLED_RPC(__proc_mark_cont, process_t p)
 UNMODELLED_RPC(__mach_setup_thread, mach_port_t task, mach_port_t th, void *pc, vm_address_t *b,
                vm_size_t *s)
 UNMODELLED_RPC(__mach_setup_tls, mach_port_t th)

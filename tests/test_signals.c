@@ -414,9 +414,8 @@ static int abort_child_main(void *arg)
     return 0;
 }
 
-static char *run_abort_child(bool whole_abort)
+static char *run_main(fi_main_fn fn, void *arg)
 {
-    memset(&abort_seen, 0, sizeof abort_seen);
     fi_aborts_reset();
     char *buf = NULL;
     size_t len = 0;
@@ -426,11 +425,17 @@ static char *run_abort_child(bool whole_abort)
     fi_install();
     fi_set_fork_variant(FI_FORK_GLIBC);
     assert_int_equal(hurd_boot(), 0);
-    fi_spawn(abort_child_main, whole_abort ? (void *)1 : NULL, NULL);
+    fi_spawn(fn, arg, NULL);
     assert_int_equal(sim_run(), SIM_OK);
     assert_int_equal(kern_close(), 0);
     fclose(trace);
     return buf;
+}
+
+static char *run_abort_child(bool whole_abort)
+{
+    memset(&abort_seen, 0, sizeof abort_seen);
+    return run_main(abort_child_main, whole_abort ? (void *)1 : NULL);
 }
 
 static void test_P14_abort_outside_critical_section_ends_by_sigabrt(void **state)
@@ -456,6 +461,98 @@ static void test_P14_abort_instruction_is_an_exception_then_sigill(void **state)
     free(trace);
 }
 
+/* Stop and continue (P14: "stop: proc_dostop, abort RPCs, then proc_mark_stop (the parent gets
+ * SIGCHLD with CLD_STOPPED). On CONT, all threads are resumed"; the Hurd's proc/wait.c:
+ * S_proc_mark_stop, S_proc_mark_cont; hurdsig.c: suspend, resume). The child, waiting in
+ * pause, is stopped by SIGSTOP; the parent's wait with WUNTRACED gets W_STOPCODE (SIGSTOP);
+ * SIGCONT's resume tells proc (proc_mark_cont) and resumes the stopped main thread; SIGTERM
+ * then ends it. SIGSTOP is 17 on the Hurd (bits/signum-arch.h). */
+static void test_P14_stop_and_continue(void **state)
+{
+    (void)state;
+    run_result *r = run_text("forksim-scenario 1\n"
+                             "parent fork -> ok\n"
+                             "child  pause\n"
+                             "child  exit 0\n"
+                             "parent yield\n"
+                             "parent kill STOP\n"
+                             "parent wait untraced -> stopped STOP\n"
+                             "parent kill CONT\n"
+                             "parent kill TERM\n"
+                             "parent wait -> signal TERM\n");
+    char stopped[64];
+    snprintf(stopped, sizeof stopped, "status 0x%x,", HURD_W_STOPCODE(17));
+    static const char *const steps[][2] = {
+        {"t7.9 proc_dostop(", NULL},                     /* suspend: the other threads */
+        {"t7.9 proc_mark_stop(", ", 17, 0)"},
+        {"# signal SIGSTOP to t7: default stop", NULL},
+        {"t7.9 proc_mark_cont(", "= KERN_SUCCESS"},      /* resume */
+        {"t7.9 task_threads(", NULL},
+        {"t7.9 thread_resume(", NULL},
+        {"# signal SIGCONT to t7: default continue", NULL},
+        {"# signal SIGTERM to t7: default terminate", NULL},
+        {"t6.6 proc_wait(", "status 0xf,"},
+    };
+    check_order(r, steps, sizeof steps / sizeof steps[0]); /* rule P14 */
+    const char *at = strstr(r->trace, "# scenario: set-up done");
+    assert_true(find_from(r->trace, &at, "t6.6 proc_wait(", stopped)); /* rule P11: WUNTRACED */
+    assert_int_equal(r->verdict, VERDICT_OK); /* rule P14 */
+    test_run_done(r);
+}
+
+/* SIGTSTP, whose default is stop too, does not stop a process of an orphaned process group:
+ * post_signal turns it into SIGKILL (hurdsig.c: "_hurd_orphaned && act == stop", spec P14
+ * amendment). The child is in init's group with its parent, whose parent is init, in the same
+ * group: orphaned (POSIX), which proc tells it in msg_proc_newids. */
+static void test_P14_tstp_kills_an_orphaned_process(void **state)
+{
+    (void)state;
+    run_result *r = run_text("forksim-scenario 1\n"
+                             "parent fork -> ok\n"
+                             "child  pause\n"
+                             "child  exit 0\n"
+                             "parent yield\n"
+                             "parent kill TSTP\n"
+                             "parent wait -> signal KILL\n");
+    const char *at = strstr(r->trace, "# scenario: set-up done");
+    assert_true(find_from(r->trace, &at, "# signal SIGKILL to t7: default terminate", NULL)); /* rule P14 */
+    assert_null(strstr(r->trace, "proc_mark_stop(")); /* rule P14: no stop */
+    assert_int_equal(r->verdict, VERDICT_OK);
+    test_run_done(r);
+}
+
+/* kill's refport when proc_pid2task fails is the caller's session id port
+ * (proc_getsidport, the Hurd's proc/pgrp.c: made on first request, a MAKE_SEND right): asked
+ * twice, the same port, which merges into one name of the caller's. */
+static struct {
+    kern_return_t kr1, kr2;
+    mach_port_t p1, p2;
+    mach_port_type_t type;
+} sid_seen;
+
+static int sid_main(void *arg)
+{
+    (void)arg;
+    sid_seen.kr1 = __proc_getsidport(_hurd_ports[INIT_PORT_PROC].port, &sid_seen.p1);
+    sid_seen.kr2 = __proc_getsidport(_hurd_ports[INIT_PORT_PROC].port, &sid_seen.p2);
+    mk_mach_port_type(kern_self(), __mach_task_self_, sid_seen.p1, &sid_seen.type); /* untraced */
+    return 0;
+}
+
+static void test_P12_getsidport(void **state)
+{
+    (void)state;
+    memset(&sid_seen, 0, sizeof sid_seen);
+    char *trace = run_main(sid_main, NULL);
+    assert_int_equal(sid_seen.kr1, KERN_SUCCESS); /* rule P12 */
+    assert_int_equal(sid_seen.kr2, KERN_SUCCESS);
+    assert_true(MACH_PORT_VALID(sid_seen.p1));
+    assert_int_equal(sid_seen.p2, sid_seen.p1);   /* rule P12: one port per session */
+    assert_true(sid_seen.type & MACH_PORT_TYPE_SEND);
+    assert_non_null(strstr(trace, "proc_getsidport reply"));
+    free(trace);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -471,6 +568,9 @@ int main(void)
         cmocka_unit_test(test_P15_P16_abort_after_resume_threads_waits_for_itself),
         cmocka_unit_test(test_P14_abort_outside_critical_section_ends_by_sigabrt),
         cmocka_unit_test(test_P14_abort_instruction_is_an_exception_then_sigill),
+        cmocka_unit_test(test_P14_stop_and_continue),
+        cmocka_unit_test(test_P14_tstp_kills_an_orphaned_process),
+        cmocka_unit_test(test_P12_getsidport),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

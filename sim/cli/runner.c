@@ -714,8 +714,21 @@ static int run_steps(scn_who who, size_t from)
             return st->expect_value;
         case STEP_WAIT: {
             int status = 0;
-            kern_return_t kr = forksim_wait(last_child, &status);
-            if (st->has_errno) { /* wait -> error CODE */
+            kern_return_t kr;
+            if (st->untraced) { /* wait untraced -> stopped SIG: glibc's waitpid (WUNTRACED) */
+                int sigcode = 0;
+                pid_t got = 0;
+                rusage_t ru;
+                kr = __proc_wait(_hurd_ports[INIT_PORT_PROC].port, last_child, HURD_WUNTRACED,
+                                 &status, &sigcode, &ru, &got);
+            } else {
+                kr = forksim_wait(last_child, &status);
+            }
+            if (st->untraced && kr == KERN_SUCCESS) {
+                if (status != HURD_W_STOPCODE(st->expect_value))
+                    failure("%s:%d: wait: expected a stop by signal %s, got status 0x%x", R.s->path,
+                            st->line, fi_signal_name(st->expect_value), (unsigned)status);
+            } else if (st->has_errno) { /* wait -> error CODE */
                 if (kr != st->expect_code)
                     failure("%s:%d: wait: expected the error %s, got %s", R.s->path, st->line,
                             hurd_errno_name(st->expect_code) ? hurd_errno_name(st->expect_code) : "?",

@@ -426,6 +426,13 @@ static int parse_step(parser *p, scenario *s, scn_who who, char **w, int n)
                 return fail(p, "wait -> signal SIG: unknown signal '%s' (a Hurd signal name or number)", w[4]);
             st->has_expect = true;
             st->by_signal = true;
+        } else if (n == 6 && strcmp(w[2], "untraced") == 0 && strcmp(w[3], "->") == 0 &&
+                   strcmp(w[4], "stopped") == 0) {
+            /* wait untraced -> stopped SIG: proc_wait with WUNTRACED sees the child stopped */
+            if (!signame_parse(w[5], &st->expect_value))
+                return fail(p, "wait untraced -> stopped SIG: unknown signal '%s'", w[5]);
+            st->has_expect = true;
+            st->untraced = true;
         } else if (n == 5 && strcmp(w[2], "->") == 0 && strcmp(w[3], "error") == 0) {
             /* the wait itself fails with CODE (proc_wait's error, as EINTR) */
             if (!scn_code_parse(w[4], &st->expect_code))
@@ -433,7 +440,7 @@ static int parse_step(parser *p, scenario *s, scn_who who, char **w, int n)
             st->has_expect = true;
             st->has_errno = true;
         } else if (n != 2) {
-            return fail(p, "wait, wait -> status N, wait -> signal SIG, or wait -> error CODE");
+            return fail(p, "wait, wait -> status N, wait -> signal SIG, wait -> error CODE, or wait untraced -> stopped SIG");
         }
     } else if (strcmp(verb, "yield") == 0) {
         st->kind = STEP_YIELD;

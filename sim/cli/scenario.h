@@ -94,6 +94,7 @@ typedef struct scn_step {
     kern_return_t expect_code;  /* rpc; fork's errno */
     int expect_value;           /* exit code, wait status, signal */
     bool by_signal;             /* wait -> signal SIG: expect_value is the signal */
+    bool untraced;              /* wait untraced -> stopped SIG: WUNTRACED, stopped by SIG */
     bool vfork;                 /* vfork: glibc's vfork (posix/vfork.c), which is fork */
     int signo;                  /* kill, handler, block, unblock: the Hurd's number */
     int line;

@@ -37,6 +37,8 @@ const char *hurd_errno_name(kern_return_t code);
 #define HURD_SIGCHLD   20
 #define HURD_CLD_EXITED  1
 #define HURD_CLD_STOPPED 5
+#define HURD_CLD_CONTINUED 6
+#define HURD_W_CONTINUED 0xffff
 
 /* --- The init ports and ints a program is started with (the Hurd's hurd/hurd_types.h) ------- */
 
@@ -57,10 +59,12 @@ enum hurd_init_int { HURD_INIT_UMASK, HURD_INIT_SIGMASK, HURD_INIT_SIGIGN, HURD_
 #define PROC_ID_WAIT              24020
 #define PROC_ID_DOSTOP            24021
 #define PROC_ID_MARK_STOP         24023
+#define PROC_ID_MARK_CONT         24024
 #define PROC_ID_MARK_EXIT         24025
 #define PROC_ID_PID2TASK          24029
 #define PROC_ID_TASK2PID          24030
 #define PROC_ID_TASK2PROC         24031
+#define PROC_ID_GETSIDPORT        24046
 #define MSG_ID_SIG_POST           23000
 #define MSG_ID_PROC_NEWIDS        23001
 #define TERM_ID_GETCTTY           28000     /* term.defs: subsystem 28000, getctty, open_ctty */
