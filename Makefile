@@ -72,6 +72,12 @@ GLIBC_FD_OBJS := $(patsubst %,fd-%.o,$(GLIBC_FD_NAMES))
 GLIBC_SIG_SRCS := hurd/hurdsig.c hurd/intr-msg.c hurd/hurd-raise.c \
                   sysdeps/mach/hurd/sigprocmask.c sysdeps/mach/hurd/libc_sigaction.c \
                   sysdeps/mach/hurd/kill.c sysdeps/mach/hurd/sigsuspend.c posix/vfork.c
+# Issue 9 item 7 (sigfork): an assert's abort takes glibc's own path: stdlib/abort.c (raise,
+# then ABORT_INSTRUCTION, whose fault the kernel reports to the message port), the signal
+# thread's exception_raise (hurd/catch-exc.c) and the i386 translation of the exception
+# (exc2signal.c); abort.c reads the generic internal-signals.h, taken from the tree too.
+GLIBC_SIG_SRCS += hurd/catch-exc.c sysdeps/mach/hurd/i386/exc2signal.c stdlib/abort.c
+GLIBC_SIG_HDRS := sysdeps/generic/internal-signals.h
 GLIBC_SIG_NAMES := $(basename $(notdir $(GLIBC_SIG_SRCS))) signal-inlines
 GLIBC_SIG_OBJS := $(patsubst %,sig-%.o,$(GLIBC_SIG_NAMES))
 # The headers of glibc's Hurd code that it is compiled against as they are (the rest are
@@ -87,7 +93,7 @@ GLIBC_OBJS := $(FORK_OBJS) $(GLIBC_FD_OBJS) $(GLIBC_SIG_OBJS) $(GLIBC_EXEC_OBJS)
 # Where the objects of the glibc source in use go: $(BUILD)/glibc/KEY (see "Builds keyed by
 # source" below).
 GLIBC_FILES := sysdeps/mach/hurd/_Fork.c $(patsubst %,hurd/%.c,$(GLIBC_FD_NAMES)) \
-               $(GLIBC_SIG_SRCS) $(GLIBC_EXEC_SRCS) $(GLIBC_HDRS)
+               $(GLIBC_SIG_SRCS) $(GLIBC_EXEC_SRCS) $(GLIBC_HDRS) $(GLIBC_SIG_HDRS)
 glibc_key = $(shell GLIBC_KEY_CACHE=$(BUILD)/glibc tools/glibc-key.sh '$(1)' $(GLIBC_FILES))
 GLIBC_KEY := $(call glibc_key,$(GLIBC_SRC))
 GLIBC_DIR := $(BUILD)/glibc/$(GLIBC_KEY)
@@ -283,6 +289,10 @@ $(foreach f,$(GLIBC_SIG_SRCS),$(eval $(call glibc_sig_rules,$(f))))
 # forksim's own, as _Fork does, so the host's libc never answers for them.
 $(BUILD)/glibc/%/sig-vfork.o $(SAN_BUILD)/glibc/%/sig-vfork.o: GLIBC_CFLAGS += -D__vfork=forksim_glibc_vfork -D__fork=forksim_posix_fork
 $(eval $(call glibc_sig_rules,hurd/signal-inlines.c,$(BUILD)/glibc/%/src/hurd/signal-inlines.c))
+# stdlib/abort.c (issue 9 item 7): abort, raise and _exit get forksim's names (the host's libc
+# must never answer for them, nor forksim's own abort be the simulated process's); its
+# internal-signals.h is the tree's generic one.
+$(BUILD)/glibc/%/sig-abort.o $(SAN_BUILD)/glibc/%/sig-abort.o: GLIBC_CFLAGS += -Dabort=forksim_glibc_abort -Draise=forksim_glibc_raise -D_exit=forksim_glibc__exit -idirafter $(BUILD)/glibc/$*/src/sysdeps/generic
 
 # The exec code (issue 9, item 4; hexec): as the signal code's rules, objects exec-NAME.o, with
 # forkimpl-exec.h first. Its entry points get forksim's names (as vfork's do), so the host's
@@ -305,7 +315,7 @@ $(patsubst %.c,$(BUILD)/%.o,$(FORKIMPL_SRCS)) $(patsubst %.c,$(SAN_BUILD)/%.o,$(
 # The public API and the command (sim/cli) sit on top of the runtime and the code under test.
 $(BUILD)/sim/cli/%.o $(SAN_BUILD)/sim/cli/%.o: EXTRA_CFLAGS = -Iforkimpl
 # Tests of the code under test see forkimpl's headers (tests/test_fork*.c, test_dtable.c).
-FORK_TESTS := $(patsubst tests/%.c,%.o,$(wildcard tests/test_fork*.c tests/test_dtable*.c tests/test_exec*.c))
+FORK_TESTS := $(patsubst tests/%.c,%.o,$(wildcard tests/test_fork*.c tests/test_dtable*.c tests/test_exec*.c tests/test_signals.c))
 FORK_TESTS += testlib_fork.o
 $(addprefix $(BUILD)/tests/,$(FORK_TESTS)) $(addprefix $(SAN_BUILD)/tests/,$(FORK_TESTS)): EXTRA_CFLAGS = -Iforkimpl
 

@@ -315,6 +315,113 @@ _Noreturn void _hurd_exit(int status)
     kern_unmodelled("a simulated process survived its own task_terminate");
 }
 
+/* --- the abort path (issue 9, item 7): what glibc's stdlib/abort.c calls ------------------------ */
+
+/* Stands in for glibc 2.36's sysdeps/htl/raise.c and sysdeps/hurd/htl/pt-kill.c: raise is
+ * pthread_kill (pthread_self (), sig), which marks the signal pending on the calling thread's
+ * sigstate (detail: no exception, code SIG) with glibc's own _hurd_raise_signal (hurd-raise.c,
+ * compiled unmodified): that sends the process's signal thread a msg_sig_post of signal 0 and
+ * waits for its reply. */
+int forksim_glibc_raise(int sig)
+{
+    struct hurd_sigstate *ss = _hurd_self_sigstate();
+    if (sig == 0)
+        return 0;
+    struct hurd_signal_detail detail;
+    memset(&detail, 0, sizeof detail);
+    detail.exc = 0;
+    detail.code = sig;
+    detail.error = 0;
+    kern_trace_note("raise: SIG%s pending on thread %d; _hurd_raise_signal asks the signal "
+                    "thread to look (msg_sig_post of signal 0)", fi_signal_name(sig),
+                    sim_thread_id(sim_self()));
+    __spin_lock(&ss->lock);
+    int err = _hurd_raise_signal(ss, sig, &detail);
+    if (err != 0) {
+        errno = err;
+        return -1;
+    }
+    return 0;
+}
+
+/* glibc's sysdeps/mach/hurd/_exit.c: _hurd_exit (W_EXITCODE (status, 0)). */
+_Noreturn void forksim_glibc__exit(int status)
+{
+    _hurd_exit(W_EXITCODE(status, 0));
+}
+
+/* glibc's signal/sigaction.c: a signal number out of range is EINVAL; the rest is
+ * __libc_sigaction's (libc_sigaction.c, compiled unmodified). */
+int __sigaction(int sig, const struct sigaction *act, struct sigaction *oact)
+{
+    if (sig <= 0 || sig >= NSIG) {
+        errno = EINVAL;
+        return -1;
+    }
+    return __libc_sigaction(sig, act, oact);
+}
+
+/* ABORT_INSTRUCTION (forkimpl/shim/abort-instr.h): i386's hlt, in user mode a general
+ * protection fault. GNU Mach reports it as its kern/exception.c does: exception_raise
+ * (exc.defs, id 2400: the thread, the task, EXC_BAD_INSTRUCTION, EXC_I386_GPFLT, error code 0,
+ * from i386/i386/trap.c: user_trap) to the thread's exception port, else the task's (which
+ * glibc's _hurdsig_init sets to the message port: the signal thread serves it), and the thread
+ * waits for the reply; a reply of KERN_SUCCESS resumes it at the instruction, which faults
+ * again. With no exception port (exception_no_server) the task is terminated. The message is
+ * the kernel's: here the faulting thread sends it, with its own names for the rights the kernel
+ * would hold, and gives back the reference it took. */
+#define FI_EXC_ID_RAISE 2400
+#define FI_EXC_BAD_INSTRUCTION 2
+#define FI_EXC_I386_GPFLT 13
+void fi_abort_instruction(void)
+{
+    kthread_t *self = kern_self();
+    ktask_t *task = kthread_task(self);
+    thread_t thread = fi_self_thread_name();
+    for (;;) {
+        mach_port_t port = MACH_PORT_NULL;
+        if (mk_thread_get_special_port(self, thread, THREAD_EXCEPTION_PORT, &port) != KERN_SUCCESS ||
+            !MACH_PORT_VALID(port)) {
+            port = MACH_PORT_NULL;
+            if (mk_task_get_special_port(self, __mach_task_self_, TASK_EXCEPTION_PORT, &port) !=
+                    KERN_SUCCESS || !MACH_PORT_VALID(port))
+                port = MACH_PORT_NULL;
+        }
+        kern_trace_note("fault: task %d thread %d: hlt in user mode (general protection): the "
+                        "kernel sends exception_raise(EXC_BAD_INSTRUCTION, EXC_I386_GPFLT, 0) to %s",
+                        sim_task_id(sim_task_self()), sim_thread_id(sim_self()),
+                        port != MACH_PORT_NULL ? "its exception port" : "no exception port");
+        if (port == MACH_PORT_NULL) {
+            /* kern/exception.c: exception_no_server: the task is terminated */
+            __task_terminate(__mach_task_self_);
+            kern_unmodelled("a simulated process survived its own task_terminate");
+        }
+        kern_rpc r;
+        mig_msg_t m;
+        kern_rpc_begin(&r, "exception_raise", false);
+        mig_request_init(&m, port, FI_EXC_ID_RAISE);
+        mig_put_port(&m, thread, MACH_MSG_TYPE_COPY_SEND);
+        mig_put_port(&m, __mach_task_self_, MACH_MSG_TYPE_COPY_SEND);
+        mig_put_int32(&m, FI_EXC_BAD_INSTRUCTION);
+        mig_put_int32(&m, FI_EXC_I386_GPFLT);
+        mig_put_int32(&m, 0);
+        kern_return_t kr = mig_rpc(&r, &m, MIG_REPLY_SIZE, false);
+        world_port_deallocate(task, port); /* the reference the lookup gave */
+        char args[64];
+        kern_fmt(args, sizeof args, "%u, %u, %u, EXC_BAD_INSTRUCTION, EXC_I386_GPFLT, 0", port,
+                 thread, __mach_task_self_);
+        kern_rpc_end(&r, kr, args, "");
+        if (kr != KERN_SUCCESS) {
+            /* exception_raise_continue: a failed reply leaves the thread to no server */
+            __task_terminate(__mach_task_self_);
+            kern_unmodelled("a simulated process survived its own task_terminate");
+        }
+        /* KERN_SUCCESS: back at the instruction, which faults again */
+    }
+}
+
+/* proc_mark_cont and proc_getsidport (stop and continue, kill's refport): sim/hurd/hurd.stubs. */
+
 /* Not modelled: a run that needs one of these stops and says so. */
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wunused-parameter"
@@ -326,8 +433,6 @@ UNMODELLED_RPC(__proc_setowner, process_t p, uid_t o, int c)
 UNMODELLED_RPC(__proc_mod_stopchild, process_t p, int d)
 UNMODELLED_RPC(__io_get_icky_async_id, mach_port_t io, mach_port_t *id)
 UNMODELLED_RPC(__proc_getpgrppids, process_t p, pid_t g, pid_t **pids, mach_msg_type_number_t *n)
-UNMODELLED_RPC(__proc_getsidport, process_t p, mach_port_t *s)
-UNMODELLED_RPC(__proc_mark_cont, process_t p)
 UNMODELLED_RPC(__mach_setup_thread, mach_port_t task, mach_port_t th, void *pc, vm_address_t *b,
                vm_size_t *s)
 UNMODELLED_RPC(__mach_setup_tls, mach_port_t th)

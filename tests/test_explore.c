@@ -368,10 +368,17 @@ static void test_fault_sweep_whole(void **state)
         if (!w->ndebug && w->naborts > 0) {
             aborts++;
             assert_false(w->abort_in_child);
-            assert_true(w->child == CHILD_NONE || w->child == CHILD_ORPHAN); /* F9 */
+            /* glibc's own abort never ends the parent inside fork (issue 9 item 7: raise waits
+             * for a stopped signal thread, or sigaction for the critical section fork holds):
+             * every abort is followed by a deadlock, and a child proc_child made the parent's
+             * is its hung parent's, never resumed. */
+            assert_int_equal(w->sim, FORKSIM_DEADLOCK);
+            bool claimed = strcmp(w->rpc.routine, "proc_child") == 0 && w->kind == KF_REPLY_LOST;
+            assert_true(w->child == CHILD_NONE || w->child == CHILD_ORPHAN ||
+                        (claimed && w->child == CHILD_STUCK)); /* F9 */
             if (strcmp(w->rpc.routine, "task_create") != 0 && strcmp(w->rpc.routine, "proc_dostop") != 0 &&
                 strcmp(w->rpc.routine, "thread_abort") != 0)
-                assert_int_equal(w->child, CHILD_ORPHAN);
+                assert_int_equal(w->child, claimed ? CHILD_STUCK : CHILD_ORPHAN);
         }
         if (w->ndebug) {
             assert_int_equal(w->naborts, 0);

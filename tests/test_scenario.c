@@ -527,21 +527,26 @@ static void test_rpc_step_results(void **state)
 
 
 
-/* Issue 12: an "at rpc N insert" actor that fires after the parent ended (here the parent
- * aborted: mach_port_names failed) must find no child to insert into, not read the freed
- * parent (the sanitizer build caught the read). */
+/* Issue 12: an "at rpc N insert" actor that fires after the parent ended (here: its fork
+ * failed, mach_port_names failing, NDEBUG's lose: terminated the child, and the parent
+ * exited) must find no child to insert into, not read the freed parent (the sanitizer build
+ * caught the read). (An aborting parent no longer ends: glibc's abort hangs in fork, issue 9
+ * item 7.) */
 static void test_insert_after_parent_ended(void **state)
 {
     (void)state;
     run_result *r = run_text_with("forksim-scenario 1\n"
-                             "fork glibc\n"
+                             "fork glibc-ndebug\n"
                              "have send s urefs 2\n"
                              "fault rpc 1 routine mach_port_names routine-fails 5\n"
-                             "at rpc 20 insert s into child other\n"
-                             "parent fork\n"
-                             "expect verdict abort\n", NULL);
-    assert_non_null(strstr(r->trace, "# actor: no child to insert s into"));
-    assert_int_equal(r->verdict, VERDICT_ABORT);
+                             "at rpc 23 insert s into child other\n"
+                             "parent fork -> error\n", NULL);
+    const char *end = strstr(r->trace, " proc_mark_exit(");  /* the parent's exit ... */
+    assert_non_null(end);
+    end = strstr(end, " trap task_terminate(");                /* ... and its own end */
+    assert_non_null(end);
+    assert_non_null(strstr(end, "# actor: no child to insert s into"));
+    assert_int_equal(r->verdict, VERDICT_OK);
     assert_int_equal(r->invariant_violations, 0);
     assert_int_equal(r->leaked, 0);
     run_done(r);
@@ -657,18 +662,16 @@ static void test_every_label_is_kept(void **state)
     run_done(r);
 }
 
-/* Issue 12: an unmodelled call (here: a process whose own task_terminate fails after an
- * abort) ends the run, not the program: the run comes back with the verdict "unmodelled",
+/* Issue 12: an unmodelled call (here: a process whose own task_terminate fails as SIGTERM's
+ * default action ends it) ends the run, not the program: the run comes back with the verdict "unmodelled",
  * never expected, its reason kept, and the simulation closed (it exited with all of it held,
  * which LeakSanitizer reported). */
 static void test_unmodelled_ends_the_run_not_the_program(void **state)
 {
     (void)state;
     run_result *r = run_text_with("forksim-scenario 1\n"
-                             "fork glibc\n"
-                             "fault rpc 1 routine mach_port_names routine-fails 5\n"
                              "fault rpc 1 routine task_terminate routine-fails 5\n"
-                             "parent fork\n", NULL);
+                             "parent kill TERM to self\n", NULL);
     assert_int_equal(r->verdict, VERDICT_UNMODELLED);
     assert_false(r->expected);
     assert_non_null(strstr(r->unmodelled, "unmodelled: a simulated process survived its own task_terminate"));

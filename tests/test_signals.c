@@ -14,6 +14,11 @@
 #include "runner.h"
 #include "scenario.h"
 #include "testlib_run.h"
+#include "source.h"
+#include "forkimpl.h"
+#include "servers.h"
+#include "kern.h"
+#include "shim/hurd/fd.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -160,6 +165,394 @@ static void test_H11_interrupted_wait_is_sent_again(void **state)
     test_run_done(r);
 }
 
+/* signal-during-fork: the four proc RPCs of _Fork after resume_threads, each interruptible
+ * (process.defs is an INTR_INTERFACE). The names come from the issue; their lines and LOSE
+ * lines from the compiled _Fork.c's text (forkimpl/source.h), never from a run. */
+static const char *const fork_intr_rpcs[] = {
+    "proc_get_arg_locations", "proc_set_arg_locations", "proc_task2pid", "proc_child",
+};
+
+/* The line of the first "LOSE" at or after the statement that calls __ROUTINE in _Fork.c. */
+static unsigned lose_line_after(const char *routine)
+{
+    char call[64];
+    snprintf(call, sizeof call, "__%s (", routine);
+    unsigned first = 0;
+    assert_int_equal(fi_source_count(call, &first), 1);
+    for (unsigned l = first; fi_source_line(l) != NULL; l++)
+        if (strstr(fi_source_line(l), "LOSE") != NULL)
+            return l;
+    fail_msg("no LOSE after %s in _Fork.c", routine);
+    return 0;
+}
+
+static void run_signal_during(const char *routine, unsigned delay_ms, bool ndebug, run_result **out)
+{
+    char text[1024];
+    snprintf(text, sizeof text,
+             "forksim-scenario 1\n"
+             "%s"
+             "parent handler USR1 record\n"
+             "before %s in parent delay reply %u\n"
+             "before %s in parent kill USR1 to parent\n"
+             "parent fork\n"
+             "child  exit 0\n"
+             "parent wait\n",
+             ndebug ? "fork glibc-ndebug\n" : "", routine, delay_ms, routine);
+    *out = run_text(text);
+}
+
+/* As shipped, proc slow for longer than the signal thread's interrupt_operation timeout
+ * (_hurdsig_interrupt_timeout, 1000 ms; the delay is 5 times that): the interrupt waits behind
+ * proc's global lock and times out, _hurdsig_abort_rpcs destroys the reply port and makes the
+ * trap return EINTR (the critical section clears intr_port: no restart, P15), and the RPC's
+ * LOSE aborts the parent with EINTR. For each of the four RPCs, at that RPC's own LOSE. */
+static void test_H11_P15_P16_signal_during_fork_shipped(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < sizeof fork_intr_rpcs / sizeof fork_intr_rpcs[0]; i++) {
+        run_result *r;
+        run_signal_during(fork_intr_rpcs[i], 5000, false, &r);
+        char want[64];
+        snprintf(want, sizeof want, "_Fork.c:%u", lose_line_after(fork_intr_rpcs[i]));
+        const fi_abort_record *ab;
+        unsigned n = fi_aborts(&ab);
+        if (n != 1 || strcmp(ab[0].site, want) != 0 || ab[0].err != EINTR) /* rule P16 */
+            fail_msg("%s: expected one abort at %s with EINTR; got %u, first at %s (err %d)",
+                     fork_intr_rpcs[i], want, n, n ? ab[0].site : "-", n ? ab[0].err : 0);
+        assert_string_equal(ab[0].site, want); /* rule P16: LOSE is assert_perror, as shipped */
+        const char *at = strstr(r->trace, "# scenario: set-up done");
+        assert_true(find_from(r->trace, &at, "interrupt_operation(", "MACH_RCV_TIMED_OUT")); /* rule P14 */
+        assert_true(find_from(r->trace, &at, "# signal SIGUSR1 to t6: pending", NULL)); /* rule P15 */
+        char rpc[64];
+        snprintf(rpc, sizeof rpc, "t6.6 %s(", fork_intr_rpcs[i]);
+        assert_true(find_from(r->trace, &at, rpc, "= 0x40000004")); /* rule H11: EINTR */
+        test_run_done(r);
+    }
+}
+
+/* Built with NDEBUG, LOSE goes to lose: (the child task terminated), the critical section ends
+ * (the pending handler runs) and _Fork's "if (err == EINTR) goto retry" forks again (P16,
+ * step 12): the fork succeeds on its second attempt. */
+static void test_P16_signal_during_fork_ndebug_retries(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < sizeof fork_intr_rpcs / sizeof fork_intr_rpcs[0]; i++) {
+        run_result *r;
+        run_signal_during(fork_intr_rpcs[i], 5000, true, &r);
+        const fi_abort_record *ab;
+        assert_int_equal(fi_aborts(&ab), 0);
+        const char *at = strstr(r->trace, "# scenario: set-up done");
+        char rpc[64];
+        snprintf(rpc, sizeof rpc, "t6.6 %s(", fork_intr_rpcs[i]);
+        assert_true(find_from(r->trace, &at, "trap task_create(", NULL));
+        assert_true(find_from(r->trace, &at, rpc, "= 0x40000004"));
+        assert_true(find_from(r->trace, &at, "t6.6 trap task_terminate(", NULL)); /* rule P16: lose: */
+        assert_true(find_from(r->trace, &at, "# signal SIGUSR1 to t6: handler", NULL)); /* rule P15 */
+        assert_true(find_from(r->trace, &at, "trap task_create(", NULL)); /* rule P16: retry */
+        assert_true(find_from(r->trace, &at, rpc, "= KERN_SUCCESS"));
+        assert_true(find_from(r->trace, &at, "t6.6 proc_wait(", "= KERN_SUCCESS"));
+        assert_int_equal(r->verdict, VERDICT_OK);
+        test_run_done(r);
+    }
+}
+
+/* proc slow, but not past the interrupt's timeout (a fifth of it): interrupt_operation answers
+ * 0 once the slow request is served, so the RPC gets proc's real reply (amendment P14/P15:
+ * EINTR only when interrupt_operation fails or times out), the fork succeeds, and the handler
+ * runs once the critical section ends. */
+static void test_P15_signal_during_fork_no_eintr_when_proc_answers(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < sizeof fork_intr_rpcs / sizeof fork_intr_rpcs[0]; i++) {
+        run_result *r;
+        run_signal_during(fork_intr_rpcs[i], 200, false, &r);
+        const fi_abort_record *ab;
+        assert_int_equal(fi_aborts(&ab), 0);
+        const char *at = strstr(r->trace, "# scenario: set-up done");
+        char rpc[64];
+        snprintf(rpc, sizeof rpc, "t6.6 %s(", fork_intr_rpcs[i]);
+        assert_true(find_from(r->trace, &at, "interrupt_operation(", "= KERN_SUCCESS")); /* rule PL1 */
+        assert_true(find_from(r->trace, &at, "# signal SIGUSR1 to t6: pending", NULL)); /* rule P15 */
+        assert_true(find_from(r->trace, &at, rpc, "= KERN_SUCCESS")); /* rule P14: the real reply */
+        assert_true(find_from(r->trace, &at, "# signal SIGUSR1 to t6: handler", NULL));
+        assert_int_equal(r->verdict, VERDICT_OK);
+        test_run_done(r);
+    }
+}
+
+/* P15: "term, core and stop are unaffected by the lock". SIGTERM with no handler reaches the
+ * parent while it waits in proc_task2pid, inside _Fork's critical section: the default action
+ * is taken at once by the signal thread (proc_dostop, proc_mark_exit with W_EXITCODE (0,
+ * SIGTERM), task_terminate), the RPC never returns, and the child task, never resumed, is left
+ * with its threads suspended: the run can never finish (a deadlock naming them). */
+static void test_P15_default_action_not_deferred_in_fork(void **state)
+{
+    (void)state;
+    run_result *r = run_text("forksim-scenario 1\n"
+                             "before proc_task2pid in parent delay reply 5000\n"
+                             "before proc_task2pid in parent kill TERM to parent\n"
+                             "parent fork\n"
+                             "child  exit 0\n"
+                             "parent wait\n");
+    static const char *const steps[][2] = {
+        {"t6.6 proc_dostop(", NULL},                            /* _Fork's own: the lock taken */
+        {"event: proc is to answer proc_task2pid", NULL},
+        {"t6.8 proc_dostop(", NULL},                            /* post_signal's "term" */
+        {"# signal SIGTERM to t6: default terminate", NULL},
+        {"t6.8 proc_mark_exit(", ", 15, 0)"},
+    };
+    check_order(r, steps, sizeof steps / sizeof steps[0]); /* rule P15 */
+    assert_null(strstr(r->trace, "t6.6 proc_task2pid(")); /* rule P15: the RPC never returned */
+    assert_int_equal(r->verdict, VERDICT_DEADLOCK); /* rule P15: the child, never resumed */
+    test_run_done(r);
+}
+
+/* Issue 9 item 7: an assert failing in _Fork takes glibc's own abort path (stdlib/abort.c,
+ * compiled unmodified). Expected from the source text, not from a run: abort unblocks SIGABRT
+ * (sigprocmask), raises it (pthread_kill: _hurd_raise_signal, a msg_sig_post of signal 0 to
+ * the process's own message port, waiting for the reply), then sets SIGABRT to SIG_DFL with
+ * sigaction, whose __libc_sigaction takes ss->critical_section_lock with __spin_lock.
+ * - Before resume_threads (_Fork.c:426) the signal thread is stopped (proc_dostop,
+ *   thread_abort: P16 steps 2 and 6): raise's msg_sig_post is never answered.
+ * - After it, the signal thread answers but delivers nothing (pending_signals: nothing while
+ *   the critical section is held, P15), and sigaction then waits for the critical section
+ *   lock _Fork took at line 71 and still holds: the thread waits for itself.
+ * Either way the process can never finish: the verdict is a deadlock naming where each thread
+ * waits (forksim's spin locks block where the Hurd's would spin). */
+static const char *report_line(const run_result *r, const char *a, const char *b)
+{
+    for (size_t i = 0; i < r->nmessages; i++) {
+        const char *m = r->messages[i];
+        while (m != NULL && *m != '\0') {
+            const char *e = strchr(m, '\n');
+            size_t l = e != NULL ? (size_t)(e - m) : strlen(m);
+            char line[256];
+            snprintf(line, sizeof line, "%.*s", (int)(l < 255 ? l : 255), m);
+            if (strstr(line, a) != NULL && (b == NULL || strstr(line, b) != NULL))
+                return m;
+            m = e != NULL ? e + 1 : NULL;
+        }
+    }
+    return NULL;
+}
+
+static void test_P16_abort_before_resume_threads_waits_for_stopped_sigthread(void **state)
+{
+    (void)state;
+    /* mach_port_names (_Fork.c:182) fails: its LOSE comes before resume_threads */
+    run_result *r = run_text("forksim-scenario 1\n"
+                             "fault rpc 1 routine mach_port_names routine-fails 5\n"
+                             "parent fork\n");
+    const fi_abort_record *ab;
+    assert_int_equal(fi_aborts(&ab), 1);
+    unsigned names_line = 0;
+    assert_int_equal(fi_source_count("__mach_port_names (", &names_line), 1);
+    unsigned resume_line = 0;
+    assert_true(fi_source_count("resume_threads ();", &resume_line) >= 1);
+    unsigned abort_line = (unsigned)atoi(strchr(ab[0].site, ':') + 1);
+    assert_true(abort_line > names_line && abort_line < resume_line); /* rule P16 */
+    const char *at = strstr(r->trace, "# abort: task 6:");
+    assert_non_null(at);
+    assert_true(find_from(r->trace, &at, "# raise: SIGABRT pending on thread 6", NULL));
+    assert_null(strstr(at, "t6.6 msg_sig_post(")); /* never answered */
+    assert_non_null(report_line(r, "thread 6 (task 6): waits for mach_msg", NULL)); /* rule P16 */
+    assert_non_null(report_line(r, "thread 7 (task 6): suspended", NULL)); /* rule P16 */
+    assert_int_equal(r->verdict, VERDICT_DEADLOCK); /* rule P16 */
+    test_run_done(r);
+}
+
+static void test_P15_P16_abort_after_resume_threads_waits_for_itself(void **state)
+{
+    (void)state;
+    run_result *r;
+    run_signal_during("proc_child", 5000, false, &r);
+    const char *at = strstr(r->trace, "# abort: task 6:");
+    assert_non_null(at);
+    /* sigprocmask (SIGUSR1, pending, now unblocked) and raise each post signal 0, answered */
+    assert_true(find_from(r->trace, &at, "t6.6 msg_sig_post(", ", 0, 0, "));
+    assert_true(find_from(r->trace, &at, "# raise: SIGABRT pending on thread 6", NULL));
+    assert_true(find_from(r->trace, &at, "t6.6 msg_sig_post(", ", 0, 0, "));
+    assert_null(strstr(at, "# signal SIGABRT")); /* rule P15: nothing delivered in the section */
+    assert_null(strstr(at, "# signal SIGUSR1"));  /* rule P15 */
+    assert_non_null(report_line(r, "thread 6 (task 6): waits for lock", "held by thread 6")); /* rule P16 */
+    assert_int_equal(r->verdict, VERDICT_DEADLOCK); /* rule P16 */
+    test_run_done(r);
+}
+
+/* The rest of abort's path, where no critical section is held (a child after fork), driven
+ * directly in a simulated process (no scenario step reaches it):
+ * - abort: raise (SIGABRT) reaches the signal thread, whose default action for SIGABRT (SIGIOT:
+ *   core, P14) ends the process: the parent's wait sees W_EXITCODE (0, SIGABRT), no core flag
+ *   (no crash server: write_corefile fails);
+ * - ABORT_INSTRUCTION alone (i386's hlt): GNU Mach reports the general protection fault as
+ *   exception_raise (EXC_BAD_INSTRUCTION, i386/i386/trap.c) to the exception port, the message
+ *   port (_hurdsig_init); catch-exc.c and exc2signal.c make it SIGILL, default core: the wait
+ *   sees W_EXITCODE (0, SIGILL). (Hurd numbers, glibc's bits/signum-arch.h: SIGILL 4,
+ *   SIGABRT 6.) */
+_Noreturn void forksim_glibc_abort(void);
+void fi_abort_instruction(void);
+static struct {
+    int status;
+    kern_return_t kr;
+} abort_seen;
+
+static int abort_child_main(void *arg)
+{
+    pid_t pid = fi_fork();
+    if (pid == 0) {
+        if (arg != NULL)
+            forksim_glibc_abort();
+        fi_abort_instruction();
+        return 99; /* not reached: the fault ends the process */
+    }
+    int status = 0, sigcode = 0;
+    pid_t got = 0;
+    rusage_t ru;
+    abort_seen.kr = __proc_wait(_hurd_ports[INIT_PORT_PROC].port, pid, 0, &status, &sigcode, &ru, &got);
+    abort_seen.status = status;
+    return 0;
+}
+
+static char *run_main(fi_main_fn fn, void *arg)
+{
+    fi_aborts_reset();
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *trace = open_memstream(&buf, &len);
+    kern_config cfg = {.trace = trace};
+    assert_int_equal(kern_open(&cfg), 0);
+    fi_install();
+    fi_set_fork_variant(FI_FORK_GLIBC);
+    assert_int_equal(hurd_boot(), 0);
+    fi_spawn(fn, arg, NULL);
+    assert_int_equal(sim_run(), SIM_OK);
+    assert_int_equal(kern_close(), 0);
+    fclose(trace);
+    return buf;
+}
+
+static char *run_abort_child(bool whole_abort)
+{
+    memset(&abort_seen, 0, sizeof abort_seen);
+    return run_main(abort_child_main, whole_abort ? (void *)1 : NULL);
+}
+
+static void test_P14_abort_outside_critical_section_ends_by_sigabrt(void **state)
+{
+    (void)state;
+    char *trace = run_abort_child(true);
+    assert_int_equal(abort_seen.kr, KERN_SUCCESS);
+    assert_int_equal(abort_seen.status, HURD_W_EXITCODE(0, 6)); /* rule P14: SIGABRT, core */
+    assert_non_null(strstr(trace, "# signal SIGABRT to t")); /* rule P14 */
+    assert_null(strstr(trace, "exception_raise")); /* hlt is never reached */
+    free(trace);
+}
+
+static void test_P14_abort_instruction_is_an_exception_then_sigill(void **state)
+{
+    (void)state;
+    char *trace = run_abort_child(false);
+    const char *at = strstr(trace, "# fault: task ");
+    assert_non_null(at);
+    assert_true(find_from(trace, &at, "trap mach_msg(|RCV", "2400 exception_raise")); /* the signal thread */
+    assert_true(find_from(trace, &at, "# signal SIGILL to t", NULL));
+    assert_int_equal(abort_seen.status, HURD_W_EXITCODE(0, 4)); /* rule P14: SIGILL, core */
+    free(trace);
+}
+
+/* Stop and continue (P14: "stop: proc_dostop, abort RPCs, then proc_mark_stop (the parent gets
+ * SIGCHLD with CLD_STOPPED). On CONT, all threads are resumed"; the Hurd's proc/wait.c:
+ * S_proc_mark_stop, S_proc_mark_cont; hurdsig.c: suspend, resume). The child, waiting in
+ * pause, is stopped by SIGSTOP; the parent's wait with WUNTRACED gets W_STOPCODE (SIGSTOP);
+ * SIGCONT's resume tells proc (proc_mark_cont) and resumes the stopped main thread; SIGTERM
+ * then ends it. SIGSTOP is 17 on the Hurd (bits/signum-arch.h). */
+static void test_P14_stop_and_continue(void **state)
+{
+    (void)state;
+    run_result *r = run_text("forksim-scenario 1\n"
+                             "parent fork -> ok\n"
+                             "child  pause\n"
+                             "child  exit 0\n"
+                             "parent yield\n"
+                             "parent kill STOP\n"
+                             "parent wait untraced -> stopped STOP\n"
+                             "parent kill CONT\n"
+                             "parent kill TERM\n"
+                             "parent wait -> signal TERM\n");
+    char stopped[64];
+    snprintf(stopped, sizeof stopped, "status 0x%x,", HURD_W_STOPCODE(17));
+    static const char *const steps[][2] = {
+        {"t7.9 proc_dostop(", NULL},                     /* suspend: the other threads */
+        {"t7.9 proc_mark_stop(", ", 17, 0)"},
+        {"# signal SIGSTOP to t7: default stop", NULL},
+        {"t7.9 proc_mark_cont(", "= KERN_SUCCESS"},      /* resume */
+        {"t7.9 task_threads(", NULL},
+        {"t7.9 thread_resume(", NULL},
+        {"# signal SIGCONT to t7: default continue", NULL},
+        {"# signal SIGTERM to t7: default terminate", NULL},
+        {"t6.6 proc_wait(", "status 0xf,"},
+    };
+    check_order(r, steps, sizeof steps / sizeof steps[0]); /* rule P14 */
+    const char *at = strstr(r->trace, "# scenario: set-up done");
+    assert_true(find_from(r->trace, &at, "t6.6 proc_wait(", stopped)); /* rule P11: WUNTRACED */
+    assert_int_equal(r->verdict, VERDICT_OK); /* rule P14 */
+    test_run_done(r);
+}
+
+/* SIGTSTP, whose default is stop too, does not stop a process of an orphaned process group:
+ * post_signal turns it into SIGKILL (hurdsig.c: "_hurd_orphaned && act == stop", spec P14
+ * amendment). The child is in init's group with its parent, whose parent is init, in the same
+ * group: orphaned (POSIX), which proc tells it in msg_proc_newids. */
+static void test_P14_tstp_kills_an_orphaned_process(void **state)
+{
+    (void)state;
+    run_result *r = run_text("forksim-scenario 1\n"
+                             "parent fork -> ok\n"
+                             "child  pause\n"
+                             "child  exit 0\n"
+                             "parent yield\n"
+                             "parent kill TSTP\n"
+                             "parent wait -> signal KILL\n");
+    const char *at = strstr(r->trace, "# scenario: set-up done");
+    assert_true(find_from(r->trace, &at, "# signal SIGKILL to t7: default terminate", NULL)); /* rule P14 */
+    assert_null(strstr(r->trace, "proc_mark_stop(")); /* rule P14: no stop */
+    assert_int_equal(r->verdict, VERDICT_OK);
+    test_run_done(r);
+}
+
+/* kill's refport when proc_pid2task fails is the caller's session id port
+ * (proc_getsidport, the Hurd's proc/pgrp.c: made on first request, a MAKE_SEND right): asked
+ * twice, the same port, which merges into one name of the caller's. */
+static struct {
+    kern_return_t kr1, kr2;
+    mach_port_t p1, p2;
+    mach_port_type_t type;
+} sid_seen;
+
+static int sid_main(void *arg)
+{
+    (void)arg;
+    sid_seen.kr1 = __proc_getsidport(_hurd_ports[INIT_PORT_PROC].port, &sid_seen.p1);
+    sid_seen.kr2 = __proc_getsidport(_hurd_ports[INIT_PORT_PROC].port, &sid_seen.p2);
+    mk_mach_port_type(kern_self(), __mach_task_self_, sid_seen.p1, &sid_seen.type); /* untraced */
+    return 0;
+}
+
+static void test_P12_getsidport(void **state)
+{
+    (void)state;
+    memset(&sid_seen, 0, sizeof sid_seen);
+    char *trace = run_main(sid_main, NULL);
+    assert_int_equal(sid_seen.kr1, KERN_SUCCESS); /* rule P12 */
+    assert_int_equal(sid_seen.kr2, KERN_SUCCESS);
+    assert_true(MACH_PORT_VALID(sid_seen.p1));
+    assert_int_equal(sid_seen.p2, sid_seen.p1);   /* rule P12: one port per session */
+    assert_true(sid_seen.type & MACH_PORT_TYPE_SEND);
+    assert_non_null(strstr(trace, "proc_getsidport reply"));
+    free(trace);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -167,6 +560,17 @@ int main(void)
         cmocka_unit_test(test_P13_P14_handler_frame_then_reply),
         cmocka_unit_test(test_P14_default_term_ends_the_process),
         cmocka_unit_test(test_H11_interrupted_wait_is_sent_again),
+        cmocka_unit_test(test_H11_P15_P16_signal_during_fork_shipped),
+        cmocka_unit_test(test_P16_signal_during_fork_ndebug_retries),
+        cmocka_unit_test(test_P15_signal_during_fork_no_eintr_when_proc_answers),
+        cmocka_unit_test(test_P15_default_action_not_deferred_in_fork),
+        cmocka_unit_test(test_P16_abort_before_resume_threads_waits_for_stopped_sigthread),
+        cmocka_unit_test(test_P15_P16_abort_after_resume_threads_waits_for_itself),
+        cmocka_unit_test(test_P14_abort_outside_critical_section_ends_by_sigabrt),
+        cmocka_unit_test(test_P14_abort_instruction_is_an_exception_then_sigill),
+        cmocka_unit_test(test_P14_stop_and_continue),
+        cmocka_unit_test(test_P14_tstp_kills_an_orphaned_process),
+        cmocka_unit_test(test_P12_getsidport),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

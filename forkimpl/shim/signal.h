@@ -74,6 +74,14 @@ typedef int sig_atomic_t;
 #define SIG_IGN ((__sighandler_t)1)
 
 #include <bits/types/siginfo_t.h>
+/* The POSIX si_code values of faults (glibc's bits/siginfo-consts.h: the same numbers). */
+enum { ILL_ILLOPC = 1, ILL_ILLOPN, ILL_ILLADR, ILL_ILLTRP, ILL_PRVOPC, ILL_PRVREG, ILL_COPROC,
+       ILL_BADSTK };
+enum { FPE_INTDIV = 1, FPE_INTOVF, FPE_FLTDIV, FPE_FLTOVF, FPE_FLTUND, FPE_FLTRES, FPE_FLTINV,
+       FPE_FLTSUB };
+enum { SEGV_MAPERR = 1, SEGV_ACCERR };
+enum { BUS_ADRALN = 1, BUS_ADRERR, BUS_OBJERR };
+enum { TRAP_BRKPT = 1, TRAP_TRACE };
 #define SI_USER 0
 #define SI_QUEUE -1
 #define SI_TIMER -2
@@ -140,6 +148,16 @@ struct sigcontext {
     unsigned long sc_pc, sc_sp, sc_sysreturn;
     unsigned long sc_state[12];
 };
+
+/* The Hurd's older, non-POSIX codes a handler gets as its second argument, which the i386
+ * exc2signal.c gives when not asked for POSIX ones (sysdeps/mach/hurd/i386/bits/sigcontext.h:
+ * the same numbers). */
+enum {
+    FPE_INTOVF_TRAP = 1, FPE_INTDIV_FAULT, FPE_FLTOVF_FAULT, FPE_FLTDIV_FAULT, FPE_FLTUND_FAULT,
+    FPE_SUBRNG_FAULT = 7, FPE_FLTDNR_FAULT, FPE_FLTINX_FAULT, FPE_EMERR_FAULT, FPE_EMBND_FAULT,
+};
+enum { ILL_INVOPR_FAULT = 1, ILL_STACK_FAULT, ILL_FPEOPR_FAULT };
+enum { DBG_SINGLE_TRAP = 1, DBG_BRKPNT_FAULT };
 
 /* --- the calls the code under test makes (defined by glibc's files compiled here) --------------- */
 /* The host's libc exports some of these names (__sigaction, __libc_sigaction, __sigsuspend):

@@ -501,7 +501,9 @@ static void audit_parent(audit *a)
     run_result *r = a->r;
     explore_row *row = a->row;
     const run_space *before = &r->before_fork;
-    if (!before->taken)
+    /* A parent that aborted never returned from fork: what it holds is not what fork left it
+     * (since glibc's own abort path runs, it may still hold everything, hung: issue 9 item 7). */
+    if (!before->taken || (row->naborts > 0 && !row->abort_in_child))
         return;
     if (r->parent.taken) {
         row->audited = true;
@@ -668,7 +670,7 @@ static void row_print(FILE *out, const explore_row *row)
     } else {
         fprintf(out, "no return");
     }
-    if (row->naborts == 0 && (row->sim == FORKSIM_DEADLOCK || row->sim == FORKSIM_LIVELOCK))
+    if (row->sim == FORKSIM_DEADLOCK || row->sim == FORKSIM_LIVELOCK)
         fprintf(out, ", then %s", row->sim == FORKSIM_LIVELOCK ? "a livelock" : "a deadlock");
     /* In the child. */
     fprintf(out, " | child: ");

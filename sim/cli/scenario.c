@@ -447,8 +447,21 @@ static int parse_step(parser *p, scenario *s, scn_who who, char **w, int n)
                 return fail(p, "wait -> signal SIG: unknown signal '%s' (a Hurd signal name or number)", w[4]);
             st->has_expect = true;
             st->by_signal = true;
+        } else if (n == 6 && strcmp(w[2], "untraced") == 0 && strcmp(w[3], "->") == 0 &&
+                   strcmp(w[4], "stopped") == 0) {
+            /* wait untraced -> stopped SIG: proc_wait with WUNTRACED sees the child stopped */
+            if (!signame_parse(w[5], &st->expect_value))
+                return fail(p, "wait untraced -> stopped SIG: unknown signal '%s'", w[5]);
+            st->has_expect = true;
+            st->untraced = true;
+        } else if (n == 5 && strcmp(w[2], "->") == 0 && strcmp(w[3], "error") == 0) {
+            /* the wait itself fails with CODE (proc_wait's error, as EINTR) */
+            if (!scn_code_parse(w[4], &st->expect_code))
+                return fail(p, "wait -> error CODE: unknown code '%s'", w[4]);
+            st->has_expect = true;
+            st->has_errno = true;
         } else if (n != 2) {
-            return fail(p, "wait, wait -> status N, or wait -> signal SIG");
+            return fail(p, "wait, wait -> status N, wait -> signal SIG, wait -> error CODE, or wait untraced -> stopped SIG");
         }
     } else if (strcmp(verb, "yield") == 0) {
         st->kind = STEP_YIELD;
@@ -750,9 +763,32 @@ static int parse_action(parser *p, scenario *s, char **w, int n, int i, const ch
         s->fault_insert_same[s->nfaults] = strcmp(w[i + 4], "same") == 0;
         return 0;
     }
+    if (i < n && strcmp(w[i], "delay") == 0) {
+        /* delay reply MS: proc answers the call's request MS ms late (virtual clock), under its
+         * global lock (sim/hurd/servers.h, hurd_server_delay_locked); before a proc RPC only */
+        unsigned ms;
+        if (n != i + 3 || strcmp(w[i + 1], "reply") != 0 || !parse_uint(w[i + 2], &ms) || ms == 0 ||
+            strcmp(w[0], "before") != 0 || strncmp(s->anchors[s->nfaults].routine, "proc_", 5) != 0)
+            return fail(p, "%s: delay reply MS (MS from 1; only before a proc RPC: before proc_ROUTINE ... delay reply MS)", what);
+        f->kind = KF_CALL;
+        s->fault_delay_ms[s->nfaults] = ms;
+        return 0;
+    }
+    if (i < n && strcmp(w[i], "kill") == 0) {
+        /* kill SIG to child|parent: the killer process sends it with glibc's kill, as for
+         * "anywhere kill", here at a point the scenario names */
+        int sig;
+        if (n != i + 4 || !signame_parse(w[i + 1], &sig) || strcmp(w[i + 2], "to") != 0 ||
+            (strcmp(w[i + 3], "child") && strcmp(w[i + 3], "parent")))
+            return fail(p, "%s: kill SIG to child|parent", what);
+        f->kind = KF_CALL;
+        s->fault_kill_sig[s->nfaults] = sig;
+        s->fault_kill_child[s->nfaults] = strcmp(w[i + 3], "child") == 0;
+        return 0;
+    }
     if (i < n)
-        return fail(p, "%s: '%s' is not an event (destroy NAME, insert NAME into child same|other)", what, w[i]);
-    return fail(p, "%s: what happens? (destroy NAME, insert NAME into child same|other)", what);
+        return fail(p, "%s: '%s' is not an event (destroy NAME, insert NAME into child same|other, kill SIG to child|parent, delay reply MS)", what, w[i]);
+    return fail(p, "%s: what happens? (destroy NAME, insert NAME into child same|other, kill SIG to child|parent, delay reply MS)", what);
 }
 
 /*
@@ -772,6 +808,9 @@ static int parse_fault(parser *p, scenario *s, char **w, int n)
     s->fault_labels[s->nfaults][0] = '\0';
     s->fault_routines[s->nfaults][0] = '\0';
     s->fault_insert_same[s->nfaults] = false;
+    s->fault_kill_sig[s->nfaults] = 0;
+    s->fault_kill_child[s->nfaults] = false;
+    s->fault_delay_ms[s->nfaults] = 0;
     s->fault_lines[s->nfaults] = p->line;
     const char *what = w[0];
     int i = 1;

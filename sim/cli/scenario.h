@@ -100,6 +100,7 @@ typedef struct scn_step {
     kern_return_t expect_code;  /* rpc; fork's errno */
     int expect_value;           /* exit code, wait status, signal */
     bool by_signal;             /* wait -> signal SIG: expect_value is the signal */
+    bool untraced;              /* wait untraced -> stopped SIG: WUNTRACED, stopped by SIG */
     bool vfork;                 /* vfork: glibc's vfork (posix/vfork.c), which is fork */
     int signo;                  /* kill, handler, block, unblock: the Hurd's number */
     int line;
@@ -157,6 +158,9 @@ typedef struct scenario {
     char fault_routines[KERN_MAX_FAULTS][40];
     char fault_labels[KERN_MAX_FAULTS][SCN_MAX_LABEL]; /* events: destroy|insert NAME */
     bool fault_insert_same[KERN_MAX_FAULTS];           /* insert: the parent's own right */
+    int fault_kill_sig[KERN_MAX_FAULTS];               /* kill SIG to child|parent: SIG (0: no kill) */
+    bool fault_kill_child[KERN_MAX_FAULTS];            /* ... to the child */
+    unsigned fault_delay_ms[KERN_MAX_FAULTS];          /* delay reply MS: MS (0: no delay) */
     scn_anchor anchors[KERN_MAX_FAULTS];               /* where each fault or event lands */
     int fault_lines[KERN_MAX_FAULTS];                  /* its line in the file (0: added by
                                                         * forksim explore) */

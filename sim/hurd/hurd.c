@@ -93,6 +93,8 @@ static const char *hurd_msg_id_name(mach_msg_id_t id)
         {PROC_ID_DOSTOP, "proc_dostop", "proc_dostop reply"},
         {PROC_ID_MARK_STOP, "proc_mark_stop", "proc_mark_stop reply"},
         {PROC_ID_MARK_EXIT, "proc_mark_exit", "proc_mark_exit reply"},
+        {PROC_ID_MARK_CONT, "proc_mark_cont", "proc_mark_cont reply"},
+        {PROC_ID_GETSIDPORT, "proc_getsidport", "proc_getsidport reply"},
         {PROC_ID_PID2TASK, "proc_pid2task", "proc_pid2task reply"},
         {PROC_ID_TASK2PID, "proc_task2pid", "proc_task2pid reply"},
         {PROC_ID_TASK2PROC, "proc_task2proc", "proc_task2proc reply"},
@@ -110,6 +112,7 @@ static const char *hurd_msg_id_name(mach_msg_id_t id)
         {EXEC_ID_EXEC_PATHS, "exec_exec_paths", "exec_exec_paths reply"},
         {EXEC_STARTUP_ID_GET_INFO, "exec_startup_get_info", "exec_startup_get_info reply"},
         {INTERRUPT_ID_OPERATION, "interrupt_operation", "interrupt_operation reply"},
+        {2400, "exception_raise", "exception_raise reply"}, /* GNU Mach's exc.defs */
     };
     for (size_t i = 0; i < sizeof ids / sizeof ids[0]; i++) {
         if (ids[i].id == id)

@@ -37,6 +37,8 @@ const char *hurd_errno_name(kern_return_t code);
 #define HURD_SIGCHLD   20
 #define HURD_CLD_EXITED  1
 #define HURD_CLD_STOPPED 5
+#define HURD_CLD_CONTINUED 6
+#define HURD_W_CONTINUED 0xffff
 
 /* --- The init ports and ints a program is started with (the Hurd's hurd/hurd_types.h) ------- */
 
@@ -57,10 +59,12 @@ enum hurd_init_int { HURD_INIT_UMASK, HURD_INIT_SIGMASK, HURD_INIT_SIGIGN, HURD_
 #define PROC_ID_WAIT              24020
 #define PROC_ID_DOSTOP            24021
 #define PROC_ID_MARK_STOP         24023
+#define PROC_ID_MARK_CONT         24024
 #define PROC_ID_MARK_EXIT         24025
 #define PROC_ID_PID2TASK          24029
 #define PROC_ID_TASK2PID          24030
 #define PROC_ID_TASK2PROC         24031
+#define PROC_ID_GETSIDPORT        24046
 #define MSG_ID_SIG_POST           23000
 #define MSG_ID_PROC_NEWIDS        23001
 #define TERM_ID_GETCTTY           28000     /* term.defs: subsystem 28000, getctty, open_ctty */
@@ -109,6 +113,8 @@ kern_return_t __proc_set_arg_locations(mach_port_t process, vm_address_t argv,
 kern_return_t __proc_dostop(mach_port_t process, mach_port_t contthread);
 kern_return_t __proc_mark_exit(mach_port_t process, int status, int sigcode);
 kern_return_t __proc_mark_stop(mach_port_t process, int signo, int sigcode);
+kern_return_t __proc_mark_cont(mach_port_t process);
+kern_return_t __proc_getsidport(mach_port_t process, mach_port_t *sessport);
 kern_return_t __proc_wait(mach_port_t process, pid_t pid, int options, int *status,
                           int *sigcode, rusage_t *rusage, pid_t *pid_status);
 
@@ -240,6 +246,16 @@ void hurd_set_exec_commit_hook(void (*hook)(int task_id, const uint32_t *ints, u
  * destroyed (M11). Kept until hurd_server_delays_clear or the next boot; at most 8. Returns 0,
  * -1 when full. Host or thread. */
 int hurd_server_delay(enum hurd_server which, mach_msg_id_t id, uint64_t ms);
+/* The same, once (the next such request only), for a request that holds the server's global
+ * lock while it is slow, as every request of the Hurd's proc does (proc/main.c,
+ * message_demuxer locks global_lock around each routine, interrupt_operation's too): an
+ * interrupt_operation on its port waits until it has been served, and does not cancel it (its
+ * routine never looks at cancellation). Other requests are served meanwhile (forksim's rule:
+ * the slow request is one that waited for the lock behind them). */
+int hurd_server_delay_locked(enum hurd_server which, mach_msg_id_t id, uint64_t ms);
+/* hurd_server_delay_locked for the proc server's routine of that name (proc_task2pid, ...):
+ * 0, or -1 when routine is not one of proc's. */
+int hurd_proc_delay_reply(const char *routine, uint64_t ms);
 void hurd_server_delays_clear(void);
 /* Requests server which holds now (delayed, not yet served). */
 unsigned hurd_server_held(enum hurd_server which);

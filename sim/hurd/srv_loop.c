@@ -25,9 +25,17 @@
 #define HELD_MAX 16
 
 SIM_WORLD_STATE static struct {  /* world state (sim/rt/snapshot.c) */
-    struct delay { bool used; enum hurd_server which; mach_msg_id_t id; uint64_t ms; } delay[DELAY_MAX];
+    struct delay {
+        bool used;
+        enum hurd_server which;
+        mach_msg_id_t id;
+        uint64_t ms;
+        bool locked;            /* once, under the server's global lock (hurd_server_delay_locked) */
+    } delay[DELAY_MAX];
     struct held {
         bool used;
+        bool locked;            /* a request that holds the server's global lock while held */
+        bool interrupt;         /* an interrupt_operation waiting for that lock */
         enum hurd_server which;
         uint64_t deadline;      /* sim_now() ms; SIM_FOREVER: until interrupted */
         unsigned seq;
@@ -45,7 +53,17 @@ int hurd_server_delay(enum hurd_server which, mach_msg_id_t id, uint64_t ms)
 {
     for (int i = 0; i < DELAY_MAX; i++)
         if (!L.delay[i].used) {
-            L.delay[i] = (struct delay){true, which, id, ms};
+            L.delay[i] = (struct delay){true, which, id, ms, false};
+            return 0;
+        }
+    return -1;
+}
+
+int hurd_server_delay_locked(enum hurd_server which, mach_msg_id_t id, uint64_t ms)
+{
+    for (int i = 0; i < DELAY_MAX; i++)
+        if (!L.delay[i].used) {
+            L.delay[i] = (struct delay){true, which, id, ms, true};
             return 0;
         }
     return -1;
@@ -64,7 +82,7 @@ unsigned hurd_server_held(enum hurd_server which)
     return n;
 }
 
-static const struct delay *delay_for(enum hurd_server which, mach_msg_id_t id)
+static struct delay *delay_for(enum hurd_server which, mach_msg_id_t id)
 {
     for (int i = 0; i < DELAY_MAX; i++)
         if (L.delay[i].used && L.delay[i].which == which && L.delay[i].id == id)
@@ -72,20 +90,31 @@ static const struct delay *delay_for(enum hurd_server which, mach_msg_id_t id)
     return NULL;
 }
 
-static void hold(enum hurd_server which, const mig_msg_t *in, uint64_t ms)
+static struct held *hold(enum hurd_server which, const mig_msg_t *in, uint64_t ms)
 {
     for (int i = 0; i < HELD_MAX; i++)
         if (!L.held[i].used) {
             struct held *h = &L.held[i];
+            memset(h, 0, sizeof *h);
             h->used = true;
             h->which = which;
             uint64_t now = sim_now();
             h->deadline = ms == SIM_FOREVER || ms > SIM_FOREVER - now ? SIM_FOREVER : now + ms;
             h->seq = ++L.seq;
             h->in = *in;
-            return;
+            return h;
         }
     kern_unmodelled("more than 16 requests held by delayed replies");
+}
+
+/* The held request of which on port that holds the server's global lock, if any. */
+static struct held *held_locked(enum hurd_server which, mach_port_t port)
+{
+    for (int i = 0; i < HELD_MAX; i++)
+        if (L.held[i].used && L.held[i].locked && !L.held[i].interrupt &&
+            L.held[i].which == which && L.held[i].in.head.msgh_local_port == port)
+            return &L.held[i];
+    return NULL;
 }
 
 /* The oldest held request of which that fits: on port (any port when MACH_PORT_NULL), or
@@ -134,6 +163,34 @@ static void answer_eintr(mig_msg_t *in)
     mig_server_finish(in, &out, HURD_EINTR);
 }
 
+/* interrupt_operation (EX11): every request in progress on the port that looks at
+ * cancellation is cancelled (a held request not under the global lock, the server's own blocked
+ * routines), then 0. A request held under the global lock never looks (its routine does not
+ * block): it is served in its time. */
+static void interrupt(enum hurd_server which, mig_msg_t *in, hurd_cancel_fn cancel, void *ctx)
+{
+    mach_port_t port = in->head.msgh_local_port;
+    for (;;) {
+        struct held *h = NULL;
+        for (int i = 0; i < HELD_MAX; i++) {
+            struct held *c = &L.held[i];
+            if (c->used && !c->locked && !c->interrupt && c->which == which &&
+                c->in.head.msgh_local_port == port && (h == NULL || c->seq < h->seq))
+                h = c;
+        }
+        if (h == NULL)
+            break;
+        mig_msg_t m = h->in;
+        h->used = false;
+        answer_eintr(&m);
+    }
+    if (cancel != NULL)
+        cancel(ctx, port);
+    mig_msg_t out;
+    mig_reply_init(&out, in);
+    mig_server_finish(in, &out, KERN_SUCCESS);
+}
+
 void hurd_serve(enum hurd_server which, mach_port_t rcv_name, mig_demux_fn demux, void *ctx,
                 hurd_cancel_fn cancel)
 {
@@ -156,8 +213,12 @@ void hurd_serve(enum hurd_server which, mach_port_t rcv_name, mig_demux_fn demux
             struct held *h;
             while ((h = held_next(which, MACH_PORT_NULL, true)) != NULL) {
                 mig_msg_t m = h->in;
+                bool intr = h->interrupt;
                 h->used = false;
-                serve(&m, demux, ctx);
+                if (intr)
+                    interrupt(which, &m, cancel, ctx);
+                else
+                    serve(&m, demux, ctx);
             }
             continue;
         }
@@ -170,24 +231,25 @@ void hurd_serve(enum hurd_server which, mach_port_t rcv_name, mig_demux_fn demux
         in.bad = false;
         mach_msg_id_t id = in.head.msgh_id;
         if (id == INTERRUPT_ID_OPERATION) {
-            /* EX11: every request in progress on the port is cancelled, then 0. */
-            mach_port_t port = in.head.msgh_local_port;
-            struct held *h;
-            while ((h = held_next(which, port, false)) != NULL) {
-                mig_msg_t m = h->in;
-                h->used = false;
-                answer_eintr(&m);
+            struct held *lk = held_locked(which, in.head.msgh_local_port);
+            if (lk != NULL) {
+                /* The slow request holds the global lock this one needs too: it waits, and is
+                 * served just after that request (same deadline, later in order). */
+                struct held *h = hold(which, &in, 0);
+                h->deadline = lk->deadline;
+                h->interrupt = true;
+                kern_trace_note("interrupt_operation waits for the server's global lock");
+                continue;
             }
-            if (cancel != NULL)
-                cancel(ctx, port);
-            mig_msg_t out;
-            mig_reply_init(&out, &in);
-            mig_server_finish(&in, &out, KERN_SUCCESS);
+            interrupt(which, &in, cancel, ctx);
             continue;
         }
-        const struct delay *d = delay_for(which, id);
+        struct delay *d = delay_for(which, id);
         if (d != NULL) {
-            hold(which, &in, d->ms);
+            struct held *h = hold(which, &in, d->ms);
+            h->locked = d->locked;
+            if (d->locked)
+                d->used = false; /* once */
             continue;
         }
         serve(&in, demux, ctx);

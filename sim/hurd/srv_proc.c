@@ -44,6 +44,7 @@ typedef struct proc {
     bool p_noowner;
     int p_owner;
     bool p_deadmsg, p_parentset, p_dead, p_waited, p_exiting, p_stopped, p_stop_seen;
+    bool p_continued;           /* proc_mark_cont since the last stop (proc/wait.c) */
     int p_status, p_sigcode;
     vm_address_t p_argv, p_envp;
 } proc_t;
@@ -76,6 +77,10 @@ SIM_WORLD_STATE static struct procsrv {  /* world state (sim/rt/snapshot.c) */
     bool helper_busy[HELPER_MAX];
     pid_t nextpid;
     bool ready;
+    /* proc_getsidport: a session id port per process group (forksim's groups have no
+     * sessions: each group stands for its session), made on first request (proc/pgrp.c). */
+    struct { pid_t pgrp; mach_port_t port; } sess[16];
+    int nsess;
 } S;
 
 void proc_server_reset(void)
@@ -695,11 +700,47 @@ static kern_return_t S_mark_stop(proc_t *caller, mig_msg_t *in)
     if (!mig_get_int32(in, &signo) || !mig_get_int32(in, &sigcode))
         return MIG_BAD_ARGUMENTS;
     caller->p_stopped = true;
+    caller->p_continued = false;
     caller->p_stop_seen = false;
     caller->p_status = HURD_W_STOPCODE(signo);
     caller->p_sigcode = sigcode;
     send_sigchld(caller->p_parent, HURD_CLD_STOPPED);
     recheck_pending();
+    return KERN_SUCCESS;
+}
+
+/* proc/wait.c: S_proc_mark_cont: no longer stopped, continued; the waiting parent is woken
+ * and sent SIGCHLD with CLD_CONTINUED (forksim's parents never ask for no stop SIGCHLD). */
+static kern_return_t S_mark_cont(proc_t *caller)
+{
+    caller->p_stopped = false;
+    caller->p_continued = true;
+    caller->p_stop_seen = false;
+    caller->p_status = HURD_W_CONTINUED;
+    if (caller->p_parent != NULL)
+        send_sigchld(caller->p_parent, HURD_CLD_CONTINUED);
+    recheck_pending();
+    return KERN_SUCCESS;
+}
+
+/* proc/pgrp.c: S_proc_getsidport: a send right (MAKE_SEND) to the session id port of the
+ * caller's group, a receive right of proc's made on first request; NULL with no group. */
+static kern_return_t S_getsidport(proc_t *caller, mig_msg_t *out)
+{
+    mach_port_t port = MACH_PORT_NULL;
+    for (int i = 0; i < S.nsess && port == MACH_PORT_NULL; i++)
+        if (S.sess[i].pgrp == caller->p_pgrp)
+            port = S.sess[i].port;
+    if (port == MACH_PORT_NULL && caller->p_pgrp != 0) {
+        if (S.nsess == (int)(sizeof S.sess / sizeof S.sess[0]))
+            kern_unmodelled("more than 16 sessions asked for their id port");
+        kern_return_t kr = __mach_port_allocate(S.self, MACH_PORT_RIGHT_RECEIVE, &port);
+        if (kr != KERN_SUCCESS)
+            return kr;
+        S.sess[S.nsess].pgrp = caller->p_pgrp;
+        S.sess[S.nsess++].port = port;
+    }
+    mig_put_port(out, port, MACH_MSG_TYPE_MAKE_SEND);
     return KERN_SUCCESS;
 }
 
@@ -745,6 +786,8 @@ static kern_return_t proc_demux(void *ctx, mig_msg_t *in, mig_msg_t *out)
     case PROC_ID_WAIT:
     case PROC_ID_DOSTOP:
     case PROC_ID_MARK_STOP:
+    case PROC_ID_MARK_CONT:
+    case PROC_ID_GETSIDPORT:
     case PROC_ID_MARK_EXIT:
     case PROC_ID_PID2TASK:
         if (caller == NULL)
@@ -763,6 +806,8 @@ static kern_return_t proc_demux(void *ctx, mig_msg_t *in, mig_msg_t *out)
     case PROC_ID_WAIT: return S_wait(caller, in, out);
     case PROC_ID_DOSTOP: return S_dostop(caller, in);
     case PROC_ID_MARK_STOP: return S_mark_stop(caller, in);
+    case PROC_ID_MARK_CONT: return S_mark_cont(caller);
+    case PROC_ID_GETSIDPORT: return S_getsidport(caller, out);
     case PROC_ID_MARK_EXIT: return S_mark_exit(caller, in);
     case PROC_ID_PID2TASK: return S_pid2task(caller, in, out);
     }
@@ -855,4 +900,29 @@ unsigned hurd_proc_pending(void)
     for (int i = 0; i < PENDING_MAX; i++)
         n += S.pend[i].kind != PEND_NONE;
     return n;
+}
+
+int hurd_proc_delay_reply(const char *routine, uint64_t ms)
+{
+    static const struct { const char *name; mach_msg_id_t id; } routines[] = {
+        {"proc_child", PROC_ID_CHILD},
+        {"proc_setmsgport", PROC_ID_SETMSGPORT},
+        {"proc_getpids", PROC_ID_GETPIDS},
+        {"proc_set_arg_locations", PROC_ID_SET_ARG_LOCATIONS},
+        {"proc_get_arg_locations", PROC_ID_GET_ARG_LOCATIONS},
+        {"proc_getmsgport", PROC_ID_GETMSGPORT},
+        {"proc_wait", PROC_ID_WAIT},
+        {"proc_dostop", PROC_ID_DOSTOP},
+        {"proc_mark_stop", PROC_ID_MARK_STOP},
+        {"proc_mark_exit", PROC_ID_MARK_EXIT},
+        {"proc_mark_cont", PROC_ID_MARK_CONT},
+        {"proc_getsidport", PROC_ID_GETSIDPORT},
+        {"proc_pid2task", PROC_ID_PID2TASK},
+        {"proc_task2pid", PROC_ID_TASK2PID},
+        {"proc_task2proc", PROC_ID_TASK2PROC},
+    };
+    for (size_t i = 0; i < sizeof routines / sizeof routines[0]; i++)
+        if (strcmp(routines[i].name, routine) == 0)
+            return hurd_server_delay_locked(HURD_SRV_PROC, routines[i].id, ms);
+    return -1;
 }
