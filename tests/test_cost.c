@@ -229,7 +229,13 @@ static void test_CO3_CO1_rights_balance_and_messages_carried(void **state)
         for (size_t j = 0; j < c->nroutines; j++)
             if (c->routines[j].server != COST_KERNEL || strcmp(c->routines[j].routine, "mach_msg") == 0)
                 carried += c->routines[j].c.messages;
-        assert_int_equal(carried, c->end.kmsgs);                                  /* rule CO1 */
+        /* CO1 counts a call as it ends. A run that stops with a call in progress (compat's
+         * abort path: _hurd_raise_signal's msg_sig_post waits forever on the signal thread that
+         * _Fork left suspended) sent requests no ended call carries: fewer, never more. */
+        if (r->verdict == VERDICT_OK)
+            assert_int_equal(carried, c->end.kmsgs);                              /* rule CO1 */
+        else
+            assert_true(carried <= c->end.kmsgs);
         /* every change is charged to a call, or to the tail after the last one */
         assert_int_equal(made + c->tail.made, all_made);                          /* rule CO3 */
         assert_int_equal(destroyed + c->tail.destroyed, all_destroyed);           /* rule CO3 */

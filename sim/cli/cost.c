@@ -42,6 +42,10 @@ cost_server cost_server_of(const char *routine)
         {"dir_", COST_FS},    {"fsys_", COST_FS},     {"fs_", COST_FS},     {"term_", COST_TERM},
         {"tioctl_", COST_TERM}, {"exec_", COST_EXEC}, {"msg_", COST_MSG},
         {"interrupt_operation", COST_OTHER},
+        /* exc.defs: a fault's exception_raise goes to the task's exception port, which glibc's
+         * _hurdsig_init makes its message port (hurdsig.c: TASK_EXCEPTION_PORT, _hurd_msgport),
+         * served by the signal thread */
+        {"exception_raise", COST_MSG},
     };
     for (size_t i = 0; i < sizeof t / sizeof t[0]; i++)
         if (strncmp(routine, t[i].prefix, strlen(t[i].prefix)) == 0)
