@@ -147,6 +147,10 @@ static int scn_run(void *arg, const sim_policy *pol, sx_run *out)
         sb_add(&k, "%s\n", r->sim == FORKSIM_DEADLOCK ? "deadlock" : "livelock");
         if (naborts == 0)
             sb_add(&t, ", %s", r->sim == FORKSIM_DEADLOCK ? "a deadlock" : "a livelock");
+        if (r->lock_waits[0]) {
+            sb_add(&k, "lock waits %s\n", r->lock_waits);
+            sb_add(&t, ": %s", r->lock_waits);
+        }
     }
     space_key(&k, "parent", r, &r->parent);
     space_key(&k, "child", r, &r->child);
@@ -505,8 +509,9 @@ static bool parse_u64(const char *w, uint64_t lo, uint64_t hi, uint64_t *out)
 static void schedules_usage(FILE *f)
 {
     fputs("usage: forksim explore FILE --schedules [--bound K | --no-bound | --pct D --runs N [--seed S]]\n"
-          "                [--no-prune] [--stop-on abort|deadlock|finding|expectation] [--shard I/N]\n"
-          "                [--format=text|jsonl] [--save DIR] [--shrink] [--max-runs N] [--no-progress]\n",
+          "                [--no-prune] [--events-first] [--stop-on abort|deadlock|finding|expectation]\n"
+          "                [--shard I/N] [--format=text|jsonl] [--save DIR] [--shrink] [--max-runs N]\n"
+          "                [--no-progress]\n",
           f);
 }
 
@@ -547,6 +552,8 @@ int schedules_command(int argc, char **argv)
             }
         } else if (strcmp(a, "--no-prune") == 0) {
             o.prune = false;
+        } else if (strcmp(a, "--events-first") == 0) {
+            o.events_first = true;
         } else if (strcmp(a, "--stop-on") == 0 && i + 1 < argc) {
             const char *w = argv[++i];
             unsigned f = 0;
