@@ -12,6 +12,8 @@
 
 /* Makes the stubs keep each thread's reply port in its block. Call after kern_open. */
 void fi_install(void);
+/* The runtime's lock namer for glibc's locks (locknames.c). */
+void fi_lock_name(uintptr_t addr, char *buf, size_t len);
 
 /* The calling thread's name for itself, as its sigstate keeps it (glibc's hurdsig.c). */
 thread_t fi_self_thread_name(void);

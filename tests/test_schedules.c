@@ -448,6 +448,39 @@ static void test_event_placed_everywhere(void **state)
     }
 }
 
+/* --events-first: the same leaves in another order. The first run places the event at the
+ * first point (the reader then sees it at both reads: "11"); the run that never places it is
+ * the last leaf; without pruning both orders run every leaf once. */
+static void test_events_first_earliest(void **state)
+{
+    (void)state;
+    for (int prune = 0; prune <= 1; prune++) {
+        sx_program prog = program(run_reader);
+        prog.events[0] = "set flag";
+        prog.times[0] = 1;
+        prog.nevents = 1;
+        sx_options late = {.bound = SX_UNBOUNDED, .prune = prune != 0};
+        sx_options early = late;
+        early.events_first = true;
+        sx_result a, b;
+        assert_int_equal(sx_explore(&prog, &late, &a, NULL, NULL), 0);
+        assert_int_equal(sx_explore(&prog, &early, &b, NULL, NULL), 0);
+        assert_int_equal(b.noutcomes, a.noutcomes);
+        for (size_t i = 0; i < a.noutcomes; i++)
+            assert_true(has_outcome(&b, a.outcomes[i].key));
+        if (prune == 0)
+            assert_int_equal(b.runs, a.runs);
+        for (size_t i = 0; i < b.noutcomes; i++) {
+            if (strcmp(b.outcomes[i].key, "11") == 0)
+                assert_int_equal(b.outcomes[i].first_run, 1);
+            if (strcmp(b.outcomes[i].key, "00") == 0)
+                assert_int_equal(b.outcomes[i].first_run, b.runs);
+        }
+        sx_result_free(&a);
+        sx_result_free(&b);
+    }
+}
+
 static void test_shards_union_is_whole(void **state)
 {
     (void)state;
@@ -518,6 +551,7 @@ int main(void)
         cmocka_unit_test(test_pct_rate_at_least_bound),
         cmocka_unit_test(test_pruning_keeps_outcomes),
         cmocka_unit_test(test_event_placed_everywhere),
+        cmocka_unit_test(test_events_first_earliest),
         cmocka_unit_test(test_shards_union_is_whole),
         cmocka_unit_test(test_shrink_keeps_outcome),
     };

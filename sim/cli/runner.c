@@ -1674,6 +1674,45 @@ static void snapshot_restore(const scenario *s, run_result *r, const run_snapsho
 
 bool run_steps_begun(void) { return R.steps_begun; }
 
+/* A task by its part in the scenario. */
+static const char *task_role(int task, char *buf, size_t len)
+{
+    if (task == R.parent_id)
+        return "the parent";
+    if (task == R.child_id)
+        return "the child";
+    if (R.killer_thread != 0 && sim_thread_by_id(R.killer_thread) != NULL &&
+        task == sim_task_id(sim_thread_task(sim_thread_by_id(R.killer_thread))))
+        return "the killer";
+    if (task == R.peer_id && R.peer_id != 0)
+        return "the peer";
+    /* a newer child than the one whose steps run (its fork has not returned there) */
+    snprintf(buf, len, task > R.parent_id ? "a child, task %d" : "task %d", task);
+    return buf;
+}
+
+/* After a deadlock, the threads left waiting for a lock, by role and lock name (issue 10, item
+ * 9: the outcome names the lock, and a lock held by a thread of another task was copied held). */
+static void lock_waits_describe(run_result *r)
+{
+    sim_lock_wait w[8];
+    size_t n = sim_lock_waits(w, 8);
+    size_t o = 0;
+    r->lock_waits[0] = '\0';
+    for (size_t i = 0; i < n && i < 8 && o < sizeof r->lock_waits; i++) {
+        char a[40], b[40];
+        const char *waiter = task_role(w[i].task, a, sizeof a);
+        const char *holder = w[i].holder_task != 0 ? task_role(w[i].holder_task, b, sizeof b) : NULL;
+        o += (size_t)snprintf(r->lock_waits + o, sizeof r->lock_waits - o, "%s%s waits for %s, held by %s%s",
+                              i ? "; " : "", waiter, w[i].name,
+                              holder ? (w[i].holder_task == w[i].task ? "its own thread" : "a thread of ")
+                                     : "a thread that has ended",
+                              holder && w[i].holder_task != w[i].task ? holder : "");
+        if (holder && w[i].holder_task != w[i].task && o < sizeof r->lock_waits)
+            o += (size_t)snprintf(r->lock_waits + o, sizeof r->lock_waits - o, " (copied held)");
+    }
+}
+
 /* --- events at scheduling points (issue 10, item 2) ------------------------------------------ */
 
 /* The peer's name for the port of the scenario's right NAME (have send|send-once NAME). */
@@ -1742,7 +1781,12 @@ static bool event_kill(const char *arg)
     R.nkills++;
     kern_trace_note("event: the killer is to send SIG%s to the %s", fi_signal_name(sig), to);
     sim_thread *killer = sim_thread_by_id(R.killer_thread);
-    return killer != NULL && (sim_unblock(killer) == 0 || R.nkills > 1);
+    if (killer == NULL)
+        return false;
+    /* waiting for an event: woken; still starting, or sending: it takes this one next */
+    (void)sim_unblock(killer);
+    sim_event_wakes(killer);
+    return true;
 }
 
 /* The kinds: a new one (a signal, a delayed reply) is one more entry. */
@@ -1893,12 +1937,19 @@ int run_scenario(const scenario *s, const run_options *o, run_result *r)
         killer_needed |= strncmp(s->choices[i].what, "kill ", 5) == 0;
     for (unsigned i = 0; i < s->nfaults; i++)
         killer_needed |= s->fault_kill_sig[i] != 0; /* "before|after CALL kill SIG to ..." */
-    if (killer_needed)
-        R.killer_id = sim_task_id(forksim_spawn(killer_main, NULL));
+    if (killer_needed) {
+        sim_thread *kth = NULL;
+        R.killer_id = sim_task_id(fi_spawn(killer_main, NULL, &kth));
+        R.killer_thread = kth != NULL ? sim_thread_id(kth) : 0;
+    }
+    sim_set_lock_namer(fi_lock_name);
     r->sim = forksim_run();
+    sim_set_lock_namer(NULL);
     fi_set_abort_hook(NULL, NULL);
     if (o->explain)
         kern_set_rpc_observer(NULL, NULL);
+    if (r->sim == FORKSIM_DEADLOCK)
+        lock_waits_describe(r);
 ran:;
     char why[300];
     snprintf(why, sizeof why, "%s", r->sim == FORKSIM_DIVERGED ? forksim_report() : "");

@@ -130,6 +130,7 @@ typedef struct run_result {
     run_note *notes;                /* with run_options.explain, by step (malloc'ed) */
     size_t nnotes;
     char unmodelled[300];           /* what stopped the run (an unmodelled call), or "" */
+    char lock_waits[400];           /* after a deadlock: who waits for which lock, held by whom */
     char error[1024];               /* an error in the user's input found by running it
                                      * ("file:line: what is wrong", exit 2), or "" */
     uint64_t fork_step;             /* picks made when the parent's first fork step began (0: none) */

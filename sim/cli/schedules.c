@@ -109,6 +109,8 @@ typedef struct node {
     size_t nalts, cur;
     int prev;           /* the thread that ran last */
     bool prev_runnable;
+    int woken;          /* a thread the event just placed made runnable: its step is the
+                         * event's own, no preemption (0: none) */
     unsigned pre;       /* preemptions on the path before this node */
     unsigned branch_before; /* branching nodes on the path before this one */
     unsigned rank;      /* alternatives taken here so far, minus one: the order key's digit */
@@ -134,6 +136,10 @@ typedef struct xstate {
     unsigned fired[SX_MAX_EVENTS];
     int decided;        /* the event hook's answer for this point, for pick */
     bool have_decided;
+    int *ev_cands;      /* the runnable threads when an event was placed at this point */
+    size_t nev_cands;
+    int woken_hint;     /* the thread the event gives work to (sim_event_wakes) */
+    bool after_event;
     unsigned split;     /* shards: the branching node count where a path is assigned */
     /* PCT */
     bool pct;
@@ -200,7 +206,7 @@ static int reference_pick(const sim_choice *c, const node *nd)
 
 static unsigned cost_of(const node *nd, int id)
 {
-    return id > 0 && nd->prev_runnable && id != nd->prev ? 1u : 0u;
+    return id > 0 && nd->prev_runnable && id != nd->prev && id != nd->woken ? 1u : 0u;
 }
 
 static bool within_bound(const xstate *x, const node *nd, int id)
@@ -270,6 +276,17 @@ static node *node_new(xstate *x, const sim_choice *c)
     memset(nd, 0, sizeof *nd);
     nd->prev = c->prev;
     nd->prev_runnable = c->prev != 0 && in_cands(c, c->prev);
+    if (x->after_event && x->woken_hint != 0 && in_cands(c, x->woken_hint))
+        nd->woken = x->woken_hint;
+    if (x->after_event)
+        for (size_t i = 0; i < c->ncands && nd->woken == 0; i++) {
+            bool before = false;
+            for (size_t k = 0; k < x->nev_cands; k++)
+                before |= x->ev_cands[k] == c->cands[i];
+            if (!before)
+                nd->woken = c->cands[i];
+        }
+    x->after_event = false;
     nd->pre = x->pre;
     memcpy(nd->fired, x->fired, sizeof nd->fired);
     size_t max = c->ncands + x->prog->nevents;
@@ -391,6 +408,8 @@ static bool is_live(const xstate *x)
 /* The choice at this point: a thread id, or an event -(e + 1). */
 static int at_point(xstate *x, const sim_choice *c)
 {
+    bool after_event = x->after_event;
+    x->after_event = false;
     record_pending(x, c);
     if (x->off)
         return reference_pick(c, NULL);
@@ -413,8 +432,20 @@ static int at_point(xstate *x, const sim_choice *c)
         }
         x->owned = true;
     }
+    x->after_event = after_event;
     node *nd = node_new(x, c);
-    int first = reference_pick(c, nd);
+    /* --events-first: the subtree of an event placed here is explored before the schedules
+     * that place it later (or not at all), so early placements come early in a depth-first
+     * search. After an event, the thread it gave work to goes first (the event's own step). */
+    int first = 0;
+    for (size_t i = 0; i < nd->nalts && first == 0 && x->o->events_first; i++)
+        if (nd->alts[i] < 0 && !nd->asleep[i])
+            first = nd->alts[i];
+    for (size_t i = 0; i < nd->nalts && first == 0 && nd->woken != 0; i++)
+        if (nd->alts[i] == nd->woken && !nd->asleep[i])
+            first = nd->woken;
+    if (first == 0)
+        first = reference_pick(c, nd);
     if (first == 0) {
         /* every runnable thread sleeps: what follows was explored elsewhere */
         for (size_t i = 0; i < nd->nalts && first == 0; i++)
@@ -471,6 +502,12 @@ static bool policy_event(void *self, const sim_choice *c)
     }
     x->fired[e]++;
     x->nev++;
+    free(x->ev_cands);
+    x->ev_cands = malloc((c->ncands + 1) * sizeof *x->ev_cands);
+    memcpy(x->ev_cands, c->cands, c->ncands * sizeof *x->ev_cands);
+    x->nev_cands = c->ncands;
+    x->woken_hint = sim_event_woken();
+    x->after_event = true;
     if (!x->off && x->depth < x->n) {
         node *nd = &x->nodes[x->depth];
         free(nd->taken.v);
@@ -643,6 +680,7 @@ static int run_once(xstate *x, sx_run *run)
     x->off = x->blocked = x->foreign = x->owned = x->diverged = false;
     x->pre = x->nev = 0;
     x->have_decided = false;
+    x->after_event = false;
     memset(x->fired, 0, sizeof x->fired);
     x->live_steps = 0;
     x->nprio = 0;
@@ -773,6 +811,7 @@ out:
     free(x->prio_id);
     free(x->prio);
     free(x->seen);
+    free(x->ev_cands);
     free(x);
     return rc;
 }

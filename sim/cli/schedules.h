@@ -28,6 +28,7 @@ enum { SX_STOP_ABORT = 1, SX_STOP_DEADLOCK = 2, SX_STOP_FINDING = 4, SX_STOP_EXP
 typedef struct sx_options {
     unsigned bound;             /* at most this many preemptions (SX_UNBOUNDED: every schedule) */
     bool prune;                 /* sleep sets */
+    bool events_first;          /* at each point, an event before the threads (early placements first) */
     unsigned pct_depth;         /* 0: the bounded depth-first search; D >= 1: PCT, bug depth D */
     uint64_t pct_runs;          /* PCT: this many runs */
     uint64_t seed;              /* PCT: run i uses seed + i */

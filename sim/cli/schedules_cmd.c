@@ -149,6 +149,10 @@ static int scn_run(void *arg, const sim_policy *pol, sx_run *out)
         sb_add(&k, "%s\n", r->sim == FORKSIM_DEADLOCK ? "deadlock" : "livelock");
         if (naborts == 0)
             sb_add(&t, ", %s", r->sim == FORKSIM_DEADLOCK ? "a deadlock" : "a livelock");
+        if (r->lock_waits[0]) {
+            sb_add(&k, "lock waits %s\n", r->lock_waits);
+            sb_add(&t, ": %s", r->lock_waits);
+        }
     }
     space_key(&k, "parent", r, &r->parent);
     space_key(&k, "child", r, &r->child);
@@ -507,7 +511,8 @@ static bool parse_u64(const char *w, uint64_t lo, uint64_t hi, uint64_t *out)
 /* The options of forksim explore FILE --schedules, parsed by cliopt (getopt_long): --opt=value
  * and --opt value alike, and --help listing them (issue 14, item 2). */
 enum { SO_SCHEDULES = 256, SO_BOUND, SO_NO_BOUND, SO_PCT, SO_RUNS, SO_SEED, SO_NO_PRUNE,
-       SO_STOP_ON, SO_SHARD, SO_FORMAT, SO_SAVE, SO_MAX_RUNS, SO_NO_PROGRESS, SO_SHRINK };
+       SO_STOP_ON, SO_SHARD, SO_FORMAT, SO_SAVE, SO_MAX_RUNS, SO_NO_PROGRESS, SO_SHRINK,
+       SO_EVENTS_FIRST };
 static const cli_option schedules_options[] = {
     {"schedules", SO_SCHEDULES, NULL, "search the schedules (this mode of explore)"},
     {"bound", SO_BOUND, "K", "schedules with at most K preemptions (default 2)"},
@@ -516,6 +521,7 @@ static const cli_option schedules_options[] = {
     {"runs", SO_RUNS, "N", "with --pct: N runs (default 1000)"},
     {"seed", SO_SEED, "S", "with --pct: the seed (default 1)"},
     {"no-prune", SO_NO_PRUNE, NULL, "no sleep sets (they prune orders of independent steps)"},
+    {"events-first", SO_EVENTS_FIRST, NULL, "at each point, an event before the threads (early placements first)"},
     {"stop-on", SO_STOP_ON, "abort|deadlock|finding|expectation", "end the search at the first such outcome"},
     {"shard", SO_SHARD, "I/N", "part I of N of the same tree (forksim merge joins the parts)"},
     {"format", SO_FORMAT, "text|jsonl", "text (default), or one JSON object per run, per outcome and a summary"},
@@ -580,6 +586,9 @@ int schedules_command(int argc, char **argv)
             break;
         case SO_NO_PRUNE:
             o.prune = false;
+            break;
+        case SO_EVENTS_FIRST:
+            o.events_first = true;
             break;
         case SO_STOP_ON: {
             unsigned f = 0;

@@ -154,10 +154,11 @@ void kern_set_rpc_observer(kern_rpc_observer_fn fn, void *arg);
  * a thread that never ran either starts by calling pc(arg) on stack sp, or resumes by
  * longjmp(env, value) in its task's image; either way with the TLS pointer given. A thread
  * that ran is PARKED: pc says where (the code above the kernel publishes it:
- * kern_self_state_publish), sysreturn what its trap returns. thread_set_state on a parked
- * thread with the pc it is parked at changes only what the trap returns; with another pc it
- * makes the thread call pc(arg) first when it runs again (sim_thread_inject: a signal frame).
- * 16 words of natural_t. */
+ * kern_self_state_publish), sysreturn what its trap returns. thread_set_state on a thread
+ * that ran with a parked state changes what its trap returns and, when its pc moved, where it
+ * is parked (glibc's _hurdsig_abort_rpcs backs a call out so); with a call state and another
+ * pc it makes the thread call pc(arg) first when it runs again (sim_thread_inject: a signal
+ * frame). 16 words of natural_t. */
 #define KERN_THREAD_STATE_FLAVOR 0x7f01
 enum { KERN_STATE_NONE = 0, KERN_STATE_CALL = 1, KERN_STATE_LONGJMP = 2, KERN_STATE_PARKED = 3 };
 typedef struct kern_thread_state {

@@ -373,11 +373,14 @@ kern_return_t __thread_set_state(mach_port_t thread, int flavor, natural_t *stat
                                   sim_thread_started(kern_sim_thread(target))
                               ? kern_sim_thread(target) : NULL;
     if (kr == KERN_SUCCESS && flavor == KERN_THREAD_STATE_FLAVOR && started != NULL) {
-        /* A thread that ran: a new pc is a call it makes first (a signal frame); the same pc
-         * changes what its trap returns. */
+        /* A thread that ran: a call state with a new pc is a call it makes first (a signal
+         * frame); a parked state changes what its trap returns, and where it is parked when
+         * its pc moved (hurdsig.c's _hurdsig_abort_rpcs backs a call out by moving the pc
+         * to _hurd_intr_rpc_msg_in_trap: a label, not a function; the code above the
+         * kernel reads it, sim/kern/kern.h). */
         kern_thread_state ts;
         memcpy(&ts, state, sizeof ts);
-        if ((ts.kind == KERN_STATE_CALL || ts.kind == KERN_STATE_PARKED) && ts.pc != before.pc) {
+        if (ts.kind == KERN_STATE_CALL && ts.pc != before.pc) {
             sim_thread_inject(started, (void (*)(void *))(uintptr_t)ts.pc, (void *)(uintptr_t)ts.arg);
             kern_fmt(outs, sizeof outs, "a call first (a signal frame)");
         } else if (ts.kind == KERN_STATE_LONGJMP) {

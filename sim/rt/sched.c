@@ -293,10 +293,18 @@ int sim_close(void)
 
 const sim_decisions *sim_decisions_made(void) { return &sim_rt.made; }
 
+/* The thread the event being fired gives work to (sim_event_wakes), for the policy: set and
+ * read at one scheduling point, so not world state. */
+static int event_woken;
+
+void sim_event_wakes(const sim_thread *th) { event_woken = th != NULL ? th->id : 0; }
+int sim_event_woken(void) { return event_woken; }
+
 bool sim_decide_event(const char *what)
 {
     struct sim_rt *r = &sim_rt;
     sim_api_check(r->open && !r->cur, "sim_decide_event from a simulated thread, or not open");
+    event_woken = 0;
     if (!r->cfg.event_fire) return false;
     step_touch.n = 0;   /* the event's own footprint, for the policy to read */
     if (!r->cfg.event_fire(what, r->cfg.event_arg)) return false;
@@ -678,6 +686,12 @@ static bool clock_advance(void)
 
 /* --- Locks --------------------------------------------------------------------------------------- */
 
+/* Names a lock for a reader (set by the layer above; host memory, kept across runs): called on
+ * the thread about to wait, in its task, so it may read the task's globals. */
+static sim_lock_namer_fn lock_namer;
+
+void sim_set_lock_namer(sim_lock_namer_fn fn) { lock_namer = fn; }
+
 void sim_lock(sim_lock_t *l)
 {
     sim_thread *th = sim_rt.cur;
@@ -689,6 +703,9 @@ void sim_lock(sim_lock_t *l)
         th->state = TH_BLOCKED;
         th->wait = WAIT_LOCK;
         th->wait_addr = (uintptr_t)l;
+        th->wait_what[0] = '\0';
+        if (lock_namer != NULL)
+            lock_namer((uintptr_t)l, th->wait_what, sizeof th->wait_what);
         th->wait_task = th->task->id;
         sim_event("block t%d on lock %s in task %d held by t%u", th->id, where, th->task->id, *l);
         switch_out("lock");
@@ -855,7 +872,8 @@ static void describe_thread(const sim_thread *th)
         sim_describe_addr(th->wait_addr, where, sizeof where);
         unsigned holder = 0;
         image_peek(th->task, (const void *)th->wait_addr, &holder, sizeof holder);
-        report("waits for lock %s in task %d", where, th->wait_task);
+        report("waits for lock %s%s%s%s in task %d", where, th->wait_what[0] ? " (" : "",
+               th->wait_what, th->wait_what[0] ? ")" : "", th->wait_task);
         if (!holder) report(", now free");
         else if (thread_find((int)holder) && thread_find((int)holder)->task == th->task)
             report(", held by thread %u", holder);
@@ -872,6 +890,32 @@ static void describe_thread(const sim_thread *th)
     }
     if (th->suspend) report("%ssuspended (count %d)", th->state == TH_READY ? "" : ", and ", th->suspend);
     report("\n");
+}
+
+size_t sim_lock_waits(sim_lock_wait *out, size_t max)
+{
+    size_t n = 0;
+    for (sim_thread *th = sim_rt.threads; th; th = th->next) {
+        if (th->state != TH_BLOCKED || th->wait != WAIT_LOCK)
+            continue;
+        if (n < max) {
+            sim_lock_wait *w = &out[n];
+            memset(w, 0, sizeof *w);
+            w->thread = th->id;
+            w->task = th->task->id;
+            unsigned holder = 0;
+            image_peek(th->task, (const void *)th->wait_addr, &holder, sizeof holder);
+            w->holder = (int)holder;
+            sim_thread *h = holder ? thread_find((int)holder) : NULL;
+            w->holder_task = h != NULL ? h->task->id : 0;
+            if (th->wait_what[0])
+                snprintf(w->name, sizeof w->name, "%s", th->wait_what);
+            else
+                sim_describe_addr(th->wait_addr, w->name, sizeof w->name);
+        }
+        n++;
+    }
+    return n;
 }
 
 static enum sim_result finish(enum sim_result res)

@@ -164,6 +164,10 @@ const sim_decisions *sim_decisions_made(void);
  * sim_config.event_fire and records it among the decisions, before this step's pick.
  * Returns event_fire's answer (false: not known, nothing recorded). */
 bool sim_decide_event(const char *what);
+/* Called by an event's fire function: th is the thread the event gives work to (a process
+ * that acts the event out); sim_event_woken returns its id after sim_decide_event (0: none). */
+void sim_event_wakes(const sim_thread *th);
+int sim_event_woken(void);
 
 /* --- What a step touched (for an explorer's independence of steps, issue 10 item 1) ----- */
 
@@ -324,6 +328,18 @@ bool sim_block_until(const char *what, uint64_t deadline);
  * copied image copies the lock's state. Waiting for it is a scheduling point. */
 typedef volatile unsigned int sim_lock_t;
 void sim_lock(sim_lock_t *l);
+/* A lock's name for people (the layer above knows its program's locks): fn(addr, buf, len)
+ * runs on the thread about to wait for the lock at addr, in its task; "" for unknown. */
+typedef void (*sim_lock_namer_fn)(uintptr_t addr, char *buf, size_t len);
+void sim_set_lock_namer(sim_lock_namer_fn fn);
+/* After a run: the threads left waiting for a lock, at most max of them into out; returns how
+ * many there are. holder is the id the lock word holds, holder_task its task (0: no such
+ * thread any more). */
+typedef struct sim_lock_wait {
+    int thread, task, holder, holder_task;
+    char name[96];
+} sim_lock_wait;
+size_t sim_lock_waits(sim_lock_wait *out, size_t max);
 bool sim_trylock(sim_lock_t *l);
 void sim_unlock(sim_lock_t *l);
 
