@@ -1964,7 +1964,8 @@ ran:;
         o->after_run(o->after_run_arg);
 
     /* Which task is which, for reading the trace. */
-    static const char *const server_names[] = {"proc", "auth", "fs", "term"};
+    static const char *const server_names[] = {"proc", "auth", "fs", "term", "exec"};
+    _Static_assert(sizeof server_names / sizeof server_names[0] == HURD_NSERVERS, "a name per server");
     size_t lo = 0;
     for (int i = 0; i < HURD_NSERVERS; i++) {
         sim_task *st = hurd_server_task((enum hurd_server)i);

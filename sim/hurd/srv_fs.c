@@ -66,7 +66,9 @@ SIM_WORLD_STATE static struct fs {     /* world state (sim/rt/snapshot.c): its n
 
 void fs_server_reset(void)
 {
-    /* F.nodes was on the world heap of the world before, gone with it (sim_walloc) */
+    /* The nodes are in the world heap: with snapshots, sim_open has emptied it already. */
+    if (!sim_snapshots_supported())
+        sim_wfree(F.nodes);
     memset(&F, 0, sizeof F);
 }
 
