@@ -78,7 +78,6 @@ static uint64_t call_messages(const kern_rpc_note *n, cost_server server)
     return n->fault == KF_REPLY_LOST ? 1 : 2;
 }
 
-static cost_report *C;  /* the report being counted (host memory) */
 
 static void counts_add(cost_counts *to, const cost_counts *d)
 {
@@ -149,7 +148,6 @@ void cost_start(cost_report *c, bool all)
 {
     memset(c, 0, sizeof *c);
     c->all = all;
-    C = c;
     kern_set_rpc_observer(observe, c);
 }
 
@@ -158,7 +156,6 @@ void cost_stop(void *arg)
     cost_report *c = arg;
     world_t *w = kern_world();
     kern_set_rpc_observer(NULL, NULL);
-    C = NULL;
     if (w == NULL)
         return;
     world_get_counts(w, &c->end);
@@ -198,7 +195,6 @@ int cost_run(const scenario *s, bool all, cost_report *c, run_result *r)
     o.after_run_arg = c;
     int rc = run_scenario(s, &o, r);
     kern_set_rpc_observer(NULL, NULL);
-    C = NULL;
     snprintf(c->legend, sizeof c->legend, "%s", r->legend);
     return rc;
 }
