@@ -1868,7 +1868,11 @@ int run_scenario(const scenario *s, const run_options *o, run_result *r)
     FILE *trace = NULL;
     if (restorable(s, o, o->snap_from, r)) {
         snapshot_restore(s, r, o->snap_from);
+        sim_set_lock_namer(fi_lock_name);   /* as a whole run names its locks, below */
         r->sim = forksim_run();
+        sim_set_lock_namer(NULL);
+        if (r->sim == FORKSIM_DEADLOCK)
+            lock_waits_describe(r);
         goto ran;
     }
     trace = o->no_trace ? NULL : open_memstream(&r->trace, &r->trace_len);
