@@ -60,14 +60,18 @@ if [ -n "${GLIBC_SRC:-}" ]; then
     cp -R "$GLIBC_SRC/hurd" "$src/hurd"
     mkdir -p "$src/sysdeps/mach"
     cp -R "$GLIBC_SRC/sysdeps/mach/hurd" "$src/sysdeps/mach/hurd"
-    mkdir -p "$src/posix"
+    mkdir -p "$src/posix" "$src/stdlib" "$src/sysdeps/generic"
     cp "$GLIBC_SRC/posix/vfork.c" "$src/posix/"
+    cp "$GLIBC_SRC/stdlib/abort.c" "$src/stdlib/"
+    cp "$GLIBC_SRC/sysdeps/generic/internal-signals.h" "$src/sysdeps/generic/"
 else
     tarball=$(ls /usr/src/glibc/glibc-*.tar.xz | head -n 1)
     top=$(basename "$tarball" .tar.xz)
-    # what forksim takes from glibc: hurd/, sysdeps/mach/hurd/ and posix/vfork.c (GLIBC_FILES)
-    tar -xJf "$tarball" -C "$tmp" "$top/hurd" "$top/sysdeps/mach/hurd" "$top/posix/vfork.c"
-    mv "$tmp/$top/hurd" "$tmp/$top/sysdeps" "$tmp/$top/posix" "$src/"
+    # what forksim takes from glibc: hurd/, sysdeps/mach/hurd/, posix/vfork.c, stdlib/abort.c
+    # and sysdeps/generic/internal-signals.h (GLIBC_FILES)
+    tar -xJf "$tarball" -C "$tmp" "$top/hurd" "$top/sysdeps/mach/hurd" "$top/posix/vfork.c" \
+        "$top/stdlib/abort.c" "$top/sysdeps/generic/internal-signals.h"
+    mv "$tmp/$top/hurd" "$tmp/$top/sysdeps" "$tmp/$top/posix" "$tmp/$top/stdlib" "$src/"
 fi
 fork="$src/sysdeps/mach/hurd/_Fork.c"
 sed -i '/^_Fork (void)$/,/^{$/ s/^{$/{ volatile int forksim_planted_ub = __INT_MAX__; forksim_planted_ub += 1;/' "$fork"
