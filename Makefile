@@ -209,6 +209,10 @@ GLIBC_CFLAGS = -std=gnu11 -g -O2 -D_GNU_SOURCE $(DEPFLAGS) $(FORKIMPL_INC) -I$(B
 # glibc's files are named glibc/PATH in the debug information, as in a glibc tree (forkimpl/
 # sites.c tells glibc's code from ours by that), whatever KEY directory they were built in.
 GLIBC_CFLAGS += -fdebug-prefix-map=$(BUILD)/glibc/$*/src=glibc
+# A call in tail position keeps its caller's frame: --sites names the glibc statement that made
+# an RPC by walking the stack (forkimpl/sites.c), and a sibling call (hurd-raise.c's
+# "return __msg_sig_post (...)") would leave no frame of its file. Code generation only.
+GLIBC_CFLAGS += -fno-optimize-sibling-calls
 GLIBC_SAN_CFLAGS = $(GLIBC_CFLAGS) -O1 -fno-omit-frame-pointer -fsanitize=address,undefined \
                     -fno-sanitize=alignment -fno-sanitize-recover=all --param asan-use-after-return=0
 
