@@ -177,7 +177,7 @@ host-processes: all $(BUILD)/bench/bench_fork $(BUILD)/bench/bench_explore
 valgrind: all
 	@tools/valgrind-tests.sh $(BUILD) 2
 
-check: test-plain test-san rules host-processes valgrind image-globals traces cli quoted anchors install-check compare-check sites glibc-features planted-san traces-san fuzz-replay formats schedules stubgen-check exec-retry hang-on-fork
+check: test-plain test-san rules host-processes valgrind image-globals traces cli quoted anchors install-check compare-check sites glibc-features planted-san traces-san fuzz-replay formats schedules stubgen-check exec-retry hang-on-fork delivery-glibc
 
 bench: all
 	@for b in $(BENCH_PROGS); do $$b || exit 1; done
@@ -604,6 +604,12 @@ $(foreach b,$(BUILD) $(SAN_BUILD) $(FUZZ_BUILD),$(eval $(call stub_rules,$(b))))
 stubgen-check:
 	@tools/check-stubgen.sh
 # --- end of MIG stubs from tables -----------------------------------------------------
+
+# Signal delivery is glibc's (issue 9, item 1): post_signal, _hurdsig_abort_rpcs,
+# _hurd_internal_post_signal and _hurd_intr_rpc_mach_msg come from glibc's objects only.
+.PHONY: delivery-glibc
+delivery-glibc: $(BUILD)/libforksim.a
+	@tools/check-delivery-glibc.sh $<
 
 # --- sim/ flags ---------------------------------------------------------------
 # Files that switch stacks are built unfortified: __longjmp_chk aborts a longjmp between
