@@ -22,6 +22,7 @@
 #include "cliopt.h"
 
 #include "forkimpl.h"
+#include "hurd_errno.h"
 #include "progress.h"
 #include "record.h"
 #include "runner.h"
@@ -144,6 +145,18 @@ static int scn_run(void *arg, const sim_policy *pol, sx_run *out)
     if (naborts > 0) {
         sb_add(&k, "abort %s in task %d\n", ab[0].site, ab[0].task);
         sb_add(&t, ", abort at %s in task %d", ab[0].site, ab[0].task);
+        if (ab[0].err != 0) {
+            /* one LOSE, two races: an RPC whose interrupt timed out (EINTR) is not one whose
+             * send was interrupted (MACH_SEND_INTERRUPTED) */
+            const char *e = mk_return_name(ab[0].err);
+            if (e == NULL)
+                e = hurd_errno_name(ab[0].err);
+            sb_add(&k, "abort error %d\n", ab[0].err);
+            if (e != NULL)
+                sb_add(&t, " (%s)", e);
+            else
+                sb_add(&t, " (error 0x%x)", (unsigned)ab[0].err);
+        }
     }
     if (r->sim == FORKSIM_DEADLOCK || r->sim == FORKSIM_LIVELOCK) {
         sb_add(&k, "%s\n", r->sim == FORKSIM_DEADLOCK ? "deadlock" : "livelock");
