@@ -1826,6 +1826,22 @@ bool run_event_fire(const char *what, void *arg)
     return false;
 }
 
+const char *run_task_role(int task)
+{
+    if (task != 0 && task == R.parent_id)
+        return "parent";
+    if (task != 0 && task == R.killer_id)
+        return "killer";
+    if (task != 0 && task == R.peer_id)
+        return "peer";
+    for (int i = 0; i < HURD_NSERVERS; i++) {
+        sim_task *st = hurd_server_task((enum hurd_server)i);
+        if (st != NULL && sim_task_id(st) == task)
+            return "server";
+    }
+    return "child";
+}
+
 bool run_event_valid(const scenario *s, const char *what, char *err, size_t len)
 {
     mach_port_name_t name;
