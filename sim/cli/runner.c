@@ -1826,6 +1826,7 @@ bool run_event_fire(const char *what, void *arg)
     return false;
 }
 
+/* By the ids the run kept (its tasks may be gone: the simulation has closed). */
 const char *run_task_role(int task)
 {
     if (task != 0 && task == R.parent_id)
@@ -1834,11 +1835,6 @@ const char *run_task_role(int task)
         return "killer";
     if (task != 0 && task == R.peer_id)
         return "peer";
-    for (int i = 0; i < HURD_NSERVERS; i++) {
-        sim_task *st = hurd_server_task((enum hurd_server)i);
-        if (st != NULL && sim_task_id(st) == task)
-            return "server";
-    }
     return "child";
 }
 

@@ -155,7 +155,8 @@ bool run_event_fire(const char *what, void *arg);
  * err), or why not. */
 bool run_event_valid(const scenario *s, const char *what, char *err, size_t len);
 /* Which of the last run's processes sim task id task was: "parent", "killer" (anywhere kill's),
- * "peer", "server", else "child" (a process the scenario's forks made, exec'd or not). */
+ * "peer", else "child" (a process the scenario's forks made, exec'd or not; the servers are
+ * never sent a signal by a scenario). */
 const char *run_task_role(int task);
 
 /* For runner.c: the next forksim_open's custom policy and event hook (api.c; not public). */
