@@ -318,8 +318,9 @@ $(BUILD)/forkimpl/%.o $(SAN_BUILD)/forkimpl/%.o: EXTRA_CFLAGS = $(FORKIMPL_INC) 
 $(patsubst %.c,$(BUILD)/%.o,$(FORKIMPL_SRCS)) $(patsubst %.c,$(SAN_BUILD)/%.o,$(FORKIMPL_SRCS)): | $(GLIBC_DIR)/src/SOURCE $(GLIBC_DIR)/forksim-glibc-features.h
 # The public API and the command (sim/cli) sit on top of the runtime and the code under test.
 $(BUILD)/sim/cli/%.o $(SAN_BUILD)/sim/cli/%.o: EXTRA_CFLAGS = -Iforkimpl
-# Tests of the code under test see forkimpl's headers (tests/test_fork*.c, test_dtable.c).
-FORK_TESTS := $(patsubst tests/%.c,%.o,$(wildcard tests/test_fork*.c tests/test_dtable*.c tests/test_exec*.c tests/test_signals.c))
+# Tests of the code under test see forkimpl's headers (tests/test_fork*.c, test_dtable.c;
+# test_schedules.c for _Fork.c's text).
+FORK_TESTS := $(patsubst tests/%.c,%.o,$(wildcard tests/test_fork*.c tests/test_dtable*.c tests/test_exec*.c tests/test_signals.c tests/test_schedules.c))
 FORK_TESTS += testlib_fork.o
 $(addprefix $(BUILD)/tests/,$(FORK_TESTS)) $(addprefix $(SAN_BUILD)/tests/,$(FORK_TESTS)): EXTRA_CFLAGS = -Iforkimpl
 

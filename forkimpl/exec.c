@@ -170,7 +170,7 @@ static void exec_commit(int task_id, const uint32_t *ints, unsigned nints)
     }
     for (int signo = 1; signo < NSIG; ++signo)
         if ((pending & __sigmask(signo)) && !(passed & __sigmask(signo)))
-            kern_trace_note("signal SIG%s to t%d: lost at exec", fi_signal_name(signo), task_id);
+            fi_signal_log(task_id, signo, "lost at exec");
 }
 
 void fi_exec_install(void)

@@ -188,8 +188,17 @@ int fi_kill(pid_t pid, int signo);
 int fi_signal_block(int signo, bool block);
 /* pause(): glibc's sigsuspend with the mask as it is, until a handler has run. */
 void fi_pause(void);
-/* A trace note "# signal SIGNAME to tT: what" for the running task. */
+/* A trace note "# signal SIGNAME to tT: what" for the running task (fi_signal_log). */
 void fi_signal_event(int signo, const char *what);
+/* The same for task T, logged too: what became of the signal there (sigapi.c's notes: pending,
+ * blocked, ignored, handler, default terminate|stop|continue; exec.c's lost at exec). The log,
+ * in order, for the run since fi_aborts_reset (at most 64). */
+typedef struct fi_signal_event_record {
+    int task, signo;
+    char what[24];
+} fi_signal_event_record;
+void fi_signal_log(int task, int signo, const char *what);
+unsigned fi_signal_events(const fi_signal_event_record **records);
 /* The signal thread's note after glibc's msg_sig_post routine returned. */
 void fi_signal_posted(int signo);
 

@@ -63,4 +63,6 @@ unsigned fi_signals(const fi_signal_record **records)
 void fi_signals_reset_(void)
 {
     nsignals = 0;
+    extern void fi_signal_events_reset_(void); /* sigapi.c */
+    fi_signal_events_reset_();
 }

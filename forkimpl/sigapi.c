@@ -59,10 +59,40 @@ const char *fi_signal_name(int signo)
     return other;
 }
 
+/* What became of each signal, as the trace notes say it: the race explorer's outcomes name
+ * where signals were delivered without a trace (world state, as the rest of the run's). */
+#define FI_MAX_SIGNAL_EVENTS 64
+SIM_WORLD_STATE static fi_signal_event_record sigevents[FI_MAX_SIGNAL_EVENTS];
+SIM_WORLD_STATE static unsigned nsigevents;
+
+void fi_signal_log(int task, int signo, const char *what)
+{
+    kern_trace_note("signal SIG%s to t%d: %s", fi_signal_name(signo), task, what);
+    if (nsigevents < FI_MAX_SIGNAL_EVENTS) {
+        fi_signal_event_record *e = &sigevents[nsigevents++];
+        e->task = task;
+        e->signo = signo;
+        strncpy(e->what, what, sizeof e->what - 1);
+        e->what[sizeof e->what - 1] = '\0';
+    }
+}
+
+unsigned fi_signal_events(const fi_signal_event_record **records)
+{
+    if (records != NULL)
+        *records = sigevents;
+    return nsigevents;
+}
+
+/* From fi_aborts_reset (host.c), at each run's start. */
+void fi_signal_events_reset_(void)
+{
+    nsigevents = 0;
+}
+
 void fi_signal_event(int signo, const char *what)
 {
-    kern_trace_note("signal SIG%s to t%d: %s", fi_signal_name(signo),
-                    sim_task_id(sim_task_self()), what);
+    fi_signal_log(sim_task_id(sim_task_self()), signo, what);
 }
 
 /* --- the scenario's handler ------------------------------------------------------------------ */

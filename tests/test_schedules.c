@@ -11,11 +11,24 @@
  *     bound 2 and not at bound 1;
  *   - PCT on that bug (depth 3: b1 after a1, a2 after b1, b2 after a2): its hit rate over many
  *     seeds is at least 1 / (n k^2) with n = 2 threads and k their steps;
- *   - pruning and no pruning give the same set of outcomes; shards' union is the whole search.
+ *   - pruning and no pruning give the same set of outcomes; shards' union is the whole search;
+ *   - a scenario's "anywhere delay" (issue 10, item 2): an event that leaves the run as it was
+ *     (proc is to answer late a routine the run never calls) placed at every point, at most t
+ *     times, multiplies each schedule of p live points by the multisets of at most t of them:
+ *     p + 1 for t = 1, 1 + p + p (p + 1) / 2 for t = 2; and the race of
+ *     traces/signal-during-fork.fsim (a handled signal while proc is slow to answer proc_child)
+ *     found by PCT with both placed anywhere: the parent aborts with EINTR at the LOSE after
+ *     proc_child (its line from _Fork.c's text), which neither event alone makes;
+ *   - signals delivered where: a run of GNUnet's race whose wait sees the handler's exit status
+ *     has the handler in the child in its outcome.
  */
 #include "simtest.h"
 
 #include "schedules.h"
+#include "scenario.h"
+#include "source.h"         /* _Fork.c's text, the oracle of the abort's line */
+#include "testlib_run.h"
+#include "hurd_errno.h"     /* the Hurd's EINTR */
 
 #include <math.h>
 
@@ -540,6 +553,204 @@ static void test_shrink_keeps_outcome(void **state)
     sx_result_free(&res);
 }
 
+/* --- scenarios: anywhere delay -------------------------------------------------------------------- */
+
+/* A scenario as a program, its runs seen through a policy that counts each run's live
+ * scheduling points (the points where the explorer may place an event). */
+typedef struct counting {
+    sx_program inner;
+    const sim_policy *pol;
+    uint64_t points;            /* the current run's */
+    uint64_t runs;
+    uint64_t with_one, with_two;/* sums over the runs of p + 1 and 1 + p + p (p + 1) / 2 */
+} counting;
+
+static size_t counting_pick(void *self, const sim_choice *c)
+{
+    counting *k = self;
+    return k->pol->pick(k->pol->self, c);
+}
+
+static bool counting_event(void *self, const sim_choice *c)
+{
+    counting *k = self;
+    bool fired = k->pol->event != NULL && k->pol->event(k->pol->self, c);
+    /* asked again at the same point after an event: the point counts once, when nothing fires */
+    if (!fired && k->inner.live(k->inner.arg))
+        k->points++;
+    return fired;
+}
+
+static int counting_run(void *arg, const sim_policy *pol, sx_run *out)
+{
+    counting *k = arg;
+    k->pol = pol;
+    k->points = 0;
+    sim_policy w = {pol->name, counting_pick, k, counting_event};
+    int rc = k->inner.run(k->inner.arg, &w, out);
+    uint64_t p = k->points;
+    k->runs++;
+    k->with_one += p + 1;
+    k->with_two += 1 + p + p * (p + 1) / 2;
+    return rc;
+}
+
+static void explore_text(const char *text, const sx_options *o, sx_result *res, counting *k)
+{
+    scenario *s = test_scenario_text(text);
+    sx_program prog;
+    assert_int_equal(sx_scenario_open(&prog, s), 0);
+    sx_program run = prog;
+    if (k != NULL) {
+        memset(k, 0, sizeof *k);
+        k->inner = prog;
+        run.run = counting_run;
+        run.arg = k;
+    }
+    if (sx_explore(&run, o, res, NULL, NULL) != 0)
+        fail_msg("%s", res->error);
+    sx_scenario_close(&prog);
+    free(s);
+}
+
+/* The set-up of the count: a process that sends itself a handled signal (glibc's kill: proc's
+ * proc_getmsgport, proc_pid2task; msg_sig_post), never forking, so proc_child is never asked:
+ * proc answering it late changes nothing in the run, wherever the event is placed. */
+#define DELAY_COUNT_SCENARIO \
+    "forksim-scenario 1\n" \
+    "parent handler USR1 record\n" \
+    "parent kill USR1 to self\n"
+
+static void test_delay_placed_at_every_point(void **state)
+{
+    (void)state;
+    sx_options o = {.bound = 0, .prune = false};
+    counting k;
+    sx_result none, one, two;
+    explore_text(DELAY_COUNT_SCENARIO, &o, &none, &k);
+    assert_int_equal(k.runs, none.runs);   /* every run the search made is counted */
+    assert_true(none.runs >= 1);
+    explore_text(DELAY_COUNT_SCENARIO "anywhere delay proc_child 50\n", &o, &one, NULL);
+    explore_text(DELAY_COUNT_SCENARIO "anywhere delay proc_child 50 up to 2\n", &o, &two, NULL);
+    /* each schedule, then each with the event at one of its p points (or twice, at two of them
+     * or both at one: it is asked again at the same point) */
+    assert_int_equal(one.runs, k.with_one);
+    assert_int_equal(two.runs, k.with_two);
+    assert_true(one.runs > none.runs);
+    assert_int_equal(one.noutcomes, none.noutcomes);
+    assert_int_equal(two.noutcomes, none.noutcomes);
+    sx_result_free(&none);
+    sx_result_free(&one);
+    sx_result_free(&two);
+}
+
+/* The line of the first LOSE at or after the statement that calls __proc_child in _Fork.c. */
+static unsigned lose_line_after_proc_child(void)
+{
+    unsigned first = 0;
+    assert_int_equal(fi_source_count("__proc_child (", &first), 1);
+    for (unsigned l = first; fi_source_line(l) != NULL; l++)
+        if (strstr(fi_source_line(l), "LOSE") != NULL)
+            return l;
+    fail_msg("no LOSE after __proc_child in _Fork.c");
+    return 0;
+}
+
+/* The outcomes of r whose abort is at site with err (the Hurd's number). */
+static size_t outcomes_aborting_at(const sx_result *r, const char *site, int err)
+{
+    char want[96], error[64];
+    snprintf(want, sizeof want, "abort %s in task ", site);
+    snprintf(error, sizeof error, "abort error %d\n", err);
+    size_t n = 0;
+    for (size_t i = 0; i < r->noutcomes; i++)
+        n += strstr(r->outcomes[i].key, want) != NULL && strstr(r->outcomes[i].key, error) != NULL;
+    return n;
+}
+
+/* traces/signal-during-fork.fsim without its hand-placed points: both events anywhere. */
+#define RACE_SCENARIO \
+    "forksim-scenario 1\n" \
+    "parent handler USR1 record\n" \
+    "parent fork -> ok\n" \
+    "child  exit 0\n" \
+    "parent wait -> status 0\n"
+
+static void test_delay_finds_signal_during_fork(void **state)
+{
+    (void)state;
+    char site[64];
+    snprintf(site, sizeof site, "_Fork.c:%u", lose_line_after_proc_child());
+    sx_options o = {.pct_depth = 2, .pct_runs = 300, .seed = 1, .prune = false};
+    sx_result both, kill_only, delay_only;
+    explore_text(RACE_SCENARIO "anywhere delay proc_child 5000\nanywhere kill USR1 to parent\n", &o,
+                 &both, NULL);
+    explore_text(RACE_SCENARIO "anywhere kill USR1 to parent\n", &o, &kill_only, NULL);
+    explore_text(RACE_SCENARIO "anywhere delay proc_child 5000\n", &o, &delay_only, NULL);
+    /* found: proc_child's LOSE with EINTR (the signal thread's interrupt_operation waited
+     * behind proc's global lock and timed out: P14, P16), its first schedule with both events
+     * placed; and only some placements do it: other outcomes end ok */
+    assert_true(outcomes_aborting_at(&both, site, HURD_EINTR) >= 1);
+    bool ok_too = false;
+    for (size_t i = 0; i < both.noutcomes; i++) {
+        if (outcomes_aborting_at(&(sx_result){.outcomes = &both.outcomes[i], .noutcomes = 1}, site,
+                                 HURD_EINTR) == 1)
+            assert_int_equal(both.outcomes[i].first_events, 2);
+        ok_too |= strncmp(both.outcomes[i].key, "verdict ok\n", 11) == 0;
+    }
+    assert_true(ok_too);
+    /* neither alone: without the delay no proc request holds the lock past the interrupt's
+     * timeout; without the signal nothing interrupts */
+    assert_int_equal(outcomes_aborting_at(&kill_only, site, HURD_EINTR), 0);
+    assert_int_equal(outcomes_aborting_at(&delay_only, site, HURD_EINTR), 0);
+    /* --stop-on abort ends the search at its first abort */
+    o.stop_on = SX_STOP_ABORT;
+    sx_result stop;
+    explore_text(RACE_SCENARIO "anywhere delay proc_child 5000\nanywhere kill USR1 to parent\n", &o,
+                 &stop, NULL);
+    assert_true(stop.stopped);
+    assert_true(stop.runs <= both.runs);
+    sx_result_free(&both);
+    sx_result_free(&kill_only);
+    sx_result_free(&delay_only);
+    sx_result_free(&stop);
+}
+
+/* Signals delivered where, in the outcome (issue 10, item 3). GNUnet's race as
+ * traces/gnunet-vfork-found.fsim states it without its decisions: the parent's SIGTERM handler
+ * exits 3, the child's own step exits 0, and only the child is sent SIGTERM. So a run whose
+ * wait sees status 3 (the scenario's expectation met, verdict ok) had the handler run in the
+ * child: its outcome must say so. The converse does not hold: the handler can begin in a child
+ * whose exit proc has already marked (status 0; proc keeps the first), so a handler in the child
+ * is not asserted to mean status 3. The parent is never sent SIGTERM: no outcome has a SIGTERM
+ * delivered in the parent. */
+static void test_signals_delivered_where(void **state)
+{
+    (void)state;
+    sx_options o = {.pct_depth = 2, .pct_runs = 500, .seed = 1, .prune = false};
+    sx_result res;
+    explore_text("forksim-scenario 1\n"
+                 "parent handler TERM exit 3\n"
+                 "parent vfork -> ok\n"
+                 "child  exit 0\n"
+                 "parent wait -> status 3\n"
+                 "anywhere kill TERM to child\n",
+                 &o, &res, NULL);
+    size_t ok = 0;
+    for (size_t i = 0; i < res.noutcomes; i++) {
+        const char *key = res.outcomes[i].key;
+        if (strncmp(key, "verdict ok\n", 11) == 0) {
+            ok++;
+            if (strstr(key, "\nsignal SIGTERM handler in the child\n") == NULL)
+                fail_msg("status 3 without the handler in the child:\n%s", key);
+        }
+        assert_null(strstr(key, "SIGTERM handler in the parent"));
+        assert_null(strstr(key, "SIGTERM default terminate in the parent"));
+    }
+    assert_true(ok >= 1);   /* the race itself (traces/gnunet-vfork-found.fsim replays one) */
+    sx_result_free(&res);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -554,6 +765,9 @@ int main(void)
         cmocka_unit_test(test_events_first_earliest),
         cmocka_unit_test(test_shards_union_is_whole),
         cmocka_unit_test(test_shrink_keeps_outcome),
+        cmocka_unit_test(test_delay_placed_at_every_point),
+        cmocka_unit_test(test_delay_finds_signal_during_fork),
+        cmocka_unit_test(test_signals_delivered_where),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -12,7 +12,7 @@
 #     does not; each outcome's first schedule replays (forksim run OUTCOME.fsim, forksim replay
 #     OUTCOME.run: the recording carries its scenario and events), and shrinks to a schedule
 #     that replays and departs no more from the reference order (items 2, 3, 4, 5);
-#   - bad input: file:line: what is wrong, exit 2.
+#   - bad input: file:line: what is wrong, exit 2 (an unknown anywhere delay's routine, a bad MS).
 # usage: tools/check-schedules.sh FORKSIM
 set -u
 fs=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
@@ -113,6 +113,13 @@ fi
 printf 'forksim-scenario 1\nhave send a\nanywhere destroy b\nparent fork -> ok\n' >"$tmp/bad.fsim"
 msg=$("$fs" explore "$tmp/bad.fsim" --schedules 2>&1 >/dev/null); rc=$?
 [ $rc = 2 ] && echo "$msg" | grep -q "bad.fsim:3: " || fail "anywhere destroy of an unknown name: $rc $msg"
+# anywhere delay: a routine that is not proc's, a bad delay, a bad count: file:line, exit 2
+for bad in 'anywhere delay proc_nosuch 50' 'anywhere delay mach_msg 50' 'anywhere delay proc_child 0' \
+           'anywhere delay proc_child 5s' 'anywhere delay proc_child 50 up to 5' 'anywhere delay proc_child'; do
+    printf 'forksim-scenario 1\nparent fork -> ok\n%s\n' "$bad" >"$tmp/bad.fsim"
+    msg=$("$fs" explore "$tmp/bad.fsim" --schedules 2>&1 >/dev/null); rc=$?
+    [ $rc = 2 ] && echo "$msg" | grep -q "bad.fsim:3: anywhere delay" || fail "'$bad': $rc $msg"
+done
 "$fs" merge "$tmp/shard-0.jsonl" >/dev/null 2>&1; [ $? = 2 ] || fail "merge of 1 shard of 4 accepted"
 
 [ $failed = 0 ] && echo "schedules: all checks passed"

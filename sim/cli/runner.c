@@ -1789,13 +1789,30 @@ static bool event_kill(const char *arg)
     return true;
 }
 
-/* The kinds: a new one (a signal, a delayed reply) is one more entry. */
+/* "delay proc_ROUTINE MS": proc answers the next request of ROUTINE MS ms late, holding its
+ * global lock, as "before proc_ROUTINE ... delay reply MS" makes it (PL1; hurd_proc_delay_reply).
+ * False when proc has no such routine or its table of delays is full (the run then diverges,
+ * said so, rather than go on without the delay). */
+static bool event_delay(const char *arg)
+{
+    char routine[40];
+    unsigned ms;
+    if (sscanf(arg, "%39s %u", routine, &ms) != 2 || ms == 0)
+        return false;
+    int rc = hurd_proc_delay_reply(routine, ms);
+    kern_trace_note("event: proc is to answer %s %u ms late%s", routine, ms,
+                    rc == 0 ? "" : ": no such proc routine, or too many delays");
+    return rc == 0;
+}
+
+/* The kinds: a new one is one more entry. */
 static const struct run_event_kind {
     const char *word;
     bool (*fire)(const char *arg);
 } run_event_kinds[] = {
     {"destroy", event_destroy},
     {"kill", event_kill},
+    {"delay", event_delay},
 };
 
 bool run_event_fire(const char *what, void *arg)
@@ -1807,6 +1824,18 @@ bool run_event_fire(const char *what, void *arg)
             return run_event_kinds[i].fire(what + n + 1);
     }
     return false;
+}
+
+/* By the ids the run kept (its tasks may be gone: the simulation has closed). */
+const char *run_task_role(int task)
+{
+    if (task != 0 && task == R.parent_id)
+        return "parent";
+    if (task != 0 && task == R.killer_id)
+        return "killer";
+    if (task != 0 && task == R.peer_id)
+        return "peer";
+    return "child";
 }
 
 bool run_event_valid(const scenario *s, const char *what, char *err, size_t len)
@@ -1824,7 +1853,7 @@ bool run_event_valid(const scenario *s, const char *what, char *err, size_t len)
             return true;
         }
     }
-    snprintf(err, len, "'%s': unknown event (known: destroy NAME)", what);
+    snprintf(err, len, "'%s': unknown event (known: destroy NAME, kill SIG child|parent, delay proc_ROUTINE MS)", what);
     return false;
 }
 

@@ -154,6 +154,10 @@ bool run_event_fire(const char *what, void *arg);
 /* Whether what is an event the table knows, with a NAME scenario s gives the peer ("" in
  * err), or why not. */
 bool run_event_valid(const scenario *s, const char *what, char *err, size_t len);
+/* Which of the last run's processes sim task id task was: "parent", "killer" (anywhere kill's),
+ * "peer", else "child" (a process the scenario's forks made, exec'd or not; the servers are
+ * never sent a signal by a scenario). */
+const char *run_task_role(int task);
 
 /* For runner.c: the next forksim_open's custom policy and event hook (api.c; not public). */
 void forksim_set_scheduler(const sim_policy *custom, bool (*event_fire)(const char *, void *),

@@ -998,7 +998,7 @@ static int scenario_read(const char *path, FILE *f, scenario *s, char *err, size
                    strcmp(k, "after") == 0) {
             parse_fault(&p, s, w, n);
         } else if (strcmp(k, "anywhere") == 0) {
-            /* anywhere destroy NAME [up to N]: an event for the race explorer to place */
+            /* anywhere destroy|kill|delay ...: an event for the race explorer to place */
             unsigned times = 1;
             if (s->nchoices == SCN_MAX_CHOICES)
                 fail(&p, "at most %d anywhere lines", SCN_MAX_CHOICES);
@@ -1016,10 +1016,30 @@ static int scenario_read(const char *path, FILE *f, scenario *s, char *err, size
                     c->times = times;
                     c->line = p.line;
                 }
+            } else if (n >= 2 && strcmp(w[1], "delay") == 0) {
+                /* anywhere delay proc_ROUTINE MS [up to N]: where the explorer places it, proc
+                 * answers the next request of ROUTINE MS ms late, holding its global lock (the
+                 * machinery of "before proc_ROUTINE ... delay reply MS": PL1, EX13) */
+                unsigned ms = 0;
+                if (n != 4 && n != 7)
+                    fail(&p, "anywhere delay proc_ROUTINE MS [up to N] (MS from 1 to 3600000, N from 1 to 4)");
+                else if (!scn_routine_known(w[2]) || strncmp(w[2], "proc_", 5) != 0)
+                    fail(&p, "anywhere delay: '%s' is not a routine of proc's (proc_child, proc_task2pid, ...)", w[2]);
+                else if (!parse_uint(w[3], &ms) || ms < 1 || ms > 3600000)
+                    fail(&p, "anywhere delay %s: '%s' is not a delay in ms (MS from 1 to 3600000)", w[2], w[3]);
+                else if (n == 7 && (strcmp(w[4], "up") != 0 || strcmp(w[5], "to") != 0 ||
+                                    !parse_uint(w[6], &times) || times < 1 || times > 4))
+                    fail(&p, "anywhere delay proc_ROUTINE MS [up to N] (N from 1 to 4)");
+                else {
+                    scn_choice *c = &s->choices[s->nchoices++];
+                    snprintf(c->what, sizeof c->what, "delay %s %u", w[2], ms);
+                    c->times = times;
+                    c->line = p.line;
+                }
             } else if ((n != 3 && n != 6) || strcmp(w[1], "destroy") != 0 || !label_ok(w[2]) ||
                      (n == 6 && (strcmp(w[3], "up") != 0 || strcmp(w[4], "to") != 0 ||
                                  !parse_uint(w[5], &times) || times < 1 || times > 16)))
-                fail(&p, "anywhere destroy NAME [up to N], or anywhere kill SIG to child|parent [up to N] (N from 1 to 16)");
+                fail(&p, "anywhere destroy NAME [up to N], anywhere kill SIG to child|parent [up to N] (N from 1 to 16), or anywhere delay proc_ROUTINE MS [up to N]");
             else {
                 scn_choice *c = &s->choices[s->nchoices++];
                 snprintf(c->what, sizeof c->what, "destroy %s", w[2]);

@@ -130,10 +130,12 @@ typedef struct scn_expect {
 } scn_expect;
 
 /* An event the race explorer places at every scheduling point, within its bound (issue 10,
- * item 2): "anywhere destroy NAME [up to N]". A plain run ignores it. */
+ * item 2): "anywhere destroy NAME [up to N]", "anywhere kill SIG to child|parent [up to N]",
+ * "anywhere delay proc_ROUTINE MS [up to N]". A plain run ignores it. */
 #define SCN_MAX_CHOICES 8
 typedef struct scn_choice {
-    char what[64];              /* as the decisions file writes it: "destroy NAME" */
+    char what[64];              /* as the decisions file writes it: "destroy NAME", "kill SIG
+                                 * child|parent", "delay proc_ROUTINE MS" */
     unsigned times;             /* at most this many times in a run (1 by default) */
     int line;
 } scn_choice;

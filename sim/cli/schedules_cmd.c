@@ -22,6 +22,7 @@
 #include "cliopt.h"
 
 #include "forkimpl.h"
+#include "hurd_errno.h"
 #include "progress.h"
 #include "record.h"
 #include "runner.h"
@@ -126,6 +127,44 @@ static unsigned outcome_flags(const run_result *r, unsigned naborts)
     return f;
 }
 
+/* Signals delivered where (issue 10, item 3): what became of each signal in which process, as
+ * glibc's code decided it (forkimpl's log of the "# signal" notes), by role, not task id, in
+ * order of signal and role, so that the same deliveries in another interleaving are one
+ * outcome. A signal left pending or blocked at one moment is not an end, and one ignored
+ * changes nothing (a child's SIGCHLD to its parent is noted ignored or not as the parent's
+ * signal thread runs before its end or not): only where one was acted on (a handler ran, a
+ * default terminate, stop or continue) or lost at an exec counts. */
+static int sigline_cmp(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static void signals_key(strbuf *k, strbuf *t)
+{
+    const fi_signal_event_record *ev;
+    unsigned n = fi_signal_events(&ev);
+    char **lines = calloc(n + 1, sizeof *lines);
+    size_t m = 0;
+    for (unsigned i = 0; i < n && lines != NULL; i++) {
+        if (strcmp(ev[i].what, "pending") == 0 || strcmp(ev[i].what, "blocked") == 0 ||
+            strcmp(ev[i].what, "ignored") == 0)
+            continue;
+        if (asprintf(&lines[m], "SIG%s %s in the %s", fi_signal_name(ev[i].signo), ev[i].what,
+                     run_task_role(ev[i].task)) >= 0)
+            m++;
+        else
+            lines[m] = NULL;
+    }
+    if (m > 0)
+        qsort(lines, m, sizeof *lines, sigline_cmp);
+    for (size_t i = 0; i < m; i++) {
+        sb_add(k, "signal %s\n", lines[i]);
+        sb_add(t, "%s%s", i == 0 ? "; " : ", ", lines[i]);
+        free(lines[i]);
+    }
+    free(lines);
+}
+
 static int scn_run(void *arg, const sim_policy *pol, sx_run *out)
 {
     scn_program *sp = arg;
@@ -144,6 +183,18 @@ static int scn_run(void *arg, const sim_policy *pol, sx_run *out)
     if (naborts > 0) {
         sb_add(&k, "abort %s in task %d\n", ab[0].site, ab[0].task);
         sb_add(&t, ", abort at %s in task %d", ab[0].site, ab[0].task);
+        if (ab[0].err != 0) {
+            /* one LOSE, two races: an RPC whose interrupt timed out (EINTR) is not one whose
+             * send was interrupted (MACH_SEND_INTERRUPTED) */
+            const char *e = mk_return_name(ab[0].err);
+            if (e == NULL)
+                e = hurd_errno_name(ab[0].err);
+            sb_add(&k, "abort error %d\n", ab[0].err);
+            if (e != NULL)
+                sb_add(&t, " (%s)", e);
+            else
+                sb_add(&t, " (error 0x%x)", (unsigned)ab[0].err);
+        }
     }
     if (r->sim == FORKSIM_DEADLOCK || r->sim == FORKSIM_LIVELOCK) {
         sb_add(&k, "%s\n", r->sim == FORKSIM_DEADLOCK ? "deadlock" : "livelock");
@@ -156,6 +207,7 @@ static int scn_run(void *arg, const sim_policy *pol, sx_run *out)
     }
     space_key(&k, "parent", r, &r->parent);
     space_key(&k, "child", r, &r->child);
+    signals_key(&k, &t);
     char **f = calloc(r->nfindings + 1, sizeof *f);
     for (size_t i = 0; i < r->nfindings; i++)
         f[i] = r->findings[i];

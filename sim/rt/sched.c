@@ -82,6 +82,27 @@ SIM_WORLD_STATE struct sim_rt sim_rt;   /* snapshots copy it with the world (sna
 
 /* --- Sanitizer fiber notes ------------------------------------------------------------------ */
 
+/* On a thread's stack, as it starts or comes back to its parking point: below its SP the stack
+ * is dead, but ASan's shadow there may still hold the redzones of frames that were never
+ * returned through (a thread started again at an SP of a stack it had run deeper on, a signal
+ * frame's handler, a child's copy of its parent's stack memory with its shadow): the frames the
+ * thread makes now would be reported against them. Unpoisoned as a longjmp does it
+ * (__asan_handle_no_return, which itself would trip on them: its sigaltstack call takes a stack
+ * buffer). For a stack in the heap the bottom is the scheduler's guess (start_context): heap
+ * redzones in the guessed part are unpoisoned too, which can hide an overflow there, never
+ * report a false one. */
+static inline __attribute__((always_inline)) void san_unpoison_below_sp(const sim_thread *th)
+{
+#if SIM_ASAN && defined(__x86_64__)
+    uintptr_t sp;
+    __asm__ volatile("mov %%rsp, %0" : "=r"(sp));
+    if (th != NULL && sp > th->stk_lo && sp <= th->stk_hi)
+        __asan_unpoison_memory_region((void *)th->stk_lo, sp - th->stk_lo);
+#else
+    (void)th;
+#endif
+}
+
 static inline void san_start(void **fake, const void *bottom, size_t size)
 {
 #if SIM_ASAN
@@ -483,6 +504,7 @@ void sim_thread_main(void)
 {
     struct sim_rt *r = &sim_rt;
     san_finish(NULL, &r->host_stk_lo, &r->host_stk_size);
+    san_unpoison_below_sp(r->cur);
     sim_thread *th = r->cur;
     errno = th->err;
     if (th->start == START_LONGJMP) _longjmp(th->env, th->env_value);
@@ -562,6 +584,7 @@ static void switch_out(const char *why)
     san_start(&th->fake_stack, r->host_stk_lo, r->host_stk_size);
     sim_ctx_swap(&th->ctx_sp, r->sched_sp);
     san_finish(r->cur->fake_stack, NULL, NULL);
+    san_unpoison_below_sp(r->cur);
     errno = r->cur->err;
     if (r->cur->inject_fn != NULL && r->cur->kernel_depth == 0)
         sim_run_injected();
