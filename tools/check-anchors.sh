@@ -23,12 +23,8 @@ failed=0
 ok() { passed=$((passed + 1)); }
 bad() { echo "anchors: $1"; failed=$((failed + 1)); }
 
-tarball=$(ls /usr/src/glibc/glibc-*.tar.xz | head -n 1)
-top=$(basename "$tarball" .tar.xz)
-# The files forksim takes from a glibc tree (the Makefile's GLIBC_FILES).
-files=${GLIBC_FILES:?the Makefile passes GLIBC_FILES}
-tar -xJf "$tarball" -C "$tmp" $(for f in $files; do echo "$top/$f"; done) || { echo "anchors: cannot extract $tarball"; exit 1; }
-tree="$tmp/$top"
+. tools/scratch-glibc.sh
+scratch_extract "$tmp" || { echo "anchors: cannot extract glibc's tarball"; exit 1; }
 fork="$tree/sysdeps/mach/hurd/_Fork.c"
 cp "$fork" "$tmp/_Fork.c.orig"
 # The patch: one comment line at the top, and right after _Fork's first statement an extra
@@ -39,17 +35,8 @@ added=$(( $(wc -l <"$fork") - $(wc -l <"$tmp/_Fork.c.orig") ))
 grep -q '__mach_port_deallocate (__mach_task_self (), MACH_PORT_NULL);' "$fork" && [ "$added" -eq 3 ] \
     && ok || { bad "the sed patch did not apply (glibc's _Fork.c changed?)"; exit 1; }
 
-# Build forksim from the scratch tree. The objects that do not depend on glibc are copied from
-# the current build (timestamps kept), so make rebuilds only glibc's code and what links it.
-builddir=$(dirname "$forksim")
-rm -rf "$scratch" "$scratch-san"
-cp -a "$builddir" "$scratch"
-rm -rf "$scratch/glibc" "$scratch/results" "$scratch/tests" "$scratch/forksim" "$scratch/libforksim.a"
-# SAN_BUILD too is a scratch name: the nested make must leave the sanitizer build alone (make
-# check builds it at the same time).
-if ! make --no-print-directory BUILD="$scratch" SAN_BUILD="$scratch-san" GLIBC_SRC="$tree" \
-        "$scratch/forksim" >"$tmp/build.log" 2>&1; then
-    tail -20 "$tmp/build.log"
+# Build forksim from the scratch tree (tools/scratch-glibc.sh).
+if ! scratch_build "$forksim" "$scratch" "$tree" "$tmp/build.log"; then
     bad "forksim did not build from the patched tree"
     exit 1
 fi

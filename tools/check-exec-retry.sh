@@ -25,11 +25,8 @@ failed=0
 ok() { passed=$((passed + 1)); }
 bad() { echo "exec-retry: $1"; failed=$((failed + 1)); }
 
-tarball=$(ls /usr/src/glibc/glibc-*.tar.xz | head -n 1)
-top=$(basename "$tarball" .tar.xz)
-files=${GLIBC_FILES:?the Makefile passes GLIBC_FILES}
-tar -xJf "$tarball" -C "$tmp" $(for f in $files; do echo "$top/$f"; done) || { echo "exec-retry: cannot extract $tarball"; exit 1; }
-tree="$tmp/$top"
+. tools/scratch-glibc.sh
+scratch_extract "$tmp" || { echo "exec-retry: cannot extract glibc's tarball"; exit 1; }
 src="$tree/hurd/hurdexec.c"
 # The 2.36 text this check is about: the retry on EINTR after the critical section.
 grep -q '^  if (err == EINTR)$' "$src" && grep -q '^    goto retry;$' "$src" \
@@ -57,13 +54,7 @@ awk '
     && cp "$tmp/hurdexec.c" "$src" && ok || { bad "the sed/awk patch did not apply"; exit 1; }
 [ "$(grep -c 'forksim_old' "$src")" -eq 3 ] && ok || bad "the patch did not add the three lines"
 
-builddir=$(dirname "$forksim")
-rm -rf "$scratch" "$scratch-san"
-cp -a "$builddir" "$scratch"
-rm -rf "$scratch/glibc" "$scratch/results" "$scratch/tests" "$scratch/forksim" "$scratch/libforksim.a"
-if ! make --no-print-directory BUILD="$scratch" SAN_BUILD="$scratch-san" GLIBC_SRC="$tree" \
-        "$scratch/forksim" >"$tmp/build.log" 2>&1; then
-    tail -20 "$tmp/build.log"
+if ! scratch_build "$forksim" "$scratch" "$tree" "$tmp/build.log"; then
     bad "forksim did not build from the patched tree"
     exit 1
 fi

@@ -29,11 +29,8 @@ ok() { passed=$((passed + 1)); }
 bad() { echo "hang-on-fork: $1"; failed=$((failed + 1)); }
 scn=traces/hang-on-fork.fsim
 
-tarball=$(ls /usr/src/glibc/glibc-*.tar.xz | head -n 1)
-top=$(basename "$tarball" .tar.xz)
-files=${GLIBC_FILES:?the Makefile passes GLIBC_FILES}
-tar -xJf "$tarball" -C "$tmp" $(for f in $files; do echo "$top/$f"; done) || { echo "hang-on-fork: cannot extract $tarball"; exit 1; }
-tree="$tmp/$top"
+. tools/scratch-glibc.sh
+scratch_extract "$tmp" || { echo "hang-on-fork: cannot extract glibc's tarball"; exit 1; }
 fork="$tree/sysdeps/mach/hurd/_Fork.c"
 cp "$fork" "$tmp/_Fork.c.orig"
 # The commit's two lines: the lock just before the comment over __proc_dostop, the unlock just
@@ -45,14 +42,8 @@ added=$(diff "$tmp/_Fork.c.orig" "$fork" | grep -c '^>')
 [ "$removed" -eq 2 ] && [ "$added" -eq 0 ] && ! grep -q '__spin_lock (&ss->lock);' "$fork" \
     && ok || { bad "the sed edit did not remove exactly the two lines (removed $removed, added $added)"; exit 1; }
 
-# Build forksim from the scratch tree; objects that do not depend on glibc come from the build.
-builddir=$(dirname "$forksim")
-rm -rf "$scratch" "$scratch-san"
-cp -a "$builddir" "$scratch"
-rm -rf "$scratch/glibc" "$scratch/results" "$scratch/tests" "$scratch/forksim" "$scratch/libforksim.a"
-if ! make --no-print-directory BUILD="$scratch" SAN_BUILD="$scratch-san" GLIBC_SRC="$tree" \
-        "$scratch/forksim" >"$tmp/build.log" 2>&1; then
-    tail -20 "$tmp/build.log"
+# Build forksim from the scratch tree (tools/scratch-glibc.sh).
+if ! scratch_build "$forksim" "$scratch" "$tree" "$tmp/build.log"; then
     bad "forksim did not build from the edited tree"
     exit 1
 fi
