@@ -103,6 +103,9 @@ GLIBC_SRC_OF_$(GLIBC_KEY) := $(GLIBC_SRC)
 # Header dependencies come from the compiler (-MMD): each object depends on exactly the headers
 # it includes. An object without its .d file (never built, or built before -MMD) is rebuilt.
 DEPFLAGS   := -MMD -MP
+# The .d files come before `all:`: without this, the first rule of the first .d file found
+# would be what a plain `make` builds.
+.DEFAULT_GOAL := all
 -include $(shell find $(BUILD) $(SAN_BUILD) -name '*.d' 2>/dev/null)
 $(BUILD)/%.d $(SAN_BUILD)/%.d: ;
 
