@@ -72,6 +72,8 @@ void kern_set_rpc_observer(kern_rpc_observer_fn fn, void *arg)
     rpc_observer_arg = arg;
 }
 
+bool kern_rpc_observed(void) { return rpc_observer != NULL; }
+
 /* The RPC's trace line was just written (its step is K.step): tell the observer. */
 static void rpc_observe(const kern_rpc *r, kern_return_t kr, const char *args, const char *outs)
 {
@@ -534,6 +536,8 @@ void kern_trace_note(const char *fmt, ...)
     va_end(ap);
     fputc('\n', K.trace);
 }
+
+bool kern_tracing(void) { return K.trace != NULL; }
 
 int kern_fmt(char *buf, size_t len, const char *fmt, ...)
 {

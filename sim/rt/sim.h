@@ -132,6 +132,7 @@ bool sim_snapshots_supported(void);        /* false under ASan */
 void sim_at_step(uint64_t step, void (*fn)(void *), void *arg);
 uint64_t sim_steps(void);                  /* picks made so far */
 sim_snapshot *sim_snapshot_take(void);     /* from a sim_at_step function */
+sim_snapshot *sim_snapshot_take_idle(void); /* between runs: sim_run after its restore starts afresh */
 void sim_snapshot_restore(const sim_snapshot *s); /* closed runtime -> open, as taken */
 uint64_t sim_snapshot_steps(const sim_snapshot *s);
 size_t sim_snapshot_bytes(const sim_snapshot *s);  /* what a restore copies */

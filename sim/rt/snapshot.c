@@ -204,6 +204,7 @@ struct sim_snapshot {
     int *picks;                 /* the decisions made so far */
     size_t npicks;
     size_t arena_size, stack_size;
+    bool idle;                  /* taken outside sim_run (sim_snapshot_take_idle) */
 };
 
 static void *xmalloc(size_t n)
@@ -276,13 +277,22 @@ void sim_snapshot_restore(const sim_snapshot *s)
     memcpy(r->made.picks, s->picks, s->npicks * sizeof *s->picks);
     r->made.npicks = s->npicks;
     r->made.cap = s->npicks + 1;
-    r->resuming = true;
+    r->resuming = !s->idle;    /* a snapshot taken between runs: the next sim_run starts afresh */
     image_arena_resumed();
 #if SIM_VALGRIND
     /* valgrind forgot the stacks at the close before: tell it again (their ids are new) */
     for (sim_thread *th = r->threads; th; th = th->next)
         if (th->vg_stack) th->vg_stack = VALGRIND_STACK_REGISTER(th->stk_lo, th->stk_hi);
 #endif
+}
+
+/* Between two sim_run calls (the first has returned): the next sim_run after a restore is a
+ * call of its own, as it would have been in the world the snapshot was taken of. */
+sim_snapshot *sim_snapshot_take_idle(void)
+{
+    sim_snapshot *s = sim_snapshot_take();
+    s->idle = true;
+    return s;
 }
 
 uint64_t sim_snapshot_steps(const sim_snapshot *s) { return s->steps; }
