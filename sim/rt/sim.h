@@ -135,7 +135,7 @@ sim_snapshot *sim_snapshot_take(void);     /* from a sim_at_step function */
 sim_snapshot *sim_snapshot_take_idle(void); /* between runs: sim_run after its restore starts afresh */
 void sim_snapshot_restore(const sim_snapshot *s); /* closed runtime -> open, as taken */
 uint64_t sim_snapshot_steps(const sim_snapshot *s);
-size_t sim_snapshot_bytes(const sim_snapshot *s);  /* what a restore copies */
+size_t sim_snapshot_bytes(const sim_snapshot *s);  /* what a restore copies (the rest it zeroes) */
 void sim_snapshot_free(sim_snapshot *s);
 
 /* --- Running -------------------------------------------------------------------------- */
