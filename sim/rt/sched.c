@@ -185,6 +185,10 @@ static struct {
 
 void sim_touch(uint64_t obj)
 {
+    /* Only a custom policy reads them (sim_step_touched: the schedule explorer's); the policy is
+     * set at sim_open and comes back with a snapshot's runtime, never changed between. */
+    if (sim_rt.cfg.policy != SIM_CUSTOM)
+        return;
     if (step_touch.n == 1 && step_touch.v[0] == SIM_OBJ_GLOBAL)
         return;     /* overflowed: touches everything already */
     for (size_t i = 0; i < step_touch.n; i++)

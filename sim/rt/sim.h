@@ -181,7 +181,8 @@ int sim_event_woken(void);
 /* Notes that the running step touches obj (from a thread, or from the host during an event). */
 void sim_touch(uint64_t obj);
 /* The objects the last step touched (its task first), until the next step starts; the
- * list is SIM_OBJ_GLOBAL alone when it overflowed. */
+ * list is SIM_OBJ_GLOBAL alone when it overflowed. Recorded under a SIM_CUSTOM policy only
+ * (no built-in policy reads them): under the others, the step's task alone. */
 size_t sim_step_touched(const uint64_t **objs);
 
 /* Writes d to path in the text format (see sim/rt/decisions.c), through path.tmp renamed
