@@ -107,7 +107,11 @@ enum forksim_result {
     FORKSIM_UNMODELLED,             /* a call forksim does not model: forksim_report says which */
 };
 
-/* Opens a simulation: the kernel, the Hurd servers (proc, auth, fs, term). Returns 0, or -1. */
+/* Opens a simulation: the kernel, the Hurd servers (proc, auth, fs, term). Returns 0, or -1.
+ * The first open with given options boots the servers and keeps a copy of the world it booted;
+ * a later open with the same options and nothing watching the boot (no trace, sites, replay or
+ * fault plan) restores that copy instead of booting again: the same world, a few microseconds
+ * instead of a boot. */
 FORKSIM_API int forksim_open(const forksim_options *options);   /* forksim_report says why on -1 */
 
 /* Closes it. Returns the number of objects left behind (0 for a clean run). */

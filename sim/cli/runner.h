@@ -165,5 +165,10 @@ void forksim_set_scheduler(const sim_policy *custom, bool (*event_fire)(const ch
 /* For runner.c: the next forksim_open also boots the exec server and registers the built-in
  * programs (a scenario that execs; api.c; not public), then forgets it. */
 void forksim_set_exec(bool with_exec);
+/* For the benchmarks (api.c; not public): whether forksim_open may restore the booted servers
+ * from a snapshot of an earlier boot with the same options (on by default), or must boot. */
+void forksim_set_boot_restore(bool on);
+/* How many forksim_open calls restored the boot so far (tests/test_boot.c). */
+unsigned long forksim_boots_restored(void);
 
 #endif

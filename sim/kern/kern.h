@@ -147,6 +147,9 @@ typedef struct kern_rpc_note {
  * and kern_close (install it before the run); NULL removes it. */
 typedef void (*kern_rpc_observer_fn)(const kern_rpc_note *note, void *arg);
 void kern_set_rpc_observer(kern_rpc_observer_fn fn, void *arg);
+/* Whether an observer is installed (a boot restored from a snapshot would not show it the
+ * boot's RPCs: forksim_open boots for real then). */
+bool kern_rpc_observed(void);
 
 /* --- Thread state ---------------------------------------------------------------------- */
 
@@ -305,6 +308,8 @@ void kern_trace_note(const char *fmt, ...) __attribute__((format(printf, 1, 2)))
 
 /* Formats a stub's trace arguments or outputs into buf, as snprintf, when there is a trace;
  * without one leaves buf "" and returns 0 (a stub's formatting then costs nothing). */
+/* Whether trace lines are being written: what only a trace shows need not be worked out. */
+bool kern_tracing(void);
 int kern_fmt(char *buf, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 /* Message ids by name, for a server's trace lines ("id 24025 proc_mark_exit"): the layer

@@ -594,7 +594,8 @@ mach_msg_return_t __mach_msg(mach_msg_header_t *msg, mach_msg_option_t option,
     /* A server's lines say which routine a message carries, and a reply which request (the
      * step of its receive) it answers. */
     char args[128], outs[96] = "";
-    const char *sent = (option & MACH_SEND_MSG) ? kern_msg_id_name(id) : NULL;
+    bool tracing = kern_tracing();  /* the routines' names are for the trace lines only */
+    const char *sent = (option & MACH_SEND_MSG) && tracing ? kern_msg_id_name(id) : NULL;
     uint64_t answers = (option & MACH_SEND_MSG) && mr == MACH_MSG_SUCCESS
                            ? kern_request_answered(self, dest, id) : 0;
     kern_fmt(args, sizeof args, "%s%s, dest %u, id %d%s%s, rcv %u",
@@ -602,7 +603,7 @@ mach_msg_return_t __mach_msg(mach_msg_header_t *msg, mach_msg_option_t option,
              sent != NULL ? " " : "", sent != NULL ? sent : "", (option & MACH_RCV_MSG) ? rcv_name : 0);
     bool received = mr == MACH_MSG_SUCCESS && (option & MACH_RCV_MSG);
     if (received) {
-        const char *name = kern_msg_id_name(msg->msgh_id);
+        const char *name = tracing ? kern_msg_id_name(msg->msgh_id) : NULL;
         kern_fmt(outs, sizeof outs, "id %d%s%s", msg->msgh_id, name != NULL ? " " : "",
                  name != NULL ? name : "");
     } else if (answers != 0) {

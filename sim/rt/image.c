@@ -447,6 +447,21 @@ static size_t used_len(const struct sim_image *img, uintptr_t top, size_t *shado
     return n;
 }
 
+/* An image buffer of at least n bytes whose old contents go: capture writes it whole, so it is
+ * neither copied over nor zeroed. */
+static void reserve_fresh(unsigned char **buf, size_t *cap, size_t n)
+{
+    if (n > *cap) {
+        sim_xfree(*buf);
+        struct xhdr *h = sim_walloc_uninit(sizeof *h + n);
+        h->n = n;
+        host_count++;
+        host_bytes += n;
+        *buf = (unsigned char *)(h + 1);
+        *cap = n;
+    }
+}
+
 static void reserve(unsigned char **buf, size_t *cap, size_t n)
 {
     if (n > *cap) {
@@ -467,7 +482,7 @@ static void capture(struct sim_image *dst, const struct sim_image *src)
         dst->slot_hi = src->slot_hi;
     }
     size_t sn, n = used_len(dst, top, &sn);
-    reserve(&dst->buf, &dst->cap, n);
+    reserve_fresh(&dst->buf, &dst->cap, n);
     reserve(&dst->shadow, &dst->scap, sn ? sn : 1);
     dst->len = n;
     dst->slen = sn;

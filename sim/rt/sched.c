@@ -185,6 +185,10 @@ static struct {
 
 void sim_touch(uint64_t obj)
 {
+    /* Only a custom policy reads them (sim_step_touched: the schedule explorer's); the policy is
+     * set at sim_open and comes back with a snapshot's runtime, never changed between. */
+    if (sim_rt.cfg.policy != SIM_CUSTOM)
+        return;
     if (step_touch.n == 1 && step_touch.v[0] == SIM_OBJ_GLOBAL)
         return;     /* overflowed: touches everything already */
     for (size_t i = 0; i < step_touch.n; i++)
@@ -572,6 +576,29 @@ static void run_thread(sim_thread *th)
     if (t->dying) task_free(t);
 }
 
+static bool runnable(const sim_thread *th);
+
+// A scheduling point where the scheduler would pick this same thread again: run-until-block,
+// nothing that watches the step from the host (no replay, event hook, event log or sim_at_step
+// due), the thread still runnable, no stop asked, under the step bound. sim_run's pick is then
+// index_of(prev) = this thread, so the step is taken here, as sim_run takes it (the decision,
+// the step count, the step's touched objects, the reason and the last pick), without the two
+// context swaps to the scheduler and back: the same picks, the same run (issue 11).
+static bool step_in_place(struct sim_rt *r, sim_thread *th, const char *why)
+{
+    if (r->policy.pick != pick_run_until_block || r->policy.event != NULL || r->cfg.replay != NULL ||
+        r->cfg.events != NULL || r->stop || !runnable(th) || r->steps >= r->cfg.max_steps ||
+        (r->at_step_fn != NULL && r->steps == r->at_step))
+        return false;
+    decisions_push(&r->made, th->id);
+    r->steps++;
+    step_touch.n = 1;
+    step_touch.v[0] = SIM_OBJ_TASK | (uint64_t)th->task->id;
+    r->run_why = why;
+    r->run_prev = th->id;
+    return true;
+}
+
 // The thread side of a scheduling point: back to the scheduler, and on from here when
 // picked again.
 static void switch_out(const char *why)
@@ -579,6 +606,11 @@ static void switch_out(const char *why)
     struct sim_rt *r = &sim_rt;
     sim_thread *th = r->cur;
     sim_api_check(th, "a scheduling point on the host");
+    if (step_in_place(r, th, why)) {
+        if (th->inject_fn != NULL && th->kernel_depth == 0)
+            sim_run_injected();
+        return;
+    }
     r->why = why;
     th->err = errno;
     san_start(&th->fake_stack, r->host_stk_lo, r->host_stk_size);

@@ -132,9 +132,10 @@ bool sim_snapshots_supported(void);        /* false under ASan */
 void sim_at_step(uint64_t step, void (*fn)(void *), void *arg);
 uint64_t sim_steps(void);                  /* picks made so far */
 sim_snapshot *sim_snapshot_take(void);     /* from a sim_at_step function */
+sim_snapshot *sim_snapshot_take_idle(void); /* between runs: sim_run after its restore starts afresh */
 void sim_snapshot_restore(const sim_snapshot *s); /* closed runtime -> open, as taken */
 uint64_t sim_snapshot_steps(const sim_snapshot *s);
-size_t sim_snapshot_bytes(const sim_snapshot *s);  /* what a restore copies */
+size_t sim_snapshot_bytes(const sim_snapshot *s);  /* what a restore copies (the rest it zeroes) */
 void sim_snapshot_free(sim_snapshot *s);
 
 /* --- Running -------------------------------------------------------------------------- */
@@ -180,7 +181,8 @@ int sim_event_woken(void);
 /* Notes that the running step touches obj (from a thread, or from the host during an event). */
 void sim_touch(uint64_t obj);
 /* The objects the last step touched (its task first), until the next step starts; the
- * list is SIM_OBJ_GLOBAL alone when it overflowed. */
+ * list is SIM_OBJ_GLOBAL alone when it overflowed. Recorded under a SIM_CUSTOM policy only
+ * (no built-in policy reads them): under the others, the step's task alone. */
 size_t sim_step_touched(const uint64_t **objs);
 
 /* Writes d to path in the text format (see sim/rt/decisions.c), through path.tmp renamed

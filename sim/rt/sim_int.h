@@ -100,6 +100,8 @@ struct sim_thread {
     enum thread_state state;
     int suspend;
     bool daemon;
+    sim_thread *next;       /* thread list, ascending id: beside the fields the scheduler's walk
+                             * reads at every step (one cache line a thread) */
 
     /* start state, used when ctx_sp == 0 */
     enum start_kind start;
@@ -132,8 +134,6 @@ struct sim_thread {
     char wait_what[96];
     uint64_t deadline;      /* WAIT_BLOCK: the clock time its wait ends by, or SIM_FOREVER */
     bool timed_out;         /* the clock ended its wait; cleared when it runs again */
-
-    sim_thread *next;       /* thread list, ascending id */
 };
 
 /* The runtime: one per process. */
@@ -185,6 +185,8 @@ size_t sim_globals_size(void);
 
 /* snapshot.c */
 void wheap_reset(void);
+/* A world-heap block not zeroed: for a caller that writes it whole before it reads it. */
+void *sim_walloc_uninit(size_t n);
 uintptr_t heap_top_in_place(void);
 
 /* image.c */
