@@ -180,7 +180,21 @@ const fi_signame *fi_signal_table(int *n);
 const char *fi_signal_name(int signo);
 /* What a scenario's handler does: the Hurd's default, ignore, or the one handler function,
  * which records the signal, or ends the process with an exit code. */
-typedef enum fi_sig_act { FI_ACT_DEFAULT, FI_ACT_IGNORE, FI_ACT_RECORD, FI_ACT_EXIT } fi_sig_act;
+typedef enum fi_sig_act { FI_ACT_DEFAULT, FI_ACT_IGNORE, FI_ACT_RECORD, FI_ACT_EXIT, FI_ACT_DO } fi_sig_act;
+/* FI_ACT_DO: the handler calls the action hook (fi_set_handler_action) with the signal, the
+ * code and the depth, inside the handler frame, on the thread that takes the signal, before
+ * sigreturn (depth counts the handlers of the process running at once: 2 is a handler inside
+ * a handler). */
+void fi_set_handler_action(void (*fn)(int signo, int code, int depth, void *arg), void *arg);
+/* Each run of a scenario handler, in order (host log, reset with the signal log): the task,
+ * the signal, the depth, and the address of a local of the handler's frame (the stack the
+ * handler ran on: the signal frame is pushed below the interrupted code's frames). */
+#define FI_MAX_HANDLER_RUNS 32
+typedef struct fi_handler_run {
+    int task, thread, signo, depth;
+    uintptr_t frame;
+} fi_handler_run;
+unsigned fi_handler_runs(const fi_handler_run **runs);
 /* From a simulated thread: glibc's sigaction (SA_RESTART), kill and sigprocmask. Return 0 or
  * the error. */
 int fi_signal_action(int signo, fi_sig_act act, int code);

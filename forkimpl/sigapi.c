@@ -84,10 +84,22 @@ unsigned fi_signal_events(const fi_signal_event_record **records)
     return nsigevents;
 }
 
+/* Each run of the scenario's handler (fi_handler_runs): world state, as the event log. */
+SIM_WORLD_STATE static fi_handler_run handler_runs[FI_MAX_HANDLER_RUNS];
+SIM_WORLD_STATE static unsigned nhandler_runs;
+
+unsigned fi_handler_runs(const fi_handler_run **runs)
+{
+    if (runs != NULL)
+        *runs = handler_runs;
+    return nhandler_runs;
+}
+
 /* From fi_aborts_reset (host.c), at each run's start. */
 void fi_signal_events_reset_(void)
 {
     nsigevents = 0;
+    nhandler_runs = 0;
 }
 
 void fi_signal_event(int signo, const char *what)
@@ -97,18 +109,43 @@ void fi_signal_event(int signo, const char *what)
 
 /* --- the scenario's handler ------------------------------------------------------------------ */
 
-/* Host memory: the same for every process, as the program text is; part of the world (a
- * restored snapshot brings it back). */
-SIM_WORLD_STATE static struct {
+/* In the process's image (SIM_GLOBAL): what the handler does is the program's data, so a
+ * forked child has the parent's (its memory is a copy), and another process of the scenario
+ * (process NAME) has its own: in host memory, a named process's handler would overwrite the
+ * parent's. An exec'd program starts with a new image, as its handlers start at SIG_DFL. */
+SIM_GLOBAL static struct {
     fi_sig_act act;
     int code;
 } actions[NSIG];
+/* Handlers of this process running at once (its scenario steps run on one thread, the main
+ * thread, so per process is per thread here). */
+SIM_GLOBAL static int handler_depth;
+
+/* The action hook (sim/cli's runner: a scenario step): host memory, as program text. */
+static void (*handler_action)(int signo, int code, int depth, void *arg);
+static void *handler_action_arg;
+
+void fi_set_handler_action(void (*fn)(int signo, int code, int depth, void *arg), void *arg)
+{
+    handler_action = fn;
+    handler_action_arg = arg;
+}
 
 static void scenario_handler(int signo)
 {
-    fi_signal_note(sim_task_id(sim_task_self()), signo, 0);
+    int task = sim_task_id(sim_task_self());
+    fi_signal_note(task, signo, 0);
+    int depth = ++handler_depth;
+    if (nhandler_runs < FI_MAX_HANDLER_RUNS) {
+        volatile int here = 0; /* a local of this frame: where on the stack the handler runs */
+        handler_runs[nhandler_runs++] = (fi_handler_run){task, sim_thread_id(sim_self()), signo,
+                                                         depth, (uintptr_t)&here};
+    }
     if (actions[signo].act == FI_ACT_EXIT)
         _hurd_exit(W_EXITCODE(actions[signo].code, 0));
+    if (actions[signo].act == FI_ACT_DO && handler_action != NULL)
+        handler_action(signo, actions[signo].code, depth, handler_action_arg);
+    handler_depth--;
 }
 
 int fi_signal_action(int signo, fi_sig_act act, int code)
@@ -121,7 +158,7 @@ int fi_signal_action(int signo, fi_sig_act act, int code)
                     : act == FI_ACT_IGNORE ? SIG_IGN
                                            : scenario_handler;
     sa.sa_flags = SA_RESTART;
-    if (act == FI_ACT_RECORD || act == FI_ACT_EXIT) {
+    if (act == FI_ACT_RECORD || act == FI_ACT_EXIT || act == FI_ACT_DO) {
         actions[signo].act = act;
         actions[signo].code = code;
     }

@@ -712,6 +712,78 @@ static void test_ports_array_steps(void **state)
     free(s);
 }
 
+
+/* Named processes and handler actions (issue 9, item 3): what parses, and every bad name or
+ * action refused with its line. */
+static void test_names_and_handler_actions(void **state)
+{
+    (void)state;
+    check_error("forksim-scenario 1\nparent kill TERM to svc\n", 2, "kill TERM to 'svc': no such process");
+    check_error("forksim-scenario 1\nprocess parent\n", 2, "'parent' is a word of the language");
+    check_error("forksim-scenario 1\nprocess have\n", 2, "'have' is a word of the language");
+    check_error("forksim-scenario 1\nprocess 9x\n", 2, "process name '9x'");
+    check_error("forksim-scenario 1\nprocess a b\n", 2, "process NAME [daemon]");
+    check_error("forksim-scenario 1\nprocess x\nprocess x\n", 3, "process 'x' already named on line 2");
+    check_error("forksim-scenario 1\nprocess x\nparent fork as x\n", 3, "process 'x' already named on line 2");
+    check_error("forksim-scenario 1\nprocess x\nx fork\n", 3, "only the parent forks");
+    check_error("forksim-scenario 1\nprocess x\nx wait\n", 3, "only the parent waits");
+    check_error("forksim-scenario 1\nprocess x\nx rpc mach_port_deallocate task-self\n", 3, "rpc: only the parent and the child");
+    check_error("forksim-scenario 1\nparent fork as svc\nsvc exit 1\n", 3, "'svc' is the child fork made (line 2)");
+    check_error("forksim-scenario 1\nparent fork as\n", 2, "takes no arguments but 'as NAME'");
+    check_error("forksim-scenario 1\nparent wait nobody -> status 0\n", 2, "wait NAME: 'nobody'");
+    check_error("forksim-scenario 1\nprocess x\nparent wait x\n", 3, "wait NAME: 'x'");
+    check_error("forksim-scenario 1\nbefore proc_child kill TERM to nobody\n", 2, "kill to 'nobody': no such process");
+    check_error("forksim-scenario 1\nanywhere kill TERM to nobody\n", 2, "anywhere kill to 'nobody': no such process");
+    check_error("forksim-scenario 1\nanywhere kill TERM to self\n", 2, "anywhere kill SIG to 'self'");
+    check_error("forksim-scenario 1\nchild kill TERM to child\n", 2, "the child has no child");
+    check_error("forksim-scenario 1\nparent handler TERM do\n", 2, "handler SIG do ACTION");
+    check_error("forksim-scenario 1\nparent handler TERM do fork\n", 2, "handler SIG do 'fork'");
+    check_error("forksim-scenario 1\nparent handler TERM do pause\n", 2, "handler SIG do 'pause'");
+    check_error("forksim-scenario 1\nparent handler TERM do exit 300\n", 2, "handler SIG exit N: N from 0 to 255");
+    check_error("forksim-scenario 1\nparent handler TERM do exec bin\n", 2, "exec PATH");
+    check_error("forksim-scenario 1\nparent handler TERM do kill TERM to nobody\n", 2, "kill TERM to 'nobody'");
+    check_error("forksim-scenario 1\nparent handler KILL do kill TERM\n", 2, "cannot be caught");
+
+    /* A kill may name a process declared further down (lines of different processes say
+     * nothing of their order in time); the handler's action is the step after it, marked. */
+    scenario *s = calloc(1, sizeof *s);
+    char err[512];
+    const char *text = "forksim-scenario 1\n"
+                       "process arm daemon\n"
+                       "arm kill TERM to svc\n"
+                       "parent handler TERM do kill USR1 to arm\n"
+                       "parent handler INT do exit 3\n"
+                       "parent vfork as svc -> ok\n"
+                       "before proc_child kill HUP to arm\n"
+                       "anywhere kill TERM to svc up to 2\n"
+                       "parent wait svc -> signal TERM\n";
+    if (scenario_load(write_file(text), s, err, sizeof err) != 0)
+        fail_msg("%s", err);
+    unlink(path);
+    assert_int_equal(s->nprocs, 2);
+    assert_string_equal(s->procs[0].name, "arm");
+    assert_true(s->procs[0].daemon && !s->procs[0].forked);
+    assert_string_equal(s->procs[1].name, "svc");
+    assert_true(s->procs[1].forked);
+    assert_int_equal(s->nsteps, 6);
+    assert_int_equal(s->steps[0].who, WHO_NAMED + 0);
+    assert_string_equal(s->steps[0].args[0], "svc");
+    assert_int_equal(s->steps[1].kind, STEP_HANDLER);
+    assert_string_equal(s->steps[1].routine, "do");
+    assert_int_equal(s->steps[1].expect_value, 2);
+    assert_int_equal(s->steps[2].kind, STEP_KILL);
+    assert_true(s->steps[2].handler_body);
+    assert_string_equal(s->steps[2].args[0], "arm");
+    assert_string_equal(s->steps[3].routine, "exit"); /* do exit N is exit N */
+    assert_int_equal(s->steps[3].expect_value, 3);
+    assert_false(s->steps[3].handler_body);
+    assert_string_equal(s->steps[4].args[0], "svc");
+    assert_string_equal(s->steps[5].args[0], "svc");
+    assert_string_equal(s->fault_kill_to[0], "arm");
+    assert_string_equal(s->choices[0].what, "kill 15 svc");
+    free(s);
+}
+
 int main(int argc, char **argv)
 {
     const struct CMUnitTest tests[] = {
@@ -734,6 +806,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_every_label_is_kept),
         cmocka_unit_test(test_unmodelled_ends_the_run_not_the_program),
         cmocka_unit_test(test_ports_array_steps),
+        cmocka_unit_test(test_names_and_handler_actions),
     };
     if (argc > 1)
         cmocka_set_test_filter(argv[1]);

@@ -553,6 +553,228 @@ static void test_P12_getsidport(void **state)
     free(trace);
 }
 
+
+/* --- kill by name, and handlers that call another directive's action (issue 9, item 3) ------ */
+
+/* A scenario of traces/, loaded and run; *sp keeps the scenario (run_task_role reads it). */
+static run_result *run_trace(const char *name, scenario **sp)
+{
+    char path[128];
+    snprintf(path, sizeof path, "traces/%s.fsim", name);
+    scenario *s = calloc(1, sizeof *s);
+    char err[512];
+    if (scenario_load(path, s, err, sizeof err) != 0)
+        fail_msg("%s", err);
+    run_result *r = calloc(1, sizeof *r);
+    run_options none = {0};
+    assert_int_equal(run_scenario(s, &none, r), 0);
+    assert_int_equal(r->invariant_violations, 0);
+    *sp = s;
+    return r;
+}
+
+/* How many lines of the trace after the set-up hold both fragments. */
+static unsigned count_lines(const run_result *r, const char *a, const char *b)
+{
+    const char *at = strstr(r->trace, "# scenario: set-up done");
+    unsigned n = 0;
+    while (at != NULL && find_from(r->trace, &at, a, b))
+        n++;
+    return n;
+}
+
+/* The task number the trace's "tasks:" legend gives a role ("the child", "gnunet-arm"). */
+static int task_of(const run_result *r, const char *role)
+{
+    char want[64];
+    snprintf(want, sizeof want, " %s", role);
+    for (const char *l = r->legend; (l = strchr(l, 't')) != NULL; l++) {
+        int t, n = 0;
+        if (sscanf(l, "t%d%n", &t, &n) == 1 && strncmp(l + n, want, strlen(want)) == 0 &&
+            (l[n + strlen(want)] == ',' || l[n + strlen(want)] == '\0'))
+            return t;
+    }
+    fail_msg("no %s in the legend \"%s\"", role, r->legend);
+    return 0;
+}
+
+/* gnunet-vfork-third: gnunet-arm, a process of its own, kills svc (the vforked child) by name.
+ * Oracles: kill.c's order (proc_getmsgport, proc_pid2task, msg_sig_post, lines 104-105 and 67
+ * of sysdeps/mach/hurd/kill.c) made by gnunet-arm's own task, with svc's pid as the parent's
+ * vfork returned it; one msg_sig_post of SIGTERM (15 on the Hurd) per kill of the scenario;
+ * the parent's handler run in the child, and the wait status of exit 3 per POSIX
+ * (WEXITSTATUS: the status is 3 << 8); no exec started. */
+static void test_P12_kill_by_name_from_a_third_process(void **state)
+{
+    (void)state;
+    scenario *s;
+    run_result *r = run_trace("gnunet-vfork-third", &s);
+    assert_int_equal(r->verdict, VERDICT_OK);
+    int arm = task_of(r, "gnunet-arm"), child = task_of(r, "the child");
+    assert_true(r->child_pid > 0);
+    char getmsgport[64], pid2task[64], sender[16], note[64], status[32];
+    snprintf(sender, sizeof sender, "t%d.", arm);
+    snprintf(getmsgport, sizeof getmsgport, "proc_getmsgport(4, %d)", (int)r->child_pid);
+    snprintf(pid2task, sizeof pid2task, "proc_pid2task(4, %d)", (int)r->child_pid);
+    snprintf(note, sizeof note, "# signal SIGTERM to t%d: handler", child);
+    snprintf(status, sizeof status, "status 0x%x,", 3 << 8);
+    const char *const steps[][2] = {
+        {sender, getmsgport}, {sender, pid2task}, {note, NULL},
+        {sender, "msg_sig_post("}, /* P13: answered once the action is taken */
+        {"proc_wait(", status},
+    };
+    check_order(r, steps, sizeof steps / sizeof steps[0]); /* rule P12 */
+    unsigned kills = 0; /* the scenario's kills of SIGTERM, from the file */
+    for (size_t i = 0; i < s->nsteps; i++)
+        kills += s->steps[i].kind == STEP_KILL && s->steps[i].signo == 15;
+    assert_int_equal(kills, 1);
+    assert_int_equal(count_lines(r, "msg_sig_post(", ", 15, 0, "), kills);
+    assert_int_equal(count_lines(r, "# exec: /bin/true starts", NULL), 0);
+    test_run_done(r);
+    free(s);
+}
+
+/* A scripted kill to a process whose fork has not returned waits for its pid: the sender is
+ * handed it when fork returns in the parent (after proc_child, _Fork.c:541), so its
+ * proc_getmsgport comes after the parent's proc_child; the outcome names the process. */
+static void test_P12_kill_by_name_waits_for_the_pid(void **state)
+{
+    (void)state;
+    scenario *s = test_scenario_text("forksim-scenario 1\n"
+                                     "process stopper\n"
+                                     "stopper kill TERM to svc\n" /* before the fork, in the file */
+                                     "stopper exit 0\n"
+                                     "parent fork as svc -> ok\n"
+                                     "child  pause\n"
+                                     "parent wait svc -> signal TERM\n");
+    run_result *r = calloc(1, sizeof *r);
+    run_options none = {0};
+    assert_int_equal(run_scenario(s, &none, r), 0);
+    assert_int_equal(r->verdict, VERDICT_OK); /* TERM's default action ended svc: W_EXITCODE(0, 15) */
+    int stopper = task_of(r, "stopper");
+    char sender[16], getmsgport[64];
+    snprintf(sender, sizeof sender, "t%d.", stopper);
+    snprintf(getmsgport, sizeof getmsgport, "proc_getmsgport(4, %d)", (int)r->child_pid);
+    const char *const steps[][2] = {{"proc_child(", NULL}, {sender, getmsgport}};
+    check_order(r, steps, sizeof steps / sizeof steps[0]);
+    /* the explorer's outcome key names where each signal acted by run_task_role */
+    const fi_signal_event_record *ev;
+    unsigned n = fi_signal_events(&ev), terms = 0;
+    for (unsigned i = 0; i < n; i++)
+        if (ev[i].signo == 15 && strcmp(ev[i].what, "default terminate") == 0) {
+            assert_string_equal(run_task_role(ev[i].task), "child svc");
+            terms++;
+        }
+    assert_int_equal(terms, 1);
+    test_run_done(r);
+    free(s);
+}
+
+/* A named process of its own is a target too, and its signal shows under its name. */
+static void test_P14_named_process_takes_a_signal(void **state)
+{
+    (void)state;
+    scenario *s = test_scenario_text("forksim-scenario 1\n"
+                                     "process arm\n"
+                                     "arm handler USR1 record\n"
+                                     "arm pause\n"
+                                     "arm exit 4\n"
+                                     "parent yield\n"
+                                     "parent kill USR1 to arm\n");
+    run_result *r = calloc(1, sizeof *r);
+    run_options none = {0};
+    assert_int_equal(run_scenario(s, &none, r), 0);
+    assert_int_equal(r->verdict, VERDICT_OK);
+    int arm = task_of(r, "arm");
+    char note[64], exit4[64];
+    snprintf(note, sizeof note, "# signal SIGUSR1 to t%d: handler", arm);
+    snprintf(exit4, sizeof exit4, "t%d.%d proc_mark_exit(4, %d, 0)", arm, arm, 4 << 8);
+    const char *const steps[][2] = {{"t6.6 msg_sig_post(", ", 30, 0, "}, {note, NULL}, {exit4, NULL}};
+    check_order(r, steps, sizeof steps / sizeof steps[0]);
+    const fi_signal_event_record *ev;
+    unsigned n = fi_signal_events(&ev), seen = 0;
+    for (unsigned i = 0; i < n; i++)
+        if (ev[i].task == arm && ev[i].signo == 30) {
+            assert_string_equal(run_task_role(ev[i].task), "process arm");
+            seen++;
+        }
+    assert_int_equal(seen, 1);
+    test_run_done(r);
+    free(s);
+}
+
+/* handler-action: SIGTERM's handler kills its own process with SIGUSR1; SIGUSR1's handler runs
+ * inside it. Oracles: hurdsig.c blocks only SIGNO and sa_mask (empty here) for a handler's run
+ * (lines 1130-1135), so SIGUSR1 is delivered while SIGTERM's handler is on the stack: its run
+ * has depth 2, on the same thread, on the same stack below the first (x86-64 stacks grow down,
+ * and the signal frame is pushed below the interrupted code's frames); each action's trace lines
+ * lie between its begin and end notes, nested; two msg_sig_post, one per kill of the file. */
+static void test_P14_handler_action_runs_inside_the_handler(void **state)
+{
+    (void)state;
+    scenario *s;
+    run_result *r = run_trace("handler-action", &s);
+    assert_int_equal(r->verdict, VERDICT_OK);
+    const fi_handler_run *h;
+    assert_int_equal(fi_handler_runs(&h), 2);
+    assert_int_equal(h[0].signo, 15);
+    assert_int_equal(h[0].depth, 1);
+    assert_int_equal(h[1].signo, 30);
+    assert_int_equal(h[1].depth, 2);
+    assert_int_equal(h[1].thread, h[0].thread);
+    assert_true(h[1].frame < h[0].frame);
+    assert_true(h[0].frame - h[1].frame < 256 * 1024); /* one stack, not another thread's */
+    const char *const steps[][2] = {
+        {"# handler SIGTERM on t6 (depth 1)", "action begins"},
+        {"t6.6 proc_getmsgport(", NULL},
+        {"# signal SIGUSR1 to t6: handler", NULL},
+        {"# handler SIGUSR1 on t6 (depth 2)", "action begins"},
+        {"t6.6 mach_port_get_refs(", NULL},
+        {"# handler SIGUSR1 on t6 (depth 2)", "action ends"},
+        {"t6.6 msg_sig_post(", ", 30, 0, "},
+        {"# handler SIGTERM on t6 (depth 1)", "action ends"},
+        {"t6.6 msg_sig_post(", ", 15, 0, "},
+    };
+    check_order(r, steps, sizeof steps / sizeof steps[0]);
+    unsigned kills = 0; /* steps and handler actions alike */
+    for (size_t i = 0; i < s->nsteps; i++)
+        kills += s->steps[i].kind == STEP_KILL;
+    assert_int_equal(kills, 2);
+    assert_int_equal(count_lines(r, "t6.6 msg_sig_post(", NULL), kills);
+    test_run_done(r);
+    free(s);
+}
+
+/* handler-exec: the vforked child's inherited SIGTERM handler execs /bin/sigreport. Oracles:
+ * POSIX execve keeps the signal mask, and hurdsig.c adds SIGTERM to the blocked set for the
+ * handler's run (line 1135), which hurdexec.c packs as INIT_SIGMASK (line 145): the new
+ * program starts with SIGTERM's bit (1 << (15 - 1)) blocked; the exec's lookup is made by the
+ * child's main thread after the handler's action began; sigreport's exit 0 is the status. */
+static void test_P14_handler_action_execs_in_the_child(void **state)
+{
+    (void)state;
+    fi_execs_reset();
+    scenario *s;
+    run_result *r = run_trace("handler-exec", &s);
+    assert_int_equal(r->verdict, VERDICT_OK);
+    int child = task_of(r, "the child");
+    const fi_exec_record *e;
+    assert_int_equal(fi_execs(&e), 1);
+    assert_int_equal(e[0].task, child);
+    assert_string_equal(e[0].path, "/bin/sigreport");
+    assert_true(e[0].blocked & (1ul << (15 - 1)));
+    char begins[64], lookup[32], started[64];
+    snprintf(begins, sizeof begins, "# handler SIGTERM on t%d (depth 1)", child);
+    snprintf(lookup, sizeof lookup, "t%d.", child);
+    snprintf(started, sizeof started, "# exec: /bin/sigreport starts in t%d", child);
+    const char *const steps[][2] = {
+        {begins, "action begins"}, {lookup, "dir_lookup("}, {started, NULL}, {"proc_wait(", "status 0,"},
+    };
+    check_order(r, steps, sizeof steps / sizeof steps[0]);
+    test_run_done(r);
+    free(s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -571,6 +793,11 @@ int main(void)
         cmocka_unit_test(test_P14_stop_and_continue),
         cmocka_unit_test(test_P14_tstp_kills_an_orphaned_process),
         cmocka_unit_test(test_P12_getsidport),
+        cmocka_unit_test(test_P12_kill_by_name_from_a_third_process),
+        cmocka_unit_test(test_P12_kill_by_name_waits_for_the_pid),
+        cmocka_unit_test(test_P14_named_process_takes_a_signal),
+        cmocka_unit_test(test_P14_handler_action_runs_inside_the_handler),
+        cmocka_unit_test(test_P14_handler_action_execs_in_the_child),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

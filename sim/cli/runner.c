@@ -67,9 +67,88 @@ SIM_WORLD_STATE static struct {
     int killer_id;              /* its task: neither a child of the parent's nor left behind */
     pid_t parent_pid;
     int kill_sig[8];
-    bool kill_to_child[8];
+    char kill_to[8][SCN_MAX_LABEL];     /* child, parent or a process's NAME */
     unsigned nkills;
+    /* The named processes (scenario.h, scn_process), by index: the pid each is known by (0:
+     * not yet), its task, and the threads waiting for its pid (a kill to it, scripted). */
+    pid_t proc_pid[SCN_MAX_PROCS];
+    int proc_task[SCN_MAX_PROCS];
+    int proc_waiters[SCN_MAX_PROCS][4];
 } R;
+
+/* The named process a task is (process NAME, or the child of fork as NAME), or -1; spawned:
+ * only those of "process NAME", which are no child of the parent's. */
+static int named_of_task(int task, bool spawned_only)
+{
+    for (unsigned k = 0; R.s != NULL && k < R.s->nprocs; k++)
+        if (task != 0 && R.proc_task[k] == task && (!spawned_only || !R.s->procs[k].forked))
+            return (int)k;
+    return -1;
+}
+
+/* A task that is no child of the parent's though made after it: the peer, the killer, a
+ * named process. */
+static bool task_is_other(int task)
+{
+    return task == R.peer_id || task == R.killer_id || named_of_task(task, true) >= 0;
+}
+
+/*
+ * How a sender learns the pid of the process NAME: it is handed it, as the runner records it,
+ * the pid fork returned in the parent (fork as NAME) or the pid the process got from proc at
+ * its start (process NAME). Not by proc lookups: a Hurd process has no call that maps a name
+ * to a pid either (proc_getallpids and proc_getprocinfo would give every process's pid and
+ * argv, which forksim's proc does not model), and GNUnet's ARM knows its services' pids from
+ * fork's return, the way a third process would learn them from a pid file or a message. The
+ * kill itself is glibc's (kill.c: proc_getmsgport ... msg_sig_post) with that pid.
+ * Sets the pid, or waits for it when wait is true (a scripted kill before the fork that makes
+ * NAME has returned in the parent: a reader of a pid file not yet written); 0 when not known.
+ */
+SIM_WORLD_STATE static pid_t last_child;
+
+static pid_t named_pid(int k, bool wait)
+{
+    while (wait && R.proc_pid[k] == 0) {
+        int w = 0;
+        while (w < 4 && R.proc_waiters[k][w] != 0)
+            w++;
+        if (w == 4)
+            break;
+        R.proc_waiters[k][w] = sim_thread_id(sim_self());
+        char what[80];
+        snprintf(what, sizeof what, "the pid of %s (its fork has not returned)", R.s->procs[k].name);
+        sim_block(what);
+    }
+    return R.proc_pid[k];
+}
+
+static void named_known(int k, pid_t pid, int task)
+{
+    if (pid > 0)
+        R.proc_pid[k] = pid;
+    if (task != 0)
+        R.proc_task[k] = task;
+    for (int w = 0; w < 4 && pid > 0; w++) {
+        sim_thread *th = R.proc_waiters[k][w] != 0 ? sim_thread_by_id(R.proc_waiters[k][w]) : NULL;
+        R.proc_waiters[k][w] = 0;
+        if (th != NULL)
+            (void)sim_unblock(th);
+    }
+}
+
+/* The pid a kill "to WHO" names, from the calling process: child (the parent's last child),
+ * parent (the parent; from the child, its own parent as glibc knows it), self, or NAME. */
+static pid_t target_pid(const char *to, bool wait)
+{
+    if (strcmp(to, "child") == 0)
+        return last_child;
+    if (strcmp(to, "self") == 0)
+        return _hurd_pid;
+    if (strcmp(to, "parent") == 0) /* a named process's: the scenario's parent */
+        return named_of_task(sim_task_id(sim_task_self()), true) >= 0 ? R.parent_pid : _hurd_ppid;
+    int k = scn_process_find(R.s, to);
+    return k >= 0 ? named_pid(k, wait) : 0;
+}
 
 static void child_names_at_fork(void)
 {
@@ -344,8 +423,7 @@ static void stop_hook(void *arg)
         /* a child task_create made but whose thread has not run yet */
         ktask_t *newest = world_newest_task(kern_world());
         sim_task *t = newest != NULL ? kern_sim_task(newest) : NULL;
-        if (t != NULL && sim_task_id(t) > R.parent_id && sim_task_id(t) != R.peer_id &&
-            sim_task_id(t) != R.killer_id)
+        if (t != NULL && sim_task_id(t) > R.parent_id && !task_is_other(sim_task_id(t)))
             c = t;
     }
     if (p != NULL)
@@ -660,13 +738,17 @@ static void run_rpc(const scn_step *st)
     }
 }
 
-SIM_WORLD_STATE static pid_t last_child;
+static int run_steps(scn_who who, size_t from);
 
-static int run_steps(scn_who who, size_t from)
+/* The steps of who from the index from on; one: only the step from (a handler's action,
+ * whatever its who), and no snapshot after it. */
+static int run_steps_from(scn_who who, size_t from, bool one)
 {
     for (size_t i = from; i < R.s->nsteps; i++) {
         const scn_step *st = &R.s->steps[i];
-        if (st->who != who)
+        if (one && i != from)
+            return 0;
+        if (!one && (st->who != who || st->handler_body))
             continue;
         switch (st->kind) {
         case STEP_FORK: {
@@ -678,9 +760,12 @@ static int run_steps(scn_who who, size_t from)
             if (R.r->nfork_returns < RUN_MAX_FORK_RETURNS)
                 R.r->fork_returns[R.r->nfork_returns++] = (run_fork_return){
                     sim_task_id(sim_task_self()), pid, pid < 0 ? fi_self_tls()->err : 0};
+            int named = st->nargs == 1 ? scn_process_find(R.s, st->args[0]) : -1;
             if (pid == 0) {
                 child_names_at_fork();
                 R.child_id = sim_task_id(sim_task_self());
+                if (named >= 0)
+                    named_known(named, 0, R.child_id);
                 labels_child_start();
                 return run_steps(WHO_CHILD, 0);
             }
@@ -710,13 +795,15 @@ static int run_steps(scn_who who, size_t from)
             } else {
                 last_child = pid;
                 R.r->child_pid = pid;
+                if (named >= 0)
+                    named_known(named, pid, 0);
                 if (st->has_expect && st->expect_value == 0)
                     failure("%s:%d: fork succeeded, expected an error", R.s->path, st->line);
             }
             break;
         }
         case STEP_EXIT:
-            if (!R.r->stopped) {
+            if (!R.r->stopped && who <= WHO_CHILD) {
                 run_space *sp = who == WHO_PARENT ? &R.r->parent : &R.r->child;
                 snapshot(sim_task_self(), sp);
                 snapshot_fds(sp);
@@ -732,7 +819,8 @@ static int run_steps(scn_who who, size_t from)
                 kr = __proc_wait(_hurd_ports[INIT_PORT_PROC].port, last_child, HURD_WUNTRACED,
                                  &status, &sigcode, &ru, &got);
             } else {
-                kr = forksim_wait(last_child, &status);
+                kr = forksim_wait(st->nargs == 1 ? target_pid(st->args[0], false) : last_child,
+                                  &status);
             }
             if (st->untraced && kr == KERN_SUCCESS) {
                 if (status != HURD_W_STOPCODE(st->expect_value))
@@ -760,9 +848,14 @@ static int run_steps(scn_who who, size_t from)
             break;
         case STEP_KILL: {
             /* glibc's kill (kill.c): proc_getmsgport, proc_pid2task, msg_sig_post (P12) */
-            pid_t pid = strcmp(st->args[0], "child") == 0    ? last_child
-                        : strcmp(st->args[0], "parent") == 0 ? _hurd_ppid
-                                                             : _hurd_pid;
+            pid_t pid = target_pid(st->args[0], true);
+            if (pid == 0 && (who >= WHO_NAMED || strcmp(st->args[0], "child") != 0)) {
+                /* kill (0) would be the process group: a named process's kill to a child that
+                 * is not there, or a name whose pid never came */
+                failure("%s:%d: kill %s to %s: no pid for it", R.s->path, st->line,
+                        fi_signal_name(st->signo), st->args[0]);
+                break;
+            }
             int err = fi_kill(pid, st->signo);
             if (err != 0)
                 failure("%s:%d: kill %s to %s (pid %d): %s", R.s->path, st->line,
@@ -774,6 +867,7 @@ static int run_steps(scn_who who, size_t from)
             fi_sig_act act = strcmp(st->routine, "record") == 0   ? FI_ACT_RECORD
                              : strcmp(st->routine, "ignore") == 0 ? FI_ACT_IGNORE
                              : strcmp(st->routine, "exit") == 0   ? FI_ACT_EXIT
+                             : strcmp(st->routine, "do") == 0     ? FI_ACT_DO
                                                                   : FI_ACT_DEFAULT;
             int err = fi_signal_action(st->signo, act, st->expect_value);
             if (err != 0)
@@ -809,12 +903,46 @@ static int run_steps(scn_who who, size_t from)
             break;
         }
     }
-    if (!R.r->stopped) {
+    if (!R.r->stopped && !one && who <= WHO_CHILD) {
         run_space *sp = who == WHO_PARENT ? &R.r->parent : &R.r->child;
         snapshot(sim_task_self(), sp);
         snapshot_fds(sp);
     }
     return 0;
+}
+
+static int run_steps(scn_who who, size_t from)
+{
+    return run_steps_from(who, from, false);
+}
+
+/* "handler SIG do ACTION": glibc's trampoline stand-in (forkimpl/sigrt.c) has called the
+ * scenario's handler (forkimpl/sigapi.c) on the thread that took the signal, on its stack,
+ * before sigreturn; the handler calls this with the action's step. */
+static void handler_action(int signo, int index, int depth, void *arg)
+{
+    (void)arg;
+    const scn_step *st = &R.s->steps[index];
+    int task = sim_task_id(sim_task_self());
+    kern_trace_note("handler SIG%s on t%d (depth %d): line %d's action begins", fi_signal_name(signo),
+                    task, depth, st->line);
+    run_steps_from(st->who, (size_t)index, true);
+    /* an exec that succeeded does not come back here */
+    kern_trace_note("handler SIG%s on t%d (depth %d): line %d's action ends", fi_signal_name(signo),
+                    task, depth, st->line);
+}
+
+/* The main program of a process NAME: it learns its pid (the runner hands it to senders),
+ * then runs its steps; its return is its exit status. */
+static int named_main(void *arg)
+{
+    int k = (int)(uintptr_t)arg;
+    if (R.s->procs[k].daemon)
+        sim_thread_set_daemon(sim_self(), true);
+    named_known(k, _hurd_pid, sim_task_id(sim_task_self()));
+    kern_trace_note("scenario: process %s is t%d, pid %d", R.s->procs[k].name,
+                    sim_task_id(sim_task_self()), (int)_hurd_pid);
+    return run_steps((scn_who)(WHO_NAMED + k), 0);
 }
 
 /* "at rpc N insert NAME into child same|other": another actor (a task holding rights to the
@@ -860,8 +988,7 @@ static scn_proc proc_of_task(int task_id)
 {
     if (task_id == R.parent_id)
         return PROC_PARENT;
-    if (R.parent_id != 0 && task_id > R.parent_id && task_id != R.peer_id &&
-        task_id != R.killer_id)
+    if (R.parent_id != 0 && task_id > R.parent_id && !task_is_other(task_id))
         return PROC_CHILD;
     return PROC_OURS; /* neither */
 }
@@ -896,17 +1023,19 @@ static bool event_kill(const char *arg);
 static void kill_at_anchor(void *arg)
 {
     unsigned i = (unsigned)(uintptr_t)arg;
-    char what[32];
-    snprintf(what, sizeof what, "%d %s", R.s->fault_kill_sig[i],
-             R.s->fault_kill_child[i] ? "child" : "parent");
+    char what[64];
+    const char *to = R.s->fault_kill_to[i][0] != '\0' ? R.s->fault_kill_to[i]
+                     : R.s->fault_kill_child[i]    ? "child"
+                                                   : "parent";
+    snprintf(what, sizeof what, "%d %s", R.s->fault_kill_sig[i], to);
     if (R.killer_thread == 0 && R.nkills < sizeof R.kill_sig / sizeof R.kill_sig[0]) {
         /* the killer has not run yet: it finds the kill queued when it first does */
         R.kill_sig[R.nkills] = R.s->fault_kill_sig[i];
-        R.kill_to_child[R.nkills] = R.s->fault_kill_child[i];
+        snprintf(R.kill_to[R.nkills], SCN_MAX_LABEL, "%s", to);
         R.nkills++;
-        kern_trace_note("event: the killer is to send SIG%s to the %s",
+        kern_trace_note("event: the killer is to send SIG%s to %s%s",
                         fi_signal_name(R.s->fault_kill_sig[i]),
-                        R.s->fault_kill_child[i] ? "child" : "parent");
+                        scn_process_find(R.s, to) >= 0 ? "" : "the ", to);
     } else if (!event_kill(what)) {
         kern_trace_note("event: no killer to send SIG%s", fi_signal_name(R.s->fault_kill_sig[i]));
     }
@@ -1684,6 +1813,10 @@ static const char *task_role(int task, char *buf, size_t len)
     if (R.killer_thread != 0 && sim_thread_by_id(R.killer_thread) != NULL &&
         task == sim_task_id(sim_thread_task(sim_thread_by_id(R.killer_thread))))
         return "the killer";
+    if (named_of_task(task, false) >= 0) {
+        snprintf(buf, len, "%s", R.s->procs[named_of_task(task, false)].name);
+        return buf;
+    }
     if (task == R.peer_id && R.peer_id != 0)
         return "the peer";
     /* a newer child than the one whose steps run (its fork has not returned there) */
@@ -1753,16 +1886,23 @@ static int killer_main(void *arg)
         while (R.nkills == 0)
             sim_block("the killer waits for an event");
         int sig = R.kill_sig[0];
-        bool to_child = R.kill_to_child[0];
+        char to[SCN_MAX_LABEL];
+        memcpy(to, R.kill_to[0], sizeof to);
         R.nkills--;
         memmove(R.kill_sig, R.kill_sig + 1, R.nkills * sizeof R.kill_sig[0]);
-        memmove(R.kill_to_child, R.kill_to_child + 1, R.nkills * sizeof R.kill_to_child[0]);
-        pid_t pid = to_child ? last_child : R.parent_pid;
+        memmove(R.kill_to, R.kill_to + 1, R.nkills * sizeof R.kill_to[0]);
+        bool named = scn_process_find(R.s, to) >= 0;
+        pid_t pid = strcmp(to, "child") == 0 ? last_child
+                    : named                  ? target_pid(to, false)
+                                             : R.parent_pid;
         if (pid > 0) {
             int err = fi_kill(pid, sig);
-            kern_trace_note("event: the killer sends SIG%s to the %s (pid %d): %s",
-                            fi_signal_name(sig), to_child ? "child" : "parent", (int)pid,
+            kern_trace_note("event: the killer sends SIG%s to %s%s (pid %d): %s",
+                            fi_signal_name(sig), named ? "" : "the ", to, (int)pid,
                             err == 0 ? "sent" : (hurd_errno_name(err) ? hurd_errno_name(err) : "error"));
+        } else if (named) {
+            kern_trace_note("event: the killer has no pid for %s yet: SIG%s not sent", to,
+                            fi_signal_name(sig));
         }
     }
     return 0;
@@ -1772,14 +1912,18 @@ static int killer_main(void *arg)
 static bool event_kill(const char *arg)
 {
     int sig;
-    char to[16];
-    if (sscanf(arg, "%d %15s", &sig, to) != 2 || R.killer_thread == 0 ||
+    char to[SCN_MAX_LABEL];
+    if (sscanf(arg, "%d %31s", &sig, to) != 2 || R.killer_thread == 0 ||
         R.nkills == sizeof R.kill_sig / sizeof R.kill_sig[0])
         return false;
+    bool named = scn_process_find(R.s, to) >= 0;
+    if (!named && strcmp(to, "child") != 0)
+        snprintf(to, sizeof to, "parent"); /* as before names: anything else was the parent */
     R.kill_sig[R.nkills] = sig;
-    R.kill_to_child[R.nkills] = strcmp(to, "child") == 0;
+    snprintf(R.kill_to[R.nkills], SCN_MAX_LABEL, "%s", to);
     R.nkills++;
-    kern_trace_note("event: the killer is to send SIG%s to the %s", fi_signal_name(sig), to);
+    kern_trace_note("event: the killer is to send SIG%s to %s%s", fi_signal_name(sig),
+                    named ? "" : "the ", to);
     sim_thread *killer = sim_thread_by_id(R.killer_thread);
     if (killer == NULL)
         return false;
@@ -1835,6 +1979,13 @@ const char *run_task_role(int task)
         return "killer";
     if (task != 0 && task == R.peer_id)
         return "peer";
+    int k = named_of_task(task, false);
+    if (k >= 0) { /* a named process, or the child fork as NAME made */
+        static char role[SCN_MAX_LABEL + 16];
+        snprintf(role, sizeof role, "%s %s", R.s->procs[k].forked ? "child" : "process",
+                 R.s->procs[k].name);
+        return role;
+    }
     return "child";
 }
 
@@ -1975,6 +2126,13 @@ int run_scenario(const scenario *s, const run_options *o, run_result *r)
         R.killer_id = sim_task_id(fi_spawn(killer_main, NULL, &kth));
         R.killer_thread = kth != NULL ? sim_thread_id(kth) : 0;
     }
+    /* The named processes (process NAME), after the killer: the ids of the others stay. Each
+     * starts as any simulated process does (fi_spawn: glibc's start-up, its signal thread, its
+     * message port given to proc). */
+    for (unsigned k = 0; k < s->nprocs; k++)
+        if (!s->procs[k].forked)
+            R.proc_task[k] = sim_task_id(fi_spawn(named_main, (void *)(uintptr_t)k, NULL));
+    fi_set_handler_action(handler_action, NULL);
     sim_set_lock_namer(fi_lock_name);
     r->sim = forksim_run();
     sim_set_lock_namer(NULL);
@@ -2013,8 +2171,12 @@ ran:;
     for (size_t i = 0; i < s->nsteps; i++)
         forks += s->steps[i].kind == STEP_FORK;
     if (R.child_id)
-        snprintf(r->legend + lo, sizeof r->legend - lo, ", t%d the %schild", R.child_id,
-                 forks > 1 ? "last " : "");
+        lo += (size_t)snprintf(r->legend + lo, sizeof r->legend - lo, ", t%d the %schild", R.child_id,
+                               forks > 1 ? "last " : "");
+    for (unsigned k = 0; k < s->nprocs && lo < sizeof r->legend; k++) /* process NAME */
+        if (!s->procs[k].forked && R.proc_task[k] != 0)
+            lo += (size_t)snprintf(r->legend + lo, sizeof r->legend - lo, ", t%d %s", R.proc_task[k],
+                                   s->procs[k].name);
 
     const fi_abort_record *ab;
     unsigned naborts = fi_aborts(&ab);
@@ -2031,7 +2193,7 @@ ran:;
     ktask_t *newest = world_newest_task(kern_world());
     sim_task *newest_task = newest != NULL ? kern_sim_task(newest) : NULL;
     if (newest_task != NULL && R.parent_id != 0 && sim_task_id(newest_task) > R.parent_id &&
-        sim_task_id(newest_task) != R.peer_id && sim_task_id(newest_task) != R.killer_id)
+        !task_is_other(sim_task_id(newest_task)))
         message("task %d is left behind, never terminated: a half-built child",
                 sim_task_id(newest_task));
     char diags[16][MODEL_DIAG_LEN];

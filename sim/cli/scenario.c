@@ -379,6 +379,51 @@ static int parse_have(parser *p, scenario *s, char **w, int n)
     return 0;
 }
 
+int scn_process_find(const scenario *s, const char *name)
+{
+    for (unsigned k = 0; k < s->nprocs; k++)
+        if (strcmp(s->procs[k].name, name) == 0)
+            return (int)k;
+    return -1;
+}
+
+/* Declares the named process NAME (process NAME, fork as NAME). A name is a label that is no
+ * directive word (a line "NAME STEP ..." must mean the process) and no word a kill already
+ * means (self, parent, child) nor a built-in label, and is declared once. */
+static int process_declare(parser *p, scenario *s, const char *name, bool forked, bool daemon)
+{
+    static const char *const reserved[] = {
+        "parent", "child", "self", "peer", "killer", "title", "fork", "seed", "policy",
+        "decisions", "world", "delay", "have", "peg", "expect", "fault", "at", "before",
+        "after", "anywhere", "process", "task-self", "thread-self", "sigthread", "proc",
+        "msgport", "forksim-scenario"};
+    if (!label_ok(name))
+        return fail(p, "process name '%s': a letter, then letters, digits, - or _ (at most %d)",
+                    name, SCN_MAX_LABEL - 1);
+    for (size_t i = 0; i < sizeof reserved / sizeof reserved[0]; i++)
+        if (strcmp(name, reserved[i]) == 0)
+            return fail(p, "process name '%s' is a word of the language already: choose another", name);
+    int k = scn_process_find(s, name);
+    if (k >= 0)
+        return fail(p, "process '%s' already named on line %d", name, s->procs[k].line);
+    if (s->nprocs == SCN_MAX_PROCS)
+        return fail(p, "too many named processes (at most %d)", SCN_MAX_PROCS);
+    scn_process *pr = &s->procs[s->nprocs++];
+    memset(pr, 0, sizeof *pr);
+    snprintf(pr->name, sizeof pr->name, "%s", name);
+    pr->forked = forked;
+    pr->daemon = daemon;
+    pr->line = p->line;
+    return 0;
+}
+
+/* The target of a kill: child, parent, self, or a process named above. */
+static bool kill_target_ok(const scenario *s, const char *to)
+{
+    return !strcmp(to, "child") || !strcmp(to, "parent") || !strcmp(to, "self") ||
+           scn_process_find(s, to) >= 0;
+}
+
 static int parse_step(parser *p, scenario *s, scn_who who, char **w, int n)
 {
     if (s->nsteps == SCN_MAX_STEPS)
@@ -416,8 +461,14 @@ static int parse_step(parser *p, scenario *s, scn_who who, char **w, int n)
             return fail(p, "only the parent forks");
         st->kind = STEP_FORK;
         st->vfork = strcmp(verb, "vfork") == 0;
-        if (end != 2)
-            return fail(p, "%s takes no arguments", verb);
+        if (end == 4 && strcmp(w[2], "as") == 0) {
+            /* fork as NAME: the child is the process NAME too (kill SIG to NAME, wait NAME) */
+            if (process_declare(p, s, w[3], true, false) != 0)
+                return -1;
+            snprintf(st->args[0], sizeof st->args[0], "%s", w[3]);
+            st->nargs = 1;
+        } else if (end != 2)
+            return fail(p, "%s takes no arguments but 'as NAME'", verb);
         if (result != NULL) {
             st->has_expect = true;
             if (strcmp(result, "ok") == 0)
@@ -436,6 +487,21 @@ static int parse_step(parser *p, scenario *s, scn_who who, char **w, int n)
         if (who != WHO_PARENT)
             return fail(p, "only the parent waits");
         st->kind = STEP_WAIT;
+        char *shifted[MAX_WORDS + 2];
+        if (n >= 3 && strcmp(w[2], "->") != 0 && strcmp(w[2], "untraced") != 0) {
+            /* wait NAME ...: the child fork as NAME made, not the last one */
+            int k = scn_process_find(s, w[2]);
+            if (k < 0 || !s->procs[k].forked)
+                return fail(p, "wait NAME: '%s' is no child named by 'parent fork as NAME' above", w[2]);
+            snprintf(st->args[0], sizeof st->args[0], "%s", w[2]);
+            st->nargs = 1;
+            shifted[0] = w[0];
+            shifted[1] = w[1];
+            for (int i = 3; i < n; i++)
+                shifted[i - 1] = w[i];
+            w = shifted;
+            n--;
+        }
         if (n == 5 && strcmp(w[2], "->") == 0 && strcmp(w[3], "status") == 0) {
             /* the runner compares N << 8 with the wait status: N must be an exit status */
             if (!parse_int(w[4], &st->expect_value) || st->expect_value < 0 || st->expect_value > 255)
@@ -470,34 +536,71 @@ static int parse_step(parser *p, scenario *s, scn_who who, char **w, int n)
     } else if (strcmp(verb, "kill") == 0) {
         st->kind = STEP_KILL;
         if (end != 3 && !(end == 5 && strcmp(w[3], "to") == 0))
-            return fail(p, "kill SIG [to child|parent|self]");
+            return fail(p, "kill SIG [to child|parent|self|NAME]");
         if (!signame_parse(w[2], &st->signo))
             return fail(p, "kill SIGNAL: a signal name (TERM, SIGTERM) or a number from 1 to %d, "
                            "the Hurd's (forksim signals lists them)", SIGNAME_MAX);
         st->expect_value = st->signo;
         const char *to = end == 5 ? w[4] : "child";
-        if (strcmp(to, "child") != 0 && strcmp(to, "parent") != 0 && strcmp(to, "self") != 0)
-            return fail(p, "kill SIG to child|parent|self, not '%s'", to);
-        if (strcmp(to, "child") == 0 && who != WHO_PARENT)
-            return fail(p, "kill ... to child: only the parent has a child");
+        /* a NAME may be declared further down the file (checked once it is read: names_check) */
+        if (!label_ok(to) || strlen(to) >= sizeof st->args[0])
+            return fail(p, "kill SIG to child|parent|self|NAME: '%s' is none of them", to);
+        if (strcmp(to, "child") == 0 && who == WHO_CHILD)
+            return fail(p, "kill ... to child: the child has no child");
         snprintf(st->args[0], sizeof st->args[0], "%s", to);
         st->nargs = 1;
     } else if (strcmp(verb, "handler") == 0) {
         st->kind = STEP_HANDLER;
         if (end < 4)
-            return fail(p, "handler SIG record|ignore|default|exit N");
+            return fail(p, "handler SIG record|ignore|default|exit N|do ACTION");
         if (!signame_parse(w[2], &st->signo))
             return fail(p, "handler: unknown signal '%s' (forksim signals lists them)", w[2]);
         if (st->signo == 9 || st->signo == 17)
             return fail(p, "handler: %s cannot be caught or ignored", w[2]);
         const char *act = w[3];
+        if (strcmp(act, "do") == 0 && end >= 6 && strcmp(w[4], "exit") == 0) {
+            /* do exit N is the handler exit N: it ends the process from the handler */
+            act = "exit";
+            w[3] = w[4];
+            w[4] = w[5];
+            end--;
+            for (int i = 5; i < end; i++)
+                w[i] = w[i + 1];
+        }
+        if (strcmp(act, "do") == 0) {
+            /* handler SIG do ACTION: ACTION (kill, exec, rpc, block, unblock) is parsed as a step
+             * of this process's, kept right after this one and marked as the handler's body */
+            if (end < 5)
+                return fail(p, "handler SIG do ACTION: kill SIG [to WHO], exec PATH, rpc ROUTINE "
+                               "ARGS..., block SIG, unblock SIG or exit N");
+            const char *v = w[4];
+            if (strcmp(v, "kill") && strcmp(v, "exec") && strcmp(v, "rpc") && strcmp(v, "block") &&
+                strcmp(v, "unblock"))
+                return fail(p, "handler SIG do '%s': a handler's action is kill, exec, rpc, block, "
+                               "unblock or exit N", v);
+            if (s->nsteps + 1 >= SCN_MAX_STEPS)
+                return fail(p, "too many steps (at most %d)", SCN_MAX_STEPS);
+            snprintf(st->routine, sizeof st->routine, "do");
+            st->expect_value = (int)s->nsteps + 1;
+            s->nsteps++;
+            char *body[MAX_WORDS + 2];
+            body[0] = w[0];
+            for (int i = 4; i < n; i++)
+                body[i - 3] = w[i];
+            if (parse_step(p, s, who, body, n - 3) != 0) {
+                s->nsteps--;
+                return -1;
+            }
+            s->steps[s->nsteps - 1].handler_body = true;
+            return 0;
+        }
         if (strcmp(act, "exit") == 0) {
             if (end != 5 || !parse_int(w[4], &st->expect_value) || st->expect_value < 0 ||
                 st->expect_value > 255)
                 return fail(p, "handler SIG exit N: N from 0 to 255");
         } else if (strcmp(act, "record") != 0 && strcmp(act, "ignore") != 0 &&
                    strcmp(act, "default") != 0) {
-            return fail(p, "handler SIG record|ignore|default|exit N, not '%s'", act);
+            return fail(p, "handler SIG record|ignore|default|exit N|do ACTION, not '%s'", act);
         } else if (end != 4) {
             return fail(p, "handler SIG %s takes nothing more", act);
         }
@@ -531,6 +634,8 @@ static int parse_step(parser *p, scenario *s, scn_who who, char **w, int n)
         snprintf(st->routine, sizeof st->routine, "%s", verb);
     } else if (strcmp(verb, "rpc") == 0) {
         st->kind = STEP_RPC;
+        if (who >= WHO_NAMED)
+            return fail(p, "rpc: only the parent and the child (labels name their rights)");
         if (end < 3)
             return fail(p, "rpc ROUTINE ARGS... [-> CODE]");
         const char *pattern = NULL;
@@ -778,12 +883,14 @@ static int parse_action(parser *p, scenario *s, char **w, int n, int i, const ch
         /* kill SIG to child|parent: the killer process sends it with glibc's kill, as for
          * "anywhere kill", here at a point the scenario names */
         int sig;
-        if (n != i + 4 || !signame_parse(w[i + 1], &sig) || strcmp(w[i + 2], "to") != 0 ||
-            (strcmp(w[i + 3], "child") && strcmp(w[i + 3], "parent")))
-            return fail(p, "%s: kill SIG to child|parent", what);
+        if (n != i + 4 || !signame_parse(w[i + 1], &sig) || strcmp(w[i + 2], "to") != 0)
+            return fail(p, "%s: kill SIG to child|parent|NAME", what);
+        if (!label_ok(w[i + 3]) || !strcmp(w[i + 3], "self"))
+            return fail(p, "%s: kill SIG to '%s': child, parent, or a process's NAME", what, w[i + 3]);
         f->kind = KF_CALL;
         s->fault_kill_sig[s->nfaults] = sig;
         s->fault_kill_child[s->nfaults] = strcmp(w[i + 3], "child") == 0;
+        snprintf(s->fault_kill_to[s->nfaults], SCN_MAX_LABEL, "%s", w[i + 3]);
         return 0;
     }
     if (i < n)
@@ -863,6 +970,36 @@ static int parse_fault(parser *p, scenario *s, char **w, int n)
     memcpy(s->fault_routines[s->nfaults], a->routine, sizeof s->fault_routines[0]);
     f->after = a->after;
     s->nfaults++;
+    return 0;
+}
+
+/* The target of each kill names a process of the file (process NAME and fork as NAME may come
+ * after the kill: the lines of different processes say nothing of their order in time). */
+static int names_check(parser *p, scenario *s)
+{
+    static const char *const how = "child, parent, self, or a NAME the file declares (process "
+                                   "NAME, or parent fork as NAME)";
+    for (size_t i = 0; i < s->nsteps; i++) {
+        const scn_step *st = &s->steps[i];
+        if (st->kind == STEP_KILL && !kill_target_ok(s, st->args[0])) {
+            p->line = st->line;
+            return fail(p, "kill %s to '%s': no such process (%s)", signame_of(st->signo),
+                        st->args[0], how);
+        }
+    }
+    for (unsigned i = 0; i < s->nfaults; i++)
+        if (s->fault_kill_to[i][0] != '\0' && !kill_target_ok(s, s->fault_kill_to[i])) {
+            p->line = s->fault_lines[i];
+            return fail(p, "kill to '%s': no such process (%s)", s->fault_kill_to[i], how);
+        }
+    for (unsigned i = 0; i < s->nchoices; i++) {
+        int sig;
+        char to[SCN_MAX_LABEL];
+        if (sscanf(s->choices[i].what, "kill %d %31s", &sig, to) == 2 && !kill_target_ok(s, to)) {
+            p->line = s->choices[i].line;
+            return fail(p, "anywhere kill to '%s': no such process (%s)", to, how);
+        }
+    }
     return 0;
 }
 
@@ -992,6 +1129,19 @@ static int scenario_read(const char *path, FILE *f, scenario *s, char *err, size
             }
         } else if (strcmp(k, "parent") == 0 || strcmp(k, "child") == 0) {
             parse_step(&p, s, strcmp(k, "parent") == 0 ? WHO_PARENT : WHO_CHILD, w, n);
+        } else if (strcmp(k, "process") == 0) {
+            /* process NAME [daemon]: a further simulated process, its steps "NAME STEP ..." */
+            if ((n != 2 && n != 3) || (n == 3 && strcmp(w[2], "daemon") != 0))
+                fail(&p, "process NAME [daemon]");
+            else
+                process_declare(&p, s, w[1], false, n == 3);
+        } else if (scn_process_find(s, k) >= 0) {
+            int pk = scn_process_find(s, k);
+            if (s->procs[pk].forked)
+                fail(&p, "'%s' is the child fork made (line %d): its steps are 'child ...'", k,
+                     s->procs[pk].line);
+            else
+                parse_step(&p, s, (scn_who)(WHO_NAMED + pk), w, n);
         } else if (strcmp(k, "expect") == 0) {
             parse_expect(&p, s, w, n);
         } else if (strcmp(k, "fault") == 0 || strcmp(k, "at") == 0 || strcmp(k, "before") == 0 ||
@@ -1006,10 +1156,11 @@ static int scenario_read(const char *path, FILE *f, scenario *s, char *err, size
                 /* anywhere kill SIG to child|parent [up to N]: a kill the explorer places */
                 int sig;
                 if ((n != 5 && n != 8) || !signame_parse(w[2], &sig) || strcmp(w[3], "to") != 0 ||
-                    (strcmp(w[4], "child") != 0 && strcmp(w[4], "parent") != 0) ||
                     (n == 8 && (strcmp(w[5], "up") != 0 || strcmp(w[6], "to") != 0 ||
                                 !parse_uint(w[7], &times) || times < 1 || times > 16)))
-                    fail(&p, "anywhere kill SIG to child|parent [up to N] (N from 1 to 16)");
+                    fail(&p, "anywhere kill SIG to child|parent|NAME [up to N] (N from 1 to 16)");
+                else if (!label_ok(w[4]) || !strcmp(w[4], "self"))
+                    fail(&p, "anywhere kill SIG to '%s': child, parent, or a process's NAME", w[4]);
                 else {
                     scn_choice *c = &s->choices[s->nchoices++];
                     snprintf(c->what, sizeof c->what, "kill %d %s", sig, w[4]);
@@ -1065,7 +1216,7 @@ static int scenario_read(const char *path, FILE *f, scenario *s, char *err, size
     for (unsigned i = 0; i < s->nfaults; i++)
         if (s->fault_routines[i][0] != '\0')
             s->faults[i].routine = s->fault_routines[i];
-    return 0;
+    return names_check(&p, s);
 }
 
 int scenario_load(const char *path, scenario *s, char *err, size_t errlen)

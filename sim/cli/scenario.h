@@ -51,7 +51,21 @@ typedef struct scn_have {
     int line;
 } scn_have;
 
-typedef enum scn_who { WHO_PARENT, WHO_CHILD } scn_who;
+/* Whose step: the parent's, the child's, or the kth named process's (WHO_NAMED + k, k from 0:
+ * a "process NAME" line, whose steps are written "NAME STEP ..."; issue 9, item 3). */
+typedef enum scn_who { WHO_PARENT, WHO_CHILD, WHO_NAMED } scn_who;
+
+/* A process the scenario names (issue 9, item 3: kill by label): "process NAME [daemon]", a
+ * further simulated process started as any is (glibc's start-up: its own signal thread, its
+ * message port given to proc), whose steps are "NAME STEP ..."; or "parent fork as NAME", the
+ * child that fork makes (its steps stay "child ..."). A kill names either: "kill SIG to NAME". */
+#define SCN_MAX_PROCS 8
+typedef struct scn_process {
+    char name[SCN_MAX_LABEL];
+    bool forked;                /* fork as NAME: the parent's child, not a process of its own */
+    bool daemon;                /* process NAME daemon: left as it is when the others are done */
+    int line;
+} scn_process;
 
 /* Which processes an anchor counts calls of: the scenario's parent and its children (the
  * default; not the servers, nor the peer), the parent only, or its children only. */
@@ -83,7 +97,7 @@ typedef enum scn_step_kind {
     STEP_YIELD,         /* yield */
     STEP_RPC,           /* rpc ROUTINE ARGS... [-> CODE] */
     STEP_KILL,          /* kill SIG [to child|parent|self]: glibc's kill (default: the last child) */
-    STEP_HANDLER,       /* handler SIG record|ignore|default|exit N: glibc's sigaction */
+    STEP_HANDLER,       /* handler SIG record|ignore|default|exit N|do ACTION: glibc's sigaction */
     STEP_MASK,          /* block SIG | unblock SIG: glibc's sigprocmask */
     STEP_PAUSE,         /* pause: glibc's sigsuspend, until a handler has run */
     STEP_EXEC,          /* exec PATH [-> CODE]: glibc's execve of a built-in program (hexec) */
@@ -103,6 +117,9 @@ typedef struct scn_step {
     bool untraced;              /* wait untraced -> stopped SIG: WUNTRACED, stopped by SIG */
     bool vfork;                 /* vfork: glibc's vfork (posix/vfork.c), which is fork */
     int signo;                  /* kill, handler, block, unblock: the Hurd's number */
+    /* handler SIG do ACTION: the action is the next step (expect_value is its index), marked
+     * handler_body: it runs inside the handler, never in the steps' own order */
+    bool handler_body;
     int line;
 } scn_step;
 
@@ -162,6 +179,7 @@ typedef struct scenario {
     bool fault_insert_same[KERN_MAX_FAULTS];           /* insert: the parent's own right */
     int fault_kill_sig[KERN_MAX_FAULTS];               /* kill SIG to child|parent: SIG (0: no kill) */
     bool fault_kill_child[KERN_MAX_FAULTS];            /* ... to the child */
+    char fault_kill_to[KERN_MAX_FAULTS][SCN_MAX_LABEL]; /* ... to child|parent|NAME */
     unsigned fault_delay_ms[KERN_MAX_FAULTS];          /* delay reply MS: MS (0: no delay) */
     scn_anchor anchors[KERN_MAX_FAULTS];               /* where each fault or event lands */
     int fault_lines[KERN_MAX_FAULTS];                  /* its line in the file (0: added by
@@ -169,6 +187,8 @@ typedef struct scenario {
     unsigned nfaults;
     scn_choice choices[SCN_MAX_CHOICES];
     unsigned nchoices;
+    scn_process procs[SCN_MAX_PROCS];   /* named processes, in the order of their lines */
+    unsigned nprocs;
     bool with_exec;             /* an exec step: the exec server and the programs boot too */
     unsigned exec_delay_ms;     /* delay exec_exec_paths MS|forever (0: none; hexec) */
     bool exec_delay_forever;
@@ -185,6 +205,9 @@ int scenario_load_text(const char *path, const char *text, size_t len, scenario 
 bool scn_type_parse(const char *word, mach_port_type_t *type);
 const char *scn_type_name(mach_port_type_t type);
 bool scn_code_parse(const char *word, kern_return_t *code);
+
+/* The index of the named process NAME in s->procs, or -1. */
+int scn_process_find(const scenario *s, const char *name);
 
 /* Whether routine makes RPCs forksim traces (a routine an anchor or a fault may name). */
 bool scn_routine_known(const char *routine);
