@@ -95,6 +95,7 @@ int forksim_open(const forksim_options *o)
     cfg.trace = o->trace;
     cfg.sites = o->sites;
     cfg.world.ipc_compat = o->ipc_compat;
+    cfg.world.copy_names = o->copy_names || o->fork == FORKSIM_FORK_OURS;
     cfg.world.msg_layout = o->x86_64_layout ? MK_LAYOUT_X86_64 : MK_LAYOUT_DEBIAN;
     cfg.nfaults = o->nfaults < KERN_MAX_FAULTS ? o->nfaults : KERN_MAX_FAULTS;
     for (unsigned i = 0; i < cfg.nfaults; i++) {
@@ -110,7 +111,9 @@ int forksim_open(const forksim_options *o)
     fi_install();
     fi_sites_install();
     fi_aborts_reset();
-    fi_set_fork_variant(o->fork == FORKSIM_FORK_GLIBC_NDEBUG ? FI_FORK_GLIBC_NDEBUG : FI_FORK_GLIBC);
+    fi_set_fork_variant(o->fork == FORKSIM_FORK_GLIBC_NDEBUG ? FI_FORK_GLIBC_NDEBUG
+                        : o->fork == FORKSIM_FORK_OURS      ? FI_FORK_OURS
+                                                            : FI_FORK_GLIBC);
     bool with_exec = next_exec;
     next_exec = false;
     if ((with_exec ? hurd_boot_ex(HURD_BOOT_EXEC) : hurd_boot()) != 0) {
