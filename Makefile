@@ -177,7 +177,7 @@ host-processes: all $(BUILD)/bench/bench_fork $(BUILD)/bench/bench_explore
 valgrind: all
 	@tools/valgrind-tests.sh $(BUILD) 2
 
-check: test-plain test-san rules host-processes valgrind image-globals traces cli quoted anchors install-check compare-check sites glibc-features planted-san traces-san fuzz-replay formats schedules stubgen-check exec-retry hang-on-fork delivery-glibc
+check: test-plain test-san rules host-processes valgrind image-globals traces cli quoted anchors install-check compare-check sites glibc-features planted-san traces-san fuzz-replay formats schedules stubgen-check exec-retry hang-on-fork delivery-glibc fork-ours-intent
 
 bench: all
 	@for b in $(BENCH_PROGS); do $$b || exit 1; done
@@ -717,3 +717,14 @@ $(shell $(call write_if_changed,$(BUILD)/glibc/current,'$(GLIBC_KEY) $(GLIBC_SRC
 $(shell mkdir -p $(BUILD)/glibc && { printf '%s\n' '$(CC) $(GLIBC_CFLAGS)' '$(GLIBC_SAN_CFLAGS)' '$(IMAGE_RENAME)' | cmp -s - $(GLIBC_FLAGS) 2>/dev/null || printf '%s\n' '$(CC) $(GLIBC_CFLAGS)' '$(GLIBC_SAN_CFLAGS)' '$(IMAGE_RENAME)' >$(GLIBC_FLAGS); })
 $(shell $(call write_if_changed,$(BUILD)/cflags,'$(CC) $(PLAIN_CFLAGS)'))
 $(shell $(call write_if_changed,$(SAN_BUILD)/cflags,'$(CC) $(SAN_CFLAGS)'))
+
+# --- issue 13, item 5: fork ours (forkimpl/fork_ours.c, task_copy_names: docs/fork-ours-rules.md)
+# `make fork-ours`: every scenario of traces/ run with `fork ours` in place of its fork, one
+# line each with its `# about:` mark (a report: scenarios about glibc's own behaviour may fail).
+# `make fork-ours-intent` (part of make check): the scenarios marked `# about: intent` must all
+# pass with it, within 5 minutes.
+.PHONY: fork-ours fork-ours-intent
+fork-ours: $(BUILD)/forksim
+	@tools/fork-ours.sh $(BUILD)/forksim
+fork-ours-intent: $(BUILD)/forksim
+	@timeout 300 tools/fork-ours.sh $(BUILD)/forksim --intent
