@@ -723,8 +723,20 @@ $(shell $(call write_if_changed,$(SAN_BUILD)/cflags,'$(CC) $(SAN_CFLAGS)'))
 # line each with its `# about:` mark (a report: scenarios about glibc's own behaviour may fail).
 # `make fork-ours-intent` (part of make check): the scenarios marked `# about: intent` must all
 # pass with it, within 5 minutes.
-.PHONY: fork-ours fork-ours-intent
+.PHONY: fork-ours fork-ours-intent sweep-fork-ours
 fork-ours: $(BUILD)/forksim
 	@tools/fork-ours.sh $(BUILD)/forksim
 fork-ours-intent: $(BUILD)/forksim
 	@timeout 300 tools/fork-ours.sh $(BUILD)/forksim --intent
+	@timeout 300 tools/fork-ours.sh $(BUILD)/forksim --sweep $(BUILD)/fork-ours-sweep \
+	    traces/sweep-default.fsim traces/sweep-rights.fsim >$(BUILD)/fork-ours-sweep.txt 2>&1 \
+	  || { cat $(BUILD)/fork-ours-sweep.txt; echo "fork ours: the sweeps failed"; exit 1; }
+	@grep -E '^  (fault|port-death) sweep: [0-9]+ runs' $(BUILD)/fork-ours-sweep.txt | sed 's/^  /fork ours: /'
+	@! grep -E 'sweep: [0-9]+ runs, [1-9][0-9]* invariant violations' $(BUILD)/fork-ours-sweep.txt
+# make sweep (not in check): the same sweeps on fork ours, with their rows, and the race
+# explorer's port death anywhere (tests/schedules/port-death-anywhere.fsim) on it, bounded.
+sweep: sweep-fork-ours
+sweep-fork-ours: $(BUILD)/forksim
+	@tools/fork-ours.sh $(BUILD)/forksim --sweep $(BUILD)/sweep-fork-ours traces/sweep-default.fsim traces/sweep-rights.fsim tests/schedules/port-death-anywhere.fsim
+	@echo "schedules: fork ours, tests/schedules/port-death-anywhere.fsim --bound 0 --max-runs 20000"; \
+	  $(BUILD)/forksim explore $(BUILD)/sweep-fork-ours/scenarios/port-death-anywhere.fsim --schedules --bound 0 --max-runs 20000 | tail -6

@@ -3,6 +3,8 @@
 # item 5) in place of the fork they name, and says how each ends.
 #
 #   tools/fork-ours.sh FORKSIM [--intent] [FILE.fsim ...]   (default: every traces/*.fsim)
+#   tools/fork-ours.sh FORKSIM --sweep OUTDIR FILE.fsim ...   tools/sweep.sh's fault and
+#       port-death sweeps on the copies (exit 3 when a sweep finds an invariant violation)
 #
 # Each scenario is copied into a temporary directory (with the decision lists it names) with its
 # `fork ...` line dropped and `fork ours` put after the version line; forksim run then runs it.
@@ -12,6 +14,19 @@
 set -u
 forksim=$1; shift
 intent=0
+ours_copy() { # FILE OUT: the scenario with fork ours
+    awk 'NR == 1 { print; print "fork ours"; next } /^fork[ \t]/ { print ""; next } { print }' "$1" > "$2"
+}
+if [ "${1:-}" = --sweep ]; then
+    outdir=$2; shift 2
+    mkdir -p "$outdir/scenarios"
+    copies=
+    for f in "$@"; do
+        ours_copy "$f" "$outdir/scenarios/$(basename "$f")"
+        copies="$copies $outdir/scenarios/$(basename "$f")"
+    done
+    exec "$(dirname "$0")/sweep.sh" "$forksim" "$outdir" $copies
+fi
 if [ "${1:-}" = --intent ]; then intent=1; shift; fi
 [ $# -gt 0 ] || set -- traces/*.fsim
 tmp=$(mktemp -d)
@@ -24,7 +39,7 @@ for f in "$@"; do
     dir=$(dirname "$f")
     cp "$dir"/*.dec "$dir"/*.decisions "$tmp"/ 2>/dev/null
     out="$tmp/$(basename "$f")"
-    awk 'NR == 1 { print; print "fork ours"; next } /^fork[ \t]/ { print ""; next } { print }' "$f" > "$out"
+    ours_copy "$f" "$out"
     "$forksim" run "$out" > "$tmp/out" 2>&1
     rc=$?
     if [ $rc = 0 ]; then
