@@ -733,6 +733,13 @@ fork-ours-intent: $(BUILD)/forksim
 	  || { cat $(BUILD)/fork-ours-sweep.txt; echo "fork ours: the sweeps failed"; exit 1; }
 	@grep -E '^  (fault|port-death) sweep: [0-9]+ runs' $(BUILD)/fork-ours-sweep.txt | sed 's/^  /fork ours: /'
 	@! grep -E 'sweep: [0-9]+ runs, [1-9][0-9]* invariant violations' $(BUILD)/fork-ours-sweep.txt
+	@tmp=$$(mktemp -d) && printf '%s\n' 'forksim-scenario 1' 'have dead-name d urefs 3' \
+	    'parent fork -> ok' 'child exit 0' 'parent wait -> status 0' \
+	    'expect child d DEAD_NAME urefs 1' 'expect verdict ok' '# about: intent -- planted: F2, glibc'"'"'s' \
+	    >$$tmp/planted.fsim; \
+	  if tools/fork-ours.sh $(BUILD)/forksim --intent $$tmp/planted.fsim >/dev/null 2>&1; then \
+	    rm -rf $$tmp; echo "fork ours: a planted intent scenario fork ours fails passed: the check is blind"; exit 1; fi; \
+	  rm -rf $$tmp; echo "fork ours: a planted intent scenario that fork ours fails (F2's urefs) fails the check"
 # make sweep (not in check): the same sweeps on fork ours, with their rows, and the race
 # explorer's port death anywhere (tests/schedules/port-death-anywhere.fsim) on it, bounded.
 sweep: sweep-fork-ours
