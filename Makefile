@@ -180,7 +180,7 @@ host-processes: all $(BUILD)/bench/bench_fork $(BUILD)/bench/bench_explore
 valgrind: all
 	@tools/valgrind-tests.sh $(BUILD) 2
 
-check: test-plain test-san rules host-processes valgrind image-globals traces cli quoted anchors install-check compare-check sites glibc-features planted-san traces-san fuzz-replay formats schedules stubgen-check exec-retry hang-on-fork delivery-glibc
+check: test-plain test-san rules host-processes valgrind image-globals traces cli quoted anchors install-check compare-check sites glibc-features planted-san traces-san fuzz-replay formats schedules stubgen-check exec-retry hang-on-fork delivery-glibc fork-ours-intent
 
 bench: all
 	@for b in $(BENCH_PROGS); do $$b || exit 1; done
@@ -720,3 +720,33 @@ $(shell $(call write_if_changed,$(BUILD)/glibc/current,'$(GLIBC_KEY) $(GLIBC_SRC
 $(shell mkdir -p $(BUILD)/glibc && { printf '%s\n' '$(CC) $(GLIBC_CFLAGS)' '$(GLIBC_SAN_CFLAGS)' '$(IMAGE_RENAME)' | cmp -s - $(GLIBC_FLAGS) 2>/dev/null || printf '%s\n' '$(CC) $(GLIBC_CFLAGS)' '$(GLIBC_SAN_CFLAGS)' '$(IMAGE_RENAME)' >$(GLIBC_FLAGS); })
 $(shell $(call write_if_changed,$(BUILD)/cflags,'$(CC) $(PLAIN_CFLAGS)'))
 $(shell $(call write_if_changed,$(SAN_BUILD)/cflags,'$(CC) $(SAN_CFLAGS)'))
+
+# --- issue 13, item 5: fork ours (forkimpl/fork_ours.c, task_copy_names: docs/fork-ours-rules.md)
+# `make fork-ours`: every scenario of traces/ run with `fork ours` in place of its fork, one
+# line each with its `# about:` mark (a report: scenarios about glibc's own behaviour may fail).
+# `make fork-ours-intent` (part of make check): the scenarios marked `# about: intent` must all
+# pass with it, within 5 minutes.
+.PHONY: fork-ours fork-ours-intent sweep-fork-ours
+fork-ours: $(BUILD)/forksim
+	@tools/fork-ours.sh $(BUILD)/forksim
+fork-ours-intent: $(BUILD)/forksim
+	@timeout 300 tools/fork-ours.sh $(BUILD)/forksim --intent
+	@timeout 300 tools/fork-ours.sh $(BUILD)/forksim --sweep $(BUILD)/fork-ours-sweep \
+	    traces/sweep-default.fsim traces/sweep-rights.fsim >$(BUILD)/fork-ours-sweep.txt 2>&1 \
+	  || { cat $(BUILD)/fork-ours-sweep.txt; echo "fork ours: the sweeps failed"; exit 1; }
+	@grep -E '^  (fault|port-death) sweep: [0-9]+ runs' $(BUILD)/fork-ours-sweep.txt | sed 's/^  /fork ours: /'
+	@! grep -E 'sweep: [0-9]+ runs, [1-9][0-9]* invariant violations' $(BUILD)/fork-ours-sweep.txt
+	@tmp=$$(mktemp -d) && printf '%s\n' 'forksim-scenario 1' 'have dead-name d urefs 3' \
+	    'parent fork -> ok' 'child exit 0' 'parent wait -> status 0' \
+	    'expect child d DEAD_NAME urefs 1' 'expect verdict ok' '# about: intent -- planted: F2, glibc'"'"'s' \
+	    >$$tmp/planted.fsim; \
+	  if tools/fork-ours.sh $(BUILD)/forksim --intent $$tmp/planted.fsim >/dev/null 2>&1; then \
+	    rm -rf $$tmp; echo "fork ours: a planted intent scenario fork ours fails passed: the check is blind"; exit 1; fi; \
+	  rm -rf $$tmp; echo "fork ours: a planted intent scenario that fork ours fails (F2's urefs) fails the check"
+# make sweep (not in check): the same sweeps on fork ours, with their rows, and the race
+# explorer's port death anywhere (tests/schedules/port-death-anywhere.fsim) on it, bounded.
+sweep: sweep-fork-ours
+sweep-fork-ours: $(BUILD)/forksim
+	@tools/fork-ours.sh $(BUILD)/forksim --sweep $(BUILD)/sweep-fork-ours traces/sweep-default.fsim traces/sweep-rights.fsim tests/schedules/port-death-anywhere.fsim
+	@echo "schedules: fork ours, tests/schedules/port-death-anywhere.fsim --bound 0 --max-runs 20000"; \
+	  $(BUILD)/forksim explore $(BUILD)/sweep-fork-ours/scenarios/port-death-anywhere.fsim --schedules --bound 0 --max-runs 20000 | tail -6

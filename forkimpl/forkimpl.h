@@ -69,7 +69,8 @@ void fi_process_init(const fi_start_info *si);
 void fi_start_signals(const int *ints, unsigned n);
 
 /* glibc's fork as compiled: as shipped (asserts active) or with -DNDEBUG. */
-typedef enum fi_fork_variant { FI_FORK_GLIBC, FI_FORK_GLIBC_NDEBUG } fi_fork_variant;
+/* FI_FORK_OURS: forksim's own fork, forkimpl/fork_ours.c (issue 13 item 5) */
+typedef enum fi_fork_variant { FI_FORK_GLIBC, FI_FORK_GLIBC_NDEBUG, FI_FORK_OURS } fi_fork_variant;
 void fi_set_fork_variant(fi_fork_variant v);
 fi_fork_variant fi_get_fork_variant(void);
 

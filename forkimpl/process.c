@@ -43,8 +43,12 @@ fi_fork_variant fi_get_fork_variant(void) { return fork_variant; }
 pid_t forksim_glibc_fork(void);
 pid_t forksim_glibc_fork_ndebug(void);
 
+pid_t forksim_ours_fork(void);
+
 pid_t fi_fork(void)
 {
+    if (fork_variant == FI_FORK_OURS)
+        return forksim_ours_fork();
     return fork_variant == FI_FORK_GLIBC_NDEBUG ? forksim_glibc_fork_ndebug() : forksim_glibc_fork();
 }
 

@@ -51,10 +51,17 @@ static const char *base_name(const char *path)
 }
 
 /* The CU holding pc, when it is one of glibc's files; its bias in *bias. */
+/* forksim's own fork (issue 13 item 5) is an outer file like _Fork.c: its RPCs are the fork's
+ * for the explorer's sweeps, named "fork_ours.c:LINE". */
+static bool fork_ours_file(const char *path)
+{
+    return path != NULL && strcmp(path, "forkimpl/fork_ours.c") == 0;
+}
+
 static Dwarf_Die *glibc_cu(Dwarf_Addr pc, Dwarf_Die *cu, Dwarf_Addr *bias)
 {
     Dwarf_Die *d = dwfl_module_addrdie(module, pc, bias);
-    if (d == NULL || glibc_file(dwarf_diename(d)) == NULL)
+    if (d == NULL || (glibc_file(dwarf_diename(d)) == NULL && !fork_ours_file(dwarf_diename(d))))
         return NULL;
     *cu = *d;
     return cu;
@@ -113,7 +120,7 @@ int fi_site_of(void *const *pcs, int n, char *buf, size_t len)
         const char *name = base_name(dwarf_diename(&cu));
         /* The outer files: fork's, and exec's (hurdexec.c; execveat.c's own lookup) */
         bool outer = strcmp(name, "_Fork.c") == 0 || strcmp(name, "hurdexec.c") == 0 ||
-                     strcmp(name, "execveat.c") == 0;
+                     strcmp(name, "execveat.c") == 0 || strcmp(name, "fork_ours.c") == 0;
         if (!outer) {
             if (inner[0] == '\0' && line != 0)
                 snprintf(inner, sizeof inner, "%s:%d", name, line);
@@ -170,7 +177,7 @@ static void sites_load(void)
         size_t nlines;
         Dwarf_Files *files;
         size_t nfiles;
-        if (glibc_file(dwarf_diename(cu)) == NULL)
+        if (glibc_file(dwarf_diename(cu)) == NULL && !fork_ours_file(dwarf_diename(cu)))
             continue;
         (void)dwarf_getsrclines(cu, &lines, &nlines);
         (void)dwarf_getsrcfiles(cu, &files, &nfiles);

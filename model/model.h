@@ -77,6 +77,9 @@ typedef struct world_config {
     bool ipc_compat;
     /* How messages are laid out (user messages, notifications, kernel replies). */
     mk_msg_layout_t msg_layout;
+    /* forksim's own task_copy_names call (docs/fork-ours-rules.md, issue 13 item 5): off, its
+     * message id is unknown to the kernel (MIG_BAD_ID, M6), as in GNU Mach. */
+    bool copy_names;
 } world_config_t;
 
 /* Creates an empty world (no tasks). Returns NULL only if host memory runs out. */
@@ -469,6 +472,23 @@ kern_return_t mk_mach_ports_register(kthread_t *self, mach_port_name_t task,
                                      const mach_port_name_t *ports, mach_msg_type_number_t count);
 kern_return_t mk_mach_ports_lookup(kthread_t *self, mach_port_name_t task,
                                    mach_port_name_t **ports, mach_msg_type_number_t *count);
+
+/* task_copy_names: forksim's own call, not GNU Mach's (model/task_copy_names.c); rules TC1-TC8
+ * of docs/fork-ours-rules.md. Copies each names[i] of src_task's space into dst_task's space
+ * under the same name, with its rights and urefs; sources[i] (sources NULL: all
+ * MACH_PORT_NULL), when neither MACH_PORT_NULL nor names[i], names a send right of src_task
+ * whose port the copy gets instead, with names[i]'s urefs (TC4). dst_task is carried COPY_SEND.
+ * Conditions: results has count elements; each gets its name's code (TC2-TC5).
+ * Returns, in this order (TC1):
+ *   MACH_SEND_INVALID_DEST    src_task is not a send right of the caller's;
+ *   MACH_SEND_INVALID_RIGHT   dst_task cannot be copied in;
+ *   MIG_BAD_ID                the world lacks copy_names (M6; nothing changed);
+ *   KERN_INVALID_TASK         src_task, then dst_task, is not an active task;
+ *   KERN_SUCCESS              every name was tried (results say how each went; TC7). */
+kern_return_t mk_task_copy_names(kthread_t *self, mach_port_name_t src_task,
+                                 mach_port_name_t dst_task, const mach_port_name_t *names,
+                                 const mach_port_name_t *sources, mach_msg_type_number_t count,
+                                 kern_return_t *results);
 
 /* ---------------------------------------------------------------------------------------- */
 /* Threads (kern/thread.c). Rules H1-H9, K3.                                                 */

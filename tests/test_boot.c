@@ -140,6 +140,12 @@ static void test_restored_boot_is_the_booted_world(void **state)
     check_options(&o, true);                /* the exec server booted too */
     o.x86_64_layout = true;
     check_options(&o, false);
+    o = (forksim_options)FORKSIM_DEFAULTS;
+    o.fork = FORKSIM_FORK_OURS;             /* world fork-ours: task_copy_names in the model */
+    check_options(&o, false);
+    o.fork = FORKSIM_FORK_GLIBC;            /* the option alone, glibc's fork */
+    o.copy_names = true;
+    check_options(&o, false);
 }
 
 /* A traced world boots for real: its trace carries the boot's lines, the same as without any

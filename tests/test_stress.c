@@ -625,6 +625,22 @@ static void step_once(stress_t *s)
             if (mk_mach_ports_lookup(actor, tn, &got, &count) == KERN_SUCCESS)
                 free(got);
         }
+    } else if (chance(s, 40)) {
+        /* forksim's own task_copy_names (issue 13 item 5; docs/fork-ours-rules.md): names of
+         * one task, some with another right's port (TC4), into another task, or the same */
+        ktask_t *dst_task;
+        mach_port_name_t dn = pick_task_name(s, actor, &dst_task);
+        mach_port_name_t names[8], sources[8];
+        kern_return_t results[8];
+        mach_msg_type_number_t n = rnd(s, 9);
+        for (mach_msg_type_number_t i = 0; i < n; i++) {
+            names[i] = pick_name_in(s, actor, space_owner);
+            sources[i] = chance(s, 20) ? pick_typed(s, actor, space_owner, MACH_PORT_TYPE_SEND)
+                                       : MACH_PORT_NULL;
+        }
+        snprintf(s->op, sizeof s->op, "task_copy_names(task %u -> 0x%x, %u names)",
+                 ktask_id(space_owner), dn, n);
+        s->kr = mk_task_copy_names(actor, tn, dn, names, sources, n, results);
     } else {
         name = pick_typed(s, actor, space_owner, MACH_PORT_TYPE_RECEIVE);
         snprintf(s->op, sizeof s->op, "set_qlimit/mscount(task %u, 0x%x)", ktask_id(space_owner),
@@ -665,7 +681,8 @@ static void stress_run(uint64_t seed, unsigned long steps)
     assert_non_null(s);
     s->seed = seed;
     s->rng = seed * 0x9E3779B97F4A7C15ull + 1; /* never 0 */
-    s->w = world_create(NULL);
+    world_config_t cfg = {.copy_names = true}; /* task_copy_names among the operations */
+    s->w = world_create(&cfg);
     for (int i = 0; i < 3; i++) {
         ktask_t *t = world_boot_task(s->w, i ? s->tasks[0] : NULL);
         add_task(s, t);

@@ -22,8 +22,8 @@ NS = [10, 100, 1000, 10000]
 DS = [3, 16, 256]
 
 
-def scenario(n, d):
-    lines = ["forksim-scenario 1", f"title cost series: N={n} names, D={d} descriptors", "fork glibc"]
+def scenario(n, d, fork="glibc"):
+    lines = ["forksim-scenario 1", f"title cost series: N={n} names, D={d} descriptors", f"fork {fork}"]
     if n:
         lines.append(f"have names {n} of send")
     if d > 3:
@@ -80,6 +80,33 @@ def num(x):
     return f"{x:.0f}" if abs(x - round(x)) < 1e-6 else f"{x:.3f}"
 
 
+def ours_series(forksim, outdir, points, base):
+    """The fork ours series (issue 13 item 5: forkimpl/fork_ours.c, one task_copy_names call for
+    the names, docs/fork-ours-rules.md), at the same points as glibc's fork."""
+    ours = {}
+    for (n, d) in [(0, 3)] + sorted(points):
+        path = os.path.join(outdir, f"ours-n{n}-d{d}.fsim")
+        with open(path, "w") as f:
+            f.write(scenario(n, d, "ours"))
+        ours[(n, d)] = cost(forksim, path)
+    glibc = dict(points)
+    glibc[(0, 3)] = base
+    print()
+    print("fork ours (forkimpl/fork_ours.c: the names in one task_copy_names call), the same points:")
+    hdr = f"{'N':>6} {'D':>4} | {'fork calls':>10} {'rpcs':>6} {'all':>6} {'messages':>8} {'ms':>3} | {'glibc calls':>11} {'saved':>6}"
+    print(hdr)
+    print("-" * len(hdr))
+    for (n, d), v in sorted(ours.items()):
+        g = glibc[(n, d)]["calls"]
+        print(f"{n:>6} {d:>4} | {v['calls']:>10} {v['rpcs']:>6} {v['all']:>6} {v['messages']:>8} {v['ms']:>3} | {g:>11} {g - v['calls']:>6}")
+    print()
+    fitted = {k: v for k, v in ours.items() if k != (0, 3)}
+    for key, what in [("calls", "fork calls"), ("rpcs", "fork rpcs"), ("all", "all calls"),
+                      ("messages", "messages")]:
+        (a, b, c), worst = fit(fitted, key)
+        print(f"fit ours {what:>10}: {num(a)} + {num(b)}*N + {num(c)}*D   (largest residual {worst:.3g})")
+
+
 def main():
     if len(sys.argv) != 3:
         sys.exit("usage: tools/costs.py FORKSIM OUTDIR")
@@ -130,6 +157,7 @@ def main():
         sys.exit("costs: the series' N=0, D=3 point differs from the walkthrough's RPC count")
     print("(a, the constant, holds one name more than N for N > 0: the process's send right to the")
     print("other process's task, whose ports the N names are; each costs the same as a named one.)")
+    ours_series(forksim, outdir, points, base)
 
     dat = os.path.join(outdir, "costs.dat")
     with open(dat, "w") as f:

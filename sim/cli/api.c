@@ -87,7 +87,7 @@ struct boot_key {
     enum forksim_fork fork;
     enum forksim_policy policy;
     uint64_t seed, max_steps;
-    bool ipc_compat, x86_64_layout, with_exec;
+    bool ipc_compat, x86_64_layout, with_exec, copy_names;
 };
 static struct {
     bool off;                   /* forksim_set_boot_restore(false) */
@@ -108,7 +108,8 @@ static bool boot_key_same(const struct boot_key *a, const struct boot_key *b)
 {
     return a->fork == b->fork && a->policy == b->policy && a->seed == b->seed &&
            a->max_steps == b->max_steps && a->ipc_compat == b->ipc_compat &&
-           a->x86_64_layout == b->x86_64_layout && a->with_exec == b->with_exec;
+           a->x86_64_layout == b->x86_64_layout && a->with_exec == b->with_exec &&
+           a->copy_names == b->copy_names;
 }
 
 int forksim_open(const forksim_options *o)
@@ -121,7 +122,8 @@ int forksim_open(const forksim_options *o)
     next_exec = false;
     struct boot_key key = {.fork = o->fork, .policy = o->policy, .seed = o->seed,
                            .max_steps = o->max_steps, .ipc_compat = o->ipc_compat,
-                           .x86_64_layout = o->x86_64_layout, .with_exec = with_exec};
+                           .x86_64_layout = o->x86_64_layout, .with_exec = with_exec,
+                           .copy_names = o->copy_names || o->fork == FORKSIM_FORK_OURS};
     bool keepable = !boot_kept.off && sim_snapshots_supported() && o->trace == NULL && !o->sites &&
                     o->replay == NULL && o->nfaults == 0 && next_sched.custom == NULL &&
                     next_sched.event_fire == NULL && !kern_rpc_observed();
@@ -151,6 +153,7 @@ int forksim_open(const forksim_options *o)
     cfg.trace = o->trace;
     cfg.sites = o->sites;
     cfg.world.ipc_compat = o->ipc_compat;
+    cfg.world.copy_names = o->copy_names || o->fork == FORKSIM_FORK_OURS;
     cfg.world.msg_layout = o->x86_64_layout ? MK_LAYOUT_X86_64 : MK_LAYOUT_DEBIAN;
     cfg.nfaults = o->nfaults < KERN_MAX_FAULTS ? o->nfaults : KERN_MAX_FAULTS;
     for (unsigned i = 0; i < cfg.nfaults; i++) {
@@ -166,7 +169,9 @@ int forksim_open(const forksim_options *o)
     fi_install();
     fi_sites_install();
     fi_aborts_reset();
-    fi_set_fork_variant(o->fork == FORKSIM_FORK_GLIBC_NDEBUG ? FI_FORK_GLIBC_NDEBUG : FI_FORK_GLIBC);
+    fi_set_fork_variant(o->fork == FORKSIM_FORK_GLIBC_NDEBUG ? FI_FORK_GLIBC_NDEBUG
+                        : o->fork == FORKSIM_FORK_OURS      ? FI_FORK_OURS
+                                                            : FI_FORK_GLIBC);
     if ((with_exec ? hurd_boot_ex(HURD_BOOT_EXEC) : hurd_boot()) != 0) {
         snprintf(open_error, sizeof open_error, "the boot did not finish: %s", sim_report());
         kern_close();

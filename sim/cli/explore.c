@@ -48,6 +48,9 @@ static const struct explore_error_entry {
      "the signal thread's port names no thread any more (it terminated: THREAD_NULL)"},
     {"task_create", KERN_RESOURCE_SHORTAGE,
      "no memory for the task or its copied address space (task_create's zalloc, vm_map_fork)"},
+    /* fork ours (issue 13 item 5; docs/fork-ours-rules.md TC1): its one request fails whole */
+    {"task_copy_names", KERN_INVALID_TASK,
+     "the child task died before the call (terminated by another holder of its task port)"},
     {"mach_port_names", KERN_RESOURCE_SHORTAGE,
      "the name and type arrays cannot be allocated (mach_port_names' kmem_alloc)"},
     {"task_threads", KERN_RESOURCE_SHORTAGE,
@@ -225,6 +228,13 @@ typedef struct baseline {
     run_snapshot *snap;         /* the world just before it (NULL: runs are made whole) */
 } baseline;
 
+/* The fork a row ran: with `fork ours` (issue 13 item 5) both builds run forksim's own fork. */
+static bool explore_ours;
+static const char *build_name(bool ndebug)
+{
+    return explore_ours ? "ours" : ndebug ? "glibc-ndebug" : "glibc";
+}
+
 static scenario *scenario_for(const scenario *s, bool ndebug)
 {
     scenario *c = malloc(sizeof *c);
@@ -279,7 +289,7 @@ static int baseline_run(const scenario *s, bool ndebug, const explore_options *o
     OBS.n = 0;
     int rc = sc != NULL ? run_scenario(sc, &ro, r) : -1;
     free(sc);
-    const char *build = ndebug ? "glibc-ndebug" : "glibc";
+    const char *build = build_name(ndebug);
     if (rc != 0) {
         say(o, "explore: %s: the run without faults could not start: %s\n", s->path, r->messages[0]);
         return -1;
@@ -307,7 +317,9 @@ static int baseline_run(const scenario *s, bool ndebug, const explore_options *o
         /* the fork's RPCs, and in a scenario that execs, the child's exec's (hurdexec.c) */
         bool of_exec = s->with_exec && v->task == b->child_task &&
                        strncmp(v->site, "hurdexec.c:", 11) == 0;
-        if ((strncmp(v->site, "_Fork.c:", 8) != 0 && !of_exec) ||
+        /* fork ours' own (forkimpl/fork_ours.c, issue 13 item 5) too */
+        bool of_fork = strncmp(v->site, "_Fork.c:", 8) == 0 || strncmp(v->site, "fork_ours.c:", 12) == 0;
+        if ((!of_fork && !of_exec) ||
             (v->task != b->parent_task && v->task != b->child_task))
             continue;
         explore_rpc *e = &b->rpcs[b->nrpcs++];
@@ -655,7 +667,7 @@ static void row_print(FILE *out, const explore_row *row)
     else
         snprintf(what, sizeof what, "%s", explore_kind_name(row->kind));
     fprintf(out, "%5u %-12s rpc %4llu step %5llu t%d.%-3d %-46s %-12s %-38s =>", row->run,
-            row->ndebug ? "glibc-ndebug" : "glibc", (unsigned long long)e->nth,
+            build_name(row->ndebug), (unsigned long long)e->nth,
             (unsigned long long)e->step, e->task, e->thread, e->call, e->site, what);
     /* How fork returned, in the parent. */
     fprintf(out, " parent: ");
@@ -777,6 +789,7 @@ static size_t victims(const scenario *s, const char **out, size_t max)
 
 int explore_run(const scenario *s, const explore_options *o, explore_summary *sum)
 {
+    explore_ours = s->fork_ours;
     memset(sum, 0, sizeof *sum);
     const char *sweep = o->kind == EXPLORE_FAULTS ? "fault sweep" : "port-death sweep";
     bool builds[2] = {o->glibc, o->ndebug};
@@ -829,7 +842,7 @@ int explore_run(const scenario *s, const explore_options *o, explore_summary *su
             in_child += base[k].rpcs[i].in_child;
         if (o->out != NULL && o->only_run == 0)
             fprintf(o->out, "%s: %s, fork %s: %zu RPCs of the fork (%zu in the child), %s\n", sweep,
-                    s->path, k ? "glibc-ndebug" : "glibc", base[k].nrpcs, in_child,
+                    s->path, build_name(k), base[k].nrpcs, in_child,
                     o->kind == EXPLORE_FAULTS ? "three faults each but the traps that cannot fail"
                                               : "one port death before each, per port");
     }
@@ -921,7 +934,7 @@ int explore_run(const scenario *s, const explore_options *o, explore_summary *su
         for (size_t i = 0; i < nsites; i++) {
             if (i == 0 || sites[i].ndebug != sites[i - 1].ndebug)
                 fprintf(o->out, "%s%s: aborts of fork %s by site:", i ? "\n" : "", sweep,
-                        sites[i].ndebug ? "glibc-ndebug" : "glibc");
+                        build_name(sites[i].ndebug));
             fprintf(o->out, "%s %s x%u", i == 0 || sites[i].ndebug != sites[i - 1].ndebug ? "" : ",",
                     sites[i].site, sites[i].n);
         }

@@ -51,7 +51,10 @@ typedef struct sim_decisions forksim_decisions;
 /* The simulated kernel's world (ports, tasks, spaces): struct forksim_world, opaque. */
 struct forksim_world;
 
-enum forksim_fork { FORKSIM_FORK_GLIBC, FORKSIM_FORK_GLIBC_NDEBUG };
+enum forksim_fork {
+    FORKSIM_FORK_GLIBC, FORKSIM_FORK_GLIBC_NDEBUG,
+    FORKSIM_FORK_OURS,              /* forksim's own fork (forkimpl/fork_ours.c): needs copy_names */
+};
 
 /* Which runnable thread the scheduler picks at each step. */
 enum forksim_policy {
@@ -95,6 +98,8 @@ typedef struct forksim_options {
                                      * Debian headers' (docs/mach-rules.md W1, W2) */
     forksim_fault faults[FORKSIM_MAX_FAULTS];
     unsigned nfaults;
+    bool copy_names;                /* the kernel has forksim's task_copy_names (world fork-ours,
+                                     * docs/fork-ours-rules.md); else it answers MIG_BAD_ID */
 } forksim_options;
 
 #define FORKSIM_DEFAULTS ((forksim_options){.fork = FORKSIM_FORK_GLIBC, .policy = FORKSIM_RUN_UNTIL_BLOCK})

@@ -1688,7 +1688,7 @@ static void check_expectations(const scenario *s, run_result *r)
 struct run_snapshot {
     sim_snapshot *world;        /* everything of the world, R included (SIM_WORLD_STATE) */
     const run_result *result;   /* the result it wrote to: restores write to the same */
-    bool ndebug, x86_64_layout, ipc_compat;
+    bool ndebug, x86_64_layout, ipc_compat, fork_ours, copy_names;
     int policy;
     uint64_t seed;
     bool steps_begun;           /* the set-up was done: a restore replaces the fault plan */
@@ -1727,6 +1727,7 @@ static bool restorable(const scenario *s, const run_options *o, const run_snapsh
 {
     if (sn == NULL || sn->result != r || !snapshot_options_ok(o, s) || sn->ndebug != s->ndebug ||
         sn->x86_64_layout != s->x86_64_layout || sn->ipc_compat != s->ipc_compat ||
+        sn->fork_ours != s->fork_ours || sn->copy_names != s->copy_names ||
         sn->policy != (int)s->policy || sn->seed != s->seed)
         return false;
     for (unsigned i = 0; i < s->nfaults; i++)
@@ -1756,6 +1757,8 @@ static void snapshot_take_now(void *arg)
     sn->ndebug = s->ndebug;
     sn->x86_64_layout = s->x86_64_layout;
     sn->ipc_compat = s->ipc_compat;
+    sn->fork_ours = s->fork_ours;
+    sn->copy_names = s->copy_names;
     sn->policy = (int)s->policy;
     sn->seed = s->seed;
     sn->steps_begun = R.steps_begun;
@@ -2057,7 +2060,10 @@ int run_scenario(const scenario *s, const run_options *o, run_result *r)
     }
     trace = o->no_trace ? NULL : open_memstream(&r->trace, &r->trace_len);
     forksim_options fo = FORKSIM_DEFAULTS;
-    fo.fork = s->ndebug ? FORKSIM_FORK_GLIBC_NDEBUG : FORKSIM_FORK_GLIBC;
+    fo.fork = s->fork_ours ? FORKSIM_FORK_OURS
+              : s->ndebug  ? FORKSIM_FORK_GLIBC_NDEBUG
+                           : FORKSIM_FORK_GLIBC;
+    fo.copy_names = s->copy_names;
     fo.policy = (enum forksim_policy)s->policy; /* same numbers (api.c) */
     fo.seed = o->has_seed ? o->seed : s->seed;
     fo.trace = trace;

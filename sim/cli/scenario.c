@@ -1053,9 +1053,13 @@ static int scenario_read(const char *path, FILE *f, scenario *s, char *err, size
                 t[l - 1] = '\0';
             snprintf(s->title, sizeof s->title, "%s", t);
         } else if (strcmp(k, "fork") == 0) {
-            if (n != 2 || (strcmp(w[1], "glibc") && strcmp(w[1], "glibc-ndebug")))
-                fail(&p, "fork glibc or fork glibc-ndebug");
+            if (n != 2 || (strcmp(w[1], "glibc") && strcmp(w[1], "glibc-ndebug") &&
+                           strcmp(w[1], "ours")))
+                fail(&p, "fork ours, fork glibc or fork glibc-ndebug");
             s->ndebug = n == 2 && strcmp(w[1], "glibc-ndebug") == 0;
+            /* fork ours copies names with task_copy_names: it turns the world option on */
+            s->fork_ours = n == 2 && strcmp(w[1], "ours") == 0;
+            s->copy_names = s->copy_names || s->fork_ours;
         } else if (strcmp(k, "seed") == 0) {
             unsigned long long v;
             char *end;
@@ -1089,13 +1093,15 @@ static int scenario_read(const char *path, FILE *f, scenario *s, char *err, size
         } else if (strcmp(k, "world") == 0) {
             if (n == 2 && strcmp(w[1], "ipc-compat") == 0)
                 s->ipc_compat = true;
+            else if (n == 2 && strcmp(w[1], "fork-ours") == 0)
+                s->copy_names = true;
             else if (n == 3 && strcmp(w[1], "layout") == 0 && strcmp(w[2], "x86_64") == 0)
                 s->x86_64_layout = true;
             else if (n == 3 && strcmp(w[1], "layout") == 0 && strcmp(w[2], "debian") == 0)
                 s->x86_64_layout = false;
             else
-                fail(&p, "world ipc-compat (the removed MACH_IPC_COMPAT task creation) or world "
-                         "layout debian|x86_64 (the message layout)");
+                fail(&p, "world ipc-compat (the removed MACH_IPC_COMPAT task creation), world "
+                         "layout debian|x86_64 (the message layout) or world fork-ours");
         } else if (strcmp(k, "delay") == 0) {
             /* delay exec_exec_paths MS|forever: the exec server holds each exec request (EX13) */
             unsigned ms = 0;

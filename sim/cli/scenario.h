@@ -162,6 +162,8 @@ typedef struct scenario {
     char title[160];
     bool ndebug;                /* fork glibc-ndebug */
     bool ipc_compat;            /* world ipc-compat */
+    bool fork_ours;             /* fork ours (forkimpl/fork_ours.c; implies copy_names) */
+    bool copy_names;            /* world fork-ours: the kernel has task_copy_names */
     bool x86_64_layout;         /* world layout x86_64 (docs/mach-rules.md W2) */
     uint64_t seed;
     enum sim_policy_kind policy;

@@ -85,4 +85,15 @@
 FORKSIM_STUB_LIST(FORKSIM_DECLARE_STUB)
 #undef FORKSIM_DECLARE_STUB
 
+/* forksim's own task_copy_names (issue 13 item 5; sim/kern/mig_copy_names.c): names[i] of
+ * src_task copied into dst_task under the same name (sources[i]: another right's port, or
+ * MACH_PORT_NULL), results[i] each name's code; only in a world with copy_names, MIG_BAD_ID
+ * otherwise (docs/fork-ours-rules.md). */
+kern_return_t __task_copy_names(mach_port_t src_task, mach_port_t dst_task, mach_port_t *names,
+                                mach_port_t *sources, mach_msg_type_number_t count,
+                                kern_return_t *results);
+kern_return_t task_copy_names(mach_port_t src_task, mach_port_t dst_task, mach_port_t *names,
+                              mach_port_t *sources, mach_msg_type_number_t count,
+                              kern_return_t *results);
+
 #endif
