@@ -72,9 +72,9 @@ static void test_errors_name_file_and_line(void **state)
     check_error("forksim-scenario 1\nbefore thread_resumes destroy a\n", 2, "unknown routine 'thread_resumes'");
     check_error("forksim-scenario 1\nbefore\n", 2, "which call?");
     check_error("forksim-scenario 1\nafter thread_resume on 9z destroy a\n", 2, "on '9z': not a label");
-    check_error("forksim-scenario 1\nafter thread_resume in uncle destroy a\n", 2, "in 'uncle': parent or child");
+    check_error("forksim-scenario 1\nafter thread_resume in uncle destroy a\n", 2, "in 'uncle': no such process");
     check_error("forksim-scenario 1\nafter thread_resume on a on b destroy a\n", 2, "'on' given twice");
-    check_error("forksim-scenario 1\nafter thread_resume in\n", 2, "'in' needs parent or child");
+    check_error("forksim-scenario 1\nafter thread_resume in\n", 2, "'in' needs parent, child or a process's NAME");
     check_error("forksim-scenario 1\nbefore thread_resume explode a\n", 2, "'explode' is not an event");
     check_error("forksim-scenario 1\nbefore thread_resume\n", 2, "what happens?");
     check_error("forksim-scenario 1\nbefore thread_resume destroy\n", 2, "destroy NAME");
