@@ -108,6 +108,8 @@ static bool task_is_other(int task)
  * kill itself is glibc's (kill.c: proc_getmsgport ... msg_sig_post) with that pid.
  * Sets the pid, or waits for it when wait is true (a scripted kill before the fork that makes
  * NAME has returned in the parent: a reader of a pid file not yet written); 0 when not known.
+ * An anchored kill placed inside NAME's own fork does not wait: it reads proc's table
+ * (pid_in_fork).
  */
 SIM_WORLD_STATE static pid_t last_child;
 
