@@ -937,6 +937,32 @@ static void test_anchor_in_name_is_a_call_of_that_process(void **state)
     test_run_done(r);
 }
 
+/* "in NAME" for a process of its own: arm's kill makes its proc_getmsgport (kill.c), and the
+ * event anchored at it lands before that call returns in arm and before any other of arm's. */
+static void test_anchor_in_name_of_a_process_of_its_own(void **state)
+{
+    (void)state;
+    run_result *r = run_text("forksim-scenario 1\n"
+                             "process arm\n"
+                             "arm kill TERM to svc\n"
+                             "parent handler USR1 record\n"
+                             "parent fork as svc -> ok\n"
+                             "child  pause\n"
+                             "parent wait svc -> signal TERM\n"
+                             "before proc_getmsgport in arm kill USR1 to parent\n");
+    assert_int_equal(r->verdict, VERDICT_OK);
+    char atag[16];
+    snprintf(atag, sizeof atag, "t%d.", task_of(r, "arm"));
+    const char *at = strstr(r->trace, "# scenario: set-up done");
+    const char *note = strstr(at, "# event: the killer is to send SIGUSR1 to the parent");
+    assert_non_null(note);
+    const char *from = at;
+    assert_true(find_from(r->trace, &from, atag, "proc_getmsgport("));
+    assert_true(from > note); /* arm's only proc_getmsgport comes after the event */
+    assert_int_equal(count_lines(r, atag, "proc_getmsgport("), 1);
+    test_run_done(r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -964,6 +990,7 @@ int main(void)
         cmocka_unit_test(test_P12_kill_into_own_fork_other_signal_is_eperm),
         cmocka_unit_test(test_P12_kill_before_proc_meets_the_task_sends_nothing),
         cmocka_unit_test(test_anchor_in_name_is_a_call_of_that_process),
+        cmocka_unit_test(test_anchor_in_name_of_a_process_of_its_own),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
