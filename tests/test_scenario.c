@@ -72,9 +72,9 @@ static void test_errors_name_file_and_line(void **state)
     check_error("forksim-scenario 1\nbefore thread_resumes destroy a\n", 2, "unknown routine 'thread_resumes'");
     check_error("forksim-scenario 1\nbefore\n", 2, "which call?");
     check_error("forksim-scenario 1\nafter thread_resume on 9z destroy a\n", 2, "on '9z': not a label");
-    check_error("forksim-scenario 1\nafter thread_resume in uncle destroy a\n", 2, "in 'uncle': parent or child");
+    check_error("forksim-scenario 1\nafter thread_resume in uncle destroy a\n", 2, "in 'uncle': no such process");
     check_error("forksim-scenario 1\nafter thread_resume on a on b destroy a\n", 2, "'on' given twice");
-    check_error("forksim-scenario 1\nafter thread_resume in\n", 2, "'in' needs parent or child");
+    check_error("forksim-scenario 1\nafter thread_resume in\n", 2, "'in' needs parent, child or a process's NAME");
     check_error("forksim-scenario 1\nbefore thread_resume explode a\n", 2, "'explode' is not an event");
     check_error("forksim-scenario 1\nbefore thread_resume\n", 2, "what happens?");
     check_error("forksim-scenario 1\nbefore thread_resume destroy\n", 2, "destroy NAME");
@@ -784,6 +784,39 @@ static void test_names_and_handler_actions(void **state)
     free(s);
 }
 
+/* "in NAME" (issue 9, item 3): a process the file declares, above or below the anchor; an
+ * undeclared one is a file:line error at the anchor's line; the anchor reads back with it. */
+static void test_anchor_in_name(void **state)
+{
+    (void)state;
+    check_error("forksim-scenario 1\nparent fork as svc\nbefore proc_getpids in nobody kill TERM to svc\n",
+                3, "in 'nobody': no such process");
+    check_error("forksim-scenario 1\nprocess arm\nbefore proc_getpids in arm in svc destroy a\n", 3,
+                "'in' given twice");
+    scenario *s = calloc(1, sizeof *s);
+    char err[512];
+    const char *text = "forksim-scenario 1\n"
+                       "before 2nd thread_resume in svc kill TERM to parent\n"
+                       "after proc_getmsgport in arm kill USR1 to svc\n"
+                       "process arm\n"
+                       "parent fork as svc\n";
+    if (scenario_load(write_file(text), s, err, sizeof err) != 0)
+        fail_msg("%s", err);
+    unlink(path);
+    assert_int_equal(s->nfaults, 2);
+    assert_int_equal(s->anchors[0].proc, PROC_NAMED);
+    assert_string_equal(s->anchors[0].proc_name, "svc");
+    assert_int_equal(s->anchors[0].nth, 2);
+    assert_int_equal(s->anchors[1].proc, PROC_NAMED);
+    assert_string_equal(s->anchors[1].proc_name, "arm");
+    char buf[160];
+    scn_anchor_format(&s->anchors[0], buf, sizeof buf);
+    assert_string_equal(buf, "2nd thread_resume in svc");
+    scn_anchor_format(&s->anchors[1], buf, sizeof buf);
+    assert_string_equal(buf, "after the 1st proc_getmsgport in arm");
+    free(s);
+}
+
 int main(int argc, char **argv)
 {
     const struct CMUnitTest tests[] = {
@@ -807,6 +840,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_unmodelled_ends_the_run_not_the_program),
         cmocka_unit_test(test_ports_array_steps),
         cmocka_unit_test(test_names_and_handler_actions),
+        cmocka_unit_test(test_anchor_in_name),
     };
     if (argc > 1)
         cmocka_set_test_filter(argv[1]);

@@ -775,6 +775,194 @@ static void test_P14_handler_action_execs_in_the_child(void **state)
     free(s);
 }
 
+/* --- a kill into the named process's own fork; "in NAME" anchors (issue 9, item 3) -------- */
+
+/* kill-in-own-fork: SIGTERM to svc just after the parent's proc_task2proc (_Fork.c:200).
+ * Oracles: proc/mgt.c's new_proc (the entry task_find makes has no message port and
+ * p_deadmsg clear, so proc_getmsgport answers MACH_PORT_NULL at once, proc/msg.c); kill.c's
+ * kill_port: no message port and a task, SIGTERM -> __task_terminate of that task, and no
+ * msg_sig_post at all; the task terminated is the one the parent's task_create made, on which
+ * _Fork.c's next RPC then fails with MACH_SEND_INVALID_DEST (its LOSE aborts the parent). */
+static void test_P12_kill_into_own_fork_terminates_the_half_made_task(void **state)
+{
+    (void)state;
+    scenario *s;
+    run_result *r = run_trace("kill-in-own-fork", &s);
+    assert_int_equal(r->verdict, VERDICT_DEADLOCK); /* glibc's abort never ends the parent */
+    int parent = task_of(r, "the parent");
+    char ptag[16];
+    snprintf(ptag, sizeof ptag, "t%d.", parent);
+    /* the event lands right after the parent's own proc_task2proc returned */
+    const char *at = strstr(r->trace, "# scenario: set-up done");
+    assert_true(find_from(r->trace, &at, ptag, "proc_task2proc("));
+    assert_non_null(strstr(at, "# event: the killer is to send SIGTERM to svc"));
+    assert_true(strstr(at, "# event: the killer is to send SIGTERM to svc") < strchr(at, '\n'));
+    /* the child task's name in the parent, from task_create */
+    at = strstr(r->trace, "# scenario: set-up done");
+    assert_true(find_from(r->trace, &at, ptag, "task_create(1, 1) = KERN_SUCCESS -> "));
+    const char *p = at - 2;
+    while (p > r->trace && p[-1] != ' ')
+        p--;
+    unsigned newtask = (unsigned)strtoul(p, NULL, 10);
+    assert_true(newtask != 0);
+    /* the killer: the sender of the proc_getmsgport that answers no port */
+    at = strstr(r->trace, "# scenario: set-up done");
+    assert_true(find_from(r->trace, &at, "proc_getmsgport(4, ", ") = KERN_SUCCESS -> 0"));
+    const char *l = at - 1;
+    while (l > r->trace && l[-1] != '\n')
+        l--;
+    char killer[16];
+    assert_int_equal(sscanf(l, " %*d %15[^.]", killer), 1);
+    assert_string_not_equal(killer, ptag);
+    char k_tag[20], term[48], extract[64];
+    snprintf(k_tag, sizeof k_tag, "%s.", killer);
+    /* the task proc gives the killer (a name in the killer's space) is the one it terminates */
+    at = strstr(r->trace, "# scenario: set-up done");
+    assert_true(find_from(r->trace, &at, k_tag, "proc_pid2task("));
+    const char *ans = at - 1;
+    while (ans > r->trace && ans[-1] != '\n')
+        ans--;
+    ans = strstr(ans, "= KERN_SUCCESS -> ");
+    assert_non_null(ans);
+    unsigned ktask = (unsigned)strtoul(ans + strlen("= KERN_SUCCESS -> "), NULL, 10);
+    snprintf(term, sizeof term, "task_terminate(%u) = KERN_SUCCESS", ktask);
+    snprintf(extract, sizeof extract, "(%u, ", newtask);
+    const char *const steps[][2] = {
+        {k_tag, "proc_getmsgport("}, {k_tag, "proc_pid2task("}, {k_tag, term},
+        {ptag, "MACH_SEND_INVALID_DEST"}, {"# abort: task", "_Fork.c:"},
+    };
+    check_order(r, steps, sizeof steps / sizeof steps[0]);
+    at = strstr(r->trace, "# scenario: set-up done");
+    assert_true(find_from(r->trace, &at, ptag, "MACH_SEND_INVALID_DEST"));
+    l = at - 1;
+    while (l > r->trace && l[-1] != '\n')
+        l--;
+    assert_true(strstr(l, extract) != NULL && strstr(l, extract) < at); /* on the child task */
+    assert_int_equal(count_lines(r, "msg_sig_post(", ", 15, 0, "), 0);
+    test_run_done(r);
+    free(s);
+}
+
+/* The same kill with SIGUSR1: kill.c's kill_port has no way to express it to a task without a
+ * message port (its switch's default: EPERM), so the kill fails with EPERM, nothing is posted,
+ * and the fork goes on; the pid the killer used is the one fork then returns in the parent
+ * (proc_task2pid answers the entry task_find made at proc_task2proc). */
+static void test_P12_kill_into_own_fork_other_signal_is_eperm(void **state)
+{
+    (void)state;
+    run_result *r = run_text("forksim-scenario 1\n"
+                             "policy round-robin\n"
+                             "parent fork as svc -> ok\n"
+                             "child  exit 0\n"
+                             "parent wait svc -> status 0\n"
+                             "after proc_task2proc in parent kill USR1 to svc\n");
+    assert_int_equal(r->verdict, VERDICT_OK);
+    assert_true(r->child_pid > 0);
+    char getmsgport[64], pid2task[48];
+    snprintf(getmsgport, sizeof getmsgport, "proc_getmsgport(4, %d) = KERN_SUCCESS -> 0", (int)r->child_pid);
+    snprintf(pid2task, sizeof pid2task, "proc_pid2task(4, %d) = KERN_SUCCESS", (int)r->child_pid);
+    const char *const steps[][2] = {
+        {"proc_task2proc(", NULL}, {getmsgport, NULL}, {pid2task, NULL},
+        {"# event: the killer sends SIGUSR1 to svc", ": EPERM"}, {"proc_child(", NULL},
+    };
+    check_order(r, steps, sizeof steps / sizeof steps[0]);
+    assert_int_equal(count_lines(r, "msg_sig_post(", ", 30, 0, "), 0); /* SIGUSR1 is 30 */
+    assert_int_equal(count_lines(r, "task_terminate(", NULL), count_lines(r, "task_terminate(1)", NULL));
+    test_run_done(r);
+}
+
+/* Before the parent's proc_task2proc no request has named the child task, so proc's table has
+ * no entry for it (forksim's proc makes one only in task_find; it gets no new-task
+ * notification): the killer has no pid and sends nothing; the fork and the child are as
+ * without the kill. */
+static void test_P12_kill_before_proc_meets_the_task_sends_nothing(void **state)
+{
+    (void)state;
+    run_result *r = run_text("forksim-scenario 1\n"
+                             "policy round-robin\n"
+                             "parent fork as svc -> ok\n"
+                             "child  exit 0\n"
+                             "parent wait svc -> status 0\n"
+                             "before proc_task2proc in parent kill TERM to svc\n");
+    assert_int_equal(r->verdict, VERDICT_OK);
+    const char *const steps[][2] = {
+        {"# event: the killer is to send SIGTERM to svc", NULL},
+        {"# event: proc's table has no entry for svc's task", "SIGTERM not sent"},
+        {"proc_task2proc(", NULL},
+    };
+    check_order(r, steps, sizeof steps / sizeof steps[0]);
+    assert_int_equal(count_lines(r, "proc_getmsgport(", NULL), 0);
+    assert_int_equal(count_lines(r, "proc_pid2task(", NULL), 0);
+    assert_int_equal(count_lines(r, "msg_sig_post(", ", 15, 0, "), 0);
+    test_run_done(r);
+}
+
+/* "in NAME" counts only the calls of NAME's own task: the first thread_resume in svc is the
+ * child's (of its signal thread, _Fork.c:673, inside its part of fork), though the parent made
+ * thread_resume calls before it (resume_threads, _Fork.c:426); the event lands just before it. */
+static void test_anchor_in_name_is_a_call_of_that_process(void **state)
+{
+    (void)state;
+    run_result *r = run_text("forksim-scenario 1\n"
+                             "policy round-robin\n"
+                             "parent handler TERM record\n"
+                             "parent fork as svc -> ok\n"
+                             "child  exit 0\n"
+                             "parent wait svc\n"
+                             "before thread_resume in svc kill TERM to parent\n");
+    assert_int_equal(r->verdict, VERDICT_OK);
+    int parent = task_of(r, "the parent"), child = task_of(r, "the child");
+    char ptag[16], ctag[16];
+    snprintf(ptag, sizeof ptag, "t%d.", parent);
+    snprintf(ctag, sizeof ctag, "t%d.", child);
+    const char *at = strstr(r->trace, "# scenario: set-up done");
+    const char *note = strstr(at, "# event: the killer is to send SIGTERM to the parent");
+    assert_non_null(note);
+    /* the parent's thread_resume calls came before, the child's first one right after */
+    const char *from = at;
+    assert_true(find_from(r->trace, &from, ptag, "thread_resume("));
+    assert_true(from <= note);
+    from = note;
+    assert_true(find_from(r->trace, &from, "thread_resume(", NULL));
+    const char *l = from - 1;
+    while (l > r->trace && l[-1] != '\n')
+        l--;
+    assert_non_null(strstr(l, ctag));
+    assert_true(strstr(l, ctag) < from);
+    from = at;
+    unsigned before = 0; /* no thread_resume of the child's before the note */
+    while (find_from(r->trace, &from, ctag, "thread_resume(") && from <= note)
+        before++;
+    assert_int_equal(before, 0);
+    test_run_done(r);
+}
+
+/* "in NAME" for a process of its own: arm's kill makes its proc_getmsgport (kill.c), and the
+ * event anchored at it lands before that call returns in arm and before any other of arm's. */
+static void test_anchor_in_name_of_a_process_of_its_own(void **state)
+{
+    (void)state;
+    run_result *r = run_text("forksim-scenario 1\n"
+                             "process arm\n"
+                             "arm kill TERM to svc\n"
+                             "parent handler USR1 record\n"
+                             "parent fork as svc -> ok\n"
+                             "child  pause\n"
+                             "parent wait svc -> signal TERM\n"
+                             "before proc_getmsgport in arm kill USR1 to parent\n");
+    assert_int_equal(r->verdict, VERDICT_OK);
+    char atag[16];
+    snprintf(atag, sizeof atag, "t%d.", task_of(r, "arm"));
+    const char *at = strstr(r->trace, "# scenario: set-up done");
+    const char *note = strstr(at, "# event: the killer is to send SIGUSR1 to the parent");
+    assert_non_null(note);
+    const char *from = at;
+    assert_true(find_from(r->trace, &from, atag, "proc_getmsgport("));
+    assert_true(from > note); /* arm's only proc_getmsgport comes after the event */
+    assert_int_equal(count_lines(r, atag, "proc_getmsgport("), 1);
+    test_run_done(r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -798,6 +986,11 @@ int main(void)
         cmocka_unit_test(test_P14_named_process_takes_a_signal),
         cmocka_unit_test(test_P14_handler_action_runs_inside_the_handler),
         cmocka_unit_test(test_P14_handler_action_execs_in_the_child),
+        cmocka_unit_test(test_P12_kill_into_own_fork_terminates_the_half_made_task),
+        cmocka_unit_test(test_P12_kill_into_own_fork_other_signal_is_eperm),
+        cmocka_unit_test(test_P12_kill_before_proc_meets_the_task_sends_nothing),
+        cmocka_unit_test(test_anchor_in_name_is_a_call_of_that_process),
+        cmocka_unit_test(test_anchor_in_name_of_a_process_of_its_own),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -74,7 +74,12 @@ SIM_WORLD_STATE static struct {
     pid_t proc_pid[SCN_MAX_PROCS];
     int proc_task[SCN_MAX_PROCS];
     int proc_waiters[SCN_MAX_PROCS][4];
+    /* fork as NAME under way: the newest task id when the fork began (0: none); the first
+     * child task made after it is NAME's, from its task_create on (named_task) */
+    int proc_fork_floor[SCN_MAX_PROCS];
 } R;
+
+static scn_proc proc_of_task(int task_id);
 
 /* The named process a task is (process NAME, or the child of fork as NAME), or -1; spawned:
  * only those of "process NAME", which are no child of the parent's. */
@@ -103,6 +108,8 @@ static bool task_is_other(int task)
  * kill itself is glibc's (kill.c: proc_getmsgport ... msg_sig_post) with that pid.
  * Sets the pid, or waits for it when wait is true (a scripted kill before the fork that makes
  * NAME has returned in the parent: a reader of a pid file not yet written); 0 when not known.
+ * An anchored kill placed inside NAME's own fork does not wait: it reads proc's table
+ * (pid_in_fork).
  */
 SIM_WORLD_STATE static pid_t last_child;
 
@@ -148,6 +155,31 @@ static pid_t target_pid(const char *to, bool wait)
         return named_of_task(sim_task_id(sim_task_self()), true) >= 0 ? R.parent_pid : _hurd_ppid;
     int k = scn_process_find(R.s, to);
     return k >= 0 ? named_pid(k, wait) : 0;
+}
+
+/* The newest task's id (ids are never reused: sim/rt/sched.c gives them in order). */
+static int task_id_newest(void)
+{
+    int newest = 0;
+    for (int id = 1, gap = 0; gap < 64; id++, gap++)
+        if (sim_task_by_id(id) != NULL)
+            newest = id, gap = 0;
+    return newest;
+}
+
+/* The task of the named process k, or 0: a process NAME's from its start; fork as NAME's from
+ * the moment its fork's task_create made the child task (the first child task made since the
+ * fork began), before fork has returned in either process, so that "in NAME" anchors count
+ * the child's own calls inside _Fork and a killer can look NAME's task up in proc's table. */
+static int named_task(int k)
+{
+    if (R.proc_task[k] != 0 || R.proc_fork_floor[k] == 0)
+        return R.proc_task[k];
+    int newest = task_id_newest();
+    for (int id = R.proc_fork_floor[k] + 1; id <= newest; id++)
+        if (sim_task_by_id(id) != NULL && proc_of_task(id) == PROC_CHILD)
+            return R.proc_task[k] = id;
+    return 0;
 }
 
 static void child_names_at_fork(void)
@@ -756,11 +788,19 @@ static int run_steps_from(scn_who who, size_t from, bool one)
                 R.r->fork_step = sim_steps();
             snapshot(sim_task_self(), &R.r->before_fork);
             snapshot_fds(&R.r->before_fork);
+            int as = st->nargs == 1 ? scn_process_find(R.s, st->args[0]) : -1;
+            if (as >= 0 && R.proc_task[as] == 0)
+                R.proc_fork_floor[as] = task_id_newest();
             pid_t pid = st->vfork ? fi_vfork() : fi_fork();
             if (R.r->nfork_returns < RUN_MAX_FORK_RETURNS)
                 R.r->fork_returns[R.r->nfork_returns++] = (run_fork_return){
                     sim_task_id(sim_task_self()), pid, pid < 0 ? fi_self_tls()->err : 0};
             int named = st->nargs == 1 ? scn_process_find(R.s, st->args[0]) : -1;
+            if (named >= 0 && pid != 0 && R.proc_fork_floor[named] != 0) {
+                /* back in the parent (or failed): NAME's task is known now, or never will be */
+                (void)named_task(named);
+                R.proc_fork_floor[named] = 0;
+            }
             if (pid == 0) {
                 child_names_at_fork();
                 R.child_id = sim_task_id(sim_task_self());
@@ -999,9 +1039,15 @@ static bool anchor_match(const kern_rpc *rpc, void *arg)
 {
     const scn_anchor *a = arg;
     sim_thread *th = kern_sim_thread(rpc->self);
-    scn_proc who = th != NULL ? proc_of_task(sim_task_id(sim_thread_task(th))) : PROC_OURS;
-    if (who == PROC_OURS || (a->proc != PROC_OURS && a->proc != who))
+    int task = th != NULL ? sim_task_id(sim_thread_task(th)) : 0;
+    scn_proc who = task != 0 ? proc_of_task(task) : PROC_OURS;
+    if (a->proc == PROC_NAMED) { /* in NAME: a call NAME's own task makes */
+        int k = scn_process_find(R.s, a->proc_name);
+        if (k < 0 || task == 0 || named_task(k) != task)
+            return false;
+    } else if (who == PROC_OURS || (a->proc != PROC_OURS && a->proc != who)) {
         return false;
+    }
     if (a->label[0] != '\0') {
         mach_port_name_t name;
         bool on = false;
@@ -1877,6 +1923,41 @@ static bool event_destroy(const char *label)
     return true;
 }
 
+/*
+ * A kill to NAME while NAME's own fork is under way (fork as NAME has not returned the pid in
+ * the parent): the killer looks NAME's task up in proc's table, as a Hurd process could see
+ * the newest process there (proc_getallpids; forksim's proc does not model that call, so the
+ * lookup is hurd_proc_pid_of_task, the table itself). What the table holds then follows
+ * proc: an entry, and so a pid, exists for a task once a request has named it (task_find,
+ * proc/hash.c, makes one for a task it has not met: new_proc in proc/mgt.c, pid from genpid);
+ * in _Fork.c the first such request is the parent's proc_task2proc (line 200), long before
+ * proc_task2pid and proc_child (532, 541). The Hurd's proc also makes the entry when GNU Mach
+ * tells it of the new task (S_mach_notify_new_task, mgt.c), which forksim's kernel does not
+ * send (docs: srv_proc.c, Added rule "no rescan"): between task_create and proc_task2proc a
+ * Hurd killer could find the pid, forksim's cannot. The pid found, or 0 with a note saying
+ * why there is none: no task yet, or no entry in proc's table for it yet.
+ */
+static pid_t pid_in_fork(const char *to, int sig)
+{
+    int k = scn_process_find(R.s, to);
+    if (k < 0 || !R.s->procs[k].forked || R.proc_fork_floor[k] == 0)
+        return 0;
+    int task = named_task(k);
+    sim_task *t = task != 0 ? sim_task_by_id(task) : NULL;
+    pid_t pid = t != NULL ? hurd_proc_pid_of_task(kern_ktask(t)) : 0;
+    if (t == NULL)
+        kern_trace_note("event: %s's fork has made no task yet: the killer has no pid for it, "
+                        "SIG%s not sent", to, fi_signal_name(sig));
+    else if (pid == 0)
+        kern_trace_note("event: proc's table has no entry for %s's task t%d yet (proc makes it "
+                        "at the first request naming the task, proc_task2proc): the killer has "
+                        "no pid for it, SIG%s not sent", to, task, fi_signal_name(sig));
+    else
+        kern_trace_note("event: the killer finds %s's pid %d in proc's table (task t%d; its "
+                        "fork has not returned)", to, (int)pid, task);
+    return pid;
+}
+
 /* The killer: a process of the scenario's that sends, with glibc's kill, each signal an
  * "anywhere kill" event gave it, when the scheduler next runs it (so the send itself is a step
  * the explorer places too). */
@@ -1898,12 +1979,15 @@ static int killer_main(void *arg)
         pid_t pid = strcmp(to, "child") == 0 ? last_child
                     : named                  ? target_pid(to, false)
                                              : R.parent_pid;
+        if (pid == 0 && named)
+            pid = pid_in_fork(to, sig);
         if (pid > 0) {
             int err = fi_kill(pid, sig);
             kern_trace_note("event: the killer sends SIG%s to %s%s (pid %d): %s",
                             fi_signal_name(sig), named ? "" : "the ", to, (int)pid,
                             err == 0 ? "sent" : (hurd_errno_name(err) ? hurd_errno_name(err) : "error"));
-        } else if (named) {
+        } else if (named && R.proc_fork_floor[scn_process_find(R.s, to)] == 0) {
+            /* (a fork under way: pid_in_fork has said why there is no pid) */
             kern_trace_note("event: the killer has no pid for %s yet: SIG%s not sent", to,
                             fi_signal_name(sig));
         }

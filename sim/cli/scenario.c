@@ -785,13 +785,15 @@ void scn_anchor_format(const scn_anchor *a, char *buf, size_t len)
     if (a->label[0])
         n += snprintf(buf + n, len - (size_t)n, " on %s", a->label);
     if (a->proc != PROC_OURS && n >= 0 && (size_t)n < len)
-        n += snprintf(buf + n, len - (size_t)n, " in %s", a->proc == PROC_PARENT ? "parent" : "child");
+        n += snprintf(buf + n, len - (size_t)n, " in %s",
+                      a->proc == PROC_PARENT ? "parent" : a->proc == PROC_CHILD ? "child" : a->proc_name);
     if (a->text[0] && n >= 0 && (size_t)n < len)
         snprintf(buf + n, len - (size_t)n, " at \"%s\"", a->text);
 }
 
-/* A call by meaning, from w[*i]: [Kth] ROUTINE [on LABEL] [in parent|child] [at "TEXT"] (the
- * conditions in any order, each at most once). Leaves *i at the first word after it. */
+/* A call by meaning, from w[*i]: [Kth] ROUTINE [on LABEL] [in parent|child|NAME] [at "TEXT"]
+ * (the conditions in any order, each at most once; NAME a process the file declares, checked
+ * once the file is read: names_check). Leaves *i at the first word after it. */
 static int parse_call(parser *p, scn_anchor *a, char **w, int n, int *i, const char *what)
 {
     a->meaning = true;
@@ -801,7 +803,7 @@ static int parse_call(parser *p, scn_anchor *a, char **w, int n, int *i, const c
     else if (*i < n && isdigit((unsigned char)w[*i][0]))
         return fail(p, "%s: '%s' is not an ordinal (1st, 2nd, 3rd, 4th, ...)", what, w[*i]);
     if (*i >= n)
-        return fail(p, "%s: which call? [Kth] ROUTINE [on LABEL] [in parent|child] [at \"TEXT\"]", what);
+        return fail(p, "%s: which call? [Kth] ROUTINE [on LABEL] [in parent|child|NAME] [at \"TEXT\"]", what);
     if (!scn_routine_known(w[*i]))
         return fail(p, "%s: unknown routine '%s' (a routine the simulated processes call, as "
                        "the trace names it)", what, w[*i]);
@@ -813,7 +815,7 @@ static int parse_call(parser *p, scn_anchor *a, char **w, int n, int *i, const c
             break;
         if (*i + 1 >= n)
             return fail(p, "%s: '%s' needs %s", what, m,
-                        !strcmp(m, "on") ? "a label" : !strcmp(m, "in") ? "parent or child"
+                        !strcmp(m, "on") ? "a label" : !strcmp(m, "in") ? "parent, child or a process's NAME"
                                                                         : "a quoted statement text");
         const char *v = w[*i + 1];
         if (!strcmp(m, "on")) {
@@ -830,8 +832,11 @@ static int parse_call(parser *p, scn_anchor *a, char **w, int n, int *i, const c
                 a->proc = PROC_PARENT;
             else if (!strcmp(v, "child"))
                 a->proc = PROC_CHILD;
-            else
-                return fail(p, "%s: in '%s': parent or child", what, v);
+            else if (label_ok(v)) {
+                a->proc = PROC_NAMED;
+                snprintf(a->proc_name, sizeof a->proc_name, "%s", v);
+            } else
+                return fail(p, "%s: in '%s': parent, child or a process's NAME", what, v);
             in = true;
         } else {
             if (at)
@@ -930,7 +935,7 @@ static int parse_fault(parser *p, scenario *s, char **w, int n)
         unsigned nth;
         if (n < 3 || strcmp(w[1], "rpc") != 0)
             return fail(p, "at rpc N ACTION (or, by meaning: before|after [Kth] ROUTINE [on LABEL] "
-                           "[in parent|child] [at \"TEXT\"] ACTION)");
+                           "[in parent|child|NAME] [at \"TEXT\"] ACTION)");
         if (!parse_uint(w[2], &nth) || nth == 0)
             return fail(p, "at rpc N: N is a number from 1 (the Nth RPC after the set-up)");
         a->nth = nth;
@@ -991,6 +996,12 @@ static int names_check(parser *p, scenario *s)
         if (s->fault_kill_to[i][0] != '\0' && !kill_target_ok(s, s->fault_kill_to[i])) {
             p->line = s->fault_lines[i];
             return fail(p, "kill to '%s': no such process (%s)", s->fault_kill_to[i], how);
+        }
+    for (unsigned i = 0; i < s->nfaults; i++)
+        if (s->anchors[i].proc == PROC_NAMED && scn_process_find(s, s->anchors[i].proc_name) < 0) {
+            p->line = s->fault_lines[i];
+            return fail(p, "in '%s': no such process (parent, child, or a NAME the file declares: "
+                           "process NAME, or parent fork as NAME)", s->anchors[i].proc_name);
         }
     for (unsigned i = 0; i < s->nchoices; i++) {
         int sig;

@@ -68,13 +68,15 @@ typedef struct scn_process {
 } scn_process;
 
 /* Which processes an anchor counts calls of: the scenario's parent and its children (the
- * default; not the servers, nor the peer), the parent only, or its children only. */
-typedef enum scn_proc { PROC_OURS = 0, PROC_PARENT, PROC_CHILD } scn_proc;
+ * default; not the servers, nor the peer), the parent only, its children only, or the named
+ * process the anchor's proc_name names ("in NAME": a process NAME's task, or the child task
+ * of fork as NAME, from the fork's task_create on; issue 9, item 3). */
+typedef enum scn_proc { PROC_OURS = 0, PROC_PARENT, PROC_CHILD, PROC_NAMED } scn_proc;
 
 /*
  * Where an event or a fault lands. By meaning: the Kth call (K from 1) among the calls of the
  * scenario's processes that fit every condition given: the routine, "on LABEL" (one of the
- * port names the call operates on is LABEL's), "in parent|child", "at TEXT" (the _Fork.c
+ * port names the call operates on is LABEL's), "in parent|child|NAME", "at TEXT" (the _Fork.c
  * statement its call site lies in contains TEXT, blanks compared loosely); an event lands just
  * before that call runs, or just after it returned. Low level (meaning false): the Nth RPC
  * after the set-up, of any thread of any task (servers included), or the Nth of routine R.
@@ -88,6 +90,7 @@ typedef struct scn_anchor {
     char label[SCN_MAX_LABEL];
     scn_proc proc;
     char text[SCN_MAX_TEXT];
+    char proc_name[SCN_MAX_LABEL];      /* PROC_NAMED: the process's NAME */
 } scn_anchor;
 
 typedef enum scn_step_kind {
