@@ -193,7 +193,7 @@ host-processes: all $(BUILD)/bench/bench_fork $(BUILD)/bench/bench_explore
 valgrind: all
 	@tools/valgrind-tests.sh $(BUILD) 2
 
-check: test-plain test-san rules host-processes valgrind image-globals traces cli quoted anchors install-check compare-check sites glibc-features planted-san traces-san fuzz-replay formats schedules stubgen-check exec-retry hang-on-fork delivery-glibc
+check: test-plain test-san rules host-processes valgrind image-globals traces cli quoted anchors install-check compare-check sites glibc-features planted-san traces-san fuzz-replay formats schedules stubgen-check exec-retry hang-on-fork delivery-glibc costs-check
 
 bench: all
 	@for b in $(BENCH_PROGS); do $$b || exit 1; done
@@ -350,6 +350,9 @@ GLIBC_SPAWN_CFLAGS = -include forkimpl/shim/forkimpl-spawn.h -iquote $(BUILD)/gl
                      -D_hurd_check_ids=fi_spawn_check_ids \
                      -Dposix_spawnattr_setpgroup=__posix_spawnattr_setpgroup
 $(foreach f,$(GLIBC_SPAWN_SRCS),$(eval $(call glibc_spawn_rules,$(f))))
+# tests/test_spawn.c reads the spawni.c the build compiled (its oracle is the source text).
+$(BUILD)/tests/test_spawn.o $(SAN_BUILD)/tests/test_spawn.o: $(BUILD)/glibc/current
+$(BUILD)/tests/test_spawn.o $(SAN_BUILD)/tests/test_spawn.o: EXTRA_CFLAGS = -DSPAWNI_C='"$(GLIBC_DIR)/src/sysdeps/mach/hurd/spawni.c"'
 
 $(BUILD)/forkimpl/%.o $(SAN_BUILD)/forkimpl/%.o: EXTRA_CFLAGS = $(FORKIMPL_INC) $(FORKIMPL_GLIBC_INC)
 $(patsubst %.c,$(BUILD)/%.o,$(FORKIMPL_SRCS)) $(patsubst %.c,$(SAN_BUILD)/%.o,$(FORKIMPL_SRCS)): | $(GLIBC_DIR)/src/SOURCE $(GLIBC_DIR)/forksim-glibc-features.h
@@ -501,13 +504,26 @@ sweep: $(BUILD)/forksim
 	@tools/sweep.sh $(BUILD)/forksim $(BUILD)/sweep traces/sweep-default.fsim traces/sweep-rights.fsim
 
 # --- costs (issue 13, items 2 and 3) -------------------------------------------------
-# make costs: glibc's fork for N names (10 to 10,000) and D descriptors (3, 16, 256), counted
-# by forksim cost (docs/cost-rules.md): the table, the fitted lines calls = a + b*N + c*D, and
-# the plot (gnuplot, $(BUILD)/costs.svg); fails when its N=0 point differs from the
-# walkthrough's RPC count. Figures only: tests/test_fork_costs.c checks the slopes.
+# make costs: for N names (10 to 10,000) and D descriptors (3, 16, 256), glibc's fork alone,
+# fork then exec, vfork then exec and posix_spawn, counted by forksim cost (docs/
+# cost-rules.md): the table, the fitted lines calls = a + b*N + c*D per series, and the plot
+# (gnuplot, $(BUILD)/costs.svg); fails when fork's N=0 point differs from the walkthrough's RPC
+# count. Figures only: tests/test_fork_costs.c checks the slopes against the source text.
 .PHONY: costs
 costs: $(BUILD)/forksim
 	@tools/costs.py $(BUILD)/forksim $(BUILD)/costs
+
+# issue 13, item 3 (spawn): the READMEs quote the table make costs prints, between markers;
+# make costs-quote writes it there from the run, make costs-check (part of make check) fails
+# when a quote is not what the run prints now (tools/costs-quote.sh). The test of the series'
+# slopes (tests/test_fork_costs.c) reads spawni.c's text too.
+.PHONY: costs-quote costs-check
+costs-quote: costs
+	@tools/costs-quote.sh update $(BUILD)/costs/table.txt README.md traces/README.md
+costs-check: costs
+	@tools/costs-quote.sh check $(BUILD)/costs/table.txt README.md traces/README.md
+$(BUILD)/tests/test_fork_costs.o $(SAN_BUILD)/tests/test_fork_costs.o: $(BUILD)/glibc/current
+$(BUILD)/tests/test_fork_costs.o $(SAN_BUILD)/tests/test_fork_costs.o: EXTRA_CFLAGS = -Iforkimpl -DSPAWNI_C='"$(GLIBC_DIR)/src/sysdeps/mach/hurd/spawni.c"'
 
 # --- the race explorer (issue 10, items 1-7) ------------------------------------------
 # make check: the command as a user runs it, 4 shards through GNU parallel merged against the
