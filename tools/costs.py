@@ -203,10 +203,13 @@ def main():
     dat = os.path.join(outdir, "costs.dat")
     blocks = []
     with open(dat, "w") as f:
+        # each series at each D, over the N that ran (the small grid's too): a line of one
+        # point is left out
         for s in SERIES:
-            for d in DS:
-                rows = [(n, results[(s[0], n, d)]) for n in NS if results[(s[0], n, d)] is not None]
-                if not rows:
+            for d in sorted({d for (name, _, d) in results if name == s[0]}):
+                rows = sorted((n, v) for (name, n, dd), v in results.items()
+                              if name == s[0] and dd == d and n > 0 and v is not None)
+                if len(rows) < 2:
                     continue
                 f.write(f"# {s[0]} D={d}\n")
                 for n, v in rows:
