@@ -89,11 +89,27 @@ GLIBC_HDRS := hurd/hurd/signal.h hurd/hurd/sigpreempt.h hurd/hurd/id.h hurd/hurd
 # other shims'.
 GLIBC_EXEC_SRCS := hurd/hurdexec.c sysdeps/mach/hurd/execve.c sysdeps/mach/hurd/execveat.c
 GLIBC_EXEC_OBJS := $(patsubst %,exec-%.o,$(basename $(notdir $(GLIBC_EXEC_SRCS))))
-GLIBC_OBJS := $(FORK_OBJS) $(GLIBC_FD_OBJS) $(GLIBC_SIG_OBJS) $(GLIBC_EXEC_OBJS)
+# glibc's posix_spawn (issue 13, item 1; spawn): sysdeps/mach/hurd/spawni.c, and posix/'s
+# entry, attribute and file-action functions it is called through, compiled unmodified with
+# forkimpl/shim/forkimpl-spawn.h; the headers of the tree they read (posix/spawn.h, with the
+# Hurd's sigset_t of the shim bits/types/sigset_t.h, hence the Hurd's posix_spawnattr_t;
+# spawn_int.h; the Hurd's spawn_int_def.h; hurd/lookup.h) are taken from the tree too.
+GLIBC_SPAWN_SRCS := sysdeps/mach/hurd/spawni.c posix/spawn.c posix/spawn_valid_fd.c \
+                    posix/spawn_faction_init.c posix/spawn_faction_destroy.c \
+                    posix/spawn_faction_addopen.c posix/spawn_faction_addclose.c \
+                    posix/spawn_faction_adddup2.c posix/spawnattr_init.c \
+                    posix/spawnattr_destroy.c posix/spawnattr_setflags.c \
+                    posix/spawnattr_setsigmask.c posix/spawnattr_setdefault.c \
+                    posix/spawnattr_setpgroup.c
+GLIBC_SPAWN_HDRS := posix/spawn.h posix/spawn_int.h sysdeps/mach/hurd/spawn_int_def.h \
+                    hurd/hurd/lookup.h
+GLIBC_SPAWN_OBJS := $(patsubst %,spawn-%.o,$(basename $(notdir $(GLIBC_SPAWN_SRCS))))
+GLIBC_OBJS := $(FORK_OBJS) $(GLIBC_FD_OBJS) $(GLIBC_SIG_OBJS) $(GLIBC_EXEC_OBJS) $(GLIBC_SPAWN_OBJS)
 # Where the objects of the glibc source in use go: $(BUILD)/glibc/KEY (see "Builds keyed by
 # source" below).
 GLIBC_FILES := sysdeps/mach/hurd/_Fork.c $(patsubst %,hurd/%.c,$(GLIBC_FD_NAMES)) \
-               $(GLIBC_SIG_SRCS) $(GLIBC_EXEC_SRCS) $(GLIBC_HDRS) $(GLIBC_SIG_HDRS)
+               $(GLIBC_SIG_SRCS) $(GLIBC_EXEC_SRCS) $(GLIBC_HDRS) $(GLIBC_SIG_HDRS) \
+               $(GLIBC_SPAWN_SRCS) $(GLIBC_SPAWN_HDRS)
 glibc_key = $(shell GLIBC_KEY_CACHE=$(BUILD)/glibc tools/glibc-key.sh '$(1)' $(GLIBC_FILES))
 GLIBC_KEY := $(call glibc_key,$(GLIBC_SRC))
 GLIBC_DIR := $(BUILD)/glibc/$(GLIBC_KEY)
@@ -180,7 +196,7 @@ host-processes: all $(BUILD)/bench/bench_fork $(BUILD)/bench/bench_explore
 valgrind: all
 	@tools/valgrind-tests.sh $(BUILD) 2
 
-check: test-plain test-san rules host-processes valgrind image-globals traces cli quoted anchors install-check compare-check sites glibc-features planted-san traces-san fuzz-replay formats schedules stubgen-check exec-retry hang-on-fork delivery-glibc fork-ours-intent
+check: test-plain test-san rules host-processes valgrind image-globals traces cli quoted anchors install-check compare-check sites glibc-features planted-san traces-san fuzz-replay formats schedules stubgen-check exec-retry hang-on-fork delivery-glibc fork-ours-intent costs-check
 
 bench: all
 	@for b in $(BENCH_PROGS); do $$b || exit 1; done
@@ -317,6 +333,30 @@ GLIBC_EXEC_CFLAGS := -include forkimpl/shim/forkimpl-exec.h -D__execve=forksim_g
                      -D__execveat=forksim_glibc_execveat
 $(foreach f,$(GLIBC_EXEC_SRCS),$(eval $(call glibc_exec_rules,$(f))))
 
+# posix_spawn (issue 13, item 1; spawn): as the exec code's rules, objects spawn-NAME.o, with
+# forkimpl-spawn.h first and the tree's posix/ and the Hurd's spawn_int_def.h on the path. The
+# entry points get forksim's names, so the host's libc never answers for them nor they for it
+# (spawnattr_setpgroup.c defines the public name alone: it gets the internal one). spawni.c's
+# _hurd_check_ids is forkimpl/spawnrt.c's (it says why).
+define glibc_spawn_rules
+$(BUILD)/glibc/%/spawn-$(basename $(notdir $(1))).o: $(BUILD)/glibc/%/src/SOURCE $(BUILD)/glibc/%/forksim-glibc-features.h $(GLIBC_FLAGS)
+	$$(CC) $$(GLIBC_CFLAGS) $$(GLIBC_SPAWN_CFLAGS) -MT $$@ -c $$(@D)/src/$(1) -o $$@.tmp || $$(GLIBC_HINT)
+	objcopy $$(IMAGE_RENAME) $$(SIG_NOEXECSTACK) $$@.tmp $$@ && rm -f $$@.tmp
+$(SAN_BUILD)/glibc/%/spawn-$(basename $(notdir $(1))).o: $(BUILD)/glibc/%/src/SOURCE $(BUILD)/glibc/%/forksim-glibc-features.h $(GLIBC_FLAGS)
+	@mkdir -p $$(@D)
+	$$(CC) $$(GLIBC_SAN_CFLAGS) $$(GLIBC_SPAWN_CFLAGS) -MT $$@ -c $(BUILD)/glibc/$$*/src/$(1) -o $$@.tmp
+	objcopy $$(IMAGE_RENAME) $$(SIG_NOEXECSTACK) $$@.tmp $$@ && rm -f $$@.tmp
+endef
+GLIBC_SPAWN_CFLAGS = -include forkimpl/shim/forkimpl-spawn.h -iquote $(BUILD)/glibc/$*/src/posix \
+                     -I$(BUILD)/glibc/$*/src/sysdeps/mach/hurd \
+                     -D__spawni=forksim_glibc_spawni -D__posix_spawn=forksim_glibc_posix_spawn \
+                     -D_hurd_check_ids=fi_spawn_check_ids \
+                     -Dposix_spawnattr_setpgroup=__posix_spawnattr_setpgroup
+$(foreach f,$(GLIBC_SPAWN_SRCS),$(eval $(call glibc_spawn_rules,$(f))))
+# tests/test_spawn.c reads the spawni.c the build compiled (its oracle is the source text).
+$(BUILD)/tests/test_spawn.o $(SAN_BUILD)/tests/test_spawn.o: $(BUILD)/glibc/current
+$(BUILD)/tests/test_spawn.o $(SAN_BUILD)/tests/test_spawn.o: EXTRA_CFLAGS = -DSPAWNI_C='"$(GLIBC_DIR)/src/sysdeps/mach/hurd/spawni.c"'
+
 $(BUILD)/forkimpl/%.o $(SAN_BUILD)/forkimpl/%.o: EXTRA_CFLAGS = $(FORKIMPL_INC) $(FORKIMPL_GLIBC_INC)
 $(patsubst %.c,$(BUILD)/%.o,$(FORKIMPL_SRCS)) $(patsubst %.c,$(SAN_BUILD)/%.o,$(FORKIMPL_SRCS)): | $(GLIBC_DIR)/src/SOURCE $(GLIBC_DIR)/forksim-glibc-features.h
 # The public API and the command (sim/cli) sit on top of the runtime and the code under test.
@@ -326,6 +366,10 @@ $(BUILD)/sim/cli/%.o $(SAN_BUILD)/sim/cli/%.o: EXTRA_CFLAGS = -Iforkimpl
 FORK_TESTS := $(patsubst tests/%.c,%.o,$(wildcard tests/test_fork*.c tests/test_dtable*.c tests/test_exec*.c tests/test_signals.c tests/test_schedules.c))
 FORK_TESTS += testlib_fork.o
 $(addprefix $(BUILD)/tests/,$(FORK_TESTS)) $(addprefix $(SAN_BUILD)/tests/,$(FORK_TESTS)): EXTRA_CFLAGS = -Iforkimpl
+# test_exec_glibc.c reads the glibc files the build compiled (not build/glibc/current at run
+# time, which make compare rewrites while make check runs the tests).
+$(BUILD)/tests/test_exec_glibc.o $(SAN_BUILD)/tests/test_exec_glibc.o: $(BUILD)/glibc/current
+$(BUILD)/tests/test_exec_glibc.o $(SAN_BUILD)/tests/test_exec_glibc.o: EXTRA_CFLAGS = -Iforkimpl -DGLIBC_TREE_DIR='"$(GLIBC_DIR)/src"'
 
 # The fork source forksim --version reports: where it came from and each file's sha256. For
 # build/forksim, the tree named now; for a KEY's own forksim (make compare), the tree it was
@@ -467,13 +511,26 @@ sweep: $(BUILD)/forksim
 	@tools/sweep.sh $(BUILD)/forksim $(BUILD)/sweep traces/sweep-default.fsim traces/sweep-rights.fsim
 
 # --- costs (issue 13, items 2 and 3) -------------------------------------------------
-# make costs: glibc's fork for N names (10 to 10,000) and D descriptors (3, 16, 256), counted
-# by forksim cost (docs/cost-rules.md): the table, the fitted lines calls = a + b*N + c*D, and
-# the plot (gnuplot, $(BUILD)/costs.svg); fails when its N=0 point differs from the
-# walkthrough's RPC count. Figures only: tests/test_fork_costs.c checks the slopes.
+# make costs: for N names (10 to 10,000) and D descriptors (3, 16, 256), glibc's fork alone,
+# fork then exec, vfork then exec and posix_spawn, counted by forksim cost (docs/
+# cost-rules.md): the table, the fitted lines calls = a + b*N + c*D per series, and the plot
+# (gnuplot, $(BUILD)/costs.svg); fails when fork's N=0 point differs from the walkthrough's RPC
+# count. Figures only: tests/test_fork_costs.c checks the slopes against the source text.
 .PHONY: costs
 costs: $(BUILD)/forksim
 	@tools/costs.py $(BUILD)/forksim $(BUILD)/costs
+
+# issue 13, item 3 (spawn): the READMEs quote the table make costs prints, between markers;
+# make costs-quote writes it there from the run, make costs-check (part of make check) fails
+# when a quote is not what the run prints now (tools/costs-quote.sh). The test of the series'
+# slopes (tests/test_fork_costs.c) reads spawni.c's text too.
+.PHONY: costs-quote costs-check
+costs-quote: costs
+	@tools/costs-quote.sh update $(BUILD)/costs/table.txt README.md traces/README.md
+costs-check: costs
+	@tools/costs-quote.sh check $(BUILD)/costs/table.txt README.md traces/README.md
+$(BUILD)/tests/test_fork_costs.o $(SAN_BUILD)/tests/test_fork_costs.o: $(BUILD)/glibc/current
+$(BUILD)/tests/test_fork_costs.o $(SAN_BUILD)/tests/test_fork_costs.o: EXTRA_CFLAGS = -Iforkimpl -DSPAWNI_C='"$(GLIBC_DIR)/src/sysdeps/mach/hurd/spawni.c"'
 
 # --- the race explorer (issue 10, items 1-7) ------------------------------------------
 # make check: the command as a user runs it, 4 shards through GNU parallel merged against the

@@ -220,4 +220,34 @@ void fi_signal_posted(int signo);
 /* The host's errno while no simulated thread runs. */
 extern int errno_host;
 
+
+/* --- posix_spawn (issue 13, item 1; forkimpl/spawnrt.c) ----------------------------------- */
+
+/* What a scenario's spawn step asks for: glibc's posix_spawn of a built-in program with file
+ * actions (in order) and attributes. The flags are posix/spawn.h's POSIX_SPAWN_* values. */
+#define FI_SPAWN_RESETIDS 0x01
+#define FI_SPAWN_SETPGROUP 0x02
+#define FI_SPAWN_SETSIGDEF 0x04
+#define FI_SPAWN_SETSIGMASK 0x08
+#define FI_SPAWN_MAX_ACTIONS 8
+typedef enum fi_spawn_action_kind { FI_SPAWN_OPEN, FI_SPAWN_CLOSE, FI_SPAWN_DUP2 } fi_spawn_action_kind;
+typedef struct fi_spawn_action {
+    fi_spawn_action_kind kind;
+    int fd, newfd;              /* open and close: fd; dup2: fd to newfd */
+    char path[64];              /* open: the file, opened O_RDONLY */
+} fi_spawn_action;
+typedef struct fi_spawn_request {
+    const char *path;
+    fi_spawn_action actions[FI_SPAWN_MAX_ACTIONS];
+    unsigned nactions;
+    short flags;
+    unsigned long sigmask, sigdefault;  /* Hurd sigset_t bits (1 << (signo - 1)) */
+    pid_t pgroup;
+} fi_spawn_request;
+/* From a simulated process: glibc's posix_spawn (posix/spawn.c, sysdeps/mach/hurd/spawni.c),
+ * the file actions and attributes made with glibc's own posix_spawn_file_actions_* and
+ * posix_spawnattr_* functions, argv {path}, no environment. Returns 0 and the child's pid in
+ * *pid, or the error (a Hurd errno value: posix_spawn's return). */
+int fi_posix_spawn(const fi_spawn_request *req, pid_t *pid);
+
 #endif

@@ -1,17 +1,30 @@
 /*
- * test_fork_costs.c: what glibc's fork costs as the names (N) and descriptors (D) of the
- * forking process grow (issue 13, item 3; `make costs` runs the full series, tools/costs.py).
+ * test_fork_costs.c: what glibc's fork and glibc's posix_spawn cost as the names (N) and
+ * descriptors (D) of the process grow (issue 13, item 3; `make costs` runs the full series,
+ * tools/costs.py).
  *
  * The runs are the series' own scenarios (the walkthrough's steps: fork, the child's exit, the
- * parent's wait) for a few N and D, counted by forksim cost (rules CO1-CO4). The fitted line
- * calls = a + b*N + c*D over them must have b exactly the calls _Fork.c makes for one more
- * name of the kind the series adds (a send right with 1 uref, to another task's port): the
- * oracle is _Fork.c's own text (forkimpl/source.h, the lines the build compiled), read here,
- * not a number a run printed. Its send-right branch (from the comment "This is a send right or
- * a dead name" to its "switch (err)") asks the urefs (__mach_port_get_refs) and then makes one
- * of two calls (allocate a dead name, or __mach_port_insert_right for a live right); after the
- * switch, __mach_port_mod_refs runs only for more than 1 uref. So for this kind: the
- * get_refs and the insert_right of that region, one each, and nothing else per name.
+ * parent's wait; or spawn /bin/true and the wait; or fork, exec /bin/true, the wait) for a few
+ * N and D, counted by forksim cost (rules CO1-CO4). The fitted line calls = a + b*N + c*D over
+ * them must have b exactly the calls the glibc source makes for one more name: the oracle is
+ * the source's own text, read here, not a number a run printed.
+ *
+ * fork: _Fork.c (forkimpl/source.h, the lines the build compiled). Its send-right branch (from
+ * the comment "This is a send right or a dead name" to its "switch (err)") asks the urefs
+ * (__mach_port_get_refs) and then makes one of two calls (allocate a dead name, or
+ * __mach_port_insert_right for a live right); after the switch, __mach_port_mod_refs runs only
+ * for more than 1 uref. So for this kind: the get_refs and the insert_right of that region,
+ * one each, and nothing else per name.
+ *
+ * posix_spawn: sysdeps/mach/hurd/spawni.c (SPAWNI_C, the file the build compiled). A per-name
+ * cost needs the parent's names, and a task learns them only from __mach_port_names (as
+ * _Fork.c and hurdexec.c do); spawni.c never calls it, and its loops run over the descriptor
+ * table (dtablesize, file_actions->__used), the init ports (_hurd_nports) and the signals
+ * (NSIG), never over names. So its calls per name are 0: b must be exactly 0. Its descriptors
+ * cost (the new program opens a ctty port per terminal): c > 0.
+ *
+ * fork then exec: b > 0 and c > 0 (signs only), on the grid where exec's request still fits
+ * inline (docs/exec-rules.md EX2).
  */
 #include "cost.h"
 #include "kern.h"
@@ -49,24 +62,29 @@ static unsigned fork_calls_per_send_name(void)
     return get_refs + insert;
 }
 
+typedef enum series { SERIES_FORK, SERIES_SPAWN, SERIES_FORK_EXEC } series;
+
 /* The series' scenario for N names and D descriptors (3 are the default process's). */
-static int series_text(char *buf, size_t len, unsigned n, unsigned d)
+static int series_text(char *buf, size_t len, series what, unsigned n, unsigned d)
 {
     int k = snprintf(buf, len, "forksim-scenario 1\ntitle cost series N=%u D=%u\nfork glibc\n", n, d);
     if (n > 0)
         k += snprintf(buf + k, len - (size_t)k, "have names %u of send\n", n);
     if (d > 3)
         k += snprintf(buf + k, len - (size_t)k, "have fd tty times %u\n", d - 3);
-    k += snprintf(buf + k, len - (size_t)k,
-                  "parent fork -> ok\nchild exit 0\nparent wait -> status 0\nexpect verdict ok\n");
+    k += snprintf(buf + k, len - (size_t)k, "%s\nparent wait -> status 0\nexpect verdict ok\n",
+                  what == SERIES_FORK    ? "parent fork -> ok\nchild exit 0"
+                  : what == SERIES_SPAWN ? "parent spawn /bin/true"
+                                         : "parent fork -> ok\nchild exec /bin/true");
     return k;
 }
 
-/* Calls of the scenario's parent and child (the forking process's side), as counted. */
-static double fork_calls(unsigned n, unsigned d)
+/* Calls of the scenario's parent and of every task made after it (the child, the program
+ * exec or spawn started): the process's side, as counted. */
+static double series_calls(series what, unsigned n, unsigned d)
 {
     char text[512];
-    int len = series_text(text, sizeof text, n, d);
+    int len = series_text(text, sizeof text, what, n, d);
     scenario *s = calloc(1, sizeof *s);
     char err[1024];
     if (scenario_load_text("series.fsim", text, (size_t)len, s, err, sizeof err) != 0)
@@ -77,8 +95,10 @@ static double fork_calls(unsigned n, unsigned d)
     assert_int_equal(r->verdict, VERDICT_OK);
     assert_true(r->expected);
     uint64_t calls = 0;
-    for (int sv = 0; sv < COST_NSERVERS; sv++)
-        calls += c->callers[r->parent.task][sv].calls + c->callers[r->child.task][sv].calls;
+    assert_true(r->parent.task > 0);
+    for (int t = r->parent.task; t < COST_MAX_TASKS; t++)
+        for (int sv = 0; sv < COST_NSERVERS; sv++)
+            calls += c->callers[t][sv].calls;
     run_result_free(r);
     free(r);
     free(c);
@@ -125,7 +145,7 @@ static void test_fork_slopes_from_Fork_c(void **state)
         for (size_t j = 0; j < 2; j++) {
             x1[m] = ns[i];
             x2[m] = ds[j];
-            y[m] = fork_calls(ns[i], ds[j]);
+            y[m] = series_calls(SERIES_FORK, ns[i], ds[j]);
             m++;
         }
     double abc[3];
@@ -136,6 +156,89 @@ static void test_fork_slopes_from_Fork_c(void **state)
     assert_true(abc[2] > 0);
     for (int i = 0; i < m; i++)
         assert_true(fabs(abc[0] + abc[1] * x1[i] + abc[2] * x2[i] - y[i]) < 1e-6);
+}
+
+/* spawni.c's calls for one more name of the parent, from its text: it never asks for the
+ * parent's names (no __mach_port_names), so nothing it does can be per name. The loops it has
+ * are counted too, each over something else than names. */
+static unsigned spawn_calls_per_name(void)
+{
+    FILE *f = fopen(SPAWNI_C, "r");
+    if (f == NULL)
+        fail_msg("cannot read %s", SPAWNI_C);
+    static char text[65536];
+    size_t len = fread(text, 1, sizeof text - 1, f);
+    fclose(f);
+    text[len] = '\0';
+    assert_non_null(strstr(text, "__spawni (pid_t *pid"));
+    assert_null(strstr(text, "mach_port_names"));
+    /* every for loop's bound: the descriptors, the file actions, the init ports, the signals */
+    static const char *const bounds[] = {"dtablesize", "file_actions->__used", "_hurd_nports",
+                                         "NSIG"};
+    unsigned loops = 0;
+    for (const char *p = strstr(text, "for ("); p != NULL; p = strstr(p + 1, "for (")) {
+        const char *semi = strchr(p, ';'), *cond_end = semi ? strchr(semi + 1, ';') : NULL;
+        assert_non_null(cond_end);
+        bool known = false;
+        for (size_t b = 0; b < sizeof bounds / sizeof bounds[0]; b++) {
+            const char *at = strstr(semi, bounds[b]);
+            known |= at != NULL && at < cond_end;
+        }
+        if (!known)
+            fail_msg("a loop of spawni.c over something unlisted: %.60s", p);
+        loops++;
+    }
+    assert_true(loops > 0);
+    return 0;
+}
+
+/* posix_spawn's calls do not grow with the names: the fitted b is spawni.c's calls per name,
+ * 0, exactly; they grow with the descriptors (c > 0); fork's b, on the same points, is > 0. */
+static void test_spawn_slope_from_spawni_c(void **state)
+{
+    (void)state;
+    static const unsigned ns[] = {10, 100, 300}, ds[] = {3, 16};
+    double x1[6], x2[6], y[6], yf[6];
+    int m = 0;
+    for (size_t i = 0; i < 3; i++)
+        for (size_t j = 0; j < 2; j++) {
+            x1[m] = ns[i];
+            x2[m] = ds[j];
+            y[m] = series_calls(SERIES_SPAWN, ns[i], ds[j]);
+            yf[m] = series_calls(SERIES_FORK, ns[i], ds[j]);
+            m++;
+        }
+    double abc[3], fork_abc[3];
+    fit(x1, x2, y, m, abc);
+    fit(x1, x2, yf, m, fork_abc);
+    assert_true(fabs(abc[1] - spawn_calls_per_name()) < 1e-9);
+    assert_true(abc[2] > 0);
+    assert_true(fork_abc[1] > 0);
+    assert_true(fork_abc[1] > abc[1]);
+    for (int i = 0; i < m; i++)
+        assert_true(fabs(abc[0] + abc[1] * x1[i] + abc[2] * x2[i] - y[i]) < 1e-6);
+}
+
+/* fork then exec: the names and the descriptors both cost (signs), inside exec's inline limit
+ * (EX2: N and D small). vfork then exec is the same scenario with vfork: glibc 2.36's vfork on
+ * the Hurd is fork (posix/vfork.c), so its count is fork's at each point. */
+static void test_fork_exec_slopes(void **state)
+{
+    (void)state;
+    static const unsigned ns[] = {10, 20, 40}, ds[] = {3, 5};
+    double x1[6], x2[6], y[6];
+    int m = 0;
+    for (size_t i = 0; i < 3; i++)
+        for (size_t j = 0; j < 2; j++) {
+            x1[m] = ns[i];
+            x2[m] = ds[j];
+            y[m] = series_calls(SERIES_FORK_EXEC, ns[i], ds[j]);
+            m++;
+        }
+    double abc[3];
+    fit(x1, x2, y, m, abc);
+    assert_true(abc[1] > 0);
+    assert_true(abc[2] > 0);
 }
 
 /* The series' directives: errors name the line; the counts are what the scenario asks for. */
@@ -189,6 +292,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_series_directives),
         cmocka_unit_test(test_fork_slopes_from_Fork_c),
+        cmocka_unit_test(test_spawn_slope_from_spawni_c),
+        cmocka_unit_test(test_fork_exec_slopes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -102,7 +102,7 @@ static void test_errors_name_file_and_line(void **state)
     check_error("forksim-scenario 1\nseed -1\n", 2, "seed N");
     check_error("forksim-scenario 1\nfault rpc 1 routine task_creat send-fails\n", 2,
                 "unknown routine 'task_creat'");
-    check_error("forksim-scenario 1\nhave send a b c d e f g h i j k l m\n", 2, "too many words");
+    check_error("forksim-scenario 1\nhave send a b c d e f g h i j k l m n o p q r s t u v w x y\n", 2, "too many words");
     /* the ports array (PR rules): 0 to 5 names to register, 1 to 4 labels for the slots */
     check_error("forksim-scenario 1\nparent rpc mach_ports_register a b c d e f\n", 2,
                 "takes 0 to 5 names");

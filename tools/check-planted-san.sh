@@ -61,16 +61,16 @@ if [ -n "${GLIBC_SRC:-}" ]; then
     mkdir -p "$src/sysdeps/mach"
     cp -R "$GLIBC_SRC/sysdeps/mach/hurd" "$src/sysdeps/mach/hurd"
     mkdir -p "$src/posix" "$src/stdlib" "$src/sysdeps/generic"
-    cp "$GLIBC_SRC/posix/vfork.c" "$src/posix/"
+    cp "$GLIBC_SRC/posix/vfork.c" "$GLIBC_SRC"/posix/spawn* "$src/posix/"
     cp "$GLIBC_SRC/stdlib/abort.c" "$src/stdlib/"
     cp "$GLIBC_SRC/sysdeps/generic/internal-signals.h" "$src/sysdeps/generic/"
 else
     tarball=$(ls /usr/src/glibc/glibc-*.tar.xz | head -n 1)
     top=$(basename "$tarball" .tar.xz)
-    # what forksim takes from glibc: hurd/, sysdeps/mach/hurd/, posix/vfork.c, stdlib/abort.c
-    # and sysdeps/generic/internal-signals.h (GLIBC_FILES)
-    tar -xJf "$tarball" -C "$tmp" "$top/hurd" "$top/sysdeps/mach/hurd" "$top/posix/vfork.c" \
-        "$top/stdlib/abort.c" "$top/sysdeps/generic/internal-signals.h"
+    # what forksim takes from glibc: hurd/, sysdeps/mach/hurd/, posix/vfork.c, posix_spawn's
+    # posix/spawn*, stdlib/abort.c and sysdeps/generic/internal-signals.h (GLIBC_FILES)
+    tar -xJf "$tarball" -C "$tmp" --wildcards "$top/hurd" "$top/sysdeps/mach/hurd" "$top/posix/vfork.c" \
+        "$top/posix/spawn*" "$top/stdlib/abort.c" "$top/sysdeps/generic/internal-signals.h"
     mv "$tmp/$top/hurd" "$tmp/$top/sysdeps" "$tmp/$top/posix" "$tmp/$top/stdlib" "$src/"
 fi
 fork="$src/sysdeps/mach/hurd/_Fork.c"

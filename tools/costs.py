@@ -1,17 +1,29 @@
 #!/usr/bin/env python3
-# make costs (issue 13, item 3): what glibc's fork costs for a process of N names and D
-# descriptors, counted by `forksim cost` (docs/cost-rules.md, CO1-CO4), as a table, a plot
-# (gnuplot, SVG) and the fitted line calls = a + b*N + c*D.
+# make costs (issue 13, item 3): what a process of N names and D descriptors pays to start
+# another program on the simulated Hurd, four ways, counted by `forksim cost` (docs/
+# cost-rules.md, CO1-CO4): glibc's fork alone; fork, then exec in the child; vfork, then exec
+# (glibc 2.36's vfork on the Hurd is fork: posix/vfork.c); glibc's posix_spawn (spawni.c). A
+# table, a plot (gnuplot, SVG) and, per series, the fitted line calls = a + b*N + c*D.
 #
-# Each point is a scenario written here: the walkthrough's steps (fork, the child's exit 0, the
-# parent's wait) for a process holding N more names (send rights with 1 uref to ports of
-# another process, `have names N of send`) and D descriptors (the default 3 on the console, a
-# terminal, plus D - 3 more alike, `have fd tty times K`). Every figure comes from the run.
-# The point N=0, D=3 is the walkthrough's process itself: its count must equal the one
-# `forksim run traces/walkthrough.fsim` prints ("RPCs of the parent ... after the set-up: X",
-# counted from the trace text by the command, not by forksim cost), or this fails.
+# Each point is a scenario written here: N more names (send rights with 1 uref to ports of
+# another process, `have names N of send`), D descriptors (the default 3 on the console, a
+# terminal, plus D - 3 more alike, `have fd tty times K`), then the series' steps and the
+# parent's wait for the child (which exits 0: /bin/true, or `child exit 0` for fork alone).
+# Every figure comes from the run. "calls" are those of the parent and of every task it made
+# (the child, the program exec or spawn started in it): both sides of the process, the new
+# program's start-up included; "all" adds the servers' own calls (CO4: the exec server's
+# kernel calls on the names it is handed count). A point forksim cannot run stops as
+# unmodelled (exit 3) and its cell says so: it is never estimated. (exec's request carries the
+# descriptors and the names to destroy inline: past MIG_MSG_MAX, 512 bytes, where MIG would
+# send them out of line, forksim stops: docs/exec-rules.md EX2.) So that each series has a
+# line to fit, the exec and spawn series also run on a small grid inside that limit.
+#
+# The point N=0, D=3 of fork alone is the walkthrough's process itself: its count must equal
+# the one `forksim run traces/walkthrough.fsim` prints, or this fails.
 #
 # usage: tools/costs.py FORKSIM OUTDIR
+#   prints the table; writes OUTDIR/table.txt (the part the READMEs quote: tools/
+#   costs-quote.sh), OUTDIR/costs.dat and the plot beside OUTDIR, costs.svg
 import json
 import os
 import re
@@ -20,38 +32,63 @@ import sys
 
 NS = [10, 100, 1000, 10000]
 DS = [3, 16, 256]
+SMALL_NS = [10, 20, 40]     # the small grid (exec's request inline, EX2)
+SMALL_DS = [3, 5]
+
+SERIES = [
+    ("fork", "fork", ["fork glibc"], ["parent fork -> ok", "child exit 0"]),
+    ("fork+exec", "fork+exec", ["fork glibc"], ["parent fork -> ok", "child exec /bin/true"]),
+    ("vfork+exec", "vfork+exec", ["fork glibc"], ["parent vfork -> ok", "child exec /bin/true"]),
+    ("posix_spawn", "spawn", [], ["parent spawn /bin/true"]),
+    # forksim's own fork (issue 13, item 5: forkimpl/fork_ours.c, the names in one
+    # task_copy_names call, docs/fork-ours-rules.md), at the points of glibc's fork alone
+    ("fork ours", "ours", ["fork ours"], ["parent fork -> ok", "child exit 0"]),
+]
+FORKS = ("fork", "fork ours")               # the series that exec nothing: the main grid only
+SMALL_SERIES = [s for s in SERIES if s[0] not in FORKS]
 
 
-def scenario(n, d, fork="glibc"):
-    lines = ["forksim-scenario 1", f"title cost series: N={n} names, D={d} descriptors", f"fork {fork}"]
+def scenario(series, n, d):
+    name, _, head, steps = series
+    lines = ["forksim-scenario 1", f"title cost series {name}: N={n} names, D={d} descriptors"]
+    lines += head
     if n:
         lines.append(f"have names {n} of send")
     if d > 3:
         lines.append(f"have fd tty times {d - 3}")
-    lines += ["parent fork -> ok", "child exit 0", "parent wait -> status 0", "expect verdict ok"]
+    lines += steps + ["parent wait -> status 0", "expect verdict ok"]
     return "\n".join(lines) + "\n"
 
 
 def cost(forksim, path):
     out = subprocess.run([forksim, "cost", path, "--format=jsonl"], capture_output=True, text=True)
+    if out.returncode == 3 and "unmodelled" in out.stderr:
+        return None
     if out.returncode != 0:
         sys.exit(f"costs: forksim cost {path} exited {out.returncode}: {out.stderr.strip()}")
     rows = [json.loads(line) for line in out.stdout.splitlines()]
-    ours = [r for r in rows if r["type"] == "caller"
-            and (r["caller"].endswith(" the parent") or r["caller"].endswith(" the child"))]
+    callers = [r for r in rows if r["type"] == "caller"]
+    parent = [r["task"] for r in callers if r["caller"].endswith(" the parent")]
+    if not parent:
+        sys.exit(f"costs: forksim cost {path}: no calls of the parent")
+    # the parent and every task made after it (the child, the program started in it)
+    ours = [r for r in callers if r["task"] >= parent[0]]
     head = rows[0]
     total = rows[-1]
     return {
-        "calls": sum(r["calls"] for r in ours),          # the forking process's side
+        "calls": sum(r["calls"] for r in ours),
         "rpcs": sum(r["rpcs"] for r in ours),
-        "all": total["calls"],                           # servers' side too (CO4)
-        "messages": head["messages"],                    # notifications included (CO1)
-        "ms": head["clock_ms"],                          # CO2
+        "all": total["calls"],
+        "messages": head["messages"],
+        "ms": head["clock_ms"],
     }
 
 
 def fit(points, key):
-    """Least squares of y = a + b*N + c*D (normal equations, Cramer's rule)."""
+    """Least squares of y = a + b*N + c*D (normal equations, Cramer's rule); None when the
+    points do not determine the three (fewer than 3, or all one N or one D)."""
+    if len(points) < 3 or len({n for n, _ in points}) < 2 or len({d for _, d in points}) < 2:
+        return None
     s = [[0.0] * 3 for _ in range(3)]
     t = [0.0] * 3
     for (n, d), v in points.items():
@@ -77,34 +114,13 @@ def fit(points, key):
 
 
 def num(x):
+    if abs(x) < 1e-9:
+        x = 0.0
     return f"{x:.0f}" if abs(x - round(x)) < 1e-6 else f"{x:.3f}"
 
 
-def ours_series(forksim, outdir, points, base):
-    """The fork ours series (issue 13 item 5: forkimpl/fork_ours.c, one task_copy_names call for
-    the names, docs/fork-ours-rules.md), at the same points as glibc's fork."""
-    ours = {}
-    for (n, d) in [(0, 3)] + sorted(points):
-        path = os.path.join(outdir, f"ours-n{n}-d{d}.fsim")
-        with open(path, "w") as f:
-            f.write(scenario(n, d, "ours"))
-        ours[(n, d)] = cost(forksim, path)
-    glibc = dict(points)
-    glibc[(0, 3)] = base
-    print()
-    print("fork ours (forkimpl/fork_ours.c: the names in one task_copy_names call), the same points:")
-    hdr = f"{'N':>6} {'D':>4} | {'fork calls':>10} {'rpcs':>6} {'all':>6} {'messages':>8} {'ms':>3} | {'glibc calls':>11} {'saved':>6}"
-    print(hdr)
-    print("-" * len(hdr))
-    for (n, d), v in sorted(ours.items()):
-        g = glibc[(n, d)]["calls"]
-        print(f"{n:>6} {d:>4} | {v['calls']:>10} {v['rpcs']:>6} {v['all']:>6} {v['messages']:>8} {v['ms']:>3} | {g:>11} {g - v['calls']:>6}")
-    print()
-    fitted = {k: v for k, v in ours.items() if k != (0, 3)}
-    for key, what in [("calls", "fork calls"), ("rpcs", "fork rpcs"), ("all", "all calls"),
-                      ("messages", "messages")]:
-        (a, b, c), worst = fit(fitted, key)
-        print(f"fit ours {what:>10}: {num(a)} + {num(b)}*N + {num(c)}*D   (largest residual {worst:.3g})")
+def cell(v, key):
+    return "unmodelled" if v is None else str(v[key])
 
 
 def main():
@@ -112,15 +128,18 @@ def main():
         sys.exit("usage: tools/costs.py FORKSIM OUTDIR")
     forksim, outdir = sys.argv[1], sys.argv[2]
     os.makedirs(outdir, exist_ok=True)
-    points = {}
-    for n in [0] + NS:
-        for d in DS:
-            if n == 0 and d != 3:
+    grid = [(n, d) for n in NS for d in DS]
+    small = [(n, d) for n in SMALL_NS for d in SMALL_DS]
+    results = {}     # (series, n, d) -> figures or None (unmodelled)
+    for series in SERIES:
+        pts = grid + ([(0, 3)] if series[0] in FORKS else []) + (small if series[0] not in FORKS else [])
+        for n, d in pts:
+            if (series[0], n, d) in results:
                 continue
-            path = os.path.join(outdir, f"fork-n{n}-d{d}.fsim")
+            path = os.path.join(outdir, f"{series[1]}-n{n}-d{d}.fsim")
             with open(path, "w") as f:
-                f.write(scenario(n, d))
-            points[(n, d)] = cost(forksim, path)
+                f.write(scenario(series, n, d))
+            results[(series[0], n, d)] = cost(forksim, path)
 
     # the walkthrough's own count, from the command's summary of its trace
     run = subprocess.run([forksim, "run", "traces/walkthrough.fsim"], capture_output=True, text=True)
@@ -129,53 +148,88 @@ def main():
     if m is None:
         sys.exit("costs: forksim run traces/walkthrough.fsim printed no RPC count")
     walk = int(m.group(1))
-    base = points.pop((0, 3))
+    base = results[("fork", 0, 3)]
 
-    print("glibc's fork, counted by forksim cost (docs/cost-rules.md): the walkthrough's steps (fork,")
-    print("the child's exit, the parent's wait) for a process of N more names (send rights, 1 uref)")
-    print("and D descriptors (terminals, as the default 3). calls: the parent's and the child's (traps")
-    print("and RPCs); rpcs: those made by message; all: every task's calls, the servers' side too;")
-    print("ms: the virtual clock, where a call costs 0 ms (CO2).")
-    print()
-    hdr = f"{'N':>6} {'D':>4} | {'fork calls':>10} {'rpcs':>6} {'all':>6} {'messages':>8} {'ms':>3} | {'fork+exec':>9} | {'posix_spawn':>11}"
-    print(hdr)
-    print("-" * len(hdr))
-    for (n, d), v in sorted(points.items()):
-        print(f"{n:>6} {d:>4} | {v['calls']:>10} {v['rpcs']:>6} {v['all']:>6} {v['messages']:>8} {v['ms']:>3} | {'-':>9} | {'-':>11}")
-    print()
-    print("fork+exec and posix_spawn: not built yet (issue 13 item 1: glibc's spawni.c, and exec after")
-    print("fork through hurdexec.c); their columns are left empty until those run, never estimated.")
-    print()
-    for key, what in [("calls", "fork calls"), ("rpcs", "fork rpcs"), ("all", "all calls"),
-                      ("messages", "messages")]:
-        (a, b, c), worst = fit(points, key)
-        print(f"fit {what:>10}: {num(a)} + {num(b)}*N + {num(c)}*D   (largest residual {worst:.3g})")
-    print()
-    print(f"N=0, D=3 (the walkthrough's process): {base['calls']} calls of the parent and the child; "
-          f"forksim run traces/walkthrough.fsim: {walk}")
+    out = []
+    out.append("calls of the parent and of the tasks it made (traps and RPCs), then all: every task's")
+    out.append("calls, the servers' too; ms: the virtual clock, where a call costs 0 ms (CO2).")
+    out.append("unmodelled: forksim stopped there (exec's request past MIG_MSG_MAX, EX2): no figure.")
+    out.append("")
+    hdr = f"{'N':>6} {'D':>4}"
+    for s in SERIES:
+        hdr += f" | {s[0]:>11} {'all':>6} {'ms':>2}"
+    out.append(hdr)
+    out.append("-" * len(hdr))
+    for n, d in grid:
+        row = f"{n:>6} {d:>4}"
+        for s in SERIES:
+            v = results[(s[0], n, d)]
+            row += " | " + (f"{'unmodelled':>21}" if v is None
+                            else f"{v['calls']:>11} {v['all']:>6} {v['ms']:>2}")
+        out.append(row)
+    out.append("")
+    out.append("the small grid, inside exec's inline limit (calls, then all):")
+    hdr2 = f"{'N':>6} {'D':>4}" + "".join(f" | {s[0]:>11} {'all':>6}" for s in SMALL_SERIES)
+    out.append(hdr2)
+    out.append("-" * len(hdr2))
+    for n, d in small:
+        out.append(f"{n:>6} {d:>4}" + "".join(
+            f" | {cell(results[(s[0], n, d)], 'calls'):>11} {cell(results[(s[0], n, d)], 'all'):>6}"
+            for s in SMALL_SERIES))
+    out.append("")
+    for s in SERIES:
+        pts = {(n, d): results[(s[0], n, d)] for (name, n, d) in results
+               if name == s[0] and results[(name, n, d)] is not None and n > 0}
+        for key, what in [("calls", "calls"), ("all", "all calls")]:
+            f = fit(pts, key)
+            if f is None:
+                out.append(f"fit {s[0]:>11} {what:>9}: too few points that ran")
+                continue
+            (a, b, c), worst = f
+            res = "on the line exactly" if worst < 1e-6 else f"largest residual {worst:.3g}"
+            out.append(f"fit {s[0]:>11} {what:>9}: {num(a)} + {num(b)}*N + {num(c)}*D"
+                       f"   ({len(pts)} points, {res})")
+    same = [(n, d) for (name, n, d) in results if name == "fork+exec"
+            and results[("vfork+exec", n, d)] is not None]
+    differ = [(n, d) for (n, d) in same if results[("fork+exec", n, d)] != results[("vfork+exec", n, d)]]
+    out.append("")
+    out.append(f"vfork+exec against fork+exec: {len(same) - len(differ)} of {len(same)} points that ran "
+               "alike in every figure" + ("" if not differ else f"; differ at {differ}"))
+    out.append(f"N=0, D=3 (the walkthrough's process): {base['calls']} calls of the parent and the child; "
+               f"forksim run traces/walkthrough.fsim: {walk}")
     if base["calls"] != walk:
         sys.exit("costs: the series' N=0, D=3 point differs from the walkthrough's RPC count")
-    print("(a, the constant, holds one name more than N for N > 0: the process's send right to the")
-    print("other process's task, whose ports the N names are; each costs the same as a named one.)")
-    ours_series(forksim, outdir, points, base)
+    text = "\n".join(out) + "\n"
+    with open(os.path.join(outdir, "table.txt"), "w") as f:
+        f.write(text)
+    print("make costs: the cost of starting a program from a process of N names and D descriptors")
+    print(text, end="")
 
     dat = os.path.join(outdir, "costs.dat")
+    blocks = []
     with open(dat, "w") as f:
-        for d in DS:
-            f.write(f"# D={d}\n")
-            for n in NS:
-                v = points[(n, d)]
-                f.write(f"{n} {v['calls']} {v['all']}\n")
-            f.write("\n\n")
+        # each series at each D, over the N that ran (the small grid's too): a line of one
+        # point is left out
+        for s in SERIES:
+            for d in sorted({d for (name, _, d) in results if name == s[0]}):
+                rows = sorted((n, v) for (name, n, dd), v in results.items()
+                              if name == s[0] and dd == d and n > 0 and v is not None)
+                if len(rows) < 2:
+                    continue
+                f.write(f"# {s[0]} D={d}\n")
+                for n, v in rows:
+                    f.write(f"{n} {v['calls']} {v['all']}\n")
+                f.write("\n\n")
+                blocks.append(f"{s[0]}, D={d}")
     svg = os.path.join(os.path.dirname(os.path.normpath(outdir)) or ".", "costs.svg")
     gp = os.path.join(outdir, "costs.gp")
     with open(gp, "w") as f:
-        f.write("set terminal svg size 800,500 dynamic\n")
+        f.write("set terminal svg size 900,560 dynamic\n")
         f.write(f"set output '{svg}'\n")
-        f.write("set title \"glibc's fork on forksim: calls of the parent and the child\"\n")
-        f.write("set xlabel 'names N'\nset ylabel 'calls'\nset logscale xy\nset key left top\n")
-        plots = [f"'{dat}' index {i} using 1:2 with linespoints title 'fork, D={d}'"
-                 for i, d in enumerate(DS)]
+        f.write("set title \"Starting a program on forksim's Hurd: calls of the parent's side\"\n")
+        f.write("set xlabel 'names N'\nset ylabel 'calls'\nset logscale xy\nset key outside right top\n")
+        plots = [f"'{dat}' index {i} using 1:2 with linespoints title '{b}'"
+                 for i, b in enumerate(blocks)]
         f.write("plot " + ", ".join(plots) + "\n")
     g = subprocess.run(["gnuplot", gp], capture_output=True, text=True)
     if g.returncode != 0:

@@ -26,8 +26,9 @@
 #                                   port dies just before the call of ROUTINE on LABEL's name
 #                                   (with next: the next row where LABEL's port dies)
 #   sweep_rows NAME MODE BUILD      the sweep's rows (MODE faults or port-deaths) of one build
-#   costs                           make costs' output (tools/costs.py: fork over N names and
-#                                   D descriptors, the table and the fitted lines)
+#   costs                           make costs' output (tools/costs.py: fork, fork+exec,
+#                                   vfork+exec and posix_spawn over N names and D descriptors,
+#                                   the table and the fitted lines)
 
 _fs_cached() {
     _k=$(printf '%s\n' "$@" | cksum | tr ' ' _)

@@ -931,6 +931,48 @@ static int run_steps_from(scn_who who, size_t from, bool one)
                         hurd_errno_name(st->expect_code) ? hurd_errno_name(st->expect_code) : "?");
             break;
         }
+        case STEP_SPAWN: {
+            /* glibc's posix_spawn (spawni.c): the child is the last child, for wait and kill */
+            _Static_assert(SCN_SPAWN_RESETIDS == FI_SPAWN_RESETIDS &&
+                           SCN_SPAWN_SETPGROUP == FI_SPAWN_SETPGROUP &&
+                           SCN_SPAWN_SETSIGDEF == FI_SPAWN_SETSIGDEF &&
+                           SCN_SPAWN_SETSIGMASK == FI_SPAWN_SETSIGMASK &&
+                           SCN_MAX_SPAWN_ACTIONS <= FI_SPAWN_MAX_ACTIONS, "spawn flags");
+            const scn_spawn *sp = &R.s->spawns[st->expect_value];
+            fi_spawn_request req;
+            memset(&req, 0, sizeof req);
+            req.path = st->args[0];
+            for (unsigned a = 0; a < sp->nactions; a++) {
+                req.actions[a].kind = sp->actions[a].kind == 'o'   ? FI_SPAWN_OPEN
+                                      : sp->actions[a].kind == 'c' ? FI_SPAWN_CLOSE
+                                                                   : FI_SPAWN_DUP2;
+                req.actions[a].fd = sp->actions[a].fd;
+                req.actions[a].newfd = sp->actions[a].newfd;
+                snprintf(req.actions[a].path, sizeof req.actions[a].path, "%s",
+                         sp->actions[a].path);
+            }
+            req.nactions = sp->nactions;
+            req.flags = sp->flags;
+            req.sigmask = sp->sigmask;
+            req.sigdefault = sp->sigdefault;
+            req.pgroup = sp->pgroup;
+            pid_t pid = 0;
+            int err = fi_posix_spawn(&req, &pid);
+            const char *got = err == 0 ? "success" : hurd_errno_name(err);
+            if (err == 0) {
+                last_child = pid;
+                R.r->child_pid = pid;
+            }
+            if (!st->has_expect && err != 0)
+                failure("%s:%d: spawn %s failed: %s", R.s->path, st->line, st->args[0],
+                        got ? got : "error");
+            else if (st->has_expect && err != st->expect_code)
+                failure("%s:%d: spawn %s: expected %s, got %s", R.s->path, st->line,
+                        st->args[0],
+                        hurd_errno_name(st->expect_code) ? hurd_errno_name(st->expect_code) : "?",
+                        got ? got : "another error");
+            break;
+        }
         case STEP_MASK: {
             int err = fi_signal_block(st->signo, strcmp(st->routine, "block") == 0);
             if (err != 0)

@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define MAX_WORDS 12
+#define MAX_WORDS 24 /* a spawn step with its file actions and attributes needs more than 12 */
 
 typedef struct parser {
     const char *path;
@@ -424,6 +424,115 @@ static bool kill_target_ok(const scenario *s, const char *to)
            scn_process_find(s, to) >= 0;
 }
 
+/* SIG[,SIG...] or none: a Hurd sigset_t's bits. */
+static bool parse_sigset(const char *word, unsigned long *set)
+{
+    *set = 0;
+    if (strcmp(word, "none") == 0)
+        return true;
+    char buf[SCN_MAX_TEXT];
+    if (snprintf(buf, sizeof buf, "%s", word) >= (int)sizeof buf)
+        return false;
+    for (char *save = NULL, *t = strtok_r(buf, ",", &save); t != NULL;
+         t = strtok_r(NULL, ",", &save)) {
+        int signo;
+        if (!signame_parse(t, &signo))
+            return false;
+        *set |= 1UL << (signo - 1);
+    }
+    return true;
+}
+
+/* parent spawn PATH [open FD PATH | close FD | dup2 FD NEWFD | setsigmask SIGS |
+ * setsigdef SIGS | setpgroup PGRP | resetids]... [-> CODE] (issue 13, item 1): glibc's
+ * posix_spawn; CODE is the error posix_spawn must return. w[2..end) are the path and items. */
+static int parse_spawn(parser *p, scenario *s, scn_step *st, char **w, int end,
+                       const char *result)
+{
+    static const char usage[] = "spawn PATH [open FD PATH] [close FD] [dup2 FD NEWFD] "
+                                "[setsigmask SIGS] [setsigdef SIGS] [setpgroup PGRP] "
+                                "[resetids] [-> CODE]";
+    if (st->who != WHO_PARENT)
+        return fail(p, "only the parent spawns");
+    if (end < 3 || w[2][0] != '/')
+        return fail(p, "%s: PATH is an absolute path (/bin/true, /bin/false, /bin/sigwait, "
+                       "/bin/sigreport)", usage);
+    if (strlen(w[2]) >= SCN_MAX_LABEL)
+        return fail(p, "spawn: path '%s' too long", w[2]);
+    if (s->nspawns == SCN_MAX_SPAWNS)
+        return fail(p, "too many spawn steps (at most %d)", SCN_MAX_SPAWNS);
+    scn_spawn *sp = &s->spawns[s->nspawns];
+    memset(sp, 0, sizeof *sp);
+    st->kind = STEP_SPAWN;
+    snprintf(st->args[0], sizeof st->args[0], "%s", w[2]);
+    st->nargs = 1;
+    for (int i = 3; i < end;) {
+        const char *k = w[i];
+        int fd = -1, fd2 = -1;
+        bool action = strcmp(k, "open") == 0 || strcmp(k, "close") == 0 || strcmp(k, "dup2") == 0;
+        if (action && sp->nactions == SCN_MAX_SPAWN_ACTIONS)
+            return fail(p, "spawn: at most %d file actions", SCN_MAX_SPAWN_ACTIONS);
+        if (strcmp(k, "open") == 0) {
+            if (i + 2 >= end || !parse_int(w[i + 1], &fd) || fd < 0 || w[i + 2][0] != '/' ||
+                strlen(w[i + 2]) >= SCN_MAX_LABEL)
+                return fail(p, "spawn ... open FD PATH: FD a descriptor number, PATH absolute");
+            sp->actions[sp->nactions].kind = 'o';
+            sp->actions[sp->nactions].fd = fd;
+            snprintf(sp->actions[sp->nactions].path, SCN_MAX_LABEL, "%s", w[i + 2]);
+            sp->nactions++;
+            i += 3;
+        } else if (strcmp(k, "close") == 0) {
+            if (i + 1 >= end || !parse_int(w[i + 1], &fd) || fd < 0)
+                return fail(p, "spawn ... close FD: FD a descriptor number");
+            sp->actions[sp->nactions].kind = 'c';
+            sp->actions[sp->nactions].fd = fd;
+            sp->nactions++;
+            i += 2;
+        } else if (strcmp(k, "dup2") == 0) {
+            if (i + 2 >= end || !parse_int(w[i + 1], &fd) || fd < 0 ||
+                !parse_int(w[i + 2], &fd2) || fd2 < 0)
+                return fail(p, "spawn ... dup2 FD NEWFD: two descriptor numbers");
+            sp->actions[sp->nactions].kind = 'd';
+            sp->actions[sp->nactions].fd = fd;
+            sp->actions[sp->nactions].newfd = fd2;
+            sp->nactions++;
+            i += 3;
+        } else if (strcmp(k, "setsigmask") == 0 || strcmp(k, "setsigdef") == 0) {
+            bool mask = strcmp(k, "setsigmask") == 0;
+            short flag = mask ? SCN_SPAWN_SETSIGMASK : SCN_SPAWN_SETSIGDEF;
+            if (sp->flags & flag)
+                return fail(p, "spawn: %s given twice", k);
+            if (i + 1 >= end || !parse_sigset(w[i + 1], mask ? &sp->sigmask : &sp->sigdefault))
+                return fail(p, "spawn ... %s SIGS: signals joined by commas (USR1,TERM: the "
+                               "Hurd's names or numbers), or none", k);
+            sp->flags |= flag;
+            i += 2;
+        } else if (strcmp(k, "setpgroup") == 0) {
+            if (sp->flags & SCN_SPAWN_SETPGROUP)
+                return fail(p, "spawn: setpgroup given twice");
+            if (i + 1 >= end || !parse_int(w[i + 1], &sp->pgroup) || sp->pgroup < 0)
+                return fail(p, "spawn ... setpgroup PGRP: a process group id, 0 for the child's pid");
+            sp->flags |= SCN_SPAWN_SETPGROUP;
+            i += 2;
+        } else if (strcmp(k, "resetids") == 0) {
+            if (sp->flags & SCN_SPAWN_RESETIDS)
+                return fail(p, "spawn: resetids given twice");
+            sp->flags |= SCN_SPAWN_RESETIDS;
+            i += 1;
+        } else {
+            return fail(p, "%s: unknown item '%s'", usage, k);
+        }
+    }
+    if (result != NULL) {
+        if (!scn_code_parse(result, &st->expect_code))
+            return fail(p, "spawn ... -> CODE: unknown error code '%s'", result);
+        st->has_expect = true;
+    }
+    st->expect_value = (int)s->nspawns++;
+    s->with_exec = true;
+    return 0;
+}
+
 static int parse_step(parser *p, scenario *s, scn_who who, char **w, int n)
 {
     if (s->nsteps == SCN_MAX_STEPS)
@@ -433,7 +542,7 @@ static int parse_step(parser *p, scenario *s, scn_who who, char **w, int n)
     st->who = who;
     st->line = p->line;
     if (n < 2)
-        return fail(p, "%s what? (fork, vfork, exit, wait, yield, rpc, kill, handler, block, unblock, pause, exec)", w[0]);
+        return fail(p, "%s what? (fork, vfork, exit, wait, yield, rpc, kill, handler, block, unblock, pause, exec, spawn)", w[0]);
     /* an optional "-> RESULT" at the end */
     int end = n;
     const char *result = NULL;
@@ -625,6 +734,9 @@ static int parse_step(parser *p, scenario *s, scn_who who, char **w, int n)
             st->has_expect = true;
         }
         s->with_exec = true;
+    } else if (strcmp(verb, "spawn") == 0) {
+        if (parse_spawn(p, s, st, w, end, result) != 0)
+            return -1;
     } else if (strcmp(verb, "block") == 0 || strcmp(verb, "unblock") == 0) {
         st->kind = STEP_MASK;
         if (end != 3)

@@ -104,6 +104,8 @@ typedef enum scn_step_kind {
     STEP_MASK,          /* block SIG | unblock SIG: glibc's sigprocmask */
     STEP_PAUSE,         /* pause: glibc's sigsuspend, until a handler has run */
     STEP_EXEC,          /* exec PATH [-> CODE]: glibc's execve of a built-in program (hexec) */
+    STEP_SPAWN,         /* spawn PATH [ACTION...] [-> CODE]: glibc's posix_spawn (issue 13,
+                         * item 1); expect_value indexes scenario.spawns */
 } scn_step_kind;
 
 typedef struct scn_step {
@@ -160,6 +162,27 @@ typedef struct scn_choice {
     int line;
 } scn_choice;
 
+/* A spawn step's file actions and attributes (issue 13, item 1): "open FD PATH", "close FD",
+ * "dup2 FD NEWFD" in order; "setsigmask SIGS", "setsigdef SIGS", "setpgroup PGRP",
+ * "resetids". The flags are posix/spawn.h's POSIX_SPAWN_* (forkimpl.h's FI_SPAWN_*). */
+#define SCN_SPAWN_RESETIDS 0x01
+#define SCN_SPAWN_SETPGROUP 0x02
+#define SCN_SPAWN_SETSIGDEF 0x04
+#define SCN_SPAWN_SETSIGMASK 0x08
+#define SCN_MAX_SPAWNS 4
+#define SCN_MAX_SPAWN_ACTIONS 8
+typedef struct scn_spawn {
+    struct {
+        char kind;              /* 'o' open, 'c' close, 'd' dup2 */
+        int fd, newfd;
+        char path[SCN_MAX_LABEL];
+    } actions[SCN_MAX_SPAWN_ACTIONS];
+    unsigned nactions;
+    short flags;
+    unsigned long sigmask, sigdefault;  /* Hurd sigset_t bits */
+    int pgroup;
+} scn_spawn;
+
 typedef struct scenario {
     char path[512];
     char title[160];
@@ -198,6 +221,8 @@ typedef struct scenario {
     unsigned exec_delay_ms;     /* delay exec_exec_paths MS|forever (0: none; hexec) */
     bool exec_delay_forever;
     int exec_delay_line;
+    scn_spawn spawns[SCN_MAX_SPAWNS];   /* the spawn steps' (issue 13, item 1) */
+    unsigned nspawns;
 } scenario;
 
 /* Parses path into *s. Returns 0, or -1 with "file:line: what is wrong" in err. */
