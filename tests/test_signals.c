@@ -553,6 +553,93 @@ static void test_P12_getsidport(void **state)
     free(trace);
 }
 
+/* PG1 (the Hurd's proc/pgrp.c: S_proc_getpgrppids; glibc's kill.c for pid <= 0). The main
+ * process forks two children that wait for a signal; the group ids it asks for, and what kill
+ * of a group does, are checked against pgrp.c: group 0 is the caller's; every process here is in
+ * init's group (pid 1); its members come newest first (join_pgrp puts a new member at the
+ * head), init, startup, the kernel and proc itself left out (important); a group no process is
+ * in is ESRCH. kill (-1) is kill.c's proc_getpgrppids (proc, 1): each member, the caller
+ * included, gets msg_sig_post. */
+#define PG_SIGTERM 15 /* the Hurd's bits/signum-generic.h, as everywhere */
+static struct {
+    pid_t self, c1, c2;
+    kern_return_t kr0, kr1, kr_none;
+    pid_t got0[10], got1[10];
+    mach_msg_type_number_t n0, n1;
+    int kill_result;
+    int status1, status2;
+} pg_seen;
+
+static int pg_child_main(void)
+{
+    fi_wait_for_signal();
+    return 0;
+}
+
+static int pg_main(void *arg)
+{
+    (void)arg;
+    mach_port_t proc = _hurd_ports[INIT_PORT_PROC].port;
+    /* pg_seen is host memory, shared by every process: only the parent writes it */
+    pid_t c1 = fi_fork();
+    if (c1 == 0)
+        return pg_child_main();
+    pid_t c2 = fi_fork();
+    if (c2 == 0)
+        return pg_child_main();
+    pg_seen.self = _hurd_pid;
+    pg_seen.c1 = c1;
+    pg_seen.c2 = c2;
+    pid_t *p0 = pg_seen.got0, *p1 = pg_seen.got1, none[10], *pn = none;
+    pg_seen.n0 = pg_seen.n1 = 10;
+    mach_msg_type_number_t nn = 10;
+    pg_seen.kr0 = __proc_getpgrppids(proc, 0, &p0, &pg_seen.n0);
+    pg_seen.kr1 = __proc_getpgrppids(proc, 1, &p1, &pg_seen.n1);
+    pg_seen.kr_none = __proc_getpgrppids(proc, 999, &pn, &nn);
+    /* The caller is a member too: it ignores SIGTERM; the children, forked before, do not. */
+    fi_signal_action(PG_SIGTERM, FI_ACT_IGNORE, 0);
+    pg_seen.kill_result = fi_kill(-1, PG_SIGTERM);
+    int sigcode = 0;
+    pid_t got = 0;
+    rusage_t ru;
+    __proc_wait(proc, pg_seen.c1, 0, &pg_seen.status1, &sigcode, &ru, &got);
+    __proc_wait(proc, pg_seen.c2, 0, &pg_seen.status2, &sigcode, &ru, &got);
+    return 0;
+}
+
+static void test_PG1_getpgrppids_and_kill_of_a_group(void **state)
+{
+    (void)state;
+    memset(&pg_seen, 0, sizeof pg_seen);
+    char *trace = run_main(pg_main, NULL);
+    assert_true(pg_seen.c1 > 0 && pg_seen.c2 > 0);
+    assert_int_equal(pg_seen.kr0, KERN_SUCCESS);              /* rule PG1: 0 is the caller's */
+    assert_int_equal(pg_seen.n0, 3);                          /* rule PG1: no important one */
+    assert_int_equal(pg_seen.got0[0], pg_seen.c2);            /* rule PG1: newest first */
+    assert_int_equal(pg_seen.got0[1], pg_seen.c1);
+    assert_int_equal(pg_seen.got0[2], pg_seen.self);
+    assert_int_equal(pg_seen.kr1, KERN_SUCCESS);              /* init's group is everyone's */
+    assert_int_equal(pg_seen.n1, 3);
+    assert_memory_equal(pg_seen.got1, pg_seen.got0, 3 * sizeof(pid_t));
+    assert_int_equal(pg_seen.kr_none, HURD_ESRCH);            /* rule PG1: pgrp_find fails */
+    assert_int_equal(pg_seen.kill_result, 0);                 /* kill.c: delivered */
+    assert_int_equal(pg_seen.status1, HURD_W_EXITCODE(0, PG_SIGTERM)); /* each child got it */
+    assert_int_equal(pg_seen.status2, HURD_W_EXITCODE(0, PG_SIGTERM));
+    /* kill.c asks for group 1 (- pid) and signals each member in the order proc gave */
+    char want[64];
+    snprintf(want, sizeof want, "proc_getpgrppids(4, 1) = KERN_SUCCESS -> pids {%d %d %d}",
+             pg_seen.c2, pg_seen.c1, pg_seen.self);
+    const char *at = strstr(trace, want);
+    assert_non_null(at);
+    char gm[3][48];
+    pid_t order[3] = {pg_seen.c2, pg_seen.c1, pg_seen.self};
+    for (int i = 0; i < 3; i++) {
+        snprintf(gm[i], sizeof gm[i], "proc_getmsgport(4, %d) =", order[i]);
+        assert_true(find_from(trace, &at, gm[i], NULL));
+    }
+    free(trace);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -571,6 +658,7 @@ int main(void)
         cmocka_unit_test(test_P14_stop_and_continue),
         cmocka_unit_test(test_P14_tstp_kills_an_orphaned_process),
         cmocka_unit_test(test_P12_getsidport),
+        cmocka_unit_test(test_PG1_getpgrppids_and_kill_of_a_group),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
