@@ -247,6 +247,48 @@ static void test_exec_pending_blocked(void **state)
     free(scn);
 }
 
+/* exec-signal-queued: the killer's msg_sig_post waits in the old message port's queue (the
+ * exec server suspended the task first) when the exec server destroys that port. GNU Mach
+ * destroys the queued message and its send-once reply right, which notifies the sender's reply
+ * port: msg_sig_post returns MIG_SERVER_DIED (rules D8, M12); glibc's HURD_MSGPORT_RPC loops on
+ * exactly that error (hurd/hurd/signal.h, read here), so kill asks proc for the message port
+ * again and the signal reaches the new program, whose default action ends it. The destroyed
+ * message is noted before the destroy (rule EX15). */
+static void test_exec_signal_queued(void **state)
+{
+    (void)state;
+    char *sh = glibc_text("hurd/hurd/signal.h");
+    long rpc = at(sh, "#define HURD_MSGPORT_RPC(");
+    assert_true(rpc >= 0);
+    assert_true(at(sh + rpc, "} while (__err == MACH_SEND_INVALID_DEST") <
+                at(sh + rpc, "|| __err == MIG_SERVER_DIED);"));
+    /* loaded from its place: its decisions file is named relative to it */
+    scenario *scn = calloc(1, sizeof *scn);
+    assert_non_null(scn);
+    char err[512];
+    if (scenario_load("traces/exec-signal-queued.fsim", scn, err, sizeof err) != 0)
+        fail_msg("%s", err);
+    run_result *r = calloc(1, sizeof *r);
+    run_options none = {0};
+    assert_non_null(r);
+    assert_int_equal(run_scenario(scn, &none, r), 0);
+    assert_int_equal(r->nmessages, 0);
+    const char *t = r->trace;
+    assert_true(find_from(&t, "trap task_suspend(", NULL));                    /* do_exec */
+    assert_true(find_from(&t, "# signal SIGTERM to t", ": destroyed at exec")); /* rule EX15 */
+    assert_true(find_from(&t, "mach_port_destroy(", NULL));
+    assert_true(find_from(&t, " msg_sig_post(", ") = MIG_SERVER_DIED"));      /* rule EX15 */
+    /* kill asks again; proc answers once the new program has given its message port */
+    assert_true(find_from(&t, "# exec: /bin/sigwait starts in t", NULL));
+    assert_true(find_from(&t, " proc_getmsgport(", ") = KERN_SUCCESS"));
+    assert_true(find_from(&t, " msg_sig_post(", ") = KERN_SUCCESS"));
+    assert_int_equal(count(r->trace, ": lost at exec"), 0);
+    assert_int_equal(count(r->trace, "SIGTERM to t9: default terminate"), 1);
+    test_run_done(r);
+    free(scn);
+    free(sh);
+}
+
 /* exec-blocked-lost: SIGTERM blocked, arriving while the exec server holds the exec. A blocked
  * signal interrupts no RPC (hurdsig.c marks it pending and goes on), so one request; the ints
  * were packed at retry: before the call (hurdexec.c), so INIT_SIGPENDING lacks it and the new
@@ -378,6 +420,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_exec_signal_retry),
         cmocka_unit_test(test_gnunet_vfork_lost),
         cmocka_unit_test(test_exec_pending_blocked),
+        cmocka_unit_test(test_exec_signal_queued),
         cmocka_unit_test(test_exec_blocked_lost),
         cmocka_unit_test(test_exec_fault_sweep),
     };

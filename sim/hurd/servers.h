@@ -236,10 +236,12 @@ int hurd_boot_ex(unsigned options);
  * full. */
 int hurd_program_add(const char *path, void (*entry)(void *), void *arg);
 /* Called by the exec server once it is committed to an exec (exec/exec.c: "We are now
- * committed"), before the old threads and address space go: the task's sim id and the ints of
- * the request (forkimpl notes the signals the old program had pending that the ints do not
- * carry: lost at exec). NULL: none. */
-void hurd_set_exec_commit_hook(void (*hook)(int task_id, const uint32_t *ints, unsigned nints));
+ * committed"), before the old threads and address space go: the task's sim id, the ints of
+ * the request and the names it will destroy in the task (forkimpl notes the signals the old
+ * program had pending that the ints do not carry, and those still queued on a message port
+ * about to be destroyed). NULL: none. */
+void hurd_set_exec_commit_hook(void (*hook)(int task_id, const uint32_t *ints, unsigned nints,
+                                            const uint32_t *destroy, unsigned ndestroy));
 
 /* --- Delayed replies and interrupt_operation (sim/hurd/srv_loop.c) -------------------------- */
 
