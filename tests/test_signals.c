@@ -640,6 +640,88 @@ static void test_PG1_getpgrppids_and_kill_of_a_group(void **state)
     free(trace);
 }
 
+/* The extracted text of a glibc file of the tree in use (build/glibc/KEY/src), malloc'ed. */
+static char *glibc_file(const char *path)
+{
+    FILE *c = fopen("build/glibc/current", "r");
+    assert_non_null(c);
+    char key[64] = "";
+    assert_int_equal(fscanf(c, "%63s", key), 1);
+    fclose(c);
+    char full[256];
+    snprintf(full, sizeof full, "build/glibc/%s/src/%s", key, path);
+    FILE *f = fopen(full, "r");
+    if (f == NULL)
+        fail_msg("cannot read %s", full);
+    char *buf = calloc(1, 1 << 20);
+    assert_non_null(buf);
+    size_t n = fread(buf, 1, (1 << 20) - 1, f);
+    buf[n] = '\0';
+    fclose(f);
+    return buf;
+}
+
+static const char *text_after(const char *text, const char *s)
+{
+    const char *p = strstr(text, s);
+    if (p == NULL)
+        fail_msg("the source has no \"%s\"", s);
+    return p;
+}
+
+/* IM1: a handled signal that finds the forking thread about to trap (traces/
+ * signal-about-to-trap.fsim, a schedule the race explorer found). The source facts, from the
+ * tree in use: _hurdsig_abort_rpcs backs a call in [about_to, in_trap) out itself, SYSRETURN
+ * MACH_SEND_INTERRUPTED, before (and instead of) the in-trap branch that sends
+ * interrupt_operation; intr-msg.c gives a send that did not get out to the caller (2.36 has
+ * no "goto message" retry before its FALLTHROUGH: upstream 8f22e36238 added one). So: the
+ * main thread's state set to return 0x10000007, no interrupt_operation, proc never receives
+ * proc_child, which returns MACH_SEND_INTERRUPTED, and its LOSE (found in _Fork.c's text)
+ * aborts with it. */
+static void test_IM1_signal_about_to_trap_send_interrupted(void **state)
+{
+    (void)state;
+    char *sig = glibc_file("hurd/hurdsig.c"), *im = glibc_file("hurd/intr-msg.c");
+    const char *ab = text_after(sig, "\n_hurdsig_abort_rpcs (");
+    const char *about = text_after(ab, "state->basic.PC >= (natural_t) &_hurd_intr_rpc_msg_about_to");
+    const char *set = text_after(about, "state->basic.SYSRETURN = MACH_SEND_INTERRUPTED;");
+    const char *intr = text_after(about, "__interrupt_operation (intr_port");
+    assert_true(set < intr);
+    const char *c = text_after(im, "case MACH_SEND_INTERRUPTED:");
+    const char *ft = text_after(c, "/* FALLTHROUGH */");
+    const char *retry = strstr(c, "goto message;");
+    if (retry != NULL && retry < ft)
+        fail_msg("this tree retries the send on MACH_SEND_INTERRUPTED (upstream 8f22e36238): "
+                 "the scenario's abort is 2.36's");
+    free(sig), free(im);
+
+    fi_aborts_reset();
+    scenario *scn = calloc(1, sizeof *scn);
+    assert_non_null(scn);
+    char err[512];
+    if (scenario_load("traces/signal-about-to-trap.fsim", scn, err, sizeof err) != 0)
+        fail_msg("%s", err);
+    run_result *r = calloc(1, sizeof *r);
+    assert_non_null(r);
+    run_options none = {0};
+    assert_int_equal(run_scenario(scn, &none, r), 0);
+    assert_true(r->expected);
+    const char *at = strstr(r->trace, "# scenario: set-up done");
+    assert_non_null(at);
+    assert_true(find_from(r->trace, &at, "thread_set_state(6, ", "trap returns 0x10000007")); /* rule IM1 */
+    assert_true(find_from(r->trace, &at, "t6.6 proc_child(", "= MACH_SEND_INTERRUPTED")); /* rule IM1 */
+    assert_null(strstr(r->trace, "interrupt_operation("));                             /* rule IM1 */
+    assert_null(strstr(r->trace, "id 24012 proc_child"));    /* the request never left */
+    char want[64];
+    snprintf(want, sizeof want, "_Fork.c:%u", lose_line_after("proc_child"));
+    const fi_abort_record *abr;
+    assert_int_equal(fi_aborts(&abr), 1);
+    assert_string_equal(abr[0].site, want);                                            /* rule IM1 */
+    assert_int_equal(abr[0].err, MACH_SEND_INTERRUPTED);
+    test_run_done(r);
+    free(scn);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -659,6 +741,7 @@ int main(void)
         cmocka_unit_test(test_P14_tstp_kills_an_orphaned_process),
         cmocka_unit_test(test_P12_getsidport),
         cmocka_unit_test(test_PG1_getpgrppids_and_kill_of_a_group),
+        cmocka_unit_test(test_IM1_signal_about_to_trap_send_interrupted),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
