@@ -16,6 +16,7 @@
 #include <hurd/signal.h>
 #include "servers.h"
 #include "kern.h"
+#include "mig.h"
 
 #include <string.h>
 
@@ -137,7 +138,7 @@ void fi_exec_entry(void *arg)
     __task_terminate(__mach_task_self_);
 }
 
-/* --- signals lost at exec (issue 9, item 5; rule EX15) ------------------------------------- */
+/* --- signals lost or destroyed at exec (issue 9, item 5; rule EX15) ------------------------ */
 
 /* The exec server is committed to overlaying task_id (forkimpl installs this as its commit
  * hook): every signal the old program's sigstates hold pending that the request's
@@ -146,7 +147,55 @@ void fi_exec_entry(void *arg)
  * pending after that (the thread in its critical section, or the signal blocked) is in no
  * ints the new program gets. Runs on the exec server's thread: the old image is read with
  * sim_task_peek, never in place. */
-static void exec_commit(int task_id, const uint32_t *ints, unsigned nints)
+/* Rule EX15's second half: a msg_sig_post still queued on the old message port when the exec
+ * server destroys it (hurdexec.c lists the port among the names to destroy: glibc's
+ * _hurd_exec_paths knows it in no port cell or descriptor) goes with it, unreceived
+ * (GNU Mach's ipc_port_destroy destroys the queued messages). Its reply right, a send-once
+ * right, is destroyed too, which sends the sender's reply port a send-once notification: the
+ * sender's msg_sig_post returns MIG_SERVER_DIED, and glibc's kill (HURD_MSGPORT_RPC) asks proc
+ * for the message port again and sends the signal to the new program. One without a reply
+ * port (proc's SIGCHLD) is lost. Each is noted before the destroy, from the model's queue. */
+static void note_queued_signals(int task_id, sim_task *t, const uint32_t *destroy, unsigned n)
+{
+    mach_port_t msgport = MACH_PORT_NULL;
+    if (sim_task_peek(t, &_hurd_msgport, &msgport, sizeof msgport) != 0 || !MACH_PORT_VALID(msgport))
+        return;
+    bool destroyed = false;
+    for (unsigned i = 0; i < n && !destroyed; i++)
+        destroyed = destroy[i] == msgport;
+    if (!destroyed)
+        return;
+    ktask_t *kt = kern_ktask(t);
+    mig_msg_t m;
+    mach_msg_id_t id;
+    bool reply;
+    size_t blen;
+    for (size_t i = 0;
+         mk_queue_peek(kt, msgport, i, &id, &reply, m.bytes + sizeof m.head,
+                       sizeof m.bytes - sizeof m.head, &blen);
+         i++) {
+        if (id != MSG_ID_SIG_POST)
+            continue;
+        m.len = (mach_msg_size_t)(sizeof m.head + (blen < sizeof m.bytes - sizeof m.head
+                                                       ? blen : sizeof m.bytes - sizeof m.head));
+        m.pos = sizeof m.head;
+        m.bad = false;
+        int32_t signo = 0;
+        if (!mig_get_int32(&m, &signo) || signo <= 0 || signo >= NSIG)
+            continue;
+        if (!reply) {
+            fi_signal_log(task_id, signo, "lost at exec");
+            continue;
+        }
+        fi_signal_log(task_id, signo, "destroyed at exec");
+        kern_trace_note("its msg_sig_post, queued on t%d's old message port, goes unreceived with "
+                        "the port the exec destroys: the sender's reply port gets a send-once "
+                        "notification (MIG_SERVER_DIED)", task_id);
+    }
+}
+
+static void exec_commit(int task_id, const uint32_t *ints, unsigned nints, const uint32_t *destroy,
+                        unsigned ndestroy)
 {
     sim_task *t = sim_task_by_id(task_id);
     if (t == NULL)
@@ -171,6 +220,7 @@ static void exec_commit(int task_id, const uint32_t *ints, unsigned nints)
     for (int signo = 1; signo < NSIG; ++signo)
         if ((pending & __sigmask(signo)) && !(passed & __sigmask(signo)))
             fi_signal_log(task_id, signo, "lost at exec");
+    note_queued_signals(task_id, t, destroy, ndestroy);
 }
 
 void fi_exec_install(void)

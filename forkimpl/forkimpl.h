@@ -102,7 +102,8 @@ typedef struct fi_builtin {
 /* Registers the built-in programs with the file system (hurd_program_add): /bin/true (exits
  * 0), /bin/false (exits 1), /bin/sigwait (waits for a signal: fi_wait_for_signal, then exits
  * 0), /bin/sigreport (a trace note with the signals blocked, pending and ignored at its start,
- * then exits 0). Call after hurd_boot_ex(HURD_BOOT_EXEC). Returns 0, -1 if the file system is
+ * then exits 0), /bin/sigunblock (sigreport's note, then unblocks every signal with glibc's
+ * sigprocmask, a second note, exits 0). Call after hurd_boot_ex(HURD_BOOT_EXEC). Returns 0, -1 if the file system is
  * full. */
 int fi_programs_install(void);
 

@@ -38,11 +38,26 @@ static int main_sigreport(void *arg)
     return 0;
 }
 
+/* sigreport's note, then every signal unblocked with glibc's sigprocmask (sysdeps/mach/hurd/
+ * sigprocmask.c, compiled unmodified): a signal the program inherited pending and blocked is
+ * acted on there, as sigprocmask asks the signal thread to look (rule EX18); a second note says
+ * the program got past it. */
+static int main_sigunblock(void *arg)
+{
+    main_sigreport(arg);
+    for (int signo = 1; signo < 32; signo++)
+        fi_signal_block(signo, false);
+    kern_trace_note("sigunblock in t%d: every signal unblocked, still running",
+                    sim_task_id(sim_task_self()));
+    return 0;
+}
+
 static const fi_builtin builtins[] = {
     {"/bin/true", main_true},
     {"/bin/false", main_false},
     {"/bin/sigwait", main_sigwait},
     {"/bin/sigreport", main_sigreport},
+    {"/bin/sigunblock", main_sigunblock},
 };
 
 int fi_programs_install(void)

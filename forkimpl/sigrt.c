@@ -420,7 +420,8 @@ void fi_abort_instruction(void)
     }
 }
 
-/* proc_mark_cont and proc_getsidport (stop and continue, kill's refport): sim/hurd/hurd.stubs. */
+/* proc_mark_cont, proc_getsidport and proc_getpgrppids (stop and continue, kill's refport,
+ * kill of a group): sim/hurd/hurd.stubs. */
 
 /* Not modelled: a run that needs one of these stops and says so. */
 #pragma GCC diagnostic push
@@ -432,7 +433,6 @@ UNMODELLED_RPC(__proc_reauthenticate_complete, process_t p)
 UNMODELLED_RPC(__proc_setowner, process_t p, uid_t o, int c)
 UNMODELLED_RPC(__proc_mod_stopchild, process_t p, int d)
 UNMODELLED_RPC(__io_get_icky_async_id, mach_port_t io, mach_port_t *id)
-UNMODELLED_RPC(__proc_getpgrppids, process_t p, pid_t g, pid_t **pids, mach_msg_type_number_t *n)
 UNMODELLED_RPC(__mach_setup_thread, mach_port_t task, mach_port_t th, void *pc, vm_address_t *b,
                vm_size_t *s)
 UNMODELLED_RPC(__mach_setup_tls, mach_port_t th)

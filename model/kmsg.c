@@ -922,6 +922,28 @@ mk_wait_t mk_thread_blocked(const kthread_t *thread, uint32_t *port_id)
     return thread->th_wait;
 }
 
+bool mk_queue_peek(ktask_t *task, mach_port_name_t name, size_t i, mach_msg_id_t *id,
+                   bool *reply, void *body, size_t len, size_t *body_len)
+{
+    if (task->tk_space == NULL)
+        return false;
+    entry_t *entry = space_lookup(task->tk_space, name);
+    if (entry == NULL || !(entry->ie_type & MACH_PORT_TYPE_RECEIVE))
+        return false;
+    port_t *port = entry->ie_port;
+    kmsg_queue_t *q = port->ip_pset != NULL ? &port->ip_pset->ips_messages : &port->ip_messages;
+    for (kmsg_t *k = q->head; k != NULL; k = k->ikm_next) {
+        if (k->ikm_remote.port != port || i-- > 0)
+            continue;
+        *id = k->ikm_id;
+        *reply = k->ikm_local.port != NULL;
+        memcpy(body, k->ikm_body, k->ikm_body_len < len ? k->ikm_body_len : len);
+        *body_len = k->ikm_body_len;
+        return true;
+    }
+    return false;
+}
+
 size_t mk_queue_ids(ktask_t *task, mach_port_name_t name, mach_msg_id_t *ids, size_t max)
 {
     if (task->tk_space == NULL)

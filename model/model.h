@@ -626,6 +626,11 @@ mk_wait_t mk_thread_blocked(const kthread_t *thread, uint32_t *port_id);
 
 /* Messages queued on a receive right, for tests: count, and the ids in queue order. */
 size_t mk_queue_ids(ktask_t *task, mach_port_name_t name, mach_msg_id_t *ids, size_t max);
+/* The i-th of them (queue order), for a trace note: its id, whether it carries a reply right,
+ * and up to len bytes of its body (after the header, as queued: port names in it read 0) with
+ * the body's whole length. False past the last one. Changes nothing. */
+bool mk_queue_peek(ktask_t *task, mach_port_name_t name, size_t i, mach_msg_id_t *id,
+                   bool *reply, void *body, size_t len, size_t *body_len);
 
 /* ---------------------------------------------------------------------------------------- */
 /* The invariant walker.                                                                     */

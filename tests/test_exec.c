@@ -499,13 +499,14 @@ static void test_EX2_file_exec(void **state)
 }
 
 /* EX10 with _hurdsig_init's rule: the signals the new program reports blocked, pending and
- * ignored are the INIT_SIGMASK, INIT_SIGPENDING and INIT_SIGIGN ints it was given. */
+ * ignored are the INIT_SIGMASK, INIT_SIGPENDING and INIT_SIGIGN ints it was given. The pending
+ * one is blocked too: one pending and not blocked would end the program at start-up (EX18). */
 static void test_EX10_sigreport(void **state)
 {
     (void)state;
     int ints[HURD_INIT_INT_MAX] = {0};
     ints[HURD_INIT_UMASK] = 077;
-    ints[HURD_INIT_SIGMASK] = 1 << (10 - 1);     /* SIGBUS */
+    ints[HURD_INIT_SIGMASK] = 1 << (10 - 1) | 1 << (30 - 1); /* SIGBUS, SIGUSR1 */
     ints[HURD_INIT_SIGPENDING] = 1 << (30 - 1);  /* SIGUSR1 */
     ints[HURD_INIT_SIGIGN] = 1 << (2 - 1);       /* SIGINT */
     run_fork_exec("/bin/sigreport", HURD_O_EXEC, 0, ints);
@@ -521,6 +522,26 @@ static void test_EX10_sigreport(void **state)
              ints[HURD_INIT_SIGIGN]);
     assert_true(trace_has(note));
     assert_int_equal(T.status, HURD_W_EXITCODE(0, 0));
+    finish();
+}
+
+/* EX18: a signal the ints leave pending and not blocked (SIGUSR1, 30 on the Hurd, whose
+ * default action in hurdsig.c's post_signal is term) is acted on in the new program's start-up,
+ * before its main: _hurd_new_proc_init's _hurd_port_get of the proc port ends a critical
+ * section, whose unlock (hurd/signal.h) sends the signal thread signal 0. So /bin/sigreport never
+ * notes anything, the start-up record is never made, and the child's status is the signal's. A
+ * blocked one (test_EX10_sigreport) is not acted on. */
+static void test_EX18_inherited_pending_signal_acts_at_start(void **state)
+{
+    (void)state;
+    int ints[HURD_INIT_INT_MAX] = {0};
+    ints[HURD_INIT_SIGPENDING] = 1 << (30 - 1);  /* SIGUSR1, not blocked */
+    run_fork_exec("/bin/sigreport", HURD_O_EXEC, 0, ints);
+    assert_int_equal(fi_execs(NULL), 0);                       /* rule EX18: no main */
+    assert_false(trace_has("sigreport in t"));                 /* rule EX18 */
+    assert_true(trace_has("# signal SIGUSR1 to t"));
+    assert_true(trace_has(": default terminate"));
+    assert_int_equal(T.status, HURD_W_EXITCODE(0, 30));        /* rule EX18 */
     finish();
 }
 
@@ -740,6 +761,7 @@ int main(int argc, char **argv)
         cmocka_unit_test_teardown(test_EX7_exec_true, close_left),
         cmocka_unit_test_teardown(test_EX2_file_exec, close_left),
         cmocka_unit_test_teardown(test_EX10_sigreport, close_left),
+        cmocka_unit_test_teardown(test_EX18_inherited_pending_signal_acts_at_start, close_left),
         cmocka_unit_test_teardown(test_EX3_EX5_refused, close_left),
         cmocka_unit_test_teardown(test_EX12_wait_interrupted, close_left),
         cmocka_unit_test_teardown(test_EX12_getmsgport_interrupted, close_left),

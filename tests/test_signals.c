@@ -961,6 +961,173 @@ static void test_anchor_in_name_of_a_process_of_its_own(void **state)
     assert_true(from > note); /* arm's only proc_getmsgport comes after the event */
     assert_int_equal(count_lines(r, atag, "proc_getmsgport("), 1);
     test_run_done(r);
+/* PG1 (the Hurd's proc/pgrp.c: S_proc_getpgrppids; glibc's kill.c for pid <= 0). The main
+ * process forks two children that wait for a signal; the group ids it asks for, and what kill
+ * of a group does, are checked against pgrp.c: group 0 is the caller's; every process here is in
+ * init's group (pid 1); its members come newest first (join_pgrp puts a new member at the
+ * head), init, startup, the kernel and proc itself left out (important); a group no process is
+ * in is ESRCH. kill (-1) is kill.c's proc_getpgrppids (proc, 1): each member, the caller
+ * included, gets msg_sig_post. */
+#define PG_SIGTERM 15 /* the Hurd's bits/signum-generic.h, as everywhere */
+static struct {
+    pid_t self, c1, c2;
+    kern_return_t kr0, kr1, kr_none;
+    pid_t got0[10], got1[10];
+    mach_msg_type_number_t n0, n1;
+    int kill_result;
+    int status1, status2;
+} pg_seen;
+
+static int pg_child_main(void)
+{
+    fi_wait_for_signal();
+    return 0;
+}
+
+static int pg_main(void *arg)
+{
+    (void)arg;
+    mach_port_t proc = _hurd_ports[INIT_PORT_PROC].port;
+    /* pg_seen is host memory, shared by every process: only the parent writes it */
+    pid_t c1 = fi_fork();
+    if (c1 == 0)
+        return pg_child_main();
+    pid_t c2 = fi_fork();
+    if (c2 == 0)
+        return pg_child_main();
+    pg_seen.self = _hurd_pid;
+    pg_seen.c1 = c1;
+    pg_seen.c2 = c2;
+    pid_t *p0 = pg_seen.got0, *p1 = pg_seen.got1, none[10], *pn = none;
+    pg_seen.n0 = pg_seen.n1 = 10;
+    mach_msg_type_number_t nn = 10;
+    pg_seen.kr0 = __proc_getpgrppids(proc, 0, &p0, &pg_seen.n0);
+    pg_seen.kr1 = __proc_getpgrppids(proc, 1, &p1, &pg_seen.n1);
+    pg_seen.kr_none = __proc_getpgrppids(proc, 999, &pn, &nn);
+    /* The caller is a member too: it ignores SIGTERM; the children, forked before, do not. */
+    fi_signal_action(PG_SIGTERM, FI_ACT_IGNORE, 0);
+    pg_seen.kill_result = fi_kill(-1, PG_SIGTERM);
+    int sigcode = 0;
+    pid_t got = 0;
+    rusage_t ru;
+    __proc_wait(proc, pg_seen.c1, 0, &pg_seen.status1, &sigcode, &ru, &got);
+    __proc_wait(proc, pg_seen.c2, 0, &pg_seen.status2, &sigcode, &ru, &got);
+    return 0;
+}
+
+static void test_PG1_getpgrppids_and_kill_of_a_group(void **state)
+{
+    (void)state;
+    memset(&pg_seen, 0, sizeof pg_seen);
+    char *trace = run_main(pg_main, NULL);
+    assert_true(pg_seen.c1 > 0 && pg_seen.c2 > 0);
+    assert_int_equal(pg_seen.kr0, KERN_SUCCESS);              /* rule PG1: 0 is the caller's */
+    assert_int_equal(pg_seen.n0, 3);                          /* rule PG1: no important one */
+    assert_int_equal(pg_seen.got0[0], pg_seen.c2);            /* rule PG1: newest first */
+    assert_int_equal(pg_seen.got0[1], pg_seen.c1);
+    assert_int_equal(pg_seen.got0[2], pg_seen.self);
+    assert_int_equal(pg_seen.kr1, KERN_SUCCESS);              /* init's group is everyone's */
+    assert_int_equal(pg_seen.n1, 3);
+    assert_memory_equal(pg_seen.got1, pg_seen.got0, 3 * sizeof(pid_t));
+    assert_int_equal(pg_seen.kr_none, HURD_ESRCH);            /* rule PG1: pgrp_find fails */
+    assert_int_equal(pg_seen.kill_result, 0);                 /* kill.c: delivered */
+    assert_int_equal(pg_seen.status1, HURD_W_EXITCODE(0, PG_SIGTERM)); /* each child got it */
+    assert_int_equal(pg_seen.status2, HURD_W_EXITCODE(0, PG_SIGTERM));
+    /* kill.c asks for group 1 (- pid) and signals each member in the order proc gave */
+    char want[64];
+    snprintf(want, sizeof want, "proc_getpgrppids(4, 1) = KERN_SUCCESS -> pids {%d %d %d}",
+             pg_seen.c2, pg_seen.c1, pg_seen.self);
+    const char *at = strstr(trace, want);
+    assert_non_null(at);
+    char gm[3][48];
+    pid_t order[3] = {pg_seen.c2, pg_seen.c1, pg_seen.self};
+    for (int i = 0; i < 3; i++) {
+        snprintf(gm[i], sizeof gm[i], "proc_getmsgport(4, %d) =", order[i]);
+        assert_true(find_from(trace, &at, gm[i], NULL));
+    }
+    free(trace);
+}
+
+/* The extracted text of a glibc file of the tree in use (build/glibc/KEY/src), malloc'ed. */
+static char *glibc_file(const char *path)
+{
+    FILE *c = fopen("build/glibc/current", "r");
+    assert_non_null(c);
+    char key[64] = "";
+    assert_int_equal(fscanf(c, "%63s", key), 1);
+    fclose(c);
+    char full[256];
+    snprintf(full, sizeof full, "build/glibc/%s/src/%s", key, path);
+    FILE *f = fopen(full, "r");
+    if (f == NULL)
+        fail_msg("cannot read %s", full);
+    char *buf = calloc(1, 1 << 20);
+    assert_non_null(buf);
+    size_t n = fread(buf, 1, (1 << 20) - 1, f);
+    buf[n] = '\0';
+    fclose(f);
+    return buf;
+}
+
+static const char *text_after(const char *text, const char *s)
+{
+    const char *p = strstr(text, s);
+    if (p == NULL)
+        fail_msg("the source has no \"%s\"", s);
+    return p;
+}
+
+/* IM1: a handled signal that finds the forking thread about to trap (traces/
+ * signal-about-to-trap.fsim, a schedule the race explorer found). The source facts, from the
+ * tree in use: _hurdsig_abort_rpcs backs a call in [about_to, in_trap) out itself, SYSRETURN
+ * MACH_SEND_INTERRUPTED, before (and instead of) the in-trap branch that sends
+ * interrupt_operation; intr-msg.c gives a send that did not get out to the caller (2.36 has
+ * no "goto message" retry before its FALLTHROUGH: upstream 8f22e36238 added one). So: the
+ * main thread's state set to return 0x10000007, no interrupt_operation, proc never receives
+ * proc_child, which returns MACH_SEND_INTERRUPTED, and its LOSE (found in _Fork.c's text)
+ * aborts with it. */
+static void test_IM1_signal_about_to_trap_send_interrupted(void **state)
+{
+    (void)state;
+    char *sig = glibc_file("hurd/hurdsig.c"), *im = glibc_file("hurd/intr-msg.c");
+    const char *ab = text_after(sig, "\n_hurdsig_abort_rpcs (");
+    const char *about = text_after(ab, "state->basic.PC >= (natural_t) &_hurd_intr_rpc_msg_about_to");
+    const char *set = text_after(about, "state->basic.SYSRETURN = MACH_SEND_INTERRUPTED;");
+    const char *intr = text_after(about, "__interrupt_operation (intr_port");
+    assert_true(set < intr);
+    const char *c = text_after(im, "case MACH_SEND_INTERRUPTED:");
+    const char *ft = text_after(c, "/* FALLTHROUGH */");
+    const char *retry = strstr(c, "goto message;");
+    if (retry != NULL && retry < ft)
+        fail_msg("this tree retries the send on MACH_SEND_INTERRUPTED (upstream 8f22e36238): "
+                 "the scenario's abort is 2.36's");
+    free(sig), free(im);
+
+    fi_aborts_reset();
+    scenario *scn = calloc(1, sizeof *scn);
+    assert_non_null(scn);
+    char err[512];
+    if (scenario_load("traces/signal-about-to-trap.fsim", scn, err, sizeof err) != 0)
+        fail_msg("%s", err);
+    run_result *r = calloc(1, sizeof *r);
+    assert_non_null(r);
+    run_options none = {0};
+    assert_int_equal(run_scenario(scn, &none, r), 0);
+    assert_true(r->expected);
+    const char *at = strstr(r->trace, "# scenario: set-up done");
+    assert_non_null(at);
+    assert_true(find_from(r->trace, &at, "thread_set_state(6, ", "trap returns 0x10000007")); /* rule IM1 */
+    assert_true(find_from(r->trace, &at, "t6.6 proc_child(", "= MACH_SEND_INTERRUPTED")); /* rule IM1 */
+    assert_null(strstr(r->trace, "interrupt_operation("));                             /* rule IM1 */
+    assert_null(strstr(r->trace, "id 24012 proc_child"));    /* the request never left */
+    char want[64];
+    snprintf(want, sizeof want, "_Fork.c:%u", lose_line_after("proc_child"));
+    const fi_abort_record *abr;
+    assert_int_equal(fi_aborts(&abr), 1);
+    assert_string_equal(abr[0].site, want);                                            /* rule IM1 */
+    assert_int_equal(abr[0].err, MACH_SEND_INTERRUPTED);
+    test_run_done(r);
+    free(scn);
 }
 
 int main(void)
@@ -991,6 +1158,8 @@ int main(void)
         cmocka_unit_test(test_P12_kill_before_proc_meets_the_task_sends_nothing),
         cmocka_unit_test(test_anchor_in_name_is_a_call_of_that_process),
         cmocka_unit_test(test_anchor_in_name_of_a_process_of_its_own),
+        cmocka_unit_test(test_PG1_getpgrppids_and_kill_of_a_group),
+        cmocka_unit_test(test_IM1_signal_about_to_trap_send_interrupted),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -218,9 +218,10 @@ def emit_trace(out, buf, pieces, indent):
         if pc.list_of is not None:
             flush()
             elem, value, count = pc.list_of
-            fn = {"%u": "stub_append_names", "%#x": "stub_append_ints"}.get(elem)
+            fn = {"%u": "stub_append_names", "%#x": "stub_append_ints",
+                  "%d": "stub_append_decimal"}.get(elem)
             if fn is None:
-                fail("trace", "a list's element is %u (names) or %#x (numbers), not " + elem)
+                fail("trace", "a list's element is %u (names), %#x or %d (numbers), not " + elem)
             out.append("%s%s(%s, sizeof %s, &%s_at, %s, %s);"
                        % (indent, fn, buf, buf, buf, value, count))
     flush()

@@ -95,6 +95,7 @@ static const char *hurd_msg_id_name(mach_msg_id_t id)
         {PROC_ID_MARK_EXIT, "proc_mark_exit", "proc_mark_exit reply"},
         {PROC_ID_MARK_CONT, "proc_mark_cont", "proc_mark_cont reply"},
         {PROC_ID_GETSIDPORT, "proc_getsidport", "proc_getsidport reply"},
+        {PROC_ID_GETPGRPPIDS, "proc_getpgrppids", "proc_getpgrppids reply"},
         {PROC_ID_PID2TASK, "proc_pid2task", "proc_pid2task reply"},
         {PROC_ID_TASK2PID, "proc_task2pid", "proc_task2pid reply"},
         {PROC_ID_TASK2PROC, "proc_task2proc", "proc_task2proc reply"},

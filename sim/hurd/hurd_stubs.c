@@ -42,6 +42,14 @@ static void stub_append_ints(char *buf, size_t len, size_t *o, const int *v, uns
     STUB_APPEND(buf, len, o, "}");
 }
 
+static void stub_append_decimal(char *buf, size_t len, size_t *o, const int *v, unsigned n)
+{
+    STUB_APPEND(buf, len, o, "{");
+    for (unsigned i = 0; i < n; i++)
+        STUB_APPEND(buf, len, o, "%s%d", i ? " " : "", v[i]);
+    STUB_APPEND(buf, len, o, "}");
+}
+
 /* MIG's out-array rule (servers.h): the reply's array into the caller's buffer dst of *cnt
  * elements, *cnt set to its count. A larger array would have come out of line: unmodelled. */
 static void stub_fits(const char *routine, uint32_t n, mach_msg_type_number_t cnt)

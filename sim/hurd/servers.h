@@ -65,6 +65,7 @@ enum hurd_init_int { HURD_INIT_UMASK, HURD_INIT_SIGMASK, HURD_INIT_SIGIGN, HURD_
 #define PROC_ID_TASK2PID          24030
 #define PROC_ID_TASK2PROC         24031
 #define PROC_ID_GETSIDPORT        24046
+#define PROC_ID_GETPGRPPIDS       24049     /* after setpgrp, getpgrp */
 #define MSG_ID_SIG_POST           23000
 #define MSG_ID_PROC_NEWIDS        23001
 #define TERM_ID_GETCTTY           28000     /* term.defs: subsystem 28000, getctty, open_ctty */
@@ -117,6 +118,8 @@ kern_return_t __proc_mark_cont(mach_port_t process);
 kern_return_t __proc_getsidport(mach_port_t process, mach_port_t *sessport);
 kern_return_t __proc_wait(mach_port_t process, pid_t pid, int options, int *status,
                           int *sigcode, rusage_t *rusage, pid_t *pid_status);
+kern_return_t __proc_getpgrppids(mach_port_t process, pid_t pgrp, pid_t **pidset,
+                                 mach_msg_type_number_t *pidsetCnt);
 
 /* msg.defs: msg_sig_post waits for the reply (23100); msg_proc_newids is sent one-way, as the
  * proc server sends it (no reply port). */
@@ -233,10 +236,12 @@ int hurd_boot_ex(unsigned options);
  * full. */
 int hurd_program_add(const char *path, void (*entry)(void *), void *arg);
 /* Called by the exec server once it is committed to an exec (exec/exec.c: "We are now
- * committed"), before the old threads and address space go: the task's sim id and the ints of
- * the request (forkimpl notes the signals the old program had pending that the ints do not
- * carry: lost at exec). NULL: none. */
-void hurd_set_exec_commit_hook(void (*hook)(int task_id, const uint32_t *ints, unsigned nints));
+ * committed"), before the old threads and address space go: the task's sim id, the ints of
+ * the request and the names it will destroy in the task (forkimpl notes the signals the old
+ * program had pending that the ints do not carry, and those still queued on a message port
+ * about to be destroyed). NULL: none. */
+void hurd_set_exec_commit_hook(void (*hook)(int task_id, const uint32_t *ints, unsigned nints,
+                                            const uint32_t *destroy, unsigned ndestroy));
 
 /* --- Delayed replies and interrupt_operation (sim/hurd/srv_loop.c) -------------------------- */
 

@@ -52,9 +52,11 @@ SIM_WORLD_STATE static struct execsrv {  /* world state (sim/rt/snapshot.c) */
     struct boot boot[BOOT_MAX];
 } E;
 
-static void (*commit_hook)(int task_id, const uint32_t *ints, unsigned nints);
+static void (*commit_hook)(int task_id, const uint32_t *ints, unsigned nints,
+                           const uint32_t *destroy, unsigned ndestroy);
 
-void hurd_set_exec_commit_hook(void (*hook)(int task_id, const uint32_t *ints, unsigned nints))
+void hurd_set_exec_commit_hook(void (*hook)(int task_id, const uint32_t *ints, unsigned nints,
+                                            const uint32_t *destroy, unsigned ndestroy))
 {
     commit_hook = hook;
 }
@@ -180,7 +182,7 @@ static kern_return_t S_exec_exec_paths(mig_msg_t *in)
 
     /* Committed (EX8): the old threads go, then the address space, then the names. */
     if (commit_hook != NULL)
-        commit_hook(task_id_of(task), b->ints, b->nints);
+        commit_hook(task_id_of(task), b->ints, b->nints, q.destroy, q.ndestroy);
     mach_port_t *threads = NULL;
     mach_msg_type_number_t nthreads = 0;
     if (__task_threads(task, &threads, &nthreads) == KERN_SUCCESS) {

@@ -19,6 +19,10 @@
  * - Process groups have no sessions; a group is orphaned when no member's parent is alive in
  *   another group.
  * - The pid counter does not double its wrap limit (Amendment P2).
+ * - The entries made at boot (init, startup, the kernel, proc itself) and those of the simulated
+ *   Hurd servers' tasks are important (proc_mark_important), as init is made (proc/mgt.c:
+ *   create_init_proc) and startup marks the rest (startup/startup.c); no other process is.
+ *   Rule PG1 of docs/exec-rules.md.
  */
 #include "hurd_int.h"
 #include "mach_stubs.h"
@@ -45,6 +49,8 @@ typedef struct proc {
     int p_owner;
     bool p_deadmsg, p_parentset, p_dead, p_waited, p_exiting, p_stopped, p_stop_seen;
     bool p_continued;           /* proc_mark_cont since the last stop (proc/wait.c) */
+    bool p_important;           /* proc_mark_important: left out of proc_getpgrppids */
+    unsigned p_gseq;            /* when it joined its group: pg_plist is newest first */
     int p_status, p_sigcode;
     vm_address_t p_argv, p_envp;
 } proc_t;
@@ -76,6 +82,7 @@ SIM_WORLD_STATE static struct procsrv {  /* world state (sim/rt/snapshot.c) */
     mig_msg_t helper_msg[HELPER_MAX]; /* SIGCHLD sends retried by helper threads (P11) */
     bool helper_busy[HELPER_MAX];
     pid_t nextpid;
+    unsigned gseq;              /* join_pgrp's order (p_gseq) */
     bool ready;
     /* proc_getsidport: a session id port per process group (forksim's groups have no
      * sessions: each group stands for its session), made on first request (proc/pgrp.c). */
@@ -184,6 +191,7 @@ static proc_t *new_proc(mach_port_t task, pid_t pid)
     proc_t *init = pid == PID_INIT ? p : init_proc();
     p->p_parent = init;
     p->p_pgrp = init == p ? pid : init->p_pgrp;
+    p->p_gseq = ++S.gseq; /* complete_proc: join_pgrp */
     if (MACH_PORT_VALID(task) && task != S.self) {
         mach_port_t prev = MACH_PORT_NULL;
         __mach_port_request_notification(S.self, task, MACH_NOTIFY_DEAD_NAME, 1, S.notify,
@@ -192,6 +200,19 @@ static proc_t *new_proc(mach_port_t task, pid_t pid)
             __mach_port_deallocate(S.self, prev);
     }
     return p;
+}
+
+/* Whether the task named `task` in the server's space is one of the simulated Hurd servers'
+ * (startup marks each important: startup.c, S_startup_essential_task and its boot). */
+static bool server_task(mach_port_t task)
+{
+    ktask_t *kt = ktask_by_name(kern_ktask(sim_task_self()), task);
+    for (int w = 0; kt != NULL && w < HURD_NSERVERS; w++) {
+        sim_task *st = hurd_server_task((enum hurd_server)w);
+        if (st != NULL && kern_ktask(st) == kt)
+            return true;
+    }
+    return false;
 }
 
 /* task_find: the live entry for the task named `task` in the server's space, creating one for
@@ -209,7 +230,9 @@ static proc_t *task_find(mach_port_t task, bool *created)
     if (ktask_by_name(kern_ktask(me), task) == NULL)
         return NULL; /* not a live task: what a rescan would not find */
     *created = true;
-    return new_proc(task, genpid());
+    proc_t *p2 = new_proc(task, genpid());
+    p2->p_important = server_task(task);
+    return p2;
 }
 
 /* The routine consumes the task right (P3): an existing entry already holds one uref. */
@@ -575,6 +598,8 @@ static kern_return_t S_child(proc_t *caller, mig_msg_t *in)
     c->p_noowner = caller->p_noowner;
     c->p_owner = caller->p_owner;
     c->p_parent = caller;
+    if (c->p_pgrp != caller->p_pgrp)
+        c->p_gseq = ++S.gseq; /* leave_pgrp, join_pgrp: the new group's head */
     c->p_pgrp = caller->p_pgrp;
     send_newids(c);
     c->p_parentset = true;
@@ -744,6 +769,45 @@ static kern_return_t S_getsidport(proc_t *caller, mig_msg_t *out)
     return KERN_SUCCESS;
 }
 
+/* PG1, proc/pgrp.c: S_proc_getpgrppids: group 0 is the caller's own; another group that no
+ * entry is in (live or zombie: a process leaves its group when reaped, complete_exit) is
+ * ESRCH; the pids of the members that are not important, in pg_plist's order (join_pgrp puts
+ * each new member at the head: the newest first). The array goes in the reply (MIG sends it
+ * out of line only past the server's inline buffer: more members than forksim's limit). */
+static kern_return_t S_getpgrppids(proc_t *caller, mig_msg_t *in, mig_msg_t *out)
+{
+    int32_t pgid;
+    if (!mig_get_int32(in, &pgid))
+        return MIG_BAD_ARGUMENTS;
+    if (pgid == 0 && caller == NULL)
+        return HURD_EOPNOTSUPP; /* Added rule: the Hurd's would use a null caller */
+    pid_t g = pgid == 0 ? caller->p_pgrp : pgid;
+    bool exists = false;
+    uint32_t pids[256], n = 0;
+    unsigned after = ~0u;
+    for (;;) {
+        proc_t *next = NULL;
+        for (int i = 0; i < S.nprocs; i++) {
+            proc_t *m = S.procs[i];
+            if (!m->p_used || m->p_pgrp != g)
+                continue;
+            exists = true;
+            if (!m->p_important && m->p_gseq < after && (next == NULL || m->p_gseq > next->p_gseq))
+                next = m;
+        }
+        if (next == NULL)
+            break;
+        if (n == sizeof pids / sizeof pids[0])
+            kern_unmodelled("proc_getpgrppids: more than 256 members in a process group");
+        pids[n++] = (uint32_t)next->p_pid;
+        after = next->p_gseq;
+    }
+    if (!exists)
+        return HURD_ESRCH;
+    mig_put_words(out, MACH_MSG_TYPE_INTEGER_32, pids, n);
+    return KERN_SUCCESS;
+}
+
 static kern_return_t S_wait(proc_t *caller, mig_msg_t *in, mig_msg_t *out)
 {
     int32_t pid, options;
@@ -777,6 +841,8 @@ static kern_return_t proc_demux(void *ctx, mig_msg_t *in, mig_msg_t *out)
         return S_task2proc(caller, in, out); /* ignores the caller (Amendment P3) */
     case PROC_ID_TASK2PID:
         return S_task2pid(in, out);
+    case PROC_ID_GETPGRPPIDS:
+        return S_getpgrppids(caller, in, out); /* "No need to check CALLERP" (pgrp.c) */
     case PROC_ID_CHILD:
     case PROC_ID_SETMSGPORT:
     case PROC_ID_GETPIDS:
@@ -839,13 +905,16 @@ void proc_server_main(void *arg)
     S.nextpid = 1;
     /* P2: init 1, startup 2, proc itself 4; the kernel gets the first free pid, 3. */
     proc_t *init = new_proc(MACH_PORT_NULL, PID_INIT);
+    init->p_important = true; /* create_init_proc */
     init->p_uid = 0;
     init->p_noowner = false;
     init->p_owner = 0;
     init->p_parentset = true;
-    new_proc(MACH_PORT_NULL, PID_STARTUP)->p_parentset = true;
-    new_proc(S.self, PID_PROC)->p_parentset = true;
-    new_proc(MACH_PORT_NULL, genpid())->p_parentset = true;
+    /* startup marks itself, proc and the kernel important (startup.c: proc_mark_important) */
+    proc_t *boot[3] = {new_proc(MACH_PORT_NULL, PID_STARTUP), new_proc(S.self, PID_PROC),
+                       new_proc(MACH_PORT_NULL, genpid())};
+    for (int i = 0; i < 3; i++)
+        boot[i]->p_parentset = boot[i]->p_important = true;
     S.ready = true;
     hurd_serve(HURD_SRV_PROC, S.pset, proc_demux, NULL, proc_cancel);
 }
@@ -917,6 +986,7 @@ int hurd_proc_delay_reply(const char *routine, uint64_t ms)
         {"proc_mark_exit", PROC_ID_MARK_EXIT},
         {"proc_mark_cont", PROC_ID_MARK_CONT},
         {"proc_getsidport", PROC_ID_GETSIDPORT},
+        {"proc_getpgrppids", PROC_ID_GETPGRPPIDS},
         {"proc_pid2task", PROC_ID_PID2TASK},
         {"proc_task2pid", PROC_ID_TASK2PID},
         {"proc_task2proc", PROC_ID_TASK2PROC},
