@@ -961,6 +961,8 @@ static void test_anchor_in_name_of_a_process_of_its_own(void **state)
     assert_true(from > note); /* arm's only proc_getmsgport comes after the event */
     assert_int_equal(count_lines(r, atag, "proc_getmsgport("), 1);
     test_run_done(r);
+}
+
 /* PG1 (the Hurd's proc/pgrp.c: S_proc_getpgrppids; glibc's kill.c for pid <= 0). The main
  * process forks two children that wait for a signal; the group ids it asks for, and what kill
  * of a group does, are checked against pgrp.c: group 0 is the caller's; every process here is in
