@@ -35,6 +35,11 @@ pass=0; fail=0
 for f in "$@"; do
     about=$(sed -n 's/^# about: *\([a-z]*\).*/\1/p' "$f" | head -n 1)
     [ -n "$about" ] || about=unmarked
+    if [ $intent = 1 ] && [ "$about" = unmarked ]; then
+        # a new scenario must say what it is about, or --intent would skip it unseen
+        fail=$((fail + 1)); printf 'FAIL  %-8s %s (no "# about: intent|glibc" line)\n' "$about" "$f"
+        continue
+    fi
     [ $intent = 1 ] && [ "$about" != intent ] && continue
     dir=$(dirname "$f")
     cp "$dir"/*.dec "$dir"/*.decisions "$tmp"/ 2>/dev/null
