@@ -182,6 +182,12 @@ int forksim_open(const forksim_options *o)
         kern_close();
         return -1;
     }
+    /* Every boot ends with no image in place, kept or not: a snapshot saves the image in place
+     * into its task's buffer (a buffer of the world heap, which that save may grow), so the
+     * world a snapshot is taken of is the world after this save; a boot that keeps none must
+     * be that world too, or a restored boot has more world heap (and other buffers) than a
+     * real one. */
+    sim_image_save_in_place();
     is_open = true;
     if (keepable) {
         sim_snapshot_free(boot_kept.snap);

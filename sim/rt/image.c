@@ -590,6 +590,12 @@ void image_save_in_place(void)
     r->in_place = NULL;
 }
 
+void sim_image_save_in_place(void)
+{
+    sim_api_check(sim_rt.open && sim_rt.cur == NULL, "sim_image_save_in_place between runs only");
+    image_save_in_place();
+}
+
 // Puts t's image in place, saving the one there. The running thread (if any) must have
 // noted its SP (image_note_sp) before.
 void image_put_in_place(sim_task *t)

@@ -137,6 +137,12 @@ void sim_snapshot_restore(const sim_snapshot *s); /* closed runtime -> open, as 
 uint64_t sim_snapshot_steps(const sim_snapshot *s);
 size_t sim_snapshot_bytes(const sim_snapshot *s);  /* what a restore copies (the rest it zeroes) */
 void sim_snapshot_free(sim_snapshot *s);
+/* Saves the image in place into its task's buffer (in the world heap) and leaves the arena to
+ * nobody, as sim_snapshot_take does first. Between runs (no thread running). A snapshot taken
+ * of a world changes that world this way (the save may grow the task's buffer); a caller that
+ * keeps a snapshot of some worlds only calls this in the others too, so that every world is
+ * the same whether a snapshot was taken of it or not (forksim_open's kept boot). */
+void sim_image_save_in_place(void);
 
 /* --- Running -------------------------------------------------------------------------- */
 
