@@ -83,6 +83,11 @@ GLIBC_SIG_OBJS := $(patsubst %,sig-%.o,$(GLIBC_SIG_NAMES))
 # The headers of glibc's Hurd code that it is compiled against as they are (the rest are
 # forksim's shims, forkimpl/shim/): keyed and listed by --version like the sources.
 GLIBC_HDRS := hurd/hurd/signal.h hurd/hurd/sigpreempt.h hurd/hurd/id.h hurd/hurdfault.h
+# Headers taken from the tree to be read, not compiled: hurd/port.h and hurd/userlink.h, whose
+# extern inlines forkimpl/hurdrt.c and fdrt.c stand in for (rule EX19 of docs/exec-rules.md);
+# tests/test_exec_glibc.c checks the critical sections against the text. forkimpl/shim/ comes
+# first on every include path, so nothing compiles these.
+GLIBC_READ_HDRS := hurd/hurd/port.h hurd/hurd/userlink.h
 # glibc's exec (issue 9, item 4; hexec): _hurd_exec_paths (hurd/hurdexec.c) and its entry,
 # execve (sysdeps/mach/hurd/execve.c, which is execveat.c's with AT_FDCWD). Compiled once, as
 # the signal code, with forkimpl/shim/forkimpl-exec.h for the internals they name beyond the
@@ -108,7 +113,7 @@ GLIBC_OBJS := $(FORK_OBJS) $(GLIBC_FD_OBJS) $(GLIBC_SIG_OBJS) $(GLIBC_EXEC_OBJS)
 # Where the objects of the glibc source in use go: $(BUILD)/glibc/KEY (see "Builds keyed by
 # source" below).
 GLIBC_FILES := sysdeps/mach/hurd/_Fork.c $(patsubst %,hurd/%.c,$(GLIBC_FD_NAMES)) \
-               $(GLIBC_SIG_SRCS) $(GLIBC_EXEC_SRCS) $(GLIBC_HDRS) $(GLIBC_SIG_HDRS) \
+               $(GLIBC_SIG_SRCS) $(GLIBC_EXEC_SRCS) $(GLIBC_HDRS) $(GLIBC_SIG_HDRS) $(GLIBC_READ_HDRS) \
                $(GLIBC_SPAWN_SRCS) $(GLIBC_SPAWN_HDRS)
 glibc_key = $(shell GLIBC_KEY_CACHE=$(BUILD)/glibc tools/glibc-key.sh '$(1)' $(GLIBC_FILES))
 GLIBC_KEY := $(call glibc_key,$(GLIBC_SRC))

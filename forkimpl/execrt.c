@@ -58,9 +58,10 @@ mach_port_t __file_name_lookup_at(int fd, int at_flags, const char *file_name, i
     int retry = 0;
     char retry_name[1024];
     mach_port_t result = MACH_PORT_NULL;
-    mach_port_t crdir = _hurd_port_get(&_hurd_ports[INIT_PORT_CRDIR], NULL);
+    struct hurd_userlink crdir_link;
+    mach_port_t crdir = _hurd_port_get(&_hurd_ports[INIT_PORT_CRDIR], &crdir_link);
     kern_return_t kr = __dir_lookup(crdir, file_name, flags, mode, &retry, retry_name, &result);
-    _hurd_port_free(&_hurd_ports[INIT_PORT_CRDIR], NULL, crdir);
+    _hurd_port_free(&_hurd_ports[INIT_PORT_CRDIR], &crdir_link, crdir);
     if (kr != KERN_SUCCESS) {
         errno = kr;
         return MACH_PORT_NULL;

@@ -11,8 +11,8 @@
  * heap, so each forked child has its own table, whose ctty ports dtable.c's fork hook
  * (fork_child_dtable) re-opens with the child's pid.
  *
- * No userlinks: _hurd_port_get (hurdrt.c) links no user, so a cell's old port is released
- * as soon as the cell is set. No simulated thread uses a descriptor while another sets it.
+ * Userlinks as hurd/userlink.h keeps them (hurdrt.c): a cell set while a user holds its old
+ * port leaves that port to its last user to deallocate.
  */
 #include "forkimpl.h"
 #include "kern.h"
@@ -43,8 +43,9 @@ void _hurd_port_init(struct hurd_port *cell, mach_port_t init)
 
 mach_port_t _hurd_port_locked_get(struct hurd_port *cell, struct hurd_userlink *link)
 {
-    (void)link;
     mach_port_t port = cell->port;
+    if (port != MACH_PORT_NULL)
+        _hurd_userlink_link(&cell->users, link);
     __spin_unlock(&cell->lock);
     return port;
 }
@@ -64,9 +65,14 @@ void _hurd_port_set(struct hurd_port *cell, mach_port_t newport)
     _hurd_port_locked_set(cell, newport);
 }
 
+/* Detaches the chain of users from the cell: its last user deallocates the old port. */
 int _hurd_userlink_clear(struct hurd_userlink **chainp)
 {
-    return *chainp == NULL;
+    if (*chainp == NULL)
+        return 1;
+    (*chainp)->prevp = NULL;
+    *chainp = NULL;
+    return 0;
 }
 
 /* --- descriptors -------------------------------------------------------------------------------- */

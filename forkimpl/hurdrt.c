@@ -16,6 +16,7 @@
 #include "forkimpl.h"
 #include "kern.h"
 #include <hurd/signal.h>
+#include "shim/hurd/port.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -95,20 +96,55 @@ void __mutex_unlock(void *mutex) { sim_unlock(&((struct mutex *)mutex)->lock); }
 
 /* --- port cells --------------------------------------------------------------------------------- */
 
+/* Stand in for the extern inlines of glibc's hurd/port.h and hurd/userlink.h (2.36), with their
+ * semantics: taking and releasing a use of a cell is a critical section of its own
+ * (HURD_CRITICAL_BEGIN/END around the cell's spin lock), so a signal with a handler that
+ * arrives then waits for that section's end, where _hurd_critical_section_unlock polls
+ * (rule SG20); the port is used outside it. A user is linked on the cell's chain while it uses
+ * the port, and the last user of a port the cell no longer holds deallocates it. */
 mach_port_t _hurd_port_get(struct hurd_port *cell, struct hurd_userlink *link)
 {
-    (void)link;
+    mach_port_t result;
+    HURD_CRITICAL_BEGIN;
     __spin_lock(&cell->lock);
-    mach_port_t port = cell->port;
-    __spin_unlock(&cell->lock);
-    return port;
+    result = _hurd_port_locked_get(cell, link);
+    HURD_CRITICAL_END;
+    return result;
 }
 
 void _hurd_port_free(struct hurd_port *cell, struct hurd_userlink *link, mach_port_t used)
 {
-    (void)cell;
-    (void)link;
-    (void)used;
+    int dealloc;
+    if (used == MACH_PORT_NULL)
+        return; /* an empty cell links no user */
+    HURD_CRITICAL_BEGIN;
+    __spin_lock(&cell->lock);
+    dealloc = _hurd_userlink_unlink(link);
+    __spin_unlock(&cell->lock);
+    HURD_CRITICAL_END;
+    if (dealloc)
+        __mach_port_deallocate(__mach_task_self(), used);
+}
+
+void _hurd_userlink_link(struct hurd_userlink **chainp, struct hurd_userlink *link)
+{
+    link->next = *chainp;
+    if (link->next != NULL)
+        link->next->prevp = &link->next;
+    link->prevp = chainp;
+    *chainp = link;
+}
+
+/* Nonzero when link was the last user of a port its cell no longer holds (the chain was
+ * detached by _hurd_userlink_clear: a nil prevp and no next). */
+int _hurd_userlink_unlink(struct hurd_userlink *link)
+{
+    int dealloc = link->next == NULL && link->prevp == NULL;
+    if (link->prevp != NULL)
+        *link->prevp = link->next;
+    if (link->next != NULL)
+        link->next->prevp = link->prevp;
+    return dealloc;
 }
 
 /* --- sigstates: glibc's (hurd/hurdsig.c, hurd/signal.h's inline functions) ------------------ */

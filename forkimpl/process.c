@@ -196,23 +196,18 @@ void fi_process_init(const fi_start_info *si)
                                  MACH_MSG_TYPE_COPY_SEND) != KERN_SUCCESS)
         kern_unmodelled("could not make the message port the task's exception port");
     /* glibc's _hurd_new_proc_init gives proc the message port through the proc port cell:
-     * _hurd_port_get, whose hurd/port.h body is a critical section of its own. Its end
-     * (HURD_CRITICAL_END: glibc's _hurd_critical_section_unlock) is the new program's first
-     * look at its pending set: a signal the ints left pending and not blocked makes it ask the
-     * signal thread, which delivers it (rule EX18). forksim's _hurd_port_get (hurdrt.c) keeps
-     * no critical section, so the start-up takes port.h's here, in glibc's order: get, then
-     * proc_setmsgport, then _hurd_port_free's own critical section. */
-    mach_port_t procserver;
-    HURD_CRITICAL_BEGIN;
-    procserver = _hurd_port_get(&_hurd_ports[INIT_PORT_PROC], NULL);
-    HURD_CRITICAL_END;
+     * _hurd_port_get, whose hurd/port.h body is a critical section of its own (hurdrt.c). Its
+     * end (HURD_CRITICAL_END: glibc's _hurd_critical_section_unlock) is the new program's
+     * first look at its pending set: a signal the ints left pending and not blocked makes it
+     * ask the signal thread, which delivers it (rule EX18). Then proc_setmsgport, then
+     * _hurd_port_free's own critical section, in glibc's order. */
+    struct hurd_userlink proc_link;
+    mach_port_t procserver = _hurd_port_get(&_hurd_ports[INIT_PORT_PROC], &proc_link);
     mach_port_t old = MACH_PORT_NULL;
     if (__proc_setmsgport(procserver, _hurd_msgport, &old) == KERN_SUCCESS &&
         MACH_PORT_VALID(old))
         __mach_port_deallocate(__mach_task_self_, old);
-    HURD_CRITICAL_BEGIN;
-    _hurd_port_free(&_hurd_ports[INIT_PORT_PROC], NULL, procserver);
-    HURD_CRITICAL_END;
+    _hurd_port_free(&_hurd_ports[INIT_PORT_PROC], &proc_link, procserver);
     if (si->dtable == NULL)
         fi_dtable_start();
     else

@@ -19,7 +19,7 @@
  *    reached: FS_RETRY_NORMAL with an empty retry name is the final port, which is what the
  *    simulated file system always answers (rule EX1); any other answer stops the run as
  *    unmodelled. O_NOFOLLOW and O_DIRECTORY (hurdlookup.c's rewrites) are never passed here.
- *  - _hurd_port_move (hurd/port.h's inline function; forksim's cells link no users).
+ *  - _hurd_port_move (hurd/port.h's inline function: the user's link relocated on the cell).
  *  - _hurd_ports_use (glibc's hurd/hurdinit.c, not compiled: it is the start-up of a glibc
  *    process, which forkimpl/process.c is): the init port under its cell's lock.
  *  - _hurd_check_ids, for spawni.c only (the Makefile renames spawni.c's call): glibc's
@@ -129,9 +129,15 @@ error_t _hurd_ports_use(int which, error_t (*operate)(mach_port_t))
 void _hurd_port_move(struct hurd_port *port, struct hurd_userlink *new_link,
                      struct hurd_userlink *link)
 {
-    (void)new_link, (void)link;
+    HURD_CRITICAL_BEGIN;
     __spin_lock(&port->lock);
+    *new_link = *link;
+    if (new_link->next != NULL)
+        new_link->next->prevp = &new_link->next;
+    if (new_link->prevp != NULL)
+        *new_link->prevp = new_link;
     __spin_unlock(&port->lock);
+    HURD_CRITICAL_END;
 }
 
 error_t fi_spawn_check_ids(void);

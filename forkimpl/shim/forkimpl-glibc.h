@@ -43,7 +43,12 @@ void __mutex_unlock(void *mutex);
 extern mach_port_t __mach_task_self_;
 #define __mach_task_self() (__mach_task_self_)
 
-struct hurd_userlink;
+/* hurd/userlink.h's link: a user of a cell's port on the cell's chain of users (its resource
+ * list). Its per-thread list of active resources is read only by glibc's longjmp unwinding
+ * (sysdeps/mach/hurd/jmp-unwind.c), which forksim does not build, so it is not kept. */
+struct hurd_userlink {
+    struct hurd_userlink *next, **prevp;
+};
 struct hurd_port {
     __spin_lock_t lock;
     struct hurd_userlink *users;
@@ -54,13 +59,15 @@ extern unsigned int _hurd_nports;
 mach_port_t _hurd_port_get(struct hurd_port *cell, struct hurd_userlink *link);
 void _hurd_port_free(struct hurd_port *cell, struct hurd_userlink *link, mach_port_t used);
 
-/* Runs expr with `port` naming the cell's port, as glibc's __USEPORT does. */
-#define __USEPORT(which, expr)                                                 \
-    ({                                                                         \
-        mach_port_t port = _hurd_port_get(&_hurd_ports[INIT_PORT_##which], 0); \
-        __typeof__(expr) __result = (expr);                                    \
-        _hurd_port_free(&_hurd_ports[INIT_PORT_##which], 0, port);            \
-        __result;                                                              \
+/* Runs expr with `port` naming the cell's port, as glibc's __USEPORT (hurd/hurd.h, through
+ * hurd/port.h's HURD_PORT_USE) does: a link on the cell's users while expr runs. */
+#define __USEPORT(which, expr)                                                       \
+    ({                                                                               \
+        struct hurd_userlink __link;                                                 \
+        mach_port_t port = _hurd_port_get(&_hurd_ports[INIT_PORT_##which], &__link); \
+        __typeof__(expr) __result = (expr);                                          \
+        _hurd_port_free(&_hurd_ports[INIT_PORT_##which], &__link, port);            \
+        __result;                                                                    \
     })
 
 extern mach_port_t _hurd_msgport;

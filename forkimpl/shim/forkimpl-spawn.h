@@ -76,8 +76,8 @@ char *__strdup(const char *s);
 size_t __confstr(int name, char *buf, size_t len);
 char *__strchrnul(const char *s, int c);
 error_t __argz_insert(char **argz, size_t *argz_len, char *before, const char *entry);
-/* hurd/port.h: a user's link moved to another (spawni.c's NEW_ULINK_TABLE); forksim links no
- * users into a cell (shim/hurd/port.h), so this is the cell's lock taken and released. */
+/* hurd/port.h: a user's link moved to another (spawni.c's NEW_ULINK_TABLE), under the cell's
+ * lock in a critical section (forkimpl/spawnrt.c). */
 struct hurd_port;
 struct hurd_userlink;
 void _hurd_port_move(struct hurd_port *port, struct hurd_userlink *new_link,
