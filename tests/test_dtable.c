@@ -11,6 +11,8 @@
  * its own (new ports from the term server, opened for the child's pid and the inherited
  * process group), the same flags; the parent's table is unchanged, even when the child closes
  * a descriptor; a grandchild is to its parent what the child is to the parent.
+ * Also the port cells beneath the table: a cell set while a user holds its port leaves that
+ * port to the user's release (hurd/userlink.h, rule EX19).
  */
 #include "servers.h"
 #include "forkimpl.h"
@@ -130,7 +132,13 @@ static char *trace_buf;
 static size_t trace_len;
 
 /* Runs the scenario; the world stays open (the term server's records are read) until finish. */
+static void run_main(fi_fork_variant variant, int (*main_fn)(void *));
 static void run(fi_fork_variant variant)
+{
+    run_main(variant, dtable_main);
+}
+
+static void run_main(fi_fork_variant variant, int (*main_fn)(void *))
 {
     memset(&seen, 0, sizeof seen);
     fi_aborts_reset();
@@ -140,7 +148,7 @@ static void run(fi_fork_variant variant)
     fi_install();
     fi_set_fork_variant(variant);
     assert_int_equal(hurd_boot(), 0);
-    fi_spawn(dtable_main, NULL, NULL);
+    fi_spawn(main_fn, NULL, NULL);
     test_fork_run_clean();
 }
 
@@ -277,12 +285,64 @@ static void test_dtable_fork_ndebug(void **state)
     finish();
 }
 
+/* A port cell set while a user holds its port (glibc 2.36 hurd/hurd/userlink.h: "If the return
+ * value is zero, someone is still using the resource and they will deallocate it when they are
+ * finished"; hurd/port.h's _hurd_port_locked_set and _hurd_port_free; rule EX19): the set
+ * leaves the old port's send right to its user, whose _hurd_port_free deallocates it, one
+ * uref. The right is given an extra uref first so that the name survives either way. */
+static struct {
+    mach_port_t old, got;
+    mach_port_urefs_t refs_before, refs_after_set, refs_after_free;
+} ulink;
+
+static mach_port_urefs_t send_refs(mach_port_t name)
+{
+    mach_port_urefs_t refs = 0;
+    if (__mach_port_get_refs(__mach_task_self_, name, MACH_PORT_RIGHT_SEND, &refs) != KERN_SUCCESS)
+        return 0;
+    return refs;
+}
+
+static int userlink_main(void *arg)
+{
+    (void)arg;
+    mach_port_t self = __mach_task_self_;
+    struct hurd_port *cell = &_hurd_ports[INIT_PORT_CWDIR];
+    ulink.old = cell->port;
+    __mach_port_mod_refs(self, ulink.old, MACH_PORT_RIGHT_SEND, 1);
+    ulink.refs_before = send_refs(ulink.old);
+    mach_port_t fresh = MACH_PORT_NULL;
+    __mach_port_allocate(self, MACH_PORT_RIGHT_RECEIVE, &fresh);
+    __mach_port_insert_right(self, fresh, fresh, MACH_MSG_TYPE_MAKE_SEND);
+    struct hurd_userlink link;
+    ulink.got = _hurd_port_get(cell, &link);
+    _hurd_port_set(cell, fresh);
+    ulink.refs_after_set = send_refs(ulink.old);
+    _hurd_port_free(cell, &link, ulink.got);
+    ulink.refs_after_free = send_refs(ulink.old);
+    return 0;
+}
+
+static void test_port_cell_set_while_used(void **state)
+{
+    (void)state;
+    memset(&ulink, 0, sizeof ulink);
+    run_main(FI_FORK_GLIBC, userlink_main);
+    assert_int_not_equal(ulink.old, MACH_PORT_NULL);
+    assert_int_equal(ulink.got, ulink.old);
+    assert_true(ulink.refs_before >= 2);
+    assert_int_equal(ulink.refs_after_set, ulink.refs_before);       /* rule EX19 */
+    assert_int_equal(ulink.refs_after_free, ulink.refs_before - 1);  /* rule EX19 */
+    finish();
+}
+
 int main(int argc, char **argv)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_dtable_start),
         cmocka_unit_test(test_dtable_fork),
         cmocka_unit_test(test_dtable_fork_ndebug),
+        cmocka_unit_test(test_port_cell_set_while_used),
     };
     if (argc > 1)
         cmocka_set_test_filter(argv[1]);

@@ -214,6 +214,15 @@ static void test_gnunet_vfork_lost(void **state)
     long gt = at(port_h, "_hurd_port_get (struct hurd_port *port,\n\t\tstruct hurd_userlink *link)\n{");
     assert_true(gt >= 0);
     assert_true(at(port_h + gt, "HURD_CRITICAL_BEGIN;") < at(port_h + gt, "HURD_CRITICAL_END;"));
+    /* The userlinks test_dtable's test_port_cell_set_while_used checks: a cell set while used
+     * detaches its chain, and the last user's release deallocates the port it used. */
+    assert_true(at(free_body, "HURD_CRITICAL_END;") < at(free_body, "if (dealloc)"));
+    assert_true(at(free_body, "if (dealloc)") < at(free_body, "__mach_port_deallocate (__mach_task_self (), used_port);"));
+    char *ul_h = glibc_text("hurd/hurd/userlink.h");
+    assert_true(at(ul_h, "int dealloc = ! link->resource.next && ! link->resource.prevp;") >= 0);
+    long cl = at(ul_h, "_hurd_userlink_clear (struct hurd_userlink **chainp)\n{");
+    assert_true(at(ul_h + cl, "(*chainp)->resource.prevp = NULL;") < at(ul_h + cl, "return 0;"));
+    free(ul_h);
     char *ex_src = glibc_text("hurd/hurdexec.c");
     assert_true(at(ex_src, "ports[i] = _hurd_port_get (&_hurd_ports[i], &ulink_ports[i]);") <
                 at(ex_src, "retry:"));
