@@ -100,7 +100,7 @@ void __mutex_unlock(void *mutex) { sim_unlock(&((struct mutex *)mutex)->lock); }
  * semantics: taking and releasing a use of a cell is a critical section of its own
  * (HURD_CRITICAL_BEGIN/END around the cell's spin lock), so a signal with a handler that
  * arrives then waits for that section's end, where _hurd_critical_section_unlock polls
- * (rule SG20); the port is used outside it. A user is linked on the cell's chain while it uses
+ * (rule EX19, docs/exec-rules.md); the port is used outside it. A user is linked on the cell's chain while it uses
  * the port, and the last user of a port the cell no longer holds deallocates it. */
 mach_port_t _hurd_port_get(struct hurd_port *cell, struct hurd_userlink *link)
 {
