@@ -106,6 +106,19 @@ static void wheap_map(void)
     wheap_mapped = true;
 }
 
+/* At the process's exit the world heap's reservation goes (the runtime's destructor runs after
+ * every atexit handler, and no world outlives main). Nothing needs its bytes then, and a tool
+ * that reads all mapped memory at exit, memcheck's leak check, would otherwise scan the whole
+ * 4 GiB reservation: about 20 s for each test program that opened a world, against 1 s with it
+ * gone, and 4 GB of memory each. */
+static void __attribute__((destructor)) wheap_unmap_at_exit(void)
+{
+    if (wheap_mapped && !sim_rt.open) {
+        munmap((void *)WHEAP_BASE, WHEAP_SIZE);
+        wheap_mapped = false;
+    }
+}
+
 /* Empties the world heap: sim_open, before anything of a world is allocated. Its pages stay,
  * as the arena's do (image.c): giving them back and faulting them in again costs more. */
 void wheap_reset(void)
