@@ -117,6 +117,19 @@ GLIBC_FILES := sysdeps/mach/hurd/_Fork.c $(patsubst %,hurd/%.c,$(GLIBC_FD_NAMES)
                $(GLIBC_SPAWN_SRCS) $(GLIBC_SPAWN_HDRS)
 glibc_key = $(shell GLIBC_KEY_CACHE=$(BUILD)/glibc tools/glibc-key.sh '$(1)' $(GLIBC_FILES))
 GLIBC_KEY := $(call glibc_key,$(GLIBC_SRC))
+# A fresh machine has no glibc-source package yet, so the key above is "unreadable" and would
+# stay so for this whole run of make (the `deps` target installs the package too late: the
+# extraction then finds files the key was not computed from). So when the package's key is
+# unreadable, the Debian packages are installed now, while the Makefile is read, and the key is
+# computed again. `make clean` needs none of it.
+ifeq ($(GLIBC_SRC)$(GLIBC_KEY),unreadable)
+ifneq ($(filter-out clean,$(or $(MAKECMDGOALS),all)),)
+ifneq ($(shell tools/deps.sh >&2 && echo installed),installed)
+$(error forksim: Debian packages are missing (the line above names them); install them, then run make again)
+endif
+GLIBC_KEY := $(call glibc_key,$(GLIBC_SRC))
+endif
+endif
 GLIBC_DIR := $(BUILD)/glibc/$(GLIBC_KEY)
 SAN_GLIBC_DIR := $(SAN_BUILD)/glibc/$(GLIBC_KEY)
 # The tree of each KEY this run of make knows of, for its extraction (empty: the package).
