@@ -96,25 +96,22 @@ struct hurd_fd *_hurd_fd_get(int fd)
 
 /* --- reauthentication: not modelled ----------------------------------------------------------- */
 
-/* dtable.c's reauth_dtable names these; nothing runs the reauth hook yet. If something does,
- * every descriptor takes its "lost" branch and keeps its port. */
+/* dtable.c's reauth_dtable (run through _hurd_reauth_hook when the auth port changes: setuid and
+ * its kin) names these. forksim's auth and I/O servers have no rendezvous protocol, so a run that
+ * gets here stops as unmodelled (forkimpl/sigrt.c's list of what is not modelled) rather than
+ * answer something no Hurd server says. */
 kern_return_t __io_reauthenticate(mach_port_t io, mach_port_t rendezvous,
                                   mach_msg_type_name_t rendezvousPoly)
 {
-    (void)io;
-    (void)rendezvous;
-    (void)rendezvousPoly;
-    return EOPNOTSUPP;
+    (void)io, (void)rendezvous, (void)rendezvousPoly;
+    kern_unmodelled("io_reauthenticate (re-authentication of a descriptor)");
 }
 
 kern_return_t __auth_user_authenticate(mach_port_t auth, mach_port_t rendezvous,
                                        mach_msg_type_name_t rendezvousPoly, mach_port_t *newport)
 {
-    (void)auth;
-    (void)rendezvous;
-    (void)rendezvousPoly;
-    (void)newport;
-    return EOPNOTSUPP;
+    (void)auth, (void)rendezvous, (void)rendezvousPoly, (void)newport;
+    kern_unmodelled("auth_user_authenticate (re-authentication of a descriptor)");
 }
 
 /* --- start-up ----------------------------------------------------------------------------------- */
