@@ -384,10 +384,10 @@ $(BUILD)/sim/cli/%.o $(SAN_BUILD)/sim/cli/%.o: EXTRA_CFLAGS = -Iforkimpl
 FORK_TESTS := $(patsubst tests/%.c,%.o,$(wildcard tests/test_fork*.c tests/test_dtable*.c tests/test_exec*.c tests/test_signals.c tests/test_schedules.c))
 FORK_TESTS += testlib_fork.o
 $(addprefix $(BUILD)/tests/,$(FORK_TESTS)) $(addprefix $(SAN_BUILD)/tests/,$(FORK_TESTS)): EXTRA_CFLAGS = -Iforkimpl
-# test_exec_glibc.c reads the glibc files the build compiled (not build/glibc/current at run
-# time, which make compare rewrites while make check runs the tests).
-$(BUILD)/tests/test_exec_glibc.o $(SAN_BUILD)/tests/test_exec_glibc.o: $(BUILD)/glibc/current
-$(BUILD)/tests/test_exec_glibc.o $(SAN_BUILD)/tests/test_exec_glibc.o: EXTRA_CFLAGS = -Iforkimpl -DGLIBC_TREE_DIR='"$(GLIBC_DIR)/src"'
+# tests/testlib_glibc.c reads the glibc files the build compiled (not build/glibc/current at
+# run time, which make compare rewrites while make check runs the tests).
+$(BUILD)/tests/testlib_glibc.o $(SAN_BUILD)/tests/testlib_glibc.o: $(BUILD)/glibc/current
+$(BUILD)/tests/testlib_glibc.o $(SAN_BUILD)/tests/testlib_glibc.o: EXTRA_CFLAGS = -DGLIBC_TREE_DIR='"$(GLIBC_DIR)/src"'
 
 # The fork source forksim --version reports: where it came from and each file's sha256. For
 # build/forksim, the tree named now; for a KEY's own forksim (make compare), the tree it was

@@ -24,31 +24,13 @@
 #include "runner.h"
 #include "scenario.h"
 #include "testlib_run.h"
+#include "testlib_glibc.h"
 #include "explore.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-
-/* The extracted glibc file path of the tree in use, whole, malloc'ed. The tree is the one the
- * build compiled (GLIBC_TREE_DIR, from the Makefile), not build/glibc/current read at run
- * time: make check's compare check rewrites that file while it builds another tree in the
- * same build directory, and a run of this test meanwhile (valgrind's) read the other key. */
-static char *glibc_text(const char *path)
-{
-    char full[256];
-    snprintf(full, sizeof full, "%s/%s", GLIBC_TREE_DIR, path);
-    FILE *f = fopen(full, "r");
-    if (f == NULL)
-        fail_msg("cannot read %s", full);
-    char *buf = calloc(1, 1 << 20);
-    assert_non_null(buf);
-    size_t n = fread(buf, 1, (1 << 20) - 1, f);
-    buf[n] = '\0';
-    fclose(f);
-    return buf;
-}
 
 /* Offset of s in text; the test fails when it is not there. */
 static long at(const char *text, const char *s)
@@ -102,9 +84,9 @@ static char *file_text(const char *path)
 static void test_execve_rpcs_in_source_order(void **state)
 {
     (void)state;
-    char *at_src = glibc_text("sysdeps/mach/hurd/execveat.c");
-    char *ex_src = glibc_text("hurd/hurdexec.c");
-    char *ve_src = glibc_text("sysdeps/mach/hurd/execve.c");
+    char *at_src = glibc_tree_text("sysdeps/mach/hurd/execveat.c");
+    char *ex_src = glibc_tree_text("hurd/hurdexec.c");
+    char *ve_src = glibc_tree_text("sysdeps/mach/hurd/execve.c");
     assert_true(at(ve_src, "__execveat (AT_FDCWD") >= 0);
     assert_true(at(at_src, "__file_name_lookup_at (") < at(at_src, "_hurd_exec_paths ("));
     assert_true(at(ex_src, "__mach_port_names (") < at(ex_src, "__file_exec_paths ("));
@@ -140,7 +122,7 @@ static void test_execve_rpcs_in_source_order(void **state)
 static void test_exec_signal_retry(void **state)
 {
     (void)state;
-    char *ex_src = glibc_text("hurd/hurdexec.c");
+    char *ex_src = glibc_tree_text("hurd/hurdexec.c");
     long retry = at(ex_src, "\nretry:\n");
     long crit = at(ex_src, "__spin_lock (&ss->critical_section_lock);");
     long call = at(ex_src, "err = __file_exec_paths (");
@@ -177,8 +159,8 @@ static void test_exec_signal_retry(void **state)
  * hurd/hurdinit.c and hurd/port.h, which the build does not extract: docs/exec-rules.md EX18.) */
 static void check_ex18_source(void)
 {
-    char *sig = glibc_text("hurd/hurdsig.c"), *sh = glibc_text("hurd/hurd/signal.h");
-    char *mask = glibc_text("sysdeps/mach/hurd/sigprocmask.c");
+    char *sig = glibc_tree_text("hurd/hurdsig.c"), *sh = glibc_tree_text("hurd/hurd/signal.h");
+    char *mask = glibc_tree_text("sysdeps/mach/hurd/sigprocmask.c");
     long init = at(sig, "\n_hurdsig_init (const int *intarray, size_t intarraysize)");
     assert_true(init >= 0);
     assert_true(at(sig + init, "_hurd_global_sigstate->pending = intarray[INIT_SIGPENDING];") <
@@ -205,7 +187,7 @@ static void test_gnunet_vfork_lost(void **state)
 {
     (void)state;
     check_ex18_source();
-    char *port_h = glibc_text("hurd/hurd/port.h");
+    char *port_h = glibc_tree_text("hurd/hurd/port.h");
     long fr = at(port_h, "_hurd_port_free (struct hurd_port *port,\n\t\t struct hurd_userlink *link,\n\t\t mach_port_t used_port)\n{");
     assert_true(fr >= 0);
     const char *free_body = port_h + fr;
@@ -218,12 +200,12 @@ static void test_gnunet_vfork_lost(void **state)
      * detaches its chain, and the last user's release deallocates the port it used. */
     assert_true(at(free_body, "HURD_CRITICAL_END;") < at(free_body, "if (dealloc)"));
     assert_true(at(free_body, "if (dealloc)") < at(free_body, "__mach_port_deallocate (__mach_task_self (), used_port);"));
-    char *ul_h = glibc_text("hurd/hurd/userlink.h");
+    char *ul_h = glibc_tree_text("hurd/hurd/userlink.h");
     assert_true(at(ul_h, "int dealloc = ! link->resource.next && ! link->resource.prevp;") >= 0);
     long cl = at(ul_h, "_hurd_userlink_clear (struct hurd_userlink **chainp)\n{");
     assert_true(at(ul_h + cl, "(*chainp)->resource.prevp = NULL;") < at(ul_h + cl, "return 0;"));
     free(ul_h);
-    char *ex_src = glibc_text("hurd/hurdexec.c");
+    char *ex_src = glibc_tree_text("hurd/hurdexec.c");
     assert_true(at(ex_src, "ports[i] = _hurd_port_get (&_hurd_ports[i], &ulink_ports[i]);") <
                 at(ex_src, "retry:"));
     char *scn = file_text("traces/gnunet-vfork-lost.fsim");
@@ -280,7 +262,7 @@ static void test_exec_pending_blocked(void **state)
 static void test_exec_signal_queued(void **state)
 {
     (void)state;
-    char *sh = glibc_text("hurd/hurd/signal.h");
+    char *sh = glibc_tree_text("hurd/hurd/signal.h");
     long rpc = at(sh, "#define HURD_MSGPORT_RPC(");
     assert_true(rpc >= 0);
     assert_true(at(sh + rpc, "} while (__err == MACH_SEND_INVALID_DEST") <
@@ -319,7 +301,7 @@ static void test_exec_signal_queued(void **state)
 static void test_exec_blocked_lost(void **state)
 {
     (void)state;
-    char *ex_src = glibc_text("hurd/hurdexec.c");
+    char *ex_src = glibc_tree_text("hurd/hurdexec.c");
     assert_true(at(ex_src, "ints[INIT_SIGMASK] = ss->blocked;") < at(ex_src, "err = __file_exec_paths ("));
     assert_true(at(ex_src, "ints[INIT_SIGPENDING] = _hurd_sigstate_pending (ss);") <
                 at(ex_src, "err = __file_exec_paths ("));
@@ -392,7 +374,7 @@ static rows sweep_routine(const char *routine)
 static void test_exec_fault_sweep(void **state)
 {
     (void)state;
-    char *ex = glibc_text("hurd/hurdexec.c");
+    char *ex = glibc_tree_text("hurd/hurdexec.c");
     long names = at(ex, "__mach_port_names (__mach_task_self (),");
     long early = at(ex + names, "return err;") + names;
     long crit = at(ex, "__spin_lock (&ss->critical_section_lock);");

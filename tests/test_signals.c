@@ -14,6 +14,7 @@
 #include "runner.h"
 #include "scenario.h"
 #include "testlib_run.h"
+#include "testlib_glibc.h"
 #include "source.h"
 #include "forkimpl.h"
 #include "servers.h"
@@ -1050,27 +1051,6 @@ static void test_PG1_getpgrppids_and_kill_of_a_group(void **state)
     free(trace);
 }
 
-/* The extracted text of a glibc file of the tree in use (build/glibc/KEY/src), malloc'ed. */
-static char *glibc_file(const char *path)
-{
-    FILE *c = fopen("build/glibc/current", "r");
-    assert_non_null(c);
-    char key[64] = "";
-    assert_int_equal(fscanf(c, "%63s", key), 1);
-    fclose(c);
-    char full[256];
-    snprintf(full, sizeof full, "build/glibc/%s/src/%s", key, path);
-    FILE *f = fopen(full, "r");
-    if (f == NULL)
-        fail_msg("cannot read %s", full);
-    char *buf = calloc(1, 1 << 20);
-    assert_non_null(buf);
-    size_t n = fread(buf, 1, (1 << 20) - 1, f);
-    buf[n] = '\0';
-    fclose(f);
-    return buf;
-}
-
 static const char *text_after(const char *text, const char *s)
 {
     const char *p = strstr(text, s);
@@ -1091,7 +1071,7 @@ static const char *text_after(const char *text, const char *s)
 static void test_IM1_signal_about_to_trap_send_interrupted(void **state)
 {
     (void)state;
-    char *sig = glibc_file("hurd/hurdsig.c"), *im = glibc_file("hurd/intr-msg.c");
+    char *sig = glibc_tree_text("hurd/hurdsig.c"), *im = glibc_tree_text("hurd/intr-msg.c");
     const char *ab = text_after(sig, "\n_hurdsig_abort_rpcs (");
     const char *about = text_after(ab, "state->basic.PC >= (natural_t) &_hurd_intr_rpc_msg_about_to");
     const char *set = text_after(about, "state->basic.SYSRETURN = MACH_SEND_INTERRUPTED;");
