@@ -381,6 +381,83 @@ static void test_P15_P16_abort_after_resume_threads_waits_for_itself(void **stat
     test_run_done(r);
 }
 
+/* A plain fork through the C API in the ipc-compat world (rule C2: each new task starts with a
+ * receive right for its notify port) ends in a deadlock under every scheduling policy, and
+ * the report opens with its cause. Expected from the source text, as record case 2
+ * (traces/compat.fsim) predicts it: the parent holds its own notify port too, so the copy
+ * loop's allocate_name for it in the child finds the name taken (KERN_NAME_EXISTS), and the
+ * LOSE of that call is assert_perror (_Fork.c:74); the abort comes before resume_threads, so
+ * raise's msg_sig_post waits for the signal thread proc_dostop stopped (P16). No policy
+ * changes that: the order only moves the servers' boot (and so the step the deadlock is found
+ * at), never the fork, which runs in one thread while the others wait for it. A user of the
+ * API reading forksim_report alone should see the abort first, not only the waits. */
+static int fork_then_wait(void *arg)
+{
+    (void)arg;
+    pid_t pid = forksim_fork();
+    if (pid == 0)
+        return 0;
+    int status;
+    forksim_wait(pid, &status);
+    return 0;
+}
+
+/* Whether one line of report contains both fragments. */
+static bool report_has_line(const char *report, const char *a, const char *b)
+{
+    for (const char *m = report; m != NULL && *m != '\0';) {
+        const char *e = strchr(m, '\n');
+        size_t l = e != NULL ? (size_t)(e - m) : strlen(m);
+        char line[256];
+        snprintf(line, sizeof line, "%.*s", (int)(l < 255 ? l : 255), m);
+        if (strstr(line, a) != NULL && strstr(line, b) != NULL)
+            return true;
+        m = e != NULL ? e + 1 : NULL;
+    }
+    return false;
+}
+
+static void test_C2_P16_compat_fork_aborts_then_deadlocks_under_every_policy(void **state)
+{
+    (void)state;
+    const char *call = "__mach_port_allocate_name (newtask, MACH_PORT_RIGHT_RECEIVE";
+    assert_int_equal(fi_source_count(call, NULL), 1);
+    static const struct {
+        enum forksim_policy policy;
+        uint64_t seed;
+    } runs[] = {{FORKSIM_RUN_UNTIL_BLOCK, 0}, {FORKSIM_ROUND_ROBIN, 0}, {FORKSIM_RANDOM, 1},
+                {FORKSIM_RANDOM, 2}, {FORKSIM_RANDOM, 3}};
+    for (size_t i = 0; i < sizeof runs / sizeof runs[0]; i++) {
+        forksim_options o = FORKSIM_DEFAULTS;
+        o.policy = runs[i].policy;
+        o.seed = runs[i].seed;
+        o.ipc_compat = true;
+        assert_int_equal(forksim_open(&o), 0);
+        int parent = forksim_process_id(forksim_spawn(fork_then_wait, NULL));
+        enum forksim_result result = forksim_run();
+        forksim_abort ab[4];
+        size_t naborts = forksim_aborts(ab, 4);
+        char report[4096];
+        snprintf(report, sizeof report, "%s", forksim_report());
+        forksim_close(); /* before any assertion: a failed one leaves no simulation open */
+        assert_int_equal(result, FORKSIM_DEADLOCK); /* rule P16 */
+        assert_int_equal(naborts, 1);
+        assert_int_equal(ab[0].process, parent);
+        assert_true(fi_source_site_has(ab[0].site, call)); /* rule C2 */
+        assert_true(fi_source_site_has(ab[0].site, "LOSE"));
+        assert_int_equal(ab[0].error, KERN_NAME_EXISTS); /* rule C2 */
+        char head[128], task[32];
+        snprintf(head, sizeof head, "abort: task %d at %s: ", parent, ab[0].site);
+        if (strncmp(report, head, strlen(head)) != 0)
+            fail_msg("policy %d seed %llu: the report does not open with the abort \"%s\":\n%s",
+                     (int)runs[i].policy, (unsigned long long)runs[i].seed, head, report);
+        assert_non_null(strstr(report, ": KERN_NAME_EXISTS\n"));
+        snprintf(task, sizeof task, "(task %d)", parent);
+        assert_true(report_has_line(report, task, ": waits for mach_msg")); /* rule P16 */
+        assert_true(report_has_line(report, task, ": suspended (count 1)")); /* rule P16 */
+    }
+}
+
 /* The rest of abort's path, where no critical section is held (a child after fork), driven
  * directly in a simulated process (no scenario step reaches it):
  * - abort: raise (SIGABRT) reaches the signal thread, whose default action for SIGABRT (SIGIOT:
@@ -1125,6 +1202,7 @@ int main(void)
         cmocka_unit_test(test_P15_default_action_not_deferred_in_fork),
         cmocka_unit_test(test_P16_abort_before_resume_threads_waits_for_stopped_sigthread),
         cmocka_unit_test(test_P15_P16_abort_after_resume_threads_waits_for_itself),
+        cmocka_unit_test(test_C2_P16_compat_fork_aborts_then_deadlocks_under_every_policy),
         cmocka_unit_test(test_P14_abort_outside_critical_section_ends_by_sigabrt),
         cmocka_unit_test(test_P14_abort_instruction_is_an_exception_then_sigill),
         cmocka_unit_test(test_P14_stop_and_continue),

@@ -49,6 +49,9 @@ static kern_fault_kind fault_kind(enum forksim_fault_kind k)
  * kept past the runtime's close for forksim_report. */
 static char open_error[1024];
 SIM_WORLD_STATE static bool is_open;  /* restored with a world (sim/rt/snapshot.c) */
+/* The report forksim_report hands out (host memory): the runtime's, opened by the run's
+ * aborts; freed at the next report and at close. */
+static char *api_report;
 
 /* runner.h: the next open's custom policy and event hook (the explorer's), then forgotten. */
 static struct {
@@ -201,6 +204,8 @@ int forksim_open(const forksim_options *o)
 size_t forksim_close(void)
 {
     is_open = false;
+    free(api_report);
+    api_report = NULL;
     return kern_close();
 }
 
@@ -214,9 +219,49 @@ enum forksim_result forksim_run(void)
     return (enum forksim_result)sim_run();
 }
 
-const char *forksim_report(void)
+const char *forksim_run_report(void)
 {
     return is_open ? sim_report() : open_error;
+}
+
+void forksim_abort_describe(const fi_abort_record *a, char *buf, size_t len)
+{
+    const char *err = "";
+    if (a->err != 0)
+        err = mk_return_name(a->err) ? mk_return_name(a->err)
+              : hurd_errno_name(a->err) ? hurd_errno_name(a->err) : "?";
+    snprintf(buf, len, "abort: task %d at %s: %s%s%s", a->task, a->site, a->what,
+             a->err ? ": " : "", err);
+}
+
+/* An assertion that fails in a simulated process takes glibc's own abort, which never returns
+ * from inside fork (traces/README.md, "Aborts take glibc's path"): the run then ends in a
+ * deadlock whose report, alone, names only where each thread waits. The abort is its cause, so
+ * the report opens with one line per abort, as the scenario summary prints them. */
+const char *forksim_report(void)
+{
+    const char *rep = forksim_run_report();
+    const fi_abort_record *ab;
+    unsigned n = is_open ? fi_aborts(&ab) : 0;
+    if (n == 0 || rep[0] == '\0')
+        return rep;
+    size_t len = strlen(rep) + 1;
+    char line[512];
+    for (unsigned i = 0; i < n; i++) {
+        forksim_abort_describe(&ab[i], line, sizeof line);
+        len += strlen(line) + 1;
+    }
+    free(api_report);
+    api_report = malloc(len);
+    if (api_report == NULL)
+        return rep;
+    size_t at = 0;
+    for (unsigned i = 0; i < n; i++) {
+        forksim_abort_describe(&ab[i], line, sizeof line);
+        at += (size_t)snprintf(api_report + at, len - at, "%s\n", line);
+    }
+    snprintf(api_report + at, len - at, "%s", rep);
+    return api_report;
 }
 
 forksim_decisions *forksim_decisions_read(const char *path, char *err, size_t len)

@@ -128,7 +128,11 @@ FORKSIM_API forksim_process *forksim_spawn(int (*main)(void *arg), void *arg);
 
 /* Runs until every process is done, or a deadlock or livelock. */
 FORKSIM_API enum forksim_result forksim_run(void);
-/* What happened, for any result but FORKSIM_OK; after a failed forksim_open, why. */
+/* What happened, for any result but FORKSIM_OK; after a failed forksim_open, why. When a
+ * simulated process failed an assertion (forksim_aborts), the report opens with one line for
+ * each, "abort: task T at _Fork.c:LINE: WHAT[: ERROR]": glibc's abort does not return from
+ * inside fork (its signal thread is stopped, or fork holds the critical section), so such a
+ * run ends in a FORKSIM_DEADLOCK whose cause is the abort, not the waits listed after it. */
 FORKSIM_API const char *forksim_report(void);
 
 /* Decisions saved by `forksim run --save-decisions FILE`: NULL and a message in err (up to

@@ -2208,7 +2208,7 @@ int run_scenario(const scenario *s, const run_options *o, run_result *r)
         r->trace = NULL;
         /* The boot ran under the scheduler too: a decision list can diverge there. */
         char why[700];
-        snprintf(why, sizeof why, "%s", forksim_report());
+        snprintf(why, sizeof why, "%s", forksim_run_report());
         why[strcspn(why, "\n")] = '\0';
         if (from_file != NULL)
             snprintf(r->messages[0], sizeof r->messages[0], "%.200s:%d: decisions %.200s: the simulation could not start: %.500s",
@@ -2275,10 +2275,10 @@ int run_scenario(const scenario *s, const run_options *o, run_result *r)
         lock_waits_describe(r);
 ran:;
     char why[300];
-    snprintf(why, sizeof why, "%s", r->sim == FORKSIM_DIVERGED ? forksim_report() : "");
+    snprintf(why, sizeof why, "%s", r->sim == FORKSIM_DIVERGED ? forksim_run_report() : "");
     why[strcspn(why, "\n")] = '\0';
     if (r->sim == FORKSIM_UNMODELLED) {
-        const char *rep = forksim_report();
+        const char *rep = forksim_run_report();
         if (strncmp(rep, "stopped: ", 9) == 0)
             rep += 9;
         snprintf(r->unmodelled, sizeof r->unmodelled, "%.*s", (int)strcspn(rep, "\n"), rep);
@@ -2312,15 +2312,14 @@ ran:;
 
     const fi_abort_record *ab;
     unsigned naborts = fi_aborts(&ab);
-    for (unsigned i = 0; i < naborts; i++)
-        message("abort: task %d at %s: %s%s%s", ab[i].task, ab[i].site, ab[i].what,
-                ab[i].err ? ": " : "",
-                ab[i].err ? (mk_return_name(ab[i].err) ? mk_return_name(ab[i].err)
-                             : hurd_errno_name(ab[i].err) ? hurd_errno_name(ab[i].err) : "?")
-                          : "");
+    for (unsigned i = 0; i < naborts; i++) {
+        char line[512];
+        forksim_abort_describe(&ab[i], line, sizeof line);
+        message("%s", line);
+    }
     if (r->sim != FORKSIM_OK &&
         (naborts == 0 || r->sim == FORKSIM_DEADLOCK || r->sim == FORKSIM_LIVELOCK))
-        message("%s", forksim_report()); /* where each thread waits, after an abort too */
+        message("%s", forksim_run_report()); /* where each thread waits, after an abort too */
     /* A child the fork created but nobody terminated (the parent aborted mid-fork). */
     ktask_t *newest = world_newest_task(kern_world());
     sim_task *newest_task = newest != NULL ? kern_sim_task(newest) : NULL;

@@ -170,5 +170,13 @@ void forksim_set_exec(bool with_exec);
 void forksim_set_boot_restore(bool on);
 /* How many forksim_open calls restored the boot so far (tests/test_boot.c). */
 unsigned long forksim_boots_restored(void);
+/* For runner.c (api.c; not public): the runtime's report of the last run or failed open, as
+ * forksim_report gives it but without the aborts it opens with (the runner prints those
+ * itself, before it). */
+const char *forksim_run_report(void);
+/* One abort as "abort: task T at SITE: WHAT[: ERROR]", the error by name; the line
+ * forksim_report and the scenario summary print. */
+struct fi_abort_record;
+void forksim_abort_describe(const struct fi_abort_record *a, char *buf, size_t len);
 
 #endif
