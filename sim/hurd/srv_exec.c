@@ -1,7 +1,7 @@
 /*
  * srv_exec.c: the simulated exec server (the Hurd's exec/exec.c: S_exec_exec_paths, do_exec,
  * S_exec_startup_get_info), as far as what it does is visible to the task it execs and to
- * glibc. Rules EX5-EX10 of docs/exec-rules.md.
+ * glibc. Rules EX5-EX10 and EX20 (arrays out of line) of docs/exec-rules.md.
  *
  * Only the in-place exec is modelled (oldtask given, no EXEC_NEWTASK): the task is suspended,
  * the file read (io_read: its contents name a program registered with hurd_program_add), then,

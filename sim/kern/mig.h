@@ -23,10 +23,10 @@
 
 #include "kern.h"
 
-/* A message's largest size. exec's requests fit with their arrays inline (a forked child's, with
- * 10 names to destroy, is 248 bytes in Debian's layout); a larger one ends the run as
- * unmodelled. Kept small: simulated threads hold messages on their stacks, which are part of
- * the images that every switch and fork copies. */
+/* A message's largest size, out-of-line data not counted. An array that does not fit goes out
+ * of line (EX20, below); any other item that does not fit ends the run as unmodelled. Kept
+ * small: simulated threads hold messages on their stacks, which are part of the images that
+ * every switch and fork copies. */
 #define MIG_MSG_MAX 512
 
 /* A message being built or read. len: bytes used so far (building) or received (reading);
