@@ -126,6 +126,10 @@ void fi_exec_entry(void *arg)
         }
         r->nports = nports;
         r->ndtable = ndtable < FI_EXEC_DTABLE_MAX ? ndtable : FI_EXEC_DTABLE_MAX;
+        r->ndtable_given = ndtable;
+        for (unsigned i = 0; i < ndtable; i++)
+            r->ndtable_live += space_peek(kt, dtable[i], &info) && info.port_id != 0;
+        r->nnames = space_count(kt);
         memcpy(r->dtable, dtable, r->ndtable * sizeof *dtable);
         for (unsigned i = 0; i < r->ndtable; i++)
             r->dtable_ids[i] = space_peek(kt, r->dtable[i], &info) ? info.port_id : 0;

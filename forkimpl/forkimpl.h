@@ -150,7 +150,10 @@ typedef struct fi_exec_record {
     unsigned nports;                     /* how many exec_startup_get_info gave */
     mach_port_t dtable[FI_EXEC_DTABLE_MAX];
     uint32_t dtable_ids[FI_EXEC_DTABLE_MAX];
-    unsigned ndtable;
+    unsigned ndtable;                    /* of those kept above */
+    unsigned ndtable_given;              /* descriptors exec_startup_get_info gave */
+    unsigned ndtable_live;               /* of them, those naming a port in the task's space */
+    size_t nnames;                       /* names in the task's space then */
     int ints[5];
     unsigned nints;
     unsigned long blocked, pending, ignored;

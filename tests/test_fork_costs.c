@@ -23,10 +23,21 @@
  * (NSIG), never over names. So its calls per name are 0: b must be exactly 0. Its descriptors
  * cost (the new program opens a ctty port per terminal): c > 0.
  *
- * fork then exec: b > 0 and c > 0 (signs only), on the grid where exec's request still fits
- * inline (docs/exec-rules.md EX2).
+ * fork then exec: b > 0 and c > 0 (signs only), over every cell of make costs's grid and the
+ * small grid where exec's request still fits inline: one line through both, exactly, so an
+ * array sent out of line costs the process no call (one message, as MIG sends it: docs/
+ * exec-rules.md EX20).
+ *
+ * The grid of the fits is make costs's (tools/costs.py): N 10, 100, 1,000, 10,000 and D 3, 16,
+ * 256, every cell (issue 13's table); fork then exec also on the small grid.
+ *
+ * A large exec (EX20): the new program is given every descriptor the scenario opened (3 of the
+ * default process and the K of `have fd tty times K`), each naming a port of its space, and the
+ * N names the process had are gone (they were listed to destroy); with D past MIG's inline bound
+ * for a port array (2048 bytes: GNU MIG's type.c; 512 names in Debian's layout) too.
  */
 #include "cost.h"
+#include "forkimpl.h"
 #include "kern.h"
 #include "runner.h"
 #include "scenario.h"
@@ -79,9 +90,34 @@ static int series_text(char *buf, size_t len, series what, unsigned n, unsigned 
     return k;
 }
 
+/* make costs's grid (tools/costs.py NS, DS): every cell of issue 13's table. */
+static const unsigned grid_ns[] = {10, 100, 1000, 10000}, grid_ds[] = {3, 16, 256};
+#define GRID_N (sizeof grid_ns / sizeof grid_ns[0])
+#define GRID_D (sizeof grid_ds / sizeof grid_ds[0])
+#define GRID_CELLS (GRID_N * GRID_D)
+
 /* Calls of the scenario's parent and of every task made after it (the child, the program
- * exec or spawn started): the process's side, as counted. */
+ * exec or spawn started): the process's side, as counted. Each point runs once (the tests
+ * share points: every run is deterministic, and the large ones are slow under Memcheck). */
+static double series_run(series what, unsigned n, unsigned d);
 static double series_calls(series what, unsigned n, unsigned d)
+{
+    static struct {
+        series what;
+        unsigned n, d;
+        double calls;
+    } memo[64];
+    static unsigned nmemo;
+    for (unsigned i = 0; i < nmemo; i++)
+        if (memo[i].what == what && memo[i].n == n && memo[i].d == d)
+            return memo[i].calls;
+    double calls = series_run(what, n, d);
+    if (nmemo < sizeof memo / sizeof memo[0])
+        memo[nmemo++] = (__typeof__(memo[0])){what, n, d, calls};
+    return calls;
+}
+
+static double series_run(series what, unsigned n, unsigned d)
 {
     char text[512];
     int len = series_text(text, sizeof text, what, n, d);
@@ -138,14 +174,13 @@ static void fit(const double *x1, const double *x2, const double *y, int m, doub
 static void test_fork_slopes_from_Fork_c(void **state)
 {
     (void)state;
-    static const unsigned ns[] = {10, 100, 300}, ds[] = {3, 16};
-    double x1[6], x2[6], y[6];
+    double x1[GRID_CELLS], x2[GRID_CELLS], y[GRID_CELLS];
     int m = 0;
-    for (size_t i = 0; i < 3; i++)
-        for (size_t j = 0; j < 2; j++) {
-            x1[m] = ns[i];
-            x2[m] = ds[j];
-            y[m] = series_calls(SERIES_FORK, ns[i], ds[j]);
+    for (size_t i = 0; i < GRID_N; i++)
+        for (size_t j = 0; j < GRID_D; j++) {
+            x1[m] = grid_ns[i];
+            x2[m] = grid_ds[j];
+            y[m] = series_calls(SERIES_FORK, grid_ns[i], grid_ds[j]);
             m++;
         }
     double abc[3];
@@ -197,15 +232,14 @@ static unsigned spawn_calls_per_name(void)
 static void test_spawn_slope_from_spawni_c(void **state)
 {
     (void)state;
-    static const unsigned ns[] = {10, 100, 300}, ds[] = {3, 16};
-    double x1[6], x2[6], y[6], yf[6];
+    double x1[GRID_CELLS], x2[GRID_CELLS], y[GRID_CELLS], yf[GRID_CELLS];
     int m = 0;
-    for (size_t i = 0; i < 3; i++)
-        for (size_t j = 0; j < 2; j++) {
-            x1[m] = ns[i];
-            x2[m] = ds[j];
-            y[m] = series_calls(SERIES_SPAWN, ns[i], ds[j]);
-            yf[m] = series_calls(SERIES_FORK, ns[i], ds[j]);
+    for (size_t i = 0; i < GRID_N; i++)
+        for (size_t j = 0; j < GRID_D; j++) {
+            x1[m] = grid_ns[i];
+            x2[m] = grid_ds[j];
+            y[m] = series_calls(SERIES_SPAWN, grid_ns[i], grid_ds[j]);
+            yf[m] = series_calls(SERIES_FORK, grid_ns[i], grid_ds[j]);
             m++;
         }
     double abc[3], fork_abc[3];
@@ -219,14 +253,15 @@ static void test_spawn_slope_from_spawni_c(void **state)
         assert_true(fabs(abc[0] + abc[1] * x1[i] + abc[2] * x2[i] - y[i]) < 1e-6);
 }
 
-/* fork then exec: the names and the descriptors both cost (signs), inside exec's inline limit
- * (EX2: N and D small). vfork then exec is the same scenario with vfork: glibc 2.36's vfork on
- * the Hurd is fork (posix/vfork.c), so its count is fork's at each point. */
+/* fork then exec: the names and the descriptors both cost (signs), over every cell of the grid
+ * (exec's arrays out of line where they do not fit, EX20) and the small grid (all inline): the
+ * points lie on one line, so going out of line adds no call of the process. (vfork then exec
+ * is the same scenario with vfork: glibc 2.36's vfork on the Hurd is fork, posix/vfork.c.) */
 static void test_fork_exec_slopes(void **state)
 {
     (void)state;
     static const unsigned ns[] = {10, 20, 40}, ds[] = {3, 5};
-    double x1[6], x2[6], y[6];
+    double x1[GRID_CELLS + 6], x2[GRID_CELLS + 6], y[GRID_CELLS + 6];
     int m = 0;
     for (size_t i = 0; i < 3; i++)
         for (size_t j = 0; j < 2; j++) {
@@ -235,10 +270,79 @@ static void test_fork_exec_slopes(void **state)
             y[m] = series_calls(SERIES_FORK_EXEC, ns[i], ds[j]);
             m++;
         }
+    for (size_t i = 0; i < GRID_N; i++)
+        for (size_t j = 0; j < GRID_D; j++) {
+            x1[m] = grid_ns[i];
+            x2[m] = grid_ds[j];
+            y[m] = series_calls(SERIES_FORK_EXEC, grid_ns[i], grid_ds[j]);
+            m++;
+        }
     double abc[3];
     fit(x1, x2, y, m, abc);
     assert_true(abc[1] > 0);
     assert_true(abc[2] > 0);
+    for (int i = 0; i < m; i++)
+        assert_true(fabs(abc[0] + abc[1] * x1[i] + abc[2] * x2[i] - y[i]) < 1e-6);
+}
+
+/* Runs the series' scenario for N names and D descriptors and returns what the one program
+ * exec or spawn started had at its start (its record). */
+static fi_exec_record series_exec(series what, unsigned n, unsigned d)
+{
+    char text[512];
+    int len = series_text(text, sizeof text, what, n, d);
+    scenario *s = calloc(1, sizeof *s);
+    char err[1024];
+    if (scenario_load_text("series.fsim", text, (size_t)len, s, err, sizeof err) != 0)
+        fail_msg("%s", err);
+    fi_execs_reset();
+    run_result *r = calloc(1, sizeof *r);
+    assert_int_equal(run_scenario(s, &(run_options){0}, r), 0);
+    assert_int_equal(r->verdict, VERDICT_OK);
+    assert_true(r->expected);
+    const fi_exec_record *e;
+    assert_int_equal(fi_execs(&e), 1);
+    fi_exec_record out = e[0];
+    assert_string_equal(out.path, "/bin/true");
+    run_result_free(r);
+    free(r);
+    free(s);
+    return out;
+}
+
+/* EX20: exec and posix_spawn from a process of many names and descriptors complete, and the
+ * new program is given every descriptor: D of them (the count the scenario asks for), each a
+ * right in its space. fork then exec lists the N names to destroy (hurdexec.c: every name
+ * mach_port_names gives that it does not pass), so the new program's space is the same
+ * whatever N, and smaller than N. D = 257 and 513 pass MIG's inline bound for a port array in
+ * one layout or both (2048 bytes, GNU MIG type.c itVarArrayDecl: 2048 / 8 = 256 slots on
+ * x86_64, 2048 / 4 = 512 names in Debian's layout), so the dtable goes out of line whatever
+ * room the message has; D = 16 with N = 10 fits MIG's bound but not forksim's message, the
+ * added rule's case. */
+static void test_EX20_large_exec(void **state)
+{
+    (void)state;
+    static const unsigned ds[] = {3, 16, 256, 2048 / 8 + 1, 2048 / 4 + 1};
+    for (size_t i = 0; i < sizeof ds / sizeof ds[0]; i++) {
+        fi_exec_record small = series_exec(SERIES_FORK_EXEC, 10, ds[i]);
+        fi_exec_record spawned = series_exec(SERIES_SPAWN, 10, ds[i]);
+        assert_int_equal(small.ndtable_given, ds[i]);
+        assert_int_equal(small.ndtable_live, ds[i]);
+        assert_int_equal(spawned.ndtable_given, ds[i]);
+        assert_int_equal(spawned.ndtable_live, ds[i]);
+        /* the large process at make costs's largest cell and past both bounds */
+        if (ds[i] != 256 && ds[i] != 2048 / 4 + 1)
+            continue;
+        fi_exec_record large = series_exec(SERIES_FORK_EXEC, 10000, ds[i]);
+        fi_exec_record large_spawned = series_exec(SERIES_SPAWN, 10000, ds[i]);
+        assert_int_equal(large.ndtable_given, ds[i]);
+        assert_int_equal(large.ndtable_live, ds[i]);
+        assert_int_equal(large_spawned.ndtable_given, ds[i]);
+        assert_int_equal(large_spawned.ndtable_live, ds[i]);
+        assert_int_equal(large.nnames, small.nnames);
+        assert_true(large.nnames < 10000);
+        assert_int_equal(large_spawned.nnames, spawned.nnames);
+    }
 }
 
 /* The series' directives: errors name the line; the counts are what the scenario asks for. */
@@ -294,6 +398,7 @@ int main(void)
         cmocka_unit_test(test_fork_slopes_from_Fork_c),
         cmocka_unit_test(test_spawn_slope_from_spawni_c),
         cmocka_unit_test(test_fork_exec_slopes),
+        cmocka_unit_test(test_EX20_large_exec),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -6,6 +6,8 @@
  * size, an error reply, no reply now and one later, a reply to a dead reply port, death with
  * requests pending. The client's view (codes, reply port) and both spaces are recorded during
  * the run and asserted afterwards; each test ends with model_check clean and a leak audit.
+ * The last test sends arrays on either side of MIG's inline bound (rule EX20 of
+ * docs/exec-rules.md), in both message layouts.
  */
 #include "servers.h"
 #include "mach_stubs.h"
@@ -19,7 +21,7 @@
 #define SRV_NAME 0x100
 
 enum mode { M_OK, M_DESTROY, M_BADID, M_BADSIZE, M_EPERM, M_LATER, M_ESRCH, M_HOLD,
-            M_KILL_REPLY, M_END };
+            M_KILL_REPLY, M_ARRAYS, M_END };
 
 static struct {
     sim_task *srv, *cli;
@@ -57,6 +59,54 @@ static void reply_getpids(mig_msg_t *out)
     mig_put_int32(out, 11);
     mig_put_int32(out, 1);
     mig_put_int32(out, 0);
+}
+
+/* --- EX20: arrays inline or out of line ------------------------------------------------- */
+
+#define A_ITEMS 6
+static struct {
+    uint32_t count[A_ITEMS];     /* what the client sent */
+    bool built_inline[A_ITEMS];  /* the descriptors of the client's message, read back */
+    uint32_t got[A_ITEMS];       /* counts the server read */
+    bool got_ool[A_ITEMS];       /* the server was given a region */
+    bool same[A_ITEMS];          /* its elements are the client's */
+    mach_msg_return_t send;
+    size_t srv_names_before, srv_names_after;
+} A;
+
+/* The elements the client sends: ints, bytes, and for ports one name (its own receive right,
+ * made a send right n times), which the server sees as one name of its own n times. */
+static uint32_t a_int(uint32_t i) { return i * 7 + 1; }
+static uint8_t a_byte(uint32_t i) { return (uint8_t)(i * 13); }
+static const unsigned a_kind[A_ITEMS] = {32, 32, 0, 0, 8, 8}; /* element bits; 0: ports */
+
+static void server_arrays(mig_msg_t *in)
+{
+    mach_port_t first = MACH_PORT_NULL;
+    for (int k = 0; k < A_ITEMS; k++) {
+        mig_array_t a;
+        if (!mig_get_array(in, a_kind[k], &a))
+            return;
+        A.got[k] = a.n;
+        A.got_ool[k] = a.ool != NULL;
+        bool same = true;
+        for (uint32_t i = 0; i < a.n; i++) {
+            uint32_t w = mig_array_word(&a, i);
+            if (a_kind[k] == 32)
+                same &= w == a_int(i);
+            else if (a_kind[k] == 8)
+                same &= w == a_byte(i);
+            else {
+                if (i == 0)
+                    first = w;
+                same &= MACH_PORT_VALID(w) && w == first;
+            }
+        }
+        A.same[k] = same;
+    }
+    A.srv_names_before = space_count(self_k());
+    mig_destroy_body_rights(in); /* the rights and the regions go, as mach_msg_destroy does */
+    A.srv_names_after = space_count(self_k());
 }
 
 static void server_main(void *arg)
@@ -138,11 +188,16 @@ static void server_main(void *arg)
             S.dead_reply_send = mig_send_reply(&out);
             S.srv_names_after_dead = space_count(self_k());
             break;
+        case M_ARRAYS:
+            server_arrays(&in);
+            break;
         case M_END:
             return;
         }
     }
 }
+
+static mk_msg_layout_t boot_layout; /* the world's message layout (Debian's by default) */
 
 static void boot(void (*client)(void *), const enum mode *script, int n)
 {
@@ -150,6 +205,7 @@ static void boot(void (*client)(void *), const enum mode *script, int n)
     memcpy(S.script, script, n * sizeof *script);
     S.nscript = n;
     kern_config cfg = {.sim = {.policy = SIM_ROUND_ROBIN}};
+    cfg.world.msg_layout = boot_layout;
     assert_int_equal(kern_open(&cfg), 0);
     S.srv = kern_boot_task(server_main, NULL, NULL);
     S.cli = kern_boot_task(client, NULL, NULL);
@@ -364,12 +420,93 @@ static void test_M12_server_dies_with_requests_pending(void **state)
     assert_int_equal(K.reply_after, MACH_PORT_NULL); /* rule M12: step 1 deallocates */
 }
 
+/* The client: one message of six arrays, each on one side of a bound. MIG's bound for an
+ * indefinite array is 2048 bytes (GNU MIG type.c, itVarArrayDecl: "Send at most 2048 bytes
+ * inline"): 512 ints, 2048 bytes, and 2048 / slot port names, the slot an inline right's
+ * (4 bytes in Debian's layout, 8 on x86_64: W1, W2). The added rule: an array within it that
+ * cannot fit in MIG_MSG_MAX goes out of line too. */
+static void client_arrays(void *arg)
+{
+    (void)arg;
+    mach_port_t srv = connect();
+    size_t slot = boot_layout == MK_LAYOUT_X86_64 ? 8 : 4;
+    const uint32_t count[A_ITEMS] = {10, 2048 / 4 + 1, 8, (uint32_t)(2048 / slot + 1), 100,
+                                     MIG_MSG_MAX + 1};
+    memcpy(A.count, count, sizeof count);
+    mach_port_t self = __mach_task_self(), rcv = MACH_PORT_NULL;
+    __mach_port_allocate(self, MACH_PORT_RIGHT_RECEIVE, &rcv);
+    mig_msg_t m;
+    mig_oneway_init(&m, srv, MACH_MSG_TYPE_COPY_SEND, 4242);
+    void *mem[A_ITEMS];
+    for (int k = 0; k < A_ITEMS; k++) {
+        uint32_t n = count[k];
+        mem[k] = sim_heap_alloc(n * 4); /* the client's memory, its image heap */
+        assert_non_null(mem[k]);
+        for (uint32_t i = 0; i < n; i++) {
+            if (a_kind[k] == 32)
+                ((uint32_t *)mem[k])[i] = a_int(i);
+            else if (a_kind[k] == 8)
+                ((uint8_t *)mem[k])[i] = a_byte(i);
+            else
+                ((mach_port_t *)mem[k])[i] = rcv;
+        }
+        if (a_kind[k] == 32)
+            mig_put_words(&m, MACH_MSG_TYPE_INTEGER_32, mem[k], n);
+        else if (a_kind[k] == 8)
+            mig_put_byte_array(&m, mem[k], n);
+        else
+            mig_put_ports(&m, mem[k], n, MACH_MSG_TYPE_MAKE_SEND);
+    }
+    /* the descriptors as built, read with the layout's own field widths */
+    size_t pos = sizeof(mach_msg_header_t);
+    for (int k = 0; k < A_ITEMS; k++) {
+        mk_msg_type_t t;
+        assert_true(mk_msg_type_read(boot_layout, m.bytes + pos, m.len - pos, &t));
+        A.built_inline[k] = t.is_inline;
+        size_t data = pos + t.hdr;
+        pos = mk_msg_align(boot_layout, t.is_inline ? data + ((size_t)t.size * t.number + 7) / 8
+                                                    : data + 8);
+    }
+    assert_int_equal(pos, m.len);
+    A.send = mig_send_oneway(kern_self(), &m, false);
+    for (int k = 0; k < A_ITEMS; k++)
+        sim_heap_free(mem[k]);
+    for (int i = 0; i < 20; i++)
+        sim_yield("the server reads");
+    __mach_port_mod_refs(self, rcv, MACH_PORT_RIGHT_RECEIVE, -1);
+    __mach_port_deallocate(self, self);
+}
+
+static void test_EX20_arrays_inline_or_out_of_line(void **state)
+{
+    (void)state;
+    static const bool want_inline[A_ITEMS] = {true, false, true, false, true, false};
+    for (int l = 0; l < 2; l++) {
+        memset(&A, 0, sizeof A);
+        boot_layout = l ? MK_LAYOUT_X86_64 : MK_LAYOUT_DEBIAN;
+        const enum mode script[] = {M_ARRAYS, M_END};
+        boot(client_arrays, script, 2);
+        run_and_close(SIM_OK);
+        boot_layout = MK_LAYOUT_DEBIAN;
+        check_kr(A.send, MACH_MSG_SUCCESS);
+        for (int k = 0; k < A_ITEMS; k++) {
+            assert_int_equal(A.built_inline[k], want_inline[k]); /* rule EX20 */
+            assert_int_equal(A.got[k], A.count[k]);              /* rules EX20 O1 O4 */
+            assert_int_equal(A.got_ool[k], !want_inline[k]);     /* rule O4 */
+            assert_true(A.same[k]);                              /* rules O1 O4 */
+        }
+        /* the one name of the n send rights goes with them */
+        assert_int_equal(A.srv_names_after, A.srv_names_before - 1);
+    }
+}
+
 int main(int argc, char **argv)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_teardown(test_M10_M11_M12_request_and_outcomes, close_left),
         cmocka_unit_test_teardown(test_M11_reply_to_dead_port, close_left),
         cmocka_unit_test_teardown(test_M12_server_dies_with_requests_pending, close_left),
+        cmocka_unit_test_teardown(test_EX20_arrays_inline_or_out_of_line, close_left),
     };
     if (argc > 1)
         cmocka_set_test_filter(argv[1]);

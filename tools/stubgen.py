@@ -383,13 +383,13 @@ def message_stub(r):
             elif k == "waittime":
                 params.append("%s %s" % (p.ctype, n))
                 timeout = n
-            else:  # arrays, inline
+            else:  # arrays, inline or out of line (mig.h, EX20)
                 params.append("%s *%s" % (p.ctype, n))
                 if k == "ports":
                     params.append("mach_msg_type_name_t %sPoly" % n)
                 params.append("mach_msg_type_number_t %sCnt" % n)
                 puts.append({
-                    "bytes": "mig_put_bytes(&m, %s, %sCnt);" % (n, n),
+                    "bytes": "mig_put_byte_array(&m, %s, %sCnt);" % (n, n),
                     "ports": "mig_put_ports(&m, %s, %sCnt, %sPoly);" % (n, n, n),
                     "ints": "mig_put_words(&m, MACH_MSG_TYPE_INTEGER_32, (const uint32_t *)%s, %sCnt);" % (n, n),
                     "names": "mig_put_words(&m, MACH_MSG_TYPE_PORT_NAME, %s, %sCnt);" % (n, n),
@@ -402,7 +402,7 @@ def message_stub(r):
         local = "o_" + n
         if k in ARRAYS:
             params += ["%s **%s" % (p.ctype, n), "mach_msg_type_number_t *%sCnt" % n]
-            gets.append('stub_get_%s(&m, "%s", *%s, %sCnt)' % (k, r.name, n, n))
+            gets.append('stub_get_%s(&m, "%s", %s, %sCnt)' % (k, r.name, n, n))
             variable = True
             complex_ |= k == "ports"
             pc = trace_piece(p, "*" + n, "*%sCnt" % n)

@@ -6,8 +6,9 @@
  * files; this file holds what the generated bodies share: the trace's array formatting and
  * MIG's out-array rule.
  *
- * The variable-length arrays travel inline, in the order of the .defs; a port array is one
- * item with the caller's disposition (the Poly argument), a name array one item of
+ * The variable-length arrays travel in the order of the .defs, inline within MIG's bound and
+ * the message's room, else out of line (sim/kern/mig.h, docs/exec-rules.md EX20); a port array
+ * is one item with the caller's disposition (the Poly argument), a name array one item of
  * MACH_MSG_TYPE_PORT_NAME.
  */
 #include "servers.h"
@@ -50,52 +51,52 @@ static void stub_append_decimal(char *buf, size_t len, size_t *o, const int *v, 
     STUB_APPEND(buf, len, o, "}");
 }
 
-/* MIG's out-array rule (servers.h): the reply's array into the caller's buffer dst of *cnt
- * elements, *cnt set to its count. A larger array would have come out of line: unmodelled. */
-static void stub_fits(const char *routine, uint32_t n, mach_msg_type_number_t cnt)
+/* MIG's out-array rule (servers.h): *dst is the caller's buffer of *cnt elements. An array that
+ * came inline is copied there (one that does not fit: unmodelled, MIG_TYPE_ERROR in MIG's stub
+ * would say the server broke the rule); one that came out of line replaces *dst with the region
+ * the kernel placed in the caller's space (MIG's user stub: `*dtable = OutP->dtable`), the
+ * caller's to keep or vm_deallocate. *cnt gets the count. */
+static bool stub_get_array(mig_msg_t *m, const char *routine, unsigned elem_bits, unsigned type,
+                           void **dst, size_t elem, mach_msg_type_number_t *cnt)
 {
-    if (n > cnt) {
+    mig_array_t a;
+    if (!mig_get_array(m, elem_bits, &a) || (type != 0 && a.type != type))
+        return !(m->bad = true);
+    if (a.ool != NULL) {
+        *dst = a.ool;
+        *cnt = a.n;
+        return true;
+    }
+    if (a.n > *cnt) {
         char what[128];
-        kern_fmt(what, sizeof what, "%s: an array larger than the caller's buffer (out of line)",
-                 routine);
+        kern_fmt(what, sizeof what, "%s: an inline array larger than the caller's buffer", routine);
         kern_unmodelled(what);
     }
-}
-
-static bool stub_get_ints(mig_msg_t *m, const char *routine, int *dst, mach_msg_type_number_t *cnt)
-{
-    uint32_t v[MIG_MSG_MAX / 4], n = 0;
-    if (!mig_get_words(m, MACH_MSG_TYPE_INTEGER_32, v, MIG_MSG_MAX / 4, &n))
-        return false;
-    stub_fits(routine, n, *cnt);
-    memcpy(dst, v, (size_t)n * 4);
-    *cnt = n;
+    if (elem == 1)
+        mig_array_copy(&a, *dst);
+    else
+        for (uint32_t i = 0; i < a.n; i++) {
+            uint32_t w = mig_array_word(&a, i);
+            memcpy((uint8_t *)*dst + (size_t)i * elem, &w, sizeof w);
+        }
+    *cnt = a.n;
     return true;
 }
 
-static bool stub_get_ports(mig_msg_t *m, const char *routine, mach_port_t *dst,
+static bool stub_get_ints(mig_msg_t *m, const char *routine, int **dst, mach_msg_type_number_t *cnt)
+{
+    return stub_get_array(m, routine, 32, MACH_MSG_TYPE_INTEGER_32, (void **)dst, sizeof **dst, cnt);
+}
+
+static bool stub_get_ports(mig_msg_t *m, const char *routine, mach_port_t **dst,
                            mach_msg_type_number_t *cnt)
 {
-    mach_port_t v[MIG_MSG_MAX / 8];
-    uint32_t n = 0;
-    if (!mig_get_ports(m, v, MIG_MSG_MAX / 8, &n))
-        return false;
-    stub_fits(routine, n, *cnt);
-    memcpy(dst, v, (size_t)n * sizeof *v);
-    *cnt = n;
-    return true;
+    return stub_get_array(m, routine, 0, 0, (void **)dst, sizeof **dst, cnt);
 }
 
-static bool stub_get_bytes(mig_msg_t *m, const char *routine, char *dst, mach_msg_type_number_t *cnt)
+static bool stub_get_bytes(mig_msg_t *m, const char *routine, char **dst, mach_msg_type_number_t *cnt)
 {
-    char v[MIG_MSG_MAX];
-    uint32_t n = 0;
-    if (!mig_get_byte_array(m, v, sizeof v, &n))
-        return false;
-    stub_fits(routine, n, *cnt);
-    memcpy(dst, v, n);
-    *cnt = n;
-    return true;
+    return stub_get_array(m, routine, 8, MACH_MSG_TYPE_BYTE, (void **)dst, 1, cnt);
 }
 
 /* The stubs of the routine table (tools/stubgen.py from sim/hurd/hurd.stubs). */

@@ -138,7 +138,8 @@ kern_return_t __fs_set_exec(mach_port_t fs, mach_port_t execserver);
 
 /* fs.defs, io.defs, exec.defs, exec_startup.defs and interrupt.defs (sim/hurd/hurd.stubs):
  * the prototypes of the stubs MIG generates for glibc (const_* types as const pointers). The
- * arrays travel inline; a request larger than MIG_MSG_MAX ends the run as unmodelled. */
+ * arrays travel inline, or out of line past MIG's inline bound or the message's room (sim/kern/
+ * mig.h, docs/exec-rules.md EX20). */
 kern_return_t __dir_lookup(mach_port_t start_dir, const char *file_name, int flags,
                            mode_t mode, int *do_retry, char *retry_name, mach_port_t *result);
 kern_return_t __file_exec_paths(mach_port_t exec_file, mach_port_t exec_task, int flags,
@@ -180,7 +181,8 @@ kern_return_t __exec_exec_paths(mach_port_t execserver, mach_port_t file,
                                 mach_msg_type_number_t destroynamesCnt);
 /* io.defs io_read and exec_startup.defs exec_startup_get_info, with MIG's out-array rule: *x
  * points at the caller's buffer of *xCnt elements, filled when the reply fits (a reply that
- * does not fit would come out of line: unmodelled here); *xCnt gets the count. io_read: at most
+ * came inline; one that came out of line replaces *x with the region placed in the caller's
+ * space, the caller's now: EX20); *xCnt gets the count. io_read: at most
  * amount bytes from offset (-1: the file pointer). get_info: what the exec server stored for
  * the new program, on its bootstrap port. */
 kern_return_t __io_read(mach_port_t io_object, char **data, mach_msg_type_number_t *dataCnt,

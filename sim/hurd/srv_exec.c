@@ -1,7 +1,7 @@
 /*
  * srv_exec.c: the simulated exec server (the Hurd's exec/exec.c: S_exec_exec_paths, do_exec,
  * S_exec_startup_get_info), as far as what it does is visible to the task it execs and to
- * glibc. Rules EX5-EX10 of docs/exec-rules.md.
+ * glibc. Rules EX5-EX10 and EX20 (arrays out of line) of docs/exec-rules.md.
  *
  * Only the in-place exec is modelled (oldtask given, no EXEC_NEWTASK): the task is suspended,
  * the file read (io_read: its contents name a program registered with hurd_program_add), then,
@@ -30,8 +30,17 @@
 #include <string.h>
 
 #define BOOT_MAX 8
-#define ARR_MAX 64
 #define BYTES_MAX 512
+
+/* One array of a boot record (exec/exec.c: servercopy): the region the request brought out of
+ * line, kept as it came (region), or a block of ours (kern_mem_alloc) holding a copy of what
+ * came inline. len: its bytes; n: its elements. */
+struct arr {
+    void *p;
+    uint32_t n;
+    size_t len;
+    bool region;
+};
 
 /* What one exec leaves for the new program (the Hurd's struct bootinfo). The rights are the
  * exec server's, moved to the program by get_info. */
@@ -39,12 +48,9 @@ struct boot {
     bool used, given;
     mach_port_t port;           /* receive right, in the set */
     int flags;
-    char argv[BYTES_MAX], envp[BYTES_MAX];
-    uint32_t argvlen, envplen;
-    mach_port_t dtable[ARR_MAX], ports[ARR_MAX];
-    uint32_t ndtable, nports;
-    uint32_t ints[ARR_MAX];
-    uint32_t nints;
+    struct arr argv, envp;      /* bytes */
+    struct arr dtable, ports;   /* mach_port_t */
+    struct arr ints;            /* uint32_t */
 };
 
 SIM_WORLD_STATE static struct execsrv {  /* world state (sim/rt/snapshot.c) */
@@ -76,31 +82,79 @@ static mach_port_t new_port(void)
     return p;
 }
 
-/* The request of exec_exec_paths, as received. */
+/* The request of exec_exec_paths, as received: its arrays inline in the message or out of line
+ * (EX20). */
 struct exec_req {
     mach_port_t file, oldtask;
     int32_t flags;
     char path[BYTES_MAX], abspath[BYTES_MAX];
     uint32_t pathlen, abspathlen;
-    struct boot *b;             /* argv, envp, dtable, ports, ints go straight into it */
-    uint32_t dealloc[ARR_MAX], destroy[ARR_MAX];
-    uint32_t ndealloc, ndestroy;
+    mig_array_t argv, envp, dtable, ports, ints, dealloc, destroy;
 };
 
 static bool read_request(mig_msg_t *in, struct exec_req *q)
 {
-    struct boot *b = q->b;
     return mig_get_port(in, &q->file, NULL) && mig_get_port(in, &q->oldtask, NULL) &&
            mig_get_int32(in, &q->flags) &&
            mig_get_byte_array(in, q->path, BYTES_MAX - 1, &q->pathlen) &&
            mig_get_byte_array(in, q->abspath, BYTES_MAX - 1, &q->abspathlen) &&
-           mig_get_byte_array(in, b->argv, BYTES_MAX, &b->argvlen) &&
-           mig_get_byte_array(in, b->envp, BYTES_MAX, &b->envplen) &&
-           mig_get_ports(in, b->dtable, ARR_MAX, &b->ndtable) &&
-           mig_get_ports(in, b->ports, ARR_MAX, &b->nports) &&
-           mig_get_words(in, MACH_MSG_TYPE_INTEGER_32, b->ints, ARR_MAX, &b->nints) &&
-           mig_get_words(in, MACH_MSG_TYPE_PORT_NAME, q->dealloc, ARR_MAX, &q->ndealloc) &&
-           mig_get_words(in, MACH_MSG_TYPE_PORT_NAME, q->destroy, ARR_MAX, &q->ndestroy);
+           mig_get_array(in, 8, &q->argv) && q->argv.type == MACH_MSG_TYPE_BYTE &&
+           mig_get_array(in, 8, &q->envp) && q->envp.type == MACH_MSG_TYPE_BYTE &&
+           mig_get_array(in, 0, &q->dtable) && mig_get_array(in, 0, &q->ports) &&
+           mig_get_array(in, 32, &q->ints) && q->ints.type == MACH_MSG_TYPE_INTEGER_32 &&
+           mig_get_array(in, 32, &q->dealloc) && q->dealloc.type == MACH_MSG_TYPE_PORT_NAME &&
+           mig_get_array(in, 32, &q->destroy) && q->destroy.type == MACH_MSG_TYPE_PORT_NAME;
+}
+
+/* exec/exec.c's servercopy: an array that came out of line is kept as it came (a `servercopy`
+ * argument of exec.defs: MIG leaves the region to the routine), one that came inline is copied
+ * into a block of ours; at least min elements (zeros after the array's). elem: bytes per element
+ * kept (1 or 4). *taken: the region became the record's (else MIG frees it after success). */
+static void arr_keep(struct arr *x, const mig_array_t *a, size_t elem, uint32_t min, bool *taken)
+{
+    uint32_t n = a->n < min ? min : a->n;
+    *taken = false;
+    memset(x, 0, sizeof *x);
+    x->n = n;
+    if (a->ool != NULL && n == a->n) {
+        x->p = a->ool;
+        x->len = a->ool_len;
+        x->region = true;
+        *taken = true;
+        return;
+    }
+    if (n == 0)
+        return;
+    x->len = (size_t)n * elem;
+    x->p = kern_mem_alloc(x->len);
+    if (x->p == NULL)
+        kern_unmodelled("the exec server's memory is full");
+    memset(x->p, 0, x->len);
+    mig_array_copy(a, x->p);
+}
+
+/* Gives an array of a record back: a region with vm_deallocate (munmap in the Hurd's exec), a
+ * block of ours to the heap. */
+static void arr_free(struct arr *x)
+{
+    if (x->p != NULL) {
+        if (x->region)
+            __vm_deallocate(E.self, (vm_address_t)(uintptr_t)x->p, x->len);
+        else
+            kern_mem_free(x->p);
+    }
+    memset(x, 0, sizeof *x);
+}
+
+static mach_port_t *arr_ports(const struct arr *x) { return x->p; }
+
+static void boot_arrays_free(struct boot *b)
+{
+    arr_free(&b->argv);
+    arr_free(&b->envp);
+    arr_free(&b->dtable);
+    arr_free(&b->ports);
+    arr_free(&b->ints);
 }
 
 /* prepare and check: the file's contents name the program (EX7). */
@@ -140,7 +194,6 @@ static kern_return_t S_exec_exec_paths(mig_msg_t *in)
     memset(b, 0, sizeof *b);
     struct exec_req q;
     memset(&q, 0, sizeof q);
-    q.b = b;
     if (!read_request(in, &q))
         return MIG_BAD_ARGUMENTS;
     /* EX6: secure or default values need the standard ports and ints (exec_setexecdata),
@@ -164,17 +217,20 @@ static kern_return_t S_exec_exec_paths(mig_msg_t *in)
         kern_unmodelled("exec with EXEC_NEWTASK or without an old task (a new task for the "
                         "program)");
     mach_port_t task = q.oldtask;
-    /* The ports to give: the array as passed, at least INIT_PORT_MAX long; a null bootstrap
-     * port is the old task's. */
-    uint32_t nports = b->nports < HURD_INIT_PORT_MAX ? HURD_INIT_PORT_MAX : b->nports;
-    for (uint32_t i = b->nports; i < nports; i++)
-        b->ports[i] = MACH_PORT_NULL;
-    b->nports = nports;
+    /* The arrays for the program (servercopy); the ports as passed, at least INIT_PORT_MAX
+     * long; a null bootstrap port is the old task's. */
+    bool taken[5];
+    arr_keep(&b->argv, &q.argv, 1, 0, &taken[0]);
+    arr_keep(&b->envp, &q.envp, 1, 0, &taken[1]);
+    arr_keep(&b->dtable, &q.dtable, sizeof(mach_port_t), 0, &taken[2]);
+    arr_keep(&b->ports, &q.ports, sizeof(mach_port_t), HURD_INIT_PORT_MAX, &taken[3]);
+    arr_keep(&b->ints, &q.ints, 4, 0, &taken[4]);
+    mach_port_t *ports = arr_ports(&b->ports);
     bool bootstrap_replaced = false;
-    if (b->ports[HURD_INIT_PORT_BOOTSTRAP] == MACH_PORT_NULL) {
+    if (ports[HURD_INIT_PORT_BOOTSTRAP] == MACH_PORT_NULL) {
         mach_port_t bp = MACH_PORT_NULL;
         if (__task_get_special_port(task, TASK_BOOTSTRAP_PORT, &bp) == KERN_SUCCESS) {
-            b->ports[HURD_INIT_PORT_BOOTSTRAP] = bp;
+            ports[HURD_INIT_PORT_BOOTSTRAP] = bp;
             bootstrap_replaced = bp != MACH_PORT_NULL;
         }
     }
@@ -182,7 +238,8 @@ static kern_return_t S_exec_exec_paths(mig_msg_t *in)
 
     /* Committed (EX8): the old threads go, then the address space, then the names. */
     if (commit_hook != NULL)
-        commit_hook(task_id_of(task), b->ints, b->nints, q.destroy, q.ndestroy);
+        commit_hook(task_id_of(task), b->ints.p, b->ints.n, (const uint32_t *)q.destroy.at,
+                    q.destroy.n);
     mach_port_t *threads = NULL;
     mach_msg_type_number_t nthreads = 0;
     if (__task_threads(task, &threads, &nthreads) == KERN_SUCCESS) {
@@ -193,15 +250,15 @@ static kern_return_t S_exec_exec_paths(mig_msg_t *in)
         __vm_deallocate(E.self, (vm_address_t)threads, nthreads * sizeof *threads);
     }
     __vm_deallocate(task, VM_MIN_ADDRESS, VM_MAX_ADDRESS - VM_MIN_ADDRESS);
-    for (uint32_t i = 0; i < q.ndealloc; i++)
-        __mach_port_deallocate(task, q.dealloc[i]);
-    for (uint32_t i = 0; i < q.ndestroy; i++)
-        __mach_port_destroy(task, q.destroy[i]);
+    for (uint32_t i = 0; i < q.dealloc.n; i++)
+        __mach_port_deallocate(task, mig_array_word(&q.dealloc, i));
+    for (uint32_t i = 0; i < q.destroy.n; i++)
+        __mach_port_destroy(task, mig_array_word(&q.destroy, i));
 
     /* The proc server hears of the new program (EX9). */
-    if (b->ports[HURD_INIT_PORT_PROC] != MACH_PORT_NULL) {
+    if (ports[HURD_INIT_PORT_PROC] != MACH_PORT_NULL) {
         pid_t pid;
-        __proc_task2pid(b->ports[HURD_INIT_PORT_PROC], task, &pid);
+        __proc_task2pid(ports[HURD_INIT_PORT_PROC], task, &pid);
     }
     /* The initial thread, at the program's entry. */
     mach_port_t thread = MACH_PORT_NULL;
@@ -230,16 +287,30 @@ static kern_return_t S_exec_exec_paths(mig_msg_t *in)
         /* The old task is hopelessly trashed: coup de grace. MIG destroys the request's
          * rights (M11); what the routine added goes here. */
         if (bootstrap_replaced)
-            __mach_port_deallocate(E.self, b->ports[HURD_INIT_PORT_BOOTSTRAP]);
-        b->ports[HURD_INIT_PORT_BOOTSTRAP] = MACH_PORT_NULL;
+            __mach_port_deallocate(E.self, ports[HURD_INIT_PORT_BOOTSTRAP]);
+        ports[HURD_INIT_PORT_BOOTSTRAP] = MACH_PORT_NULL;
         if (b->used)
             __mach_port_mod_refs(E.self, b->port, MACH_PORT_RIGHT_RECEIVE, -1);
         b->used = false;
         if (thread != MACH_PORT_NULL)
             __mach_port_deallocate(E.self, thread);
+        /* the regions kept go with the request (M11: MIG destroys it), our copies here */
+        struct arr *kept[] = {&b->argv, &b->envp, &b->dtable, &b->ports, &b->ints};
+        for (int i = 0; i < 5; i++)
+            if (taken[i])
+                kept[i]->p = NULL;
+        boot_arrays_free(b);
         __task_terminate(task);
         return kr;
     }
+    /* Success: MIG's server stub gives back the regions that are not the routine's (server.c,
+     * WriteDestroyArg: deallocnames and destroynames, and a ports array too short to keep). */
+    mig_array_t *given[] = {&q.argv, &q.envp, &q.dtable, &q.ports, &q.ints};
+    for (int i = 0; i < 5; i++)
+        if (!taken[i])
+            mig_array_free(E.self, given[i]);
+    mig_array_free(E.self, &q.dealloc);
+    mig_array_free(E.self, &q.destroy);
     __mach_port_deallocate(E.self, q.file); /* finish (e, 1) */
     if (!(q.flags & HURD_EXEC_SIGTRAP))
         __thread_resume(thread);
@@ -251,17 +322,44 @@ static kern_return_t S_exec_exec_paths(mig_msg_t *in)
 }
 
 /* S_exec_startup_get_info: the boot record, its rights moved to the program. */
+/* An array into get_info's reply: out of line with deallocate (exec_startup.defs: `dealloc`)
+ * when it does not go inline (EX20), the memory then the message's; inline, our copy goes. */
+static void put_given(mig_msg_t *out, struct arr *x, int kind)
+{
+    bool gone;
+    if (kind == 0)
+        gone = mig_put_byte_array_dealloc(out, x->p, x->n, true);
+    else if (kind == 1)
+        gone = mig_put_ports_dealloc(out, x->p, x->n, MACH_MSG_TYPE_MOVE_SEND, true);
+    else
+        gone = mig_put_words_dealloc(out, MACH_MSG_TYPE_INTEGER_32, x->p, x->n, true);
+    if (gone)
+        memset(x, 0, sizeof *x);
+}
+
+/* S_exec_startup_get_info: the boot record, its rights moved to the program. Added rule (EX20):
+ * the arrays go inline when they fit, as before; the Hurd's exec server hands its own copies,
+ * which MIG's server stub sends out of line whatever their size. */
 static kern_return_t S_get_info(struct boot *b, mig_msg_t *out)
 {
     for (int i = 0; i < 5; i++)
         mig_put_int64(out, 0); /* user_entry, phdr_data, phdr_size, stack_base, stack_size */
     mig_put_int32(out, b->flags);
-    mig_put_bytes(out, b->argv, b->given ? 0 : b->argvlen);
-    mig_put_bytes(out, b->envp, b->given ? 0 : b->envplen);
-    mig_put_ports(out, b->dtable, b->given ? 0 : b->ndtable, MACH_MSG_TYPE_MOVE_SEND);
-    mig_put_ports(out, b->ports, b->given ? 0 : b->nports, MACH_MSG_TYPE_MOVE_SEND);
-    mig_put_words(out, MACH_MSG_TYPE_INTEGER_32, b->ints, b->given ? 0 : b->nints);
+    if (b->given) {
+        mig_put_bytes(out, "", 0);
+        mig_put_bytes(out, "", 0);
+        mig_put_ports(out, NULL, 0, MACH_MSG_TYPE_MOVE_SEND);
+        mig_put_ports(out, NULL, 0, MACH_MSG_TYPE_MOVE_SEND);
+        mig_put_words(out, MACH_MSG_TYPE_INTEGER_32, NULL, 0);
+        return KERN_SUCCESS;
+    }
+    put_given(out, &b->argv, 0);
+    put_given(out, &b->envp, 0);
+    put_given(out, &b->dtable, 1);
+    put_given(out, &b->ports, 1);
+    put_given(out, &b->ints, 2);
     b->given = true;
+    boot_arrays_free(b);
     return KERN_SUCCESS;
 }
 
@@ -269,12 +367,13 @@ static kern_return_t S_get_info(struct boot *b, mig_msg_t *out)
 static void boot_free(struct boot *b)
 {
     if (!b->given) {
-        for (uint32_t i = 0; i < b->ndtable; i++)
-            if (MACH_PORT_VALID(b->dtable[i]))
-                __mach_port_deallocate(E.self, b->dtable[i]);
-        for (uint32_t i = 0; i < b->nports; i++)
-            if (MACH_PORT_VALID(b->ports[i]))
-                __mach_port_deallocate(E.self, b->ports[i]);
+        for (uint32_t i = 0; i < b->dtable.n; i++)
+            if (MACH_PORT_VALID(arr_ports(&b->dtable)[i]))
+                __mach_port_deallocate(E.self, arr_ports(&b->dtable)[i]);
+        for (uint32_t i = 0; i < b->ports.n; i++)
+            if (MACH_PORT_VALID(arr_ports(&b->ports)[i]))
+                __mach_port_deallocate(E.self, arr_ports(&b->ports)[i]);
+        boot_arrays_free(b);
     }
     __mach_port_mod_refs(E.self, b->port, MACH_PORT_RIGHT_RECEIVE, -1);
     b->used = false;

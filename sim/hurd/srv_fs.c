@@ -191,27 +191,36 @@ static kern_return_t S_io_read(struct node *f, mig_msg_t *in, mig_msg_t *out)
 /* --- file_exec_paths, file_exec ---------------------------------------------------------------- */
 
 /* Copies one item of in (at its position) into m, as the same kind of item: ports are passed
- * on with COPY_SEND (libdiskfs passes the fds and ports so), names and ints as they are. */
-static bool pass_ports(mig_msg_t *in, mig_msg_t *m)
+ * on with COPY_SEND (libdiskfs passes the fds and ports so), names and ints as they are. An
+ * array may have come inline or out of line and goes on either way, as its size and the
+ * message's room say (EX20): an out-of-line region is read where the kernel placed it, and
+ * stays the file system's until the exec server answers (fwd_answer gives it back). */
+static bool pass_array(mig_msg_t *in, mig_msg_t *m, unsigned elem_bits, unsigned type,
+                       void **scratch)
 {
-    mach_port_t v[(MIG_MSG_MAX) / 8];
-    uint32_t n;
-    if (!mig_get_ports(in, v, sizeof v / sizeof v[0], &n))
-        return false;
-    mig_put_ports(m, v, n, MACH_MSG_TYPE_COPY_SEND);
+    mig_array_t a;
+    if (!mig_get_array(in, elem_bits, &a) || (type != 0 && a.type != type))
+        return !(in->bad = true);
+    /* The elements stay where they are (in the request, or its region) until the send; inline
+     * ports in x86_64's 64-bit slots (W2) are copied out as names, into a block freed after it. */
+    const void *data = a.at;
+    if (elem_bits == 0 && a.elem != sizeof(mach_port_t) && a.n > 0) {
+        *scratch = kern_mem_alloc((size_t)a.n * sizeof(mach_port_t));
+        if (*scratch == NULL)
+            kern_unmodelled("the file system's memory is full");
+        mig_array_copy(&a, *scratch);
+        data = *scratch;
+    }
+    if (elem_bits == 0)
+        mig_put_ports(m, data, a.n, MACH_MSG_TYPE_COPY_SEND);
+    else if (elem_bits == 8)
+        mig_put_byte_array(m, data, a.n);
+    else
+        mig_put_words(m, type, data, a.n);
     return true;
 }
 
-static bool pass_words(mig_msg_t *in, mig_msg_t *m, unsigned type)
-{
-    uint32_t v[(MIG_MSG_MAX) / 4];
-    uint32_t n;
-    if (!mig_get_words(in, type, v, sizeof v / sizeof v[0], &n))
-        return false;
-    mig_put_words(m, type, v, n);
-    return true;
-}
-
+/* path and abspath: string_t, inline */
 static bool pass_bytes(mig_msg_t *in, mig_msg_t *m)
 {
     char v[MIG_MSG_MAX];
@@ -260,15 +269,23 @@ static kern_return_t S_file_exec(struct node *f, mig_msg_t *in, bool paths)
         mig_put_bytes(&m, "", 1);
         mig_put_bytes(&m, "", 1);
     }
-    ok = ok && pass_bytes(in, &m) && pass_bytes(in, &m) && pass_ports(in, &m) &&
-         pass_ports(in, &m) && pass_words(in, &m, MACH_MSG_TYPE_INTEGER_32) &&
-         pass_words(in, &m, MACH_MSG_TYPE_PORT_NAME) && pass_words(in, &m, MACH_MSG_TYPE_PORT_NAME);
+    void *scratch[2] = {NULL, NULL};
+    ok = ok && pass_array(in, &m, 8, MACH_MSG_TYPE_BYTE, NULL) &&
+         pass_array(in, &m, 8, MACH_MSG_TYPE_BYTE, NULL) &&
+         pass_array(in, &m, 0, 0, &scratch[0]) && pass_array(in, &m, 0, 0, &scratch[1]) &&
+         pass_array(in, &m, 32, MACH_MSG_TYPE_INTEGER_32, NULL) &&
+         pass_array(in, &m, 32, MACH_MSG_TYPE_PORT_NAME, NULL) &&
+         pass_array(in, &m, 32, MACH_MSG_TYPE_PORT_NAME, NULL);
+    mach_msg_return_t mr = MACH_MSG_SUCCESS;
+    if (ok)
+        mr = __mach_msg(&m.head, MACH_SEND_MSG, m.len, 0, MACH_PORT_NULL, 0, MACH_PORT_NULL);
+    for (int i = 0; i < 2; i++)
+        if (scratch[i] != NULL)
+            kern_mem_free(scratch[i]);
     if (!ok) {
         __mach_port_mod_refs(F.self, w->reply, MACH_PORT_RIGHT_RECEIVE, -1);
         return MIG_BAD_ARGUMENTS;
     }
-    mach_msg_return_t mr = __mach_msg(&m.head, MACH_SEND_MSG, m.len, 0, MACH_PORT_NULL, 0,
-                                      MACH_PORT_NULL);
     if (mr != MACH_MSG_SUCCESS) {
         /* The exec server is gone, and there is no other to look up: EOPNOTSUPP. */
         __mach_port_mod_refs(F.self, w->reply, MACH_PORT_RIGHT_RECEIVE, -1);
@@ -283,7 +300,8 @@ static kern_return_t S_file_exec(struct node *f, mig_msg_t *in, bool paths)
 /* exec's reply (or a send-once notification: the exec server discarded the request) on the
  * reply port of w: the caller's request is answered with its code. On success libdiskfs
  * deallocates the task, fds and ports it received; on an error MIG destroys them (M11): either
- * way the request's rights go. */
+ * way the request's rights go, and so do its out-of-line regions (EX20: fs.defs's arrays have
+ * no servercopy in libdiskfs, so MIG's server stub gives them back after success). */
 static void fwd_answer(struct fwd *w, mig_msg_t *in)
 {
     kern_return_t code = MIG_SERVER_DIED;

@@ -88,23 +88,166 @@ void mig_put_port(mig_msg_t *m, mach_port_t name, mach_msg_type_name_t dispositi
     m->head.msgh_bits |= MACH_MSGH_BITS_COMPLEX;
 }
 
-void mig_put_ports(mig_msg_t *m, const mach_port_t *names, uint32_t n,
-                   mach_msg_type_name_t disposition)
+/* --- arrays inline or out of line (mig.h, EX20) ---------------------------------------------- */
+
+uint32_t mig_inline_max(unsigned elem_bits)
+{
+    return MIG_INLINE_BYTES / (elem_bits / 8);
+}
+
+/* The bytes an out-of-line item takes: its descriptor (Debian's long form past 4095 elements,
+ * which the short form's 12-bit msgt_number cannot hold) and the 8-byte address. */
+static mach_msg_size_t ool_item_size(uint32_t n)
+{
+    return (mach_msg_size_t)mk_msg_align(layout(), mk_msg_type_size(layout(), n > 0xfff) + 8);
+}
+
+/* An array of n elements of size bits goes inline when MIG's stub would send it inline (at most
+ * MIG_INLINE_BYTES) and it fits in what is left of the message (the added rule of EX20). */
+static bool goes_inline(const mig_msg_t *m, unsigned size, uint32_t n)
+{
+    return n <= mig_inline_max(size) && m->len + mig_item_size(size, n) <= MIG_MSG_MAX;
+}
+
+/* An out-of-line item: the descriptor (msgt_inline clear) and the data's address in the
+ * sender's space; the kernel copies the data at the send (O1). The message becomes COMPLEX. */
+static void put_ool(mig_msg_t *m, unsigned name, unsigned size, uint32_t n, const void *data,
+                    bool dealloc)
+{
+    if (m->len + ool_item_size(n) > MIG_MSG_MAX)
+        kern_unmodelled("a MIG message larger than MIG_MSG_MAX");
+    mk_msg_type_t t = {.name = name, .size = size, .number = n, .deallocate = dealloc};
+    size_t at = m->len + mk_msg_type_write(layout(), m->bytes + m->len, &t);
+    uint64_t addr = n > 0 ? (uint64_t)(uintptr_t)data : 0;
+    memcpy(m->bytes + at, &addr, sizeof addr);
+    m->len = (mach_msg_size_t)mk_msg_align(layout(), at + sizeof addr);
+    m->head.msgh_bits |= MACH_MSGH_BITS_COMPLEX;
+}
+
+bool mig_put_ports_dealloc(mig_msg_t *m, const mach_port_t *names, uint32_t n,
+                           mach_msg_type_name_t disposition, bool dealloc)
 {
     unsigned bits = mk_msg_port_bits(layout());
+    if (!goes_inline(m, bits, n)) {
+        put_ool(m, disposition, 32, n, names, dealloc); /* W2: out of line, 32-bit names */
+        return dealloc && n > 0;
+    }
     uint8_t slots[MIG_MSG_MAX];
-    if ((size_t)n * (bits / 8) > sizeof slots)
-        kern_unmodelled("a MIG message larger than MIG_MSG_MAX");
     memset(slots, 0, (size_t)n * (bits / 8));
     for (uint32_t i = 0; i < n; i++) /* x86_64: each name in the low half of its slot (W2) */
         memcpy(slots + (size_t)i * (bits / 8), &names[i], sizeof names[i]);
     put_item(m, disposition, bits, n, slots);
     m->head.msgh_bits |= MACH_MSGH_BITS_COMPLEX;
+    return false;
+}
+
+void mig_put_ports(mig_msg_t *m, const mach_port_t *names, uint32_t n,
+                   mach_msg_type_name_t disposition)
+{
+    mig_put_ports_dealloc(m, names, n, disposition, false);
+}
+
+bool mig_put_words_dealloc(mig_msg_t *m, unsigned type, const uint32_t *v, uint32_t n,
+                           bool dealloc)
+{
+    if (!goes_inline(m, 32, n)) {
+        put_ool(m, type, 32, n, v, dealloc);
+        return dealloc && n > 0;
+    }
+    put_item(m, type, 32, n, v);
+    return false;
 }
 
 void mig_put_words(mig_msg_t *m, unsigned type, const uint32_t *v, uint32_t n)
 {
-    put_item(m, type, 32, n, v);
+    mig_put_words_dealloc(m, type, v, n, false);
+}
+
+bool mig_put_byte_array_dealloc(mig_msg_t *m, const void *p, uint32_t n, bool dealloc)
+{
+    if (!goes_inline(m, 8, n)) {
+        put_ool(m, MACH_MSG_TYPE_BYTE, 8, n, p, dealloc);
+        return dealloc && n > 0;
+    }
+    put_item(m, MACH_MSG_TYPE_BYTE, 8, n, p);
+    return false;
+}
+
+void mig_put_byte_array(mig_msg_t *m, const void *p, uint32_t n)
+{
+    mig_put_byte_array_dealloc(m, p, n, false);
+}
+
+static bool is_port_type(unsigned name);
+
+bool mig_get_array(mig_msg_t *m, unsigned elem_bits, mig_array_t *a)
+{
+    memset(a, 0, sizeof *a);
+    mk_msg_type_t t;
+    if (m->bad || m->pos > m->len ||
+        !mk_msg_type_read(layout(), m->bytes + m->pos, m->len - m->pos, &t))
+        goto bad;
+    bool port = elem_bits == 0;
+    if (port && !is_port_type(t.name))
+        goto bad;
+    unsigned want = port ? (t.is_inline ? mk_msg_port_bits(layout()) : 32) : elem_bits;
+    if (t.size != want)
+        goto bad;
+    size_t bytes = ((size_t)t.size * t.number + 7) / 8;
+    size_t data = m->pos + t.hdr;
+    a->type = t.name;
+    a->n = t.number;
+    a->elem = want / 8;
+    if (t.is_inline) {
+        if (data + bytes > m->len)
+            goto bad;
+        a->at = m->bytes + data;
+        m->pos = (mach_msg_size_t)mk_msg_align(layout(), data + bytes);
+    } else {
+        uint64_t addr;
+        if (data + sizeof addr > m->len)
+            goto bad;
+        memcpy(&addr, m->bytes + data, sizeof addr);
+        if (bytes > 0 && addr == 0)
+            goto bad; /* O4: a region that could not be placed */
+        a->at = (const uint8_t *)(uintptr_t)addr;
+        a->ool = bytes > 0 ? (void *)(uintptr_t)addr : NULL;
+        a->ool_len = bytes;
+        m->pos = (mach_msg_size_t)mk_msg_align(layout(), data + sizeof addr);
+    }
+    return true;
+bad:
+    m->bad = true;
+    return false;
+}
+
+uint32_t mig_array_word(const mig_array_t *a, uint32_t i)
+{
+    if (a->elem == 1)
+        return a->at[i];
+    uint32_t w; /* x86_64: an inline port's name is the low half of its slot (W2) */
+    memcpy(&w, a->at + (size_t)i * a->elem, sizeof w);
+    return w;
+}
+
+void mig_array_copy(const mig_array_t *a, void *dst)
+{
+    if (a->elem == 1) {
+        if (a->n > 0)
+            memcpy(dst, a->at, a->n);
+        return;
+    }
+    for (uint32_t i = 0; i < a->n; i++) {
+        uint32_t w = mig_array_word(a, i);
+        memcpy((uint8_t *)dst + (size_t)i * 4, &w, sizeof w);
+    }
+}
+
+void mig_array_free(mach_port_t task, mig_array_t *a)
+{
+    if (a->ool != NULL)
+        __vm_deallocate(task, (vm_address_t)(uintptr_t)a->ool, a->ool_len);
+    a->ool = NULL;
 }
 
 /* Reads one item's descriptor at m->pos, whatever its number (at most max); *data gets its
@@ -241,19 +384,36 @@ bool mig_get_byte_array(mig_msg_t *m, void *p, uint32_t max, uint32_t *n)
     return true;
 }
 
-/* Calls fn on each port item of the body (names in place), from offset `from`. */
-static void for_each_port(mig_msg_t *m, mach_msg_size_t from,
-                          void (*fn)(void *ctx, mach_port_t name, unsigned type), void *ctx)
+/* Calls fn on each right the body carries (names in place: inline, or in an out-of-line port
+ * array at its address in the running task), and ool_fn, when given, on each out-of-line
+ * region after its rights, from offset `from`. */
+static void for_each_item(mig_msg_t *m, mach_msg_size_t from,
+                          void (*fn)(void *ctx, mach_port_t name, unsigned type),
+                          void (*ool_fn)(void *ctx, uint64_t addr, size_t len), void *ctx)
 {
     mk_msg_layout_t l = layout();
     unsigned port_bits = mk_msg_port_bits(l);
     size_t pos = from;
     mk_msg_type_t t;
     while (pos <= m->len && mk_msg_type_read(l, m->bytes + pos, m->len - pos, &t)) {
-        if (t.longform || !t.is_inline)
-            return; /* never built here */
         size_t data = pos + t.hdr;
         size_t bytes = ((size_t)t.size * t.number + 7) / 8;
+        if (!t.is_inline) {
+            uint64_t addr;
+            if (data + sizeof addr > m->len)
+                return;
+            memcpy(&addr, m->bytes + data, sizeof addr);
+            if (addr != 0 && is_port_type(t.name) && t.size == 32)
+                for (unsigned i = 0; i < t.number; i++) {
+                    mach_port_t name;
+                    memcpy(&name, (const uint8_t *)(uintptr_t)addr + (size_t)i * 4, sizeof name);
+                    fn(ctx, name, t.name);
+                }
+            if (addr != 0 && bytes > 0 && ool_fn != NULL)
+                ool_fn(ctx, addr, bytes);
+            pos = mk_msg_align(l, data + sizeof addr);
+            continue;
+        }
         if (data + bytes > m->len)
             return;
         if (is_port_type(t.name) && t.size == port_bits)
@@ -264,6 +424,12 @@ static void for_each_port(mig_msg_t *m, mach_msg_size_t from,
             }
         pos = mk_msg_align(l, data + bytes);
     }
+}
+
+static void for_each_port(mig_msg_t *m, mach_msg_size_t from,
+                          void (*fn)(void *ctx, mach_port_t name, unsigned type), void *ctx)
+{
+    for_each_item(m, from, fn, NULL, ctx);
 }
 
 /* --- client ---------------------------------------------------------------------------------- */
@@ -441,10 +607,16 @@ static mach_port_t server_task_name(void)
     return t;
 }
 
+/* mach_msg_destroy, for an out-of-line region: vm_deallocate in the running task. */
+static void destroy_region(void *ctx, uint64_t addr, size_t len)
+{
+    __vm_deallocate(*(mach_port_t *)ctx, (vm_address_t)addr, len);
+}
+
 void mig_destroy_body_rights(mig_msg_t *in)
 {
     mach_port_t task = server_task_name();
-    for_each_port(in, sizeof(mach_msg_header_t), destroy_right, &task);
+    for_each_item(in, sizeof(mach_msg_header_t), destroy_right, destroy_region, &task);
 }
 
 mach_msg_return_t mig_send_reply(mig_msg_t *out)
@@ -462,7 +634,7 @@ mach_msg_return_t mig_send_reply(mig_msg_t *out)
         mach_port_t task = server_task_name();
         destroy_right(&task, dest, dest_type == MACH_MSG_TYPE_MOVE_SEND_ONCE
                                        ? MACH_MSG_TYPE_PORT_SEND_ONCE : MACH_MSG_TYPE_PORT_SEND);
-        for_each_port(out, MIG_REPLY_SIZE, destroy_right, &task);
+        for_each_item(out, MIG_REPLY_SIZE, destroy_right, destroy_region, &task);
     }
     return mr;
 }

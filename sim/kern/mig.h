@@ -23,10 +23,10 @@
 
 #include "kern.h"
 
-/* A message's largest size. exec's requests fit with their arrays inline (a forked child's, with
- * 10 names to destroy, is 248 bytes in Debian's layout); a larger one ends the run as
- * unmodelled. Kept small: simulated threads hold messages on their stacks, which are part of
- * the images that every switch and fork copies. */
+/* A message's largest size, out-of-line data not counted. An array that does not fit goes out
+ * of line (EX20, below); any other item that does not fit ends the run as unmodelled. Kept
+ * small: simulated threads hold messages on their stacks, which are part of the images that
+ * every switch and fork copies. */
 #define MIG_MSG_MAX 512
 
 /* A message being built or read. len: bytes used so far (building) or received (reading);
@@ -63,11 +63,63 @@ void mig_put_int64(mig_msg_t *m, int64_t v);
 void mig_put_bytes(mig_msg_t *m, const void *p, uint32_t n);   /* n BYTE elements */
 /* A port item with its disposition; the message becomes COMPLEX. */
 void mig_put_port(mig_msg_t *m, mach_port_t name, mach_msg_type_name_t disposition);
-/* Variable-length arrays, inline: n port names with one disposition (COMPLEX), n 32-bit
- * elements of a type (INTEGER_32, or PORT_NAME for a mach_port_name_array_t), n bytes. */
+/* Variable-length arrays: n port names with one disposition (COMPLEX), n 32-bit elements of a
+ * type (INTEGER_32, or PORT_NAME for a mach_port_name_array_t); inline within MIG's bound and
+ * the message's room, else out of line (below, EX20). mig_put_bytes is always inline (strings,
+ * a reply's small data). */
 void mig_put_ports(mig_msg_t *m, const mach_port_t *names, uint32_t n,
                    mach_msg_type_name_t disposition);
 void mig_put_words(mig_msg_t *m, unsigned type, const uint32_t *v, uint32_t n);
+
+/* --- Variable-length arrays past the inline bound (docs/exec-rules.md EX20) -----------------
+ *
+ * MIG sends an indefinite array (`array[] of T`, no bound: the Hurd's data_t, portarray_t,
+ * intarray_t, mach_port_name_array_t) inline when it holds at most MIG_INLINE_BYTES of elements
+ * (GNU MIG type.c, itVarArrayDecl: "Send at most 2048 bytes inline"), otherwise out of line: a
+ * descriptor with msgt_inline clear and the data's address, which the kernel copies into the
+ * receiver (vm_map_copyin at the send, vm_map_copyout at the receive; rules O1-O6). Added rule:
+ * forksim's messages hold at most MIG_MSG_MAX bytes, so an array within MIG's bound that does not
+ * fit in what is left of the message goes out of line too (MIG's stub would send it inline in
+ * a larger message): the same one message, the receiver sees the same elements. */
+#define MIG_INLINE_BYTES 2048u
+/* MIG's inline bound of an indefinite array of elements of elem_bits (an inline port element is
+ * the layout's slot: 512 names in Debian's layout, 256 on x86_64). */
+uint32_t mig_inline_max(unsigned elem_bits);
+/* n bytes of a data_t (bytes[] of hurd.stubs), inline or out of line as above (the sender keeps
+ * its memory: MIG's user stubs send an indefinite array with deallocate clear). */
+void mig_put_byte_array(mig_msg_t *m, const void *p, uint32_t n);
+/* The same for a reply's out array the server gives away: out of line with deallocate set
+ * (the .defs' `dealloc`, exec_startup.defs), the memory a block of kern_mem_alloc. The
+ * mig_put_ports and mig_put_words above already choose inline or out of line (deallocate
+ * clear); these choose with deallocate as given, and return true when the memory went with the
+ * message (out of line with deallocate: no longer the caller's). */
+bool mig_put_ports_dealloc(mig_msg_t *m, const mach_port_t *names, uint32_t n,
+                           mach_msg_type_name_t disposition, bool dealloc);
+bool mig_put_words_dealloc(mig_msg_t *m, unsigned type, const uint32_t *v, uint32_t n,
+                           bool dealloc);
+bool mig_put_byte_array_dealloc(mig_msg_t *m, const void *p, uint32_t n, bool dealloc);
+
+/* An array item as received, inline or out of line. Out of line, `ool` is the region the
+ * kernel placed in the receiver's space (the receiver's: mig_array_free gives it back, as
+ * MIG's server stubs do after a successful routine, or the routine keeps it: `servercopy`). */
+typedef struct mig_array {
+    unsigned type;              /* the carried type (msgt_name) */
+    uint32_t n;                 /* elements */
+    unsigned elem;              /* bytes per element where they are (an inline port: its slot) */
+    const uint8_t *at;          /* the first element: in the message, or the region */
+    void *ool;                  /* out of line: the region (NULL inline, or when n is 0) */
+    size_t ool_len;             /* its bytes */
+} mig_array_t;
+/* Reads the next item as an array of elements of elem_bits (ports: pass 0, any port type):
+ * false (and m->bad) on a mismatch. */
+bool mig_get_array(mig_msg_t *m, unsigned elem_bits, mig_array_t *a);
+/* Element i as 32 bits (a name, an int); bytes: element i. */
+uint32_t mig_array_word(const mig_array_t *a, uint32_t i);
+/* Copies the n elements to dst as 32-bit words (names, ints) or bytes. */
+void mig_array_copy(const mig_array_t *a, void *dst);
+/* Gives an out-of-line region back (vm_deallocate in task, the running server's own name);
+ * nothing for an inline array. */
+void mig_array_free(mach_port_t task, mig_array_t *a);
 
 /* Reading: each returns false (and sets m->bad) on a type, size or length mismatch. */
 bool mig_get_int32(mig_msg_t *m, int32_t *v);
@@ -132,7 +184,8 @@ void mig_set_retcode(mig_msg_t *out, kern_return_t code);
  * With no reply port (MACH_PORT_NULL) nothing is sent. */
 mach_msg_return_t mig_send_reply(mig_msg_t *out);
 
-/* Destroys every right the body of a received message carries (mach_msg_destroy of the body). */
+/* Destroys every right the body of a received message carries and gives back its out-of-line
+ * regions (mach_msg_destroy of the body). */
 void mig_destroy_body_rights(mig_msg_t *in);
 
 /* The server side of one request (M11): 0 sends the full reply; MIG_NO_REPLY sends nothing;
