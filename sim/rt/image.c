@@ -141,7 +141,21 @@ static void shadow_clear(uintptr_t lo, uintptr_t hi)
 #endif
 
 #if SIM_VALGRIND
-SIM_WORLD_STATE static unsigned *vg_stacks;     /* valgrind's ids of the stack slots */
+/* valgrind's ids of the arena's stack slots: told once for the mapping, kept with it between
+ * worlds (arena_kept below), told again only when the arena is mapped anew. Registering and
+ * forgetting the 256 slots at every open and close was about 12,000 instructions a world. */
+static struct {
+    unsigned *ids;
+    size_t n;
+} vg_arena;
+
+static void vg_arena_forget(void)
+{
+    for (size_t i = 0; i < vg_arena.n; i++) VALGRIND_STACK_DEREGISTER(vg_arena.ids[i]);
+    free(vg_arena.ids);
+    vg_arena.ids = NULL;
+    vg_arena.n = 0;
+}
 #endif
 
 /* --- Arena -------------------------------------------------------------------------------- */
@@ -169,6 +183,9 @@ static int arena_map(size_t arena_size, size_t stack_size)
         return 0;
     }
     if (arena_kept.arena_size != 0) {
+#if SIM_VALGRIND
+        vg_arena_forget();
+#endif
         munmap((void *)SIM_ARENA_BASE, arena_kept.arena_size);
         arena_kept.arena_size = 0;
     }
@@ -205,10 +222,14 @@ int image_arena_open(size_t arena_size, size_t stack_size)
     sim_assert(r->heap_limit > r->arena_lo + 2 * r->page);
 #if SIM_VALGRIND
     /* valgrind then takes a jump between slots for a switch, not a huge frame */
-    vg_stacks = sim_xalloc(r->nslots * sizeof *vg_stacks);
-    for (size_t i = 0; i < r->nslots; i++)
-        vg_stacks[i] = VALGRIND_STACK_REGISTER(r->arena_hi - (i + 1) * stack_size + r->page,
-                                               r->arena_hi - i * stack_size);
+    if (vg_arena.ids == NULL) {
+        vg_arena.ids = malloc(r->nslots * sizeof *vg_arena.ids);
+        if (vg_arena.ids == NULL) sim_fatal("out of host memory");
+        vg_arena.n = r->nslots;
+        for (size_t i = 0; i < r->nslots; i++)
+            vg_arena.ids[i] = VALGRIND_STACK_REGISTER(r->arena_hi - (i + 1) * stack_size + r->page,
+                                                      r->arena_hi - i * stack_size);
+    }
 #endif
 #if SIM_ASAN
     __asan_get_shadow_mapping(&sh_scale, &sh_offset);
@@ -226,11 +247,6 @@ void image_arena_close(void)
     copy_raw(sim_globals_lo(), r->pristine, sim_globals_size());
     sim_xfree(r->pristine);
     r->pristine = NULL;
-#if SIM_VALGRIND
-    for (size_t i = 0; i < r->nslots; i++) VALGRIND_STACK_DEREGISTER(vg_stacks[i]);
-    sim_xfree(vg_stacks);
-    vg_stacks = NULL;
-#endif
     /* kept for the next simulation (arena_map), bytes and all */
     arena_kept.arena_size = r->arena_hi - r->arena_lo;
     arena_kept.stack_size = r->stack_size;
@@ -249,15 +265,9 @@ int image_arena_resume(size_t arena_size, size_t stack_size)
     return 0;
 }
 
-/* ...and, the world state back, what image_arena_open tells valgrind. */
+/* ...and, the world state back: valgrind still knows the kept arena's stack slots (vg_arena). */
 void image_arena_resumed(void)
 {
-#if SIM_VALGRIND
-    struct sim_rt *r = &sim_rt;
-    for (size_t i = 0; i < r->nslots; i++)
-        vg_stacks[i] = VALGRIND_STACK_REGISTER(r->arena_hi - (i + 1) * r->stack_size + r->page,
-                                               r->arena_hi - i * r->stack_size);
-#endif
 }
 
 bool image_contains(uintptr_t addr, size_t len)
