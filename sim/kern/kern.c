@@ -471,8 +471,12 @@ void *kern_mem_alloc(size_t size)
     if (!running_host_task())
         return sim_heap_alloc_aligned(size, PAGE);
     host_block *b = sim_walloc(sizeof *b);
-    b->raw = sim_walloc((size + PAGE - 1) / PAGE * PAGE + PAGE);
+    size_t pages = (size + PAGE - 1) / PAGE * PAGE;
+    /* zero-filled pages, as vm_allocate gives them; the alignment's slack around them is
+     * never read, so not zeroed (it was half of the bytes zeroed here) */
+    b->raw = sim_walloc_uninit(pages + PAGE);
     void *p = (void *)(((uintptr_t)b->raw + PAGE - 1) & ~(uintptr_t)(PAGE - 1));
+    memset(p, 0, pages);
     b->p = p;
     b->size = size;
     b->next = host_blocks;
