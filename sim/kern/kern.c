@@ -543,13 +543,10 @@ void kern_trace_note(const char *fmt, ...)
 
 bool kern_tracing(void) { return K.trace != NULL; }
 
-int kern_fmt(char *buf, size_t len, const char *fmt, ...)
+int kern_fmt_traced(char *buf, size_t len, const char *fmt, ...)
 {
-    if (K.trace == NULL) {
-        if (len > 0)
-            buf[0] = '\0';
-        return 0;
-    }
+    if (K.trace == NULL)
+        return kern_fmt_none(buf, len);
     va_list ap;
     va_start(ap, fmt);
     int n = vsnprintf(buf, len, fmt, ap);
