@@ -339,7 +339,10 @@ int kern_open(const kern_config *cfg)
     K.world = world_create(&cfg->world);
     sim_set_free_hooks(task_freed, thread_freed);
     world_set_wake_hook(K.world, on_wake, NULL);
-    world_set_touch_hook(K.world, on_touch, NULL);
+    /* only a custom policy reads what a step touched (sim_touch): without one the model need
+     * not report it (the policy is fixed for the world, and comes back with its snapshots) */
+    if (cfg->sim.policy == SIM_CUSTOM)
+        world_set_touch_hook(K.world, on_touch, NULL);
     world_set_vm(K.world, &kern_vm);
     world_register_state_flavor(K.world, KERN_THREAD_STATE_FLAVOR, KERN_THREAD_STATE_COUNT);
     K.trace = cfg->trace;
