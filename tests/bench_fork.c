@@ -70,7 +70,11 @@
  * load 5 to 7 on this machine, which ran everything about three times slower than on the day
  * above): min 146.9 -> 132.8 us a world, mean 160.6 -> 145.7 us (-9 to -10%); the byte-counted
  * cuts (restore and loads) are about neutral in time (reading costs about what writing did),
- * the others are the time saved. Profile of `bench_fork --sim` after (perf record
+ * the others are the time saved. `make bench` after it, on the same machine (load 4): native
+ * 170.9 us of CPU a fork, a world 137.2 us (restored from a snapshot: 94.0), R 1.25: that
+ * machine forked natively about six times cheaper, and ran the simulator about three times
+ * slower, than the one of the figures above, so its R says nothing of the target either way;
+ * the instruction counts carry over. Profile of `bench_fork --sim` after (perf record
  * --call-graph=dwarf, inclusive, load 5): the servers' message path 22% (hurd_serve), the
  * kernel's mach_msg 13% (mk_mach_msg), the process start-up 10% (fi_process_init: init_dtable
  * 5.2%, _hurd_port2fd 4.9%), the RPC entry 7% (kern_rpc_begin_on), the open 6% (the restore's
