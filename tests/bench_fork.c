@@ -47,29 +47,45 @@
  * What bounds the ratio (issue 11 asks R >= 25: about 39 us of CPU a world against about 977 us
  * a native fork measured by native_fork on this machine when quiet). The native side's CPU
  * time grows with the load (about 2,000 us a fork at a load of 9 on these 2 cores) more than
- * the simulated side's, so R under load is not R on a quiet machine. Measured on 2026-12-06 at
- * loads 3 to 9 (five helpers building on 2 cores; no quiet machine was to be had), a world
- * (boot restored) took 45 to 49 us of CPU, a cold world 47 to 50 us, against 61 to 68 us for
- * main's build alongside (quiet: 62 us, R 15.71). Callgrind: 673,100 instructions a world
- * (cold: 671,600, the restore's memsets counted by the byte; main: 816,000). A quiet machine
- * should give about 40 us, R about 24: at the target or just under it, not proven. What
- * changed (the commits of issue 11 in this series): the boot restored (about 2.5 us); a
- * scheduling point where run-until-block picks the same thread again takes its step in place,
- * without the two context swaps through sim_run (about 12 us: 168 of the 225 steps of a world
- * now; 57 still switch); snapshot restores write runs of non-zero bytes; image buffers are not
- * zeroed before being overwritten; no per-RPC memset of the RPC record; no touched-object
- * bookkeeping without a custom policy. Profile of `bench_fork --sim` now (perf record
- * --call-graph=dwarf, inclusive, load 9): the servers' message path 21% (hurd_serve: the
- * receive, the demux, the MIG reply), the kernel's mach_msg 13% (mk_mach_msg: copyin and
- * copyout of rights, the queues), the process start-up 9.5% (fi_process_init: glibc's
- * init_dtable 5.2%, _hurd_port2fd 4.9%, RPCs to the fs and term servers), sim_run 6.8% (the
- * 57 picks that switch), the RPC entry 5.9% (kern_rpc_begin_on), the world heap's allocator
- * 4.4% and memset 3.6% (zeroed blocks and the restore's zeroing), the open 4.3% (the boot's
- * restore), model objects freed at close 3% (world_destroy), image copies 4% (5 a world, 99
- * KiB), context swaps 1.2%. What is left is spread over the roughly 190 RPCs of a world, about
- * 200 ns each with their server's side; the next steps would be a direct hand-off from a
- * blocking thread to the one picked next (one swap instead of two), and copying only the
- * dirty ranges of images and of the world state.
+ * the simulated side's, so R under load is not R on a quiet machine. Before the last round of
+ * work (measured 2026-12-06 at loads 3 to 9) a world (boot restored) took 45 to 49 us of CPU,
+ * 680,700 instructions under callgrind, and the profile was: the servers' message path 21%,
+ * the kernel's mach_msg 13%, the process start-up 9.5%, sim_run 6.8% (57 of 225 steps
+ * switched through it), the RPC entry 5.9%, the world heap's allocator 4.4% and memset 3.6%,
+ * the boot's restore 4.3%, world_destroy 3%, image copies 4%.
+ *
+ * The last round (seven commits, figures in their messages), callgrind instructions a world
+ * (boot restored) 684,800 -> 521,700 (-24%): a restore zeroes the zeros between its runs
+ * only where the world before left something else (read 128 bytes at a time: -84,000, most of
+ * it rep stosb counted by the byte); valgrind's registrations of the arena's 256 stack slots
+ * kept with the kept arena (-10,600); a thread that blocks hands the run straight to the
+ * thread sim_run would pick when that one needs no image put in place (one context swap
+ * instead of two: sim_run now makes 4 of a world's picks, the others are taken in place or
+ * handed on; -6,400); an image load writes only the 128-byte blocks that differ from what the
+ * arena holds (-34,500, rep movsb by the byte again); vm_allocate's alignment slack not zeroed
+ * (-4,100); kern_fmt not called untraced (-7,300); the model's touch hook installed only for
+ * a custom policy, its only reader (-16,400). Cold worlds (booting their servers): 680,800 ->
+ * 599,100 (-12%; no restore there, the scan does not apply). CPU time, measured
+ * A/B (the binary before the round and after it, alternating, 8 batches of 4,000 worlds each,
+ * load 5 to 7 on this machine, which ran everything about three times slower than on the day
+ * above): min 146.9 -> 132.8 us a world, mean 160.6 -> 145.7 us (-9 to -10%); the byte-counted
+ * cuts (restore and loads) are about neutral in time (reading costs about what writing did),
+ * the others are the time saved. `make bench` after it, on the same machine (load 4): native
+ * 170.9 us of CPU a fork, a world 137.2 us (restored from a snapshot: 94.0), R 1.25: that
+ * machine forked natively about six times cheaper, and ran the simulator about three times
+ * slower, than the one of the figures above, so its R says nothing of the target either way;
+ * the instruction counts carry over. Profile of `bench_fork --sim` after (perf record
+ * --call-graph=dwarf, inclusive, load 5): the servers' message path 22% (hurd_serve), the
+ * kernel's mach_msg 13% (mk_mach_msg), the process start-up 10% (fi_process_init: init_dtable
+ * 5.2%, _hurd_port2fd 4.9%), the RPC entry 7% (kern_rpc_begin_on), the open 6% (the restore's
+ * scan of 107 KiB, unpack, 5.2%), sim_run 5% (inclusive of what it runs), switch_out 4.7%,
+ * the world heap's allocator 4.4% (walloc), the close 4% (world_destroy 3.4%), image copies
+ * 5.4% (capture 2.9%, load_range 2.5%), memset 1.7%, context swaps 0.5%. What is left is
+ * spread over the roughly 190 RPCs of a world and their server sides, none above a few per
+ * cent; the next steps would be a capture that swaps the blocks of a forked child's image with
+ * its parent's (they differ in a few blocks), a restore that knows which parts of the world
+ * state a world wrote, and a cheaper RPC record and reply path (kern_rpc_begin_on,
+ * mig_server_finish).
  *
  * `bench_fork --sim SECS`: simulated worlds only, for about SECS seconds of CPU, for a profiler
  * or strace; `bench_fork --restored SECS`: the same, restored from a snapshot; `--cold SECS`:

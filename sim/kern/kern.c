@@ -339,7 +339,10 @@ int kern_open(const kern_config *cfg)
     K.world = world_create(&cfg->world);
     sim_set_free_hooks(task_freed, thread_freed);
     world_set_wake_hook(K.world, on_wake, NULL);
-    world_set_touch_hook(K.world, on_touch, NULL);
+    /* only a custom policy reads what a step touched (sim_touch): without one the model need
+     * not report it (the policy is fixed for the world, and comes back with its snapshots) */
+    if (cfg->sim.policy == SIM_CUSTOM)
+        world_set_touch_hook(K.world, on_touch, NULL);
     world_set_vm(K.world, &kern_vm);
     world_register_state_flavor(K.world, KERN_THREAD_STATE_FLAVOR, KERN_THREAD_STATE_COUNT);
     K.trace = cfg->trace;
@@ -471,8 +474,12 @@ void *kern_mem_alloc(size_t size)
     if (!running_host_task())
         return sim_heap_alloc_aligned(size, PAGE);
     host_block *b = sim_walloc(sizeof *b);
-    b->raw = sim_walloc((size + PAGE - 1) / PAGE * PAGE + PAGE);
+    size_t pages = (size + PAGE - 1) / PAGE * PAGE;
+    /* zero-filled pages, as vm_allocate gives them; the alignment's slack around them is
+     * never read, so not zeroed (it was half of the bytes zeroed here) */
+    b->raw = sim_walloc_uninit(pages + PAGE);
     void *p = (void *)(((uintptr_t)b->raw + PAGE - 1) & ~(uintptr_t)(PAGE - 1));
+    memset(p, 0, pages);
     b->p = p;
     b->size = size;
     b->next = host_blocks;
@@ -539,13 +546,10 @@ void kern_trace_note(const char *fmt, ...)
 
 bool kern_tracing(void) { return K.trace != NULL; }
 
-int kern_fmt(char *buf, size_t len, const char *fmt, ...)
+int kern_fmt_traced(char *buf, size_t len, const char *fmt, ...)
 {
-    if (K.trace == NULL) {
-        if (len > 0)
-            buf[0] = '\0';
-        return 0;
-    }
+    if (K.trace == NULL)
+        return kern_fmt_none(buf, len);
     va_list ap;
     va_start(ap, fmt);
     int n = vsnprintf(buf, len, fmt, ap);

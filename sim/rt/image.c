@@ -118,14 +118,56 @@ static void vg_quiet(bool on)
 #endif
 }
 
-// Copies into the arena (or the globals section): the destination may be memory valgrind
-// believes dead (below some old SP), so it is made writable first.
+#if SIM_ASAN
+// Copies into the arena (or the globals section), unseen by ASan (load_range's way there).
 static void copy_in(uintptr_t dst, const unsigned char *src, size_t n)
 {
+    copy_raw((void *)dst, src, n);
+}
+#endif
+
+// Puts n bytes of an image buffer at dst (the arena or the globals section), writing only the 128-byte blocks that differ from
+// what dst holds: a load mostly follows a save of a near twin (a forked child's image over its
+// parent's, the parent's back over the child's that ran a few steps), so most of it is equal
+// already. The bytes at dst after are those of copy_in; under memcheck their definedness too
+// (copied from the buffer's). Under ASan, copy_in (the compare would be instrumented).
+typedef uint64_t image_v16 __attribute__((vector_size(16), may_alias, aligned(1)));
+
+static void load_range(uintptr_t dst, const unsigned char *src, size_t n)
+{
+#if SIM_ASAN
+    copy_in(dst, src, n);
+#else
 #if SIM_VALGRIND
+    /* the destination may be memory valgrind believes dead (below some old SP) */
     (void)VALGRIND_MAKE_MEM_UNDEFINED(dst, n);
 #endif
-    copy_raw((void *)dst, src, n);
+    unsigned char *d = (unsigned char *)dst;
+    size_t i = 0;
+    for (; i + 128 <= n; i += 128) {
+        const image_v16 *a = (const image_v16 *)(d + i), *b = (const image_v16 *)(src + i);
+        image_v16 x = ((a[0] ^ b[0]) | (a[1] ^ b[1])) | ((a[2] ^ b[2]) | (a[3] ^ b[3])) |
+                      ((a[4] ^ b[4]) | (a[5] ^ b[5])) | ((a[6] ^ b[6]) | (a[7] ^ b[7]));
+        if ((x[0] | x[1]) != 0)
+            memcpy(d + i, src + i, 128);
+    }
+    if (i < n)
+        memcpy(d + i, src + i, n - i);
+#if SIM_VALGRIND
+    if (RUNNING_ON_VALGRIND) {
+        static unsigned char *vbits;
+        static size_t vcap;
+        if (n > vcap) {
+            free(vbits);
+            vbits = malloc(n);
+            if (vbits == NULL) sim_fatal("out of host memory");
+            vcap = n;
+        }
+        if (VALGRIND_GET_VBITS(src, vbits, n) == 1)
+            (void)VALGRIND_SET_VBITS(d, vbits, n);
+    }
+#endif
+#endif
 }
 
 /* --- ASan shadow, per image -------------------------------------------------------------- */
@@ -141,7 +183,21 @@ static void shadow_clear(uintptr_t lo, uintptr_t hi)
 #endif
 
 #if SIM_VALGRIND
-SIM_WORLD_STATE static unsigned *vg_stacks;     /* valgrind's ids of the stack slots */
+/* valgrind's ids of the arena's stack slots: told once for the mapping, kept with it between
+ * worlds (arena_kept below), told again only when the arena is mapped anew. Registering and
+ * forgetting the 256 slots at every open and close was about 12,000 instructions a world. */
+static struct {
+    unsigned *ids;
+    size_t n;
+} vg_arena;
+
+static void vg_arena_forget(void)
+{
+    for (size_t i = 0; i < vg_arena.n; i++) VALGRIND_STACK_DEREGISTER(vg_arena.ids[i]);
+    free(vg_arena.ids);
+    vg_arena.ids = NULL;
+    vg_arena.n = 0;
+}
 #endif
 
 /* --- Arena -------------------------------------------------------------------------------- */
@@ -169,6 +225,9 @@ static int arena_map(size_t arena_size, size_t stack_size)
         return 0;
     }
     if (arena_kept.arena_size != 0) {
+#if SIM_VALGRIND
+        vg_arena_forget();
+#endif
         munmap((void *)SIM_ARENA_BASE, arena_kept.arena_size);
         arena_kept.arena_size = 0;
     }
@@ -205,10 +264,14 @@ int image_arena_open(size_t arena_size, size_t stack_size)
     sim_assert(r->heap_limit > r->arena_lo + 2 * r->page);
 #if SIM_VALGRIND
     /* valgrind then takes a jump between slots for a switch, not a huge frame */
-    vg_stacks = sim_xalloc(r->nslots * sizeof *vg_stacks);
-    for (size_t i = 0; i < r->nslots; i++)
-        vg_stacks[i] = VALGRIND_STACK_REGISTER(r->arena_hi - (i + 1) * stack_size + r->page,
-                                               r->arena_hi - i * stack_size);
+    if (vg_arena.ids == NULL) {
+        vg_arena.ids = malloc(r->nslots * sizeof *vg_arena.ids);
+        if (vg_arena.ids == NULL) sim_fatal("out of host memory");
+        vg_arena.n = r->nslots;
+        for (size_t i = 0; i < r->nslots; i++)
+            vg_arena.ids[i] = VALGRIND_STACK_REGISTER(r->arena_hi - (i + 1) * stack_size + r->page,
+                                                      r->arena_hi - i * stack_size);
+    }
 #endif
 #if SIM_ASAN
     __asan_get_shadow_mapping(&sh_scale, &sh_offset);
@@ -226,11 +289,6 @@ void image_arena_close(void)
     copy_raw(sim_globals_lo(), r->pristine, sim_globals_size());
     sim_xfree(r->pristine);
     r->pristine = NULL;
-#if SIM_VALGRIND
-    for (size_t i = 0; i < r->nslots; i++) VALGRIND_STACK_DEREGISTER(vg_stacks[i]);
-    sim_xfree(vg_stacks);
-    vg_stacks = NULL;
-#endif
     /* kept for the next simulation (arena_map), bytes and all */
     arena_kept.arena_size = r->arena_hi - r->arena_lo;
     arena_kept.stack_size = r->stack_size;
@@ -249,15 +307,9 @@ int image_arena_resume(size_t arena_size, size_t stack_size)
     return 0;
 }
 
-/* ...and, the world state back, what image_arena_open tells valgrind. */
+/* ...and, the world state back: valgrind still knows the kept arena's stack slots (vg_arena). */
 void image_arena_resumed(void)
 {
-#if SIM_VALGRIND
-    struct sim_rt *r = &sim_rt;
-    for (size_t i = 0; i < r->nslots; i++)
-        vg_stacks[i] = VALGRIND_STACK_REGISTER(r->arena_hi - (i + 1) * r->stack_size + r->page,
-                                               r->arena_hi - i * r->stack_size);
-#endif
 }
 
 bool image_contains(uintptr_t addr, size_t len)
@@ -538,9 +590,9 @@ static void load(sim_task *t)
     vg_quiet(true);
     const unsigned char *o = img->buf;
     size_t g = sim_globals_size();
-    copy_in((uintptr_t)sim_globals_lo(), o, g);
+    load_range((uintptr_t)sim_globals_lo(), o, g);
     o += g;
-    copy_in(r->arena_lo, o, img->heap_top - r->arena_lo);
+    load_range(r->arena_lo, o, img->heap_top - r->arena_lo);
     o += img->heap_top - r->arena_lo;
 #if SIM_ASAN
     const unsigned char *so = img->shadow;
@@ -550,7 +602,7 @@ static void load(sim_task *t)
     for (size_t i = 0; i < img->slot_hi; i++) {
         const struct sim_stack *s = &img->stacks[i];
         if (!s->in_use) continue;
-        copy_in(s->live_lo, o, s->hi - s->live_lo);
+        load_range(s->live_lo, o, s->hi - s->live_lo);
         o += s->hi - s->live_lo;
 #if SIM_ASAN
         copy_raw(shadow_of(s->live_lo), so, shadow_len(s->hi - s->live_lo));

@@ -554,8 +554,12 @@ static void start_context(sim_thread *th)
     th->ctx_sp = sim_ctx_init(top);
 }
 
-// Runs th until its next scheduling point (scheduler side, host stack).
-static void run_thread(sim_thread *th)
+static void handoff_done(void);
+
+// Runs th until a scheduling point comes back to the scheduler (scheduler side, host stack):
+// th's own, or that of a thread handed the run on the way (switch_out). Returns the id of the
+// thread that came back, or 0 if it ended.
+static int run_thread(sim_thread *th)
 {
     struct sim_rt *r = &sim_rt;
     image_put_in_place(th->task);
@@ -565,15 +569,17 @@ static void run_thread(sim_thread *th)
     san_start(&r->sched_fake, (const void *)th->stk_lo, th->stk_hi - th->stk_lo);
     sim_ctx_swap(&r->sched_sp, th->ctx_sp);
     san_finish(r->sched_fake, NULL, NULL);
+    th = r->cur;    /* the thread that came back */
     r->cur = NULL;
     errno = host_errno;
     sim_task *t = th->task;
     if (th->state != TH_DONE) {
         image_note_sp(&t->img, th->ctx_sp);
-        return;
+        return th->id;
     }
     thread_unlink_free(th);
     if (t->dying) task_free(t);
+    return 0;
 }
 
 static bool runnable(const sim_thread *th);
@@ -599,8 +605,52 @@ static bool step_in_place(struct sim_rt *r, sim_thread *th, const char *why)
     return true;
 }
 
-// The thread side of a scheduling point: back to the scheduler, and on from here when
-// picked again.
+/* The thread that handed the run to the one now running (switch_out), its stack pointer not
+ * noted yet: set and cleared across one context swap, never seen between picks. */
+static sim_thread *handoff_from;
+
+// On the thread handed the run, just after the swap: the one that handed it parked with its
+// stack pointer saved, noted as run_thread notes it when a thread comes back.
+static void handoff_done(void)
+{
+    sim_thread *from = handoff_from;
+    if (from == NULL)
+        return;
+    handoff_from = NULL;
+    image_note_sp(&from->task->img, from->ctx_sp);
+}
+
+// A scheduling point where the running thread cannot go on (it blocks, waits for a lock,
+// suspends itself) under run-until-block, with nothing that watches the step from the host (as
+// step_in_place). sim_run's next pick would be index_of(prev) = none, so the first runnable
+// thread in id order: when it has started and needs no image put in place (a host task's, or
+// its task's image is the one in place), the step is taken here, as sim_run takes it (the
+// decision, the step count, the step's touched objects, the reason "exit" for a thread that
+// ends), and the run handed to it directly: one context swap instead of two through sim_run
+// (issue 11). Returns the thread to hand the run to, or NULL for the way through sim_run.
+static sim_thread *handoff_pick(struct sim_rt *r, sim_thread *th, const char *why)
+{
+    if (r->policy.pick != pick_run_until_block || r->policy.event != NULL || r->cfg.replay != NULL ||
+        r->cfg.events != NULL || r->stop || runnable(th) || r->steps >= r->cfg.max_steps ||
+        (r->at_step_fn != NULL && r->steps == r->at_step))
+        return NULL;
+    sim_thread *next = r->threads;
+    while (next != NULL && !runnable(next))
+        next = next->next;
+    if (next == NULL || next->ctx_sp == 0 || (!next->task->host && r->in_place != next->task))
+        return NULL;
+    decisions_push(&r->made, next->id);
+    r->steps++;
+    step_touch.n = 1;
+    step_touch.v[0] = SIM_OBJ_TASK | (uint64_t)next->task->id;
+    r->run_why = why;
+    r->run_prev = th->id;
+    r->why = "exit";
+    return next;
+}
+
+// The thread side of a scheduling point: back to the scheduler (or straight to the thread it
+// would pick, handoff_pick), and on from here when picked again.
 static void switch_out(const char *why)
 {
     struct sim_rt *r = &sim_rt;
@@ -611,11 +661,20 @@ static void switch_out(const char *why)
             sim_run_injected();
         return;
     }
-    r->why = why;
     th->err = errno;
-    san_start(&th->fake_stack, r->host_stk_lo, r->host_stk_size);
-    sim_ctx_swap(&th->ctx_sp, r->sched_sp);
+    sim_thread *next = handoff_pick(r, th, why);
+    if (next != NULL) {
+        handoff_from = th;
+        r->cur = next;
+        san_start(&th->fake_stack, (const void *)next->stk_lo, next->stk_hi - next->stk_lo);
+        sim_ctx_swap(&th->ctx_sp, next->ctx_sp);
+    } else {
+        r->why = why;
+        san_start(&th->fake_stack, r->host_stk_lo, r->host_stk_size);
+        sim_ctx_swap(&th->ctx_sp, r->sched_sp);
+    }
     san_finish(r->cur->fake_stack, NULL, NULL);
+    handoff_done();
     san_unpoison_below_sp(r->cur);
     errno = r->cur->err;
     if (r->cur->inject_fn != NULL && r->cur->kernel_depth == 0)
@@ -1112,9 +1171,9 @@ enum sim_result sim_run(void)
         step_touch.n = 1;
         step_touch.v[0] = SIM_OBJ_TASK | (uint64_t)th->task->id;
         r->why = "exit";
-        run_thread(th);     /* th may be freed now */
+        int back = run_thread(th);     /* th may be freed now */
         r->run_why = r->why;
-        r->run_prev = thread_find(pick) ? pick : 0;
+        r->run_prev = back;
         if (r->stop) {
             r->stop = false;
             res = finish(SIM_STOPPED);

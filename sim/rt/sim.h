@@ -119,6 +119,8 @@ size_t sim_host_allocations(size_t *bytes);
 /* The world heap: host memory of an open world (zeroed; emptied at every sim_open), at the
  * same addresses in every world, so that a snapshot is a byte copy. */
 void *sim_walloc(size_t n);
+/* The same, not zeroed: for a caller that writes what it reads of it first. */
+void *sim_walloc_uninit(size_t n);
 void *sim_wrealloc(void *p, size_t n);
 void sim_wfree(void *p);
 /* Bytes of the world heap in use now, block headers included (0 under ASan: host malloc). */

@@ -185,8 +185,6 @@ size_t sim_globals_size(void);
 
 /* snapshot.c */
 void wheap_reset(void);
-/* A world-heap block not zeroed: for a caller that writes it whole before it reads it. */
-void *sim_walloc_uninit(size_t n);
 uintptr_t heap_top_in_place(void);
 
 /* image.c */
