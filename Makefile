@@ -791,7 +791,13 @@ install-check: public $(MAN_PAGES) sim/cli/forksim.bash-completion
 # --- the stamps described under "Builds keyed by source" (last: every flag is final here) ---
 # Single quotes inside a flag would break these lines; none has any.
 write_if_changed = mkdir -p $(dir $(1)) && { printf '%s\n' $(2) | cmp -s - $(1) 2>/dev/null || printf '%s\n' $(2) >$(1); }
+# `make compare GLIBC_SRC=T` builds the two trees' own binaries ($(BUILD)/glibc/KEY/forksim) and
+# never $(BUILD)/forksim, so it leaves `current` alone: rewritten, it would make the library, the
+# tests and the command out of date, and a later make in the same build (make check's
+# install-check, beside compare-check under -j) would relink them while others run them.
+ifneq ($(filter-out compare $(BUILD)/glibc/%/forksim,$(or $(MAKECMDGOALS),all)),)
 $(shell $(call write_if_changed,$(BUILD)/glibc/current,'$(GLIBC_KEY) $(GLIBC_SRC)'))
+endif
 $(shell mkdir -p $(BUILD)/glibc && { printf '%s\n' '$(CC) $(GLIBC_CFLAGS)' '$(GLIBC_SAN_CFLAGS)' '$(IMAGE_RENAME)' | cmp -s - $(GLIBC_FLAGS) 2>/dev/null || printf '%s\n' '$(CC) $(GLIBC_CFLAGS)' '$(GLIBC_SAN_CFLAGS)' '$(IMAGE_RENAME)' >$(GLIBC_FLAGS); })
 $(shell $(call write_if_changed,$(BUILD)/cflags,'$(CC) $(PLAIN_CFLAGS)'))
 $(shell $(call write_if_changed,$(SAN_BUILD)/cflags,'$(CC) $(SAN_CFLAGS)'))
