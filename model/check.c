@@ -262,6 +262,12 @@ size_t model_check(world_t *world, char (*diags)[MODEL_DIAG_LEN], size_t max)
             tally_of(&c, p)->known = true;
     }
 
+    count_kernel_send(&c, world->w_new_task_notify); /* NT1 */
+    if (world->w_host_priv != NULL) {
+        tally_t *t = tally_of(&c, world->w_host_priv);
+        t->refs++;
+        t->receive_entries++; /* kernel-held */
+    }
     for (ktask_t *task = world->w_tasks; task != NULL; task = task->tk_next) {
         count_kernel_send(&c, task->tk_sself);
         count_kernel_send(&c, task->tk_exception);

@@ -330,8 +330,8 @@ kern_return_t mk_mach_port_move_member(kthread_t *self, mach_port_name_t task,
 
 /* Copies in a right the caller passes in a request body (I1), dead rights allowed. NULL and
  * MACH_PORT_DEAD travel as themselves. */
-static kern_return_t body_copyin(kthread_t *self, mach_port_name_t name,
-                                 mach_msg_type_name_t disposition, naked_t *out)
+kern_return_t body_copyin(kthread_t *self, mach_port_name_t name,
+                          mach_msg_type_name_t disposition, naked_t *out)
 {
     out->type = right_carried_type(disposition);
     out->port = NULL;

@@ -219,6 +219,9 @@ kthread_t *world_boot_thread(ktask_t *task);
 /* Gives `task` a send right to `target`'s task port under a kernel-chosen name (as a boot
  * loader or a server would hand it over), returning that name (merging as copy-out does). */
 mach_port_name_t world_give_task_port(ktask_t *task, ktask_t *target);
+/* A new send right to the host_priv port (made on first use) in task's space: what startup
+ * gives proc in the Hurd (startup_procinit). MACH_PORT_NULL if it cannot be given. */
+mach_port_name_t world_give_host_priv(ktask_t *task);
 
 /* Inspection helpers for tests, traces and invariant checks. */
 uint32_t ktask_id(const ktask_t *task);
@@ -436,7 +439,9 @@ kern_return_t mk_trap_mach_port_allocate_name(kthread_t *self, mach_port_name_t 
 mach_port_name_t mk_mach_task_self(kthread_t *self);
 mach_port_name_t mk_mach_thread_self(kthread_t *self);
 
-/* task_create: rule K1. *child names a new send right to the child's task port.
+/* task_create: rules K1, NT2. *child names a new send right to the child's task port; with a
+ * port registered by register_new_task_notification, mach_notify_new_task (id 4400) carrying
+ * new send rights to the child's and the parent's task ports is sent to it first.
  * Returns KERN_SUCCESS, KERN_INVALID_TASK (parent is not a task), KERN_RESOURCE_SHORTAGE.
  * The caller (runtime) copies the memory image when inherit_memory is set. */
 kern_return_t mk_task_create(kthread_t *self, mach_port_name_t parent, boolean_t inherit_memory,
@@ -445,6 +450,15 @@ kern_return_t mk_task_create(kthread_t *self, mach_port_name_t parent, boolean_t
 /* task_terminate: rule K5 (order 0-4). Returns KERN_SUCCESS, KERN_INVALID_ARGUMENT (not a task),
  * KERN_FAILURE (already terminating). Terminating the caller's own task kills the caller too. */
 kern_return_t mk_task_terminate(kthread_t *self, mach_port_name_t task);
+
+/* register_new_task_notification (gnumach.defs): rule NT1. The request goes to host_priv;
+ * notify is a right of the caller's, copied in as notify_type says (mach_port_send_t).
+ * Returns KERN_SUCCESS, MACH_SEND_INVALID_DEST, MACH_SEND_INVALID_RIGHT, MACH_SEND_INVALID_TYPE,
+ * KERN_INVALID_HOST (not the host_priv port), KERN_NO_ACCESS (registered already),
+ * KERN_INVALID_VALUE (not a send right): model/host.c says what each leaves behind. */
+kern_return_t mk_register_new_task_notification(kthread_t *self, mach_port_name_t host_priv,
+                                                mach_port_name_t notify,
+                                                mach_msg_type_name_t notify_type);
 
 /* task_threads: rules K4, H9. *threads (malloc'ed, caller frees) holds one name per thread,
  * in creation order, each a new send right merged into the caller's space.

@@ -77,7 +77,7 @@ struct port {
     mach_port_name_t ip_receiver_name;
     bool ip_kernel;             /* receive right held by the kernel (task and thread ports) */
     void *ip_kobject;           /* ktask_t* or kthread_t* when ip_kernel */
-    enum { IKOT_NONE, IKOT_TASK, IKOT_THREAD } ip_kotype;
+    enum { IKOT_NONE, IKOT_TASK, IKOT_THREAD, IKOT_HOST_PRIV } ip_kotype;
 
     pset_t *ip_pset;
     port_t *ip_pset_next, *ip_pset_prev; /* the set's members (storage: destroy is O(members)) */
@@ -273,6 +273,10 @@ struct world {
     port_t **w_dying;
     size_t w_ndying, w_dying_cap;
     world_counts_t w_counts;    /* world_get_counts */
+    /* host.c: the host_priv port (kernel-held receive right, made on first use) and the port
+     * register_new_task_notification registered (a naked send right, NULL for none). */
+    port_t *w_host_priv;
+    port_t *w_new_task_notify;
 };
 
 /* Every port of the world, newest first (descending ip_id): `WORLD_FOR_PORTS(world, p) {...}`. */
@@ -295,6 +299,8 @@ void world_free(world_t *world, void *p);
                                    : (void)0)
 space_t *mk_space_of_task_name(kthread_t *self, mach_port_name_t task, kern_return_t *kr);
 ktask_t *mk_task_of_name(kthread_t *self, mach_port_name_t name, kern_return_t *kr);
+/* The port a kernel RPC's request goes to (NULL with MACH_SEND_INVALID_DEST: no send right). */
+port_t *mk_request_port(kthread_t *self, mach_port_name_t name, kern_return_t *kr);
 kthread_t *mk_thread_of_name(kthread_t *self, mach_port_name_t name, kern_return_t *kr);
 
 /* world.c: host memory for the model's objects and tables, as world_set_host_memory says
@@ -374,6 +380,16 @@ void pset_destroy(pset_t *pset);
 kmsg_t *kmsg_alloc(world_t *world, size_t body_len);
 void kmsg_destroy(kmsg_t *kmsg);                      /* releases every right (M8 step 3) */
 void kmsg_send_kernel(kmsg_t *kmsg);                  /* enqueue, no qlimit (notifications) */
+
+/* mach_port.c: a port item of a kernel RPC's request copied in from the caller's space (a null
+ * or dead name travels as is); MACH_SEND_INVALID_TYPE or MACH_SEND_INVALID_RIGHT on failure. */
+kern_return_t body_copyin(kthread_t *self, mach_port_name_t name, mach_msg_type_name_t disposition,
+                          naked_t *out);
+
+/* host.c: task_create's mach_notify_new_task (NT2), and the kernel's host rights at the end. */
+#define MK_NEW_TASK_NOTIFY_ID 4400              /* task_notify.defs: subsystem 4400, routine 0 */
+void new_task_notify(ktask_t *child, ktask_t *parent);
+void host_release(world_t *world);
 void mqueue_port_died(port_t *port);                  /* wake senders and receivers */
 void mqueue_destroy_messages(port_t *port);
 void mqueue_pset_changed(pset_t *pset, mach_msg_return_t why);

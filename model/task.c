@@ -11,8 +11,8 @@
  * right beside it (tk_sself: what mach_task_self copies; set_special_port(KERNEL) interposes
  * it). Every RPC to a task names a send right to that port in the caller's space.
  *
- * Added rule: no new-task notification port is modelled (K1's register_new_task_notification);
- * the simulated proc server learns of tasks through its own calls.
+ * task_create's new-task notification (K1) and register_new_task_notification are
+ * model/host.c's (rules NT1, NT2 of docs/mach-rules.md).
  */
 #include "model_int.h"
 
@@ -150,6 +150,7 @@ kern_return_t mk_task_create(kthread_t *self, mach_port_name_t parent_name,
     ktask_t *task = ktask_alloc(self->th_task->tk_world, parent);
     if (task == NULL)
         return KERN_RESOURCE_SHORTAGE;
+    new_task_notify(task, parent); /* NT2: before ipc_task_enable, before the caller's right */
     *child = world_give_task_port(self->th_task, task);
     return KERN_SUCCESS;
 }

@@ -286,6 +286,7 @@ size_t world_destroy(world_t *world)
 {
     if (world == NULL)
         return 0;
+    host_release(world);
     /* Terminate every task still running; termination cleans spaces and kernel rights. */
     for (ktask_t *t = world->w_tasks; t != NULL; t = t->tk_next)
         if (t->tk_active) {
@@ -327,7 +328,7 @@ size_t world_destroy(world_t *world)
  * steps 3-5), with R0's conversion done. Otherwise the port is returned: the caller then
  * converts it (to a space, a task, a thread), a port of the wrong kind converting to NULL.
  */
-static port_t *request_port(kthread_t *self, mach_port_name_t name, kern_return_t *kr)
+port_t *mk_request_port(kthread_t *self, mach_port_name_t name, kern_return_t *kr)
 {
     space_t *space = self->th_task->tk_space;
     *kr = MACH_SEND_INVALID_DEST;
@@ -349,7 +350,7 @@ static port_t *request_port(kthread_t *self, mach_port_name_t name, kern_return_
  * at the point their rule says. */
 space_t *mk_space_of_task_name(kthread_t *self, mach_port_name_t name, kern_return_t *kr)
 {
-    port_t *port = request_port(self, name, kr);
+    port_t *port = mk_request_port(self, name, kr);
     if (port == NULL)
         return NULL;
     if (!port->ip_active || port->ip_kotype != IKOT_TASK) {
@@ -365,7 +366,7 @@ space_t *mk_space_of_task_name(kthread_t *self, mach_port_name_t name, kern_retu
  * the routine then answers with its own null-task code. */
 ktask_t *mk_task_of_name(kthread_t *self, mach_port_name_t name, kern_return_t *kr)
 {
-    port_t *port = request_port(self, name, kr);
+    port_t *port = mk_request_port(self, name, kr);
     if (port == NULL || !port->ip_active || port->ip_kotype != IKOT_TASK)
         return NULL;
     ktask_t *task = port->ip_kobject;
@@ -375,7 +376,7 @@ ktask_t *mk_task_of_name(kthread_t *self, mach_port_name_t name, kern_return_t *
 
 kthread_t *mk_thread_of_name(kthread_t *self, mach_port_name_t name, kern_return_t *kr)
 {
-    port_t *port = request_port(self, name, kr);
+    port_t *port = mk_request_port(self, name, kr);
     if (port == NULL || !port->ip_active || port->ip_kotype != IKOT_THREAD)
         return NULL;
     kthread_t *thread = port->ip_kobject;

@@ -531,7 +531,9 @@ static void test_rpc_step_results(void **state)
  * failed, mach_port_names failing, NDEBUG's lose: terminated the child, and the parent
  * exited) must find no child to insert into, not read the freed parent (the sanitizer build
  * caught the read). (An aborting parent no longer ends: glibc's abort hangs in fork, issue 9
- * item 7.) */
+ * item 7.) rpc 27: the 23 calls up to the parent's end as before, and the 4 of proc's
+ * handling of task_create's new-task notification (NT2: its receive, then the error's
+ * clean-up of the request's rights, the child task being dead by then). */
 static void test_insert_after_parent_ended(void **state)
 {
     (void)state;
@@ -539,7 +541,7 @@ static void test_insert_after_parent_ended(void **state)
                              "fork glibc-ndebug\n"
                              "have send s urefs 2\n"
                              "fault rpc 1 routine mach_port_names routine-fails 5\n"
-                             "at rpc 23 insert s into child other\n"
+                             "at rpc 27 insert s into child other\n"
                              "parent fork -> error\n", NULL);
     const char *end = strstr(r->trace, " proc_mark_exit(");  /* the parent's exit ... */
     assert_non_null(end);

@@ -856,8 +856,8 @@ static void test_P14_handler_action_execs_in_the_child(void **state)
 /* --- a kill into the named process's own fork; "in NAME" anchors (issue 9, item 3) -------- */
 
 /* kill-in-own-fork: SIGTERM to svc just after the parent's proc_task2proc (_Fork.c:200).
- * Oracles: proc/mgt.c's new_proc (the entry task_find makes has no message port and
- * p_deadmsg clear, so proc_getmsgport answers MACH_PORT_NULL at once, proc/msg.c); kill.c's
+ * Oracles: proc/mgt.c's new_proc (the entry S_mach_notify_new_task makes for the new task,
+ * rule P1, has no message port and p_deadmsg clear, so proc_getmsgport answers MACH_PORT_NULL at once, proc/msg.c); kill.c's
  * kill_port: no message port and a task, SIGTERM -> __task_terminate of that task, and no
  * msg_sig_post at all; the task terminated is the one the parent's task_create made, on which
  * _Fork.c's next RPC then fails with MACH_SEND_INVALID_DEST (its LOSE aborts the parent). */
@@ -924,7 +924,7 @@ static void test_P12_kill_into_own_fork_terminates_the_half_made_task(void **sta
 /* The same kill with SIGUSR1: kill.c's kill_port has no way to express it to a task without a
  * message port (its switch's default: EPERM), so the kill fails with EPERM, nothing is posted,
  * and the fork goes on; the pid the killer used is the one fork then returns in the parent
- * (proc_task2pid answers the entry task_find made at proc_task2proc). */
+ * (proc_task2pid answers the entry proc made for the task on task_create's notification). */
 static void test_P12_kill_into_own_fork_other_signal_is_eperm(void **state)
 {
     (void)state;
@@ -949,10 +949,10 @@ static void test_P12_kill_into_own_fork_other_signal_is_eperm(void **state)
     test_run_done(r);
 }
 
-/* Before the parent's proc_task2proc no request has named the child task, so proc's table has
- * no entry for it (forksim's proc makes one only in task_find; it gets no new-task
- * notification): the killer has no pid and sends nothing; the fork and the child are as
- * without the kill. */
+/* Just after task_create, before proc has handled the kernel's mach_notify_new_task (rules
+ * NT2, P1: proc makes the entry then, S_mach_notify_new_task in the Hurd's proc/mgt.c), proc's
+ * table has no entry for the child task: the killer has no pid and sends nothing; the fork and
+ * the child are as without the kill. Under round-robin the killer runs before proc does. */
 static void test_P12_kill_before_proc_meets_the_task_sends_nothing(void **state)
 {
     (void)state;
@@ -961,17 +961,45 @@ static void test_P12_kill_before_proc_meets_the_task_sends_nothing(void **state)
                              "parent fork as svc -> ok\n"
                              "child  exit 0\n"
                              "parent wait svc -> status 0\n"
-                             "before proc_task2proc in parent kill TERM to svc\n");
+                             "after task_create in parent kill TERM to svc\n");
     assert_int_equal(r->verdict, VERDICT_OK);
     const char *const steps[][2] = {
+        {"task_create(", NULL},
         {"# event: the killer is to send SIGTERM to svc", NULL},
         {"# event: proc's table has no entry for svc's task", "SIGTERM not sent"},
+        {"-> id 4400 mach_notify_new_task", NULL},
         {"proc_task2proc(", NULL},
     };
-    check_order(r, steps, sizeof steps / sizeof steps[0]);
+    check_order(r, steps, sizeof steps / sizeof steps[0]); /* rule P1 */
     assert_int_equal(count_lines(r, "proc_getmsgport(", NULL), 0);
     assert_int_equal(count_lines(r, "proc_pid2task(", NULL), 0);
     assert_int_equal(count_lines(r, "msg_sig_post(", ", 15, 0, "), 0);
+    test_run_done(r);
+}
+
+/* The same kill placed before the parent's proc_task2proc: proc has met the child task through
+ * the new-task notification already (it is handled before that request, which comes after it
+ * in proc's queue), so the killer finds the pid, as a Hurd killer would (P1), and SIGTERM
+ * terminates the half-made task: the parent's next RPC on it fails and LOSE aborts it. */
+static void test_P12_kill_after_the_notification_finds_the_pid(void **state)
+{
+    (void)state;
+    run_result *r = run_text("forksim-scenario 1\n"
+                             "policy round-robin\n"
+                             "parent fork as svc -> ok\n"
+                             "child  exit 0\n"
+                             "parent wait svc -> status 0\n"
+                             "before proc_task2proc in parent kill TERM to svc\n");
+    const char *const steps[][2] = {
+        {"task_create(", NULL},
+        {"-> id 4400 mach_notify_new_task", NULL},
+        {"# event: the killer is to send SIGTERM to svc", NULL},
+        {"# event: the killer finds svc's pid", NULL},
+        {"task_terminate(", "KERN_SUCCESS"},
+        {"# abort: task", "MACH_SEND_INVALID_DEST"},
+    };
+    check_order(r, steps, sizeof steps / sizeof steps[0]); /* rule P1 */
+    assert_int_equal(r->verdict, VERDICT_DEADLOCK);
     test_run_done(r);
 }
 
@@ -1216,6 +1244,7 @@ int main(void)
         cmocka_unit_test(test_P12_kill_into_own_fork_terminates_the_half_made_task),
         cmocka_unit_test(test_P12_kill_into_own_fork_other_signal_is_eperm),
         cmocka_unit_test(test_P12_kill_before_proc_meets_the_task_sends_nothing),
+        cmocka_unit_test(test_P12_kill_after_the_notification_finds_the_pid),
         cmocka_unit_test(test_anchor_in_name_is_a_call_of_that_process),
         cmocka_unit_test(test_anchor_in_name_of_a_process_of_its_own),
         cmocka_unit_test(test_PG1_getpgrppids_and_kill_of_a_group),

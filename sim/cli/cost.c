@@ -10,6 +10,13 @@
  * under its own caller. The rights made and destroyed, and the messages the kernel sends by
  * itself (notifications), are the model's counts' change since the previous call ended,
  * charged to the call that ends next (CO3).
+ *
+ * task_create's mach_notify_new_task (id 4400, rule NT2) is such a kernel message, to proc: it
+ * counts among the notifications (the model's notifications count, which new_task_notify
+ * raises), not as a call or an RPC of the task_create's caller (its task_create stays one trap)
+ * nor of proc; proc's receive of it and the calls it makes to handle it (S_mach_notify_new_task:
+ * mach_port_mod_refs, the new entry's port, two mach_port_deallocate) are proc's own kernel
+ * calls, counted under proc as caller like its handling of any request.
  */
 #include "cost.h"
 

@@ -268,9 +268,9 @@ const char *export_task_name(const run_result *r, int task, char *buf, size_t le
 
 /* --- JSON ---------------------------------------------------------------------------------- */
 
-/* The parameters of each routine as its .defs names them (GNU Mach's mach.defs and
- * mach_port.defs, the Hurd's process.defs, msg.defs, term.defs), in the order the trace shows
- * the arguments; an RPC whose argument count differs gets no names. */
+/* The parameters of each routine as its .defs names them (GNU Mach's mach.defs,
+ * mach_port.defs and gnumach.defs, the Hurd's process.defs, msg.defs, term.defs), in the order
+ * the trace shows the arguments; an RPC whose argument count differs gets no names. */
 static const struct {
     const char *routine;
     const char *params[6];
@@ -295,6 +295,7 @@ static const struct {
     {"task_set_special_port", {"task", "which_port", "special_port"}},
     {"mach_ports_register", {"target_task", "init_port_set"}},
     {"mach_ports_lookup", {"target_task"}},
+    {"register_new_task_notification", {"host_priv", "notification", "notificationPoly"}},
     {"thread_create", {"parent_task"}},
     {"thread_suspend", {"target_thread"}},
     {"thread_resume", {"target_thread"}},

@@ -1970,14 +1970,14 @@ static bool event_destroy(const char *label)
  * the parent): the killer looks NAME's task up in proc's table, as a Hurd process could see
  * the newest process there (proc_getallpids; forksim's proc does not model that call, so the
  * lookup is hurd_proc_pid_of_task, the table itself). What the table holds then follows
- * proc: an entry, and so a pid, exists for a task once a request has named it (task_find,
- * proc/hash.c, makes one for a task it has not met: new_proc in proc/mgt.c, pid from genpid);
- * in _Fork.c the first such request is the parent's proc_task2proc (line 200), long before
- * proc_task2pid and proc_child (532, 541). The Hurd's proc also makes the entry when GNU Mach
- * tells it of the new task (S_mach_notify_new_task, mgt.c), which forksim's kernel does not
- * send (docs: srv_proc.c, Added rule "no rescan"): between task_create and proc_task2proc a
- * Hurd killer could find the pid, forksim's cannot. The pid found, or 0 with a note saying
- * why there is none: no task yet, or no entry in proc's table for it yet.
+ * proc: an entry, and so a pid, exists for a task once proc has met it. For a fork's child
+ * that is when proc handles the kernel's mach_notify_new_task, which task_create sends to the
+ * port proc registered at boot (S_mach_notify_new_task, proc/mgt.c: new_proc, pid from genpid;
+ * rules NT2, P1), or else at the first request naming the task (task_find, proc/hash.c), in
+ * _Fork.c the parent's proc_task2proc (line 200). proc handles the notification when the
+ * scheduler next runs it after task_create, so between task_create and that point the killer
+ * finds no pid, as a Hurd killer would not. The pid found, or 0 with a note saying why there
+ * is none: no task yet, or no entry in proc's table for it yet.
  */
 static pid_t pid_in_fork(const char *to, int sig)
 {
@@ -1992,8 +1992,9 @@ static pid_t pid_in_fork(const char *to, int sig)
                         "SIG%s not sent", to, fi_signal_name(sig));
     else if (pid == 0)
         kern_trace_note("event: proc's table has no entry for %s's task t%d yet (proc makes it "
-                        "at the first request naming the task, proc_task2proc): the killer has "
-                        "no pid for it, SIG%s not sent", to, task, fi_signal_name(sig));
+                        "when it handles task_create's mach_notify_new_task, or at the first "
+                        "request naming the task): the killer has no pid for it, SIG%s not sent",
+                        to, task, fi_signal_name(sig));
     else
         kern_trace_note("event: the killer finds %s's pid %d in proc's table (task t%d; its "
                         "fork has not returned)", to, (int)pid, task);

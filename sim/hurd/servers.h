@@ -66,6 +66,7 @@ enum hurd_init_int { HURD_INIT_UMASK, HURD_INIT_SIGMASK, HURD_INIT_SIGIGN, HURD_
 #define PROC_ID_TASK2PROC         24031
 #define PROC_ID_GETSIDPORT        24046
 #define PROC_ID_GETPGRPPIDS       24049     /* after setpgrp, getpgrp */
+#define TASK_NOTIFY_ID_NEW_TASK   4400      /* task_notify.defs: mach_notify_new_task (P1) */
 #define MSG_ID_SIG_POST           23000
 #define MSG_ID_PROC_NEWIDS        23001
 #define TERM_ID_GETCTTY           28000     /* term.defs: subsystem 28000, getctty, open_ctty */

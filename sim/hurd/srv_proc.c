@@ -10,9 +10,23 @@
  * real server's would. A blocking routine (wait, getmsgport) answers MIG_NO_REPLY and keeps
  * the reply right; the reply goes out when the condition changes.
  *
+ * Entries are made as the Hurd's proc makes them (P1): when the kernel's mach_notify_new_task
+ * (id 4400, rule NT2) reports a task whose parent proc knows (S_mach_notify_new_task), or when a
+ * request names a task proc has not met (task_find). At boot proc registers the kernel's entry's
+ * proc port for those notifications (proc/main.c: register_new_task_notification with
+ * MAKE_SEND, rule NT1).
+ *
  * Added rules (forksim's, where the simulation has no counterpart):
  * - task_find does not rescan the host's tasks (Amendment P1): a miss creates an entry for
- *   that task only, if it is a live task.
+ *   that task only, if it is a live task. The tasks proc would meet in a rescan and not through
+ *   the notification are the boot tasks of forksim's processes and servers (made before proc
+ *   registered, or without task_create); a child made by task_create from a known parent has
+ *   its entry from the notification, before any request names it.
+ * - proc's host_priv right is given by the kernel just before proc registers (the Hurd's
+ *   startup gives it in startup_procinit's reply, early in main), and proc drops it at once:
+ *   forksim's proc makes no other host_priv call. The name it took is free again, so proc's
+ *   later names are those it had without the registration.
+ * - Task namespaces (p_task_namespace, the relay of the notification) are not modelled.
  * - Ids are one uid per process. An entry created through a request on init's proc port gets
  *   init's ids (root): the stand-in for startup setting the ids of the processes it starts.
  *   Other new entries are unowned (P1) until proc_child gives them the parent's (P9).
@@ -73,6 +87,7 @@ SIM_WORLD_STATE static struct procsrv {  /* world state (sim/rt/snapshot.c) */
     mach_port_t self;           /* the server's name for its own task port */
     mach_port_t pset;           /* every proc port and the notify port */
     mach_port_t notify;         /* dead-name notifications (the generic port) */
+    struct proc *kernel_proc;   /* the kernel's entry: its port gets the new-task notifications */
     /* Every entry, each allocated once and never moved (pending requests and parents point
      * at entries); a free entry is reused. No limit but memory, as in the Hurd's proc. */
     proc_t **procs;
@@ -535,6 +550,39 @@ static void do_dead_name(mig_msg_t *in)
 
 /* --- routines ------------------------------------------------------------------------------- */
 
+/* The live entry holding the task named `task`, without making one (task_find_nocreate). */
+static proc_t *task_find_nocreate(mach_port_t task)
+{
+    proc_t *p = task_entry(task);
+    return p != NULL && !p->p_dead ? p : NULL;
+}
+
+/* mach_notify_new_task (P1; S_mach_notify_new_task, proc/mgt.c): only on the kernel's entry's
+ * port, the one registered (else EOPNOTSUPP); ESRCH for a dead task or a parent proc does not
+ * know, the notification's rights then destroyed by the server loop (M11). Otherwise the child
+ * gets an entry (new_proc, with a uref of its own) unless it has one, and the notification's
+ * two urefs are dropped. A simpleroutine: there is no reply. */
+static kern_return_t S_mach_notify_new_task(proc_t *notified, mig_msg_t *in)
+{
+    mach_port_t task, parent;
+    if (!mig_get_port(in, &task, NULL) || !mig_get_port(in, &parent, NULL))
+        return MIG_BAD_ARGUMENTS;
+    if (notified == NULL || notified != S.kernel_proc)
+        return HURD_EOPNOTSUPP;
+    if (task == MACH_PORT_DEAD)
+        return HURD_ESRCH;
+    if (task_find_nocreate(parent) == NULL)
+        return HURD_ESRCH;
+    if (task_find_nocreate(task) == NULL) {
+        __mach_port_mod_refs(S.self, task, MACH_PORT_RIGHT_SEND, +1);
+        proc_t *c = new_proc(task, genpid());
+        c->p_important = server_task(task);
+    }
+    __mach_port_deallocate(S.self, task);
+    __mach_port_deallocate(S.self, parent);
+    return KERN_SUCCESS;
+}
+
 static kern_return_t S_task2proc(proc_t *caller, mig_msg_t *in, mig_msg_t *out)
 {
     mach_port_t task;
@@ -836,6 +884,8 @@ static kern_return_t proc_demux(void *ctx, mig_msg_t *in, mig_msg_t *out)
     if (id >= MACH_NOTIFY_FIRST && id <= MACH_NOTIFY_LAST)
         return MIG_NO_REPLY; /* nothing else is asked for */
     proc_t *caller = port_find(in->head.msgh_local_port);
+    if (id == TASK_NOTIFY_ID_NEW_TASK)
+        return S_mach_notify_new_task(caller, in);
     switch (id) {
     case PROC_ID_TASK2PROC:
         return S_task2proc(caller, in, out); /* ignores the caller (Amendment P3) */
@@ -915,6 +965,16 @@ void proc_server_main(void *arg)
                        new_proc(MACH_PORT_NULL, genpid())};
     for (int i = 0; i < 3; i++)
         boot[i]->p_parentset = boot[i]->p_important = true;
+    /* main.c: the kernel found, register for new-task notifications on its entry's port (P1,
+     * NT1); the host_priv right for it only (Added rule). */
+    S.kernel_proc = boot[2];
+    mach_port_t host_priv = world_give_host_priv(kern_ktask(sim_task_self()));
+    kern_return_t kr = __register_new_task_notification(host_priv, S.kernel_proc->p_port,
+                                                        MACH_MSG_TYPE_MAKE_SEND);
+    if (kr != KERN_SUCCESS)
+        kern_trace_note("proc: registering task notifications failed: %s",
+                        mk_return_name(kr) ? mk_return_name(kr) : "?");
+    __mach_port_deallocate(S.self, host_priv);
     S.ready = true;
     hurd_serve(HURD_SRV_PROC, S.pset, proc_demux, NULL, proc_cancel);
 }

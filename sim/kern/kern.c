@@ -141,7 +141,7 @@ void kern_set_msg_id_fn(kern_msg_id_fn fn)
 
 const char *kern_msg_id_name(mach_msg_id_t id)
 {
-    /* GNU Mach's notifications (mach/notify.h: MACH_NOTIFY_FIRST 0100 + ...) */
+    /* GNU Mach's notifications (mach/notify.h: MACH_NOTIFY_FIRST 0100 + ...; task_notify.defs) */
     static const struct {
         mach_msg_id_t id;
         const char *name;
@@ -150,7 +150,9 @@ const char *kern_msg_id_name(mach_msg_id_t id)
                   {MACH_NOTIFY_PORT_DESTROYED, "mach_notify_port_destroyed"},
                   {MACH_NOTIFY_NO_SENDERS, "mach_notify_no_senders"},
                   {MACH_NOTIFY_SEND_ONCE, "mach_notify_send_once"},
-                  {MACH_NOTIFY_DEAD_NAME, "mach_notify_dead_name"}};
+                  {MACH_NOTIFY_DEAD_NAME, "mach_notify_dead_name"},
+                  /* task_notify.defs: subsystem 4400, task_create's message (NT2) */
+                  {4400, "mach_notify_new_task"}};
     for (size_t i = 0; i < sizeof notify / sizeof notify[0]; i++)
         if (notify[i].id == id)
             return notify[i].name;

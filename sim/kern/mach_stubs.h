@@ -70,6 +70,8 @@
     X(kern_return_t, thread_get_special_port, (mach_port_t thread, int which,                     \
                                                mach_port_t *port))                                \
     X(kern_return_t, thread_set_special_port, (mach_port_t thread, int which, mach_port_t port))  \
+    X(kern_return_t, register_new_task_notification,                                              \
+      (mach_port_t host_priv, mach_port_t notification, mach_msg_type_name_t notificationPoly))   \
     X(kern_return_t, vm_allocate, (mach_port_t task, vm_address_t *address, vm_size_t size,       \
                                    boolean_t anywhere))                                           \
     X(kern_return_t, vm_deallocate, (mach_port_t task, vm_address_t address, vm_size_t size))     \
