@@ -10,7 +10,8 @@
  *
  * And the new program's start in the task the exec server left (fi_exec_entry): glibc's
  * start-up (hurd/hurdstartup.c: exec_startup_get_info on the bootstrap port; hurd/hurdinit.c:
- * _hurd_init, _hurd_new_proc_init) on the fresh image, then the built-in program's main.
+ * _hurd_init, _hurd_new_proc_init, _hurd_libc_proc_init) on the fresh image, then the built-in
+ * program's main.
  */
 #include "forkimpl.h"
 #include <hurd/signal.h>
@@ -48,8 +49,6 @@ void fi_signals_now(unsigned long *blocked, unsigned long *pending, unsigned lon
 mach_port_t mach_task_self(void); /* the trap (sim/kern/mig_mach.c); glibc's macro shadows __ */
 kern_return_t __task_get_special_port(mach_port_t task, int which, mach_port_t *port);
 
-#define START_MAX 32
-
 /* What each started program had before its main (host memory, in order of starts). */
 SIM_WORLD_STATE static fi_exec_record records[FI_MAX_EXECS];
 SIM_WORLD_STATE static unsigned nrecords;
@@ -67,26 +66,28 @@ void fi_execs_reset(void)
 }
 
 /* The thread the exec server starts in the task (its entry, EX10): on a fresh image, the
- * start-up of glibc's _hurd_startup, _hurd_init and _hurd_new_proc_init, then main, then _exit
- * as a spawned process's (proc_mark_exit, task_terminate). */
+ * start-up of glibc's _hurd_startup, _hurd_init and _hurd_libc_proc_init, then main, then _exit
+ * as a spawned process's (proc_mark_exit, task_terminate). The arrays come out of line
+ * (EX20); each region is given back where glibc's start-up gives it back: the descriptors'
+ * by init_dtable (hurd/dtable.c, glibc's own code, run from fi_process_init), the ints' then
+ * the ports' by _hurd_libc_proc_init (hurd/hurdinit.c) once the proc server has the message
+ * port; argv's and envp's never (the program's argv and environ point into them). */
 void fi_exec_entry(void *arg)
 {
     const fi_builtin *prog = arg;
     __mach_task_self_ = mach_task_self();
     mach_port_t self = __mach_task_self_;
-    /* exec_startup_get_info on the bootstrap port the exec server left, then that right goes. */
+    /* _hurd_startup: exec_startup_get_info on the bootstrap port the exec server left, with
+     * empty buffers (its argslen, envlen and data's sizes are 0: an array comes out of line or
+     * not at all), then that right goes. */
     mach_port_t boot = MACH_PORT_NULL;
     if (__task_get_special_port(self, TASK_BOOTSTRAP_PORT, &boot) != KERN_SUCCESS ||
         !MACH_PORT_VALID(boot))
         kern_unmodelled("an exec'd program without a bootstrap port");
-    char *argv = sim_heap_alloc(512), *envp = sim_heap_alloc(512);
-    mach_port_t *dtable = sim_heap_alloc(START_MAX * sizeof *dtable);
-    mach_port_t *ports = sim_heap_alloc(START_MAX * sizeof *ports);
-    int *ints = sim_heap_alloc(START_MAX * sizeof *ints);
-    if (argv == NULL || envp == NULL || dtable == NULL || ports == NULL || ints == NULL)
-        kern_unmodelled("image heap exhausted at an exec'd program's start-up");
-    mach_msg_type_number_t nargv = 512, nenvp = 512, ndtable = START_MAX, nports = START_MAX,
-                           nints = START_MAX;
+    char *argv = NULL, *envp = NULL;
+    mach_port_t *dtable = NULL, *ports = NULL;
+    int *ints = NULL;
+    mach_msg_type_number_t nargv = 0, nenvp = 0, ndtable = 0, nports = 0, nints = 0;
     vm_address_t entry, phdr, stack;
     vm_size_t phdrsz, stacksz;
     int flags;
@@ -108,8 +109,19 @@ void fi_exec_entry(void *arg)
     __proc_getpids(si.ports[INIT_PORT_PROC], &si.pid, &ppid, &orphaned);
     si.ints = ints;
     si.nints = nints;
+    si.dtable_given = true; /* init1: _hurd_init_dtable = d->dtable, init_dtable frees it */
     si.dtable = dtable;
     si.ndtable = ndtable;
+    /* What the record keeps of the descriptors, read before init_dtable gives the region back:
+     * the first names, and how many name a port in the task's space. */
+    ktask_t *kt = kthread_task(kern_self());
+    name_info_t info;
+    mach_port_t given[FI_EXEC_DTABLE_MAX];
+    unsigned nkept = ndtable < FI_EXEC_DTABLE_MAX ? ndtable : FI_EXEC_DTABLE_MAX, live = 0;
+    if (nkept > 0)
+        memcpy(given, dtable, nkept * sizeof *dtable);
+    for (unsigned i = 0; i < ndtable; i++)
+        live += space_peek(kt, dtable[i], &info) && info.port_id != 0;
     fi_process_init(&si);
 
     if (nrecords < FI_MAX_EXECS) {
@@ -118,25 +130,25 @@ void fi_exec_entry(void *arg)
         r->task = sim_task_id(sim_task_self());
         r->path = prog->path;
         r->pid = si.pid;
-        ktask_t *kt = kthread_task(kern_self());
-        name_info_t info;
         for (int i = 0; i < INIT_PORT_MAX; i++) {
             r->ports[i] = _hurd_ports[i].port;
             r->port_ids[i] = space_peek(kt, r->ports[i], &info) ? info.port_id : 0;
         }
         r->nports = nports;
-        r->ndtable = ndtable < FI_EXEC_DTABLE_MAX ? ndtable : FI_EXEC_DTABLE_MAX;
+        r->ndtable = nkept;
         r->ndtable_given = ndtable;
-        for (unsigned i = 0; i < ndtable; i++)
-            r->ndtable_live += space_peek(kt, dtable[i], &info) && info.port_id != 0;
+        r->ndtable_live = live;
         r->nnames = space_count(kt);
-        memcpy(r->dtable, dtable, r->ndtable * sizeof *dtable);
-        for (unsigned i = 0; i < r->ndtable; i++)
+        memcpy(r->dtable, given, nkept * sizeof *given);
+        for (unsigned i = 0; i < nkept; i++)
             r->dtable_ids[i] = space_peek(kt, r->dtable[i], &info) ? info.port_id : 0;
         r->nints = nints < HURD_INIT_INT_MAX ? nints : HURD_INIT_INT_MAX;
         memcpy(r->ints, ints, r->nints * sizeof *ints);
         fi_signals_now(&r->blocked, &r->pending, &r->ignored);
     }
+    /* _hurd_libc_proc_init: "All done with init ints and ports." */
+    __vm_deallocate(self, (vm_address_t)(uintptr_t)ints, nints * sizeof *ints);
+    __vm_deallocate(self, (vm_address_t)(uintptr_t)ports, nports * sizeof *ports);
     int v = prog->main(NULL);
     __proc_mark_exit(_hurd_ports[INIT_PORT_PROC].port, HURD_W_EXITCODE(v, 0), 0);
     __task_terminate(__mach_task_self_);

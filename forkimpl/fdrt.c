@@ -154,16 +154,12 @@ void fi_dtable_start(void)
     RUN_RELHOOK(_hurd_subinit, ());
 }
 
-void fi_dtable_start_given(const mach_port_t *dtable, unsigned n)
+void fi_dtable_start_given(mach_port_t *dtable, unsigned n)
 {
     /* Every process of the simulated world is in process group 1 (P1, P9: proc_child puts the
      * child in its parent's group, and nothing calls setpgid). */
     _hurd_pgrp = 1;
-    _hurd_init_dtable = _hurd_malloc((n ? n : 1) * sizeof *_hurd_init_dtable);
-    if (_hurd_init_dtable == NULL)
-        kern_unmodelled("image heap exhausted for the initial descriptors");
-    for (unsigned i = 0; i < n; i++)
-        _hurd_init_dtable[i] = dtable[i];
+    _hurd_init_dtable = dtable;
     _hurd_init_dtablesize = n;
     RUN_RELHOOK(_hurd_subinit, ());
 }

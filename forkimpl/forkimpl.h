@@ -46,14 +46,17 @@ sim_task *fi_spawn(fi_main_fn main, void *arg, sim_thread **thp);
 
 /* What glibc's start-up hands a process before main (hurd/hurdinit.c: _hurd_init, hurd/hurdsig.c:
  * _hurdsig_init): its ports by INIT_PORT_* index, its pid, the init ints by INIT_* index of the
- * Hurd's hurd_types.h (none: NULL, 0) and its descriptors (NULL: descriptors 0-2 on the
- * console, as fi_dtable_start gives a process hurd_spawn started). */
+ * Hurd's hurd_types.h (none: NULL, 0) and its descriptors: with dtable_given, the ndtable names
+ * exec gave in the region at dtable (NULL when empty), which becomes glibc's _hurd_init_dtable
+ * and init_dtable gives back; without, descriptors 0-2 on the console, as fi_dtable_start
+ * gives a process hurd_spawn started. */
 typedef struct fi_start_info {
     mach_port_t ports[INIT_PORT_MAX];
     pid_t pid;
     const int *ints;
     unsigned nints;
-    const mach_port_t *dtable;
+    bool dtable_given;
+    mach_port_t *dtable;
     unsigned ndtable;
 } fi_start_info;
 
@@ -162,8 +165,11 @@ unsigned fi_execs(const fi_exec_record **records);
 void fi_execs_reset(void);
 
 /* The same with the descriptors a process was given (exec): n send rights, one per entry
- * (MACH_PORT_NULL for a closed one), whose array is copied; the ctty id is the port cell's. */
-void fi_dtable_start_given(const mach_port_t *dtable, unsigned n);
+ * (MACH_PORT_NULL for a closed one), in a region of the task's (the array exec_startup_get_info
+ * placed out of line, NULL when n is 0), which becomes _hurd_init_dtable as glibc's init1 makes
+ * it (sysdeps/mach/hurd/i386/init-first.c): glibc's init_dtable gives it back with
+ * vm_deallocate. The ctty id is the port cell's. */
+void fi_dtable_start_given(mach_port_t *dtable, unsigned n);
 
 /* Signals that reached a process's signal thread (host log, in order). */
 typedef struct fi_signal_record {

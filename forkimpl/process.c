@@ -208,7 +208,7 @@ void fi_process_init(const fi_start_info *si)
         MACH_PORT_VALID(old))
         __mach_port_deallocate(__mach_task_self_, old);
     _hurd_port_free(&_hurd_ports[INIT_PORT_PROC], &proc_link, procserver);
-    if (si->dtable == NULL)
+    if (!si->dtable_given)
         fi_dtable_start();
     else
         fi_dtable_start_given(si->dtable, si->ndtable);

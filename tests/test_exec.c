@@ -2,7 +2,8 @@
  * test_exec.c: exec on the simulated Hurd: the fs server's dir_lookup and file_exec_paths
  * (sim/hurd/srv_fs.c), the exec server (srv_exec.c), the built-in programs and their start
  * (forkimpl/programs.c, exec.c), and interrupt_operation with delayed replies (srv_loop.c).
- * Rules EX1-EX12 of docs/exec-rules.md.
+ * Rules EX1-EX14, EX18 and EX20 (exec_startup_get_info's arrays: out of line, and given back
+ * where glibc's start-up gives them back) of docs/exec-rules.md.
  *
  * A process forks with glibc's real _Fork and the child execs the way glibc's hurd/hurdexec.c
  * (_hurd_exec_paths) does: the ports array from its port cells, the descriptors from its
@@ -16,6 +17,7 @@
 #include "servers.h"
 #include "forkimpl.h"
 #include "kern.h"
+#include "mig.h"
 #include "shim/hurd/fd.h"
 #include "testlib.h"
 
@@ -24,6 +26,7 @@
 
 kern_return_t __task_get_special_port(mach_port_t task, int which, mach_port_t *port);
 kern_return_t __thread_terminate(mach_port_t thread);
+mach_port_t mach_task_self(void); /* the trap (sim/kern/mig_mach.c); glibc's macro shadows __ */
 
 #define MAXN 256
 
@@ -68,6 +71,8 @@ static struct {
     mach_port_t file;               /* the child's file port, for its helper thread */
     bool use_file_exec;             /* the deprecated file_exec (id 20000) */
     int exec_task_id;
+    const char *argv, *envp;        /* the request's argv and envp (NULL: empty) */
+    unsigned nargv, nenvp;          /* their bytes */
 } T;
 
 static FILE *trace;
@@ -243,12 +248,14 @@ static kern_return_t exec_as_hurdexec(const char *path, int open_flags, int exec
     in->threads = ktask_threads_list(kt, th, 16);
     in->task = sim_task_id(sim_task_self());
     if (T.use_file_exec)
-        kr = __file_exec(file, self, exec_flags, "", 0, "", 0, in->dtable,
+        kr = __file_exec(file, self, exec_flags, T.argv ? T.argv : "", T.nargv,
+                         T.envp ? T.envp : "", T.nenvp, in->dtable,
                          MACH_MSG_TYPE_COPY_SEND, in->ndtable, in->ports, MACH_MSG_TYPE_COPY_SEND,
                          INIT_PORT_MAX, in->ints, HURD_INIT_INT_MAX, in->dealloc, in->ndealloc,
                          in->destroy, in->ndestroy);
     else
-        kr = __file_exec_paths(file, self, exec_flags, path, path, "", 0, "", 0, in->dtable,
+        kr = __file_exec_paths(file, self, exec_flags, path, path, T.argv ? T.argv : "",
+                               T.nargv, T.envp ? T.envp : "", T.nenvp, in->dtable,
                                MACH_MSG_TYPE_COPY_SEND, in->ndtable, in->ports,
                                MACH_MSG_TYPE_COPY_SEND, INIT_PORT_MAX, in->ints,
                                HURD_INIT_INT_MAX, in->dealloc, in->ndealloc, in->destroy,
@@ -754,6 +761,241 @@ static void test_EX14_newtask_unmodelled(void **state)
     finish();
 }
 
+/* --- EX20: exec_startup_get_info's arrays -------------------------------------------------- */
+
+/* A program of the test's, in place of a built-in program's start-up: it asks for its start-up
+ * data as glibc's _hurd_startup does, but in two halves, to see the reply as the exec server
+ * sent it: the request (mach_msg SEND, its own reply port), a wait until the reply is queued on
+ * that port, the reply's descriptors read in the queue (as the kernel copied them in, before
+ * any copy-out), then the receive. It gives back what it was given (the bootstrap port, the
+ * regions) and exits 0 through proc, as a program's _exit does. */
+#define PROBE_PATH "/bin/getinfo-probe"
+#define PROBE_MAX 16
+
+typedef struct probe_array {
+    mk_msg_type_t sent;             /* the descriptor as queued: the exec server's */
+    bool got, out_of_line, null_address;
+    uint32_t n;
+    uint8_t bytes[PROBE_MAX];       /* argv, envp: the first bytes */
+    uint32_t words[PROBE_MAX];      /* ints; dtable and ports: the ports' ids */
+} probe_array;
+
+static struct {
+    bool ran, queued;
+    unsigned nsent;                 /* descriptors read in the queued reply */
+    int32_t retcode;
+    probe_array a[5];               /* argv, envp, dtable, portarray, intarray */
+} P;
+
+static void probe_entry(void *arg)
+{
+    (void)arg;
+    P.ran = true;
+    __mach_task_self_ = mach_task_self();
+    mach_port_t self = __mach_task_self_;
+    ktask_t *kt = kthread_task(kern_self());
+    mach_port_t boot = MACH_PORT_NULL, rp = MACH_PORT_NULL;
+    __task_get_special_port(self, TASK_BOOTSTRAP_PORT, &boot);
+    __mach_port_allocate(self, MACH_PORT_RIGHT_RECEIVE, &rp);
+    mig_msg_t m;
+    mig_oneway_init(&m, boot, MACH_MSG_TYPE_COPY_SEND, EXEC_STARTUP_ID_GET_INFO);
+    m.head.msgh_bits = MACH_MSGH_BITS(MACH_MSG_TYPE_COPY_SEND, MACH_MSG_TYPE_MAKE_SEND_ONCE);
+    m.head.msgh_local_port = rp;
+    if (__mach_msg(&m.head, MACH_SEND_MSG, m.len, 0, MACH_PORT_NULL, 0, MACH_PORT_NULL) !=
+        MACH_MSG_SUCCESS)
+        return;
+    mach_msg_id_t ids[1];
+    for (int i = 0; i < 100000 && mk_queue_ids(kt, rp, ids, 1) == 0; i++)
+        sim_yield("the probe waits for its reply to be queued");
+    uint8_t body[MIG_MSG_MAX];
+    size_t blen = 0;
+    bool reply;
+    mach_msg_id_t id;
+    P.queued = mk_queue_peek(kt, rp, 0, &id, &reply, body, sizeof body, &blen) &&
+               id == EXEC_STARTUP_ID_GET_INFO + 100 && blen <= sizeof body;
+    /* RetCode, user_entry, phdr_data, phdr_size, stack_base, stack_size, flags, then the arrays */
+    mk_msg_layout_t l = world_msg_layout(kern_world());
+    size_t off = 0;
+    for (unsigned item = 0; P.queued && item < 12 && off < blen; item++) {
+        mk_msg_type_t t;
+        if (!mk_msg_type_read(l, body + off, blen - off, &t))
+            break;
+        size_t data = off + t.hdr;
+        size_t len = t.is_inline ? ((size_t)t.size * t.number + 7) / 8 : sizeof(uint64_t);
+        if (item >= 7) {
+            P.a[item - 7].sent = t;
+            P.nsent++;
+        }
+        off = mk_msg_align(l, data + len);
+    }
+    if (__mach_msg(&m.head, MACH_RCV_MSG, 0, MIG_MSG_MAX, rp, 0, MACH_PORT_NULL) !=
+        MACH_MSG_SUCCESS)
+        return;
+    m.len = m.head.msgh_size;
+    m.pos = sizeof(mach_msg_header_t);
+    m.bad = false;
+    int64_t v64;
+    int32_t flags;
+    mig_get_int32(&m, &P.retcode);
+    for (int i = 0; i < 5; i++)
+        mig_get_int64(&m, &v64);
+    mig_get_int32(&m, &flags);
+    static const unsigned bits[5] = {8, 8, 0, 0, 32};
+    mig_array_t a[5];
+    mach_port_t proc = MACH_PORT_NULL, bootstrap = MACH_PORT_NULL;
+    for (int k = 0; k < 5; k++) {
+        probe_array *x = &P.a[k];
+        memset(&a[k], 0, sizeof a[k]);
+        x->got = mig_get_array(&m, bits[k], &a[k]);
+        if (!x->got)
+            break;
+        x->out_of_line = a[k].out_of_line;
+        x->null_address = a[k].at == NULL;
+        x->n = a[k].n;
+        for (uint32_t i = 0; i < a[k].n && i < PROBE_MAX; i++) {
+            uint32_t w = mig_array_word(&a[k], i);
+            name_info_t info;
+            if (k < 2)
+                x->bytes[i] = (uint8_t)w;
+            else if (k < 4)
+                x->words[i] = space_peek(kt, w, &info) ? info.port_id : 0;
+            else
+                x->words[i] = w;
+        }
+    }
+    if (P.a[3].got && P.a[3].n > INIT_PORT_PROC) {
+        proc = mig_array_word(&a[3], INIT_PORT_PROC);
+        bootstrap = mig_array_word(&a[3], INIT_PORT_BOOTSTRAP);
+    }
+    __mach_port_deallocate(self, boot);
+    __task_set_special_port(self, TASK_BOOTSTRAP_PORT, bootstrap);
+    for (int k = 0; k < 5; k++)
+        if (P.a[k].got)
+            mig_array_free(self, &a[k]);
+    __proc_mark_exit(proc, HURD_W_EXITCODE(0, 0), 0);
+    __task_terminate(self);
+}
+
+/* The probe run in a forked child with the argv and envp given (n bytes each), and what it
+ * must have got: each array out of line, sent with deallocate (exec_startup.defs: `out argv:
+ * data_t, dealloc`, and the same for envp, dtable, portarray, intarray), whatever its size, an
+ * empty one at address 0; the elements of the request (the ports array INIT_PORT_MAX long, its
+ * null bootstrap port the old task's, EX8). Then the exec server keeps no right (EX4) and,
+ * with the fixture's leak audit, no memory: its copies left with the reply. */
+static void run_probe(const char *argv, unsigned nargv, const char *envp, unsigned nenvp)
+{
+    static const int ints[HURD_INIT_INT_MAX] = {022, 0x4000, 0, 0, 0};
+    memset(&P, 0, sizeof P);
+    boot(SIM_ROUND_ROBIN);
+    assert_int_equal(hurd_program_add(PROBE_PATH, probe_entry, NULL), 0);
+    T.argv = argv;
+    T.nargv = nargv;
+    T.envp = envp;
+    T.nenvp = nenvp;
+    T.path = PROBE_PATH;
+    T.open_flags = HURD_O_EXEC;
+    memcpy(T.in.ints, ints, sizeof T.in.ints);
+    fi_spawn(fork_exec_main, NULL, NULL);
+    run_ok();
+    assert_true(P.ran);
+    assert_true(P.queued);
+    assert_int_equal(P.nsent, 5);
+    assert_int_equal(P.retcode, KERN_SUCCESS);
+    const uint32_t want[5] = {nargv, nenvp, T.in.ndtable, INIT_PORT_MAX, HURD_INIT_INT_MAX};
+    const unsigned want_type[5] = {MACH_MSG_TYPE_BYTE, MACH_MSG_TYPE_BYTE, MACH_MSG_TYPE_PORT_SEND,
+                                   MACH_MSG_TYPE_PORT_SEND, MACH_MSG_TYPE_INTEGER_32};
+    for (int k = 0; k < 5; k++) {
+        const probe_array *x = &P.a[k];
+        assert_false(x->sent.is_inline);                /* rule EX20: out of line */
+        assert_true(x->sent.deallocate);                /* rule EX20: `dealloc` */
+        assert_int_equal(x->sent.name, want_type[k]);   /* MOVE_SEND arrives as PORT_SEND */
+        assert_int_equal(x->sent.number, want[k]);      /* rule EX20 */
+        assert_true(x->got);
+        assert_true(x->out_of_line);                    /* rule EX20 */
+        assert_int_equal(x->n, want[k]);                /* rules EX8 EX20 */
+        assert_int_equal(x->null_address, want[k] == 0); /* rule O4: an empty one at 0 */
+    }
+    assert_memory_equal(P.a[0].bytes, argv, nargv < PROBE_MAX ? nargv : PROBE_MAX);
+    assert_memory_equal(P.a[1].bytes, envp, nenvp < PROBE_MAX ? nenvp : PROBE_MAX);
+    for (unsigned i = 0; i < T.in.ndtable && i < PROBE_MAX; i++)
+        assert_int_equal(P.a[2].words[i], T.in.dtable_ids[i]);   /* rule EX8 */
+    for (int i = 0; i < INIT_PORT_MAX; i++) {
+        uint32_t w = i == INIT_PORT_BOOTSTRAP && T.in.ports[i] == MACH_PORT_NULL
+                         ? T.in.bootstrap_id : T.in.port_ids[i];
+        assert_int_equal(P.a[3].words[i], w);                   /* rule EX8 */
+    }
+    for (int i = 0; i < HURD_INIT_INT_MAX; i++)
+        assert_int_equal(P.a[4].words[i], (uint32_t)ints[i]);   /* rule EX8 */
+    assert_int_equal(T.status, HURD_W_EXITCODE(0, 0));
+    check_rights_left(HURD_SRV_EXEC, 1); /* rule EX4: its task port */
+    finish(); /* the leak audit: the exec server's copies went with the reply (rule EX20) */
+}
+
+/* EX20: exec_startup_get_info's five arrays out of line with deallocate, small or empty. */
+static void test_EX20_get_info_out_of_line(void **state)
+{
+    (void)state;
+    static const char args[] = "getinfo-probe\0-x"; /* argz: two strings, 17 bytes */
+    static const char env[] = "A=1\0B=2";           /* 8 bytes */
+    run_probe(args, sizeof args, env, sizeof env);
+    run_probe(NULL, 0, NULL, 0);
+}
+
+/* The sizes of the vm_deallocate calls task `task` makes after the trace note `after`, in
+ * order (at most max). */
+static unsigned deallocs_after(const char *after, int task, size_t *sizes, unsigned max)
+{
+    fflush(trace);
+    const char *p = trace_buf != NULL ? strstr(trace_buf, after) : NULL;
+    unsigned n = 0;
+    char prefix[32];
+    snprintf(prefix, sizeof prefix, " t%d.", task);
+    for (; p != NULL && *p != '\0'; p = strchr(p, '\n'), p = p != NULL ? p + 1 : NULL) {
+        const char *end = strchr(p, '\n');
+        size_t len = end != NULL ? (size_t)(end - p) : strlen(p);
+        char line[256];
+        snprintf(line, sizeof line, "%.*s", (int)(len < sizeof line ? len : sizeof line - 1), p);
+        const char *t = strstr(line, prefix), *d = strstr(line, "trap vm_deallocate(");
+        size_t bytes;
+        if (t == NULL || d == NULL || t > d || strstr(line, "#") != NULL)
+            continue;
+        if (sscanf(strchr(d, ',') + 1, " %zu bytes", &bytes) == 1 && n < max)
+            sizes[n++] = bytes;
+    }
+    return n;
+}
+
+/* EX20: the new program gives the regions back where glibc's start-up does: the descriptors'
+ * in init_dtable (hurd/dtable.c: `_hurd_init_dtablesize * sizeof (_hurd_init_dtable[0])`),
+ * then the ints' and the ports' in _hurd_libc_proc_init (hurd/hurdinit.c: "All done with init
+ * ints and ports", intarray then portarray, each count * element size); argv's and envp's
+ * never (its argv and environ point into them). /bin/true makes no other vm_deallocate. */
+static void test_EX20_regions_given_back(void **state)
+{
+    (void)state;
+    static const int ints[HURD_INIT_INT_MAX] = {022, 0, 0, 0, 0};
+    static const char args[] = "true\0-v\0-w"; /* 11 bytes: no other array's size */
+    boot(SIM_ROUND_ROBIN);
+    T.argv = args;
+    T.nargv = sizeof args;
+    T.path = "/bin/true";
+    T.open_flags = HURD_O_EXEC;
+    memcpy(T.in.ints, ints, sizeof T.in.ints);
+    fi_spawn(fork_exec_main, NULL, NULL);
+    run_ok();
+    assert_int_equal(T.status, HURD_W_EXITCODE(0, 0));
+    char note[64];
+    snprintf(note, sizeof note, "# exec: /bin/true starts in t%d\n", T.in.task);
+    size_t sizes[8];
+    unsigned n = deallocs_after(note, T.in.task, sizes, 8);
+    const size_t want[3] = {T.in.ndtable * sizeof(mach_port_t), HURD_INIT_INT_MAX * sizeof(int),
+                            INIT_PORT_MAX * sizeof(mach_port_t)};
+    assert_int_equal(n, 3);                 /* rule EX20: none for argv or envp */
+    for (unsigned i = 0; i < 3; i++)
+        assert_int_equal(sizes[i], want[i]); /* rule EX20: glibc's calls, in glibc's order */
+    finish();
+}
+
 int main(int argc, char **argv)
 {
     const struct CMUnitTest tests[] = {
@@ -768,6 +1010,8 @@ int main(int argc, char **argv)
         cmocka_unit_test_teardown(test_EX11_exec_interrupted, close_left),
         cmocka_unit_test_teardown(test_EX13_exec_delayed, close_left),
         cmocka_unit_test_teardown(test_EX14_newtask_unmodelled, close_left),
+        cmocka_unit_test_teardown(test_EX20_get_info_out_of_line, close_left),
+        cmocka_unit_test_teardown(test_EX20_regions_given_back, close_left),
     };
     if (argc > 1)
         cmocka_set_test_filter(argv[1]);

@@ -53,9 +53,10 @@ static void stub_append_decimal(char *buf, size_t len, size_t *o, const int *v, 
 }
 
 /* MIG's out-array rule (servers.h): *dst is the caller's buffer of *cnt elements. An array that
- * came inline is copied there (one that does not fit: unmodelled, MIG_TYPE_ERROR in MIG's stub
- * would say the server broke the rule); one that came out of line replaces *dst with the region
- * the kernel placed in the caller's space (MIG's user stub: `*dtable = OutP->dtable`), the
+ * came inline is copied there (one that does not fit: unmodelled, where MIG's stub would
+ * mig_allocate a buffer); one that came out of line replaces *dst with the address the kernel
+ * placed it at in the caller's space, whatever its count (MIG's user.c: `if
+ * (!OutP->dtableType.msgt_inline) *dtable = OutP->dtable`; 0 for an empty one), the region the
  * caller's to keep or vm_deallocate. *cnt gets the count. */
 static bool stub_get_array(mig_msg_t *m, const char *routine, unsigned elem_bits, unsigned type,
                            void **dst, size_t elem, mach_msg_type_number_t *cnt)
@@ -63,8 +64,8 @@ static bool stub_get_array(mig_msg_t *m, const char *routine, unsigned elem_bits
     mig_array_t a;
     if (!mig_get_array(m, elem_bits, &a) || (type != 0 && a.type != type))
         return !(m->bad = true);
-    if (a.ool != NULL) {
-        *dst = a.ool;
+    if (a.out_of_line) {
+        *dst = (void *)(uintptr_t)a.at;
         *cnt = a.n;
         return true;
     }

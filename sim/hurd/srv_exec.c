@@ -9,8 +9,9 @@
  * fresh image: its globals pristine), the names the caller listed deallocated and destroyed,
  * and a new thread started at the program's entry. The ports, descriptors and ints of the
  * request wait on a boot port, the task's new bootstrap port, for the program's start-up to
- * fetch with exec_startup_get_info (glibc's hurd/hurdstartup.c); the boot port goes when its
- * last send right does (a no-senders notification), as libports frees the Hurd's.
+ * fetch with exec_startup_get_info (glibc's hurd/hurdstartup.c), which hands the record's arrays
+ * out of line with deallocate, as MIG's stub sends the Hurd's (EX20); the boot port goes when
+ * its last send right does (a no-senders notification), as libports frees the Hurd's.
  *
  * One daemon thread of its own task serves the exec port, the boot ports and their
  * notifications from one port set (hurd_serve: interrupt_operation and delays included). State
@@ -321,45 +322,31 @@ static kern_return_t S_exec_exec_paths(mig_msg_t *in)
     return KERN_SUCCESS;
 }
 
-/* S_exec_startup_get_info: the boot record, its rights moved to the program. */
-/* An array into get_info's reply: out of line with deallocate (exec_startup.defs: `dealloc`)
- * when it does not go inline (EX20), the memory then the message's; inline, our copy goes. */
-static void put_given(mig_msg_t *out, struct arr *x, int kind)
+/* An array of the record into get_info's reply: the record's own memory, so out of line with
+ * deallocate (exec_startup.defs: `out ...: T, dealloc`; MIG's server stub, server.c
+ * WritePackArgValue): the memory leaves the exec server with the message, and the record
+ * forgets it. An empty array goes out of line too, at address 0 (the Hurd's servercopy gives
+ * NULL for an empty one, which is not the stub's inline buffer either). */
+static void put_given(mig_msg_t *out, struct arr *x, unsigned type)
 {
-    bool gone;
-    if (kind == 0)
-        gone = mig_put_byte_array_dealloc(out, x->p, x->n, true);
-    else if (kind == 1)
-        gone = mig_put_ports_dealloc(out, x->p, x->n, MACH_MSG_TYPE_MOVE_SEND, true);
-    else
-        gone = mig_put_words_dealloc(out, MACH_MSG_TYPE_INTEGER_32, x->p, x->n, true);
-    if (gone)
-        memset(x, 0, sizeof *x);
+    mig_put_given(out, type, x->n > 0 ? x->p : NULL, x->n);
+    memset(x, 0, sizeof *x);
 }
 
-/* S_exec_startup_get_info: the boot record, its rights moved to the program. Added rule (EX20):
- * the arrays go inline when they fit, as before; the Hurd's exec server hands its own copies,
- * which MIG's server stub sends out of line whatever their size. */
+/* S_exec_startup_get_info: the boot record, its rights moved to the program (MOVE_SEND) and its
+ * arrays with them (EX8, EX20). A second call finds the counts 0 (the Hurd's routine zeroes
+ * them) and sends five empty arrays, out of line as the first. */
 static kern_return_t S_get_info(struct boot *b, mig_msg_t *out)
 {
     for (int i = 0; i < 5; i++)
         mig_put_int64(out, 0); /* user_entry, phdr_data, phdr_size, stack_base, stack_size */
     mig_put_int32(out, b->flags);
-    if (b->given) {
-        mig_put_bytes(out, "", 0);
-        mig_put_bytes(out, "", 0);
-        mig_put_ports(out, NULL, 0, MACH_MSG_TYPE_MOVE_SEND);
-        mig_put_ports(out, NULL, 0, MACH_MSG_TYPE_MOVE_SEND);
-        mig_put_words(out, MACH_MSG_TYPE_INTEGER_32, NULL, 0);
-        return KERN_SUCCESS;
-    }
-    put_given(out, &b->argv, 0);
-    put_given(out, &b->envp, 0);
-    put_given(out, &b->dtable, 1);
-    put_given(out, &b->ports, 1);
-    put_given(out, &b->ints, 2);
+    put_given(out, &b->argv, MACH_MSG_TYPE_BYTE);
+    put_given(out, &b->envp, MACH_MSG_TYPE_BYTE);
+    put_given(out, &b->dtable, MACH_MSG_TYPE_MOVE_SEND);
+    put_given(out, &b->ports, MACH_MSG_TYPE_MOVE_SEND);
+    put_given(out, &b->ints, MACH_MSG_TYPE_INTEGER_32);
     b->given = true;
-    boot_arrays_free(b);
     return KERN_SUCCESS;
 }
 

@@ -124,13 +124,13 @@ static void put_ool(mig_msg_t *m, unsigned name, unsigned size, uint32_t n, cons
     m->head.msgh_bits |= MACH_MSGH_BITS_COMPLEX;
 }
 
-bool mig_put_ports_dealloc(mig_msg_t *m, const mach_port_t *names, uint32_t n,
-                           mach_msg_type_name_t disposition, bool dealloc)
+void mig_put_ports(mig_msg_t *m, const mach_port_t *names, uint32_t n,
+                   mach_msg_type_name_t disposition)
 {
     unsigned bits = mk_msg_port_bits(layout());
     if (!goes_inline(m, bits, n)) {
-        put_ool(m, disposition, 32, n, names, dealloc); /* W2: out of line, 32-bit names */
-        return dealloc && n > 0;
+        put_ool(m, disposition, 32, n, names, false); /* W2: out of line, 32-bit names */
+        return;
     }
     uint8_t slots[MIG_MSG_MAX];
     memset(slots, 0, (size_t)n * (bits / 8));
@@ -138,44 +138,28 @@ bool mig_put_ports_dealloc(mig_msg_t *m, const mach_port_t *names, uint32_t n,
         memcpy(slots + (size_t)i * (bits / 8), &names[i], sizeof names[i]);
     put_item(m, disposition, bits, n, slots);
     m->head.msgh_bits |= MACH_MSGH_BITS_COMPLEX;
-    return false;
-}
-
-void mig_put_ports(mig_msg_t *m, const mach_port_t *names, uint32_t n,
-                   mach_msg_type_name_t disposition)
-{
-    mig_put_ports_dealloc(m, names, n, disposition, false);
-}
-
-bool mig_put_words_dealloc(mig_msg_t *m, unsigned type, const uint32_t *v, uint32_t n,
-                           bool dealloc)
-{
-    if (!goes_inline(m, 32, n)) {
-        put_ool(m, type, 32, n, v, dealloc);
-        return dealloc && n > 0;
-    }
-    put_item(m, type, 32, n, v);
-    return false;
 }
 
 void mig_put_words(mig_msg_t *m, unsigned type, const uint32_t *v, uint32_t n)
 {
-    mig_put_words_dealloc(m, type, v, n, false);
-}
-
-bool mig_put_byte_array_dealloc(mig_msg_t *m, const void *p, uint32_t n, bool dealloc)
-{
-    if (!goes_inline(m, 8, n)) {
-        put_ool(m, MACH_MSG_TYPE_BYTE, 8, n, p, dealloc);
-        return dealloc && n > 0;
-    }
-    put_item(m, MACH_MSG_TYPE_BYTE, 8, n, p);
-    return false;
+    if (!goes_inline(m, 32, n))
+        put_ool(m, type, 32, n, v, false);
+    else
+        put_item(m, type, 32, n, v);
 }
 
 void mig_put_byte_array(mig_msg_t *m, const void *p, uint32_t n)
 {
-    mig_put_byte_array_dealloc(m, p, n, false);
+    if (!goes_inline(m, 8, n))
+        put_ool(m, MACH_MSG_TYPE_BYTE, 8, n, p, false);
+    else
+        put_item(m, MACH_MSG_TYPE_BYTE, 8, n, p);
+}
+
+void mig_put_given(mig_msg_t *m, unsigned type, const void *p, uint32_t n)
+{
+    unsigned bits = type == MACH_MSG_TYPE_BYTE ? 8 : 32; /* W2: a port array's names are 32 bits */
+    put_ool(m, type, bits, n, p, true);
 }
 
 static bool is_port_type(unsigned name);
@@ -211,6 +195,7 @@ bool mig_get_array(mig_msg_t *m, unsigned elem_bits, mig_array_t *a)
         if (bytes > 0 && addr == 0)
             goto bad; /* O4: a region that could not be placed */
         a->at = (const uint8_t *)(uintptr_t)addr;
+        a->out_of_line = true;
         a->ool = bytes > 0 ? (void *)(uintptr_t)addr : NULL;
         a->ool_len = bytes;
         m->pos = (mach_msg_size_t)mk_msg_align(layout(), data + sizeof addr);

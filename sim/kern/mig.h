@@ -88,16 +88,14 @@ uint32_t mig_inline_max(unsigned elem_bits);
 /* n bytes of a data_t (bytes[] of hurd.stubs), inline or out of line as above (the sender keeps
  * its memory: MIG's user stubs send an indefinite array with deallocate clear). */
 void mig_put_byte_array(mig_msg_t *m, const void *p, uint32_t n);
-/* The same for a reply's out array the server gives away: out of line with deallocate set
- * (the .defs' `dealloc`, exec_startup.defs), the memory a block of kern_mem_alloc. The
- * mig_put_ports and mig_put_words above already choose inline or out of line (deallocate
- * clear); these choose with deallocate as given, and return true when the memory went with the
- * message (out of line with deallocate: no longer the caller's). */
-bool mig_put_ports_dealloc(mig_msg_t *m, const mach_port_t *names, uint32_t n,
-                           mach_msg_type_name_t disposition, bool dealloc);
-bool mig_put_words_dealloc(mig_msg_t *m, unsigned type, const uint32_t *v, uint32_t n,
-                           bool dealloc);
-bool mig_put_byte_array_dealloc(mig_msg_t *m, const void *p, uint32_t n, bool dealloc);
+/* A reply's out array the routine hands back in memory of its own (exec_startup.defs' `out ...:
+ * T, dealloc`): MIG's server stub sends it out of line whatever its size (server.c,
+ * WritePackArgValue: `if (argP != arg)`, the routine's pointer is not the stub's inline buffer:
+ * msgt_inline clear, msgt_deallocate set), so the memory leaves the sender with the message
+ * (vm_map_copyin with src_destroy). type: MACH_MSG_TYPE_BYTE (n bytes), INTEGER_32 (n ints) or
+ * a port disposition (n 32-bit names, W2). p: a block of kern_mem_alloc or a region the task
+ * was given, NULL when n is 0 (address 0: the kernel copies nothing, the receiver reads 0). */
+void mig_put_given(mig_msg_t *m, unsigned type, const void *p, uint32_t n);
 
 /* An array item as received, inline or out of line. Out of line, `ool` is the region the
  * kernel placed in the receiver's space (the receiver's: mig_array_free gives it back, as
@@ -107,6 +105,7 @@ typedef struct mig_array {
     uint32_t n;                 /* elements */
     unsigned elem;              /* bytes per element where they are (an inline port: its slot) */
     const uint8_t *at;          /* the first element: in the message, or the region */
+    bool out_of_line;           /* msgt_inline clear (at is then the address, 0 when n is 0) */
     void *ool;                  /* out of line: the region (NULL inline, or when n is 0) */
     size_t ool_len;             /* its bytes */
 } mig_array_t;

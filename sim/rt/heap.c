@@ -184,6 +184,13 @@ SIM_NO_ASAN void *sim_heap_alloc_aligned(size_t size, size_t align)
         h->top = end;
         if (end > h->hwm) h->hwm = end;
     }
+#if SIM_VALGRIND
+    /* The block may be arena memory valgrind believes dead: a stack in the heap (glibc's
+     * signal thread's) of an image since dropped (exec's fresh image, a freed block) leaves
+     * its bytes below an old stack pointer marked unaddressable. Made writable, as image.c
+     * does before a copy. */
+    (void)VALGRIND_MAKE_MEM_UNDEFINED((void *)start, end - start);
+#endif
     ((struct blk *)b)->size = end - b;
     if (b != start) make_free(h, start, b - start);
     if (end - (b + need) >= MIN_BLOCK) {
